@@ -1,0 +1,53 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Everything they need
+# (the venv, llmcc itself, the Debian packages the suite uses) is set up here.
+
+PYTHON ?= python3
+VENV   := .venv
+VPY    := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+# Debian packages the suite needs: a real Redis for the shared tier, valgrind for profiles.
+APT_PACKAGES := redis-server valgrind
+JOBS ?= 2
+
+.PHONY: all venv sysdeps demo test test-fast bench clean help
+
+all: venv
+
+help:
+	@echo "make demo   set up and run llmcc on the bundled example (embedded optimizer)"
+	@echo "make test   set up and run the whole test suite"
+	@echo "make bench  benchmarks: build overhead, cache, verification rate, speedups"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q --disable-pip-version-check --upgrade pip
+	# compat editable mode: a .pth path entry, so the installed `llmcc` imports with no finder overhead
+	$(VPY) -m pip install -q --disable-pip-version-check -e '.[test]' --config-settings editable_mode=compat
+	touch $@
+
+venv: $(STAMP)
+
+sysdeps:
+	@missing=""; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	command -v valgrind >/dev/null 2>&1 || missing="$$missing valgrind"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+demo: venv
+	$(VPY) -m gcc_wrapper.demo
+
+test: venv sysdeps
+	$(VPY) -m pytest -q -n $(JOBS) tests
+
+test-fast: venv
+	$(VPY) -m pytest -q -x -n $(JOBS) tests -m "not slow"
+
+bench: venv sysdeps
+	$(VPY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache bench/out

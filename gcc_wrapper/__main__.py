@@ -1,0 +1,5 @@
+import sys
+
+from gcc_wrapper.cli import main
+
+sys.exit(main())

@@ -1,0 +1,94 @@
+"""Entry point of the `llmcc` command.
+
+The first word decides: a reserved management word runs that subcommand; anything
+else is a gcc command line and goes to the driver. This module stays tiny because
+every compile of every build imports it: subcommands are imported only when used.
+"""
+
+from __future__ import annotations
+
+import sys
+
+# reserved first word -> "module:function" taking argv (the words after it) and returning a status
+SUBCOMMANDS = {
+    "stats": "cache.cli:stats_main",
+    "cache": "cache.cli:main",
+    "config": "gcc_wrapper.config:main",
+    "verify": "gcc_wrapper.verify.cli:main",
+    "optimize": "gcc_wrapper.optimize:main",
+    "profile": "gcc_wrapper.hot:profile_main",
+    "report": "gcc_wrapper.report:main",
+    "bench": "gcc_wrapper.bench:main",
+    "serve": "gcc_wrapper.serve:main",
+}
+
+HELP = """\
+usage: llmcc [gcc arguments...]        compile exactly as gcc would, with faster hot functions
+       llmcc COMMAND [options]
+
+llmcc is a drop-in replacement for gcc. Use it as CC=llmcc, as a CMake toolchain
+file (llmcc --print-toolchain-file), or as CMAKE_C_COMPILER_LAUNCHER=llmcc. It
+compiles C with gcc -O3, has the embedded optimizer or a model served by vLLM
+propose faster assembly for hot functions, verifies and measures every rewrite,
+and caches the ones that are correct and faster.
+
+commands:
+  stats       cache and compile statistics (--json, --zero)
+  config      effective configuration and where each value came from
+  cache       list | show KEY | clear | prune | verify | export FILE | import FILE
+  verify      check a candidate rewrite of one function: verify SOURCE.c FUNCTION CANDIDATE.s
+  optimize    work the queue of hot functions (--tests CMD, --budget S, --jobs N)
+  profile     record which functions are hot: profile -- CMD ARGS...
+  report      what llmcc changed in this project (--html FILE)
+  bench       speedups on a problem set: bench --dataset FILE --out DIR
+  serve       start a vLLM server for llmcc to use
+  help        this text
+
+options of llmcc itself:
+  --help                   this text (gcc's own help: llmcc --help=... or gcc --help)
+  --print-toolchain-file   path of the CMake toolchain file that makes llmcc the C compiler
+
+environment: LLMCC_DISABLE=1 (pure pass-through), LLMCC_MODE=sync|queue|off,
+LLMCC_CC (real compiler), LLMCC_CACHE_DIR, LLMCC_DEBUG=1; see `llmcc config`.
+gcc's --version, -v, -dumpversion, -dumpmachine, -print-* and -### answer as gcc does.
+"""
+
+
+def _run_subcommand(target: str, argv: list[str]) -> int:
+    import importlib
+
+    module, func = target.split(":")
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as e:
+        print(f"llmcc: this command is not available: {e}", file=sys.stderr)
+        return 2
+    return int(getattr(mod, func)(argv) or 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv if argv is None else argv
+    prog, rest = args[0], args[1:]
+    if rest and not _masquerading(prog):
+        first = rest[0]
+        if first in SUBCOMMANDS:
+            return _run_subcommand(SUBCOMMANDS[first], rest[1:])
+        if first in ("help", "--help", "-h") and len(rest) == 1:
+            sys.stdout.write(HELP)
+            return 0
+        if first == "--print-toolchain-file" and len(rest) == 1:
+            from pathlib import Path
+
+            print(Path(__file__).resolve().parent / "data" / "llmcc-toolchain.cmake")
+            return 0
+    from gcc_wrapper import driver
+
+    return driver.main(prog, rest)
+
+
+def _masquerading(prog: str) -> bool:
+    """Installed as gcc/cc through a symlink, every argument is gcc's."""
+    import os
+
+    name = os.path.basename(prog)
+    return name in ("cc", "c89", "c99") or ("gcc" in name and not name.startswith("llmcc"))

@@ -1,0 +1,198 @@
+"""Configuration: `LLMCC_*` environment variables, then `llmcc.toml` found by
+walking up from the working directory, then `~/.config/llmcc/config.toml`,
+then the defaults below.
+
+This module is on the compile path, so it imports only the standard library and
+reads a TOML file only when one exists.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# name -> (default, type, one-line description). The order is the order `llmcc config` prints.
+SETTINGS: dict[str, tuple[Any, type, str]] = {
+    "cc": ("", str, "the real C compiler (default: first gcc on PATH that is not llmcc)"),
+    "opt": ("O3", str, "optimization level forced last on the command line; 'keep' keeps the user's"),
+    "disable": (False, bool, "pure pass-through to the real compiler"),
+    "debug": (False, bool, "print llmcc's own problems to stderr"),
+    "log": ("", str, "log file for fallbacks and errors (default: CACHE_DIR/llmcc.log)"),
+    "cache_dir": ("", str, "local cache directory (default: $XDG_CACHE_HOME/llmcc or ~/.cache/llmcc)"),
+    "max_size": ("2G", str, "local cache size limit, least recently used entries are evicted"),
+    "tu_cache": (True, bool, "cache gcc's own output per translation unit"),
+    "remote": ("", str, "shared cache tier, redis://host:port/db"),
+    "remote_readonly": (False, bool, "only read from the shared tier"),
+    "cache_secret": ("", str, "HMAC key that signs shared entries; unsigned remote entries are ignored"),
+    "mode": ("sync", str, "sync: optimize hot functions while compiling; queue: record them; off: cached rewrites only"),
+    "budget": (60.0, float, "seconds of optimization per compiled file (sync mode)"),
+    "build_budget": (600.0, float, "seconds of optimization per build directory and hour (sync mode)"),
+    "proposer": ("auto", str, "embedded | llm | auto (llm when a server is configured)"),
+    "isa": ("", str, "allowed instruction set: empty = the user's -march or the compiler default; 'native' opts in to the host's"),
+    "hot": ([], list, "function names always optimized"),
+    "hot_top": (3, int, "at most this many hot functions per file"),
+    "hot_min_share": (0.02, float, "with a profile, ignore functions below this share of samples"),
+    "threshold": (0.03, float, "a rewrite must be faster by at least this fraction, consistently"),
+    "test": ("", str, "the project's test command, used to verify rewrites (e.g. 'make check')"),
+    "bench": ("", str, "the project's benchmark command, for program-level measurement"),
+    "server": ("", str, "OpenAI-compatible endpoint, e.g. http://host:8000/v1 (vLLM)"),
+    "model": ("", str, "model name (default: the first one the server lists)"),
+    "api_key": ("", str, "bearer token for the server"),
+    "n": (4, int, "samples per request"),
+    "temperature": (0.7, float, "sampling temperature"),
+    "top_p": (0.95, float, "nucleus sampling"),
+    "max_tokens": (4096, int, "tokens per reply"),
+    "seed": (-1, int, "sampling seed (-1: none)"),
+    "concurrency": (8, int, "requests in flight at once"),
+}
+
+ENV_PREFIX = "LLMCC_"
+PROJECT_FILE = "llmcc.toml"
+
+
+class ConfigError(Exception):
+    """A configuration value that cannot be used; names the value and where it came from."""
+
+
+@dataclass
+class Config:
+    values: dict[str, Any]
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["values"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def source(self, name: str) -> str:
+        return self.sources.get(name, "default")
+
+    @property
+    def cache_path(self) -> Path:
+        if self.values["cache_dir"]:
+            return Path(self.values["cache_dir"]).expanduser()
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        base = Path(xdg) if xdg else Path.home() / ".cache"
+        return base / "llmcc"
+
+    @property
+    def log_path(self) -> Path:
+        if self.values["log"]:
+            return Path(self.values["log"]).expanduser()
+        return self.cache_path / "llmcc.log"
+
+    @property
+    def max_size_bytes(self) -> int:
+        return parse_size(str(self.values["max_size"]))
+
+
+def parse_size(text: str) -> int:
+    text = text.strip().upper().removesuffix("B").removesuffix("I")
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+    if text and text[-1] in units:
+        return int(float(text[:-1]) * units[text[-1]])
+    return int(text)
+
+
+def _coerce(name: str, raw: Any, where: str) -> Any:
+    _, typ, _ = SETTINGS[name]
+    try:
+        if typ is bool:
+            if isinstance(raw, bool):
+                return raw
+            s = str(raw).strip().lower()
+            if s in ("1", "true", "yes", "on"):
+                return True
+            if s in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(raw)
+        if typ is list:
+            if isinstance(raw, list):
+                return [str(x) for x in raw]
+            return [x for x in str(raw).replace(",", " ").split() if x]
+        return typ(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: {name} = {raw!r} is not a valid {typ.__name__}") from None
+
+
+def find_project_file(start: Path | None = None) -> Path | None:
+    d = (start or Path.cwd()).resolve()
+    for p in (d, *d.parents):
+        f = p / PROJECT_FILE
+        if f.is_file():
+            return f
+    return None
+
+
+def user_file() -> Path:
+    xdg = os.environ.get("XDG_CONFIG_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".config") / "llmcc" / "config.toml"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError(f"{path}: {e}") from None
+    # Accept both a flat file and one with an [llmcc] table.
+    if isinstance(data.get("llmcc"), dict):
+        data = data["llmcc"]
+    return data
+
+
+def load(cwd: Path | None = None, environ: dict[str, str] | None = None) -> Config:
+    env = os.environ if environ is None else environ
+    values = {k: (list(v[0]) if isinstance(v[0], list) else v[0]) for k, v in SETTINGS.items()}
+    sources: dict[str, str] = {}
+    files = [user_file(), find_project_file(cwd)]
+    for path in files:  # lowest precedence first
+        if path is None or not path.is_file():
+            continue
+        for k, raw in _read_toml(path).items():
+            if k not in SETTINGS:
+                raise ConfigError(f"{path}: unknown setting {k!r}")
+            values[k] = _coerce(k, raw, str(path))
+            sources[k] = str(path)
+    for k in SETTINGS:
+        raw = env.get(ENV_PREFIX + k.upper())
+        if raw is not None:
+            values[k] = _coerce(k, raw, ENV_PREFIX + k.upper())
+            sources[k] = ENV_PREFIX + k.upper()
+    return Config(values, sources)
+
+
+def main(argv: list[str]) -> int:
+    """`llmcc config [--json]`: the effective values and where each came from."""
+    import json
+
+    try:
+        cfg = load()
+    except ConfigError as e:
+        print(f"llmcc: config: {e}", flush=True)
+        return 2
+    if argv and argv[0] in ("-h", "--help"):
+        print("usage: llmcc config [--json]\n\nPrint every setting, its effective value and its source.")
+        return 0
+    if argv and argv[0] == "--json":
+        out = {k: {"value": cfg.values[k], "source": cfg.source(k)} for k in SETTINGS}
+        out["cache_dir"]["effective"] = str(cfg.cache_path)
+        print(json.dumps(out, indent=2))
+        return 0
+    if argv:
+        print(f"llmcc config: unknown argument {argv[0]!r} (try --json)")
+        return 2
+    width = max(len(k) for k in SETTINGS)
+    for k, (_, _, doc) in SETTINGS.items():
+        v = cfg.values[k]
+        if k == "api_key" or k == "cache_secret":
+            v = "***" if v else ""
+        if k == "cache_dir" and not v:
+            v = f"{cfg.cache_path} (derived)"
+        print(f"{k:<{width}}  {v!s:<30}  [{cfg.source(k)}]  {doc}")
+    return 0
