@@ -104,3 +104,13 @@ class Measurement:
             "spread": list(self.spread),
             "rounds": self.rounds,
         }
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What an earlier try taught: fed back to proposers for refinement."""
+
+    candidate: Candidate
+    verdict: Verdict | None = None  # None: not verified (e.g. unparseable reply)
+    measurement: Measurement | None = None
+    note: str = ""  # free text for the proposer: "rejected by difftest: f(0, -1) returned 3, expected 2"
