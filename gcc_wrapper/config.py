@@ -174,7 +174,9 @@ def main(argv: list[str]) -> int:
     try:
         cfg = load()
     except ConfigError as e:
-        print(f"llmcc: config: {e}", flush=True)
+        import sys
+
+        print(f"llmcc: config: {e}", file=sys.stderr)
         return 2
     if argv and argv[0] in ("-h", "--help"):
         print("usage: llmcc config [--json]\n\nPrint every setting, its effective value and its source.")
@@ -185,7 +187,9 @@ def main(argv: list[str]) -> int:
         print(json.dumps(out, indent=2))
         return 0
     if argv:
-        print(f"llmcc config: unknown argument {argv[0]!r} (try --json)")
+        import sys
+
+        print(f"llmcc config: unknown argument {argv[0]!r} (try --json)", file=sys.stderr)
         return 2
     width = max(len(k) for k in SETTINGS)
     for k, (_, _, doc) in SETTINGS.items():
