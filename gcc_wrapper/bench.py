@@ -1,0 +1,794 @@
+"""`llmcc bench`: how much faster llmcc makes real programs than gcc -O3, on a problem set.
+
+    llmcc bench --dataset FILE --out DIR [--limit N] [--tests-per-problem K]
+                [--proposer embedded|llm|...] [--compare o3-native,pgo] [--jobs N]
+
+For each problem (gcc_wrapper.dataset): build it with gcc -O3 and run its tests. A problem whose
+baseline does not compile, crashes, times out or fails its own tests is excluded with that reason.
+Then build it through the installed `llmcc` (sync mode, the chosen proposer, the problem's tests as
+the project's tests, a private cache shared by the whole run), and with --compare also with
+gcc -O3 -march=native and with gcc's profile-guided optimization trained on the tests. Every build
+is run on the tests and judged against the expected output and the baseline's own output (both
+after stripping trailing whitespace: the CodeNet outputs carry an extra blank line). Then all
+builds are timed side by side: R interleaved rounds, each running every build once over all the
+tests in a rotating order, CPU time of the children (user + sys from wait4). A build's speedup is
+the median over rounds of baseline/build.
+
+The figures (gcc_wrapper.metrics) go to DIR/results.json, DIR/report.md and, with matplotlib,
+DIR/speedups.png and DIR/per-problem.png. Results are rewritten after every problem, so Ctrl-C
+keeps the finished ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import platform
+import resource
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from gcc_wrapper import dataset, metrics
+
+VARIANTS = ("llmcc", "o3-native", "pgo")  # what a problem's builds are compared with gcc -O3 by
+COMPARE_CHOICES = ("o3-native", "pgo")
+DEFAULT_TESTS = 10  # SuperCoder ran the first 10 tests of each problem
+DEFAULT_ROUNDS = 5
+DEFAULT_BUDGET = 20.0  # seconds of optimization per problem
+DEFAULT_COMPUTE_BOUND_MS = 50.0
+TEST_TIMEOUT = 10.0  # wall seconds per test run
+TEST_MEMORY = 2 << 30  # address-space limit per test run
+STACK = 8 << 20  # the stack every run gets, whatever the caller's ulimit: results must not vary
+LIBS = ("-lm",)  # judge programs use <math.h> and expect it linked
+EMPTY_PROGRAM = "int main(void) { return 0; }\n"
+
+
+# ---------------------------------------------------------------- running programs
+
+
+@dataclass(frozen=True)
+class Run:
+    """One execution of a program on one input."""
+
+    status: int  # exit status; -N when killed by signal N
+    stdout: str
+    stderr: str
+    cpu: float  # child user + sys seconds (wait4)
+    wall: float
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 0 and not self.timed_out
+
+    def describe(self) -> str:
+        if self.timed_out:
+            return f"timed out after {self.wall:.1f} s"
+        if self.status < 0:
+            return f"killed by signal {-self.status}"
+        if self.status:
+            return f"exit status {self.status}"
+        return "ok"
+
+
+def _limits(cpu_seconds: int, memory: int) -> None:
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_STACK, (STACK, STACK))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    os.setsid()
+
+
+def run_program(exe: Path, stdin_path: Path, *, timeout: float = TEST_TIMEOUT, cwd: Path) -> Run:
+    """Run exe with stdin from a file and stdout/stderr to files, in its own session with CPU,
+    memory and stack limits, and take its CPU time from wait4's rusage (exact per child, unlike
+    RUSAGE_CHILDREN deltas, which other threads' children would pollute)."""
+    with tempfile.TemporaryFile(dir=cwd) as out, tempfile.TemporaryFile(dir=cwd) as err, open(stdin_path, "rb") as inp:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            [str(exe)],
+            stdin=inp,
+            stdout=out,
+            stderr=err,
+            cwd=cwd,
+            env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"},
+            preexec_fn=lambda: _limits(int(timeout) + 1, TEST_MEMORY),
+        )
+        timed_out = threading.Event()
+
+        def kill() -> None:
+            timed_out.set()
+            try:
+                os.killpg(proc.pid, 9)
+            except ProcessLookupError:
+                pass
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        try:
+            _, wstatus, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(wstatus)  # reaped here; Popen must not wait again
+        out.seek(0)
+        err.seek(0)
+        return Run(
+            status=proc.returncode,
+            stdout=out.read().decode("utf-8", "replace"),
+            stderr=err.read(4096).decode("utf-8", "replace"),
+            cpu=usage.ru_utime + usage.ru_stime,
+            wall=wall,
+            timed_out=timed_out.is_set(),
+        )
+
+
+def normalize(text: str) -> str:
+    """Outputs are compared after stripping trailing whitespace (of the whole output and of each
+    line): the data sets' expected outputs carry an extra blank line the programs do not print."""
+    return "\n".join(line.rstrip() for line in text.rstrip().split("\n"))
+
+
+def judge(exe: Path, tests: Sequence[dataset.TestCase], inputs: Sequence[Path], cwd: Path,
+          reference: Sequence[str] | None = None) -> tuple[bool, str, list[str]]:
+    """Run exe on every test. Passed means: every run exits 0 within the limits and prints the
+    expected output, and (given the baseline's outputs as `reference`) the baseline's output."""
+    outputs: list[str] = []
+    for i, (t, inp) in enumerate(zip(tests, inputs), start=1):
+        r = run_program(exe, inp, cwd=cwd)
+        if not r.ok:
+            return False, f"test {i}: {r.describe()}", outputs
+        got = normalize(r.stdout)
+        outputs.append(got)
+        if got != normalize(t.output):
+            return False, f"test {i}: output differs from the expected output", outputs
+        if reference is not None and got != reference[i - 1]:
+            return False, f"test {i}: output differs from the baseline's", outputs
+    return True, "", outputs
+
+
+# ---------------------------------------------------------------- building
+
+
+@dataclass(frozen=True)
+class Build:
+    ok: bool
+    exe: Path
+    seconds: float
+    reason: str = ""  # why it failed: the first lines of the compiler's messages
+
+
+def _compile(cmd: list[str], exe: Path, cwd: Path, env: dict[str, str] | None = None,
+             timeout: float = 600) -> Build:
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return Build(False, exe, time.perf_counter() - t0, f"build timed out after {timeout:.0f} s")
+    dt = time.perf_counter() - t0
+    if p.returncode != 0 or not exe.exists():
+        msg = " ".join((p.stderr or p.stdout).strip().splitlines()[:3])[:300]
+        return Build(False, exe, dt, f"does not compile: {msg or f'status {p.returncode}'}")
+    return Build(True, exe, dt)
+
+
+def _gcc() -> str:
+    return os.environ.get("LLMCC_CC") or shutil.which("gcc") or "gcc"
+
+
+def build_gcc(src: Path, exe: Path, flags: Sequence[str]) -> Build:
+    return _compile([_gcc(), *flags, src.name, "-o", exe.name, *LIBS], exe, src.parent)
+
+
+def build_pgo(src: Path, exe: Path, tests_inputs: Sequence[Path]) -> Build:
+    """gcc -O3 with profile feedback from running the tests: -fprofile-generate, train, -fprofile-use
+    (a missing profile is an error, so a PGO figure is never plain -O3 in disguise)."""
+    d = src.parent / "pgo"
+    d.mkdir(exist_ok=True)
+    prof = d / "profile"
+    shutil.copy(src, d / src.name)
+    cc = _gcc()
+    t0 = time.perf_counter()
+    gen = _compile([cc, "-O3", f"-fprofile-generate={prof}", "-fprofile-update=single",
+                    src.name, "-o", "train", *LIBS], d / "train", d)
+    if not gen.ok:
+        return Build(False, exe, gen.seconds, f"instrumented build: {gen.reason}")
+    for inp in tests_inputs:
+        run_program(d / "train", inp, cwd=d)
+    # Same directory, source and output name as the instrumented build: that names the .gcda.
+    use = _compile([cc, "-O3", f"-fprofile-use={prof}", "-fprofile-partial-training",
+                    "-Werror=missing-profile", src.name, "-o", "train", *LIBS], d / "train", d)
+    if use.ok:
+        os.replace(d / "train", exe)
+    return Build(use.ok, exe, time.perf_counter() - t0, use.reason)
+
+
+def llmcc_command() -> list[str]:
+    """The installed llmcc next to this interpreter (what a user's build runs), else the module."""
+    exe = Path(sys.executable).with_name("llmcc")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "gcc_wrapper"]
+
+
+def optimizer_available() -> bool:
+    """Sync mode needs the optimizer modules; without them llmcc only applies cached rewrites."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("gcc_wrapper.optimize", "gcc_wrapper.search"))
+
+
+CHECKER = '''\
+"""Tests of one bench problem, as the project's test command for llmcc: run EXE on every input and
+compare its stdout, after stripping trailing whitespace, with the expected output and with what the
+gcc -O3 build printed. Exit 0 when every test passes."""
+import subprocess, sys
+from pathlib import Path
+
+here = Path(__file__).resolve().parent
+exe = Path(sys.argv[1]).resolve()
+
+
+def normalize(text):
+    return "\\n".join(line.rstrip() for line in text.rstrip().split("\\n"))
+
+
+for inp in sorted((here / "tests").glob("*.in")):
+    with open(inp, "rb") as f:
+        try:
+            p = subprocess.run([str(exe)], stdin=f, capture_output=True, timeout=%(timeout)r)
+        except subprocess.TimeoutExpired:
+            sys.exit(f"{inp.name}: timed out")
+    if p.returncode != 0:
+        sys.exit(f"{inp.name}: exit status {p.returncode}")
+    got = normalize(p.stdout.decode("utf-8", "replace"))
+    for kind in ("expected", "baseline"):
+        want = (here / "tests" / (inp.stem + "." + kind)).read_text()
+        if got != want:
+            sys.exit(f"{inp.name}: output differs from the {kind} output")
+'''
+
+
+def write_checker(pdir: Path, tests: Sequence[dataset.TestCase], baseline_outputs: Sequence[str]) -> None:
+    for i, (t, got) in enumerate(zip(tests, baseline_outputs), start=1):
+        (pdir / "tests" / f"{i:03d}.expected").write_text(normalize(t.output))
+        (pdir / "tests" / f"{i:03d}.baseline").write_text(got)
+    (pdir / "check.py").write_text(CHECKER % {"timeout": TEST_TIMEOUT})
+
+
+def test_command(pdir: Path) -> str:
+    """Rebuild the program through llmcc and check it: whatever way the verifier puts a candidate
+    into the build, the tests then run the program that contains it."""
+    cmd = [*llmcc_command(), "-O3", "prog.c", "-o", "check-exe", *LIBS]
+    return f"cd {shlex.quote(str(pdir))} && {shlex.join(cmd)} && {shlex.quote(sys.executable)} check.py check-exe"
+
+
+def code_bytes(exe: Path) -> bytes | None:
+    """The program's code and constants (.text, .rodata, .data) without symbols or build ids: equal
+    bytes mean llmcc changed nothing in it."""
+    with tempfile.NamedTemporaryFile(dir=exe.parent) as f:
+        p = subprocess.run(["objcopy", "-O", "binary", "-j", ".text", "-j", ".rodata", "-j", ".data",
+                            str(exe), f.name], capture_output=True)
+        return Path(f.name).read_bytes() if p.returncode == 0 else None
+
+
+# ---------------------------------------------------------------- one problem
+
+
+@dataclass(frozen=True)
+class Options:
+    out: Path
+    proposer: str = "embedded"
+    compare: tuple[str, ...] = ()
+    rounds: int = DEFAULT_ROUNDS
+    budget: float = DEFAULT_BUDGET
+    mode: str = "sync"  # llmcc's mode for the llmcc builds
+    compute_bound_ms: float = DEFAULT_COMPUTE_BOUND_MS
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.out / "cache"
+
+    @property
+    def work(self) -> Path:
+        return self.out / "work"
+
+
+@dataclass(frozen=True)
+class VariantRecord:
+    """One build of one problem compared with its gcc -O3 build."""
+
+    name: str  # "llmcc", "o3-native", "pgo"
+    compiled: bool
+    passed: bool
+    reason: str  # why it did not compile or pass; "" when it did
+    build_seconds: float
+    cpu: tuple[float, ...] = ()  # CPU seconds per round over all the tests
+    speedup: float | None = None  # raw median of per-round ratios baseline/this
+    spread: tuple[float, float] | None = None  # min, max of the per-round ratios
+    identical_code: bool = False  # same code bytes as gcc -O3: the speedup is 1.0 by construction
+
+    def result(self) -> metrics.Result:
+        speedup = 1.0 if self.identical_code else self.speedup
+        return metrics.Result(self.compiled, self.passed, speedup)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "compiled": self.compiled,
+            "passed": self.passed,
+            "reason": self.reason,
+            "build_seconds": self.build_seconds,
+            "cpu_seconds": list(self.cpu),
+            "speedup_raw": self.speedup,
+            "spread": list(self.spread) if self.spread else None,
+            "identical_code": self.identical_code,
+            "speedup": metrics.effective_speedup(self.result()),
+        }
+
+
+@dataclass(frozen=True)
+class ProblemRecord:
+    id: str
+    row: int
+    tests: int  # tests run
+    total_tests: int
+    excluded: str = ""  # why the problem is not counted; "" when it is
+    baseline_cpu: tuple[float, ...] = ()
+    empty_cpu: tuple[float, ...] = ()  # an empty program over as many runs: start-up cost
+    compute_bound: bool | None = None
+    variants: tuple[VariantRecord, ...] = ()
+    seconds: dict[str, float] = field(default_factory=dict)  # where the time went
+    llmcc: dict[str, Any] = field(default_factory=dict)  # what llmcc did in its build
+
+    def variant(self, name: str) -> VariantRecord | None:
+        return next((v for v in self.variants if v.name == name), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "row": self.row,
+            "tests": self.tests,
+            "total_tests": self.total_tests,
+            "excluded": self.excluded,
+            "baseline_cpu_seconds": list(self.baseline_cpu),
+            "empty_cpu_seconds": list(self.empty_cpu),
+            "compute_bound": self.compute_bound,
+            "variants": {v.name: v.to_json() for v in self.variants},
+            "seconds": self.seconds,
+            "llmcc": self.llmcc,
+        }
+
+
+_TIMING = threading.Lock()  # one problem timed at a time, whatever --jobs says
+
+
+def time_side_by_side(exes: dict[str, Path], inputs: Sequence[Path], rounds: int, cwd: Path) -> dict[str, list[float]]:
+    """CPU seconds of each executable over all inputs, per round. Rounds interleave the builds in
+    a rotating order, so drift in machine load spreads over all of them alike."""
+    names = list(exes)
+    cpu: dict[str, list[float]] = {n: [] for n in names}
+    with _TIMING:
+        for r in range(rounds):
+            k = r % len(names)
+            for name in names[k:] + names[:k]:
+                cpu[name].append(sum(run_program(exes[name], inp, cwd=cwd).cpu for inp in inputs))
+    return cpu
+
+
+class Bench:
+    def __init__(self, opts: Options) -> None:
+        self.opts = opts
+        opts.work.mkdir(parents=True, exist_ok=True)
+        opts.cache_dir.mkdir(parents=True, exist_ok=True)
+        empty_dir = opts.work / "_empty"
+        empty_dir.mkdir(exist_ok=True)
+        (empty_dir / "prog.c").write_text(EMPTY_PROGRAM)
+        b = build_gcc(empty_dir / "prog.c", empty_dir / "empty", ["-O3"])
+        if not b.ok:
+            raise RuntimeError(f"cannot build an empty C program with {_gcc()}: {b.reason}")
+        self.empty = b.exe
+        self.mode = opts.mode if opts.mode != "sync" or optimizer_available() else "off"
+
+    def llmcc_env(self, pdir: Path) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LLMCC_")}
+        env.update(
+            LLMCC_MODE=self.mode,
+            LLMCC_PROPOSER=self.opts.proposer,
+            LLMCC_TEST=test_command(pdir),
+            LLMCC_CACHE_DIR=str(self.opts.cache_dir),
+            LLMCC_BUDGET=str(self.opts.budget),
+            LLMCC_LOG=str(self.opts.out / "llmcc.log"),
+        )
+        if os.environ.get("LLMCC_CC"):
+            env["LLMCC_CC"] = os.environ["LLMCC_CC"]
+        for k in ("LLMCC_SERVER", "LLMCC_MODEL", "LLMCC_API_KEY"):  # the model, for --proposer llm
+            if k in os.environ:
+                env[k] = os.environ[k]
+        return env
+
+    def run_problem(self, prob: dataset.Problem) -> ProblemRecord:
+        t_start = time.perf_counter()
+        seconds: dict[str, float] = {}
+        pdir = self.opts.work / _safe_name(prob.id)
+        shutil.rmtree(pdir, ignore_errors=True)
+        (pdir / "tests").mkdir(parents=True)
+        src = pdir / "prog.c"
+        src.write_text(prob.source)
+        inputs = []
+        for i, t in enumerate(prob.tests, start=1):
+            p = pdir / "tests" / f"{i:03d}.in"
+            p.write_text(t.input)
+            inputs.append(p)
+
+        def record(**kw: Any) -> ProblemRecord:
+            seconds["total"] = time.perf_counter() - t_start
+            return ProblemRecord(prob.id, prob.row, len(prob.tests), prob.total_tests, seconds=seconds, **kw)
+
+        base = build_gcc(src, pdir / "base", ["-O3"])
+        seconds["compile"] = base.seconds
+        if not base.ok:
+            return record(excluded=f"baseline {base.reason}")
+        t0 = time.perf_counter()
+        ok, why, base_out = judge(base.exe, prob.tests, inputs, pdir)
+        seconds["baseline_tests"] = time.perf_counter() - t0
+        if not ok:
+            return record(excluded=f"baseline fails its own tests: {why}")
+        write_checker(pdir, prob.tests, base_out)
+
+        builds: dict[str, Build] = {}
+        before = _cache_files(self.opts.cache_dir)
+        builds["llmcc"] = _compile([*llmcc_command(), "-O3", "prog.c", "-o", "llmcc", *LIBS],
+                                   pdir / "llmcc", pdir, env=self.llmcc_env(pdir),
+                                   timeout=max(600.0, 10 * self.opts.budget))
+        seconds["llmcc_build"] = builds["llmcc"].seconds
+        llmcc_info = {"mode": self.mode, "proposer": self.opts.proposer,
+                      "cache_files_added": sorted(str(p) for p in _cache_files(self.opts.cache_dir) - before)}
+        if "o3-native" in self.opts.compare:
+            builds["o3-native"] = build_gcc(src, pdir / "o3-native", ["-O3", "-march=native"])
+        if "pgo" in self.opts.compare:
+            builds["pgo"] = build_pgo(src, pdir / "pgo-exe", inputs)
+        seconds["compare_builds"] = sum(b.seconds for n, b in builds.items() if n != "llmcc")
+
+        t0 = time.perf_counter()
+        judged: dict[str, tuple[bool, str]] = {}
+        for name, b in builds.items():
+            judged[name] = judge(b.exe, prob.tests, inputs, pdir, base_out)[:2] if b.ok else (False, b.reason)
+        seconds["tests"] = time.perf_counter() - t0
+
+        base_code = code_bytes(base.exe)
+        timed = {"gcc-O3": base.exe, "empty": self.empty}
+        timed.update({n: b.exe for n, b in builds.items() if judged[n][0]})
+        t0 = time.perf_counter()
+        cpu = time_side_by_side(timed, inputs, self.opts.rounds, pdir)
+        seconds["measure"] = time.perf_counter() - t0
+
+        variants = []
+        for name, b in builds.items():
+            passed, reason = judged[name]
+            if not passed:
+                variants.append(VariantRecord(name, b.ok, False, reason, b.seconds))
+                continue
+            med, spread = metrics.ratio_stats(cpu["gcc-O3"], cpu[name])
+            same = base_code is not None and code_bytes(b.exe) == base_code
+            variants.append(VariantRecord(name, True, True, "", b.seconds, tuple(cpu[name]), med, spread, same))
+        base_ms = metrics.median(cpu["gcc-O3"]) * 1000
+        empty_ms = metrics.median(cpu["empty"]) * 1000
+        return record(
+            baseline_cpu=tuple(cpu["gcc-O3"]),
+            empty_cpu=tuple(cpu["empty"]),
+            compute_bound=base_ms - empty_ms >= self.opts.compute_bound_ms,
+            variants=tuple(variants),
+            llmcc=llmcc_info,
+        )
+
+
+def _safe_name(pid: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in pid) or "problem"
+
+
+def _cache_files(root: Path) -> set[Path]:
+    return {p.relative_to(root) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+
+# ---------------------------------------------------------------- results
+
+
+def summaries(records: Sequence[ProblemRecord], variants: Sequence[str]) -> dict[str, dict[str, metrics.Summary]]:
+    """Per build: the metrics over every counted problem and over the compute-bound ones."""
+    counted = [r for r in records if not r.excluded]
+    out: dict[str, dict[str, metrics.Summary]] = {}
+    for name in variants:
+        def results(rs: Sequence[ProblemRecord]) -> list[metrics.Result]:
+            return [v.result() if (v := r.variant(name)) else metrics.Result(False, False) for r in rs]
+
+        out[name] = {
+            "all": metrics.summarize(results(counted)),
+            "compute_bound": metrics.summarize(results([r for r in counted if r.compute_bound])),
+        }
+    return out
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gcc = subprocess.run([_gcc(), "--version"], capture_output=True, text=True).stdout.splitlines()
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "gcc": gcc[0] if gcc else "",
+    }
+
+
+def write_outputs(out: Path, meta: dict[str, Any], ds: dataset.Dataset, records: Sequence[ProblemRecord],
+                  variants: Sequence[str], *, plots: bool = True) -> list[str]:
+    """results.json, report.md and the plots; returns notes for the user (e.g. plots skipped)."""
+    records = sorted(records, key=lambda r: r.row)
+    summ = summaries(records, variants)
+    notes: list[str] = []
+    if plots:
+        notes += write_plots(out, records, variants)
+    data = {
+        "meta": meta,
+        "summary": {v: {k: s.to_json() for k, s in d.items()} for v, d in summ.items()},
+        "bad_rows": [{"row": b.row, "id": b.problem_id, "excluded": b.reason} for b in ds.bad],
+        "problems": [r.to_json() for r in records],
+        "notes": notes,
+    }
+    _write_atomic(out / "results.json", json.dumps(data, indent=1, allow_nan=True) + "\n")
+    _write_atomic(out / "report.md", render_markdown(meta, ds, records, summ, notes))
+    return notes
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _f(x: float | None, fmt: str = "{:.3f}") -> str:
+    return "–" if x is None or x != x else fmt.format(x)
+
+
+def _pct(x: float) -> str:
+    return _f(x * 100 if x == x else x, "{:.1f}%")
+
+
+def render_markdown(meta: dict[str, Any], ds: dataset.Dataset, records: Sequence[ProblemRecord],
+                    summ: dict[str, dict[str, metrics.Summary]], notes: Sequence[str]) -> str:
+    m = meta["machine"]
+    counted = [r for r in records if not r.excluded]
+    excluded = [(b.row, b.problem_id, b.reason) for b in ds.bad] + [(r.row, r.id, r.excluded) for r in records if r.excluded]
+    lines = [
+        "# llmcc bench",
+        "",
+        f"- dataset: `{meta['dataset']}` ({ds.rows} rows read, {len(records)} problems run, "
+        f"{len(counted)} counted, {len(excluded)} excluded)" + (" — **interrupted**" if meta.get("interrupted") else ""),
+        f"- date: {meta['date']}; machine: {m['cpu']} ({m['cores']} cores), Linux {m['kernel']}, {m['gcc']}",
+        f"- llmcc: mode {meta['llmcc_mode']}, proposer {meta['proposer']}, {meta['budget']:g} s budget per problem"
+        + ("" if meta["optimizer"] else " — **the optimizer is not installed: llmcc only applied cached rewrites**"),
+        f"- timing: {meta['rounds']} interleaved rounds of CPU time (user+sys) over the first "
+        f"{meta['tests_per_problem']} tests; compute-bound = baseline exceeds an empty program by "
+        f"≥ {meta['compute_bound_ms']:g} ms per round",
+        "",
+        "## Summary",
+        "",
+        "Speedup over gcc -O3 per problem counts as 1.0 when incorrect or slower (SuperCoder's rule).",
+        "",
+        "| build | subset | problems | compile | pass | geomean | p25 | p50 | p75 | improved ≥5% |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, d in summ.items():
+        for subset, s in d.items():
+            lines.append(
+                f"| {name} | {subset.replace('_', '-')} | {s.problems} | {_pct(s.compile_rate)} | {_pct(s.pass_rate)} | "
+                f"{_f(s.geomean)} | {_f(s.p25)} | {_f(s.p50)} | {_f(s.p75)} | {_pct(s.improved_share)} ({s.improved}) |"
+            )
+    lines += ["", "## Problems", "",
+              "Raw speedup = median over rounds of baseline/build CPU time [min–max]; `=` marks a build whose "
+              "code is byte-identical to gcc -O3's (speedup 1.0 by construction).", ""]
+    names = list(summ)
+    lines.append("| problem | baseline ms | compute-bound | " + " | ".join(names) + " |")
+    lines.append("| --- | ---: | :---: | " + " | ".join("---" for _ in names) + " |")
+    for r in counted:
+        cells = []
+        for name in names:
+            v = r.variant(name)
+            if v is None:
+                cells.append("–")
+            elif not v.passed:
+                cells.append(f"✗ {v.reason}")
+            else:
+                sp = f"{v.speedup:.3f} [{v.spread[0]:.2f}–{v.spread[1]:.2f}]" if v.spread else "–"
+                cells.append(("= " if v.identical_code else "") + sp)
+        lines.append(f"| {r.id} | {metrics.median(r.baseline_cpu) * 1000:.1f} | {'yes' if r.compute_bound else 'no'} | "
+                     + " | ".join(cells) + " |")
+    if excluded:
+        lines += ["", "## Excluded", "", "| row | problem | reason |", "| ---: | --- | --- |"]
+        lines += [f"| {row} | {pid} | {reason} |" for row, pid, reason in sorted(excluded)]
+    keys = ("compile", "baseline_tests", "llmcc_build", "compare_builds", "tests", "measure", "total")
+    lines += ["", "## Where the time went (seconds, summed over problems)", "",
+              "| " + " | ".join(keys) + " |", "|" + " ---: |" * len(keys),
+              "| " + " | ".join(f"{sum(r.seconds.get(k, 0.0) for r in records):.1f}" for k in keys) + " |",
+              "", "`llmcc_build` includes llmcc's own proposing, verifying and measuring in sync mode."]
+    if notes:
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
+    return "\n".join(lines) + "\n"
+
+
+def write_plots(out: Path, records: Sequence[ProblemRecord], variants: Sequence[str]) -> list[str]:
+    """speedups.png (distribution of raw speedups of passing builds) and per-problem.png (bars).
+    matplotlib is an optional extra (`pip install llmcc[plots]`)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return ["plots skipped: matplotlib is not installed (pip install 'llmcc[plots]')"]
+    counted = [r for r in records if not r.excluded]
+    raw = {n: [v.speedup for r in counted if (v := r.variant(n)) and v.passed and v.speedup] for n in variants}
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    shown = [n for n in variants if raw[n]]
+    if shown:
+        ax.boxplot([raw[n] for n in shown])
+        ax.set_xticks(range(1, len(shown) + 1), shown)
+    ax.axhline(1.0, color="grey", lw=0.8)
+    ax.set_ylabel("speedup over gcc -O3 (CPU time, median of rounds)")
+    ax.set_title(f"Speedup distribution, {len(counted)} problems")
+    fig.tight_layout()
+    fig.savefig(out / "speedups.png", dpi=100)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(max(6, 0.35 * len(counted) * max(1, len(variants))), 4))
+    width = 0.8 / max(1, len(variants))
+    for k, n in enumerate(variants):
+        ys = [(v.speedup if (v := r.variant(n)) and v.passed and v.speedup else 0.0) for r in counted]
+        ax.bar([i + k * width for i in range(len(counted))], ys, width, label=n)
+    ax.axhline(1.0, color="grey", lw=0.8)
+    ax.set_xticks([i + 0.4 - width / 2 for i in range(len(counted))], [r.id for r in counted], rotation=90, fontsize=7)
+    ax.set_ylabel("raw speedup (0 = failed)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "per-problem.png", dpi=100)
+    plt.close(fig)
+    return []
+
+
+# ---------------------------------------------------------------- command line
+
+
+class Progress:
+    """A one-line bar on a terminal; one line per problem otherwise (logs, CI)."""
+
+    def __init__(self, total: int, stream: Any = sys.stderr) -> None:
+        self.total, self.done, self.stream = total, 0, stream
+        self.tty = stream.isatty()
+
+    def update(self, rec: ProblemRecord) -> None:
+        self.done += 1
+        v = rec.variant("llmcc")
+        what = rec.excluded or (f"llmcc {v.speedup:.3f}x" if v and v.passed and v.speedup else
+                                f"llmcc failed: {v.reason}" if v else "")
+        if self.tty:
+            n = 30 * self.done // max(1, self.total)
+            self.stream.write(f"\r[{'#' * n}{'.' * (30 - n)}] {self.done}/{self.total} {rec.id}: {what[:60]:<60}")
+            if self.done == self.total:
+                self.stream.write("\n")
+        else:
+            self.stream.write(f"[{self.done}/{self.total}] {rec.id}: {what}\n")
+        self.stream.flush()
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="llmcc bench", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--dataset", required=True, help="CSV or JSONL problem set (SuperCoder / CodeNet shape)")
+    ap.add_argument("--out", required=True, type=Path, help="directory for results.json, report.md, plots")
+    ap.add_argument("--limit", type=int, help="read only the first N rows")
+    ap.add_argument("--tests-per-problem", type=int, default=DEFAULT_TESTS, metavar="K",
+                    help=f"run the first K tests of each problem (default {DEFAULT_TESTS}, as SuperCoder)")
+    ap.add_argument("--proposer", default="embedded", help="llmcc's proposer: embedded, llm, ... (default embedded)")
+    ap.add_argument("--compare", default="", help="also build with: o3-native, pgo (comma-separated)")
+    ap.add_argument("--jobs", type=int, default=1, help="problems built in parallel (timing is never parallel)")
+    ap.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS, help="interleaved timing rounds")
+    ap.add_argument("--budget", type=float, default=DEFAULT_BUDGET, help="optimization seconds per problem")
+    ap.add_argument("--mode", choices=("sync", "off"), default="sync",
+                    help="llmcc mode for its builds (off: cached rewrites only)")
+    ap.add_argument("--compute-bound-ms", type=float, default=DEFAULT_COMPUTE_BOUND_MS,
+                    help="baseline CPU ms per round above an empty program's that makes a problem compute-bound")
+    ap.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    args = ap.parse_args(list(argv))
+    args.compare = tuple(c for c in (x.strip() for x in args.compare.split(",")) if c)
+    bad = [c for c in args.compare if c not in COMPARE_CHOICES]
+    if bad:
+        ap.error(f"--compare: unknown build {', '.join(bad)} (choose from {', '.join(COMPARE_CHOICES)})")
+    for name in ("limit", "tests_per_problem", "jobs", "rounds"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            ap.error(f"--{name.replace('_', '-')} must be at least 1")
+    return args
+
+
+def main(argv: Sequence[str]) -> int:
+    args = parse_args(argv)
+    try:
+        ds = dataset.load(args.dataset, limit=args.limit, tests_per_problem=args.tests_per_problem)
+    except dataset.DatasetError as e:
+        print(f"llmcc bench: {e}", file=sys.stderr)
+        return 2
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    opts = Options(out=out, proposer=args.proposer, compare=args.compare, rounds=args.rounds,
+                   budget=args.budget, mode=args.mode, compute_bound_ms=args.compute_bound_ms)
+    try:
+        bench = Bench(opts)
+    except RuntimeError as e:
+        print(f"llmcc bench: {e}", file=sys.stderr)
+        return 2
+    variants = ("llmcc", *args.compare)
+    meta = {
+        "dataset": str(Path(args.dataset).resolve()),
+        "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "argv": list(argv),
+        "proposer": args.proposer,
+        "llmcc_mode": bench.mode,
+        "optimizer": optimizer_available(),
+        "budget": args.budget,
+        "rounds": args.rounds,
+        "tests_per_problem": args.tests_per_problem,
+        "compute_bound_ms": args.compute_bound_ms,
+        "improved_by": metrics.IMPROVED_BY,
+        "interrupted": False,
+    }
+    if args.mode == "sync" and bench.mode != "sync":
+        print("llmcc bench: the optimizer is not installed; llmcc builds apply cached rewrites only", file=sys.stderr)
+    for b in ds.bad:
+        print(f"llmcc bench: excluded row {b.row} ({b.problem_id}): {b.reason}", file=sys.stderr)
+    records: list[ProblemRecord] = []
+    progress = Progress(len(ds.problems))
+
+    def finished(rec: ProblemRecord) -> None:
+        records.append(rec)
+        progress.update(rec)
+        write_outputs(out, meta, ds, records, variants, plots=False)
+
+    pool = ThreadPoolExecutor(args.jobs) if args.jobs > 1 else None
+    try:
+        if pool is None:
+            for prob in ds.problems:
+                finished(bench.run_problem(prob))
+        else:
+            futures = [pool.submit(bench.run_problem, p) for p in ds.problems]
+            for fut in as_completed(futures):
+                finished(fut.result())
+    except KeyboardInterrupt:
+        meta["interrupted"] = True
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        print(f"\nllmcc bench: interrupted; keeping the {len(records)} finished problems", file=sys.stderr)
+    notes = write_outputs(out, meta, ds, records, variants, plots=not args.no_plots)
+    for n in notes:
+        print(f"llmcc bench: {n}", file=sys.stderr)
+    print((out / "report.md").read_text().split("## Problems")[0].rstrip())
+    print(f"\nresults: {out / 'results.json'}, {out / 'report.md'}")
+    if pool is not None:
+        pool.shutdown(wait=not meta["interrupted"])
+    return 130 if meta["interrupted"] else 0
