@@ -1,0 +1,122 @@
+"""Statistics that many concurrent compiles update safely.
+
+Like ccache, counters live in 16 shard files (root/stats/0 ... root/stats/f, JSON objects); a
+process adds its deltas to the shard chosen by its pid, once, when it exits (or on flush()).
+A shard is replaced by rename, so a reader never needs a lock; writers serialize per shard with
+an fcntl lock on a side file (the `filelock` package costs ~50 ms to import, more than gcc takes
+for a small file, so the compile path uses fcntl directly).
+
+Counter names: compiles, tu.hit, tu.miss, direct.hit, object.hit, fn.hit, fn.miss,
+fallback.<reason>, rewrite.accepted, rewrite.rejected.<reason>, rewrite.slower,
+rewrite.error.<reason>, remote.hit, remote.miss, remote.error, remote.bad_signature,
+remote.unsigned, remote.corrupt, entry.corrupt, cache.write_error, evicted, and the running
+totals cache.bytes (drives eviction, recalibrated by every eviction scan).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+SHARDS = 16
+_SAFE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.-")
+
+
+def counter_name(text: str, limit: int = 48) -> str:
+    """A counter-safe name: lower case, [a-z0-9_.-], bounded (reasons can be free text)."""
+    name = "".join(c if c in _SAFE else "_" for c in text.strip().lower()[:limit])
+    return name.strip("_.") or "unknown"
+
+
+@contextmanager
+def locked(path: Path, blocking: bool = True) -> Iterator[bool]:
+    """An exclusive fcntl lock on `path` (created if missing). Yields False when not blocking and
+    someone else holds it."""
+    import fcntl
+
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def read_shard(path: Path) -> dict[str, int]:
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, int)}
+
+
+def _write_shard(path: Path, counters: dict[str, int]) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(counters, sort_keys=True))
+    os.replace(tmp, path)
+
+
+class Stats:
+    """Per-process counter deltas, merged into a shard on flush()."""
+
+    def __init__(self, root: Path) -> None:
+        self.dir = root / "stats"
+        self.deltas: dict[str, int] = {}
+
+    def bump(self, counter: str, n: int = 1) -> None:
+        self.deltas[counter] = self.deltas.get(counter, 0) + n
+
+    def flush(self) -> None:
+        """Add this process's deltas to its shard. Never raises: statistics are not worth a build."""
+        if not self.deltas:
+            return
+        deltas, self.deltas = self.deltas, {}
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            shard = self.dir / format(os.getpid() % SHARDS, "x")
+            with locked(shard.with_suffix(".lock")):
+                counters = read_shard(shard)
+                for k, v in deltas.items():
+                    counters[k] = counters.get(k, 0) + v
+                _write_shard(shard, counters)
+        except OSError:
+            pass
+
+    def totals(self) -> dict[str, int]:
+        """The sum over all shards (this process's unflushed deltas not included)."""
+        out: dict[str, int] = {}
+        for i in range(SHARDS):
+            for k, v in read_shard(self.dir / format(i, "x")).items():
+                out[k] = out.get(k, 0) + v
+        return out
+
+    def set_total(self, counter: str, value: int) -> None:
+        """Make the sum over shards of one counter equal value (recalibration after a scan)."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        for i in range(SHARDS):
+            shard = self.dir / format(i, "x")
+            with locked(shard.with_suffix(".lock")):
+                counters = read_shard(shard)
+                want = value if i == 0 else 0
+                if counters.get(counter, 0) != want:
+                    counters[counter] = want
+                    _write_shard(shard, counters)
+
+    def zero(self, keep: tuple[str, ...] = ("cache.bytes",)) -> None:
+        """Reset every counter except the running totals in `keep`."""
+        if not self.dir.is_dir():
+            return
+        for i in range(SHARDS):
+            shard = self.dir / format(i, "x")
+            with locked(shard.with_suffix(".lock")):
+                counters = read_shard(shard)
+                _write_shard(shard, {k: v for k, v in counters.items() if k in keep})

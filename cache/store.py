@@ -1,0 +1,397 @@
+"""The local store (and the remote tier behind it): keys in, bytes and metadata out.
+
+Layout, like ccache's: ROOT/ab/cdef....<kind>, where abcdef... is the key and kind is
+    fn   an accepted function rewrite (cache.entry.Entry)
+    tu   gcc's assembly for a translation unit (cache.entry.TUEntry)
+    mf   a direct-mode manifest (cache.tu.Manifest)
+    obj  a final object file
+plus ROOT/CACHEDIR.TAG, ROOT/stats/ (counters), ROOT/attempts/ab/cdef....jsonl (every candidate
+tried for a function), and the directories other parts keep under the root (queue, profiles, llm).
+
+Writes go to a temporary file in the destination directory and are renamed into place, so a
+reader sees a whole entry or none, and a killed writer leaves at most a stray temporary file
+(removed by eviction and `llmcc cache prune`). Reads take no lock. Anything unreadable is a miss:
+the file is removed and counted (entry.corrupt), never used and never an error.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+from cache import sign
+from cache.entry import Entry, EntryError, TUEntry, frame, unframe
+from cache.stats import Stats, counter_name, locked
+
+KINDS = ("fn", "tu", "mf", "obj")
+# Eviction removes what is cheap to recreate (gcc output) before accepted rewrites, which cost
+# minutes of model and verification time each and are small.
+_EVICT_ORDER = {"obj": 0, "tu": 0, "mf": 0, "fn": 1}
+EVICT_TO = 0.9  # after eviction the cache holds at most this fraction of max_size
+STALE_TMP_SECONDS = 3600
+_HEX = frozenset("0123456789abcdef")
+
+CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by llmcc.\n"
+    "# For information about cache directory tags, see https://bford.info/cachedir/\n"
+)
+
+
+def check_key(key: str) -> str:
+    if not (16 <= len(key) <= 128) or not _HEX.issuperset(key):
+        raise ValueError(f"not a cache key: {key[:80]!r}")
+    return key
+
+
+class Cache:
+    """One cache directory, optionally backed by a shared Redis tier for function entries."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        max_size: int = 2 << 30,
+        remote: str = "",
+        remote_readonly: bool = False,
+        secret: str = "",
+    ) -> None:
+        self.root = Path(root)
+        self.max_size = max_size
+        self.secret = secret
+        self.stats = Stats(self.root)
+        self._remote_url = remote
+        self._remote_readonly = remote_readonly
+        self._remote: Any = None
+        self._wrote = False
+        atexit.register(self.close)
+
+    # ---- paths and raw blobs ------------------------------------------------------------------
+
+    def path(self, kind: str, key: str) -> Path:
+        check_key(key)
+        return self.root / key[:2] / f"{key[2:]}.{kind}"
+
+    def _read(self, kind: str, key: str) -> bytes | None:
+        try:
+            with open(self.path(kind, key), "rb") as f:
+                return f.read()
+        except OSError:
+            return None
+
+    def _touch(self, path: Path) -> None:
+        try:
+            os.utime(path)  # recency for LRU eviction
+        except OSError:
+            pass
+
+    def _corrupt(self, path: Path) -> None:
+        self.bump("entry.corrupt")
+        try:
+            size = path.stat().st_size
+            path.unlink()
+            self.bump("cache.bytes", -size)
+        except OSError:
+            pass
+
+    def _write(self, kind: str, key: str, data: bytes, durable: bool = False) -> bool:
+        """Atomically place data at the key's path. False (and counted) when it cannot."""
+        dest = self.path(kind, key)
+        tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{time.monotonic_ns() % 1_000_000_007}.tmp")
+        try:
+            if not self.root.is_dir() or not (self.root / "CACHEDIR.TAG").exists():
+                self.root.mkdir(parents=True, exist_ok=True)
+                _write_file(self.root / "CACHEDIR.TAG", CACHEDIR_TAG.encode())
+            dest.parent.mkdir(exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                if durable:
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
+            try:
+                old = dest.stat().st_size
+            except OSError:
+                old = 0
+            os.replace(tmp, dest)
+        except OSError:
+            self.bump("cache.write_error")
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+            return False
+        self.bump("cache.bytes", len(data) - old)
+        self._wrote = True
+        return True
+
+    # ---- function entries ---------------------------------------------------------------------
+
+    def get_function(self, key: str) -> Entry | None:
+        """The accepted rewrite for this function key: local store, then the remote tier."""
+        return self.get_functions([key]).get(key)
+
+    def get_functions(self, keys: Sequence[str]) -> dict[str, Entry]:
+        """Look up many keys at once (one round trip to the remote for all local misses)."""
+        found: dict[str, Entry] = {}
+        missing: list[str] = []
+        for key in keys:
+            entry = self._local_function(key)
+            if entry is None:
+                missing.append(key)
+            else:
+                found[key] = entry
+        if missing and self.remote is not None:
+            for key, data in zip(missing, self.remote.get_many(missing)):
+                entry = self._remote_function(key, data) if data is not None else None
+                if entry is not None:
+                    found[key] = entry
+                else:
+                    self.bump("remote.miss")
+        self.bump("fn.hit", len(found))
+        self.bump("fn.miss", len(keys) - len(found))
+        return found
+
+    def _local_function(self, key: str) -> Entry | None:
+        data = self._read("fn", key)
+        if data is None:
+            return None
+        path = self.path("fn", key)
+        try:
+            entry = Entry.from_bytes(sign.unseal(data, self.secret)[0])
+            if entry.key != key:
+                raise EntryError("entry stored under another key")
+        except EntryError:
+            self._corrupt(path)
+            return None
+        self._touch(path)
+        return entry
+
+    def _remote_function(self, key: str, data: bytes) -> Entry | None:
+        body, status = sign.unseal(data, self.secret)
+        if self.secret and status != sign.OK:
+            self.bump("remote.bad_signature" if status == sign.BAD else "remote.unsigned")
+            return None
+        try:
+            entry = Entry.from_bytes(body)
+            if entry.key != key:
+                raise EntryError("entry stored under another key")
+        except EntryError:
+            self.bump("remote.corrupt")
+            return None
+        self.bump("remote.hit")
+        self._write("fn", key, data)
+        return entry
+
+    def put_function(self, entry: Entry) -> None:
+        """Store an accepted rewrite locally and in the remote tier (signed when a secret is set)."""
+        data = sign.seal(entry.to_bytes(), self.secret)
+        self._write("fn", entry.key, data, durable=True)
+        if self.remote is not None:
+            if self.remote.put(entry.key, data):
+                self.bump("remote.put")
+
+    def import_function(self, data: bytes, *, require_signature: bool) -> Entry:
+        """Check one exported blob and store it locally; EntryError says why it was refused."""
+        body, status = sign.unseal(data, self.secret)
+        if status == sign.BAD:
+            raise EntryError("bad signature")
+        if require_signature and status != sign.OK:
+            raise EntryError("not signed with this cache_secret")
+        entry = Entry.from_bytes(body)
+        check_key(entry.key)
+        if not self._write("fn", entry.key, data, durable=True):
+            raise EntryError(f"cannot write to {self.root}")
+        return entry
+
+    # ---- translation units, manifests, objects ------------------------------------------------
+
+    def get_tu(self, key: str) -> TUEntry | None:
+        entry = self._get_local("tu", key, TUEntry.from_bytes)
+        self.bump("tu.hit" if entry is not None else "tu.miss")
+        return entry
+
+    def put_tu(self, key: str, entry: TUEntry) -> None:
+        self._write("tu", key, entry.to_bytes())
+
+    def get_manifest(self, key: str) -> Any:
+        from cache.tu import Manifest
+
+        return self._get_local("mf", key, Manifest.from_bytes)
+
+    def put_manifest(self, key: str, manifest: Any) -> None:
+        self._write("mf", key, manifest.to_bytes())
+
+    def get_object(self, key: str) -> bytes | None:
+        return self._get_local("obj", key, lambda data: unframe("obj", data))
+
+    def put_object(self, key: str, data: bytes) -> None:
+        self._write("obj", key, frame("obj", data))
+
+    def _get_local(self, kind: str, key: str, parse: Callable[[bytes], Any]) -> Any:
+        data = self._read(kind, key)
+        if data is None:
+            return None
+        path = self.path(kind, key)
+        try:
+            value = parse(data)
+        except EntryError:
+            self._corrupt(path)
+            return None
+        self._touch(path)
+        return value
+
+    # ---- attempts and statistics --------------------------------------------------------------
+
+    def _attempts_path(self, key: str) -> Path:
+        check_key(key)
+        return self.root / "attempts" / key[:2] / f"{key[2:]}.jsonl"
+
+    def record_attempt(self, key: str, attempt: dict[str, Any]) -> None:
+        """Append one tried candidate (proposer, id, outcome accepted|rejected|slower|error,
+        reason, speedup, ...) to the function's log, and count it under rewrite.*."""
+        outcome = str(attempt.get("outcome", "error"))
+        reason = str(attempt.get("reason", ""))
+        if outcome == "accepted":
+            self.bump("rewrite.accepted")
+        elif outcome == "slower":
+            self.bump("rewrite.slower")
+        else:
+            head = reason.split(":", 1)[0].split(" ", 1)[0] if reason else "unknown"
+            self.bump(f"rewrite.{counter_name(outcome, 16)}.{counter_name(head, 32)}")
+        record = {"time": time.time(), **attempt}
+        line = (json.dumps(record, sort_keys=True, default=str) + "\n").encode()
+        path = self._attempts_path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            try:
+                os.write(fd, line)  # one write per line: O_APPEND keeps concurrent lines whole
+            finally:
+                os.close(fd)
+        except OSError:
+            self.bump("cache.write_error")
+
+    def attempts(self, key: str) -> list[dict[str, Any]]:
+        try:
+            lines = self._attempts_path(key).read_bytes().splitlines()
+        except OSError:
+            return []
+        out = []
+        for line in lines:
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue  # a line cut short by a killed writer
+            if isinstance(rec, dict):
+                out.append(rec)
+        return out
+
+    def bump(self, counter: str, n: int = 1) -> None:
+        if n:
+            self.stats.bump(counter, n)
+
+    # ---- remote -------------------------------------------------------------------------------
+
+    @property
+    def remote(self) -> Any:
+        """The Remote (cache.remote), created on first use; None when none is configured."""
+        if self._remote is None and self._remote_url:
+            from cache.remote import Remote, UsageError
+
+            try:
+                self._remote = Remote(self._remote_url, self._remote_readonly, self.root / "remote-down", self.bump)
+            except UsageError:
+                self.bump("remote.error")
+                self._remote_url = ""
+        return self._remote
+
+    # ---- maintenance --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Flush statistics; evict if this process's writes pushed the cache past max_size."""
+        if self._remote is not None:
+            self._remote.close()
+        wrote, self._wrote = self._wrote, False
+        self.stats.flush()
+        if wrote and self.stats.totals().get("cache.bytes", 0) > self.max_size:
+            self.evict(blocking=False)
+
+    def files(self) -> Iterator[tuple[str, str, os.DirEntry]]:
+        """(kind, key, dir entry) of every stored blob, plus ("tmp", "", e) for stray temporaries."""
+        try:
+            top = list(os.scandir(self.root))
+        except OSError:
+            return
+        for d in top:
+            if len(d.name) != 2 or not _HEX.issuperset(d.name) or not d.is_dir():
+                continue
+            try:
+                entries = list(os.scandir(d.path))
+            except OSError:
+                continue
+            for e in entries:
+                if e.name.startswith("."):
+                    yield "tmp", "", e
+                    continue
+                stem, _, kind = e.name.partition(".")
+                if kind in KINDS:
+                    yield kind, d.name + stem, e
+
+    def evict(self, blocking: bool = True, target: int | None = None) -> tuple[int, int]:
+        """Remove least recently used blobs (regenerable kinds first) until the cache holds at most
+        target bytes (default EVICT_TO * max_size), and stray temporaries. Returns (files removed,
+        bytes left). Without blocking, returns (0, -1) at once if another process is evicting."""
+        limit = int(self.max_size * EVICT_TO) if target is None else target
+        try:
+            (self.root / "stats").mkdir(parents=True, exist_ok=True)
+            with locked(self.root / "stats" / "evict.lock", blocking) as got:
+                if not got:
+                    return 0, -1
+                now = time.time()
+                items = []
+                removed = 0
+                for kind, _key, e in self.files():
+                    try:
+                        st = e.stat()
+                    except OSError:
+                        continue
+                    if kind == "tmp":
+                        if now - st.st_mtime > STALE_TMP_SECONDS:
+                            _unlink(e.path)
+                        continue
+                    items.append((_EVICT_ORDER[kind], st.st_mtime, st.st_size, e.path))
+                total = sum(i[2] for i in items)
+                for _, _, size, path in sorted(items):
+                    if total <= limit:
+                        break
+                    if _unlink(path):
+                        total -= size
+                        removed += 1
+                self.bump("evicted", removed)
+                self.stats.flush()
+                self.stats.set_total("cache.bytes", total)
+                return removed, total
+        except OSError:
+            return 0, -1
+
+
+def _unlink(path: str) -> bool:
+    try:
+        os.unlink(path)
+        return True
+    except OSError:
+        return False
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
