@@ -115,9 +115,15 @@ def run_program(exe: Path, stdin_path: Path, *, timeout: float = TEST_TIMEOUT, c
                 pass
 
         timer = threading.Timer(timeout, kill)
+        timer.daemon = True
         timer.start()
         try:
             _, wstatus, usage = os.wait4(proc.pid, 0)
+        except BaseException:  # Ctrl-C: take the child (in its own session) down too
+            kill()
+            os.waitpid(proc.pid, 0)
+            proc.returncode = -9
+            raise
         finally:
             timer.cancel()
         wall = time.perf_counter() - t0
