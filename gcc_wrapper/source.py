@@ -1,0 +1,315 @@
+"""The C side of a function: its prototype and the source a prompt needs, from pycparser.
+
+The file is preprocessed with the real gcc and the real headers, with a few defines that turn
+GNU extensions pycparser does not know into plain C (attributes, asm labels, __extension__,
+__int128...). The headers are told the compiler is an old GCC, so they avoid the newest builtins.
+Results are cached in memory per (file, mtime, flags).
+
+    prototype(path, name, cflags, cwd=None) -> Prototype   what the test harness needs
+    function_source(path, name, cflags, cwd=None) -> str   the function and what it uses, for prompts
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Sequence
+
+# What pycparser cannot parse, turned into something it can; the types only need to keep their
+# size class for the harness (an __int128 function is refused later as "other").
+SHIMS = (
+    "-D__attribute__(x)=",
+    "-D__extension__=",
+    "-D__asm__(x)=",
+    "-D__asm(x)=",
+    "-D__restrict=restrict",
+    "-D__restrict__=restrict",
+    "-D__inline=inline",
+    "-D__inline__=inline",
+    "-D__builtin_va_list=int",
+    "-D__int128=__llmcc_int128",
+    "-D__float128=__llmcc_float128",
+    "-D__typeof__(x)=int",
+    "-D__signed__=signed",
+    "-D__volatile__=volatile",
+    "-D__const=const",
+    "-D_Noreturn=",
+    "-D__thread=",
+    "-U__GNUC__",
+    "-D__GNUC__=4",
+    "-U__GNUC_MINOR__",
+    "-D__GNUC_MINOR__=2",
+)
+PRELUDE = "typedef struct { long _a, _b; } __llmcc_int128;\ntypedef struct { long _a, _b; } __llmcc_float128;\n"
+
+# Options that do not belong on a `gcc -E` command line (outputs, dependency files, modes).
+_DROP_WITH_ARG = {"-o", "-MF", "-MT", "-MQ"}
+_DROP = {"-c", "-S", "-E", "-M", "-MM", "-MD", "-MMD", "-MG", "-MP", "-pipe"}
+
+
+class SourceError(Exception):
+    """The source cannot be preprocessed or parsed, or has no such function."""
+
+
+@dataclass(frozen=True)
+class CType:
+    """A C type reduced to what a test harness needs.
+
+    kind: "int" | "bool" | "float" | "double" | "pointer" | "void" | "struct" | "funcptr" | "other"
+    size: bytes in a register or in memory (pointers: 8); signed for integers;
+    pointee: for pointers, the pointed-to type (None for funcptr);
+    const/restrict: qualifiers of this level (for a pointer: restrict on the pointer, const on
+    the pointee is pointee.const)."""
+
+    kind: str
+    size: int
+    text: str
+    signed: bool = False
+    const: bool = False
+    restrict: bool = False
+    pointee: "CType | None" = None
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: CType
+
+
+@dataclass(frozen=True)
+class Prototype:
+    name: str
+    ret: CType
+    params: tuple[Param, ...]
+    variadic: bool
+    static: bool
+    text: str  # "long sum(const int *restrict a, size_t n)"
+
+    @property
+    def restrict(self) -> tuple[bool, ...]:
+        return tuple(p.type.restrict for p in self.params)
+
+
+def _cpp_flags(cflags: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    skip = False
+    for f in cflags:
+        if skip:
+            skip = False
+        elif f in _DROP_WITH_ARG:
+            skip = True
+        elif f not in _DROP and not f.startswith(("-MF", "-MT", "-MQ")):
+            out.append(f)
+    return out
+
+
+@lru_cache(maxsize=64)
+def _parse_cached(path: str, mtime: float, cflags: tuple[str, ...], cwd: str | None, cc: str):
+    from pycparser import c_parser
+
+    cmd = [cc, "-E", *_cpp_flags(cflags), *SHIMS, "-include", "/dev/stdin", path]
+    try:
+        r = subprocess.run(cmd, cwd=cwd, input=PRELUDE, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise SourceError(f"cannot preprocess {path}: {e}") from None
+    if r.returncode != 0:
+        raise SourceError(f"cannot preprocess {path}: {r.stderr.strip()[:500]}")
+    try:
+        ast = c_parser.CParser().parse(r.stdout, path)
+    except Exception as e:  # pycparser raises ParseError and, on odd input, plain errors
+        raise SourceError(f"cannot parse {path}: {e}") from None
+    return ast
+
+
+def _parse(path: str, cflags: Sequence[str], cwd: str | None):
+    full = os.path.join(cwd or os.getcwd(), path)
+    try:
+        mtime = os.stat(full).st_mtime
+    except OSError as e:
+        raise SourceError(f"{path}: {e.strerror}") from None
+    cc = os.environ.get("LLMCC_CC") or "gcc"
+    return _parse_cached(os.path.abspath(full), mtime, tuple(cflags), cwd, cc)
+
+
+def _find_def(ast, name: str):
+    from pycparser import c_ast
+
+    found = None
+    for ext in ast.ext:
+        if isinstance(ext, c_ast.FuncDef) and ext.decl.name == name:
+            found = ext
+    if found is None:
+        raise SourceError(f"no function named {name!r} is defined in this file")
+    return found
+
+
+_INT_SIZES = {"char": 1, "short": 2, "int": 4, "long": 8}
+
+
+def _typedefs(ast) -> dict:
+    from pycparser import c_ast
+
+    return {e.name: e.type for e in ast.ext if isinstance(e, c_ast.Typedef)}
+
+
+def _ctype(node, typedefs: dict, gen) -> CType:
+    """Reduce a pycparser type node (TypeDecl / PtrDecl / ArrayDecl / FuncDecl) to a CType."""
+    from pycparser import c_ast
+
+    text = gen.visit(node) if not isinstance(node, c_ast.TypeDecl) else gen.visit(node.type)
+    quals = getattr(node, "quals", None) or []
+    if isinstance(node, (c_ast.PtrDecl, c_ast.ArrayDecl)):
+        inner = node.type
+        if isinstance(inner, c_ast.FuncDecl):
+            return CType("funcptr", 8, text)
+        pointee = _ctype(inner, typedefs, gen)
+        if pointee.kind == "funcptr" and isinstance(node, c_ast.PtrDecl):
+            pointee = CType("other", 0, pointee.text)
+        restrict = "restrict" in quals or "restrict" in (getattr(node, "dim_quals", None) or [])
+        return CType("pointer", 8, text, const="const" in quals, restrict=restrict, pointee=pointee)
+    if isinstance(node, c_ast.FuncDecl):
+        return CType("funcptr", 8, text)
+    if isinstance(node, c_ast.TypeDecl):
+        const = "const" in (node.quals or [])
+        t = node.type
+        if isinstance(t, c_ast.IdentifierType):
+            names = [n for n in t.names if n not in ("signed",)]
+            words = list(t.names)
+            if len(names) == 1 and names[0] in typedefs and names[0] not in _INT_SIZES:
+                base = _ctype(typedefs[names[0]], typedefs, gen)
+                return CType(base.kind, base.size, names[0], base.signed, const or base.const, base.restrict, base.pointee)
+            unsigned = "unsigned" in words
+            core = [n for n in names if n != "unsigned"]
+            if core == ["void"]:
+                return CType("void", 0, text, const=const)
+            if core == ["_Bool"]:
+                return CType("bool", 1, text, const=const)
+            if core == ["float"]:
+                return CType("float", 4, text, const=const)
+            if core == ["double"]:
+                return CType("double", 8, text, const=const)
+            if "double" in core or "_Complex" in core or "__llmcc_int128" in core:
+                return CType("other", 16, text, const=const)
+            size = 4
+            for w in ("char", "short", "long"):
+                if w in core:
+                    size = _INT_SIZES[w]
+            return CType("int", size, text, signed=not unsigned, const=const)
+        if isinstance(t, c_ast.Enum):
+            return CType("int", 4, text, signed=False, const=const)
+        if isinstance(t, (c_ast.Struct, c_ast.Union)):
+            return CType("struct", 0, text, const=const)
+    return CType("other", 0, text)
+
+
+def prototype(path: str, name: str, cflags: Sequence[str] = (), cwd: str | None = None) -> Prototype:
+    """The prototype of the function `name` defined in the C file at path."""
+    from pycparser import c_ast, c_generator
+
+    ast = _parse(path, cflags, cwd)
+    fdef = _find_def(ast, name)
+    gen = c_generator.CGenerator()
+    typedefs = _typedefs(ast)
+    fdecl = fdef.decl.type
+    ret = _ctype(fdecl.type, typedefs, gen)
+    params: list[Param] = []
+    variadic = False
+    args = fdecl.args.params if fdecl.args is not None else []
+    for i, p in enumerate(args):
+        if isinstance(p, c_ast.EllipsisParam):
+            variadic = True
+            continue
+        ptype = p.type
+        t = _ctype(ptype, typedefs, gen)
+        if t.kind == "void" and len(args) == 1:  # f(void)
+            continue
+        params.append(Param(p.name or f"arg{i}", t))
+    static = "static" in (fdef.decl.storage or [])
+    head = gen.visit(fdef.decl)
+    return Prototype(name, ret, tuple(params), variadic, static, head)
+
+
+def function_source(path: str, name: str, cflags: Sequence[str] = (), cwd: str | None = None) -> str:
+    """The function's C text, preceded by the declarations of this file (not of system headers)
+    that it uses: typedefs, struct/union/enum definitions, globals, and the functions it calls,
+    transitively."""
+    from pycparser import c_ast, c_generator
+
+    ast = _parse(path, cflags, cwd)
+    fdef = _find_def(ast, name)
+    main_file = os.path.abspath(os.path.join(cwd or os.getcwd(), path))
+
+    def own(ext) -> bool:
+        f = ext.coord.file if ext.coord is not None else ""
+        return bool(f) and os.path.abspath(os.path.join(cwd or os.getcwd(), f)) == main_file
+
+    # Index this file's top-level declarations by the names they define.
+    defines: dict[str, list[int]] = {}
+    for i, ext in enumerate(ast.ext):
+        if not own(ext):
+            continue
+        for n in _defined_names(ext):
+            defines.setdefault(n, []).append(i)
+
+    wanted: set[int] = set()
+    todo = [fdef]
+    while todo:
+        node = todo.pop()
+        for n in _used_names(node):
+            for i in defines.get(n, ()):
+                if i not in wanted and ast.ext[i] is not fdef:
+                    wanted.add(i)
+                    todo.append(ast.ext[i])
+    gen = c_generator.CGenerator()
+    parts = [gen.visit(ast.ext[i]) + (";" if not isinstance(ast.ext[i], c_ast.FuncDef) else "") for i in sorted(wanted)]
+    parts.append(gen.visit(fdef))
+    return "\n\n".join(parts) + "\n"
+
+
+def _defined_names(ext) -> list[str]:
+    from pycparser import c_ast
+
+    names = []
+    if isinstance(ext, c_ast.FuncDef):
+        names.append(ext.decl.name)
+    elif isinstance(ext, (c_ast.Decl, c_ast.Typedef)):
+        if ext.name:
+            names.append(ext.name)
+        t = ext.type
+        while isinstance(t, (c_ast.PtrDecl, c_ast.ArrayDecl, c_ast.TypeDecl)):
+            t = t.type
+        if isinstance(t, (c_ast.Struct, c_ast.Union, c_ast.Enum)) and t.name:
+            names.append(("tag:" + t.name))
+        if isinstance(t, c_ast.Enum) and t.values is not None:
+            names.extend(e.name for e in t.values.enumerators)
+    return names
+
+
+def _used_names(node) -> set[str]:
+    from pycparser import c_ast
+
+    used: set[str] = set()
+
+    class V(c_ast.NodeVisitor):
+        def visit_ID(self, n):
+            used.add(n.name)
+
+        def visit_IdentifierType(self, n):
+            used.update(n.names)
+
+        def visit_Struct(self, n):
+            if n.name:
+                used.add("tag:" + n.name)
+            self.generic_visit(n)
+
+        visit_Union = visit_Struct
+
+        def visit_Enum(self, n):
+            if n.name:
+                used.add("tag:" + n.name)
+            self.generic_visit(n)
+
+    V().visit(node)
+    return used
