@@ -26,13 +26,11 @@ import datetime as _dt
 import json
 import os
 import platform
-import resource
 import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -40,6 +38,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from gcc_wrapper import dataset, metrics
+from gcc_wrapper.candidate import Measurement
 
 VARIANTS = ("llmcc", "o3-native", "pgo")  # what a problem's builds are compared with gcc -O3 by
 COMPARE_CHOICES = ("o3-native", "pgo")
@@ -49,7 +48,6 @@ DEFAULT_BUDGET = 20.0  # seconds of optimization per problem
 DEFAULT_COMPUTE_BOUND_MS = 50.0
 TEST_TIMEOUT = 10.0  # wall seconds per test run
 TEST_MEMORY = 2 << 30  # address-space limit per test run
-STACK = 8 << 20  # the stack every run gets, whatever the caller's ulimit: results must not vary
 LIBS = ("-lm",)  # judge programs use <math.h> and expect it linked
 EMPTY_PROGRAM = "int main(void) { return 0; }\n"
 
@@ -57,87 +55,14 @@ EMPTY_PROGRAM = "int main(void) { return 0; }\n"
 # ---------------------------------------------------------------- running programs
 
 
-@dataclass(frozen=True)
-class Run:
-    """One execution of a program on one input."""
+def run_program(exe: Path, stdin_path: Path, *, cwd: Path) -> Any:
+    """One run of a program on one input, in the sandbox (verify.sandbox: own session, CPU, memory
+    and file-size limits, killed as a whole at the timeout). Returns its SandboxResult."""
+    from gcc_wrapper.verify import sandbox
 
-    status: int  # exit status; -N when killed by signal N
-    stdout: str
-    stderr: str
-    cpu: float  # child user + sys seconds (wait4)
-    wall: float
-    timed_out: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.status == 0 and not self.timed_out
-
-    def describe(self) -> str:
-        if self.timed_out:
-            return f"timed out after {self.wall:.1f} s"
-        if self.status < 0:
-            return f"killed by signal {-self.status}"
-        if self.status:
-            return f"exit status {self.status}"
-        return "ok"
-
-
-def _limits(cpu_seconds: int, memory: int) -> None:
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_STACK, (STACK, STACK))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    os.setsid()
-
-
-def run_program(exe: Path, stdin_path: Path, *, timeout: float = TEST_TIMEOUT, cwd: Path) -> Run:
-    """Run exe with stdin from a file and stdout/stderr to files, in its own session with CPU,
-    memory and stack limits, and take its CPU time from wait4's rusage (exact per child, unlike
-    RUSAGE_CHILDREN deltas, which other threads' children would pollute)."""
-    with tempfile.TemporaryFile(dir=cwd) as out, tempfile.TemporaryFile(dir=cwd) as err, open(stdin_path, "rb") as inp:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(
-            [str(exe)],
-            stdin=inp,
-            stdout=out,
-            stderr=err,
-            cwd=cwd,
-            env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"},
-            preexec_fn=lambda: _limits(int(timeout) + 1, TEST_MEMORY),
-        )
-        timed_out = threading.Event()
-
-        def kill() -> None:
-            timed_out.set()
-            try:
-                os.killpg(proc.pid, 9)
-            except ProcessLookupError:
-                pass
-
-        timer = threading.Timer(timeout, kill)
-        timer.daemon = True
-        timer.start()
-        try:
-            _, wstatus, usage = os.wait4(proc.pid, 0)
-        except BaseException:  # Ctrl-C: take the child (in its own session) down too
-            kill()
-            os.waitpid(proc.pid, 0)
-            proc.returncode = -9
-            raise
-        finally:
-            timer.cancel()
-        wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(wstatus)  # reaped here; Popen must not wait again
-        out.seek(0)
-        err.seek(0)
-        return Run(
-            status=proc.returncode,
-            stdout=out.read().decode("utf-8", "replace"),
-            stderr=err.read(4096).decode("utf-8", "replace"),
-            cpu=usage.ru_utime + usage.ru_stime,
-            wall=wall,
-            timed_out=timed_out.is_set(),
-        )
+    return sandbox.run([str(exe)], cwd=cwd, timeout=TEST_TIMEOUT, cpu_seconds=TEST_TIMEOUT,
+                       memory_bytes=TEST_MEMORY, stdin=stdin_path.read_bytes(),
+                       env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"})
 
 
 def normalize(text: str) -> str:
@@ -153,9 +78,9 @@ def judge(exe: Path, tests: Sequence[dataset.TestCase], inputs: Sequence[Path], 
     outputs: list[str] = []
     for i, (t, inp) in enumerate(zip(tests, inputs), start=1):
         r = run_program(exe, inp, cwd=cwd)
-        if not r.ok:
+        if r.returncode != 0 or r.timed_out:
             return False, f"test {i}: {r.describe()}", outputs
-        got = normalize(r.stdout)
+        got = normalize(r.stdout.decode("utf-8", "replace"))
         outputs.append(got)
         if got != normalize(t.output):
             return False, f"test {i}: output differs from the expected output", outputs
@@ -318,10 +243,17 @@ class VariantRecord:
     passed: bool
     reason: str  # why it did not compile or pass; "" when it did
     build_seconds: float
-    cpu: tuple[float, ...] = ()  # CPU seconds per round over all the tests
-    speedup: float | None = None  # raw median of per-round ratios baseline/this
-    spread: tuple[float, float] | None = None  # min, max of the per-round ratios
+    measurement: Measurement | None = None  # gcc -O3 vs this build, interleaved rounds
     identical_code: bool = False  # same code bytes as gcc -O3: the speedup is 1.0 by construction
+
+    @property
+    def speedup(self) -> float | None:
+        """Raw: the median over rounds of baseline/this CPU time."""
+        return self.measurement.speedup if self.measurement else None
+
+    @property
+    def spread(self) -> tuple[float, float] | None:
+        return self.measurement.spread if self.measurement else None
 
     def result(self) -> metrics.Result:
         speedup = 1.0 if self.identical_code else self.speedup
@@ -333,9 +265,8 @@ class VariantRecord:
             "passed": self.passed,
             "reason": self.reason,
             "build_seconds": self.build_seconds,
-            "cpu_seconds": list(self.cpu),
+            "measurement": self.measurement.to_json() if self.measurement else None,
             "speedup_raw": self.speedup,
-            "spread": list(self.spread) if self.spread else None,
             "identical_code": self.identical_code,
             "speedup": metrics.effective_speedup(self.result()),
         }
@@ -372,22 +303,6 @@ class ProblemRecord:
             "seconds": self.seconds,
             "llmcc": self.llmcc,
         }
-
-
-_TIMING = threading.Lock()  # one problem timed at a time, whatever --jobs says
-
-
-def time_side_by_side(exes: dict[str, Path], inputs: Sequence[Path], rounds: int, cwd: Path) -> dict[str, list[float]]:
-    """CPU seconds of each executable over all inputs, per round. Rounds interleave the builds in
-    a rotating order, so drift in machine load spreads over all of them alike."""
-    names = list(exes)
-    cpu: dict[str, list[float]] = {n: [] for n in names}
-    with _TIMING:
-        for r in range(rounds):
-            k = r % len(names)
-            for name in names[k:] + names[:k]:
-                cpu[name].append(sum(run_program(exes[name], inp, cwd=cwd).cpu for inp in inputs))
-    return cpu
 
 
 class Bench:
@@ -471,26 +386,40 @@ class Bench:
         seconds["tests"] = time.perf_counter() - t0
 
         base_code = code_bytes(base.exe)
-        timed = {"gcc-O3": base.exe, "empty": self.empty}
-        timed.update({n: b.exe for n, b in builds.items() if judged[n][0]})
-        t0 = time.perf_counter()
-        cpu = time_side_by_side(timed, inputs, self.opts.rounds, pdir)
-        seconds["measure"] = time.perf_counter() - t0
+        data = [p.read_bytes() for p in inputs]
 
+        def side_by_side(a: Path, b: Path) -> Measurement:
+            # gcc_wrapper.measure holds the machine-wide lock in the run's cache directory, so no
+            # llmcc build of this run (--jobs) measures while a problem is being timed.
+            from gcc_wrapper import measure
+
+            return measure.measure_programs(a, b, data, self.opts.rounds, lock_dir=self.opts.cache_dir,
+                                            cwd=pdir, timeout=TEST_TIMEOUT * len(data))
+
+        t0 = time.perf_counter()
+        try:
+            start = side_by_side(self.empty, base.exe)  # start-up cost vs the baseline
+        except Exception as e:  # MeasureError: the baseline passed its tests but fails when timed
+            return record(excluded=f"baseline cannot be timed: {e}")
         variants = []
         for name, b in builds.items():
             passed, reason = judged[name]
             if not passed:
                 variants.append(VariantRecord(name, b.ok, False, reason, b.seconds))
                 continue
-            med, spread = metrics.ratio_stats(cpu["gcc-O3"], cpu[name])
+            try:
+                m = side_by_side(base.exe, b.exe)
+            except Exception as e:
+                variants.append(VariantRecord(name, True, False, f"cannot be timed: {e}", b.seconds))
+                continue
             same = base_code is not None and code_bytes(b.exe) == base_code
-            variants.append(VariantRecord(name, True, True, "", b.seconds, tuple(cpu[name]), med, spread, same))
-        base_ms = metrics.median(cpu["gcc-O3"]) * 1000
-        empty_ms = metrics.median(cpu["empty"]) * 1000
+            variants.append(VariantRecord(name, True, True, "", b.seconds, m, same))
+        seconds["measure"] = time.perf_counter() - t0
+        base_ms = metrics.median(start.candidate) * 1000
+        empty_ms = metrics.median(start.baseline) * 1000
         return record(
-            baseline_cpu=tuple(cpu["gcc-O3"]),
-            empty_cpu=tuple(cpu["empty"]),
+            baseline_cpu=start.candidate,
+            empty_cpu=start.baseline,
             compute_bound=base_ms - empty_ms >= self.opts.compute_bound_ms,
             variants=tuple(variants),
             llmcc=llmcc_info,
@@ -588,7 +517,8 @@ def render_markdown(meta: dict[str, Any], ds: dataset.Dataset, records: Sequence
         f"{len(counted)} counted, {len(excluded)} excluded)" + (" — **interrupted**" if meta.get("interrupted") else ""),
         f"- date: {meta['date']}; machine: {m['cpu']} ({m['cores']} cores), Linux {m['kernel']}, {m['gcc']}",
         f"- llmcc: mode {meta['llmcc_mode']}, proposer {meta['proposer']}, {meta['budget']:g} s budget per problem"
-        + ("" if meta["optimizer"] else " — **the optimizer is not installed: llmcc only applied cached rewrites**"),
+        + ("" if meta["llmcc_mode"] == "sync" else " — **no optimizer ran: llmcc applied cached rewrites only**"
+           + ("" if meta["optimizer"] else " (the optimizer is not installed)")),
         f"- timing: {meta['rounds']} interleaved rounds of CPU time (user+sys) over the first "
         f"{meta['tests_per_problem']} tests; compute-bound = baseline exceeds an empty program by "
         f"≥ {meta['compute_bound_ms']:g} ms per round",

@@ -100,11 +100,3 @@ def summarize(results: Sequence[Result]) -> Summary:
         improved_share=improved / n,
         improved=improved,
     )
-
-
-def ratio_stats(baseline: Sequence[float], candidate: Sequence[float]) -> tuple[float, tuple[float, float]]:
-    """Median and (min, max) of the per-round ratios baseline/candidate of interleaved rounds."""
-    if len(baseline) != len(candidate) or not baseline:
-        raise ValueError("need the same, non-zero number of baseline and candidate rounds")
-    ratios = [b / c if c > 0 else math.inf for b, c in zip(baseline, candidate)]
-    return median(ratios), (min(ratios), max(ratios))

@@ -60,13 +60,6 @@ def test_empty_summary_is_not_a_number_not_an_error():
     assert s.problems == 0 and math.isnan(s.geomean) and math.isnan(s.pass_rate)
 
 
-def test_ratio_stats_median_and_spread_of_rounds():
-    med, spread = metrics.ratio_stats([1.0, 2.0, 3.0], [1.0, 1.0, 2.0])  # ratios 1, 2, 1.5
-    assert med == pytest.approx(1.5) and spread == pytest.approx((1.0, 2.0))
-    with pytest.raises(ValueError):
-        metrics.ratio_stats([1.0], [1.0, 2.0])
-
-
 speedups = st.floats(min_value=0.01, max_value=100, allow_nan=False)
 results = st.builds(Result, st.booleans(), st.booleans(), st.none() | speedups)
 
