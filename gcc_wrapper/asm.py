@@ -1,0 +1,774 @@
+"""gcc's x86-64 assembly (GAS, AT&T syntax) as a translation unit of functions.
+
+    parse(text) -> Unit          the whole .s file; Unit.render() gives it back byte for byte
+    Unit.functions[name]         a Function: what gcc emitted for one C function
+    Function.text()              that function as standalone assembly (the format of candidates
+                                 and of cached rewrites)
+    Function.normalized()        the same, stripped of everything that depends on where the
+                                 function sat (file, directory, position), for hashing
+    Unit.replace(name, asm)      a new Unit with one function swapped for other assembly
+    parse_function(text, name)   a standalone function (a candidate) as a Function
+
+A Unit is the list of the file's lines plus, for each function, the lines it owns:
+
+  * its main span: the alignment and symbol directives before its label (.p2align, .globl,
+    .hidden, .type ...), the label, the body with its local labels, CFI directives and jump tables
+    (gcc puts them in .rodata in the middle of the body), up to and including `.size name, .-name`.
+    gcc 12 emits the split-off cold part (`name.cold` in .text.unlikely) inside that span too;
+  * extra spans: the `.size name.cold, .-name.cold` line that follows the main span, or a cold
+    part emitted somewhere else;
+  * the read-only constants only it references: `.LC*` blocks in .rodata*, and gcc's local
+    read-only objects such as switch tables (`CSWTCH.8`), `__func__.1`, or the label table of a
+    computed goto (`table.0`). Constants referenced from elsewhere stay top-level; text() carries
+    a copy of them all the same, so that it stands alone.
+
+Everything else (file header, data objects, aliases, trailers, debug sections, the .LCOLDB/.LHOTB
+markers around split functions) is top-level and only ever rendered verbatim.
+
+This module is on the compile path: it imports only re, hashlib and dataclasses, and parsing is a
+single pass over the lines; ownership of constants is worked out the first time it is needed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+__all__ = ["AsmError", "Unit", "Function", "parse", "parse_function"]
+
+
+class AsmError(Exception):
+    """The assembly cannot be modelled (callers fall back to plain gcc)."""
+
+
+_LABEL = re.compile(r"([A-Za-z_.$][\w.$]*):[ \t]*(?:#.*)?$")
+_IDENT = re.compile(r"(?<![\w.$%])[A-Za-z_.$][\w.$]*")
+_SIZE_DOT = re.compile(r"\.-")
+_BINDING = {".globl": "global", ".global": "global", ".weak": "weak", ".local": "local"}
+_VISIBILITY = {".hidden", ".protected", ".internal"}
+_ALIGN = {".p2align", ".align", ".balign"}
+_DATA = {
+    ".long", ".quad", ".byte", ".value", ".short", ".word", ".int", ".2byte", ".4byte", ".8byte",
+    ".string", ".ascii", ".asciz", ".zero", ".skip", ".float", ".single", ".double", ".octa",
+    ".uleb128", ".sleb128", ".dc.a", ".slong",
+}
+_STRINGS = {".string", ".ascii", ".asciz"}
+# Directives that only carry debug information: dropped from text() and normalized().
+_DEBUG_ONLY = {".loc", ".file", ".loc_mark_labels"}
+_SYMBOL_DEFINERS = {".set", ".equ", ".equiv", ".eqv", ".comm", ".lcomm", ".weakref", ".symver"}
+
+
+# ---------------------------------------------------------------------------------------------
+# sections
+
+
+@dataclass(frozen=True)
+class _Section:
+    """A section as one of gcc's directives selects it. `args` is what follows `.section`
+    (name and, when given, flags); for .text/.data/.bss it is just the name."""
+
+    args: str
+
+    @property
+    def name(self) -> str:
+        a = self.args
+        if a.startswith('"'):
+            end = a.find('"', 1)
+            return a[1:end] if end > 0 else a
+        return a.split(",", 1)[0].strip()
+
+    @property
+    def is_code(self) -> bool:
+        n = self.name
+        if n == ".text" or n.startswith(".text."):
+            return True
+        parts = self.args.split(",")
+        return len(parts) > 1 and "x" in parts[1]
+
+    @property
+    def is_debug(self) -> bool:
+        return self.name.startswith(".debug")
+
+    @property
+    def is_readonly_data(self) -> bool:
+        n = self.name
+        return n.startswith(".rodata") or n.startswith(".data.rel.ro")
+
+    def directive(self) -> str:
+        if self.args in (".text", ".data", ".bss"):
+            return f"\t{self.args}\n"
+        return f"\t.section\t{self.args}\n"
+
+
+_TEXT = _Section(".text")
+
+
+def _split_directive(s: str) -> tuple[str, str]:
+    """'.type\tf, @function' -> ('.type', 'f, @function')."""
+    parts = s.split(None, 1)
+    return parts[0], (parts[1] if len(parts) > 1 else "")
+
+
+def _strip_comment(s: str) -> str:
+    """Drop a trailing `# comment`, leaving `#` inside string literals alone."""
+    if "#" not in s:
+        return s
+    if '"' not in s:
+        return s[: s.index("#")].rstrip()
+    in_str = esc = False
+    for i, ch in enumerate(s):
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch == "#":
+            return s[:i].rstrip()
+    return s
+
+
+def _first_operand(rest: str) -> str:
+    return rest.split(",", 1)[0].strip()
+
+
+# ---------------------------------------------------------------------------------------------
+# the model
+
+
+@dataclass(frozen=True)
+class _Block:
+    """A constant: optional alignment/.type/.size lines, its label, its data lines."""
+
+    symbol: str
+    start: int
+    label: int
+    end: int  # exclusive
+    section: _Section
+
+
+class Function:
+    """What gcc emitted for one C function (see the module docstring for what it owns)."""
+
+    def __init__(self, unit: Unit, name: str, label: int, spans: tuple[tuple[int, int], ...],
+                 section: _Section, binding: str):
+        self._unit = unit
+        self.name = name
+        self.binding = binding
+        self.section = section.name
+        self._section = section
+        self._label = label
+        self.spans = spans  # (start, end) line ranges; spans[0] is the main span
+
+    def __repr__(self) -> str:
+        return f"Function({self.name!r}, {self.binding}, {self.section}, lines {self.spans})"
+
+    # -- what it owns and references
+
+    def _lines(self) -> list[int]:
+        return [i for a, b in self.spans for i in range(a, b)]
+
+    def constants(self) -> list[str]:
+        """Constant blocks it references, transitively, in order of first reference."""
+        return self._unit._constants_of(self)
+
+    def owned_constants(self) -> list[str]:
+        """The constants only this function references (they go where it goes)."""
+        return [c for c in self.constants() if self._unit._owner(c) == self.name]
+
+    # -- the standalone form
+
+    def _standalone(self) -> list[str]:
+        u = self._unit
+        out: list[str] = []
+        for sym in self.constants():
+            blk = u._blocks[sym]
+            out.append(u._best(blk.section).directive())
+            out.extend(u.lines[blk.start:blk.end])
+        for n, (a, b) in enumerate(self.spans):
+            out.append(u._best(u._section_at(a) if n else self._section).directive())
+            for i in range(a, b):
+                line = u.lines[i]
+                s = line.strip()
+                if s.startswith("."):
+                    d, rest = _split_directive(s)
+                    if d in _DEBUG_ONLY:
+                        continue
+                    if d in (".section", ".text", ".data", ".bss", ".pushsection"):
+                        # the first mention carries the flags; a copy must carry them too
+                        sec = u._sections[u._sec_idx[i]]
+                        if d != ".pushsection":
+                            line = u._best(sec).directive()
+                if not line.endswith("\n"):
+                    line += "\n"
+                out.append(line)
+        return out
+
+    def text(self) -> str:
+        """Standalone assembly: its constants (with their sections), its section directive,
+        symbol directives, label, body, .size and cold part. Assembles on its own with `as`."""
+        return "".join(self._standalone())
+
+    def normalized(self) -> str:
+        """Text for hashing: independent of file name, directory and position in the file.
+
+        Dropped: comments, .loc/.file (and their view numbers), CFI directives, and local labels
+        nothing in the function refers to (.LFB/.LFE/.LVL...). Renamed by first appearance:
+        local labels (.L0, .L1, ...) and constants (.LC0, ... with gcc's local objects such as
+        CSWTCH.8). Kept: every instruction, directive, alignment, global symbol name and
+        constant byte, and section directives with their flags."""
+        u = self._unit
+        kept: list[str] = [u._best(self._section).directive().strip()]
+        defined_here: set[str] = set()
+        extra_starts = {a for a, _ in self.spans[1:]}
+        for i in self._lines():
+            if i in extra_starts:
+                kept.append(u._best(u._section_at(i)).directive().strip())
+            s = _strip_comment(u.lines[i].strip())
+            if not s:
+                continue
+            if s.startswith("."):
+                d, rest = _split_directive(s)
+                if d in _DEBUG_ONLY or d.startswith(".cfi_"):
+                    continue
+                if d in (".section", ".text", ".data", ".bss", ".pushsection"):
+                    kept.append(u._best(u._sections[u._sec_idx[i]]).directive().strip())
+                    continue
+            m = _LABEL.match(s)
+            if m and m.group(1).startswith(".L"):
+                defined_here.add(m.group(1))
+            kept.append(s)
+        consts = self.constants()
+        const_set = set(consts)
+        # which local labels are referred to (by the body or by its constants)
+        refs: set[str] = set()
+        for s in kept:
+            if not _LABEL.match(s):
+                refs.update(_idents(s))
+        for c in consts:
+            blk = u._blocks[c]
+            for j in range(blk.label + 1, blk.end):
+                refs.update(_idents(u.lines[j]))
+        canon = _Canon(const_set)
+        out: list[str] = []
+        for s in kept:
+            m = _LABEL.match(s)
+            if m and m.group(1) in defined_here and m.group(1) not in refs:
+                continue
+            out.append(canon(s))
+        # constants in the order the code first names them
+        for c in consts:
+            if c not in canon.names:
+                canon(c)
+        for c in sorted(consts, key=lambda c: int(canon.names[c][3:])):
+            blk = u._blocks[c]
+            out.append(u._best(blk.section).directive().strip())
+            for j in range(blk.start, blk.end):
+                s = _strip_comment(u.lines[j].strip())
+                if s:
+                    out.append(canon(s))
+        return "\n".join(_squeeze(s) for s in out) + "\n"
+
+
+def _idents(s: str) -> list[str]:
+    if '"' in s:
+        d = s.split(None, 1)[0]
+        if d in _STRINGS:
+            return []
+    return _IDENT.findall(s)
+
+
+def _squeeze(s: str) -> str:
+    """Canonical whitespace (outside string literals)."""
+    if '"' in s:
+        d, rest = _split_directive(s)
+        return f"{d} {rest}" if rest else d
+    return " ".join(s.replace(",", ", ").split()).replace(", ", ",")
+
+
+class _Canon:
+    """Canonical names for local labels (.L0, .L1, ...) and constants (.LC0, ...), allotted
+    by first appearance."""
+
+    def __init__(self, consts: set[str]):
+        self.consts = consts
+        self.names: dict[str, str] = {}
+        self.n_labels = self.n_consts = 0
+
+    def _sub(self, m: re.Match[str]) -> str:
+        tok = m.group(0)
+        new = self.names.get(tok)
+        if new is None:
+            if tok in self.consts:
+                new = f".LC{self.n_consts}"
+                self.n_consts += 1
+            elif tok.startswith(".L"):
+                new = f".L{self.n_labels}"
+                self.n_labels += 1
+            else:
+                return tok
+            self.names[tok] = new
+        return new
+
+    def __call__(self, s: str) -> str:
+        if '"' in s and s.split(None, 1)[0] in _STRINGS:
+            return s
+        return _IDENT.sub(self._sub, s)
+
+
+class Unit:
+    """A parsed .s file. Immutable: replace() returns a new Unit."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        self.functions: dict[str, Function] = {}
+        self._sections: list[_Section] = []
+        self._sec_idx: list[int] = []
+        self._full: dict[str, _Section] = {}
+        self._labels: dict[str, int] = {}
+        self._bindings: dict[str, str] = {}
+        self._objects: set[str] = set()
+        self._ownership: dict[str, str | None] | None = None
+        self._block_cache: dict[str, _Block] | None = None
+        self._refs_cache: dict[str, list[str]] = {}
+        self._scan()
+
+    # -- parsing
+
+    def _scan(self) -> None:
+        lines = self.lines
+        sec_ids: dict[_Section, int] = {}
+        sec_idx = self._sec_idx
+
+        def enter(sec: _Section) -> int:
+            k = sec_ids.get(sec)
+            if k is None:
+                k = sec_ids[sec] = len(self._sections)
+                self._sections.append(sec)
+            name = sec.name
+            have = self._full.get(name)
+            if have is None or ("," in sec.args and "," not in have.args):
+                self._full[name] = sec
+            return k
+
+        cur = prev = enter(_TEXT)
+        stack: list[tuple[int, int]] = []
+        func_types: list[str] = []
+        sizes: dict[str, int] = {}
+        labels = self._labels
+        for i, line in enumerate(lines):
+            c = line[:1]
+            if c in ("\t", " "):
+                s = line.strip()
+                if s[:1] == ".":
+                    d, rest = _split_directive(s)
+                    if d == ".section" or d == ".pushsection":
+                        new = enter(_Section(rest.split("#", 1)[0].strip()))
+                        if d == ".pushsection":
+                            stack.append((cur, prev))
+                        prev, cur = cur, new
+                    elif d in (".text", ".data", ".bss"):
+                        prev, cur = cur, enter(_Section(d))
+                    elif d == ".popsection":
+                        if stack:
+                            cur, prev = stack.pop()
+                    elif d == ".previous":
+                        cur, prev = prev, cur
+                    elif d == ".type":
+                        sym, _, kind = rest.partition(",")
+                        kind = kind.strip()
+                        if kind in ("@function", "%function", "STT_FUNC"):
+                            func_types.append(sym.strip())
+                        elif kind in ("@object", "%object", "STT_OBJECT"):
+                            self._objects.add(sym.strip())
+                    elif d == ".size":
+                        sizes[_first_operand(rest)] = i
+                    elif d in _BINDING:
+                        for sym in rest.split(","):
+                            self._bindings[sym.strip()] = _BINDING[d]
+            elif c and c not in ("#", "\n", "\r"):
+                m = _LABEL.match(line.rstrip("\r\n"))
+                if m:
+                    labels.setdefault(m.group(1), i)
+            sec_idx.append(cur)
+        self._find_functions(func_types, sizes)
+
+    def _find_functions(self, func_types: list[str], sizes: dict[str, int]) -> None:
+        lines, labels = self.lines, self._labels
+        names = [n for n in dict.fromkeys(func_types) if n in labels]
+        is_fn = set(names)
+        starts: dict[str, int] = {}
+        for n in names:
+            starts[n] = self._head_start(n, labels[n])
+        ordered = sorted(names, key=lambda n: labels[n])
+        next_start = {n: (starts[ordered[k + 1]] if k + 1 < len(ordered) else len(lines))
+                      for k, n in enumerate(ordered)}
+        main: dict[str, tuple[int, int]] = {}
+        for n in ordered:
+            lab = labels[n]
+            s = sizes.get(n)
+            end = s + 1 if s is not None and s > lab else self._fallback_end(lab, next_start[n])
+            main[n] = (starts[n], end)
+        claimed: list[tuple[int, int, str]] = []
+        result: list[tuple[int, str, tuple[tuple[int, int], ...]]] = []
+        for n in ordered:
+            base = n[:-5] if n.endswith(".cold") else None
+            if base is not None and base in is_fn:
+                continue
+            spans = [main[n]]
+            cold = n + ".cold"
+            if cold in is_fn:
+                a, b = main[n]
+                if a <= labels[cold] < b:
+                    sz = sizes.get(cold)
+                    if sz is not None and not a <= sz < b:
+                        spans.append((sz, sz + 1))
+                else:
+                    spans.append(main[cold])
+            for a, b in spans:
+                claimed.append((a, b, n))
+            result.append((labels[n], n, tuple(spans)))
+        claimed.sort()
+        for (a1, b1, n1), (a2, b2, n2) in zip(claimed, claimed[1:]):
+            if a2 < b1:
+                raise AsmError(f"functions {n1} and {n2} overlap (lines {a1 + 1}-{b1}, {a2 + 1}-{b2})")
+        for lab, n, spans in sorted(result):
+            self.functions[n] = Function(self, n, lab, spans, self._sections[self._sec_idx[lab]],
+                                         self._bindings.get(n, "local"))
+
+    def _head_start(self, name: str, label: int) -> int:
+        """First line of the directives that belong to the function's label."""
+        i = label
+        while i > 0:
+            s = self.lines[i - 1].strip()
+            if not s.startswith("."):
+                break
+            d, rest = _split_directive(s)
+            if d in _ALIGN:
+                pass
+            elif d in _BINDING or d in _VISIBILITY or d == ".type":
+                if _first_operand(rest) != name:
+                    break
+            else:
+                break
+            i -= 1
+        return i
+
+    def _fallback_end(self, label: int, limit: int) -> int:
+        """End of a function that has no `.size`: the next function, or the file's trailer."""
+        for i in range(label + 1, limit):
+            s = self.lines[i].strip()
+            if s.startswith(".ident") or (s.startswith(".section") and ".note" in s):
+                return i
+            if self._sections[self._sec_idx[i]].is_debug:
+                return i
+        return limit
+
+    # -- constants and their owners (computed on first use)
+
+    def _section_at(self, i: int) -> _Section:
+        return self._sections[self._sec_idx[i]]
+
+    def _best(self, sec: _Section) -> _Section:
+        """The fullest directive seen for this section's name (the first one carries flags)."""
+        return self._full.get(sec.name, sec)
+
+    @property
+    def _blocks(self) -> dict[str, _Block]:
+        if self._block_cache is None:
+            self._block_cache = self._find_blocks()
+        return self._block_cache
+
+    def _find_blocks(self) -> dict[str, _Block]:
+        in_fn = bytearray(len(self.lines))
+        for f in self.functions.values():
+            for a, b in f.spans:
+                in_fn[a:b] = b"\x01" * (b - a)
+        blocks: dict[str, _Block] = {}
+        for sym, i in self._labels.items():
+            if in_fn[i]:
+                continue
+            sec = self._section_at(i)
+            if not sec.is_readonly_data:
+                continue
+            if not sym.startswith(".L"):
+                # gcc's local read-only objects (CSWTCH.8, __func__.1, table.0): local, typed
+                if sym not in self._objects or self._bindings.get(sym, "local") != "local":
+                    continue
+            start = i
+            while start > 0 and not in_fn[start - 1]:
+                s = self.lines[start - 1].strip()
+                if not s.startswith("."):
+                    break
+                d, rest = _split_directive(s)
+                if d in _ALIGN or (d in (".type", ".size") and _first_operand(rest) == sym):
+                    start -= 1
+                else:
+                    break
+            end = i + 1
+            while end < len(self.lines) and not in_fn[end]:
+                s = self.lines[end].strip()
+                if not s.startswith(".") or _split_directive(s)[0] not in _DATA:
+                    break
+                end += 1
+            blocks[sym] = _Block(sym, start, i, end, sec)
+        return blocks
+
+    def _refs(self, lines: range | list[int]) -> list[str]:
+        """Constant symbols referenced by these lines, in order."""
+        blocks = self._blocks
+        out: list[str] = []
+        for i in lines:
+            line = self.lines[i]
+            for tok in _idents(line.strip()):
+                if tok in blocks and tok not in out:
+                    out.append(tok)
+        return out
+
+    def _constants_of(self, f: Function) -> list[str]:
+        got = self._refs_cache.get(f.name)
+        if got is None:
+            got = self._refs(f._lines())
+            k = 0
+            while k < len(got):  # constants referring to constants
+                blk = self._blocks[got[k]]
+                for tok in self._refs(range(blk.label + 1, blk.end)):
+                    if tok not in got:
+                        got.append(tok)
+                k += 1
+            self._refs_cache[f.name] = got
+        return got
+
+    def _owner(self, sym: str) -> str | None:
+        if self._ownership is None:
+            self._ownership = self._compute_ownership()
+        return self._ownership.get(sym)
+
+    def _compute_ownership(self) -> dict[str, str | None]:
+        """A constant belongs to a function when nothing but that function (and constants that
+        belong to it, and debug information) refers to it."""
+        blocks = self._blocks
+        if not blocks:
+            return {}
+        users: dict[str, set[str]] = {b: set() for b in blocks}  # "f:NAME" | "b:SYM" | "top"
+        where: list[str | None] = [None] * len(self.lines)
+        for f in self.functions.values():
+            for a, b in f.spans:
+                where[a:b] = ["f:" + f.name] * (b - a)
+        for blk in blocks.values():
+            where[blk.start:blk.end] = ["b:" + blk.symbol] * (blk.end - blk.start)
+        for i, line in enumerate(self.lines):
+            w = where[i]
+            if w is None and self._sections[self._sec_idx[i]].is_debug:
+                continue
+            if "." not in line and "_" not in line:
+                continue
+            for tok in _idents(line.strip()):
+                u = users.get(tok)
+                if u is not None:
+                    if w == "b:" + tok:
+                        continue
+                    u.add(w or "top")
+        owner: dict[str, str | None] = {}
+        for sym, us in users.items():
+            fs = {u[2:] for u in us if u.startswith("f:")}
+            owner[sym] = next(iter(fs)) if len(fs) == 1 and "top" not in us else None
+        changed = True
+        while changed:  # a constant used only by constants of one function belongs to it too
+            changed = False
+            for sym, us in users.items():
+                fs = set()
+                ok = "top" not in us
+                for u in us:
+                    if u.startswith("f:"):
+                        fs.add(u[2:])
+                    else:
+                        o = owner.get(u[2:])
+                        if o is None:
+                            ok = False
+                        fs.add(o)
+                new = next(iter(fs)) if ok and len(fs) == 1 else None
+                if new != owner[sym]:
+                    owner[sym] = new
+                    changed = True
+        return owner
+
+    # -- output
+
+    def render(self) -> str:
+        return "".join(self.lines)
+
+    def replace(self, name: str, asm: str) -> Unit:
+        """A new Unit with `name` replaced by `asm` (standalone assembly of one function, as
+        Function.text() makes it). The rewrite's local labels and constants are renamed with a
+        suffix derived from its text, so they cannot clash with the unit's; the old function's
+        cold part and the constants only it used are dropped; the original binding, visibility
+        and type directives are kept. Labels of the old function that debug information still
+        refers to are re-pointed into the new code, so a -g unit still assembles (the debug
+        information of a rewritten function is approximate)."""
+        old = self.functions.get(name)
+        if old is None:
+            raise AsmError(f"no function {name!r} in this unit")
+        new = parse_function(asm, name)
+        nu = new._unit
+        suffix = "_" + hashlib.blake2b((name + "\0" + asm).encode(), digest_size=4).hexdigest()
+
+        # what the rewrite defines locally: renamed
+        local = {s for s in nu._labels if s.startswith(".L")}
+        local.update(c for c in new.constants() if not c.startswith(".L"))
+        for line in nu.lines:
+            s = line.strip()
+            if s.startswith("."):
+                d, rest = _split_directive(s)
+                if d in (".set", ".equ") and _first_operand(rest).startswith(".L"):
+                    local.add(_first_operand(rest))
+        body = [ln for ln in new._standalone() if not _is_symbol_directive(ln, name)]
+        used = set()
+        for ln in body:
+            used.update(t for t in _idents(ln.strip()) if t.startswith(".L"))
+        missing = sorted(used - local)
+        if missing:
+            raise AsmError(f"{name}: refers to local symbols it does not define: {', '.join(missing[:5])}")
+        rename = {s: s + suffix for s in local}
+        body = [_rename_exact(ln, rename) for ln in body]
+
+        # the original's binding and type, just before the label
+        head = [self.lines[i] for i in range(old.spans[0][0], old._label)
+                if _is_symbol_directive(self.lines[i], name)]
+        if not any(_split_directive(h.strip())[0] == ".type" for h in head):
+            head.append(f"\t.type\t{name}, @function\n")
+        at = next(k for k, ln in enumerate(body) if _LABEL.match(ln.strip()) and ln.split(":")[0] == name)
+        body[at:at] = [h if h.endswith("\n") else h + "\n" for h in head]
+        at += len(head)
+
+        removed = sorted({i for a, b in old.spans for i in range(a, b)}
+                         | {i for c in old.owned_constants()
+                            for i in range(self._blocks[c].start, self._blocks[c].end)})
+        body = self._repoint(old, removed, body, at)
+
+        a0, b0 = old.spans[0]
+        after = self._section_at(b0 - 1)
+        body.append(self._best(after).directive())
+        removed_set = set(removed)
+        out: list[str] = []
+        for i, line in enumerate(self.lines):
+            if i == a0:
+                if out and not out[-1].endswith("\n"):
+                    out[-1] += "\n"
+                out.extend(body)
+            if i not in removed_set:
+                out.append(line)
+        return parse("".join(out))
+
+    def _repoint(self, old: Function, removed: list[int], body: list[str], at: int) -> list[str]:
+        """Define again, inside the new code, the old function's symbols that the rest of the
+        unit still refers to. Only debug information may do that: anything else means the
+        function cannot be replaced on its own."""
+        defined: dict[str, int] = {}
+        views: set[str] = set()
+        removed_set = set(removed)
+        for i in removed:
+            s = self.lines[i].strip()
+            m = _LABEL.match(s)
+            if m:
+                defined[m.group(1)] = i
+            elif s.startswith(".loc") and " view " in s:
+                v = s.rsplit(" view ", 1)[1].strip()
+                if v.startswith(".L"):
+                    views.add(v)
+        defined.pop(old.name, None)
+        if not defined and not views:
+            return body
+        wanted = set(defined) | views
+        dangling: dict[str, None] = {}
+        for i, line in enumerate(self.lines):
+            if i in removed_set or ("." not in line and "_" not in line):
+                continue
+            hits = [t for t in _idents(line.strip()) if t in wanted]
+            if not hits:
+                continue
+            if not self._section_at(i).is_debug:
+                raise AsmError(f"{old.name}: {hits[0]} is used outside the function (line {i + 1})")
+            dangling.update(dict.fromkeys(hits))
+        if not dangling:
+            return body
+        start: list[str] = []
+        end: list[str] = []
+        other: dict[_Section, list[str]] = {}
+        for sym in dangling:
+            if sym in views and sym not in defined:
+                end.append(f"\t.set\t{sym}, 0\n")
+                continue
+            sec = self._section_at(defined[sym])
+            if sec.name == old.section:
+                (end if re.match(r"\.L(FE|HOTE)\d+$", sym) else start).append(f"{sym}:\n")
+            else:
+                other.setdefault(self._best(sec), []).append(f"{sym}:\n")
+        body = body[: at + 1] + start + body[at + 1:]
+        size_at = next((k for k, ln in enumerate(body)
+                        if ln.strip().startswith(".size") and _first_operand(_split_directive(ln.strip())[1]) == old.name),
+                       None)
+        if size_at is None:
+            size_at = at + 1 + len(start)
+        body[size_at:size_at] = end
+        for sec, labs in other.items():
+            body.append(f"\t.pushsection\t{sec.args}\n")
+            body.extend(labs)
+            body.append("\t.popsection\n")
+        return body
+
+
+def _is_symbol_directive(line: str, name: str) -> bool:
+    s = line.strip()
+    if not s.startswith("."):
+        return False
+    d, rest = _split_directive(s)
+    return (d in _BINDING or d in _VISIBILITY or d == ".type") and _first_operand(rest) == name
+
+
+def _rename_exact(line: str, rename: dict[str, str]) -> str:
+    s = line.strip()
+    if '"' in s and s.split(None, 1)[0] in _STRINGS:
+        return line
+    if "." not in line and "_" not in line:
+        return line
+    return _IDENT.sub(lambda m: rename.get(m.group(0), m.group(0)), line)
+
+
+def parse(text: str) -> Unit:
+    """Parse gcc's assembly for one translation unit."""
+    if "\0" in text:
+        raise AsmError("NUL byte in assembly")
+    return Unit(text.splitlines(keepends=True))
+
+
+def parse_function(text: str, name: str) -> Function:
+    """Parse standalone assembly that must define exactly the function `name` (with, at most,
+    its cold part, local labels and its own constants)."""
+    u = parse(text)
+    if set(u.functions) != {name}:
+        found = ", ".join(sorted(u.functions)) or "none"
+        raise AsmError(f"expected exactly one function {name!r}, found: {found}")
+    f = u.functions[name]
+    allowed = {name, name + ".cold"} | set(f.constants())
+    for sym in u._labels:
+        if not sym.startswith(".L") and sym not in allowed:
+            raise AsmError(f"{name}: defines another symbol {sym!r}")
+    for line in u.lines:
+        s = line.strip()
+        if not s.startswith("."):
+            if "=" in s and not s.startswith("#"):
+                sym = s.split("=", 1)[0].strip()
+                if _IDENT.fullmatch(sym) and not sym.startswith(".L"):
+                    raise AsmError(f"{name}: defines another symbol {sym!r}")
+            continue
+        d, rest = _split_directive(s)
+        if d in _SYMBOL_DEFINERS or d in _BINDING:
+            sym = _first_operand(rest)
+            if not sym.startswith(".L") and sym not in allowed:
+                raise AsmError(f"{name}: {d} of another symbol {sym!r}")
+    return f
