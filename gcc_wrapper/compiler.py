@@ -1,0 +1,284 @@
+"""Which gcc is the real one, and what it is.
+
+`find_real_compiler` decides which program llmcc stands in for:
+
+1. launcher mode: the first word is a compiler (CMake's CMAKE_C_COMPILER_LAUNCHER runs
+   `llmcc /usr/bin/cc -c ...`); that compiler is the real one;
+2. `$LLMCC_CC` or the config value `cc`;
+3. otherwise the first program on PATH with the name llmcc was called by (when installed
+   as gcc/cc through a symlink) or `gcc`, that is not llmcc itself.
+
+Loops are impossible by construction: a candidate whose real path is llmcc's own is
+skipped, and every compiler llmcc runs is remembered in `$LLMCC_SEEN` so that a wrapper
+script that calls llmcc again (which realpath cannot see through) is skipped by the
+nested llmcc.
+
+`identity` and `expand_march_native` ask gcc once and keep the answer in a small JSON
+file under the cache directory, keyed by the binary's path, size and mtime.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+SEEN_ENV = "LLMCC_SEEN"
+_GCC_NAME = re.compile(r"^(?:[\w.+-]+-)?(?:gcc|cc|c89|c99)(?:-\d+(?:\.\d+)*)?$")
+_CACHE_FILE = "compilers.json"
+
+
+class CompilerNotFound(Exception):
+    """No real compiler to run."""
+
+
+def _self_paths(prog: str) -> set[str]:
+    paths = {os.path.realpath(sys.argv[0])} if sys.argv and sys.argv[0] else set()
+    if os.sep in prog:
+        paths.add(os.path.realpath(prog))
+    paths.add(os.path.realpath(os.path.join(os.path.dirname(sys.executable), "llmcc")))
+    return paths
+
+
+def _seen() -> set[str]:
+    return {p for p in os.environ.get(SEEN_ENV, "").split(os.pathsep) if p}
+
+
+def _which_all(name: str) -> list[str]:
+    out = []
+    for d in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        p = os.path.join(d or ".", name)
+        if os.path.isfile(p) and os.access(p, os.X_OK):
+            out.append(p)
+    return out
+
+
+def _resolve(name: str) -> str | None:
+    if os.sep in name:
+        return name if os.path.isfile(name) and os.access(name, os.X_OK) else None
+    found = _which_all(name)
+    return found[0] if found else None
+
+
+def _is_compiler_word(word: str, self_paths: set[str]) -> str | None:
+    """The path of `word` if it names a compiler executable (launcher mode), else None."""
+    if word.startswith("-") or word.startswith("@"):
+        return None
+    base = os.path.basename(word)
+    if os.path.splitext(base)[1] in (".c", ".o", ".a", ".so", ".s", ".S", ".i"):
+        return None
+    if os.sep in word:
+        if not (os.path.isfile(word) and os.access(word, os.X_OK)):
+            return None
+        if os.path.realpath(word) in self_paths:
+            return word
+        return word if (_GCC_NAME.match(base) or _looks_like_compiler(base)) else None
+    if not (_GCC_NAME.match(base) or _looks_like_compiler(base) or base == "llmcc"):
+        return None
+    return _resolve(word)
+
+
+def _looks_like_compiler(base: str) -> bool:
+    return bool(re.search(r"(clang|g\+\+|c\+\+|gcc)", base))
+
+
+def find_real_compiler(prog: str, argv: list[str], cfg) -> tuple[str, list[str]]:
+    """(path of the real compiler, the words to give it). Raises CompilerNotFound."""
+    selves = _self_paths(prog)
+    seen = _seen()
+    # launcher mode (possibly `llmcc llmcc ...` when CMAKE_C_COMPILER is llmcc as well)
+    while argv:
+        cc = _is_compiler_word(argv[0], selves)
+        if cc is None:
+            break
+        argv = argv[1:]
+        if os.path.realpath(cc) not in selves:
+            return cc, argv
+    configured = str(getattr(cfg, "cc", "") or "") if cfg is not None else os.environ.get("LLMCC_CC", "")
+    if configured:
+        cc = _resolve(configured)
+        if cc is None:
+            raise CompilerNotFound(f"the configured compiler {configured!r} was not found")
+        if os.path.realpath(cc) not in selves and os.path.realpath(cc) not in seen:
+            return cc, argv
+    names = []
+    base = os.path.basename(prog)
+    if _GCC_NAME.match(base):
+        names.append(base)
+    names.append("gcc")
+    for name in names:
+        for cc in _which_all(name):
+            real = os.path.realpath(cc)
+            if real in selves or real in seen or cc in seen:
+                continue
+            return cc, argv
+    raise CompilerNotFound("no gcc on PATH other than llmcc itself (set LLMCC_CC)")
+
+
+def run_name(cc: str) -> str:
+    """argv[0] to run `cc` with: its bare name when a PATH search for that name finds it (so gcc
+    reports itself, e.g. COLLECT_GCC in -v, exactly as when the user runs it), else the path."""
+    base = os.path.basename(cc)
+    if os.sep in cc and _resolve(base) == cc:
+        return base
+    return cc
+
+
+def child_env(cc: str) -> dict[str, str]:
+    """The environment for running `cc`: ours, with `cc` remembered in $LLMCC_SEEN."""
+    env = dict(os.environ)
+    seen = env.get(SEEN_ENV, "")
+    real = os.path.realpath(cc)
+    if real not in seen.split(os.pathsep):
+        env[SEEN_ENV] = seen + os.pathsep + real if seen else real
+    return env
+
+
+def is_gcc(cc: str) -> bool:
+    """Whether `cc` is a GNU C compiler driver (not g++, clang, ...), judged by its real name."""
+    real = os.path.basename(os.path.realpath(cc))
+    return bool(_GCC_NAME.match(real)) and "++" not in real
+
+
+# --- facts about a compiler, cached on disk ---------------------------------------------------
+
+
+def _stat_key(path: str) -> str:
+    real = os.path.realpath(path)
+    st = os.stat(real)
+    return f"{real}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def _cache_file(cache_dir: Path | None) -> Path:
+    if cache_dir is None:
+        from gcc_wrapper import config
+
+        cache_dir = config.load().cache_path
+    return Path(cache_dir) / _CACHE_FILE
+
+
+def _load(path: Path) -> dict:
+    import json
+
+    try:
+        data = json.loads(path.read_text())
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _store(path: Path, key: str, value) -> None:
+    """Merge one answer into the cache file (temp + rename; a lost race only costs a re-ask)."""
+    import json
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = _load(path)
+        data[key] = value
+        fd, tmp = tempfile.mkstemp(prefix=".compilers.", dir=path.parent)
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=1, sort_keys=True)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def _run(cc: str, args: list[str], stdin_devnull: bool = True) -> tuple[int, str, str]:
+    import subprocess
+
+    p = subprocess.run(
+        [cc, *args], stdin=subprocess.DEVNULL, capture_output=True, text=True, env=child_env(cc)
+    )
+    return p.returncode, p.stdout, p.stderr
+
+
+def _file_digest(path: str) -> str:
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def identity(cc: str, *, cache_dir: Path | None = None) -> str:
+    """A string that changes whenever the code `cc` generates may change:
+    "gcc <full version> <target> <digest of the driver and cc1 contents>". It is the same on
+    every machine with the same gcc build, so shared cache entries match across machines."""
+    path = _cache_file(cache_dir)
+    key = "identity " + _stat_key(cc)
+    cached = _load(path).get(key)
+    if isinstance(cached, dict) and _cc1_unchanged(cached.get("cc1", "")):
+        return str(cached["identity"])
+    _, version, _ = _run(cc, ["-dumpfullversion"])
+    _, machine, _ = _run(cc, ["-dumpmachine"])
+    _, cc1, _ = _run(cc, ["-print-prog-name=cc1"])
+    cc1 = cc1.strip()
+    parts = [_file_digest(os.path.realpath(cc))]
+    if os.sep in cc1 and os.path.isfile(cc1):
+        parts.append(_file_digest(cc1))
+        cc1_key = _stat_key(cc1)
+    else:
+        cc1_key = ""
+    import hashlib
+
+    digest = hashlib.blake2b("\n".join(parts).encode(), digest_size=8).hexdigest()
+    ident = f"gcc {version.strip()} {machine.strip()} {digest}"
+    _store(path, key, {"identity": ident, "cc1": cc1_key})
+    return ident
+
+
+def _cc1_unchanged(cc1_key: str) -> bool:
+    if not cc1_key:
+        return True
+    path = cc1_key.rsplit(":", 2)[0]
+    try:
+        return _stat_key(path) == cc1_key
+    except OSError:
+        return False
+
+
+def _host_cpu() -> str:
+    import hashlib
+
+    try:
+        with open("/proc/cpuinfo") as f:
+            lines = [ln for ln in f.read().split("\n\n", 1)[0].splitlines()
+                     if ln.startswith(("model name", "flags", "vendor_id", "cpu family", "model\t"))]
+    except OSError:
+        lines = []
+    return hashlib.blake2b("\n".join(lines).encode(), digest_size=8).hexdigest()
+
+
+def expand_march_native(cc: str, *, cache_dir: Path | None = None) -> list[str]:
+    """What -march=native means for `cc` on this host: ["-march=znver3", "-mmmx", ...,
+    "--param", "l1-cache-size=32", ..., "-mtune=znver3"], as the driver hands them to cc1."""
+    path = _cache_file(cache_dir)
+    key = f"native {_stat_key(cc)} {_host_cpu()}"
+    cached = _load(path).get(key)
+    if isinstance(cached, list):
+        return [str(x) for x in cached]
+    _, _, err = _run(cc, ["-march=native", "-E", "-v", "-x", "c", os.devnull])
+    flags: list[str] = []
+    for line in err.splitlines():
+        words = line.split()
+        if words and os.path.basename(words[0]) == "cc1" and any(w.startswith("-march=") for w in words):
+            i = 0
+            while i < len(words):
+                w = words[i]
+                if w.startswith("-m") and (w.startswith(("-march=", "-mtune=")) or len(w) > 2):
+                    flags.append(w)
+                elif w == "--param" and i + 1 < len(words):
+                    flags += [w, words[i + 1]]
+                    i += 1
+                i += 1
+            break
+    # -m64/-mtune=generic style words before -march= are the default target, not "native"
+    if flags:
+        start = next(i for i, w in enumerate(flags) if w.startswith("-march="))
+        flags = flags[start:]
+        _store(path, key, flags)
+    return flags
