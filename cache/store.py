@@ -89,7 +89,8 @@ class Cache:
         except OSError:
             pass
 
-    def _corrupt(self, path: Path) -> None:
+    def discard(self, path: Path) -> None:
+        """Remove a damaged blob and count it (entry.corrupt)."""
         self.bump("entry.corrupt")
         try:
             size = path.stat().st_size
@@ -143,7 +144,7 @@ class Cache:
         found: dict[str, Entry] = {}
         missing: list[str] = []
         for key in keys:
-            entry = self._local_function(key)
+            entry = self.local_function(key)
             if entry is None:
                 missing.append(key)
             else:
@@ -159,7 +160,8 @@ class Cache:
         self.bump("fn.miss", len(keys) - len(found))
         return found
 
-    def _local_function(self, key: str) -> Entry | None:
+    def local_function(self, key: str) -> Entry | None:
+        """The local entry only (no remote, no hit/miss counting); a damaged one is discarded."""
         data = self._read("fn", key)
         if data is None:
             return None
@@ -169,7 +171,7 @@ class Cache:
             if entry.key != key:
                 raise EntryError("entry stored under another key")
         except EntryError:
-            self._corrupt(path)
+            self.discard(path)
             return None
         self._touch(path)
         return entry
@@ -243,7 +245,7 @@ class Cache:
         try:
             value = parse(data)
         except EntryError:
-            self._corrupt(path)
+            self.discard(path)
             return None
         self._touch(path)
         return value
