@@ -108,9 +108,11 @@ def _compile(inv: args.Invocation, cfg) -> int:
     fault = os.environ.get(FAULT_ENV, "")
     if fault == "exception":
         raise InjectedFault("exception")
-    import tempfile
+    tmpdir = None
+    if inv.stage == "link":
+        import tempfile
 
-    tmpdir = tempfile.mkdtemp(prefix="llmcc-") if inv.stage == "link" else None
+        tmpdir = tempfile.mkdtemp(prefix="llmcc-")
     try:
         stderr: list[bytes] = []
         status = 0
@@ -175,19 +177,9 @@ def _optimize(unit, inv: args.Invocation, src: str, cfg):
 
 
 def _parse(text: str):
-    try:
-        from gcc_wrapper import asm
-    except ModuleNotFoundError:  # asm.py has not landed in this tree yet: no rewrites possible
-        return _Verbatim(text)
+    from gcc_wrapper import asm
+
     return asm.parse(text)
-
-
-@dataclass(frozen=True)
-class _Verbatim:
-    text: str
-
-    def render(self) -> str:
-        return self.text
 
 
 def _assemble(inv: args.Invocation, text: str, dest: str, inject_fault: bool = False) -> bytes:
