@@ -56,6 +56,8 @@ _DATA = {
 _STRINGS = {".string", ".ascii", ".asciz"}
 # Directives that only carry debug information: dropped from text() and normalized().
 _DEBUG_ONLY = {".loc", ".file", ".loc_mark_labels"}
+# Labels gcc emits only with -g, for debug information to point at (nothing in the code does).
+_DEBUG_LABEL = re.compile(r"\.L(?:VL|BB|BE|BI)\d+:\s*$")
 _SYMBOL_DEFINERS = {".set", ".equ", ".equiv", ".eqv", ".comm", ".lcomm", ".weakref", ".symver"}
 
 
@@ -194,6 +196,8 @@ class Function:
             for i in range(a, b):
                 line = u.lines[i]
                 s = line.strip()
+                if s.startswith(".L") and _DEBUG_LABEL.match(s):
+                    continue
                 if s.startswith("."):
                     d, rest = _split_directive(s)
                     if d in _DEBUG_ONLY:
@@ -645,7 +649,8 @@ class Unit:
         body[at:at] = [h if h.endswith("\n") else h + "\n" for h in head]
         at += len(head)
 
-        removed = sorted({i for a, b in old.spans for i in range(a, b)}
+        removed = sorted({i for a, b in old.spans for i in range(a, b)
+                          if not self.lines[i].lstrip().startswith(".file")}  # the unit's, not its
                          | {i for c in old.owned_constants()
                             for i in range(self._blocks[c].start, self._blocks[c].end)})
         body = self._repoint(old, removed, body, at)
@@ -699,9 +704,11 @@ class Unit:
         start: list[str] = []
         end: list[str] = []
         other: dict[_Section, list[str]] = {}
+        after: list[str] = []
         for sym in dangling:
             if sym in views and sym not in defined:
-                end.append(f"\t.set\t{sym}, 0\n")
+                # a view number; the new code has no line information, so no views either
+                after.append(f"\t.set\t{sym}, 0\n")
                 continue
             sec = self._section_at(defined[sym])
             if sec.name == old.section:
@@ -719,7 +726,7 @@ class Unit:
             body.append(f"\t.pushsection\t{sec.args}\n")
             body.extend(labs)
             body.append("\t.popsection\n")
-        return body
+        return body + after
 
 
 def _is_symbol_directive(line: str, name: str) -> bool:
