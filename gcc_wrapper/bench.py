@@ -366,13 +366,11 @@ class Bench:
         write_checker(pdir, prob.tests, base_out)
 
         builds: dict[str, Build] = {}
-        before = _cache_files(self.opts.cache_dir)
         builds["llmcc"] = _compile([*llmcc_command(), "-O3", "prog.c", "-o", "llmcc", *LIBS],
                                    pdir / "llmcc", pdir, env=self.llmcc_env(pdir),
                                    timeout=max(600.0, 10 * self.opts.budget))
         seconds["llmcc_build"] = builds["llmcc"].seconds
-        llmcc_info = {"mode": self.mode, "proposer": self.opts.proposer,
-                      "cache_files_added": sorted(str(p) for p in _cache_files(self.opts.cache_dir) - before)}
+        llmcc_info = {"mode": self.mode, "proposer": self.opts.proposer, **llmcc_activity(self.opts.cache_dir, pdir)}
         if "o3-native" in self.opts.compare:
             builds["o3-native"] = build_gcc(src, pdir / "o3-native", ["-O3", "-march=native"])
         if "pgo" in self.opts.compare:
@@ -430,8 +428,23 @@ def _safe_name(pid: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in pid) or "problem"
 
 
-def _cache_files(root: Path) -> set[Path]:
-    return {p.relative_to(root) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+def llmcc_activity(cache_dir: Path, pdir: Path) -> dict[str, Any]:
+    """What llmcc recorded in the run's cache for this problem's source: accepted rewrites and
+    every attempt, counted by outcome and by reason (read as `llmcc report` reads it)."""
+    from collections import Counter
+
+    from cache import Cache
+    from gcc_wrapper import report
+
+    c = Cache(cache_dir)
+    entries = report.read_entries(c)
+    mine = [e for e in entries if report.under(e.source, pdir)]
+    attempts = [a for a in report.read_attempts(c, entries) if report.under(a.source, pdir)]
+    return {
+        "rewrites": [{"function": e.function, "proposer": e.proposer, "speedup": e.speedup} for e in mine],
+        "attempts": dict(Counter(a.outcome for a in attempts)),
+        "not_accepted": dict(Counter(a.reason_group for a in attempts if a.outcome != "accepted")),
+    }
 
 
 # ---------------------------------------------------------------- results

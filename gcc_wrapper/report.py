@@ -107,7 +107,8 @@ def read_attempts(cache: Cache, entries: Sequence[Entry]) -> list[Attempt]:
     return out
 
 
-def _under(source: str, root: Path) -> bool:
+def under(source: str, root: Path) -> bool:
+    """Whether a recorded source path lies under root (resolved)."""
     if not source:
         return False
     try:
@@ -122,8 +123,8 @@ def collect(cache: Cache, scope: Path | None) -> Contents:
     attempts = read_attempts(cache, entries)
     if scope is not None:
         root = scope.resolve()
-        entries = [e for e in entries if _under(e.source, root)]
-        attempts = [a for a in attempts if _under(a.source, root)]
+        entries = [e for e in entries if under(e.source, root)]
+        attempts = [a for a in attempts if under(a.source, root)]
     return Contents(
         scope=str(scope) if scope is not None else "the whole cache",
         cache_root=str(cache.root),
