@@ -327,8 +327,9 @@ class _Canon:
 class Unit:
     """A parsed .s file. Immutable: replace() returns a new Unit."""
 
-    def __init__(self, lines: list[str]):
+    def __init__(self, lines: list[str], assume_function: str | None = None):
         self.lines = lines
+        self._assume = assume_function
         self.functions: dict[str, Function] = {}
         self._sections: list[_Section] = []
         self._sec_idx: list[int] = []
@@ -399,6 +400,8 @@ class Unit:
                 if m:
                     labels.setdefault(m.group(1), i)
             sec_idx.append(cur)
+        if self._assume is not None and self._assume in labels and self._assume not in func_types:
+            func_types.append(self._assume)  # a candidate that forgot (or mistyped) its .type
         self._find_functions(func_types, sizes)
 
     def _find_functions(self, func_types: list[str], sizes: dict[str, int]) -> None:
@@ -756,7 +759,9 @@ def parse(text: str) -> Unit:
 def parse_function(text: str, name: str) -> Function:
     """Parse standalone assembly that must define exactly the function `name` (with, at most,
     its cold part, local labels and its own constants)."""
-    u = parse(text)
+    if "\0" in text:
+        raise AsmError("NUL byte in assembly")
+    u = Unit(text.splitlines(keepends=True), assume_function=name)
     if set(u.functions) != {name}:
         found = ", ".join(sorted(u.functions)) or "none"
         raise AsmError(f"expected exactly one function {name!r}, found: {found}")
