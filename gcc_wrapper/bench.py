@@ -634,8 +634,14 @@ class Progress:
     def update(self, rec: ProblemRecord) -> None:
         self.done += 1
         v = rec.variant("llmcc")
-        what = rec.excluded or (f"llmcc {v.speedup:.3f}x" if v and v.passed and v.speedup else
-                                f"llmcc failed: {v.reason}" if v else "")
+        if rec.excluded or v is None:
+            what = rec.excluded
+        elif not v.passed:
+            what = f"llmcc failed: {v.reason}"
+        elif v.identical_code:
+            what = "llmcc: same code as gcc -O3"
+        else:
+            what = f"llmcc {v.speedup:.3f}x (raw, median of rounds)"
         if self.tty:
             n = 30 * self.done // max(1, self.total)
             self.stream.write(f"\r[{'#' * n}{'.' * (30 - n)}] {self.done}/{self.total} {rec.id}: {what[:60]:<60}")

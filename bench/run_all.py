@@ -1,0 +1,155 @@
+"""What `make bench` runs: every benchmark under bench/, then `llmcc bench` on the CodeNet dev set,
+and one summary table.
+
+Each benchmark script (bench/NAME.py) prints, when run with --json, one JSON object per line; the
+last line that parses is its figures. A script that is not there yet is listed as "missing", one
+that fails as "failed" with its last message: the table never hides a benchmark.
+
+Environment:
+    LLMCC_BENCH_DATASET   problem set (default: ../shared/bench/codenet-dev.csv next to the repository)
+    LLMCC_BENCH_LIMIT     rows of it to run (default 12: a few minutes on 2 cores)
+    LLMCC_BENCH_BUDGET    optimization seconds per problem (default 15)
+    LLMCC_BENCH_PROPOSER  llmcc's proposer (default embedded)
+    LLMCC_BENCH_OUT       output directory (default bench/out)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+# name -> what it measures (the charter of each benchmark, for the table)
+BENCHMARKS = {
+    "build_overhead": "compile time of llmcc vs gcc on a cold and a cached build",
+    "warm_rebuild": "a rebuild with every rewrite cached",
+    "cache_lookup": "cost of a cache lookup per function",
+    "verify_rate": "candidates verified per second, and how many are caught",
+    "programs": "speedup of the compute-bound programs in bench/programs",
+    "llm_client": "model client throughput against a scripted server",
+}
+SCRIPT_TIMEOUT = 1800
+
+
+def run_script(name: str) -> tuple[str, dict | None, str]:
+    """(status, figures, note) of bench/NAME.py --json."""
+    script = HERE / f"{name}.py"
+    if not script.exists():
+        return "missing", None, ""
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run([sys.executable, str(script), "--json"], cwd=ROOT, capture_output=True, text=True,
+                           timeout=SCRIPT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return "failed", None, f"timed out after {SCRIPT_TIMEOUT} s"
+    took = f"{time.monotonic() - t0:.0f} s"
+    figures = None
+    for line in reversed(p.stdout.splitlines()):
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(obj, dict):
+            figures = obj
+            break
+    if p.returncode != 0 or figures is None:
+        last = (p.stderr.strip().splitlines() or p.stdout.strip().splitlines() or [""])[-1]
+        return "failed", None, f"status {p.returncode}: {last[:120]}"
+    return "ok", figures, took
+
+
+def flatten(obj: object, prefix: str = "") -> list[tuple[str, object]]:
+    if isinstance(obj, dict):
+        out: list[tuple[str, object]] = []
+        for k, v in obj.items():
+            out += flatten(v, f"{prefix}.{k}" if prefix else str(k))
+        return out
+    if isinstance(obj, list):
+        return [] if len(obj) > 4 else [(prefix, obj)]  # per-round lists stay in the JSON
+    return [(prefix, obj)]
+
+
+def fmt(v: object) -> str:
+    if isinstance(v, float):
+        return f"{v:.3g}" if abs(v) < 1000 else f"{v:.0f}"
+    return str(v)
+
+
+def dataset_path() -> Path:
+    env = os.environ.get("LLMCC_BENCH_DATASET")
+    return Path(env) if env else ROOT.parent / "shared" / "bench" / "codenet-dev.csv"
+
+
+def run_llmcc_bench(out: Path) -> tuple[str, dict | None, str]:
+    data = dataset_path()
+    if not data.exists():
+        return "missing", None, f"no dataset at {data} (set LLMCC_BENCH_DATASET)"
+    llmcc = Path(sys.executable).with_name("llmcc")
+    cmd = [str(llmcc) if llmcc.exists() else sys.executable, *([] if llmcc.exists() else ["-m", "gcc_wrapper"]),
+           "bench", "--dataset", str(data), "--out", str(out),
+           "--limit", os.environ.get("LLMCC_BENCH_LIMIT", "12"),
+           "--budget", os.environ.get("LLMCC_BENCH_BUDGET", "15"),
+           "--proposer", os.environ.get("LLMCC_BENCH_PROPOSER", "embedded"),
+           "--compare", "o3-native,pgo"]
+    print("$ " + " ".join(cmd), file=sys.stderr, flush=True)
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, timeout=SCRIPT_TIMEOUT)
+    took = f"{time.monotonic() - t0:.0f} s"
+    try:
+        res = json.loads((out / "results.json").read_text())
+    except (OSError, ValueError):
+        return "failed", None, f"status {p.returncode}, no results.json"
+    status = "ok" if p.returncode == 0 else f"status {p.returncode}"
+    return status, res, took
+
+
+def main() -> int:
+    out = Path(os.environ.get("LLMCC_BENCH_OUT", HERE / "out"))
+    out.mkdir(parents=True, exist_ok=True)
+    rows: list[tuple[str, str, str]] = []
+    for name, what in BENCHMARKS.items():
+        print(f"== {name}: {what}", file=sys.stderr, flush=True)
+        status, figures, note = run_script(name)
+        if figures is not None:
+            (out / f"{name}.json").write_text(json.dumps(figures, indent=1) + "\n")
+            shown = ", ".join(f"{k}={fmt(v)}" for k, v in flatten(figures)[:8])
+        else:
+            shown = note
+        rows.append((name, status, shown))
+
+    print("== llmcc bench on the CodeNet dev set", file=sys.stderr, flush=True)
+    status, res, note = run_llmcc_bench(out / "codenet")
+    if res is None:
+        rows.append(("codenet", status, note))
+    else:
+        counted = sum(1 for r in res["problems"] if not r["excluded"])
+        excluded = len(res["bad_rows"]) + sum(1 for r in res["problems"] if r["excluded"])
+        rows.append(("codenet", status, f"{counted} problems counted, {excluded} excluded "
+                                        f"(llmcc mode {res['meta']['llmcc_mode']}, {note}; {out / 'codenet' / 'report.md'})"))
+        for build, subsets in res["summary"].items():
+            for subset, s in subsets.items():
+                if not s["problems"]:
+                    rows.append((f"codenet {build} {subset}", "–", "no problems"))
+                    continue
+                rows.append((f"codenet {build} {subset}", status,
+                             f"n={s['problems']} compile={s['compile_rate']:.0%} pass={s['pass_rate']:.0%} "
+                             f"geomean={s['geomean']:.3f} p25/50/75={s['p25']:.3f}/{s['p50']:.3f}/{s['p75']:.3f} "
+                             f"improved≥5%={s['improved_share']:.0%}"))
+
+    w0 = max(len(r[0]) for r in rows)
+    w1 = max(len(r[1]) for r in rows)
+    print()
+    print(f"{'benchmark':<{w0}}  {'status':<{w1}}  figures")
+    print(f"{'-' * w0}  {'-' * w1}  {'-' * 40}")
+    for name, status, shown in rows:
+        print(f"{name:<{w0}}  {status:<{w1}}  {shown}")
+    return 0 if all(r[1] in ("ok", "missing", "–") for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
