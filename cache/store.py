@@ -215,9 +215,12 @@ class Cache:
 
     # ---- translation units, manifests, objects ------------------------------------------------
 
-    def get_tu(self, key: str) -> TUEntry | None:
+    def get_tu(self, key: str, count: bool = True) -> TUEntry | None:
+        """gcc's output for a translation unit; counted as tu.hit/tu.miss unless count is False
+        (the driver counts once per compile, whichever mode found it)."""
         entry = self._get_local("tu", key, TUEntry.from_bytes)
-        self.bump("tu.hit" if entry is not None else "tu.miss")
+        if count:
+            self.bump("tu.hit" if entry is not None else "tu.miss")
         return entry
 
     def put_tu(self, key: str, entry: TUEntry) -> None:

@@ -126,21 +126,26 @@ def _compile(inv: args.Invocation, cfg) -> int:
                 continue
             if fault == "parse":
                 raise InjectedFault("parse")
-            unit = _parse(base.asm_text)
-            unit = _apply_rewrites(unit, inv, cfg)
-            unit = _optimize(unit, inv, src, cfg)
-            text = unit.render()
-            if inv.stage == "S":
-                _write_atomic(inv.output_for(src), text.encode("utf-8", "surrogateescape"))
-                stderr.append(base.stderr)
-                continue
             if tmpdir is not None:
                 stem = os.path.splitext(os.path.basename(src))[0]
                 dest = os.path.join(tmpdir, f"{i}-{stem}.o")
                 objects[inv.source_positions[i]] = dest
             else:
                 dest = inv.output_for(src)
+            if inv.stage != "S" and _reuse_object(inv, dest, cfg):
+                stderr.append(base.stderr)
+                continue
+            unit = _parse(base.asm_text)
+            unit = _apply_rewrites(unit, inv, cfg)
+            optimized = _optimize(unit, inv, src, cfg)
+            text = optimized.render()
+            if inv.stage == "S":
+                _write_atomic(dest, text.encode("utf-8", "surrogateescape"))
+                stderr.append(base.stderr)
+                continue
             stderr.append(base.stderr + _assemble(inv, text, dest, fault == "assemble"))
+            if optimized is unit:  # the object is a function of the TU and the cached rewrites
+                _keep_object(inv, dest, cfg)
         _write_stderr(b"".join(stderr))
         if status or tmpdir is None:
             return status
@@ -153,8 +158,80 @@ def _compile(inv: args.Invocation, cfg) -> int:
 
 
 def _baseline(inv: args.Invocation, src: str, cfg) -> Baseline:
-    """gcc -S of `src` with the user's words and the forced level. Raises GccFailed when gcc
-    rejects the source. (Seam: the translation-unit cache answers here.)"""
+    """gcc's assembly for `src`: from the translation-unit cache when it has it (direct mode:
+    the manifest of the source and its headers; else preprocessor mode: `gcc -E` hashed),
+    otherwise gcc -S with the user's words and the forced level. Raises GccFailed when gcc
+    rejects the source. Leaves what the cache knows about this unit in `_tu`."""
+    global _tu
+    _tu = None
+    cache = _cache(cfg)
+    cache.bump("compiles")
+    if not cfg.tu_cache:
+        return _gcc_baseline(inv, src)
+    import time
+
+    from cache import key as ckey
+    from cache.tu import Manifest, make_record
+
+    started = time.time()
+    ident = compiler.identity(inv.cc, cache_dir=cfg.cache_path)
+    cwd = os.getcwd()
+    dep_args = inv.dep_args_for(src)
+    deps_path = dep_args[dep_args.index("-MF") + 1] if "-MF" in dep_args else None
+    dep_key = [w for w in dep_args if w != deps_path]  # targets and kind matter, the file name not
+    lang = ["-x", "c"] if src in inv.forced_c else []
+    try:
+        with open(src, "rb") as f:
+            source = f.read()
+    except OSError:
+        return _gcc_baseline(inv, src)  # gcc says what is wrong with it
+    env = [f"{k}={os.environ[k]}" for k in _KEY_ENV if k in os.environ]
+    mkey = ckey.manifest_key(ident, source, [*inv.compile_flags, *_color_flags(inv), *dep_key, *lang, src], cwd, env)
+    manifest = cache.get_manifest(mkey)
+    tkey = manifest.lookup(cwd) if manifest is not None else None
+    entry = cache.get_tu(tkey, count=False) if tkey else None
+    if entry is not None:
+        cache.bump("tu.hit")
+        cache.bump("direct.hit")
+        _write_deps(deps_path, entry.deps)
+        _tu = _TU(tkey, entry, dict(entry.functions))
+        return Baseline(asm_text=entry.asm, stderr=entry.stderr.encode("utf-8", "surrogateescape"))
+
+    cmd = [inv.cc_name, *inv.compile_flags, "-E", *lang, src]
+    pre, _, status = _run(inv.cc, cmd)
+    if status != 0:
+        return _gcc_baseline(inv, src)  # gcc -S reports the error as the user's gcc would
+    code_args = [*_code_args(inv.compile_flags), *_color_flags(inv), *dep_key, *lang]
+    tkey = ckey.tu_key(ident, pre, code_args + env)
+    entry = cache.get_tu(tkey, count=False)
+    if entry is not None:
+        cache.bump("tu.hit")
+        _write_deps(deps_path, entry.deps)
+        base = Baseline(asm_text=entry.asm, stderr=entry.stderr.encode("utf-8", "surrogateescape"))
+        _tu = _TU(tkey, entry, dict(entry.functions))
+    else:
+        cache.bump("tu.miss")
+        base = _gcc_baseline(inv, src)
+        deps = ""
+        if deps_path is not None:
+            try:
+                with open(deps_path, encoding="utf-8", errors="surrogateescape") as f:
+                    deps = f.read()
+            except OSError:
+                deps = None
+        if deps is not None:  # (a dependency file gcc did not write: do not cache this TU)
+            from cache import TUEntry
+
+            pending = TUEntry(base.asm_text, deps, base.stderr.decode("utf-8", "surrogateescape"))
+            _tu = _TU(tkey, None, None, pending)
+    record = make_record([src, *_included_files(pre)], tkey, cwd, started)
+    if record is not None:
+        cache.put_manifest(mkey, (manifest or Manifest()).with_record(record))
+    return base
+
+
+def _gcc_baseline(inv: args.Invocation, src: str) -> Baseline:
+    """gcc -S of `src` with the user's words and the forced level."""
     cmd = [inv.cc_name, *inv.compile_flags, *_color_flags(inv), *inv.dep_args_for(src), "-S", "-o", "-"]
     if src in inv.forced_c:
         cmd += ["-x", "c"]
@@ -166,8 +243,173 @@ def _baseline(inv: args.Invocation, src: str, cfg) -> Baseline:
 
 
 def _apply_rewrites(unit, inv: args.Invocation, cfg):
-    """Replace the functions that have accepted rewrites in the cache. (Seam: cache lookups.)"""
+    """Replace the functions that have accepted rewrites in the cache (local, then the shared
+    tier). Runs on every compile, translation-unit hit or not, so a rewrite accepted since the
+    last build takes effect now."""
+    global _tu
+    cache = _cache(cfg)
+    st = _tu
+    if st is not None and st.fn_keys is not None:
+        keys = st.fn_keys
+    else:
+        keys = function_keys(unit, inv, cfg)
+        if st is not None and st.pending is not None:
+            cache.put_tu(st.key, replace(st.pending, functions=keys))
+    if st is None:
+        st = _tu = _TU("", None, keys)
+    st.fn_keys = keys
+    if st.found is None:
+        st.found = cache.get_functions(list(dict.fromkeys(keys.values())))
+    from gcc_wrapper.asm import AsmError
+
+    for name, k in keys.items():
+        entry = st.found.get(k)
+        if entry is None or entry.function != name or name not in unit.functions:
+            continue
+        try:
+            unit = unit.replace(name, entry.asm)
+        except AsmError:
+            cache.bump("rewrite.unusable")
     return unit
+
+
+# ---- helpers of the optimization cache (cache/) ------------------------------------------------
+
+# Environment variables that change what the preprocessor reads or what gcc prints.
+_KEY_ENV = (
+    "CPATH", "C_INCLUDE_PATH", "GCC_EXEC_PREFIX", "COMPILER_PATH", "SOURCE_DATE_EPOCH",
+    "LANG", "LC_ALL", "LC_MESSAGES", "LC_CTYPE", "GCC_COLORS",
+)
+# Options whose whole effect is on the preprocessed text (already hashed in preprocessor mode).
+_PP_ONLY_SEPARATE = frozenset("-I -D -U -include -imacros -isystem -idirafter -iquote -iprefix -iwithprefix -iwithprefixbefore".split())
+_PP_ONLY_GLUED = ("-I", "-D", "-U", "-isystem", "-idirafter", "-iquote")
+
+_cache_instance = None
+
+
+@dataclass
+class _TU:
+    """What the cache knows about the translation unit being compiled (one at a time)."""
+
+    key: str  # cache.key.tu_key ("" when the TU cache is off)
+    entry: object  # the TUEntry on a hit, None on a miss
+    fn_keys: dict | None  # function name -> cache.key.function_key of gcc's baseline
+    pending: object = None  # on a miss: the TUEntry to store once the function keys are known
+    found: dict | None = None  # function key -> accepted Entry, for the functions of this TU
+
+
+_tu: _TU | None = None
+
+
+def _cache(cfg):
+    """The cache, opened once per process (cheap: no I/O until used)."""
+    global _cache_instance
+    if _cache_instance is None:
+        from cache import open_cache
+
+        _cache_instance = open_cache(cfg)
+    return _cache_instance
+
+
+def function_keys(unit, inv: args.Invocation, cfg) -> dict[str, str]:
+    """name -> cache key of each function of a unit as gcc made it (asm.Function.normalized(),
+    compiler identity, the code/ABI flags with -march=native expanded, the allowed ISA). The one
+    definition of a function's key: the optimizer stores accepted rewrites under these."""
+    from cache.key import function_key
+
+    ident = compiler.identity(inv.cc, cache_dir=cfg.cache_path)
+    flags, isa = _key_flags(inv, cfg)
+    return {name: function_key(fn.normalized(), ident, flags, isa) for name, fn in unit.functions.items()}
+
+
+def baseline_keys() -> dict[str, str]:
+    """Function keys of the translation unit being compiled (gcc's baseline, before rewrites)."""
+    return dict(_tu.fn_keys) if _tu is not None and _tu.fn_keys is not None else {}
+
+
+def _key_flags(inv: args.Invocation, cfg) -> tuple[list[str], str]:
+    """The code flags and allowed ISA that go into function keys; "native" means this host's CPU,
+    so it is replaced by what gcc says it means here."""
+    native = None
+    flags: list[str] = []
+    for w in inv.code_flags:
+        if w in ("-march=native", "-mtune=native", "-mcpu=native"):
+            if native is None:
+                native = compiler.expand_march_native(inv.cc, cache_dir=cfg.cache_path)
+                flags += native
+        else:
+            flags.append(w)
+    isa = str(cfg.isa or inv.isa)
+    if isa == "native":
+        if native is None:
+            native = compiler.expand_march_native(inv.cc, cache_dir=cfg.cache_path)
+        isa = "native:" + " ".join(native)
+    return flags, isa
+
+
+def _code_args(flags: tuple[str, ...]) -> list[str]:
+    """The words that matter for a TU key in preprocessor mode: all but preprocessor-only ones."""
+    out: list[str] = []
+    skip = False
+    for w in flags:
+        if skip:
+            skip = False
+        elif w in _PP_ONLY_SEPARATE:
+            skip = True
+        elif not w.startswith(_PP_ONLY_GLUED):
+            out.append(w)
+    return out
+
+
+def _included_files(pre: bytes) -> list[str]:
+    """The files the preprocessor read, from the line markers of its output."""
+    import re
+
+    seen: dict[str, None] = {}
+    for m in re.finditer(rb'^# \d+ "((?:[^"\\]|\\.)*)"', pre, re.M):
+        name = m.group(1)
+        if name.startswith(b"<") or name in seen:
+            continue
+        seen[name] = None
+    return [re.sub(r"\\(.)", r"\1", n.decode("utf-8", "surrogateescape")) for n in seen]
+
+
+def _write_deps(path: str | None, text: str) -> None:
+    if path is not None:
+        _write_atomic(path, text.encode("utf-8", "surrogateescape"))
+
+
+def _reuse_object(inv: args.Invocation, dest: str, cfg) -> bool:
+    """On a translation-unit hit, write the object built earlier from the same TU and the same
+    cached rewrites, if there is one. Not in sync mode: there the optimizer looks at every unit."""
+    st = _tu
+    if st is None or st.entry is None or st.fn_keys is None or cfg.mode == "sync":
+        return False
+    from cache.key import object_key
+
+    cache = _cache(cfg)
+    st.found = cache.get_functions(list(dict.fromkeys(st.fn_keys.values())))
+    data = cache.get_object(object_key(st.key, [e.digest for e in st.found.values()], inv.asm_flags))
+    if data is None:
+        return False
+    _write_atomic(dest, data)
+    cache.bump("object.hit")
+    return True
+
+
+def _keep_object(inv: args.Invocation, dest: str, cfg) -> None:
+    """Store the object just assembled under its TU and the rewrites that were looked up."""
+    st = _tu
+    if st is None or not st.key or st.found is None:
+        return
+    from cache.key import object_key
+
+    try:
+        with open(dest, "rb") as f:
+            data = f.read()
+    except OSError:
+        return
+    _cache(cfg).put_object(object_key(st.key, [e.digest for e in st.found.values()], inv.asm_flags), data)
 
 
 def _optimize(unit, inv: args.Invocation, src: str, cfg):
@@ -299,9 +541,9 @@ def _fallback(cfg, cc: str, rest: list[str], reason: str, detail: str) -> int:
     llmcc_log.write(cfg, "fallback", reason, detail, rest)
     if cfg is not None:
         try:
-            from cache import open_cache
-
-            open_cache(cfg).bump(f"fallback.{reason}")
+            cache = _cache(cfg)
+            cache.bump(f"fallback.{reason}")
+            cache.close()  # exec replaces the process: atexit would never flush
         except Exception:  # noqa: BLE001 - statistics are best effort
             pass
     return _exec(cc, rest)
