@@ -1,0 +1,171 @@
+# llmcc differential-test trampoline: calls one function through the System V ABI and checks
+# that it kept the ABI's promises (after FFmpeg's checkasm).
+#
+#   void llmcc_call(struct llmcc_frame *f)
+#
+# struct llmcc_frame (all 8-byte fields):
+#     0 fn            function to call
+#     8 iargs[6]      rdi rsi rdx rcx r8 r9, full 64 bits (the harness puts garbage in the upper
+#                     half of 32-bit arguments)
+#    56 fargs[8]      low 64 bits of xmm0..xmm7 (upper 64 bits get the garbage word)
+#   120 rax, 128 rdx  results
+#   136 xmm0[2], 152 xmm1[2]
+#   168 violations    bit set per broken promise (see below)
+#   176 garbage       the poison word for caller-saved registers and unused lanes
+#
+# Violation bits: 1 rbx, 2 rbp, 4 r12, 8 r13, 16 r14, 32 r15 not preserved; 64 rsp not restored;
+# 128 direction flag left set; 256 MXCSR control bits changed; 512 x87 control word changed;
+# 1024 the caller's stack above the return address written.
+
+	.text
+	.globl	llmcc_call
+	.type	llmcc_call, @function
+llmcc_call:
+	pushq	%rbp
+	pushq	%rbx
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	# 9 words of canary above the return address; keeps rsp 16-byte aligned at the call.
+	subq	$72, %rsp
+	movabsq	$0x5ca1ab1e0ddba11, %rax
+	movq	%rax, 0(%rsp)
+	movq	%rax, 8(%rsp)
+	movq	%rax, 16(%rsp)
+	movq	%rax, 24(%rsp)
+	movq	%rax, 32(%rsp)
+	movq	%rax, 40(%rsp)
+	movq	%rax, 48(%rsp)
+	movq	%rax, 56(%rsp)
+	movq	%rax, 64(%rsp)
+	movq	%rdi, llmcc_frame(%rip)
+	movq	0(%rdi), %rax
+	movq	%rax, llmcc_fn(%rip)
+	stmxcsr	llmcc_mxcsr(%rip)
+	fnstcw	llmcc_fpucw(%rip)
+	movq	%rsp, llmcc_rsp(%rip)
+	# Floating-point arguments; garbage in the upper lanes, and in the registers that carry none.
+	movq	56(%rdi), %xmm0
+	movhps	176(%rdi), %xmm0
+	movq	64(%rdi), %xmm1
+	movhps	176(%rdi), %xmm1
+	movq	72(%rdi), %xmm2
+	movhps	176(%rdi), %xmm2
+	movq	80(%rdi), %xmm3
+	movhps	176(%rdi), %xmm3
+	movq	88(%rdi), %xmm4
+	movhps	176(%rdi), %xmm4
+	movq	96(%rdi), %xmm5
+	movhps	176(%rdi), %xmm5
+	movq	104(%rdi), %xmm6
+	movhps	176(%rdi), %xmm6
+	movq	112(%rdi), %xmm7
+	movhps	176(%rdi), %xmm7
+	movq	176(%rdi), %xmm8
+	movhps	176(%rdi), %xmm8
+	movdqa	%xmm8, %xmm9
+	movdqa	%xmm8, %xmm10
+	movdqa	%xmm8, %xmm11
+	movdqa	%xmm8, %xmm12
+	movdqa	%xmm8, %xmm13
+	movdqa	%xmm8, %xmm14
+	movdqa	%xmm8, %xmm15
+	# Callee-saved registers get canaries; caller-saved ones garbage.
+	movabsq	$0x1b1b1b1b1b1b1b1b, %rbx
+	movabsq	$0x2b2b2b2b2b2b2b2b, %rbp
+	movabsq	$0x1c1c1c1c1c1c1c1c, %r12
+	movabsq	$0x1d1d1d1d1d1d1d1d, %r13
+	movabsq	$0x1e1e1e1e1e1e1e1e, %r14
+	movabsq	$0x1f1f1f1f1f1f1f1f, %r15
+	movq	176(%rdi), %rax
+	movq	%rax, %r10
+	movq	%rax, %r11
+	movq	16(%rdi), %rsi
+	movq	24(%rdi), %rdx
+	movq	32(%rdi), %rcx
+	movq	40(%rdi), %r8
+	movq	48(%rdi), %r9
+	movq	8(%rdi), %rdi
+	call	*llmcc_fn(%rip)
+	movq	llmcc_frame(%rip), %r11
+	movq	%rax, 120(%r11)
+	movq	%rdx, 128(%r11)
+	movdqu	%xmm0, 136(%r11)
+	movdqu	%xmm1, 152(%r11)
+	xorl	%eax, %eax
+	movabsq	$0x1b1b1b1b1b1b1b1b, %rcx
+	cmpq	%rcx, %rbx
+	je	1f
+	orq	$1, %rax
+1:	movabsq	$0x2b2b2b2b2b2b2b2b, %rcx
+	cmpq	%rcx, %rbp
+	je	1f
+	orq	$2, %rax
+1:	movabsq	$0x1c1c1c1c1c1c1c1c, %rcx
+	cmpq	%rcx, %r12
+	je	1f
+	orq	$4, %rax
+1:	movabsq	$0x1d1d1d1d1d1d1d1d, %rcx
+	cmpq	%rcx, %r13
+	je	1f
+	orq	$8, %rax
+1:	movabsq	$0x1e1e1e1e1e1e1e1e, %rcx
+	cmpq	%rcx, %r14
+	je	1f
+	orq	$16, %rax
+1:	movabsq	$0x1f1f1f1f1f1f1f1f, %rcx
+	cmpq	%rcx, %r15
+	je	1f
+	orq	$32, %rax
+1:	cmpq	llmcc_rsp(%rip), %rsp
+	je	1f
+	orq	$64, %rax
+	movq	llmcc_rsp(%rip), %rsp
+1:	pushfq
+	popq	%rcx
+	testq	$0x400, %rcx
+	je	1f
+	orq	$128, %rax
+	cld
+1:	stmxcsr	llmcc_scratch(%rip)
+	movl	llmcc_scratch(%rip), %ecx
+	xorl	llmcc_mxcsr(%rip), %ecx
+	testl	$0xffc0, %ecx
+	je	1f
+	orq	$256, %rax
+	ldmxcsr	llmcc_mxcsr(%rip)
+1:	fnstcw	llmcc_scratch(%rip)
+	movzwl	llmcc_scratch(%rip), %ecx
+	movzwl	llmcc_fpucw(%rip), %edx
+	cmpl	%edx, %ecx
+	je	1f
+	orq	$512, %rax
+	fldcw	llmcc_fpucw(%rip)
+1:	movabsq	$0x5ca1ab1e0ddba11, %rcx
+	xorl	%edx, %edx
+2:	cmpq	%rcx, (%rsp,%rdx,8)
+	je	3f
+	orq	$1024, %rax
+3:	incq	%rdx
+	cmpq	$9, %rdx
+	jne	2b
+	movq	%rax, 168(%r11)
+	addq	$72, %rsp
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+	ret
+	.size	llmcc_call, .-llmcc_call
+
+	.local	llmcc_frame, llmcc_fn, llmcc_rsp, llmcc_mxcsr, llmcc_fpucw, llmcc_scratch
+	.comm	llmcc_frame, 8, 8
+	.comm	llmcc_fn, 8, 8
+	.comm	llmcc_rsp, 8, 8
+	.comm	llmcc_mxcsr, 4, 4
+	.comm	llmcc_fpucw, 4, 4
+	.comm	llmcc_scratch, 4, 4
+	.section	.note.GNU-stack,"",@progbits

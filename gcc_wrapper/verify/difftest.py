@@ -1,0 +1,189 @@
+"""Differential testing of one function: the candidate against the original, input by input.
+
+    run(ctx, cand_obj, *, binding, budget) -> Outcome
+
+Per original function (cached in memory and on disk): the prototype (source.py), the Signature
+and inputs (inputs.py), the harness build (harness.py), and a self-test that runs the original
+against itself — it must be deterministic and behave on enough inputs, else the function is
+reported as not testable this way. Per candidate: link, run every input in one sandboxed process,
+and turn the harness's report into a Check and a counterexample.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from gcc_wrapper.candidate import Check, Context
+from gcc_wrapper.verify import harness, inputs, sandbox
+from gcc_wrapper.verify.static import assemble
+
+N_INPUTS = 1200  # edge cases first, then random
+NDET = 100  # inputs on which the self-test runs the original twice
+MIN_RAN = 30  # inputs the original must survive for the test to mean something
+SEED = 1
+BASE_TIMEOUT = 0.5  # seconds per call of the original
+CAND_FACTOR = 20.0  # a candidate call may take this many times the original's...
+CAND_MIN = 0.05  # ...or this many seconds, whichever is more, before it counts as a hang
+RUN_TIMEOUT = 60.0
+MEMORY = 1 << 30
+
+ABI_BITS = {
+    1: "rbx not preserved", 2: "rbp not preserved", 4: "r12 not preserved", 8: "r13 not preserved",
+    16: "r14 not preserved", 32: "r15 not preserved", 64: "rsp not restored",
+    128: "direction flag left set", 256: "MXCSR control bits changed", 512: "x87 control word changed",
+    1024: "wrote the caller's stack frame",
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ran: bool  # False: not testable this way (check.detail says why)
+    check: Check
+    counterexample: str = ""
+    inputs_tried: int = 0
+
+
+@dataclass(frozen=True)
+class Prepared:
+    sig: inputs.Signature
+    build: harness.Build
+    inputs: tuple[inputs.Input, ...]
+    inputs_path: Path
+    behaved: int  # inputs on which the original returned
+
+
+class Untestable(Exception):
+    pass
+
+
+_prepared: dict[tuple, Prepared | str] = {}
+_lock = threading.Lock()
+
+
+def prepare(ctx: Context) -> Prepared:
+    key = (ctx.name, ctx.source_path, ctx.cflags, ctx.baseline_asm, ctx.unit_asm, ctx.compiler, ctx.cwd)
+    with _lock:
+        got = _prepared.get(key)
+    if got is None:
+        try:
+            got = _prepare(ctx)
+        except (Untestable, inputs.Untestable, harness.HarnessError) as e:
+            got = str(e)
+        except _source_error() as e:
+            got = f"cannot read the prototype: {e}"
+        with _lock:
+            _prepared[key] = got
+    if isinstance(got, str):
+        raise Untestable(got)
+    return got
+
+
+def _source_error():
+    from gcc_wrapper.source import SourceError
+
+    return SourceError
+
+
+def _prepare(ctx: Context) -> Prepared:
+    from gcc_wrapper import source
+
+    proto = source.prototype(ctx.source_path, ctx.name, ctx.cflags, ctx.cwd or None)
+    sig = inputs.signature(proto)
+    b = harness.build(ctx.name, ctx.baseline_asm, ctx.unit_asm, ctx.compiler or "gcc")
+    xs = inputs.generate(sig, N_INPUTS, SEED)
+    path = b.dir / "inputs.bin"
+    if not path.exists():
+        tmp = b.dir / f".inputs.bin.{id(xs)}"
+        tmp.write_bytes(inputs.encode(sig, xs, ndet=NDET, base_timeout=BASE_TIMEOUT, cand_factor=CAND_FACTOR, cand_min=CAND_MIN))
+        tmp.replace(path)
+    exe = b.dir / "selftest"
+    err = harness.link(b, exe, None)
+    if err:
+        raise Untestable(f"the harness does not link with the original: {err}")
+    r = _run(exe, path, RUN_TIMEOUT)
+    line = r.stdout.decode(errors="replace").strip().splitlines()[-1:] or [""]
+    words = line[0].split()
+    if r.returncode == 3 and words[:1] == ["NONDET"]:
+        raise Untestable(f"the original is nondeterministic: two runs on input {words[1]} differ ({' '.join(words[2:4])})")
+    if r.returncode != 0 or words[:1] != ["DONE"]:
+        raise Untestable(f"the original cannot be run in the harness ({r.describe()}: {line[0][:200]} {r.stderr.decode(errors='replace')[:200]})")
+    behaved = int(words[1])
+    if behaved < MIN_RAN:
+        raise Untestable(f"the original crashed or hung on {words[2]} of {len(xs)} generated inputs; its inputs are not modelled well enough")
+    return Prepared(sig, b, tuple(xs), path, behaved)
+
+
+def _run(exe: Path, inputs_path: Path, timeout: float) -> sandbox.SandboxResult:
+    return sandbox.run([str(exe), str(inputs_path)], cwd=None, timeout=timeout, cpu_seconds=timeout, memory_bytes=MEMORY)
+
+
+def run(ctx: Context, cand_obj: Path, *, binding: str, budget: float | None = None) -> Outcome:
+    """Test the assembled candidate (cand_obj, as static checking produced it)."""
+    try:
+        p = prepare(ctx)
+    except Untestable as e:
+        return Outcome(False, Check("difftest", True, f"not testable this way: {e}"))
+    obj = cand_obj
+    if binding == "LOCAL":  # a static function: the harness needs to see its symbol
+        obj = cand_obj.with_name("cand_global.o")
+        err = assemble(cand_obj.with_suffix(".s").read_text() + f"\n\t.globl {ctx.name}\n", obj, None)
+        if err:
+            return Outcome(True, Check("difftest", False, f"does not assemble: {err}"))
+    exe = cand_obj.with_name("difftest")
+    err = harness.link(p.build, exe, obj)
+    if err:
+        return Outcome(True, Check("difftest", False, f"does not link: {err}"))
+    timeout = RUN_TIMEOUT if budget is None else max(5.0, min(RUN_TIMEOUT, budget))
+    r = _run(exe, p.inputs_path, timeout)
+    out = r.stdout.decode(errors="replace").strip().splitlines()
+    words = out[-1].split() if out else []
+    if r.returncode == 0 and words[:1] == ["DONE"]:
+        ran = int(words[1])
+        return Outcome(True, Check("difftest", True, f"same results as the original on {ran} inputs ({words[2]} skipped: the original itself crashed or hung)"), "", ran)
+    if r.returncode == 1 and words[:1] == ["MISMATCH"]:
+        index = int(words[1])
+        x = p.inputs[index]
+        what = explain(p.sig, x, words[2:])
+        return Outcome(True, Check("difftest", False, what), inputs.describe_input(p.sig, x), index + 1)
+    # The harness itself died: the original ran cleanly through it in the self-test, so the
+    # candidate broke it (smashed the harness's stack or memory beyond what a signal recovers).
+    return Outcome(True, Check("difftest", False, f"the candidate broke the test harness ({r.describe()}); {r.stderr.decode(errors='replace')[:200].strip()}"))
+
+
+def _signame(n: int) -> str:
+    try:
+        return signal.Signals(n).name
+    except ValueError:
+        return f"signal {n}"
+
+
+def explain(sig: inputs.Signature, x: inputs.Input, w: list[str]) -> str:
+    """A harness MISMATCH report (the words after the index) in words."""
+    kind = w[0]
+    if kind == "status":
+        cs, csig = int(w[3]), int(w[4])
+        if cs == 2:
+            return "the candidate hung (no return within the time limit) where the original returned"
+        return f"the candidate crashed with {_signame(csig)} where the original returned"
+    if kind == "abi":
+        bits = int(w[2])
+        broken = [v for k, v in ABI_BITS.items() if bits & k]
+        return "ABI violation: " + ", ".join(broken)
+    if kind == "return":
+        ra, xa, rb, xb = (int(v, 16) for v in w[1:5])
+        return f"returned {inputs.describe_return(sig, rb, xb)}, the original returned {inputs.describe_return(sig, ra, xa)}"
+    if kind == "region":
+        region, rel = int(w[1]), int(w[2])
+        names = [a.name for a, v in zip(sig.args, x.values) if a.kind in ("buffer", "string") and v[0] == region]
+        size = len(x.regions[region].content)
+        owner = names[0] if names else f"region {region}"
+        if rel < 0 or rel >= size:
+            where = f"{-rel} bytes before" if rel < 0 else f"{rel - size + 1} bytes past the end of"
+            return f"wrote memory {where} {owner} (the original did not)"
+        return f"memory of {owner} differs at byte {rel}: original {w[4][:32]}..., candidate {w[5][:32]}... (from byte {w[3]})"
+    if kind == "global":
+        return f"global {w[1]} differs at byte {w[2]} after the call"
+    return "results differ: " + " ".join(w)
