@@ -1,0 +1,111 @@
+"""Finding the real gcc: masquerade (llmcc installed as gcc), launcher mode, LLMCC_CC, loop
+guards; and the cached facts about a compiler."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from driver_helpers import log_events, run
+
+from gcc_wrapper import compiler
+
+
+def _path_with(first: Path, env: dict[str, str]) -> dict[str, str]:
+    return dict(env, PATH=f"{first}{os.pathsep}{env['PATH']}")
+
+
+def test_masquerade_symlink_named_gcc(llmcc_bin, gcc, env, work, tmp_path):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "gcc").symlink_to(llmcc_bin)
+    env = _path_with(bindir, env)
+    # through the symlink every word is gcc's: --version is gcc's, not llmcc's
+    assert run(["gcc", "--version"], env, work).stdout == run([gcc, "--version"], env, work).stdout
+    # a compile goes through llmcc (the fault hook proves it) and ends in the real gcc
+    r = run(["gcc", "-c", "k.c"], dict(env, LLMCC_FAULT="exception"), work)
+    assert r.returncode == 0, r.stderr
+    assert (work / "k.o").exists()
+    assert [e["reason"] for e in log_events(env)] == ["exception"]
+    # and without a fault it compiles as gcc -O3
+    r = run(["gcc", "-c", "k.c", "-o", "m.o"], env, work)
+    run([gcc, "-c", "k.c", "-O3", "-o", "ref.o"], env, work)
+    assert (work / "m.o").read_bytes() == (work / "ref.o").read_bytes()
+
+
+def test_wrapper_script_loop_is_broken(llmcc_bin, gcc, env, work, tmp_path):
+    """A `gcc` script that calls llmcc cannot be seen through by realpath; the LLMCC_SEEN
+    marker makes the nested llmcc skip it and find the real gcc."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    script = bindir / "gcc"
+    script.write_text(f'#!/bin/sh\nexec "{llmcc_bin}" "$@"\n')
+    script.chmod(0o755)
+    env = _path_with(bindir, env)
+    r = run(["gcc", "-c", "k.c"], env, work)
+    assert r.returncode == 0, r.stderr
+    assert (work / "k.o").exists()
+    assert run(["gcc", "-dumpmachine"], env, work).stdout == run([gcc, "-dumpmachine"], env, work).stdout
+
+
+def test_cc_pointing_at_llmcc_is_not_followed(llmcc_bin, gcc, env, work):
+    env = dict(env, LLMCC_CC=str(llmcc_bin))
+    r = run([llmcc_bin, "-c", "k.c"], env, work)
+    assert r.returncode == 0, r.stderr
+    assert (work / "k.o").exists()
+
+
+def test_llmcc_cc_chooses_the_compiler(llmcc_bin, gcc, env, work, tmp_path):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    fake = bindir / "mygcc"
+    fake.write_text(f'#!/bin/sh\necho "via mygcc" >&2\nexec "{gcc}" "$@"\n')
+    fake.chmod(0o755)
+    r = run([llmcc_bin, "-dumpmachine"], dict(env, LLMCC_CC=str(fake)), work)
+    assert r.returncode == 0 and r.stderr == b"via mygcc\n"
+    r = run([llmcc_bin, "-c", "k.c"], dict(env, LLMCC_CC="/nonexistent/gcc"), work)
+    assert r.returncode != 0 and b"/nonexistent/gcc" in r.stderr
+
+
+def test_launcher_mode(llmcc_bin, gcc, env, work):
+    r = run([llmcc_bin, gcc, "-c", "k.c", "-o", "l.o"], env, work)
+    assert r.returncode == 0, r.stderr
+    run([gcc, "-c", "k.c", "-O3", "-o", "ref.o"], env, work)
+    assert (work / "l.o").read_bytes() == (work / "ref.o").read_bytes()
+    assert run([llmcc_bin, "gcc", "-dumpversion"], env, work).stdout == run([gcc, "-dumpversion"], env, work).stdout
+    # `llmcc llmcc gcc ...` (launcher and compiler both llmcc) still ends in gcc
+    r = run([llmcc_bin, llmcc_bin, "-c", "k.c", "-o", "l2.o"], env, work)
+    assert r.returncode == 0 and (work / "l2.o").read_bytes() == (work / "ref.o").read_bytes()
+
+
+def test_find_real_compiler_words(llmcc_bin, tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "argv", [str(llmcc_bin)])
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.delenv(compiler.SEEN_ENV, raising=False)
+    cc, rest = compiler.find_real_compiler(str(llmcc_bin), ["/usr/bin/cc", "-c", "x.c"], None)
+    assert (cc, rest) == ("/usr/bin/cc", ["-c", "x.c"])
+    cc, rest = compiler.find_real_compiler(str(llmcc_bin), ["-c", "gcc.c"], None)
+    assert os.path.basename(cc) == "gcc" and rest == ["-c", "gcc.c"]
+    assert compiler.is_gcc("/usr/bin/cc") and compiler.is_gcc("/usr/bin/gcc")
+
+
+def test_identity_and_native_are_cached(gcc, tmp_path, monkeypatch):
+    ident = compiler.identity(gcc, cache_dir=tmp_path)
+    assert ident.startswith("gcc 12.") and "x86_64" in ident
+    native = compiler.expand_march_native(gcc, cache_dir=tmp_path)
+    assert native[0].startswith("-march=") and any(w.startswith("-mtune=") for w in native)
+    assert "-march=native" not in native
+    assert (tmp_path / "compilers.json").exists()
+
+    def no_gcc(*a, **k):
+        raise AssertionError("gcc was asked again")
+
+    # the cached answers are used: gcc is not run a second time
+    monkeypatch.setattr(compiler, "_run", no_gcc)
+    assert compiler.identity(gcc, cache_dir=tmp_path) == ident
+    assert compiler.expand_march_native(gcc, cache_dir=tmp_path) == native
+    monkeypatch.undo()
+    # the identity does not depend on where or when the binary was installed
+    other = tmp_path / "other"
+    assert compiler.identity(gcc, cache_dir=other) == ident
