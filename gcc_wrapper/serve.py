@@ -128,6 +128,7 @@ def main(argv: list[str]) -> int:
         print(f"llmcc serve: {e}", file=sys.stderr)
         return 2
     cmd = build_command(args, vllm)
+    signal.signal(signal.SIGTERM, _interrupt)  # from here on, a SIGTERM must also stop vLLM
     print(f"llmcc serve: starting {' '.join(cmd)}", file=sys.stderr, flush=True)
     try:
         out = _detached_log(args.port) if args.detach else None
@@ -178,12 +179,12 @@ def _detached_log(port: int):
     return open(path, "ab")
 
 
+def _interrupt(signum, frame) -> None:  # noqa: ARG001
+    raise KeyboardInterrupt
+
+
 def _forward(proc: subprocess.Popen) -> int:
     """Stay in the foreground; a SIGTERM or Ctrl-C stops vLLM too."""
-    def on_term(signum, frame):  # noqa: ARG001
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_term)
     try:
         return proc.wait()
     except KeyboardInterrupt:

@@ -292,10 +292,16 @@ class Client:
         """The model to use and its context length, from GET /v1/models (once per client)."""
         if self._info is not None:
             return self._info
-        if self.replay == "only":
-            self._info = ServerInfo(self.model, None)
+        if self.replay == "only" or (self.down and self.replay == "auto"):
+            self._info = self._recorded_info()
             return self._info
-        payload = self._call("GET", "/models", None)
+        try:
+            payload = self._call("GET", "/models", None)
+        except ServerDown:
+            if self.replay == "off":
+                raise
+            self._info = self._recorded_info()
+            return self._info
         cards = payload.get("data") if isinstance(payload, dict) else None
         if not isinstance(cards, list) or not cards:
             raise ServerError("/v1/models lists no model")
@@ -305,7 +311,33 @@ class Client:
             raise ServerDown(self.down_reason)
         mlen = card.get("max_model_len")
         self._info = ServerInfo(str(card.get("id")), int(mlen) if isinstance(mlen, int) else None)
+        self._record_info(self._info)
         return self._info
+
+    # A replay must build the same prompts as the recorded run, and prompt fitting depends on the
+    # model's context length: the last /v1/models answer per server is kept next to the log.
+
+    def _record_info(self, info: ServerInfo) -> None:
+        if self.log_dir is None:
+            return
+        path = self.log_dir / "servers.json"
+        try:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            known = _load_json(path)
+            known[self.server] = {"model": info.model, "max_model_len": info.max_model_len, "time": time.time()}
+            _write_atomic(path, json.dumps(known, indent=1).encode())
+        except OSError:
+            self._count("log_errors")
+
+    def _recorded_info(self) -> ServerInfo:
+        known = _load_json(self.log_dir / "servers.json") if self.log_dir is not None else {}
+        rec = known.get(self.server)
+        if rec is None and known and not self.server:
+            rec = max(known.values(), key=lambda r: r.get("time", 0))
+        if not isinstance(rec, dict):
+            return ServerInfo(self.model, None)
+        mlen = rec.get("max_model_len")
+        return ServerInfo(self.model or str(rec.get("model", "")), mlen if isinstance(mlen, int) else None)
 
     def chat(self, messages: Sequence[dict[str, str]], sampling: Sampling) -> Reply:
         """n samples for one prompt: from the server, or from the log when replaying."""
@@ -395,6 +427,14 @@ def _load(path: Path) -> dict | None:
     except (OSError, ValueError):
         return None
     return rec if isinstance(rec, dict) and isinstance(rec.get("replies"), list) else None
+
+
+def _load_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
