@@ -190,9 +190,14 @@ class Function:
         for sym in self.constants():
             blk = u._blocks[sym]
             out.append(u._best(blk.section).directive())
-            out.extend(u.lines[blk.start:blk.end])
+            out.extend(ln if ln.endswith("\n") else ln + "\n" for ln in u.lines[blk.start:blk.end])
+        cur = None
         for n, (a, b) in enumerate(self.spans):
-            out.append(u._best(u._section_at(a) if n else self._section).directive())
+            sec = u._best(u._section_at(a) if n else self._section)
+            if sec != cur:
+                out.append(sec.directive())
+            cur = u._best(u._section_at(b - 1))
+            depth = 0  # .pushsection nesting inside the function (inline asm)
             for i in range(a, b):
                 line = u.lines[i]
                 s = line.strip()
@@ -202,11 +207,14 @@ class Function:
                     d, rest = _split_directive(s)
                     if d in _DEBUG_ONLY:
                         continue
-                    if d in (".section", ".text", ".data", ".bss", ".pushsection"):
-                        # the first mention carries the flags; a copy must carry them too
-                        sec = u._sections[u._sec_idx[i]]
-                        if d != ".pushsection":
-                            line = u._best(sec).directive()
+                    if d == ".pushsection":
+                        depth += 1
+                    elif d == ".popsection" and depth:
+                        depth -= 1
+                    elif d in (".section", ".text", ".data", ".bss", ".popsection", ".previous"):
+                        # the first mention carries the flags, so a copy must carry them too; a
+                        # pop or .previous that reaches outside the function says where it lands
+                        line = u._best(u._section_at(i)).directive()
                 if not line.endswith("\n"):
                     line += "\n"
                 out.append(line)
@@ -228,20 +236,25 @@ class Function:
         u = self._unit
         kept: list[str] = [u._best(self._section).directive().strip()]
         defined_here: set[str] = set()
-        extra_starts = {a for a, _ in self.spans[1:]}
+        cur = u._best(self._section)
         for i in self._lines():
-            if i in extra_starts:
-                kept.append(u._best(u._section_at(i)).directive().strip())
+            sec = u._best(u._section_at(i))
             s = _strip_comment(u.lines[i].strip())
-            if not s:
-                continue
             if s.startswith("."):
                 d, rest = _split_directive(s)
                 if d in _DEBUG_ONLY or d.startswith(".cfi_"):
                     continue
-                if d in (".section", ".text", ".data", ".bss", ".pushsection"):
-                    kept.append(u._best(u._sections[u._sec_idx[i]]).directive().strip())
+                if d in (".section", ".text", ".data", ".bss", ".pushsection", ".popsection", ".previous"):
+                    # only the effect counts; a switch to the section in effect is no switch
+                    if sec != cur:
+                        kept.append(sec.directive().strip())
+                    cur = sec
                     continue
+            if sec != cur:  # the start of a cold part or its .size, elsewhere in the file
+                kept.append(sec.directive().strip())
+                cur = sec
+            if not s:
+                continue
             m = _LABEL.match(s)
             if m and m.group(1).startswith(".L"):
                 defined_here.add(m.group(1))
@@ -572,8 +585,6 @@ class Unit:
             w = where[i]
             if w is None and self._sections[self._sec_idx[i]].is_debug:
                 continue
-            if "." not in line and "_" not in line:
-                continue
             for tok in _idents(line.strip()):
                 u = users.get(tok)
                 if u is not None:
@@ -694,7 +705,7 @@ class Unit:
         wanted = set(defined) | views
         dangling: dict[str, None] = {}
         for i, line in enumerate(self.lines):
-            if i in removed_set or ("." not in line and "_" not in line):
+            if i in removed_set:
                 continue
             hits = [t for t in _idents(line.strip()) if t in wanted]
             if not hits:
@@ -743,8 +754,6 @@ def _is_symbol_directive(line: str, name: str) -> bool:
 def _rename_exact(line: str, rename: dict[str, str]) -> str:
     s = line.strip()
     if '"' in s and s.split(None, 1)[0] in _STRINGS:
-        return line
-    if "." not in line and "_" not in line:
         return line
     return _IDENT.sub(lambda m: rename.get(m.group(0), m.group(0)), line)
 
