@@ -43,19 +43,25 @@ def verify(ctx: Context, cand: Candidate, *, tests: str | None = None, budget: f
         checks.append(d.check)
         if d.ran and not d.check.passed:
             return Verdict("reject", f"difftest: {d.check.detail}", tuple(checks), d.counterexample, d.inputs_tried)
+        tests_ran = False
         if tests:
             from gcc_wrapper.verify import tests as project_tests
 
             left = None if budget is None else max(10.0, budget - (time.monotonic() - start))
-            t = project_tests.run(ctx, cand, tests, timeout=left)
-            checks.append(t)
-            if not t.passed:
-                return Verdict("reject", f"tests: {t.detail}", tuple(checks), "", d.inputs_tried)
-        if not d.ran and not tests:
+            try:
+                t = project_tests.run(ctx, cand, tests, timeout=left)
+            except project_tests.TestsUnavailable as e:
+                checks.append(Check("tests.skipped", True, f"not run: {e}"))
+            else:
+                checks.append(t)
+                tests_ran = True
+                if not t.passed:
+                    return Verdict("reject", f"tests: {t.detail}", tuple(checks), "", d.inputs_tried)
+        if not d.ran and not tests_ran:
             why = d.check.detail.removeprefix("not testable this way: ")
-            return Verdict("error", f"could not verify: not testable by differential testing ({why}) and no project tests were given",
-                           tuple(checks))
-        what = " and ".join(n for n, ran in (("differential testing", d.ran), ("the project's tests", bool(tests))) if ran)
+            return Verdict("error", f"could not verify: not testable by differential testing ({why}) and "
+                           f"{'the project tests could not run' if tests else 'no project tests were given'}", tuple(checks))
+        what = " and ".join(n for n, ran in (("differential testing", d.ran), ("the project's tests", tests_ran)) if ran)
         return Verdict("accept", f"passed the static checks and {what}", tuple(checks), "", d.inputs_tried)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
