@@ -1,0 +1,235 @@
+"""The embedded proposer: semantics-preserving gcc variants, chosen per function.
+
+A candidate is what gcc itself makes of the function under another set of flags: the whole
+translation unit is compiled with the user's flags plus the variant's (`gcc ... -S`), and the
+function's assembly is lifted out of that (asm.Function.text()). No server, no GPU.
+
+The flags come from an allowlist (DIMENSIONS), one choice per dimension. Every entry only changes
+how gcc optimizes, never what the program means, and never the instruction set: nothing here adds
+-march, -m<extension> or any math-relaxing flag, and `allowed()` re-checks every variant against a
+denylist so that a future edit of the table cannot slip one in. (-mtune=native tunes scheduling for
+this host without changing which instructions may be used.)
+
+The proposer walks a tree of flag sets: a parent's children add one dimension's choice to the
+parent's flags. The search (search.py) decides which node to expand; the proposer is told the
+parent through the feedback (its last item, whose candidate carries meta["flags"]).
+
+A variant is dropped, not proposed, when:
+  - the function is not in the variant's output (inlined away or renamed),
+  - it references a symbol that neither the baseline unit has nor the candidate carries (e.g. a
+    clone `bar.part.0` or a new `memset` call that the baseline never made),
+  - its normalized assembly equals the baseline's or an earlier candidate's.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import subprocess
+import time
+from dataclasses import dataclass
+from typing import Sequence
+
+from gcc_wrapper.candidate import Candidate, Context, Feedback
+
+# (dimension, choices); "" means "leave gcc's default". Each choice is a string of flags.
+DIMENSIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("unroll", ("-funroll-loops", "-funroll-all-loops", "-funroll-loops --param=max-unroll-times=2",
+                "-funroll-loops --param=max-unroll-times=4", "-fno-unroll-loops -fno-peel-loops")),
+    ("vectorize", ("-fno-tree-vectorize", "-fvect-cost-model=cheap", "-fvect-cost-model=dynamic",
+                   "-fvect-cost-model=unlimited", "-fno-tree-slp-vectorize")),
+    ("level", ("-O2",)),
+    ("align", ("-falign-loops=32", "-falign-loops=64", "-falign-functions=64 -falign-jumps=16",
+               "-fno-align-loops -fno-align-jumps")),
+    ("branches", ("-fno-if-conversion -fno-if-conversion2", "-fno-tree-loop-if-convert",
+                  "-fno-guess-branch-probability")),
+    ("schedule", ("-fschedule-insns -fsched-pressure", "-fno-schedule-insns2")),
+    ("loops", ("-ftree-loop-distribution", "-fno-tree-loop-distribute-patterns",
+               "-fno-split-loops -fno-unswitch-loops", "-fno-ivopts", "-fno-tree-pre")),
+    ("tune", ("-mtune=native",)),
+)
+
+# Never, whatever the table says: these change results (math relaxations, undefined-behaviour
+# semantics, visibility) or the instruction set.
+_DENY = re.compile(
+    r"^(-Ofast|-ffast-math|-funsafe-math-optimizations|-fassociative-math|-freciprocal-math"
+    r"|-ffinite-math-only|-fno-signed-zeros|-fno-trapping-math|-fno-math-errno|-fcx-limited-range"
+    r"|-fwrapv|-ftrapv|-fno-strict-overflow|-fallow-store-data-races|-march=.*|-mcpu=.*"
+    r"|-m(?!tune=)(?!no-)[a-z0-9].*|-fwhole-program|-flto.*|-fvisibility=.*|-fprofile-generate.*)$"
+)
+
+
+def allowed(flags: Sequence[str]) -> bool:
+    return not any(_DENY.match(f) for f in flags)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A flag set: at most one choice per dimension, in DIMENSIONS order."""
+
+    choices: tuple[tuple[str, str], ...]  # (dimension, choice)
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        return tuple(w for _, c in self.choices for w in c.split())
+
+    def label(self) -> str:
+        return " ".join(self.flags) or "(gcc's own)"
+
+    def with_choice(self, dim: str, choice: str) -> "Variant":
+        order = [d for d, _ in DIMENSIONS]
+        ch = dict(self.choices)
+        ch[dim] = choice
+        return Variant(tuple(sorted(ch.items(), key=lambda kv: order.index(kv[0]))))
+
+
+class EmbeddedProposer:
+    name = "embedded"
+
+    def __init__(self, cfg=None, *, seed: int = 0, deadline: float | None = None):
+        self.cfg = cfg
+        self.seed = seed
+        # the search sets this (time.monotonic() value): no compile starts after it, and a
+        # running one is killed at it
+        self.deadline = deadline
+        self._units: dict[tuple[str, tuple[str, ...]], object] = {}  # (source, flags) -> Unit | str
+        self._tried: dict[str, set[Variant]] = {}  # ctx.key -> variants compiled
+        self._seen: dict[str, set[str]] = {}  # ctx.key -> normalized asm already proposed (+ baseline)
+        self.compiles = 0
+
+    # -- the Proposer protocol -----------------------------------------------------------------
+
+    def propose(self, ctx: Context, feedback: Sequence[Feedback], n: int) -> list[Candidate]:
+        from gcc_wrapper import asm
+
+        ident = ctx.key or f"{ctx.source_path}:{ctx.name}"
+        tried = self._tried.setdefault(ident, set())
+        seen = self._seen.get(ident)
+        if seen is None:
+            try:
+                seen = {asm.parse_function(ctx.baseline_asm, ctx.name).normalized()}
+            except asm.AsmError:
+                seen = set()
+            self._seen[ident] = seen
+        parent = Variant(())
+        if feedback:
+            flags = feedback[-1].candidate.meta.get("variant")
+            if isinstance(flags, Variant):
+                parent = flags
+        out: list[Candidate] = []
+        for variant in self._children(parent, ident):
+            if len(out) >= n or self._out_of_time():
+                break
+            if variant in tried:
+                continue
+            tried.add(variant)
+            cand = self._candidate(ctx, variant, seen)
+            if cand is not None:
+                out.append(cand)
+        return out
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _children(self, parent: Variant, ident: str) -> list[Variant]:
+        used = {d for d, _ in parent.choices}
+        kids = [parent.with_choice(d, c) for d, choices in DIMENSIONS if d not in used for c in choices]
+        # a fixed order per function (reproducible), different between functions
+        rng = random.Random(f"{self.seed}:{ident}:{parent.label()}")
+        rng.shuffle(kids)
+        # the choices that most often pay off first: unrolling and vectorizer cost models
+        kids.sort(key=lambda v: 0 if v.choices and v.choices[-1][0] in ("unroll", "vectorize") and not parent.choices else 1)
+        return kids
+
+    def _out_of_time(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline - 0.5
+
+    def _candidate(self, ctx: Context, variant: Variant, seen: set[str]) -> Candidate | None:
+        from gcc_wrapper import asm
+
+        flags = variant.flags
+        if not allowed(flags):
+            return None
+        unit = self._compile(ctx, flags)
+        if not isinstance(unit, asm.Unit):
+            return None
+        fn = unit.functions.get(ctx.name)
+        if fn is None:
+            return None
+        text = fn.text()
+        if not refs_within(text, ctx.unit_asm):
+            return None
+        try:
+            norm = asm.parse_function(text, ctx.name).normalized()
+        except asm.AsmError:
+            return None
+        if norm in seen:
+            return None
+        seen.add(norm)
+        return Candidate(
+            asm=text,
+            proposer=f"embedded:{variant.label()}",
+            origin=" ".join(flags),
+            meta={"variant": variant, "flags": list(flags)},
+        )
+
+    def _compile(self, ctx: Context, flags: tuple[str, ...]):
+        from gcc_wrapper import asm
+
+        k = (ctx.source_path, tuple(ctx.cflags) + flags)
+        if k in self._units:
+            return self._units[k]
+        cmd = [ctx.compiler, *ctx.cflags, *flags, "-w", "-S", "-o", "-", ctx.source_path]
+        timeout = 60.0
+        if self.deadline is not None:
+            timeout = max(0.1, self.deadline - time.monotonic())
+        self.compiles += 1
+        try:
+            p = subprocess.run(cmd, cwd=ctx.cwd or None, capture_output=True, timeout=timeout)
+        except (subprocess.TimeoutExpired, OSError) as e:
+            return f"gcc: {e}"  # a timeout is not remembered as a result: not stored below
+        if p.returncode != 0:
+            result: object = f"gcc failed: {p.stderr.decode(errors='replace')[-300:]}"
+        else:
+            try:
+                result = asm.parse(p.stdout.decode("utf-8", "surrogateescape"))
+            except asm.AsmError as e:
+                result = f"unparseable: {e}"
+        self._units[k] = result
+        return result
+
+
+_DEF = re.compile(r"^\s*([^\s:#]+):", re.M)
+_SYM = re.compile(r"(?<![\w.$%])([A-Za-z_][\w.$]*)(?:@[A-Za-z]+)?")
+_NOT_SYMBOLS = {"rip", "st", "byte", "word", "dword", "qword", "ptr"}
+
+
+def referenced_symbols(text: str) -> set[str]:
+    """Symbols the instructions and data directives of `text` refer to (not local .L labels)."""
+    refs: set[str] = set()
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line or line.endswith(":"):
+            continue
+        if line.startswith("."):
+            d = line.split(None, 1)
+            if d[0] not in (".quad", ".long", ".value", ".word", ".byte", ".8byte", ".4byte") or len(d) < 2:
+                continue
+            operands = d[1]
+        else:
+            parts = line.split(None, 1)
+            if len(parts) < 2:
+                continue
+            operands = parts[1]
+        refs.update(m.group(1) for m in _SYM.finditer(operands))
+    return refs - _NOT_SYMBOLS
+
+
+def refs_within(cand_text: str, unit_text: str) -> bool:
+    """Whether every symbol the candidate refers to is defined by the candidate itself or appears
+    in the baseline unit (defined there, or already referenced there)."""
+    own = set(_DEF.findall(cand_text))
+    need = referenced_symbols(cand_text) - own
+    if not need:
+        return True
+    unit_syms = set(_DEF.findall(unit_text)) | referenced_symbols(unit_text)
+    return need <= unit_syms
