@@ -413,9 +413,20 @@ def _keep_object(inv: args.Invocation, dest: str, cfg) -> None:
 
 
 def _optimize(unit, inv: args.Invocation, src: str, cfg):
-    """Optimize or queue the hot functions of `unit` (seam for the optimizer's sync and queue
-    modes); returns the unit to render."""
-    return unit
+    """Optimize or queue the hot functions of `unit` (the optimizer's sync and queue modes);
+    returns the unit to render. An optimizer failure costs the rewrites, never the build."""
+    if str(cfg.mode) not in ("sync", "queue"):
+        return unit
+    try:
+        from gcc_wrapper import optimize
+
+        keys = baseline_keys() or function_keys(unit, inv, cfg)
+        flags, isa = _key_flags(inv, cfg)
+        job = optimize.UnitJob(os.path.abspath(src), os.getcwd(), inv.cc, tuple(inv.compile_flags), tuple(flags), isa)
+        return optimize.optimize_unit(unit, job, cfg, keys)[0]
+    except Exception as e:  # noqa: BLE001 - keep gcc's (and the cache's) unit
+        llmcc_log.write(cfg, "optimize", _reason(e), _describe(e), list(inv.argv))
+        return unit
 
 
 def _parse(text: str):
