@@ -8,7 +8,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -134,3 +134,175 @@ def build_entry(name: str = "add", body: str = "", **over) -> Entry:
 def make_entry() -> Callable[..., Entry]:
     """build_entry(name="add", body="", **field overrides) -> an Entry for a small function."""
     return build_entry
+
+
+# ---- builds through the installed llmcc --------------------------------------------------------
+
+SHARED_H = """\
+#ifndef SHARED_H
+#define SHARED_H
+#ifndef VARIANT
+#define VARIANT 0
+#endif
+/* Emitted (not inlined) in every translation unit that includes this header: the same
+   function, with the same cache key, in many objects. */
+static __attribute__((noipa)) unsigned mix(unsigned h, unsigned v)
+{
+    h ^= v * 0x9e3779b9u;
+    h = (h << 13) | (h >> 19);
+    return h * 5u + 0xe6546b64u;
+}
+static __attribute__((noipa)) int clampi(int x, int lo, int hi)
+{
+    return x < lo ? lo : x > hi ? hi : x;
+}
+#endif
+"""
+
+UNIT_C = """\
+#include "shared.h"
+const int unit{i}_variant = VARIANT;
+unsigned unit{i}(unsigned x)
+{{
+    unsigned h = {i}u;
+    for (unsigned k = 0; k < x; k++)
+        h = mix(h, k + {i}u);
+    return h + (unsigned)clampi((int)x, -{i}, {i});
+}}
+"""
+
+UNITS = 8
+
+MAIN_C = (
+    "#include <stdio.h>\n"
+    + "".join(f"unsigned unit{i}(unsigned);\n" for i in range(UNITS))
+    + "int main(void)\n{\n    unsigned s = 0;\n"
+    + "".join(f"    s += unit{i}({1000 + i}u);\n" for i in range(UNITS))
+    + '    printf("%u\\n", s);\n    return 0;\n}\n'
+)
+
+MAKEFILE = (
+    "CC ?= cc\nCFLAGS ?= -O3\nCPPFLAGS ?=\n"
+    f"OBJS := {' '.join(f'u{i}.o' for i in range(UNITS))} main.o\n"
+    "prog: $(OBJS)\n\t$(CC) $(CFLAGS) -o $@ $(OBJS)\n"
+    "%.o: %.c shared.h\n\t$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@\n"
+    "clean:\n\trm -f prog $(OBJS)\n"
+    ".PHONY: clean\n"
+)
+
+
+def shared_expected() -> str:
+    """What ./prog prints, computed independently of any compiler."""
+    m = 0xFFFFFFFF
+
+    def mix(h: int, v: int) -> int:
+        h ^= (v * 0x9E3779B9) & m
+        h = ((h << 13) | (h >> 19)) & m
+        return (h * 5 + 0xE6546B64) & m
+
+    total = 0
+    for i in range(UNITS):
+        x = 1000 + i
+        h = i
+        for k in range(x):
+            h = mix(h, k + i)
+        total = (total + h + min(max(x, -i), i)) & m
+    return f"{total}\n"
+
+
+def write_shared_project(d: Path) -> Path:
+    d.mkdir(parents=True)
+    (d / "shared.h").write_text(SHARED_H)
+    for i in range(UNITS):
+        (d / f"u{i}.c").write_text(UNIT_C.format(i=i))
+    (d / "main.c").write_text(MAIN_C)
+    (d / "Makefile").write_text(MAKEFILE)
+    return d
+
+
+@pytest.fixture
+def shared_project(tmp_path: Path) -> Path:
+    """A small make project whose eight translation units share static functions from a header."""
+    return write_shared_project(tmp_path / "shared")
+
+
+MARKER_ASM = "\tnopw\t0x1234(%rax,%rax,1)\n"
+MARKER_DIS = "nopw   0x1234(%rax,%rax,1)"
+
+
+class Builds:
+    """Run builds through the installed llmcc and look at what they produced."""
+
+    MARKER_DIS = MARKER_DIS
+    UNITS = UNITS
+    shared_expected = staticmethod(shared_expected)
+    write_shared_project = staticmethod(write_shared_project)
+
+    def __init__(self, llmcc_bin: Path, env: dict[str, str]) -> None:
+        self.llmcc = llmcc_bin
+        self.env = env
+
+    def make(self, project: Path, *extra: str, env: dict[str, str] | None = None, jobs: int = 4) -> subprocess.CompletedProcess:
+        e = env or self.env
+        subprocess.run(["make", "-s", "clean"], cwd=project, env=e, check=True, capture_output=True)
+        p = subprocess.run(
+            ["make", "-s", f"-j{jobs}", f"CC={self.llmcc}", *extra], cwd=project, env=e, capture_output=True, text=True, timeout=300
+        )
+        assert p.returncode == 0, p.stderr
+        return p
+
+    def counters(self, env: dict[str, str] | None = None) -> dict[str, int]:
+        import json
+
+        out = subprocess.run(
+            [str(self.llmcc), "stats", "--json"], env=env or self.env, capture_output=True, text=True, check=True
+        ).stdout
+        return json.loads(out)["counters"]
+
+    @staticmethod
+    def disassembly(obj: Path) -> str:
+        out = subprocess.run(["objdump", "-d", "-r", "-j", ".text", str(obj)], capture_output=True, text=True, check=True).stdout
+        return "\n".join(ln for ln in out.splitlines() if str(obj) not in ln)
+
+    @staticmethod
+    def run(project: Path, prog: str = "./prog") -> str:
+        return subprocess.run([prog], cwd=project, capture_output=True, text=True, check=True, timeout=60).stdout
+
+    @staticmethod
+    def accept_rewrite(cache_dir: Path, function: str, cache: "Any" = None) -> Entry:
+        """Store a rewrite of `function` (gcc's own code plus a harmless marker instruction) the
+        way the optimizer does: under the key the driver computed for it, via put_function."""
+        from cache import Cache, TUEntry
+        from gcc_wrapper import asm
+
+        c = cache or Cache(cache_dir)
+        for p in sorted(cache_dir.glob("??/*.tu")):
+            tu = TUEntry.from_bytes(p.read_bytes())
+            if function in tu.functions:
+                break
+        else:
+            raise AssertionError(f"no cached translation unit defines {function}")
+        baseline = asm.parse(tu.asm).functions[function].text()
+        lines = baseline.splitlines(keepends=True)
+        at = next(i for i, ln in enumerate(lines) if ln.strip() == f"{function}:")
+        rewrite = "".join(lines[: at + 1]) + MARKER_ASM + "".join(lines[at + 1 :])
+        e = Entry(
+            key=tu.functions[function],
+            function=function,
+            source="(test)",
+            asm=rewrite,
+            baseline_asm=baseline,
+            proposer="test:marker",
+            verification={"verdict": "accept", "reason": "test", "inputs_tried": 0, "checks": []},
+            measurement={"method": "none", "speedup": 1.0, "spread": [1.0, 1.0], "rounds": 0},
+            created=time.time(),
+            llmcc_version="test",
+        )
+        c.put_function(e)
+        c.close()
+        return e
+
+
+@pytest.fixture
+def builds(llmcc_bin: Path, llmcc_env: dict[str, str]) -> Builds:
+    return Builds(llmcc_bin, llmcc_env)

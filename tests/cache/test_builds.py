@@ -1,0 +1,106 @@
+"""Acceptance: rewrites reused across build directories and machines, warm rebuilds that still
+pick up new rewrites, and parallel builds sharing one cache."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from cache import Cache
+
+
+def test_rewrite_reused_in_another_directory_and_on_rebuild(builds, example_copy: Path, tmp_path: Path, cache_dir: Path) -> None:
+    builds.make(example_copy)
+    assert builds.run(example_copy, "./demo") == (example_copy / "expected_output.txt").read_text()
+    c = builds.counters()
+    assert c["tu.miss"] == 6 and c.get("fn.hit", 0) == 0
+    assert builds.MARKER_DIS not in builds.disassembly(example_copy / "crc.o")
+
+    entry = builds.accept_rewrite(cache_dir, "crc32_bitwise")
+
+    other = tmp_path / "elsewhere" / "checkout"
+    shutil.copytree(example_copy, other)
+    builds.make(other)
+    assert builds.MARKER_DIS in builds.disassembly(other / "crc.o")
+    assert builds.MARKER_DIS not in builds.disassembly(other / "sort.o")
+    assert builds.run(other, "./demo") == (other / "expected_output.txt").read_text()
+    c2 = builds.counters()
+    assert c2["fn.hit"] == 1 and c2["tu.hit"] - c.get("tu.hit", 0) == 6  # preprocessed text is the same
+    # five objects are reused; crc.o is assembled anew because its set of rewrites changed
+    assert c2["object.hit"] - c.get("object.hit", 0) == 5
+
+    # the first directory's rebuild hits its manifests and objects, and still takes the rewrite
+    builds.make(example_copy)
+    assert builds.MARKER_DIS in builds.disassembly(example_copy / "crc.o")
+    c3 = builds.counters()
+    assert c3["fn.hit"] == 2 and c3["direct.hit"] - c2.get("direct.hit", 0) == 6
+    assert c3["object.hit"] - c2["object.hit"] == 6  # crc.o with the rewrite too, from the other build
+    assert Cache(cache_dir).local_function(entry.key) == entry
+
+
+def test_rewrite_from_the_shared_tier_with_an_empty_local_cache(
+    builds, example_copy: Path, tmp_path: Path, cache_dir: Path, redis_url: str, llmcc_env: dict
+) -> None:
+    builds.make(example_copy)
+    ci = Cache(cache_dir, remote=redis_url, secret="team")
+    builds.accept_rewrite(cache_dir, "adler32", cache=ci)  # CI accepted it: local + Redis, signed
+
+    dev_cache = tmp_path / "developer-cache"
+    dev = {
+        **llmcc_env,
+        "LLMCC_CACHE_DIR": str(dev_cache),
+        "LLMCC_REMOTE": redis_url,
+        "LLMCC_REMOTE_READONLY": "1",
+        "LLMCC_CACHE_SECRET": "team",
+    }
+    other = tmp_path / "dev" / "examples"
+    shutil.copytree(example_copy, other)
+    builds.make(other, env=dev)
+    assert builds.MARKER_DIS in builds.disassembly(other / "crc.o")
+    assert builds.run(other, "./demo") == (other / "expected_output.txt").read_text()
+    c = builds.counters(dev)
+    assert c["remote.hit"] == 1 and c["fn.hit"] == 1 and c.get("remote.error", 0) == 0
+    assert c["tu.miss"] == 6  # gcc's output is not shared, only rewrites
+    assert list(dev_cache.glob("??/*.fn"))  # now local too
+
+
+def test_parallel_builds_share_one_cache(builds, shared_project: Path, tmp_path: Path, cache_dir: Path) -> None:
+    builds.make(shared_project)
+    assert builds.run(shared_project) == builds.shared_expected()
+    entry = builds.accept_rewrite(cache_dir, "mix")  # a function every unit has a copy of
+
+    # two checkouts built at once with -j8, with a flag that makes every TU new: both builds
+    # miss, write and read the same entries at the same time
+    projects = [builds.write_shared_project(tmp_path / f"p{n}") for n in (1, 2)]
+    procs = [
+        subprocess.Popen(
+            ["make", "-s", "-j8", f"CC={builds.llmcc}", "CPPFLAGS=-DVARIANT=1"],
+            cwd=p, env=builds.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for p in projects
+    ]
+    results = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    assert all(not err for _, err in results), results  # no diagnostics, no llmcc complaints
+    for p in projects:
+        assert builds.run(p) == builds.shared_expected()
+        for i in range(builds.UNITS):
+            assert builds.MARKER_DIS in builds.disassembly(p / f"u{i}.o")
+        assert builds.MARKER_DIS not in builds.disassembly(p / "main.o")
+
+    v = subprocess.run([str(builds.llmcc), "cache", "verify"], env=builds.env, capture_output=True, text=True)
+    assert v.returncode == 0, v.stdout
+    c = builds.counters()
+    units = builds.UNITS + 1
+    assert c["compiles"] == 3 * units
+    assert c["tu.hit"] + c["tu.miss"] == c["compiles"]
+    # the units' variant TUs missed once or twice each (both builds at once); main.c's hit
+    assert builds.UNITS <= c["tu.miss"] - units <= 2 * builds.UNITS
+    # each unit file defines unitN, mix and clampi; main.c defines main: one lookup per function
+    lookups_per_build = builds.UNITS * 3 + 1
+    assert c["fn.hit"] + c["fn.miss"] == 3 * lookups_per_build
+    assert c["fn.hit"] == 2 * builds.UNITS  # mix, in every unit of the two parallel builds
+    assert c.get("entry.corrupt", 0) == 0 and c.get("cache.write_error", 0) == 0
+    assert not any(k.startswith("fallback.") for k in c)
+    assert Cache(cache_dir).local_function(entry.key) == entry
