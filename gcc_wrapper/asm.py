@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["AsmError", "Unit", "Function", "parse", "parse_function"]
 
@@ -54,6 +54,10 @@ _DATA = {
     ".uleb128", ".sleb128", ".dc.a", ".slong",
 }
 _STRINGS = {".string", ".ascii", ".asciz"}
+_STRING_LINE = re.compile(r"^[ \t]*\.(?:string|ascii|asciz)[ \t].*$", re.M)
+_BLANKS = re.compile(r"[ \t]+")
+_COMMA = re.compile(r" ?, ?")
+_SECTION_SWITCHES = {".section", ".text", ".data", ".bss", ".pushsection", ".popsection", ".previous"}
 # Directives that only carry debug information: dropped from text() and normalized().
 _DEBUG_ONLY = {".loc", ".file", ".loc_mark_labels"}
 # Labels gcc emits only with -g, for debug information to point at (nothing in the code does).
@@ -71,22 +75,16 @@ class _Section:
     (name and, when given, flags); for .text/.data/.bss it is just the name."""
 
     args: str
+    name: str = field(init=False, compare=False)
 
-    @property
-    def name(self) -> str:
+    def __post_init__(self) -> None:
         a = self.args
         if a.startswith('"'):
             end = a.find('"', 1)
-            return a[1:end] if end > 0 else a
-        return a.split(",", 1)[0].strip()
-
-    @property
-    def is_code(self) -> bool:
-        n = self.name
-        if n == ".text" or n.startswith(".text."):
-            return True
-        parts = self.args.split(",")
-        return len(parts) > 1 and "x" in parts[1]
+            name = a[1:end] if end > 0 else a
+        else:
+            name = a.split(",", 1)[0].strip()
+        object.__setattr__(self, "name", name)
 
     @property
     def is_debug(self) -> bool:
@@ -234,61 +232,83 @@ class Function:
         CSWTCH.8). Kept: every instruction, directive, alignment, global symbol name and
         constant byte, and section directives with their flags."""
         u = self._unit
-        kept: list[str] = [u._best(self._section).directive().strip()]
-        defined_here: set[str] = set()
+        lines, best_at = u.lines, u._best_at
         cur = u._best(self._section)
+        kept: list[str] = [cur.directive().strip()]
+        labels: list[int] = []  # positions in kept of local label definitions
         for i in self._lines():
-            sec = u._best(u._section_at(i))
-            s = _strip_comment(u.lines[i].strip())
-            if s.startswith("."):
-                d, rest = _split_directive(s)
+            s = lines[i].strip()
+            if not s or s[0] == "#":
+                continue
+            if s[0] == ".":
+                d = s.split(None, 1)[0]
                 if d in _DEBUG_ONLY or d.startswith(".cfi_"):
                     continue
-                if d in (".section", ".text", ".data", ".bss", ".pushsection", ".popsection", ".previous"):
+                if d in _SECTION_SWITCHES:
                     # only the effect counts; a switch to the section in effect is no switch
-                    if sec != cur:
+                    sec = best_at(i)
+                    if sec is not cur:
                         kept.append(sec.directive().strip())
-                    cur = sec
+                        cur = sec
                     continue
-            if sec != cur:  # the start of a cold part or its .size, elsewhere in the file
+            sec = best_at(i)
+            if sec is not cur:  # the start of a cold part or its .size, elsewhere in the file
                 kept.append(sec.directive().strip())
                 cur = sec
-            if not s:
-                continue
-            m = _LABEL.match(s)
-            if m and m.group(1).startswith(".L"):
-                defined_here.add(m.group(1))
+            if "#" in s:
+                s = _strip_comment(s)
+                if not s:
+                    continue
+            if s[-1] == ":" and s.startswith(".L"):
+                labels.append(len(kept))
             kept.append(s)
         consts = self.constants()
-        const_set = set(consts)
-        # which local labels are referred to (by the body or by its constants)
-        refs: set[str] = set()
-        for s in kept:
-            if not _LABEL.match(s):
-                refs.update(_idents(s))
+        blocks = u._blocks
+        # local labels nothing refers to (by the body or by its constants) are dropped
+        label_set = set(labels)
+        refs = set(_IDENT.findall(_STRING_LINE.sub("", "\n".join(
+            s for k, s in enumerate(kept) if k not in label_set))))
         for c in consts:
-            blk = u._blocks[c]
-            for j in range(blk.label + 1, blk.end):
-                refs.update(_idents(u.lines[j]))
-        canon = _Canon(const_set)
-        out: list[str] = []
-        for s in kept:
-            m = _LABEL.match(s)
-            if m and m.group(1) in defined_here and m.group(1) not in refs:
-                continue
-            out.append(canon(s))
+            blk = blocks[c]
+            refs.update(_IDENT.findall(_STRING_LINE.sub("", "".join(lines[blk.label + 1:blk.end]))))
+        for k in labels:
+            if kept[k][:-1] not in refs:
+                kept[k] = ""
+        canon = _Canon(set(consts))
+        out = _canonical_lines([s for s in kept if s], canon)
         # constants in the order the code first names them
         for c in consts:
             if c not in canon.names:
                 canon(c)
         for c in sorted(consts, key=lambda c: int(canon.names[c][3:])):
-            blk = u._blocks[c]
-            out.append(u._best(blk.section).directive().strip())
-            for j in range(blk.start, blk.end):
-                s = _strip_comment(u.lines[j].strip())
-                if s:
-                    out.append(canon(s))
-        return "\n".join(_squeeze(s) for s in out) + "\n"
+            blk = blocks[c]
+            block = [u._best(blk.section).directive().strip()]
+            block.extend(t for t in (_strip_comment(ln.strip()) for ln in lines[blk.start:blk.end]) if t)
+            out += "\n" + _canonical_lines(block, canon)
+        return out + "\n"
+
+
+def _canonical_lines(lines: list[str], canon: _Canon) -> str:
+    """Canonical names and whitespace, a run of lines at a time (lines with string literals
+    one by one: nothing inside a literal changes)."""
+    out: list[str] = []
+    run: list[str] = []
+    for s in lines:
+        if '"' in s:
+            if run:
+                out.append(_squeeze_run(canon("\n".join(run))))
+                run = []
+            d, rest = _split_directive(canon(s))
+            out.append(f"{d} {rest}" if rest else d)
+        else:
+            run.append(s)
+    if run:
+        out.append(_squeeze_run(canon("\n".join(run))))
+    return "\n".join(out)
+
+
+def _squeeze_run(text: str) -> str:
+    return _COMMA.sub(",", _BLANKS.sub(" ", text))
 
 
 def _idents(s: str) -> list[str]:
@@ -299,14 +319,6 @@ def _idents(s: str) -> list[str]:
     return _IDENT.findall(s)
 
 
-def _squeeze(s: str) -> str:
-    """Canonical whitespace (outside string literals)."""
-    if '"' in s:
-        d, rest = _split_directive(s)
-        return f"{d} {rest}" if rest else d
-    return " ".join(s.replace(",", ", ").split()).replace(", ", ",")
-
-
 class _Canon:
     """Canonical names for local labels (.L0, .L1, ...) and constants (.LC0, ...), allotted
     by first appearance."""
@@ -315,6 +327,11 @@ class _Canon:
         self.consts = consts
         self.names: dict[str, str] = {}
         self.n_labels = self.n_consts = 0
+        # only tokens that may be renamed call back into Python: .L names, and gcc's local
+        # objects by name (an identifier pattern would call back for every mnemonic)
+        others = sorted((c for c in consts if not c.startswith(".L")), key=len, reverse=True)
+        alts = [r"\.L[\w.$]*"] + [re.escape(c) for c in others]
+        self.pattern = re.compile(r"(?<![\w.$%])(?:" + "|".join(alts) + r")(?![\w.$])")
 
     def _sub(self, m: re.Match[str]) -> str:
         tok = m.group(0)
@@ -334,7 +351,7 @@ class _Canon:
     def __call__(self, s: str) -> str:
         if '"' in s and s.split(None, 1)[0] in _STRINGS:
             return s
-        return _IDENT.sub(self._sub, s)
+        return self.pattern.sub(self._sub, s)
 
 
 class Unit:
@@ -415,6 +432,7 @@ class Unit:
             sec_idx.append(cur)
         if self._assume is not None and self._assume in labels and self._assume not in func_types:
             func_types.append(self._assume)  # a candidate that forgot (or mistyped) its .type
+        self._best_of = [self._full[sec.name] for sec in self._sections]
         self._find_functions(func_types, sizes)
 
     def _find_functions(self, func_types: list[str], sizes: dict[str, int]) -> None:
@@ -493,6 +511,10 @@ class Unit:
     def _section_at(self, i: int) -> _Section:
         return self._sections[self._sec_idx[i]]
 
+    def _best_at(self, i: int) -> _Section:
+        """The fullest directive for the section line i is in."""
+        return self._best_of[self._sec_idx[i]]
+
     def _best(self, sec: _Section) -> _Section:
         """The fullest directive seen for this section's name (the first one carries flags)."""
         return self._full.get(sec.name, sec)
@@ -538,16 +560,13 @@ class Unit:
             blocks[sym] = _Block(sym, start, i, end, sec)
         return blocks
 
-    def _refs(self, lines: range | list[int]) -> list[str]:
-        """Constant symbols referenced by these lines, in order."""
+    def _refs(self, idx: range | list[int]) -> list[str]:
+        """Constant symbols referenced by these lines, in order of first reference."""
         blocks = self._blocks
-        out: list[str] = []
-        for i in lines:
-            line = self.lines[i]
-            for tok in _idents(line.strip()):
-                if tok in blocks and tok not in out:
-                    out.append(tok)
-        return out
+        if not blocks:
+            return []
+        text = _STRING_LINE.sub("", "".join([self.lines[i] for i in idx]))
+        return [t for t in dict.fromkeys(_IDENT.findall(text)) if t in blocks]
 
     def _constants_of(self, f: Function) -> list[str]:
         got = self._refs_cache.get(f.name)
@@ -575,22 +594,26 @@ class Unit:
         if not blocks:
             return {}
         users: dict[str, set[str]] = {b: set() for b in blocks}  # "f:NAME" | "b:SYM" | "top"
-        where: list[str | None] = [None] * len(self.lines)
+        lines = self.lines
+        taken = bytearray(len(lines))
+
+        def note(who: str, idx: range | list[int], own: str | None = None) -> None:
+            text = _STRING_LINE.sub("", "".join([lines[i] for i in idx]))
+            for tok in set(_IDENT.findall(text)):
+                u = users.get(tok)
+                if u is not None and tok != own:
+                    u.add(who)
+
         for f in self.functions.values():
             for a, b in f.spans:
-                where[a:b] = ["f:" + f.name] * (b - a)
+                taken[a:b] = b"\x01" * (b - a)
+            note("f:" + f.name, f._lines())
         for blk in blocks.values():
-            where[blk.start:blk.end] = ["b:" + blk.symbol] * (blk.end - blk.start)
-        for i, line in enumerate(self.lines):
-            w = where[i]
-            if w is None and self._sections[self._sec_idx[i]].is_debug:
-                continue
-            for tok in _idents(line.strip()):
-                u = users.get(tok)
-                if u is not None:
-                    if w == "b:" + tok:
-                        continue
-                    u.add(w or "top")
+            taken[blk.start:blk.end] = b"\x01" * (blk.end - blk.start)
+            note("b:" + blk.symbol, range(blk.start, blk.end), own=blk.symbol)
+        debug = [sec.is_debug for sec in self._sections]
+        sec_idx = self._sec_idx
+        note("top", [i for i in range(len(lines)) if not taken[i] and not debug[sec_idx[i]]])
         owner: dict[str, str | None] = {}
         for sym, us in users.items():
             fs = {u[2:] for u in us if u.startswith("f:")}
@@ -604,7 +627,7 @@ class Unit:
                 for u in us:
                     if u.startswith("f:"):
                         fs.add(u[2:])
-                    else:
+                    elif u.startswith("b:"):
                         o = owner.get(u[2:])
                         if o is None:
                             ok = False
