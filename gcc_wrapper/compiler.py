@@ -195,6 +195,11 @@ def _run(cc: str, args: list[str], stdin_devnull: bool = True) -> tuple[int, str
 
 
 def _file_digest(path: str) -> str:
+    """The binary's GNU build ID (a hash the linker computed over its contents; cheap to read)
+    or, for a binary without one, a hash of its contents."""
+    build_id = _elf_build_id(path)
+    if build_id:
+        return "build-id:" + build_id
     import hashlib
 
     h = hashlib.blake2b(digest_size=16)
@@ -204,10 +209,42 @@ def _file_digest(path: str) -> str:
     return h.hexdigest()
 
 
+def _elf_build_id(path: str) -> str | None:
+    """NT_GNU_BUILD_ID from the PT_NOTE segments of a 64-bit little-endian ELF file."""
+    import struct
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+            if len(head) < 64 or head[:4] != b"\x7fELF" or head[4] != 2 or head[5] != 1:
+                return None
+            phoff = struct.unpack_from("<Q", head, 0x20)[0]
+            phentsize, phnum = struct.unpack_from("<HH", head, 0x36)
+            f.seek(phoff)
+            table = f.read(phentsize * phnum)
+            for i in range(phnum):
+                p_type, _, p_offset, _, _, p_filesz = struct.unpack_from("<IIQQQQ", table, i * phentsize)
+                if p_type != 4 or p_filesz > 1 << 16:  # PT_NOTE
+                    continue
+                f.seek(p_offset)
+                notes = f.read(p_filesz)
+                pos = 0
+                while pos + 12 <= len(notes):
+                    namesz, descsz, n_type = struct.unpack_from("<III", notes, pos)
+                    name_at = pos + 12
+                    desc_at = name_at + ((namesz + 3) & ~3)
+                    if n_type == 3 and notes[name_at:name_at + namesz] == b"GNU\x00":
+                        return notes[desc_at:desc_at + descsz].hex()
+                    pos = desc_at + ((descsz + 3) & ~3)
+    except (OSError, struct.error):
+        return None
+    return None
+
+
 def identity(cc: str, *, cache_dir: Path | None = None) -> str:
     """A string that changes whenever the code `cc` generates may change:
-    "gcc <full version> <target> <digest of the driver and cc1 contents>". It is the same on
-    every machine with the same gcc build, so shared cache entries match across machines."""
+    "gcc <full version> <target> <digest of the driver's and cc1's build IDs>". It is the same
+    on every machine with the same gcc build, so shared cache entries match across machines."""
     path = _cache_file(cache_dir)
     key = "identity " + _stat_key(cc)
     cached = _load(path).get(key)

@@ -109,3 +109,15 @@ def test_identity_and_native_are_cached(gcc, tmp_path, monkeypatch):
     # the identity does not depend on where or when the binary was installed
     other = tmp_path / "other"
     assert compiler.identity(gcc, cache_dir=other) == ident
+
+
+def test_build_id_matches_readelf(gcc):
+    import re
+    import subprocess
+
+    cc1 = subprocess.run([gcc, "-print-prog-name=cc1"], capture_output=True, text=True).stdout.strip()
+    notes = subprocess.run(["readelf", "-n", cc1], capture_output=True, text=True).stdout
+    m = re.search(r"Build ID: ([0-9a-f]+)", notes)
+    assert m, "cc1 has no build ID"
+    assert compiler._elf_build_id(cc1) == m.group(1)
+    assert compiler._elf_build_id(__file__) is None

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Clean-build wall time of a C project with CC=llmcc against CC=gcc, side by side; and the
+start-up cost of `llmcc --version` against `gcc --version`.
+
+    bench/build_overhead.py [--project DIR] [--rounds N] [--jobs J] [--starts N] [--json [FILE]]
+
+DIR is a C project built by `make` that honours CC and CFLAGS and has a `clean` target
+(default: the bundled examples/). It is copied to a scratch directory and never modified.
+Both builds use CFLAGS=-O3, so the compiler does the same work; llmcc runs with
+LLMCC_MODE=off and a fresh, empty cache for every build (no optimizer, no cache hits: the
+overhead of the compile path itself). Each round runs the two builds in alternating order
+after a `make clean`; the report gives the per-round ratio llmcc/gcc as median and
+[min, max], and the median seconds of each.
+
+llmcc runs as a user's build runs it: the installed console script, bytecode caching on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+def _env(scratch: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LLMCC_") and k != "PYTHONDONTWRITEBYTECODE"}
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["LLMCC_MODE"] = "off"
+    env["XDG_CONFIG_HOME"] = str(scratch / "xdg")  # no user config
+    return env
+
+
+def build(project: Path, cc: str, env: dict[str, str], jobs: int) -> float:
+    subprocess.run(["make", "-s", "clean"], cwd=project, env=env, check=True, stdout=subprocess.DEVNULL)
+    t = time.perf_counter()
+    subprocess.run(["make", "-s", f"-j{jobs}", f"CC={cc}", "CFLAGS=-O3"], cwd=project, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+
+def start(cmd: list[str], env: dict[str, str]) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+
+def summary(xs: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(xs), "min": min(xs), "max": max(xs)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--project", type=Path, default=ROOT / "examples")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--starts", type=int, default=20, help="start-up measurements of each")
+    ap.add_argument("--json", nargs="?", const="-", help="also print (or write to FILE) the figures as JSON")
+    a = ap.parse_args(argv)
+    llmcc = shutil.which("llmcc", path=str(VENV_BIN)) or shutil.which("llmcc")
+    if not llmcc:
+        print("build_overhead: llmcc is not installed (make venv)", file=sys.stderr)
+        return 2
+    if not (a.project / "Makefile").exists():
+        print(f"build_overhead: {a.project} has no Makefile", file=sys.stderr)
+        return 2
+
+    with tempfile.TemporaryDirectory(prefix="llmcc-bench-") as tmp:
+        scratch = Path(tmp)
+        project = scratch / "project"
+        shutil.copytree(a.project, project, ignore=shutil.ignore_patterns("*.o", "build", ".git"))
+        env = _env(scratch)
+        # one untimed build of each warms the page cache and writes llmcc's bytecode
+        build(project, "gcc", env, a.jobs)
+        build(project, llmcc, dict(env, LLMCC_CACHE_DIR=str(scratch / "warmup-cache")), a.jobs)
+
+        gcc_t: list[float] = []
+        llmcc_t: list[float] = []
+        ratios: list[float] = []
+        for r in range(a.rounds):
+            cache = scratch / f"cache-{r}"  # fresh and empty for every llmcc build
+            lenv = dict(env, LLMCC_CACHE_DIR=str(cache))
+            if r % 2 == 0:
+                g = build(project, "gcc", env, a.jobs)
+                m = build(project, llmcc, lenv, a.jobs)
+            else:
+                m = build(project, llmcc, lenv, a.jobs)
+                g = build(project, "gcc", env, a.jobs)
+            gcc_t.append(g)
+            llmcc_t.append(m)
+            ratios.append(m / g)
+            print(f"round {r + 1}: gcc {g:.3f} s, llmcc {m:.3f} s, ratio {m / g:.3f}", file=sys.stderr)
+
+        g_start: list[float] = []
+        m_start: list[float] = []
+        for i in range(a.starts):
+            order = [("gcc", g_start), (llmcc, m_start)]
+            for cc, acc in order if i % 2 == 0 else reversed(order):
+                acc.append(start([cc, "--version"], env))
+
+    fig = {
+        "project": str(a.project),
+        "rounds": a.rounds,
+        "jobs": a.jobs,
+        "build_ratio": summary(ratios),
+        "gcc_build_s": summary(gcc_t),
+        "llmcc_build_s": summary(llmcc_t),
+        "startup_gcc_ms": statistics.median(g_start) * 1000,
+        "startup_llmcc_ms": statistics.median(m_start) * 1000,
+        "startup_ratio": statistics.median(m_start) / statistics.median(g_start),
+        "per_round": {"gcc": gcc_t, "llmcc": llmcc_t, "ratio": ratios},
+    }
+    br = fig["build_ratio"]
+    print(f"clean build of {a.project.name} (make -j{a.jobs}, CFLAGS=-O3), {a.rounds} interleaved rounds:")
+    print(f"  gcc   median {fig['gcc_build_s']['median']:.3f} s")
+    print(f"  llmcc median {fig['llmcc_build_s']['median']:.3f} s  (LLMCC_MODE=off, empty cache)")
+    print(f"  ratio llmcc/gcc median {br['median']:.3f}  [min {br['min']:.3f}, max {br['max']:.3f}]")
+    print(f"start-up (--version, median of {a.starts}): gcc {fig['startup_gcc_ms']:.1f} ms, "
+          f"llmcc {fig['startup_llmcc_ms']:.1f} ms")
+    if a.json == "-":
+        print(json.dumps(fig))
+    elif a.json:
+        Path(a.json).write_text(json.dumps(fig, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
