@@ -1,0 +1,1 @@
+int absdiff(int a, int b) { return a > b ? a - b : b - a; }

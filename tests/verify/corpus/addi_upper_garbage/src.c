@@ -1,0 +1,1 @@
+long addi(int a, long b) { return a + b; }

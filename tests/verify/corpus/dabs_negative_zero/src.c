@@ -1,0 +1,2 @@
+#include <math.h>
+double dabs(double x) { return fabs(x); }

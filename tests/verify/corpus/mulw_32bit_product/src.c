@@ -1,0 +1,1 @@
+unsigned long mulw(unsigned a, unsigned b) { return (unsigned long)a * b; }

@@ -1,0 +1,2 @@
+int scale = 3;
+int scaled(int x) { return x * scale; }

@@ -1,0 +1,18 @@
+	.text
+	.p2align 4
+	.globl	sum
+	.type	sum, @function
+sum:
+xorl	%eax, %eax
+	movq	%rdi, -200(%rsp)
+	testl	%esi, %esi
+	jle	.L3
+	xorl	%ecx, %ecx
+.L2:
+	addl	(%rdi,%rcx,4), %eax
+	addq	$1, %rcx
+	cmpl	%ecx, %esi
+	jg	.L2
+.L3:
+	ret
+	.size	sum, .-sum

@@ -1,0 +1,17 @@
+	.text
+	.p2align 4
+	.globl	sum
+	.type	sum, @function
+sum:
+xorl	%eax, %eax
+	xorl	%ecx, %ecx
+	testl	%esi, %esi
+	je	.L3
+.L2:
+	addl	(%rdi,%rcx,4), %eax
+	addq	$1, %rcx
+	cmpl	%ecx, %esi
+	ja	.L2
+.L3:
+	ret
+	.size	sum, .-sum

@@ -1,0 +1,1 @@
+unsigned times10(unsigned x) { return x * 10; }
