@@ -9,7 +9,8 @@ Failures are classified so that the caller can decide without parsing text:
     ServerDown     -- connection refused, reset or timed out, twice: the server is marked down for
                       the rest of the process and every later request fails fast
     ContextTooLong -- 400 for context length (both error shapes vLLM has used); skip the function
-    ServerError    -- 429/5xx still failing after bounded retries with backoff; or any other error
+    ServerError    -- 429/5xx still failing after bounded retries with backoff (the server is then
+                      marked down too); or any other error for this one request
     ReplayMiss     -- a ServerDown: no server to ask and nothing recorded for this prompt
 
 Every request and its replies are appended to LOG_DIR/<prompt-hash>.json. The prompt hash covers the
@@ -144,7 +145,7 @@ class Client:
         log_dir: Path | None = None,
         concurrency: int = 8,
         timeout: float = 300.0,
-        retries: int = 4,
+        retries: int = 3,
         backoff: float = 0.5,
         backoff_cap: float = 8.0,
         replay: str = "auto",  # "auto": log when the server is down; "only": never connect; "off"
@@ -267,7 +268,11 @@ class Client:
                 busy += 1
                 self._count(f"http_{status}")
                 if busy > self.retries:
-                    raise ServerError(f"HTTP {status} after {self.retries} retries: {_error_message(payload, raw)}")
+                    # Still failing after the backoff: for this process the server is as good as
+                    # down (a build must not wait out every function's retries).
+                    msg = f"HTTP {status} after {self.retries} retries: {_error_message(payload, raw)}"
+                    self._mark_down(msg)
+                    raise ServerError(msg)
                 time.sleep(self._delay(busy, headers.get("retry-after")))
                 continue
             self._count(f"http_{status}")
@@ -320,12 +325,8 @@ class Client:
     def _record_info(self, info: ServerInfo) -> None:
         if self.log_dir is None:
             return
-        path = self.log_dir / "servers.json"
         try:
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            known = _load_json(path)
-            known[self.server] = {"model": info.model, "max_model_len": info.max_model_len, "time": time.time()}
-            _write_atomic(path, json.dumps(known, indent=1).encode())
+            record_server(self.log_dir, self.server, info)
         except OSError:
             self._count("log_errors")
 
@@ -384,19 +385,10 @@ class Client:
         return self.log_dir / f"{h}.json" if self.log_dir is not None else None
 
     def _record(self, h: str, body: dict, payload: Any, seconds: float) -> None:
-        path = self._path(h)
-        if path is None:
+        if self.log_dir is None:
             return
-        from filelock import FileLock
-
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with FileLock(str(path) + ".lock"):
-                rec = _load(path) or {"prompt_hash": h, "request": {k: v for k, v in body.items() if k != "model"}, "replies": []}
-                rec["replies"].append(
-                    {"time": time.time(), "server": self.server, "model": body.get("model"), "seconds": round(seconds, 3), "response": payload}
-                )
-                _write_atomic(path, json.dumps(rec, indent=1).encode())
+            append_reply(self.log_dir, h, body, payload, seconds, self.server)
         except OSError:
             self._count("log_errors")  # a log we cannot write must not lose the reply
 
@@ -419,6 +411,30 @@ class Client:
         """The log record of one prompt: {"prompt_hash", "request", "replies": [...]}."""
         path = self._path(h)
         return _load(path) if path is not None else None
+
+
+def append_reply(log_dir: Path, h: str, body: dict, payload: Any, seconds: float, server: str) -> None:
+    """Add one reply (a chat.completion object) to the record of prompt h; several processes may
+    write the same record at once."""
+    from filelock import FileLock
+
+    path = log_dir / f"{h}.json"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(path) + ".lock"):
+        rec = _load(path) or {"prompt_hash": h, "request": {k: v for k, v in body.items() if k != "model"}, "replies": []}
+        rec["replies"].append(
+            {"time": time.time(), "server": server, "model": body.get("model"), "seconds": round(seconds, 3), "response": payload}
+        )
+        _write_atomic(path, json.dumps(rec, indent=1).encode())
+
+
+def record_server(log_dir: Path, server: str, info: ServerInfo) -> None:
+    """Keep the model and context length a server reported (replay builds the same prompts)."""
+    path = log_dir / "servers.json"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    known = _load_json(path)
+    known[server] = {"model": info.model, "max_model_len": info.max_model_len, "time": time.time()}
+    _write_atomic(path, json.dumps(known, indent=1).encode())
 
 
 def _load(path: Path) -> dict | None:
@@ -494,6 +510,8 @@ def estimate_tokens(text: str) -> int:
 __all__ = [
     "Choice",
     "Client",
+    "append_reply",
+    "record_server",
     "ClientError",
     "ContextTooLong",
     "ReplayMiss",

@@ -22,7 +22,9 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -50,6 +52,7 @@ class LLMProposer:
         self.client = client or clientmod.shared(cfg, self.cache_root)
         self.max_samples = max_samples if max_samples is not None else int(os.environ.get("LLMCC_LLM_SAMPLES") or 32)
         self.name = "llm"
+        self.deadline: float | None = None  # time.monotonic() by which propose() must return (set by the search)
         self.stats: dict[str, int] = {}
         self._samples: dict[str, int] = {}
         self._prefetched: dict[str, Future] = {}
@@ -110,12 +113,11 @@ class LLMProposer:
             seed=None if seed < 0 else seed,
         )
 
-    def _request(self, ctx: Context, feedback: Sequence[Feedback], n: int) -> tuple[Future, str] | None:
-        try:
-            info = self.client.info()
-        except clientmod.ClientError as e:
-            self._count(e.reason)
-            return None
+    def request_for(
+        self, ctx: Context, feedback: Sequence[Feedback], n: int, max_model_len: int | None
+    ) -> tuple[list[dict[str, str]], clientmod.Sampling] | None:
+        """The messages and sampling settings this proposer sends for ctx (None: does not fit).
+        The offline batch mode uses it too, so that its replies answer the same prompts."""
         c_source, proto = self._c_text(ctx)
         prompt = prompts.build(
             ctx,
@@ -123,13 +125,24 @@ class LLMProposer:
             c_source=c_source,
             prototype=proto,
             max_tokens=int(self.cfg.max_tokens),
-            max_model_len=info.max_model_len,
+            max_model_len=max_model_len,
         )
         if prompt is None:
             self._count("context_too_long")
             return None
-        sampling = self._sampling(n, prompt.max_tokens)
-        return self.client.submit(prompt.messages, sampling), clientmod.prompt_hash(prompt.messages, sampling)
+        return list(prompt.messages), self._sampling(n, prompt.max_tokens)
+
+    def _request(self, ctx: Context, feedback: Sequence[Feedback], n: int) -> tuple[Future, str] | None:
+        try:
+            info = self.client.info()
+        except clientmod.ClientError as e:
+            self._count(e.reason)
+            return None
+        req = self.request_for(ctx, feedback, n, info.max_model_len)
+        if req is None:
+            return None
+        messages, sampling = req
+        return self.client.submit(messages, sampling), clientmod.prompt_hash(messages, sampling)
 
     def prefetch(self, contexts: Sequence[Context], n: int | None = None) -> None:
         """Send the first-round requests of many functions at once, so that they are in flight
@@ -171,8 +184,14 @@ class LLMProposer:
             fut = req[0]
             with self._lock:
                 self._samples[k] = self._samples.get(k, 0) + want
+        wait = None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
         try:
-            reply: clientmod.Reply = fut.result()
+            reply: clientmod.Reply = fut.result(timeout=wait)
+        except FutureTimeout:
+            # The search's time is up. The request goes on in the background and its reply is
+            # still logged, so a later run (or a replay) can use it.
+            self._count("deadline")
+            return []
         except clientmod.ClientError as e:
             self._count(e.reason)
             return []

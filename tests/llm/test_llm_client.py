@@ -89,7 +89,10 @@ def test_retries_are_bounded(fake_vllm):
     with pytest.raises(ServerError, match="HTTP 500 after 3 retries"):
         c.chat(MSG, Sampling(n=1))
     assert len(fake_vllm.chat_requests()) == 4
-    assert not c.down  # a failing request is not a dead server
+    assert c.down  # still failing after the backoff: not asked again by this process
+    with pytest.raises(ServerDown):
+        c.chat(MSG, Sampling(n=1))
+    assert len(fake_vllm.chat_requests()) == 4
 
 
 @pytest.mark.parametrize("shape", ["current", "flat"])

@@ -161,3 +161,17 @@ def test_candidates_are_plain_candidates(fake_vllm, llm_cfg, sum_ctx, tmp_path):
     fake_vllm.add("", Answer(["nothing useful"]))
     (c,) = proposer(llm_cfg, tmp_path, fake_vllm).propose(sum_ctx, [], 1)
     assert isinstance(c, Candidate) and c.meta["error"] == "not assembly" and c.asm == "nothing useful"
+
+
+def test_search_deadline_is_kept_and_the_late_reply_still_logged(fake_vllm, llm_cfg, sum_ctx, tmp_path):
+    import time
+
+    fake_vllm.add("", Answer([fenced(GOOD)], delay=0.8))
+    p = proposer(llm_cfg, tmp_path, fake_vllm)
+    p.deadline = time.monotonic() + 0.1
+    assert p.propose(sum_ctx, [], 1) == []
+    assert p.stats["deadline"] == 1
+    p.client.close()  # lets the request in flight finish
+    p.client._pool.shutdown(wait=True)
+    logged = [f for f in (tmp_path / "cache" / "llm").glob("*.json") if f.name != "servers.json"]
+    assert len(logged) == 1
