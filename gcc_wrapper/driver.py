@@ -75,6 +75,8 @@ def main(prog: str, argv: list[str]) -> int:
         return _compile(inv, cfg)
     except GccFailed as e:
         return e.status
+    except KeyboardInterrupt:
+        return 130  # as gcc: interrupted, nothing to add (gcc's children got the signal too)
     except Exception as e:  # noqa: BLE001 - any internal failure means "let gcc do it"
         return _fallback(cfg, cc, rest, _reason(e), _describe(e))
 
@@ -98,8 +100,8 @@ def _plan(cc: str, rest: list[str], cfg) -> args.Invocation | None:
     if inv.stage != "link":
         for src in inv.sources:
             dest = inv.output_for(src)
-            # /dev/null and friends: never rename over something that is not a regular file
-            if os.path.lexists(dest) and not os.path.isfile(dest):
+            # /dev/null, symlinks: gcc writes through them, a rename would replace them
+            if os.path.islink(dest) or (os.path.lexists(dest) and not os.path.isfile(dest)):
                 return None
     return replace(inv, cc=cc, cc_name=compiler.run_name(cc))
 

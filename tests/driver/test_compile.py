@@ -110,3 +110,13 @@ def test_outputs_written_atomically(llmcc_bin, gcc, env, work):
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in work.iterdir() if p.name.startswith(".")) == []
     assert (work / "k.o").read_bytes()[:4] == b"\x7fELF"
+
+
+def test_output_through_a_symlink(llmcc_bin, gcc, env, work):
+    """gcc writes through a symlinked output; so does llmcc (by handing that case to gcc)."""
+    (work / "real.o").write_text("old")
+    (work / "link.o").symlink_to("real.o")
+    r = run([llmcc_bin, "-c", "k.c", "-o", "link.o"], env, work)
+    assert r.returncode == 0, r.stderr
+    assert (work / "link.o").is_symlink()
+    assert (work / "real.o").read_bytes()[:4] == b"\x7fELF"
