@@ -1,0 +1,122 @@
+"""The search tree and its policies, without gcc: a scripted proposer and evaluator."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from gcc_wrapper import search
+from gcc_wrapper.candidate import Candidate, Context, Measurement, Verdict
+
+
+class Scripted:
+    """Children of a node get the parent's speed plus a step; at most `width` per node."""
+
+    name = "scripted"
+
+    def __init__(self, width=3):
+        self.width = width
+        self.asked: list[str] = []
+        self.n = itertools.count()
+
+    def propose(self, ctx, feedback, n):
+        parent = feedback[-1].candidate.asm if feedback else "root"
+        self.asked.append(parent)
+        if self.asked.count(parent) > 1 or parent.count("/") >= 3:
+            return []
+        return [Candidate(f"{parent}/{next(self.n)}", self.name) for _ in range(min(n, self.width))]
+
+
+def speed_of(asm: str) -> float:
+    # deeper is faster along the first child; everything else is no faster
+    parts = asm.split("/")[1:]
+    return 1.0 + 0.05 * sum(1 for p in parts if int(p) % 3 == 0)
+
+
+def evaluator(ctx, cand, deadline):
+    s = speed_of(cand.asm)
+    m = Measurement("scripted", (s,) * 4, (1.0,) * 4, s, (s, s), 4)
+    v = Verdict("accept", "scripted")
+    return search.Tried(cand, "faster" if s > 1.03 else "slower", f"x{s}", v, m)
+
+
+class NoCache:
+    root = None
+
+
+class Cfg:
+    threshold = 0.03
+
+
+CTX = Context(name="f", source_path="/x.c", cflags=("-O3",), baseline_asm="", key="")
+
+
+@pytest.mark.parametrize("policy", ["uct", "refine", "best-of-n"])
+def test_policies_terminate_and_record_every_candidate(policy, monkeypatch):
+    monkeypatch.setattr(search, "_remeasure", lambda *a: Measurement("again", (2,), (1,), 2.0, (2.0, 2.0), 1))
+    monkeypatch.setattr(search, "_store", lambda *a: "entry")
+    p = Scripted()
+    out = search.optimize_function(CTX, [p], budget_s=30, cache=NoCache(), cfg=Cfg(), policy=policy, evaluate=evaluator)
+    assert out.status == "accepted"
+    assert len(out.tried) == len({t.candidate.asm for t in out.tried})
+    if policy == "best-of-n":
+        assert all(t.candidate.asm.count("/") == 1 for t in out.tried)
+    else:
+        assert max(t.candidate.asm.count("/") for t in out.tried) >= 2  # it refined something
+
+
+def test_refinement_goes_where_the_gain_is(monkeypatch):
+    monkeypatch.setattr(search, "_remeasure", lambda ctx, cand, *a: Measurement("again", (speed_of(cand.asm),), (1,), speed_of(cand.asm), (1.2, 1.2), 1))
+    monkeypatch.setattr(search, "_store", lambda *a: "entry")
+    out = search.optimize_function(CTX, [Scripted()], budget_s=30, cache=NoCache(), cfg=Cfg(), policy="uct", evaluate=evaluator)
+    best = max(out.tried, key=lambda t: t.measurement.speedup)
+    assert best.measurement.speedup > 1.05  # found a node two levels down the fast branch
+    assert out.speedup == pytest.approx(speed_of(best.candidate.asm))
+
+
+def test_no_faster_candidate_is_not_accepted():
+    def slow(ctx, cand, deadline):
+        m = Measurement("scripted", (1.0,) * 4, (1.0,) * 4, 1.0, (0.98, 1.02), 4)
+        return search.Tried(cand, "slower", "x1.0", Verdict("accept", "ok"), m)
+
+    out = search.optimize_function(CTX, [Scripted()], budget_s=30, cache=NoCache(), cfg=Cfg(), evaluate=slow)
+    assert out.status == "no-faster" and out.entry is None
+
+
+def test_lucky_winner_is_remeasured_and_dropped(monkeypatch):
+    monkeypatch.setattr(search, "_remeasure", lambda *a: Measurement("again", (1,), (1,), 1.0, (0.97, 1.03), 12))
+    stored = []
+    monkeypatch.setattr(search, "_store", lambda *a: stored.append(a))
+    out = search.optimize_function(CTX, [Scripted()], budget_s=30, cache=NoCache(), cfg=Cfg(), evaluate=evaluator)
+    assert out.status == "no-faster" and not stored
+
+
+def test_wrong_candidates_are_rejected_with_reasons():
+    def wrong(ctx, cand, deadline):
+        return search.Tried(cand, "rejected", "difftest: f(1) returned 2, expected 3", Verdict("reject", "difftest"))
+
+    out = search.optimize_function(CTX, [Scripted()], budget_s=30, cache=NoCache(), cfg=Cfg(), evaluate=wrong)
+    assert out.status == "rejected" and "difftest" in out.reason
+
+
+def test_budget_is_hard():
+    import time
+
+    def sleepy(ctx, cand, deadline):
+        time.sleep(0.3)
+        return search.Tried(cand, "slower", "x1.0", Verdict("accept", "ok"), Measurement("s", (1,), (1,), 1.0, (1, 1), 1))
+
+    t0 = time.monotonic()
+    search.optimize_function(CTX, [Scripted(width=50)], budget_s=3, cache=NoCache(), cfg=Cfg(), evaluate=sleepy, batch=50)
+    assert time.monotonic() - t0 < 3.5
+
+
+def test_tree_uct_prefers_unvisited_then_mean():
+    t = search.Tree("uct")
+    a = t.add(t.root, Candidate("a", "p"), 0)
+    b = t.add(t.root, Candidate("b", "p"), 0)
+    t.backup(a, 0.2)
+    assert t.uct(b, t.root) == float("inf")
+    t.backup(b, 0.0)
+    assert t.uct(a, t.root) > t.uct(b, t.root)
