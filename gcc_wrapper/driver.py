@@ -100,8 +100,9 @@ def _plan(cc: str, rest: list[str], cfg) -> args.Invocation | None:
     if inv.stage != "link":
         for src in inv.sources:
             dest = inv.output_for(src)
-            # /dev/null, symlinks: gcc writes through them, a rename would replace them
-            if os.path.islink(dest) or (os.path.lexists(dest) and not os.path.isfile(dest)):
+            # /dev/null, and symlinks under -S: gcc writes through them, a rename would replace
+            # them (under -c the assembler replaces a symlink too, as the rename does)
+            if (inv.stage == "S" and os.path.islink(dest)) or (os.path.lexists(dest) and not os.path.isfile(dest)):
                 return None
     return replace(inv, cc=cc, cc_name=compiler.run_name(cc))
 
