@@ -49,7 +49,12 @@ def main(argv: list[str]) -> int:
     p.add_argument("source")
     p.add_argument("function")
     p.add_argument("candidate")
-    a = p.parse_args(argv)
+    # FLAGS start with "-": glue option values on so argparse does not take them for options
+    glued: list[str] = []
+    it = iter(argv)
+    for w in it:
+        glued.append(f"{w}={next(it, '')}" if w in ("--cflags", "--tests", "--isa") else w)
+    a = p.parse_args(glued)
 
     from gcc_wrapper import asm, config
     from gcc_wrapper.candidate import Candidate, Context
@@ -99,7 +104,15 @@ def main(argv: list[str]) -> int:
     )
     tests = a.tests if a.tests is not None else (cfg.test or None)
     v = verify(ctx, Candidate(text, f"file:{a.candidate}"), tests=tests)
-    if a.json:
+    try:
+        _print(v, a.json)
+    except BrokenPipeError:  # `llmcc verify ... | head`
+        pass
+    return {"accept": 0, "reject": 1}.get(v.verdict, 2)
+
+
+def _print(v, as_json: bool) -> None:
+    if as_json:
         print(json.dumps(v.to_json(), indent=2))
     else:
         print(f"{v.verdict}: {v.reason}")
@@ -109,4 +122,3 @@ def main(argv: list[str]) -> int:
             print(f"  inputs tried: {v.inputs_tried}")
         for c in v.checks:
             print(f"  [{'ok' if c.passed else 'FAIL'}] {c.name}{': ' + c.detail if c.detail else ''}")
-    return {"accept": 0, "reject": 1}.get(v.verdict, 2)
