@@ -14,7 +14,7 @@ Failures are classified so that the caller can decide without parsing text:
     ReplayMiss     -- a ServerDown: no server to ask and nothing recorded for this prompt
 
 Every request and its replies are appended to LOG_DIR/<prompt-hash>.json. The prompt hash covers the
-messages and sampling settings (not the model: a replay need not know which model was served), and
+messages and sampling settings but not n or the model (a replay need not know either), and
 the record keeps the model of each reply. When the server is down, or replay is forced, identical
 prompts are answered from that log in the order they were recorded (see docs/llm.md).
 
@@ -105,7 +105,11 @@ class Sampling:
 
 
 def prompt_hash(messages: Sequence[dict[str, str]], sampling: Sampling) -> str:
-    canon = json.dumps({"messages": list(messages), **sampling.body()}, sort_keys=True)
+    """Names a prompt in the log. The number of samples is left out: a recorded reply with any
+    number of choices answers the same question (the offline batch mode picks its own n)."""
+    body = sampling.body()
+    del body["n"]
+    canon = json.dumps({"messages": list(messages), **body}, sort_keys=True)
     return hashlib.blake2b(canon.encode(), digest_size=16).hexdigest()
 
 
