@@ -196,11 +196,13 @@ def write_checker(pdir: Path, tests: Sequence[dataset.TestCase], baseline_output
     (pdir / "check.py").write_text(CHECKER % {"timeout": TEST_TIMEOUT})
 
 
-def test_command(pdir: Path) -> str:
-    """Rebuild the program through llmcc and check it: whatever way the verifier puts a candidate
-    into the build, the tests then run the program that contains it."""
-    cmd = [*llmcc_command(), "-O3", "prog.c", "-o", "check-exe", *LIBS]
-    return f"cd {shlex.quote(str(pdir))} && {shlex.join(cmd)} && {shlex.quote(sys.executable)} check.py check-exe"
+def test_command() -> str:
+    """The problem's tests as the project's test command, run in the problem's directory (or the
+    verifier's private copy of it): rebuild through `llmcc` found on PATH by name, which is how the
+    verifier's compiler shim puts the candidate in (it rewrites `-c` compiles of the source), then
+    link and check the program."""
+    return (f"llmcc -O3 -c prog.c -o check.o && llmcc check.o -o check-exe {' '.join(LIBS)} && "
+            f"{shlex.quote(sys.executable)} check.py check-exe")
 
 
 def code_bytes(exe: Path) -> bytes | None:
@@ -319,12 +321,13 @@ class Bench:
         self.empty = b.exe
         self.mode = opts.mode if opts.mode != "sync" or optimizer_available() else "off"
 
-    def llmcc_env(self, pdir: Path) -> dict[str, str]:
+    def llmcc_env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("LLMCC_")}
+        env["PATH"] = f"{Path(llmcc_command()[0]).parent}{os.pathsep}{env.get('PATH', '')}"  # `llmcc` by name
         env.update(
             LLMCC_MODE=self.mode,
             LLMCC_PROPOSER=self.opts.proposer,
-            LLMCC_TEST=test_command(pdir),
+            LLMCC_TEST=test_command(),
             LLMCC_CACHE_DIR=str(self.opts.cache_dir),
             LLMCC_BUDGET=str(self.opts.budget),
             LLMCC_LOG=str(self.opts.out / "llmcc.log"),
@@ -335,6 +338,34 @@ class Bench:
             if k in os.environ:
                 env[k] = os.environ[k]
         return env
+
+    def build_llmcc(self, pdir: Path, seconds: dict[str, float]) -> tuple[Build, dict[str, Any]]:
+        """Build the program as a user of llmcc would: compile through llmcc (sync mode optimizes
+        what differential testing can verify; the rest is queued), work the queue with the
+        problem's tests (`llmcc optimize --tests`), and rebuild, which applies the cached rewrites."""
+        env = self.llmcc_env()
+        exe = pdir / "llmcc"
+        cmd = [*llmcc_command(), "-O3", "prog.c", "-o", exe.name, *LIBS]
+        seen = _attempt_counts(self.opts.cache_dir)
+        first = _compile(cmd, exe, pdir, env=env, timeout=max(600.0, 10 * self.opts.budget))
+        seconds["llmcc_build"] = first.seconds
+        info: dict[str, Any] = {"mode": self.mode, "proposer": self.opts.proposer}
+        final = first
+        if first.ok and self.mode == "sync":
+            t0 = time.perf_counter()
+            try:
+                p = subprocess.run([*llmcc_command(), "optimize", "--tests", test_command(),
+                                    "--budget", f"{self.opts.budget:g}"], cwd=pdir, env=env,
+                                   capture_output=True, text=True, timeout=max(1200.0, 30 * self.opts.budget))
+                info["optimize"] = p.stdout.strip().splitlines()[-6:] + p.stderr.strip().splitlines()[-3:]
+            except subprocess.TimeoutExpired:
+                info["optimize"] = ["timed out"]
+            seconds["llmcc_optimize"] = time.perf_counter() - t0
+            final = _compile(cmd, exe, pdir, env={**env, "LLMCC_MODE": "off"})
+            seconds["llmcc_rebuild"] = final.seconds
+        info.update(llmcc_activity(self.opts.cache_dir, pdir, seen))
+        total = first.seconds + seconds.get("llmcc_optimize", 0.0) + seconds.get("llmcc_rebuild", 0.0)
+        return Build(final.ok, exe, total, final.reason), info
 
     def run_problem(self, prob: dataset.Problem) -> ProblemRecord:
         t_start = time.perf_counter()
@@ -366,11 +397,7 @@ class Bench:
         write_checker(pdir, prob.tests, base_out)
 
         builds: dict[str, Build] = {}
-        builds["llmcc"] = _compile([*llmcc_command(), "-O3", "prog.c", "-o", "llmcc", *LIBS],
-                                   pdir / "llmcc", pdir, env=self.llmcc_env(pdir),
-                                   timeout=max(600.0, 10 * self.opts.budget))
-        seconds["llmcc_build"] = builds["llmcc"].seconds
-        llmcc_info = {"mode": self.mode, "proposer": self.opts.proposer, **llmcc_activity(self.opts.cache_dir, pdir)}
+        builds["llmcc"], llmcc_info = self.build_llmcc(pdir, seconds)
         if "o3-native" in self.opts.compare:
             builds["o3-native"] = build_gcc(src, pdir / "o3-native", ["-O3", "-march=native"])
         if "pgo" in self.opts.compare:
@@ -428,9 +455,19 @@ def _safe_name(pid: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in pid) or "problem"
 
 
-def llmcc_activity(cache_dir: Path, pdir: Path) -> dict[str, Any]:
-    """What llmcc recorded in the run's cache for this problem's source: accepted rewrites and
-    every attempt, counted by outcome and by reason (read as `llmcc report` reads it)."""
+def _attempt_counts(cache_dir: Path) -> dict[str, int]:
+    from collections import Counter
+
+    from cache import Cache
+    from gcc_wrapper import report
+
+    return dict(Counter(a.key for a in report.read_attempts(Cache(cache_dir), ())))
+
+
+def llmcc_activity(cache_dir: Path, pdir: Path, seen: dict[str, int]) -> dict[str, Any]:
+    """What llmcc recorded in the run's cache for this problem (read as `llmcc report` reads it):
+    accepted rewrites of its source, and the attempts logged since `seen` (per-key counts taken
+    before its build) that name its source or no source, counted by outcome and by reason."""
     from collections import Counter
 
     from cache import Cache
@@ -439,11 +476,16 @@ def llmcc_activity(cache_dir: Path, pdir: Path) -> dict[str, Any]:
     c = Cache(cache_dir)
     entries = report.read_entries(c)
     mine = [e for e in entries if report.under(e.source, pdir)]
-    attempts = [a for a in report.read_attempts(c, entries) if report.under(a.source, pdir)]
+    per_key: Counter[str] = Counter()
+    new = []
+    for a in report.read_attempts(c, entries):
+        per_key[a.key] += 1
+        if per_key[a.key] > seen.get(a.key, 0) and (not a.source or report.under(a.source, pdir)):
+            new.append(a)
     return {
         "rewrites": [{"function": e.function, "proposer": e.proposer, "speedup": e.speedup} for e in mine],
-        "attempts": dict(Counter(a.outcome for a in attempts)),
-        "not_accepted": dict(Counter(a.reason_group for a in attempts if a.outcome != "accepted")),
+        "attempts": dict(Counter(a.outcome for a in new)),
+        "not_accepted": dict(Counter(a.reason_group for a in new if a.outcome != "accepted")),
     }
 
 
@@ -571,11 +613,14 @@ def render_markdown(meta: dict[str, Any], ds: dataset.Dataset, records: Sequence
     if excluded:
         lines += ["", "## Excluded", "", "| row | problem | reason |", "| ---: | --- | --- |"]
         lines += [f"| {row} | {pid} | {reason} |" for row, pid, reason in sorted(excluded)]
-    keys = ("compile", "baseline_tests", "llmcc_build", "compare_builds", "tests", "measure", "total")
+    keys = ("compile", "baseline_tests", "llmcc_build", "llmcc_optimize", "llmcc_rebuild", "compare_builds", "tests",
+            "measure", "total")
     lines += ["", "## Where the time went (seconds, summed over problems)", "",
               "| " + " | ".join(keys) + " |", "|" + " ---: |" * len(keys),
               "| " + " | ".join(f"{sum(r.seconds.get(k, 0.0) for r in records):.1f}" for k in keys) + " |",
-              "", "`llmcc_build` includes llmcc's own proposing, verifying and measuring in sync mode."]
+              "", "`llmcc_build`: the first compile through llmcc, with its own proposing, verifying and measuring "
+              "in sync mode; `llmcc_optimize`: `llmcc optimize --tests` on what it queued; `llmcc_rebuild`: "
+              "the compile that applies the cached rewrites."]
     if notes:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     return "\n".join(lines) + "\n"

@@ -47,6 +47,8 @@ class Attempt:
     def reason_group(self) -> str:
         """What attempts are grouped by: the outcome and the reason's first clause (the check
         that decided), without the details that differ per attempt."""
+        if self.outcome == "slower":  # its reason is the measured ratio: one group for all of them
+            return "slower: not faster by the threshold"
         head = re.split(r"[:(\n]", self.reason, maxsplit=1)[0].strip() or "no reason given"
         return f"{self.outcome}: {head}"
 

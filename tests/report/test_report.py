@@ -91,7 +91,7 @@ def test_markdown_for_the_project_in_the_working_directory(project, llmcc_bin, l
     # rejected attempts grouped by the deciding check, biggest group first
     rows = [line for line in md.splitlines() if line.startswith("| rejected") or line.startswith("| slower")]
     assert rows[0].startswith("| rejected: difftest | 3 | dot | llm:model |")
-    assert rows[1].startswith("| slower: speedup 0.91 below threshold | 1 |")
+    assert rows[1].startswith("| slower: not faster by the threshold | 1 | dot | embedded:-Os | speedup 0.91 below")
     # the accepted attempt is not listed among the rejected ones
     assert "| accepted" not in md
 
