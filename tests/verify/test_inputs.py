@@ -1,0 +1,142 @@
+"""Property-based tests of the input generators, the register images and the comparison."""
+
+from __future__ import annotations
+
+import math
+import struct
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gcc_wrapper.source import CType, Param, Prototype
+from gcc_wrapper.verify import inputs
+from gcc_wrapper.verify.inputs import REGION_CAP, Arg, Signature
+
+INT_TYPES = [(s, sg) for s in (1, 2, 4, 8) for sg in (True, False)]
+
+
+def proto(params, ret=CType("int", 4, "int", signed=True)):
+    return Prototype("f", ret, tuple(Param(n, t) for n, t in params), False, False, "")
+
+
+def ptr(kind, size, signed=False, const=False, restrict=False):
+    return CType("pointer", 8, "p", restrict=restrict, pointee=CType(kind, size, kind, signed=signed, const=const))
+
+
+signatures = st.sampled_from([
+    proto([("a", ptr("int", 4, True, const=True)), ("n", CType("int", 4, "int", signed=True))]),
+    proto([("dst", ptr("int", 4, True)), ("src", ptr("int", 4, True, const=True)), ("len", CType("int", 8, "size_t"))]),
+    proto([("a", ptr("double", 8)), ("b", ptr("double", 8, restrict=True)), ("n", CType("int", 4, "unsigned"))]),
+    proto([("s", ptr("int", 1, True, const=True)), ("c", CType("int", 1, "char", signed=True))]),
+    proto([("x", CType("double", 8, "double")), ("y", CType("float", 4, "float")), ("k", CType("int", 2, "short", signed=True)), ("b", CType("bool", 1, "_Bool"))]),
+    proto([("p", ptr("int", 2, False)), ("q", ptr("int", 2, False)), ("count", CType("int", 4, "int", signed=True))]),
+])
+
+
+@settings(max_examples=60, deadline=None)
+@given(signatures, st.integers(0, 2**32))
+def test_inputs_fit_the_prototype(p, seed):
+    sig = inputs.signature(p)
+    xs = inputs.generate(sig, 80, seed)
+    assert len(xs) == 80
+    for x in xs:
+        assert len(x.values) == len(sig.args)
+        for i, (a, v) in enumerate(zip(sig.args, x.values)):
+            if a.kind in ("int", "bool"):
+                lo, hi = inputs.int_range(a.size, a.signed)
+                assert lo <= v <= hi
+                if a.kind == "bool":
+                    assert v in (0, 1)
+            elif a.kind in ("buffer", "string"):
+                region, off = v
+                r = x.regions[region]
+                assert 0 <= off <= len(r.content) <= REGION_CAP
+                assert off % a.size == 0
+                if r.placement >= 0:
+                    assert r.placement + len(r.content) <= REGION_CAP and r.placement % a.size == 0
+                if a.kind == "string":
+                    assert r.content.endswith(b"\0") and r.content.count(b"\0") == 1
+                elif a.length is not None:
+                    n = max(0, x.values[a.length])
+                    assert len(r.content) - off >= n * a.size  # room for every element the length promises
+        # pointers share memory only when neither is restrict and the element types match
+        used = [(a, v[0]) for a, v in zip(sig.args, x.values) if a.kind == "buffer"]
+        for k, (a, ra) in enumerate(used):
+            for b, rb in used[k + 1:]:
+                if ra == rb:
+                    assert not (a.restrict or b.restrict) and (a.elem, a.size) == (b.elem, b.size)
+
+
+@given(signatures, st.integers(0, 2**32))
+@settings(max_examples=20, deadline=None)
+def test_generation_is_deterministic(p, seed):
+    sig = inputs.signature(p)
+    assert inputs.generate(sig, 30, seed) == inputs.generate(sig, 30, seed)
+    data = inputs.encode(sig, inputs.generate(sig, 30, seed), ndet=5, base_timeout=0.1, cand_factor=2, cand_min=0.01)
+    assert data == inputs.encode(sig, inputs.generate(sig, 30, seed), ndet=5, base_timeout=0.1, cand_factor=2, cand_min=0.01)
+    assert data.startswith(b"LLMCIN1\0")
+
+
+def test_edge_values_come_first():
+    sig = inputs.signature(proto([("x", CType("int", 4, "int", signed=True)), ("d", CType("double", 8, "double"))]))
+    xs = inputs.generate(sig, 200)
+    xsv = [x.values[0] for x in xs]
+    for v in (0, 1, -1, 2**31 - 1, -2**31):
+        assert v in xsv
+    bits = {inputs.float_bits("double", x.values[1]) for x in xs}
+    for special in (0.0, -0.0, math.inf, -math.inf):
+        assert inputs.float_bits("double", special) in bits
+    assert any(math.isnan(struct.unpack("<d", struct.pack("<Q", b))[0]) for b in bits)
+    assert 1 in bits  # the smallest denormal
+
+
+@given(st.sampled_from(INT_TYPES), st.integers(-2**63, 2**64 - 1), st.integers(0, 2**64 - 1))
+def test_register_image(t, v, garbage):
+    size, signed = t
+    lo, hi = inputs.int_range(size, signed)
+    v = lo + (v - lo) % (hi - lo + 1)
+    img = inputs.register_image(Arg("x", "int", size, signed), v, garbage)
+    assert 0 <= img < 2**64
+    low = img & ((1 << (8 * size)) - 1)
+    assert low == v & ((1 << (8 * size)) - 1)
+    if size < 4:  # extended to 32 bits as callers do
+        ext = img & 0xFFFFFFFF
+        want = (v & 0xFFFFFFFF) if signed else v
+        assert ext == want & 0xFFFFFFFF
+    if size <= 4:  # the upper half is the caller's garbage
+        assert img >> 32 == garbage >> 32
+
+
+@given(st.floats(allow_nan=True), st.floats(allow_nan=True), st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1))
+def test_float_comparison_is_bitwise(a, b, ga, gb):
+    sig = Signature("f", (), "double", 8)
+    ba, bb = inputs.float_bits("double", a), inputs.float_bits("double", b)
+    same = inputs.same_result(sig, (ga, ba), (gb, bb))  # rax holds garbage for a double return
+    assert same == (ba == bb)
+    if a == 0.0 and b == 0.0 and math.copysign(1, a) != math.copysign(1, b):
+        assert not same  # 0.0 and -0.0 differ
+
+
+@given(st.sampled_from(INT_TYPES), st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1))
+def test_int_comparison_uses_the_meaningful_width(t, x, y):
+    size, signed = t
+    sig = Signature("f", (), "int", size, signed)
+    mask = (1 << (8 * size)) - 1
+    assert inputs.same_result(sig, (x, 0), (y, 123)) == ((x & mask) == (y & mask))
+    assert inputs.same_result(sig, (x, 0), ((x & mask) | (y & ~mask & (2**64 - 1)), 0))
+
+
+def test_untestable_prototypes():
+    for p, why in [
+        (Prototype("f", CType("int", 4, "int"), (), True, False, ""), "variadic"),
+        (proto([("cb", CType("funcptr", 8, "void (*)(void)"))]), "function pointer"),
+        (proto([("s", CType("struct", 0, "struct s"))]), "by value"),
+        (proto([("pp", CType("pointer", 8, "int **", pointee=CType("pointer", 8, "int *")))]), "pointer to"),
+        (proto([(f"a{i}", CType("int", 4, "int")) for i in range(7)]), "stack"),
+    ]:
+        try:
+            inputs.signature(p)
+        except inputs.Untestable as e:
+            assert why in str(e)
+        else:
+            raise AssertionError(f"{why}: should not be testable")

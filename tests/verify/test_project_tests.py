@@ -1,0 +1,86 @@
+"""Project tests with the candidate built in (a real make project), and the program-level
+differential test."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from gcc_wrapper.candidate import Candidate
+from gcc_wrapper.verify import tests as project_tests
+from gcc_wrapper.verify import verify
+
+from verify_helpers import make_context
+
+MAKEFILE = """\
+CC ?= cc
+prog: main.o lib.o
+\t$(CC) -o $@ main.o lib.o
+%.o: %.c
+\t$(CC) -O2 -c $< -o $@
+check: prog
+\t./prog 5 | grep -qx 120
+\t./prog 0 | grep -qx 1
+"""
+LIB = "unsigned fact(unsigned n) { unsigned r = 1; while (n > 1) r *= n--; return r; }\n" \
+      "int apply(int (*f)(int), int x) { return f(x) * 2; }\n"
+MAIN = '#include <stdio.h>\n#include <stdlib.h>\nunsigned fact(unsigned);\n' \
+       'int main(int c, char **v) { printf("%u\\n", fact(atoi(v[1]))); return 0; }\n'
+
+
+def project(tmp_path: Path) -> Path:
+    d = tmp_path / "proj"
+    d.mkdir()
+    (d / "Makefile").write_text(MAKEFILE)
+    (d / "lib.c").write_text(LIB)
+    (d / "main.c").write_text(MAIN)
+    subprocess.run(["make", "-s", "prog"], cwd=d, check=True, capture_output=True)
+    return d
+
+
+def fn(name: str, body: str) -> str:
+    return f"\t.text\n\t.globl\t{name}\n\t.type\t{name}, @function\n{name}:\n{body}\n\t.size\t{name}, .-{name}\n"
+
+
+APPLY_OK = fn("apply", "\tsubq\t$8, %rsp\n\tmovq\t%rdi, %rax\n\tmovl\t%esi, %edi\n\tcall\t*%rax\n\taddq\t$8, %rsp\n\taddl\t%eax, %eax\n\tret")
+APPLY_WRONG = fn("apply", "\tsubq\t$8, %rsp\n\tmovq\t%rdi, %rax\n\tmovl\t%esi, %edi\n\tcall\t*%rax\n\taddq\t$8, %rsp\n\tleal\t1(%rax,%rax), %eax\n\tret")
+FACT_WRONG = fn("fact", "\tmovl\t$120, %eax\n\tret")
+
+
+def test_tests_decide_when_difftest_cannot(tmp_path):
+    d = project(tmp_path)
+    ctx = make_context(d / "lib.c", "apply")
+    # apply takes a function pointer: not testable by difftest, so without tests: error
+    assert verify(ctx, Candidate(APPLY_OK, "t")).verdict == "error"
+    v = verify(ctx, Candidate(APPLY_OK, "t"), tests="make -s check")
+    assert v.verdict == "accept", v.reason
+    assert [c.name for c in v.checks][-1] == "tests"
+
+
+def test_tests_reject_a_wrong_candidate(tmp_path):
+    d = project(tmp_path)
+    # the candidate is built into a copy: the user's tree is untouched
+    before = (d / "lib.o").read_bytes()
+    t = project_tests.run(make_context(d / "lib.c", "fact"), Candidate(FACT_WRONG, "t"), "make -s check")
+    assert not t.passed and "failed" in t.detail
+    assert (d / "lib.o").read_bytes() == before
+    ok = project_tests.run(make_context(d / "lib.c", "fact"), Candidate(make_context(d / "lib.c", "fact").baseline_asm, "t"), "make -s check")
+    assert ok.passed, ok.detail
+
+
+def test_compare_programs(tmp_path):
+    src = tmp_path / "p.c"
+    src.write_text('#include <stdio.h>\nint main(void) { int c; long s = 0; while ((c = getchar()) != EOF) s += c; printf("%ld\\n", s); return s % 7; }\n')
+    wrong = tmp_path / "q.c"
+    wrong.write_text(src.read_text().replace("s += c", "s += c & 0x7f"))
+    for c in (src, wrong):
+        subprocess.run(["gcc", "-O2", "-o", str(c.with_suffix("")), str(c)], check=True)
+    ins = []
+    for i, data in enumerate([b"", b"hello", bytes(range(256))]):
+        p = tmp_path / f"in{i}"
+        p.write_bytes(data)
+        ins.append(p)
+    same = project_tests.compare_programs([str(tmp_path / "p")], [str(tmp_path / "p")], ins)
+    assert same.passed
+    diff = project_tests.compare_programs([str(tmp_path / "p")], [str(tmp_path / "q")], ins)
+    assert not diff.passed and "in2" in diff.detail
