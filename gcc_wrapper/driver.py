@@ -97,6 +97,13 @@ def _plan(cc: str, rest: list[str], cfg) -> args.Invocation | None:
     inv = args.parse(rest, opt=str(cfg.opt))
     if inv.kind != "compile":
         return None
+    outputs = [inv.output or "a.out"] if inv.stage == "link" else [inv.output_for(s) for s in inv.sources]
+    for dest in outputs:
+        # gcc refuses to overwrite an input, and says why; a missing directory is its error too
+        if any(_same_file(dest, src) for src in inv.sources):
+            return None
+        if not os.path.isdir(os.path.dirname(dest) or "."):
+            return None
     if inv.stage != "link":
         for src in inv.sources:
             dest = inv.output_for(src)
@@ -105,6 +112,13 @@ def _plan(cc: str, rest: list[str], cfg) -> args.Invocation | None:
             if (inv.stage == "S" and os.path.islink(dest)) or (os.path.lexists(dest) and not os.path.isfile(dest)):
                 return None
     return replace(inv, cc=cc, cc_name=compiler.run_name(cc))
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _compile(inv: args.Invocation, cfg) -> int:

@@ -127,3 +127,20 @@ def test_output_that_is_a_symlink(llmcc_bin, gcc, env, work, stage):
         if tool == "gcc":
             assert state == mine
         mine = state
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["-c", "k.c", "-o", "k.c"], ["-S", "k.c", "-o", "./k.c"], ["-o", "k.c", "k.c", "main.c"],
+     ["-c", "k.c", "-o", "missing/k.o"], ["-S", "k.c", "-o", "missing/k.s"]],
+    ids=lambda a: " ".join(a),
+)
+def test_outputs_gcc_refuses(llmcc_bin, gcc, env, work, args):
+    """An output that is an input, or in a missing directory: gcc's error, and the source intact."""
+    before = (work / "k.c").read_bytes()
+    mine = run([llmcc_bin, *args], env, work)
+    theirs = run(["gcc", *args], env, work)
+    assert mine.returncode == theirs.returncode != 0
+    assert mine.stderr == theirs.stderr
+    assert (work / "k.c").read_bytes() == before
+    assert log_events(env) == []
