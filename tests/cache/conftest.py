@@ -171,7 +171,7 @@ unsigned unit{i}(unsigned x)
 }}
 """
 
-UNITS = 8
+UNITS = 6
 
 MAIN_C = (
     "#include <stdio.h>\n"
