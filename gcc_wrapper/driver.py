@@ -94,6 +94,8 @@ def _plan(cc: str, rest: list[str], cfg) -> args.Invocation | None:
     """The Invocation to compile, or None for pass-through."""
     if not compiler.is_gcc(cc):
         return None
+    if "DEPENDENCIES_OUTPUT" in os.environ or "SUNPRO_DEPENDENCIES" in os.environ:
+        return None  # dependency output named after gcc's own -o: leave it to gcc
     inv = args.parse(rest, opt=str(cfg.opt))
     if inv.kind != "compile":
         return None

@@ -47,3 +47,11 @@ def test_MG_without_M_is_gccs_error(llmcc_bin, gcc, env, work):
     theirs = run(["gcc", "-Iinc", "-c", "u.c", "-MD", "-MG"], env, work)
     assert mine.returncode == theirs.returncode == 1
     assert mine.stderr == theirs.stderr
+
+
+def test_dependencies_output_variable(llmcc_bin, gcc, env, work):
+    """DEPENDENCIES_OUTPUT makes cc1 write a dependency file on its own: gcc's business."""
+    for tool, name in ((str(llmcc_bin), "mine.d"), ("gcc", "theirs.d")):
+        r = run([tool, "-Iinc", "-c", "u.c", "-o", "obj.o"], dict(env, DEPENDENCIES_OUTPUT=name), work)
+        assert r.returncode == 0, r.stderr
+    assert (work / "mine.d").read_bytes() == (work / "theirs.d").read_bytes()
