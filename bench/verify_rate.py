@@ -1,0 +1,95 @@
+"""Verification rate: candidates verified per minute on this machine, and inputs per candidate.
+
+Runs every case of tests/verify/corpus through verify() in one process, ROUNDS times:
+  cold  the first round, with a private, empty work directory: each function's prototype, harness
+        build, inputs and self-test are paid by its first candidate;
+  warm  later rounds: the optimizer's situation, where a function sees many candidates.
+Reports candidates per minute (wall), the median and spread of seconds per candidate, the inputs
+tried per accepted candidate, and how many wrong candidates were caught / correct ones accepted.
+
+    .venv/bin/python bench/verify_rate.py [--rounds N] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "verify"))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    # a private work directory: the first round is really cold
+    os.environ["TMPDIR"] = tempfile.mkdtemp(prefix="llmcc-bench-verify-")
+    tempfile.tempdir = None
+
+    from verify_helpers import CORPUS, make_context
+
+    from gcc_wrapper.candidate import Candidate
+    from gcc_wrapper.verify import verify
+
+    cases = []
+    for d in sorted(p for p in CORPUS.iterdir() if (p / "case.json").exists()):
+        meta = json.loads((d / "case.json").read_text())
+        cases.append((d.name, meta, make_context(d / "src.c", meta["function"]), Candidate((d / "cand.s").read_text(), "bench")))
+
+    rounds = []
+    for r in range(a.rounds):
+        times, inputs, right = [], [], 0
+        start = time.monotonic()
+        for name, meta, ctx, cand in cases:
+            t = time.monotonic()
+            v = verify(ctx, cand)
+            times.append(time.monotonic() - t)
+            right += v.verdict == meta["verdict"]
+            if v.verdict == "accept":
+                inputs.append(v.inputs_tried)
+        wall = time.monotonic() - start
+        rounds.append({
+            "round": "cold" if r == 0 else "warm",
+            "candidates": len(cases),
+            "per_minute": round(60 * len(cases) / wall, 1),
+            "seconds_median": round(statistics.median(times), 3),
+            "seconds_min": round(min(times), 3),
+            "seconds_max": round(max(times), 3),
+            "inputs_per_accepted_median": statistics.median(inputs) if inputs else 0,
+            "verdicts_as_expected": right,
+        })
+    warm = [x for x in rounds if x["round"] == "warm"] or rounds
+    wrong = sum(m["verdict"] == "reject" for _, m, _, _ in cases)
+    summary = {
+        "benchmark": "verify_rate",
+        "cases": len(cases),
+        "wrong": wrong,
+        "correct": len(cases) - wrong,
+        "cold_per_minute": rounds[0]["per_minute"],
+        "warm_per_minute_median": statistics.median(x["per_minute"] for x in warm),
+        "warm_per_minute_spread": [min(x["per_minute"] for x in warm), max(x["per_minute"] for x in warm)],
+        "inputs_per_accepted_candidate": rounds[-1]["inputs_per_accepted_median"],
+        "verdicts_as_expected": rounds[-1]["verdicts_as_expected"],
+        "rounds": rounds,
+    }
+    if a.json:
+        print(json.dumps(summary))
+    else:
+        for x in rounds:
+            print(f"{x['round']:5} {x['candidates']} candidates: {x['per_minute']}/min, median {x['seconds_median']} s "
+                  f"[{x['seconds_min']}..{x['seconds_max']}], {x['inputs_per_accepted_median']} inputs per accepted, "
+                  f"{x['verdicts_as_expected']}/{x['candidates']} verdicts as expected")
+    return 0 if summary["verdicts_as_expected"] == len(cases) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
