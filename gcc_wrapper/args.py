@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 _SEPARATE = frozenset(
     "-o -x -I -D -U -include -imacros -isystem -idirafter -iquote -iprefix -iwithprefix "
     "-iwithprefixbefore -isysroot -imultilib -MF -MT -MQ -L -l -T -Xlinker -Xassembler "
-    "-Xpreprocessor -u -z -A --param -B".split()
+    "-Xpreprocessor -u -z -A --param -B --sysroot".split()
 )
 
 # gcc answers these without compiling anything, or they stop before object code,

@@ -101,3 +101,11 @@ def test_response_file_quoting(tmp_path):
     assert inv.kind == "compile"
     assert inv.sources == ("a b.c", "back slash.c")
     assert inv.compile_flags == ('-DQ="s"', "-DNESTED", "-O3")
+
+
+def test_separate_values_are_not_inputs():
+    inv = args.parse(["--sysroot", "/", "-c", "a.c", "--param", "max-unroll-times=2", "-B", "/usr/bin/",
+                      "-include", "x.h", "-Xassembler", "--noexecstack"])
+    assert inv.kind == "compile" and inv.sources == ("a.c",)
+    assert inv.code_flags == ("--param", "max-unroll-times=2", "-O3")
+    assert inv.asm_flags == ("--sysroot", "/", "-B", "/usr/bin/", "-Xassembler", "--noexecstack")
