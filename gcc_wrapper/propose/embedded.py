@@ -200,6 +200,8 @@ class EmbeddedProposer:
 
 _DEF = re.compile(r"^\s*([^\s:#]+):", re.M)
 _SYM = re.compile(r"(?<![\w.$%])([A-Za-z_][\w.$]*)(?:@[A-Za-z]+)?")
+_SET = re.compile(r"^\s*\.set\s+([\w.$]+)\s*,", re.M)
+_LOCAL_CONST = re.compile(r"(?<![\w.$])(\.LC\d+)")
 _NOT_SYMBOLS = {"rip", "st", "byte", "word", "dword", "qword", "ptr"}
 
 
@@ -227,7 +229,9 @@ def referenced_symbols(text: str) -> set[str]:
 def refs_within(cand_text: str, unit_text: str) -> bool:
     """Whether every symbol the candidate refers to is defined by the candidate itself or appears
     in the baseline unit (defined there, or already referenced there)."""
-    own = set(_DEF.findall(cand_text))
+    own = set(_DEF.findall(cand_text)) | set(_SET.findall(cand_text))
+    if set(_LOCAL_CONST.findall(cand_text)) - own:
+        return False  # a constant it uses but does not carry
     need = referenced_symbols(cand_text) - own
     if not need:
         return True

@@ -1,0 +1,161 @@
+"""The whole loop on a small project: real gcc, make, verification and measurement.
+
+The file proposer gives known candidates (a wrong one, a correct much faster one) so that the
+outcome is certain; one test runs the embedded proposer with a short budget."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+SLOW = """#include <stddef.h>
+int bits(const unsigned *a, int n)
+{
+    int c = 0;
+    for (int i = 0; i < n; i++) {
+        unsigned x = a[i];
+        while (x) { c += x & 1; x >>= 1; }
+    }
+    return c;
+}
+"""
+FAST = """int bits(const unsigned *a, int n)
+{
+    int c = 0;
+    for (int i = 0; i < n; i++) {
+        unsigned x = a[i];
+        x = x - ((x >> 1) & 0x55555555u);
+        x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+        x = (x + (x >> 4)) & 0x0f0f0f0fu;
+        c += (int)((x * 0x01010101u) >> 24);
+    }
+    return c;
+}
+"""
+WRONG = "int bits(const unsigned *a, int n) { return n; }\n"
+MAIN = """#include <stdio.h>
+int bits(const unsigned *a, int n);
+int main(void)
+{
+    static unsigned a[4096];
+    unsigned s = 1;
+    for (int i = 0; i < 4096; i++) { s = s * 1103515245u + 12345u; a[i] = s; }
+    long t = 0;
+    for (int r = 0; r < 50; r++) { a[r] ^= r; t += bits(a, 4096); }
+    printf("%ld\\n", t);
+    return 0;
+}
+"""
+MAKEFILE = """CC ?= cc
+CFLAGS ?= -O3
+prog: main.o k.o
+\t$(CC) $(CFLAGS) -o $@ main.o k.o
+%.o: %.c
+\t$(CC) $(CFLAGS) -c $< -o $@
+"""
+
+
+def candidate_dir(tmp: Path, name: str, c_text: str) -> Path:
+    """A directory holding bits.s: gcc -O3's assembly of c_text, lifted as one function.
+    (Scalar code: the vectorized version has `.set .LC3,.LC0` constant aliases, which asm's
+    Function.text() does not carry yet.)"""
+    from gcc_wrapper import asm
+
+    d = tmp / name
+    d.mkdir()
+    (d / "src.c").write_text(c_text)
+    out = subprocess.run(["gcc", "-O3", "-fno-tree-vectorize", "-S", "-o", "-", str(d / "src.c")], capture_output=True, text=True, check=True).stdout
+    (d / "bits.s").write_text(asm.parse(out).functions["bits"].text())
+    return d
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    p = tmp_path / "proj"
+    p.mkdir()
+    (p / "k.c").write_text(SLOW)
+    (p / "main.c").write_text(MAIN)
+    (p / "Makefile").write_text(MAKEFILE)
+    return p
+
+
+def expected_output(project: Path, tmp: Path) -> str:
+    exe = tmp / "plain"
+    subprocess.run(["gcc", "-O3", "-o", str(exe), str(project / "main.c"), str(project / "k.c")], check=True)
+    return subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout
+
+
+def build(project: Path, env: dict, llmcc_bin: Path) -> str:
+    subprocess.run(["make", "-s", "-B", f"CC={llmcc_bin}"], cwd=project, env=env, check=True, capture_output=True)
+    return subprocess.run(["./prog"], cwd=project, capture_output=True, text=True, check=True).stdout
+
+
+def attempts(cache_dir: Path) -> list[dict]:
+    out = []
+    for f in sorted((cache_dir / "attempts").rglob("*")):
+        if f.is_file():
+            out += [json.loads(line) for line in f.read_text().splitlines() if line.strip()]
+    return out
+
+
+def entries(env: dict, llmcc_bin: Path) -> str:
+    return subprocess.run([str(llmcc_bin), "cache", "list"], env=env, capture_output=True, text=True).stdout
+
+
+def function_asm(project: Path, env: dict, llmcc_bin: Path) -> str:
+    e = dict(env, LLMCC_MODE="off")
+    subprocess.run([str(llmcc_bin), "-O3", "-S", "-o", "k.s", "k.c"], cwd=project, env=e, check=True)
+    return (project / "k.s").read_text()
+
+
+def test_wrong_candidate_is_rejected_and_the_build_stays_correct(project, tmp_path, llmcc_env, llmcc_bin, cache_dir):
+    env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="30", LLMCC_PROPOSER=f"file:{candidate_dir(tmp_path, 'wrong', WRONG)}")
+    assert build(project, env, llmcc_bin) == expected_output(project, tmp_path)
+    tried = attempts(cache_dir)
+    assert [a["outcome"] for a in tried] == ["rejected"]
+    assert "bits" not in entries(env, llmcc_bin)
+
+
+def test_faster_candidate_is_accepted_then_served_from_the_cache(project, tmp_path, llmcc_env, llmcc_bin, cache_dir):
+    env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="40", LLMCC_PROPOSER=f"file:{candidate_dir(tmp_path, 'fast', FAST)}")
+    assert build(project, env, llmcc_bin) == expected_output(project, tmp_path)
+    tried = attempts(cache_dir)
+    assert [a["outcome"] for a in tried] == ["accepted"], tried
+    assert tried[0]["speedup"] > 1.5
+    assert "bits" in entries(env, llmcc_bin)
+    # a warm build tries nothing new and still uses the rewrite
+    assert build(project, env, llmcc_bin) == expected_output(project, tmp_path)
+    assert len(attempts(cache_dir)) == len(tried)
+    assert "16843009" in function_asm(project, env, llmcc_bin)  # 0x01010101: the fast version
+
+
+def test_queue_mode_then_llmcc_optimize_gives_what_sync_gives(project, tmp_path, llmcc_env, llmcc_bin, cache_dir):
+    fast = candidate_dir(tmp_path, "fast", FAST)
+    env = dict(llmcc_env, LLMCC_MODE="queue")
+    assert build(project, env, llmcc_bin) == expected_output(project, tmp_path)
+    queued = list((cache_dir / "queue").glob("*.json"))
+    assert "bits" in [json.loads(q.read_text())["name"] for q in queued]
+    assert attempts(cache_dir) == []
+    r = subprocess.run([str(llmcc_bin), "optimize", "--proposer", f"file:{fast}", "--budget", "40"], cwd=project, env=env,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "bits: accepted x" in r.stdout
+    assert "bits" not in [json.loads(q.read_text())["name"] for q in (cache_dir / "queue").glob("*.json")]
+    assert "16843009" in function_asm(project, env, llmcc_bin)
+    assert build(project, dict(env, LLMCC_MODE="off"), llmcc_bin) == expected_output(project, tmp_path)
+
+
+def test_embedded_proposer_end_to_end(project, tmp_path, llmcc_env, llmcc_bin, cache_dir):
+    env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="12", LLMCC_PROPOSER="embedded")
+    assert build(project, env, llmcc_bin) == expected_output(project, tmp_path)
+    tried = attempts(cache_dir)
+    assert tried and all(a["proposer"].startswith("embedded:") for a in tried)
+    assert {a["outcome"] for a in tried} <= {"accepted", "slower", "rejected", "error"}
+    # every flag set it tried stays inside the allowlist
+    from gcc_wrapper.propose.embedded import allowed
+
+    assert all(allowed(a["proposer"].split(":", 1)[1].split()) for a in tried)
