@@ -142,13 +142,21 @@ def _first_operand(rest: str) -> str:
 
 @dataclass(frozen=True)
 class _Block:
-    """A constant: optional alignment/.type/.size lines, its label, its data lines."""
+    """A constant: optional alignment/.type/.size lines, its label, its data lines. Or an
+    alias of another constant (gcc writes `.set .LC2,.LC0` when one constant is a prefix of
+    another): then `label` is the `.set` line and the block is that line alone."""
 
     symbol: str
     start: int
     label: int
     end: int  # exclusive
     section: _Section
+    alias: bool = False
+
+    @property
+    def data(self) -> range:
+        """The lines that can refer to other symbols."""
+        return range(self.label if self.alias else self.label + 1, self.end)
 
 
 class Function:
@@ -270,7 +278,7 @@ class Function:
             s for k, s in enumerate(kept) if k not in label_set))))
         for c in consts:
             blk = blocks[c]
-            refs.update(_IDENT.findall(_STRING_LINE.sub("", "".join(lines[blk.label + 1:blk.end]))))
+            refs.update(_IDENT.findall(_STRING_LINE.sub("", "".join([lines[j] for j in blk.data]))))
         for k in labels:
             if kept[k][:-1] not in refs:
                 kept[k] = ""
@@ -367,6 +375,7 @@ class Unit:
         self._labels: dict[str, int] = {}
         self._bindings: dict[str, str] = {}
         self._objects: set[str] = set()
+        self._aliases: dict[str, int] = {}  # `.set .LCn,...` lines
         self._ownership: dict[str, str | None] | None = None
         self._block_cache: dict[str, _Block] | None = None
         self._refs_cache: dict[str, list[str]] = {}
@@ -422,6 +431,8 @@ class Unit:
                             self._objects.add(sym.strip())
                     elif d == ".size":
                         sizes[_first_operand(rest)] = i
+                    elif d in (".set", ".equ") and rest.startswith(".L"):
+                        self._aliases.setdefault(_first_operand(rest), i)
                     elif d in _BINDING:
                         for sym in rest.split(","):
                             self._bindings[sym.strip()] = _BINDING[d]
@@ -558,6 +569,9 @@ class Unit:
                     break
                 end += 1
             blocks[sym] = _Block(sym, start, i, end, sec)
+        for sym, i in self._aliases.items():
+            if not in_fn[i] and sym not in self._labels and self._section_at(i).is_readonly_data:
+                blocks[sym] = _Block(sym, i, i, i + 1, self._section_at(i), alias=True)
         return blocks
 
     def _refs(self, idx: range | list[int]) -> list[str]:
@@ -575,7 +589,7 @@ class Unit:
             k = 0
             while k < len(got):  # constants referring to constants
                 blk = self._blocks[got[k]]
-                for tok in self._refs(range(blk.label + 1, blk.end)):
+                for tok in self._refs(blk.data):
                     if tok not in got:
                         got.append(tok)
                 k += 1
@@ -718,6 +732,8 @@ class Unit:
             m = _LABEL.match(s)
             if m:
                 defined[m.group(1)] = i
+            elif s.startswith((".set", ".equ")):
+                defined[_first_operand(_split_directive(s)[1])] = i
             elif s.startswith(".loc") and " view " in s:
                 v = s.rsplit(" view ", 1)[1].strip()
                 if v.startswith(".L"):
