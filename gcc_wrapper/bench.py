@@ -507,6 +507,14 @@ def summaries(records: Sequence[ProblemRecord], variants: Sequence[str]) -> dict
     return out
 
 
+def noise_floor(records: Sequence[ProblemRecord]) -> metrics.Summary:
+    """A/A: the builds whose code is byte-identical to gcc -O3's were timed against it like any
+    other. Scored by the paper's rule as if they differed, they show how much of a figure timing
+    noise alone produces (they count as 1.0 in the real figures)."""
+    return metrics.summarize([metrics.Result(True, True, v.speedup) for r in records if not r.excluded
+                              for v in r.variants if v.identical_code and v.speedup is not None])
+
+
 def machine() -> dict[str, Any]:
     cpu = ""
     try:
@@ -537,6 +545,7 @@ def write_outputs(out: Path, meta: dict[str, Any], ds: dataset.Dataset, records:
     data = {
         "meta": meta,
         "summary": {v: {k: s.to_json() for k, s in d.items()} for v, d in summ.items()},
+        "noise_floor": noise_floor(records).to_json(),
         "bad_rows": [{"row": b.row, "id": b.problem_id, "excluded": b.reason} for b in ds.bad],
         "problems": [r.to_json() for r in records],
         "notes": notes,
@@ -591,6 +600,12 @@ def render_markdown(meta: dict[str, Any], ds: dataset.Dataset, records: Sequence
                 f"| {name} | {subset.replace('_', '-')} | {s.problems} | {_pct(s.compile_rate)} | {_pct(s.pass_rate)} | "
                 f"{_f(s.geomean)} | {_f(s.p25)} | {_f(s.p50)} | {_f(s.p75)} | {_pct(s.improved_share)} ({s.improved}) |"
             )
+    nf = noise_floor(records)
+    if nf.problems:
+        lines += ["", f"Noise floor (A/A): {nf.problems} builds byte-identical to gcc -O3 were timed against it "
+                  f"like the others; scored as if they differed they would reach geomean {_f(nf.geomean)}, "
+                  f"p75 {_f(nf.p75)}, {_pct(nf.improved_share)} improved ≥5%. Figures of that size are timing "
+                  "noise (identical builds count as 1.0 above)."]
     lines += ["", "## Problems", "",
               "Raw speedup = median over rounds of baseline/build CPU time [min–max]; `=` marks a build whose "
               "code is byte-identical to gcc -O3's (speedup 1.0 by construction).", ""]

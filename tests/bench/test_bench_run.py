@@ -156,10 +156,12 @@ def test_checker_is_the_projects_test_command(tmp_path, llmcc_bin):
     (pdir / "tests" / "001.in").write_text("1 2\n")
     bench.write_checker(pdir, tests, ["3"])
     env = {**bench_env(tmp_path), "LLMCC_MODE": "off", "LLMCC_CACHE_DIR": str(tmp_path / "c")}
-    ok = subprocess.run(bench.test_command(pdir), shell=True, env=env, capture_output=True, text=True, timeout=60)
+    env["PATH"] = f"{llmcc_bin.parent}{os.pathsep}{env['PATH']}"
+    ok = subprocess.run(bench.test_command(), shell=True, cwd=pdir, env=env, capture_output=True, text=True, timeout=60)
     assert ok.returncode == 0, ok.stderr
+    assert (pdir / "check-exe").exists()  # it rebuilt the program through llmcc
     (pdir / "prog.c").write_text(ADD.replace("a + b", "a - b"))  # a wrong program fails the tests
-    bad = subprocess.run(bench.test_command(pdir), shell=True, env=env, capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(bench.test_command(), shell=True, cwd=pdir, env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0 and "differs from the expected output" in bad.stderr
 
 
@@ -197,3 +199,15 @@ def test_usage_errors(tmp_path, llmcc_bin):
     p = subprocess.run([str(llmcc_bin), "bench", "--dataset", "x.csv", "--out", "o", "--compare", "o2"],
                        env=env, capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and "unknown build o2" in p.stderr
+
+
+def test_noise_floor_scores_identical_builds_by_the_papers_rule(run):
+    _, res, out = run
+    raw = [v["speedup_raw"] for r in res["problems"] if not r["excluded"]
+           for v in r["variants"].values() if v["identical_code"]]
+    nf = res["noise_floor"]
+    assert nf["problems"] == len(raw) >= 2  # at least llmcc's two builds
+    assert nf["geomean"] == pytest.approx(
+        __import__("math").prod(max(1.0, x) for x in raw) ** (1 / len(raw)))
+    assert nf["improved"] == sum(x >= 1.05 for x in raw)
+    assert "Noise floor (A/A)" in (out / "report.md").read_text()
