@@ -7,8 +7,8 @@ that fails as "failed" with its last message: the table never hides a benchmark.
 
 Environment:
     LLMCC_BENCH_DATASET   problem set (default: ../shared/bench/codenet-dev.csv next to the repository)
-    LLMCC_BENCH_LIMIT     rows of it to run (default 12: a few minutes on 2 cores)
-    LLMCC_BENCH_BUDGET    optimization seconds per problem (default 15)
+    LLMCC_BENCH_LIMIT     rows of it to run (default 8: a few minutes on 2 cores)
+    LLMCC_BENCH_BUDGET    optimization seconds per compile and per queued function (default 8)
     LLMCC_BENCH_PROPOSER  llmcc's proposer (default embedded)
     LLMCC_BENCH_OUT       output directory (default bench/out)
 """
@@ -92,8 +92,8 @@ def run_llmcc_bench(out: Path) -> tuple[str, dict | None, str]:
     llmcc = Path(sys.executable).with_name("llmcc")
     cmd = [str(llmcc) if llmcc.exists() else sys.executable, *([] if llmcc.exists() else ["-m", "gcc_wrapper"]),
            "bench", "--dataset", str(data), "--out", str(out),
-           "--limit", os.environ.get("LLMCC_BENCH_LIMIT", "12"),
-           "--budget", os.environ.get("LLMCC_BENCH_BUDGET", "15"),
+           "--limit", os.environ.get("LLMCC_BENCH_LIMIT", "8"),
+           "--budget", os.environ.get("LLMCC_BENCH_BUDGET", "8"),
            "--proposer", os.environ.get("LLMCC_BENCH_PROPOSER", "embedded"),
            "--compare", "o3-native,pgo"]
     print("$ " + " ".join(cmd), file=sys.stderr, flush=True)
