@@ -3,16 +3,20 @@
     llmcc bench --dataset FILE --out DIR [--limit N] [--tests-per-problem K]
                 [--proposer embedded|llm|...] [--compare o3-native,pgo] [--jobs N]
 
-For each problem (gcc_wrapper.dataset): build it with gcc -O3 and run its tests. A problem whose
-baseline does not compile, crashes, times out or fails its own tests is excluded with that reason.
-Then build it through the installed `llmcc` (sync mode, the chosen proposer, the problem's tests as
-the project's tests, a private cache shared by the whole run), and with --compare also with
-gcc -O3 -march=native and with gcc's profile-guided optimization trained on the tests. Every build
-is run on the tests and judged against the expected output and the baseline's own output (both
-after stripping trailing whitespace: the CodeNet outputs carry an extra blank line). Then all
-builds are timed side by side: R interleaved rounds, each running every build once over all the
-tests in a rotating order, CPU time of the children (user + sys from wait4). A build's speedup is
-the median over rounds of baseline/build.
+For each problem (gcc_wrapper.dataset): build it with gcc -O3 and run its tests in the sandbox
+(verify.sandbox). A problem whose baseline does not compile, crashes, times out or fails its own
+tests is excluded with that reason. Then build it as a user of llmcc would, with a private cache
+shared by the whole run: compile through the installed `llmcc` in sync mode with the chosen
+proposer (functions differential testing can verify are optimized there, the others are queued),
+work the queue with `llmcc optimize --tests` using the problem's tests as the project's tests, and
+rebuild, which applies the accepted rewrites. With --compare, also build with gcc -O3
+-march=native and with gcc's profile-guided optimization trained on the tests. Every build is run
+on the tests and judged against the expected output and the baseline's own output (both after
+stripping trailing whitespace: the CodeNet outputs carry an extra blank line). Then every build
+that passed is timed against the baseline with measure.measure_programs: R interleaved rounds
+(the order flips each round), each running both over all the tests, CPU time of the children
+(user + sys from wait4), under the machine-wide measurement lock. A build's speedup is the median
+over rounds of baseline/build; a build whose code is byte-identical to the baseline's counts 1.0.
 
 The figures (gcc_wrapper.metrics) go to DIR/results.json, DIR/report.md and, with matplotlib,
 DIR/speedups.png and DIR/per-problem.png. Results are rewritten after every problem, so Ctrl-C
@@ -44,7 +48,7 @@ VARIANTS = ("llmcc", "o3-native", "pgo")  # what a problem's builds are compared
 COMPARE_CHOICES = ("o3-native", "pgo")
 DEFAULT_TESTS = 10  # SuperCoder ran the first 10 tests of each problem
 DEFAULT_ROUNDS = 5
-DEFAULT_BUDGET = 20.0  # seconds of optimization per problem
+DEFAULT_BUDGET = 20.0  # optimization seconds per sync compile and per queued function
 DEFAULT_COMPUTE_BOUND_MS = 50.0
 TEST_TIMEOUT = 10.0  # wall seconds per test run
 TEST_MEMORY = 2 << 30  # address-space limit per test run
@@ -580,7 +584,7 @@ def render_markdown(meta: dict[str, Any], ds: dataset.Dataset, records: Sequence
         f"- dataset: `{meta['dataset']}` ({ds.rows} rows read, {len(records)} problems run, "
         f"{len(counted)} counted, {len(excluded)} excluded)" + (" — **interrupted**" if meta.get("interrupted") else ""),
         f"- date: {meta['date']}; machine: {m['cpu']} ({m['cores']} cores), Linux {m['kernel']}, {m['gcc']}",
-        f"- llmcc: mode {meta['llmcc_mode']}, proposer {meta['proposer']}, {meta['budget']:g} s budget per problem"
+        f"- llmcc: mode {meta['llmcc_mode']}, proposer {meta['proposer']}, budget {meta['budget']:g} s per compile and per queued function"
         + ("" if meta["llmcc_mode"] == "sync" else " — **no optimizer ran: llmcc applied cached rewrites only**"
            + ("" if meta["optimizer"] else " (the optimizer is not installed)")),
         f"- timing: {meta['rounds']} interleaved rounds of CPU time (user+sys) over the first "
@@ -723,7 +727,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     ap.add_argument("--compare", default="", help="also build with: o3-native, pgo (comma-separated)")
     ap.add_argument("--jobs", type=int, default=1, help="problems built in parallel (timing is never parallel)")
     ap.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS, help="interleaved timing rounds")
-    ap.add_argument("--budget", type=float, default=DEFAULT_BUDGET, help="optimization seconds per problem")
+    ap.add_argument("--budget", type=float, default=DEFAULT_BUDGET,
+                    help="optimization seconds for the sync compile, and for each function it queued")
     ap.add_argument("--mode", choices=("sync", "off"), default="sync",
                     help="llmcc mode for its builds (off: cached rewrites only)")
     ap.add_argument("--compute-bound-ms", type=float, default=DEFAULT_COMPUTE_BOUND_MS,
