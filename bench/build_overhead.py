@@ -2,13 +2,15 @@
 """Clean-build wall time of a C project with CC=llmcc against CC=gcc, side by side; and the
 start-up cost of `llmcc --version` against `gcc --version`.
 
-    bench/build_overhead.py [--project DIR] [--rounds N] [--jobs J] [--starts N] [--json [FILE]]
+    bench/build_overhead.py [--project DIR] [--rounds N] [--jobs J] [--starts N]
+                            [--set NAME=VALUE ...] [--json [FILE]]
 
 DIR is a C project built by `make` that honours CC and CFLAGS and has a `clean` target
 (default: the bundled examples/). It is copied to a scratch directory and never modified.
 Both builds use CFLAGS=-O3, so the compiler does the same work; llmcc runs with
 LLMCC_MODE=off and a fresh, empty cache for every build (no optimizer, no cache hits: the
-overhead of the compile path itself). Each round runs the two builds in alternating order
+overhead of the compile path itself); `--set tu_cache=0` (any LLMCC_ setting) changes that.
+Each round runs the two builds in alternating order
 after a `make clean`; the report gives the per-round ratio llmcc/gcc as median and
 [min, max], and the median seconds of each.
 
@@ -64,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--starts", type=int, default=20, help="start-up measurements of each")
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="an llmcc setting for the llmcc builds, e.g. tu_cache=0 (repeatable)")
     ap.add_argument("--json", nargs="?", const="-", help="also print (or write to FILE) the figures as JSON")
     a = ap.parse_args(argv)
     llmcc = shutil.which("llmcc", path=str(VENV_BIN)) or shutil.which("llmcc")
@@ -79,16 +83,20 @@ def main(argv: list[str] | None = None) -> int:
         project = scratch / "project"
         shutil.copytree(a.project, project, ignore=shutil.ignore_patterns("*.o", "build", ".git"))
         env = _env(scratch)
+        settings = {}
+        for item in a.set:
+            name, _, value = item.partition("=")
+            settings["LLMCC_" + name.upper()] = value
         # one untimed build of each warms the page cache and writes llmcc's bytecode
         build(project, "gcc", env, a.jobs)
-        build(project, llmcc, dict(env, LLMCC_CACHE_DIR=str(scratch / "warmup-cache")), a.jobs)
+        build(project, llmcc, dict(env, **settings, LLMCC_CACHE_DIR=str(scratch / "warmup-cache")), a.jobs)
 
         gcc_t: list[float] = []
         llmcc_t: list[float] = []
         ratios: list[float] = []
         for r in range(a.rounds):
             cache = scratch / f"cache-{r}"  # fresh and empty for every llmcc build
-            lenv = dict(env, LLMCC_CACHE_DIR=str(cache))
+            lenv = dict(env, **settings, LLMCC_CACHE_DIR=str(cache))
             if r % 2 == 0:
                 g = build(project, "gcc", env, a.jobs)
                 m = build(project, llmcc, lenv, a.jobs)
@@ -111,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         "project": str(a.project),
         "rounds": a.rounds,
         "jobs": a.jobs,
+        "settings": settings,
         "build_ratio": summary(ratios),
         "gcc_build_s": summary(gcc_t),
         "llmcc_build_s": summary(llmcc_t),
@@ -122,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     br = fig["build_ratio"]
     print(f"clean build of {a.project.name} (make -j{a.jobs}, CFLAGS=-O3), {a.rounds} interleaved rounds:")
     print(f"  gcc   median {fig['gcc_build_s']['median']:.3f} s")
-    print(f"  llmcc median {fig['llmcc_build_s']['median']:.3f} s  (LLMCC_MODE=off, empty cache)")
+    extra = "".join(f", {k}={v}" for k, v in settings.items())
+    print(f"  llmcc median {fig['llmcc_build_s']['median']:.3f} s  (LLMCC_MODE=off, empty cache{extra})")
     print(f"  ratio llmcc/gcc median {br['median']:.3f}  [min {br['min']:.3f}, max {br['max']:.3f}]")
     print(f"start-up (--version, median of {a.starts}): gcc {fig['startup_gcc_ms']:.1f} ms, "
           f"llmcc {fig['startup_llmcc_ms']:.1f} ms")

@@ -67,3 +67,14 @@ def test_gcc_error_after_fault_hook_is_still_gccs(llmcc_bin, gcc, env, work):
     assert mine.returncode == theirs.returncode == 1
     assert mine.stderr == theirs.stderr
     assert log_events(env) == []
+
+
+def test_cache_directory_that_is_a_file(llmcc_bin, gcc, env, work, tmp_path):
+    """An unusable cache costs the cache, never the compile."""
+    blocker = tmp_path / "cache-file"
+    blocker.write_text("not a directory")
+    r = run([llmcc_bin, "-Wall", "-c", "w.c", "-o", "mine.o"], dict(env, LLMCC_CACHE_DIR=str(blocker)), work)
+    theirs = run(["gcc", "-Wall", "-c", "w.c", "-o", "ref.o"], env, work)
+    assert r.returncode == 0
+    assert r.stderr == theirs.stderr
+    assert (work / "mine.o").read_bytes()[:4] == b"\x7fELF"
