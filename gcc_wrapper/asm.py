@@ -44,7 +44,6 @@ class AsmError(Exception):
 
 _LABEL = re.compile(r"([A-Za-z_.$][\w.$]*):[ \t]*(?:#.*)?$")
 _IDENT = re.compile(r"(?<![\w.$%])[A-Za-z_.$][\w.$]*")
-_SIZE_DOT = re.compile(r"\.-")
 _BINDING = {".globl": "global", ".global": "global", ".weak": "weak", ".local": "local"}
 _VISIBILITY = {".hidden", ".protected", ".internal"}
 _ALIGN = {".p2align", ".align", ".balign"}
@@ -55,6 +54,7 @@ _DATA = {
 }
 _STRINGS = {".string", ".ascii", ".asciz"}
 _STRING_LINE = re.compile(r"^[ \t]*\.(?:string|ascii|asciz)[ \t].*$", re.M)
+_LABEL_LINE = re.compile(r"^[A-Za-z_.$][\w.$]*:[ \t]*$", re.M)
 _BLANKS = re.compile(r"[ \t]+")
 _COMMA = re.compile(r" ?, ?")
 _SECTION_SWITCHES = {".section", ".text", ".data", ".bss", ".pushsection", ".popsection", ".previous"}
@@ -198,6 +198,7 @@ class Function:
             out.append(u._best(blk.section).directive())
             out.extend(ln if ln.endswith("\n") else ln + "\n" for ln in u.lines[blk.start:blk.end])
         cur = None
+        used: set[str] | None = None  # names the code refers to, when needed
         for n, (a, b) in enumerate(self.spans):
             sec = u._best(u._section_at(a) if n else self._section)
             if sec != cur:
@@ -208,7 +209,10 @@ class Function:
                 line = u.lines[i]
                 s = line.strip()
                 if s.startswith(".L") and _DEBUG_LABEL.match(s):
-                    continue
+                    if used is None:
+                        used = _referenced([u.lines[j] for j in self._lines()])
+                    if s.split(":", 1)[0] not in used:
+                        continue
                 if s.startswith("."):
                     d, rest = _split_directive(s)
                     if d in _DEBUG_ONLY:
@@ -244,6 +248,7 @@ class Function:
         cur = u._best(self._section)
         kept: list[str] = [cur.directive().strip()]
         labels: list[int] = []  # positions in kept of local label definitions
+        defined: set[str] = set()  # local names it defines otherwise
         for i in self._lines():
             s = lines[i].strip()
             if not s or s[0] == "#":
@@ -269,6 +274,8 @@ class Function:
                     continue
             if s[-1] == ":" and s.startswith(".L"):
                 labels.append(len(kept))
+            elif s.startswith((".set", ".equ")):
+                defined.add(_first_operand(_split_directive(s)[1]))
             kept.append(s)
         consts = self.constants()
         blocks = u._blocks
@@ -279,10 +286,11 @@ class Function:
         for c in consts:
             blk = blocks[c]
             refs.update(_IDENT.findall(_STRING_LINE.sub("", "".join([lines[j] for j in blk.data]))))
+        defined.update(kept[k][:-1] for k in labels)
         for k in labels:
             if kept[k][:-1] not in refs:
                 kept[k] = ""
-        canon = _Canon(set(consts))
+        canon = _Canon(set(consts), defined)
         out = _canonical_lines([s for s in kept if s], canon)
         # constants in the order the code first names them
         for c in consts:
@@ -294,6 +302,12 @@ class Function:
             block.extend(t for t in (_strip_comment(ln.strip()) for ln in lines[blk.start:blk.end]) if t)
             out += "\n" + _canonical_lines(block, canon)
         return out + "\n"
+
+
+def _referenced(lines: list[str]) -> set[str]:
+    """Names these lines refer to (label definitions and string literals do not count)."""
+    text = _LABEL_LINE.sub("", _STRING_LINE.sub("", "".join(lines)))
+    return set(_IDENT.findall(text))
 
 
 def _canonical_lines(lines: list[str], canon: _Canon) -> str:
@@ -329,10 +343,12 @@ def _idents(s: str) -> list[str]:
 
 class _Canon:
     """Canonical names for local labels (.L0, .L1, ...) and constants (.LC0, ...), allotted
-    by first appearance."""
+    by first appearance. Local names defined elsewhere (not by the function, not one of its
+    constants) keep their names: which one it is matters."""
 
-    def __init__(self, consts: set[str]):
+    def __init__(self, consts: set[str], labels: set[str]):
         self.consts = consts
+        self.labels = labels
         self.names: dict[str, str] = {}
         self.n_labels = self.n_consts = 0
         # only tokens that may be renamed call back into Python: .L names, and gcc's local
@@ -348,7 +364,7 @@ class _Canon:
             if tok in self.consts:
                 new = f".LC{self.n_consts}"
                 self.n_consts += 1
-            elif tok.startswith(".L"):
+            elif tok in self.labels:
                 new = f".L{self.n_labels}"
                 self.n_labels += 1
             else:

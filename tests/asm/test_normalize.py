@@ -200,3 +200,19 @@ def test_copies_compiled_in_two_directories_hash_alike(tmp_path: Path) -> None:
     assert list(ua.functions) == list(ub.functions)
     for name in ua.functions:
         assert ua.functions[name].normalized() == ub.functions[name].normalized(), name
+
+
+def test_local_names_it_does_not_define_keep_their_identity() -> None:
+    def fn(target: str) -> str:
+        return f"\t.text\n\t.type\tf, @function\nf:\n\tleaq\t{target}(%rip), %rax\n\tjmp\t.L7\n.L7:\n\tret\n"
+
+    a, b = (asm.parse_function(fn(t), "f").normalized() for t in (".LASAN0", ".LASAN1"))
+    assert a != b
+    assert ".LASAN0" in a and ".L0:" in a
+
+
+def test_a_label_named_like_a_debug_label_is_kept_when_used() -> None:
+    text = "\t.text\n\t.type\tf, @function\nf:\n\tjmp\t.LVL3\n.LVL3:\n\tret\n.LVL4:\n\t.size\tf, .-f\n"
+    f = asm.parse_function(text, "f")
+    assert ".LVL3:" in f.text() and ".LVL4" not in f.text()
+    assert asm.parse_function(f.text(), "f").normalized() == f.normalized()
