@@ -11,6 +11,7 @@ and turn the harness's report into a Check and a counterexample.
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from dataclasses import dataclass
@@ -99,11 +100,14 @@ def _prepare(ctx: Context) -> Prepared:
         tmp = b.dir / f".inputs.bin.{id(xs)}"
         tmp.write_bytes(inputs.encode(sig, xs, ndet=NDET, base_timeout=BASE_TIMEOUT, cand_factor=CAND_FACTOR, cand_min=CAND_MIN))
         tmp.replace(path)
-    exe = b.dir / "selftest"
+    exe = b.dir / f"selftest.{os.getpid()}.{threading.get_ident()}"  # threads may prepare at once
     err = harness.link(b, exe, None)
     if err:
         raise Untestable(f"the harness does not link with the original: {err}")
-    r = _run(exe, path, RUN_TIMEOUT)
+    try:
+        r = _run(exe, path, RUN_TIMEOUT)
+    finally:
+        exe.unlink(missing_ok=True)
     line = r.stdout.decode(errors="replace").strip().splitlines()[-1:] or [""]
     words = line[0].split()
     if r.returncode == 3 and words[:1] == ["NONDET"]:
@@ -176,14 +180,23 @@ def explain(sig: inputs.Signature, x: inputs.Input, w: list[str]) -> str:
         ra, xa, rb, xb = (int(v, 16) for v in w[1:5])
         return f"returned {inputs.describe_return(sig, rb, xb)}, the original returned {inputs.describe_return(sig, ra, xa)}"
     if kind == "region":
-        region, rel = int(w[1]), int(w[2])
-        names = [a.name for a, v in zip(sig.args, x.values) if a.kind in ("buffer", "string") and v[0] == region]
+        region, rel, start = int(w[1]), int(w[2]), int(w[3])
+        base_hex, cand_hex = bytes.fromhex(w[4]), bytes.fromhex(w[5])
+        users = [(a, v[1]) for a, v in zip(sig.args, x.values) if a.kind in ("buffer", "string") and v[0] == region]
         size = len(x.regions[region].content)
-        owner = names[0] if names else f"region {region}"
+        if not users:
+            return f"memory differs at byte {rel} of region {region}"
         if rel < 0 or rel >= size:
-            where = f"{-rel} bytes before" if rel < 0 else f"{rel - size + 1} bytes past the end of"
-            return f"wrote memory {where} {owner} (the original did not)"
-        return f"memory of {owner} differs at byte {rel}: original {w[4][:32]}..., candidate {w[5][:32]}... (from byte {w[3]})"
+            where = f"{-rel} bytes before" if rel < 0 else f"{rel - size} bytes after the end of"
+            return f"wrote memory {where} {users[0][0].name} (the original did not)"
+        a, off = max(users, key=lambda u: u[1] if u[1] <= rel else -1)
+        index = (rel - off) // a.size
+        lo = off + index * a.size - start  # the element's first byte within the reported window
+        if 0 <= lo and lo + a.size <= min(len(base_hex), len(cand_hex)):
+            def elem(h: bytes) -> str:
+                return inputs._fmt_scalar(a.elem, a.size, a.signed, int.from_bytes(h[lo:lo + a.size], "little"))
+            return f"{a.name}[{index}] is {elem(cand_hex)}, the original wrote {elem(base_hex)}"
+        return f"memory of {a.name} differs at byte {rel - off}"
     if kind == "global":
         return f"global {w[1]} differs at byte {w[2]} after the call"
     return "results differ: " + " ".join(w)
