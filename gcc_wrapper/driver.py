@@ -116,6 +116,16 @@ def _plan(cc: str, rest: list[str], cfg) -> args.Invocation | None:
     return replace(inv, cc=cc, cc_name=compiler.run_name(cc))
 
 
+def _remove_failed_output(path: str) -> None:
+    """gcc -S deletes the assembly file of a compilation that failed, even an old one (under -c
+    the old object stays: the assembler never ran)."""
+    try:
+        if os.path.isfile(path) and not os.path.islink(path):
+            os.unlink(path)
+    except OSError:
+        pass
+
+
 def _same_file(a: str, b: str) -> bool:
     try:
         return os.path.samefile(a, b)
@@ -142,6 +152,8 @@ def _compile(inv: args.Invocation, cfg) -> int:
             except GccFailed as e:
                 stderr.append(e.stderr)
                 status = max(status, e.status)
+                if inv.stage == "S":
+                    _remove_failed_output(inv.output_for(src))
                 continue
             if fault == "parse":
                 raise InjectedFault("parse")

@@ -50,3 +50,15 @@ def test_werror(llmcc_bin, gcc, env, work):
     theirs = run(["gcc", "-Wall", "-Werror", "-c", "w.c"], env, work)
     assert mine.returncode == theirs.returncode == 1
     assert mine.stderr == theirs.stderr
+
+
+def test_failed_compile_leaves_what_gcc_leaves(llmcc_bin, gcc, env, work):
+    """An old output of a failing compile: gcc -S deletes it, gcc -c leaves it."""
+    (work / "bad.c").write_text("int f(void) { return undeclared_thing; }\n")
+    for stage, out in (("-c", "bad.o"), ("-S", "bad.s")):
+        left = []
+        for tool in (str(llmcc_bin), "gcc"):
+            (work / out).write_text("old")
+            assert run([tool, stage, "bad.c"], env, work).returncode == 1
+            left.append((work / out).exists())
+        assert left[0] == left[1], stage
