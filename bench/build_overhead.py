@@ -11,8 +11,9 @@ Both builds use CFLAGS=-O3, so the compiler does the same work; llmcc runs with
 LLMCC_MODE=off and a fresh, empty cache for every build (no optimizer, no cache hits: the
 overhead of the compile path itself); `--set tu_cache=0` (any LLMCC_ setting) changes that.
 Each round runs the two builds in alternating order
-after a `make clean`; the report gives the per-round ratio llmcc/gcc as median and
-[min, max], and the median seconds of each.
+after a `make clean`; the report gives the per-round ratio llmcc/gcc of wall time and of CPU
+time (user + system of every process of the build, less sensitive to a busy machine) as
+median and [min, max], and the median seconds of each.
 
 llmcc runs as a user's build runs it: the installed console script, bytecode caching on.
 """
@@ -42,12 +43,18 @@ def _env(scratch: Path) -> dict[str, str]:
     return env
 
 
-def build(project: Path, cc: str, env: dict[str, str], jobs: int) -> float:
+def build(project: Path, cc: str, env: dict[str, str], jobs: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of all the processes) of one clean build."""
+    import resource
+
     subprocess.run(["make", "-s", "clean"], cwd=project, env=env, check=True, stdout=subprocess.DEVNULL)
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run(["make", "-s", f"-j{jobs}", f"CC={cc}", "CFLAGS=-O3"], cwd=project, env=env, check=True,
                    stdout=subprocess.DEVNULL)
-    return time.perf_counter() - t
+    wall = time.perf_counter() - t
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
 
 
 def start(cmd: list[str], env: dict[str, str]) -> float:
@@ -94,19 +101,22 @@ def main(argv: list[str] | None = None) -> int:
         gcc_t: list[float] = []
         llmcc_t: list[float] = []
         ratios: list[float] = []
+        cpu_ratios: list[float] = []
         for r in range(a.rounds):
             cache = scratch / f"cache-{r}"  # fresh and empty for every llmcc build
             lenv = dict(env, **settings, LLMCC_CACHE_DIR=str(cache))
             if r % 2 == 0:
-                g = build(project, "gcc", env, a.jobs)
-                m = build(project, llmcc, lenv, a.jobs)
+                g, gc = build(project, "gcc", env, a.jobs)
+                m, mc = build(project, llmcc, lenv, a.jobs)
             else:
-                m = build(project, llmcc, lenv, a.jobs)
-                g = build(project, "gcc", env, a.jobs)
+                m, mc = build(project, llmcc, lenv, a.jobs)
+                g, gc = build(project, "gcc", env, a.jobs)
             gcc_t.append(g)
             llmcc_t.append(m)
             ratios.append(m / g)
-            print(f"round {r + 1}: gcc {g:.3f} s, llmcc {m:.3f} s, ratio {m / g:.3f}", file=sys.stderr)
+            cpu_ratios.append(mc / gc)
+            print(f"round {r + 1}: gcc {g:.3f} s, llmcc {m:.3f} s, ratio {m / g:.3f} (CPU time {mc / gc:.3f})",
+                  file=sys.stderr)
 
         g_start: list[float] = []
         m_start: list[float] = []
@@ -121,12 +131,13 @@ def main(argv: list[str] | None = None) -> int:
         "jobs": a.jobs,
         "settings": settings,
         "build_ratio": summary(ratios),
+        "build_cpu_ratio": summary(cpu_ratios),
         "gcc_build_s": summary(gcc_t),
         "llmcc_build_s": summary(llmcc_t),
         "startup_gcc_ms": statistics.median(g_start) * 1000,
         "startup_llmcc_ms": statistics.median(m_start) * 1000,
         "startup_ratio": statistics.median(m_start) / statistics.median(g_start),
-        "per_round": {"gcc": gcc_t, "llmcc": llmcc_t, "ratio": ratios},
+        "per_round": {"gcc": gcc_t, "llmcc": llmcc_t, "ratio": ratios, "cpu_ratio": cpu_ratios},
     }
     br = fig["build_ratio"]
     print(f"clean build of {a.project.name} (make -j{a.jobs}, CFLAGS=-O3), {a.rounds} interleaved rounds:")
@@ -134,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     extra = "".join(f", {k}={v}" for k, v in settings.items())
     print(f"  llmcc median {fig['llmcc_build_s']['median']:.3f} s  (LLMCC_MODE=off, empty cache{extra})")
     print(f"  ratio llmcc/gcc median {br['median']:.3f}  [min {br['min']:.3f}, max {br['max']:.3f}]")
+    cr = fig["build_cpu_ratio"]
+    print(f"  CPU-time ratio  median {cr['median']:.3f}  [min {cr['min']:.3f}, max {cr['max']:.3f}]")
     print(f"start-up (--version, median of {a.starts}): gcc {fig['startup_gcc_ms']:.1f} ms, "
           f"llmcc {fig['startup_llmcc_ms']:.1f} ms")
     if a.json == "-":
