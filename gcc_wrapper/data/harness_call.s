@@ -15,7 +15,8 @@
 #
 # Violation bits: 1 rbx, 2 rbp, 4 r12, 8 r13, 16 r14, 32 r15 not preserved; 64 rsp not restored;
 # 128 direction flag left set; 256 MXCSR control bits changed; 512 x87 control word changed;
-# 1024 the caller's stack above the return address written.
+# 1024 the caller's stack above the return address written; 2048 x87/MMX registers left in use
+# (the tag word is not all-empty: a missing fstp or emms).
 
 	.text
 	.globl	llmcc_call
@@ -141,8 +142,14 @@ llmcc_call:
 	cmpl	%edx, %ecx
 	je	1f
 	orq	$512, %rax
-	fldcw	llmcc_fpucw(%rip)
-1:	movabsq	$0x5ca1ab1e0ddba11, %rcx
+1:	fnstenv	llmcc_env(%rip)
+	movzwl	llmcc_env+8(%rip), %ecx
+	cmpl	$0xffff, %ecx
+	je	1f
+	orq	$2048, %rax
+	emms
+1:	fldcw	llmcc_fpucw(%rip)
+	movabsq	$0x5ca1ab1e0ddba11, %rcx
 	xorl	%edx, %edx
 2:	cmpq	%rcx, (%rsp,%rdx,8)
 	je	3f
@@ -161,7 +168,8 @@ llmcc_call:
 	ret
 	.size	llmcc_call, .-llmcc_call
 
-	.local	llmcc_frame, llmcc_fn, llmcc_rsp, llmcc_mxcsr, llmcc_fpucw, llmcc_scratch
+	.local	llmcc_frame, llmcc_fn, llmcc_rsp, llmcc_mxcsr, llmcc_fpucw, llmcc_scratch, llmcc_env
+	.comm	llmcc_env, 32, 8
 	.comm	llmcc_frame, 8, 8
 	.comm	llmcc_fn, 8, 8
 	.comm	llmcc_rsp, 8, 8

@@ -35,7 +35,7 @@ ABI_BITS = {
     1: "rbx not preserved", 2: "rbp not preserved", 4: "r12 not preserved", 8: "r13 not preserved",
     16: "r14 not preserved", 32: "r15 not preserved", 64: "rsp not restored",
     128: "direction flag left set", 256: "MXCSR control bits changed", 512: "x87 control word changed",
-    1024: "wrote the caller's stack frame",
+    1024: "wrote the caller's stack frame", 2048: "left x87/MMX registers in use (no fstp/emms)",
 }
 
 

@@ -1,0 +1,1 @@
+double dmax(double a, double b) { return a > b ? a : b; }
