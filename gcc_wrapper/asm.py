@@ -421,41 +421,41 @@ class Unit:
         sizes: dict[str, int] = {}
         labels = self._labels
         for i, line in enumerate(lines):
-            c = line[:1]
-            if c in ("\t", " "):
-                s = line.strip()
-                if s[:1] == ".":
-                    d, rest = _split_directive(s)
-                    if d == ".section" or d == ".pushsection":
-                        new = enter(_Section(rest.split("#", 1)[0].strip()))
-                        if d == ".pushsection":
-                            stack.append((cur, prev))
-                        prev, cur = cur, new
-                    elif d in (".text", ".data", ".bss"):
-                        prev, cur = cur, enter(_Section(d))
-                    elif d == ".popsection":
-                        if stack:
-                            cur, prev = stack.pop()
-                    elif d == ".previous":
-                        cur, prev = prev, cur
-                    elif d == ".type":
-                        sym, _, kind = rest.partition(",")
-                        kind = kind.strip()
-                        if kind in ("@function", "%function", "STT_FUNC"):
-                            func_types.append(sym.strip())
-                        elif kind in ("@object", "%object", "STT_OBJECT"):
-                            self._objects.add(sym.strip())
-                    elif d == ".size":
-                        sizes[_first_operand(rest)] = i
-                    elif d in (".set", ".equ") and rest.startswith(".L"):
-                        self._aliases.setdefault(_first_operand(rest), i)
-                    elif d in _BINDING:
-                        for sym in rest.split(","):
-                            self._bindings[sym.strip()] = _BINDING[d]
-            elif c and c not in ("#", "\n", "\r"):
-                m = _LABEL.match(line.rstrip("\r\n"))
+            s = line.strip()
+            c = s[:1]
+            if c and c != "#" and ":" in s:
+                m = _LABEL.match(s)
                 if m:
                     labels.setdefault(m.group(1), i)
+                    c = ""
+            if c == ".":
+                d, rest = _split_directive(s)
+                if d == ".section" or d == ".pushsection":
+                    new = enter(_Section(rest.split("#", 1)[0].strip()))
+                    if d == ".pushsection":
+                        stack.append((cur, prev))
+                    prev, cur = cur, new
+                elif d in (".text", ".data", ".bss"):
+                    prev, cur = cur, enter(_Section(d))
+                elif d == ".popsection":
+                    if stack:
+                        cur, prev = stack.pop()
+                elif d == ".previous":
+                    cur, prev = prev, cur
+                elif d == ".type":
+                    sym, _, kind = rest.partition(",")
+                    kind = kind.strip()
+                    if kind in ("@function", "%function", "STT_FUNC"):
+                        func_types.append(sym.strip())
+                    elif kind in ("@object", "%object", "STT_OBJECT"):
+                        self._objects.add(sym.strip())
+                elif d == ".size":
+                    sizes[_first_operand(rest)] = i
+                elif d in (".set", ".equ") and rest.startswith(".L"):
+                    self._aliases.setdefault(_first_operand(rest), i)
+                elif d in _BINDING:
+                    for sym in rest.split(","):
+                        self._bindings[sym.strip()] = _BINDING[d]
             sec_idx.append(cur)
         if self._assume is not None and self._assume in labels and self._assume not in func_types:
             func_types.append(self._assume)  # a candidate that forgot (or mistyped) its .type
@@ -712,7 +712,7 @@ class Unit:
                 if _is_symbol_directive(self.lines[i], name)]
         if not any(_split_directive(h.strip())[0] == ".type" for h in head):
             head.append(f"\t.type\t{name}, @function\n")
-        at = next(k for k, ln in enumerate(body) if _LABEL.match(ln.strip()) and ln.split(":")[0] == name)
+        at = next(k for k, ln in enumerate(body) if ln.strip().split(":")[0] == name and _LABEL.match(ln.strip()))
         body[at:at] = [h if h.endswith("\n") else h + "\n" for h in head]
         at += len(head)
 

@@ -168,3 +168,28 @@ def test_debug_info_still_assembles_after_replacing_everything(tmp_path: Path) -
     run(["gcc", "-c", "d.s", "-o", "d.o"], tmp_path)
     run(["gcc", "d.o", "-o", "d"], tmp_path)
     assert run(["./d", "x"], tmp_path).strip()
+
+
+def test_hand_written_layout_is_accepted(tmp_path: Path) -> None:
+    """What a model tends to write: directives at column 0, spaces, indented labels, comments,
+    a constant of its own, no .size."""
+    cand = """# add three, the long way
+.section .rodata
+.align 4
+.Lthree:
+    .long 3
+.text
+.globl add3
+.type add3, @function
+add3:
+    movl .Lthree(%rip), %eax   # 3
+  .Ldone:
+    addl %edi, %eax
+    ret
+"""
+    f = asm.parse_function(cand, "add3")
+    assert f.constants() == [".Lthree"]
+    assert asm.parse_function(f.text(), "add3").normalized() == f.normalized()
+    unit = asm.parse(gcc_s(LIB, ["-O3"]))
+    out = _build(tmp_path, unit.replace("add3", cand).render(), "hand", ["-O3"])
+    assert "add3 13 sub3 7" in out
