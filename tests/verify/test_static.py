@@ -1,0 +1,76 @@
+"""Static checks on hand-made candidates: ISA restriction, symbols, stack, size."""
+
+from __future__ import annotations
+
+from gcc_wrapper.candidate import Candidate, Context
+from gcc_wrapper.verify import static
+
+
+def fn(name, body, bind=".globl"):
+    return f"\t.text\n\t{bind}\t{name}\n\t.type\t{name}, @function\n{name}:\n{body}\n\t.size\t{name}, .-{name}\n"
+
+
+BASE = fn("f", "\tmovl\t%edi, %eax\n\tret")
+
+
+def ctx(isa="x86-64", base=BASE):
+    return Context("f", "/nonexistent.c", ("-O3",), base, isa=isa)
+
+
+def decided(c: Context, body: str, bind=".globl"):
+    checks = static.check(c, Candidate(fn("f", body, bind), "t"))
+    return checks[-1]
+
+
+def test_as_march_follows_gcc():
+    assert static.as_march("x86-64") == "generic64+ibt"
+    v3 = static.as_march("x86-64-v3")
+    for ext in ("+avx2", "+fma", "+bmi2", "+popcnt", "+sse4.2"):
+        assert ext in v3
+    assert "+avx512f" not in v3
+    assert "+avx512f" in static.as_march("skylake-avx512")
+
+
+def test_isa_restriction():
+    body = "\tvpaddd\t%ymm0, %ymm0, %ymm0\n\tmovl\t%edi, %eax\n\tvzeroupper\n\tret"
+    c = decided(ctx(), body)
+    assert c.name == "static.assemble" and not c.passed and "vpaddd" in c.detail
+    assert decided(ctx("haswell"), body).passed
+
+
+def test_everything_passes_for_a_plain_function():
+    checks = static.check(ctx(), Candidate(fn("f", "\tleal\t0(%rdi), %eax\n\tret"), "t"))
+    assert [c.name for c in checks] == ["static.directives", "static.assemble", "static.symbols", "static.sections",
+                                        "static.instructions", "static.stack", "static.size"]
+    assert all(c.passed for c in checks)
+
+
+def test_binding_must_match():
+    c = decided(ctx(), "\tmovl\t%edi, %eax\n\tret", bind=".weak")
+    assert c.name == "static.symbols" and "weak" in c.detail and not c.passed
+    local = ctx(base=fn("f", "\tmovl\t%edi, %eax\n\tret", bind=".local"))
+    assert not decided(local, "\tmovl\t%edi, %eax\n\tret").passed
+    assert decided(local, "\tmovl\t%edi, %eax\n\tret", bind=".local").passed
+
+
+def test_stack_red_zone():
+    assert decided(ctx(), "\tmovq\t%rdi, -128(%rsp)\n\tmovl\t%edi, %eax\n\tret").passed
+    c = decided(ctx(), "\tmovq\t%rdi, -136(%rsp)\n\tmovl\t%edi, %eax\n\tret")
+    assert c.name == "static.stack" and not c.passed
+    # moving rsp first is fine
+    assert decided(ctx(), "\tsubq\t$256, %rsp\n\tmovq\t%rdi, 8(%rsp)\n\taddq\t$256, %rsp\n\tmovl\t%edi, %eax\n\tret").passed
+
+
+def test_size_bound():
+    c = decided(ctx(), "\tnop\n" * 5000 + "\tmovl\t%edi, %eax\n\tret")
+    assert c.name == "static.size" and not c.passed
+
+
+def test_privileged_and_segment():
+    for body, word in [("\tcli\n\tret", "cli"), ("\tmovq\t%gs:0, %rax\n\tret", "%gs"), ("\tcpuid\n\tret", "cpuid"),
+                       ("\tinb\t%dx, %al\n\tret", "in"), ("\t.byte 0x0f, 0x0b\n\tret", "ud2"), ("\t.byte 0xcc\n\tret", "int3")]:
+        c = decided(ctx(), body)
+        if word == "ud2":  # gcc emits ud2 itself (__builtin_trap): allowed
+            assert c.passed, c
+        else:
+            assert c.name == "static.instructions" and not c.passed, (body, c)
