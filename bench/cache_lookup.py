@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Cost of one function lookup in the cache, as the compile path pays it.
 
-    bench/cache_lookup.py [--entries N] [--rounds R] [--redis] [--json FILE]
+    bench/cache_lookup.py [--entries N] [--rounds R] [--redis] [--json [FILE]]
 
 Fills a scratch cache with N accepted rewrites (assembly of a realistic size), then measures, in
 R interleaved rounds, the per-call time of: computing a function key, a local hit
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--calls", type=int, default=300, help="calls per measurement per round")
     ap.add_argument("--redis", action="store_true")
-    ap.add_argument("--json", type=Path)
+    ap.add_argument("--json", nargs="?", const="-", help="also write the results as JSON to FILE (default: stdout, one line)")
     a = ap.parse_args(argv)
 
     scratch = Path(tempfile.mkdtemp(prefix="llmcc-lookup-"))
@@ -146,8 +146,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name:<72} median {r['median_us']:8.1f} us  [{r['min_us']:.1f}, {r['max_us']:.1f}]")
         hit = report["local hit (get_function)"]["median_us"]
         print(f"  target: local hit < 500 us: {'met' if hit < 500 else 'NOT met'}")
-        if a.json:
-            a.json.write_text(json.dumps({"entries": a.entries, "rounds": a.rounds, "results": report}, indent=2))
+        out = {"entries": a.entries, "rounds": a.rounds, "local_hit_us": hit, "target_met": hit < 500, "results": report}
+        if a.json == "-":
+            print(json.dumps(out))
+        elif a.json:
+            Path(a.json).write_text(json.dumps(out, indent=2))
         return 0
     finally:
         if redis is not None:

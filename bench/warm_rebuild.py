@@ -3,7 +3,7 @@
 again after `make clean` (warm: every translation unit is a cache hit), side by side.
 
     bench/warm_rebuild.py [--project DIR] [--rounds N] [--jobs J] [--mode off|queue|sync]
-                          [--make-arg WORD ...] [--json FILE]
+                          [--make-arg WORD ...] [--json [FILE]]
 
 DIR is any C project built by `make` that honours CC and has a `clean` target (default: the
 bundled examples/). It is copied to a scratch directory first and never modified. Each round
@@ -11,7 +11,8 @@ runs the three builds in a rotating order (gcc, cold, warm), so drift in machine
 over all three; the report gives the per-round ratios cold/gcc and warm/gcc as median and
 [min, max], and the cache counters of the last warm build (to show they were hits).
 
-llmcc runs as a user's build runs it: the installed console script with bytecode caching on
+gcc runs through a one-line wrapper that puts -O3 last, as llmcc does with its forced level, so
+both compile at -O3 whatever the project's CFLAGS say. llmcc runs as a user's build runs it: the installed console script with bytecode caching on
 (PYTHONDONTWRITEBYTECODE is removed from the environment), LLMCC_MODE=off by default (cached
 rewrites only: the optimizer is not part of build overhead).
 """
@@ -55,16 +56,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--mode", default="off", choices=("off", "queue", "sync"))
     ap.add_argument("--make-arg", action="append", default=[], help="extra word for make (repeatable)")
-    ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--json", nargs="?", const="-", help="also write the results as JSON to FILE (default: stdout, one line)")
     a = ap.parse_args(argv)
 
     llmcc = VENV_BIN / "llmcc"
-    gcc = shutil.which("gcc")
-    if not llmcc.exists() or gcc is None:
+    real_gcc = shutil.which("gcc")
+    if not llmcc.exists() or real_gcc is None:
         print("needs the installed llmcc (make venv) and gcc", file=sys.stderr)
         return 2
     scratch = Path(tempfile.mkdtemp(prefix="llmcc-bench-"))
     try:
+        gcc = str(scratch / "gcc-O3")
+        Path(gcc).write_text(f'#!/bin/sh\nexec {real_gcc} "$@" -O3\n')
+        os.chmod(gcc, 0o755)
         project = scratch / "project"
         shutil.copytree(a.project, project, symlinks=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith("LLMCC_") and k != "PYTHONDONTWRITEBYTECODE"}
@@ -111,8 +115,10 @@ def main(argv: list[str] | None = None) -> int:
             s = result[k]
             print(f"  {k.replace('_over_', ' / '):<11} median {s['median']:.2f}x  [{s['min']:.2f}, {s['max']:.2f}]")
         print(f"  cache counters after the last round: {result['counters_after_last_round']}")
-        if a.json:
-            a.json.write_text(json.dumps(result, indent=2))
+        if a.json == "-":
+            print(json.dumps(result))
+        elif a.json:
+            Path(a.json).write_text(json.dumps(result, indent=2))
         return 0
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
