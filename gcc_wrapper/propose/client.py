@@ -169,6 +169,7 @@ class Client:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._replay_pos: dict[str, int] = {}
+        self._conns: list[http.client.HTTPConnection] = []  # every thread's, for close()
         self._pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="llmcc-llm")
         parts = urlsplit(self.server) if server else None
         self._https = bool(parts and parts.scheme == "https")
@@ -200,6 +201,8 @@ class Client:
             cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
             conn = cls(self._host, self._port, timeout=self.timeout)
             self._local.conn = conn
+            with self._lock:
+                self._conns.append(conn)
         return conn
 
     def _drop_conn(self) -> None:
@@ -368,8 +371,14 @@ class Client:
         """chat() on the shared pool: at most `concurrency` requests in flight."""
         return self._pool.submit(self.chat, list(messages), sampling)
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+    def close(self, wait: bool = False) -> None:
+        """Cancel what has not started; with wait, let the requests in flight finish (and be
+        logged). The keep-alive connections are closed either way."""
+        self._pool.shutdown(wait=wait, cancel_futures=True)
+        with self._lock:
+            conns, self._conns = self._conns, []
+        for conn in conns:
+            conn.close()
 
     def _parse(self, h: str, payload: Any, model: str, seconds: float, replayed: bool = False) -> Reply:
         try:

@@ -171,7 +171,6 @@ def test_search_deadline_is_kept_and_the_late_reply_still_logged(fake_vllm, llm_
     p.deadline = time.monotonic() + 0.1
     assert p.propose(sum_ctx, [], 1) == []
     assert p.stats["deadline"] == 1
-    p.client.close()  # lets the request in flight finish
-    p.client._pool.shutdown(wait=True)
+    p.client.close(wait=True)  # lets the request in flight finish
     logged = [f for f in (tmp_path / "cache" / "llm").glob("*.json") if f.name != "servers.json"]
     assert len(logged) == 1
