@@ -62,6 +62,9 @@ _SECTION_SWITCHES = {".section", ".text", ".data", ".bss", ".pushsection", ".pop
 _DEBUG_ONLY = {".loc", ".file", ".loc_mark_labels"}
 # Labels gcc emits only with -g, for debug information to point at (nothing in the code does).
 _DEBUG_LABEL = re.compile(r"\.L(?:VL|BB|BE|BI)\d+:\s*$")
+# Assembler programming that could read files or hide what a candidate defines; gcc never
+# writes them (user inline asm may, and such a function is then simply not replaceable).
+_FORBIDDEN = {".include", ".incbin", ".macro", ".irp", ".irpc", ".rept", ".purgem", ".altmacro"}
 _SYMBOL_DEFINERS = {".set", ".equ", ".equiv", ".eqv", ".comm", ".lcomm", ".weakref", ".symver"}
 
 
@@ -697,7 +700,8 @@ class Unit:
                 d, rest = _split_directive(s)
                 if d in (".set", ".equ") and _first_operand(rest).startswith(".L"):
                     local.add(_first_operand(rest))
-        body = [ln for ln in new._standalone() if not _is_symbol_directive(ln, name)]
+        body = [ln for ln in new._standalone()
+                if not _is_symbol_directive(ln, name) and not _is_binding(ln, name + ".cold")]
         used = set()
         for ln in body:
             used.update(t for t in _idents(ln.strip()) if t.startswith(".L"))
@@ -754,20 +758,23 @@ class Unit:
                 v = s.rsplit(" view ", 1)[1].strip()
                 if v.startswith(".L"):
                     views.add(v)
-        defined.pop(old.name, None)
+        for ln in body:  # names the new code defines itself (its label, its cold part)
+            m = _LABEL.match(ln.strip())
+            if m:
+                defined.pop(m.group(1), None)
         if not defined and not views:
             return body
         wanted = set(defined) | views
-        dangling: dict[str, None] = {}
-        for i, line in enumerate(self.lines):
-            if i in removed_set:
-                continue
-            hits = [t for t in _idents(line.strip()) if t in wanted]
-            if not hits:
-                continue
-            if not self._section_at(i).is_debug:
-                raise AsmError(f"{old.name}: {hits[0]} is used outside the function (line {i + 1})")
-            dangling.update(dict.fromkeys(hits))
+        debug = [sec.is_debug for sec in self._sections]
+        rest = [i for i in range(len(self.lines)) if i not in removed_set]
+        code = [i for i in rest if not debug[self._sec_idx[i]]]
+        outside = wanted & set(_IDENT.findall(_STRING_LINE.sub("", "".join([self.lines[i] for i in code]))))
+        if outside:
+            hit = sorted(outside)[0]
+            where = next(i for i in code if hit in _idents(self.lines[i].strip()))
+            raise AsmError(f"{old.name}: {hit} is used outside the function (line {where + 1})")
+        text = _STRING_LINE.sub("", "".join([self.lines[i] for i in rest if debug[self._sec_idx[i]]]))
+        dangling = [t for t in dict.fromkeys(_IDENT.findall(text)) if t in wanted]
         if not dangling:
             return body
         start: list[str] = []
@@ -804,6 +811,14 @@ def _is_symbol_directive(line: str, name: str) -> bool:
         return False
     d, rest = _split_directive(s)
     return (d in _BINDING or d in _VISIBILITY or d == ".type") and _first_operand(rest) == name
+
+
+def _is_binding(line: str, name: str) -> bool:
+    s = line.strip()
+    if not s.startswith("."):
+        return False
+    d, rest = _split_directive(s)
+    return (d in _BINDING or d in _VISIBILITY) and _first_operand(rest) == name
 
 
 def _rename_exact(line: str, rename: dict[str, str]) -> str:
@@ -843,6 +858,8 @@ def parse_function(text: str, name: str) -> Function:
                     raise AsmError(f"{name}: defines another symbol {sym!r}")
             continue
         d, rest = _split_directive(s)
+        if d in _FORBIDDEN:
+            raise AsmError(f"{name}: {d} is not accepted in a function's assembly")
         if d in _SYMBOL_DEFINERS or d in _BINDING:
             sym = _first_operand(rest)
             if not sym.startswith(".L") and sym not in allowed:

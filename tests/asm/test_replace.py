@@ -129,6 +129,9 @@ BAD = {
     "an assignment": "\t.text\n\t.type\tadd3, @function\nadd3:\n\tret\nsub3 = add3\n",
     "a .comm": "\t.text\n\t.type\tadd3, @function\nadd3:\n\tret\n\t.comm\tg_reports,4,4\n",
     "an undefined local label": "\t.text\n\t.type\tadd3, @function\nadd3:\n\tjmp\t.L99\n",
+    "an .incbin": "\t.text\n\t.type\tadd3, @function\nadd3:\n\tret\n\t.incbin \"/etc/passwd\"\n",
+    "an .include": "\t.include \"other.s\"\n\t.text\n\t.type\tadd3, @function\nadd3:\n\tret\n",
+    "a macro": "\t.macro\tdef n\n\\n:\n\t.endm\n\t.text\n\t.type\tadd3, @function\nadd3:\n\tret\n\tdef main\n",
 }
 
 
