@@ -57,6 +57,9 @@ _STRING_LINE = re.compile(r"^[ \t]*\.(?:string|ascii|asciz)[ \t].*$", re.M)
 _LABEL_LINE = re.compile(r"^[A-Za-z_.$][\w.$]*:[ \t]*$", re.M)
 _BLANKS = re.compile(r"[ \t]+")
 _COMMA = re.compile(r" ?, ?")
+# Prefixes of the most frequent directives that never change structure (most of a -g file).
+_NOT_STRUCTURE = (".loc", ".cfi_", ".uleb128", ".sleb128", ".byte", ".long", ".quad", ".value",
+                  ".string", ".ascii", ".8byte", ".4byte", ".2byte")
 _SECTION_SWITCHES = {".section", ".text", ".data", ".bss", ".pushsection", ".popsection", ".previous"}
 # Directives that only carry debug information: dropped from text() and normalized().
 _DEBUG_ONLY = {".loc", ".file", ".loc_mark_labels"}
@@ -431,7 +434,7 @@ class Unit:
                 if m:
                     labels.setdefault(m.group(1), i)
                     c = ""
-            if c == ".":
+            if c == "." and not s.startswith(_NOT_STRUCTURE):
                 d, rest = _split_directive(s)
                 if d == ".section" or d == ".pushsection":
                     new = enter(_Section(rest.split("#", 1)[0].strip()))
