@@ -6,13 +6,11 @@ A signed blob is one more header line in front of the framed entry:
 
 Whoever holds the secret (LLMCC_CACHE_SECRET or cache_secret) can write entries others accept;
 whoever does not can only read. The checksum inside the entry catches accidents; the signature
-catches entries someone without the secret put into the shared tier or an export file.
+catches entries someone without the secret put into the shared tier or an export file. hmac is
+imported only when a secret is set (it is on every compile's import path otherwise).
 """
 
 from __future__ import annotations
-
-import hashlib
-import hmac
 
 _PREFIX = b"llmcc-hmac-sha256 "
 
@@ -25,6 +23,9 @@ def seal(data: bytes, secret: str) -> bytes:
     """The blob signed with the secret; unchanged when there is no secret."""
     if not secret:
         return data
+    import hashlib
+    import hmac
+
     mac = hmac.new(secret.encode(), data, hashlib.sha256).hexdigest().encode()
     return _PREFIX + mac + b"\n" + data
 
@@ -40,5 +41,8 @@ def unseal(data: bytes, secret: str) -> tuple[bytes, str]:
     mac, body = data[len(_PREFIX) : nl], data[nl + 1 :]
     if not secret:
         return body, UNSIGNED
+    import hashlib
+    import hmac
+
     want = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest().encode()
     return body, (OK if hmac.compare_digest(mac, want) else BAD)

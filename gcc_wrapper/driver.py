@@ -216,7 +216,10 @@ def _baseline(inv: args.Invocation, src: str, cfg) -> Baseline:
             source = f.read()
     except OSError:
         return _gcc_baseline(inv, src)  # gcc says what is wrong with it
-    env = [f"{k}={os.environ[k]}" for k in _KEY_ENV if k in os.environ]
+    # TU entries remember their functions' keys: a new llmcc (another normalization) must not reuse them
+    from gcc_wrapper import __version__
+
+    env = [f"llmcc={__version__}", *(f"{k}={os.environ[k]}" for k in _KEY_ENV if k in os.environ)]
     mkey = ckey.manifest_key(ident, source, [*inv.compile_flags, *_color_flags(inv), *dep_key, *lang, src], cwd, env)
     manifest = cache.get_manifest(mkey)
     tkey = manifest.lookup(cwd) if manifest is not None else None
