@@ -1,5 +1,5 @@
-"""What `make bench` runs: every benchmark under bench/, then `llmcc bench` on the CodeNet dev set,
-and one summary table.
+"""What `make bench` runs: every benchmark under bench/, then `llmcc bench` on the CodeNet dev set
+and on bench/programs made into a problem set (the compute-bound one), and one summary table.
 
 Each benchmark script (bench/NAME.py) prints, when run with --json, one JSON object per line; the
 last line that parses is its figures. A script that is not there yet is listed as "missing", one
@@ -10,6 +10,7 @@ Environment:
     LLMCC_BENCH_LIMIT     rows of it to run (default 8: a few minutes on 2 cores)
     LLMCC_BENCH_BUDGET    optimization seconds per compile and per queued function (default 8)
     LLMCC_BENCH_PROPOSER  llmcc's proposer (default embedded)
+    LLMCC_BENCH_PROGRAMS_LIMIT  how many of bench/programs to run as a compute-bound set (default 4)
     LLMCC_BENCH_OUT       output directory (default bench/out)
 """
 
@@ -85,14 +86,30 @@ def dataset_path() -> Path:
     return Path(env) if env else ROOT.parent / "shared" / "bench" / "codenet-dev.csv"
 
 
-def run_llmcc_bench(out: Path) -> tuple[str, dict | None, str]:
-    data = dataset_path()
+def programs_dataset(out: Path) -> Path:
+    """bench/programs as a problem set for `llmcc bench`: each program, no input, and as its one
+    test the output of its gcc -O3 build (so the test checks that llmcc changes nothing it prints).
+    These are compute-bound, unlike the CodeNet sample."""
+    ref = out / "programs-ref"
+    ref.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for src in sorted((HERE / "programs").glob("*.c")):
+        exe = ref / src.stem
+        subprocess.run(["gcc", "-O3", str(src), "-o", str(exe), "-lm"], check=True, capture_output=True)
+        printed = subprocess.run([str(exe)], check=True, capture_output=True, text=True, timeout=120).stdout
+        lines.append(json.dumps({"problem_id": src.stem, "answer": src.read_text(),
+                                 "test_cases": [{"input": "", "output": printed}]}))
+    path = out / "programs.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def run_llmcc_bench(data: Path, out: Path, limit: str) -> tuple[str, dict | None, str]:
     if not data.exists():
         return "missing", None, f"no dataset at {data} (set LLMCC_BENCH_DATASET)"
     llmcc = Path(sys.executable).with_name("llmcc")
     cmd = [str(llmcc) if llmcc.exists() else sys.executable, *([] if llmcc.exists() else ["-m", "gcc_wrapper"]),
-           "bench", "--dataset", str(data), "--out", str(out),
-           "--limit", os.environ.get("LLMCC_BENCH_LIMIT", "8"),
+           "bench", "--dataset", str(data), "--out", str(out), "--limit", limit,
            "--budget", os.environ.get("LLMCC_BENCH_BUDGET", "8"),
            "--proposer", os.environ.get("LLMCC_BENCH_PROPOSER", "embedded"),
            "--compare", "o3-native,pgo"]
@@ -106,6 +123,26 @@ def run_llmcc_bench(out: Path) -> tuple[str, dict | None, str]:
         return "failed", None, f"status {p.returncode}, no results.json"
     status = "ok" if p.returncode == 0 else f"status {p.returncode}"
     return status, res, took
+
+
+def bench_rows(name: str, status: str, res: dict | None, note: str, out: Path) -> list[tuple[str, str, str]]:
+    if res is None:
+        return [(name, status, note)]
+    counted = sum(1 for r in res["problems"] if not r["excluded"])
+    excluded = len(res["bad_rows"]) + sum(1 for r in res["problems"] if r["excluded"])
+    nf = res.get("noise_floor", {})
+    rows = [(name, status, f"{counted} problems counted, {excluded} excluded (llmcc mode {res['meta']['llmcc_mode']}, "
+                           f"{note}; A/A noise geomean {nf.get('geomean', float('nan')):.3f}; {out / 'report.md'})")]
+    for build, subsets in res["summary"].items():
+        for subset, s in subsets.items():
+            if not s["problems"]:
+                rows.append((f"{name} {build} {subset}", "–", "no problems"))
+                continue
+            rows.append((f"{name} {build} {subset}", status,
+                         f"n={s['problems']} compile={s['compile_rate']:.0%} pass={s['pass_rate']:.0%} "
+                         f"geomean={s['geomean']:.3f} p25/50/75={s['p25']:.3f}/{s['p50']:.3f}/{s['p75']:.3f} "
+                         f"improved≥5%={s['improved_share']:.0%}"))
+    return rows
 
 
 def main() -> int:
@@ -123,23 +160,16 @@ def main() -> int:
         rows.append((name, status, shown))
 
     print("== llmcc bench on the CodeNet dev set", file=sys.stderr, flush=True)
-    status, res, note = run_llmcc_bench(out / "codenet")
-    if res is None:
-        rows.append(("codenet", status, note))
+    status, res, note = run_llmcc_bench(dataset_path(), out / "codenet", os.environ.get("LLMCC_BENCH_LIMIT", "8"))
+    rows += bench_rows("codenet", status, res, note, out / "codenet")
+    print("== llmcc bench on bench/programs (compute-bound)", file=sys.stderr, flush=True)
+    try:
+        data = programs_dataset(out)
+    except (OSError, subprocess.SubprocessError) as e:
+        rows.append(("programs-set", "failed", f"cannot make the problem set: {e}"))
     else:
-        counted = sum(1 for r in res["problems"] if not r["excluded"])
-        excluded = len(res["bad_rows"]) + sum(1 for r in res["problems"] if r["excluded"])
-        rows.append(("codenet", status, f"{counted} problems counted, {excluded} excluded "
-                                        f"(llmcc mode {res['meta']['llmcc_mode']}, {note}; {out / 'codenet' / 'report.md'})"))
-        for build, subsets in res["summary"].items():
-            for subset, s in subsets.items():
-                if not s["problems"]:
-                    rows.append((f"codenet {build} {subset}", "–", "no problems"))
-                    continue
-                rows.append((f"codenet {build} {subset}", status,
-                             f"n={s['problems']} compile={s['compile_rate']:.0%} pass={s['pass_rate']:.0%} "
-                             f"geomean={s['geomean']:.3f} p25/50/75={s['p25']:.3f}/{s['p50']:.3f}/{s['p75']:.3f} "
-                             f"improved≥5%={s['improved_share']:.0%}"))
+        status, res, note = run_llmcc_bench(data, out / "programs-set", os.environ.get("LLMCC_BENCH_PROGRAMS_LIMIT", "4"))
+        rows += bench_rows("programs-set", status, res, note, out / "programs-set")
 
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)
