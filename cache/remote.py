@@ -37,8 +37,8 @@ class UsageError(Exception):
     """The remote setting itself is wrong (not a redis:// URL)."""
 
 
-def parse_url(url: str) -> tuple[str, int, int, str | None]:
-    """redis://[[user]:password@]host[:port][/db] -> (host, port, db, password)."""
+def parse_url(url: str) -> tuple[str, int, int, str | None, str | None]:
+    """redis://[[user]:password@]host[:port][/db] -> (host, port, db, user, password)."""
     parts = urlsplit(url)
     if parts.scheme != "redis" or not parts.hostname:
         raise UsageError(f"remote = {url!r}: expected redis://host[:port][/db]")
@@ -49,13 +49,14 @@ def parse_url(url: str) -> tuple[str, int, int, str | None]:
     except ValueError:
         raise UsageError(f"remote = {url!r}: bad port or database number") from None
     password = unquote(parts.password) if parts.password else None
-    return parts.hostname, port, db, password
+    user = unquote(parts.username) if parts.username else None
+    return parts.hostname, port, db, user, password
 
 
 class Connection:
     """One RESP2 connection with bounded, strict reply parsing."""
 
-    def __init__(self, host: str, port: int, db: int, password: str | None) -> None:
+    def __init__(self, host: str, port: int, db: int, user: str | None, password: str | None) -> None:
         try:
             self.sock = socket.create_connection((host, port), timeout=CONNECT_TIMEOUT)
             self.sock.settimeout(READ_TIMEOUT)
@@ -63,7 +64,7 @@ class Connection:
         except OSError as e:
             raise RemoteError(f"cannot connect to {host}:{port}: {e}") from None
         if password is not None:
-            self.command("AUTH", password)
+            self.command("AUTH", *((user,) if user else ()), password)
         if db:
             self.command("SELECT", str(db))
 

@@ -94,3 +94,18 @@ def test_bad_remote_setting(tmp_path: Path, make_entry) -> None:
     c = Cache(tmp_path / "c", remote="http://example.invalid/")
     assert c.get_function(make_entry().key) is None
     assert counters(c)["remote.error"] == 1
+
+
+def test_acl_user_with_read_only_rights(tmp_path: Path, redis_url: str, redis_client, make_entry) -> None:
+    e = make_entry()
+    Cache(tmp_path / "ci", remote=redis_url).put_function(e)
+    redis_client.execute_command("ACL", "SETUSER", "dev", "on", ">devpass", "~llmcc:*", "+mget")
+    url = redis_url.replace("redis://", "redis://dev:devpass@")
+    dev = Cache(tmp_path / "dev", remote=url)
+    assert dev.get_function(e.key) == e
+    dev.put_function(make_entry("other"))  # SET refused by the server: counted, not raised
+    t = counters(dev)
+    assert t["remote.hit"] == 1 and t["remote.error"] == 1
+    wrong = Cache(tmp_path / "wrong", remote=redis_url.replace("redis://", "redis://dev:nope@"))
+    assert wrong.get_function(e.key) is None
+    assert counters(wrong)["remote.error"] == 1
