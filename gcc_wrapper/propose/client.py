@@ -31,7 +31,8 @@ import random
 import tempfile
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+import queue
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -170,7 +171,7 @@ class Client:
         self._local = threading.local()
         self._replay_pos: dict[str, int] = {}
         self._conns: list[http.client.HTTPConnection] = []  # every thread's, for close()
-        self._pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="llmcc-llm")
+        self._pool = _Pool(max(1, concurrency))
         parts = urlsplit(self.server) if server else None
         self._https = bool(parts and parts.scheme == "https")
         self._host = (parts.hostname or "127.0.0.1") if parts else ""
@@ -424,6 +425,62 @@ class Client:
         """The log record of one prompt: {"prompt_hash", "request", "replies": [...]}."""
         path = self._path(h)
         return _load(path) if path is not None else None
+
+
+class _Pool:
+    """A bounded pool of daemon threads. ThreadPoolExecutor joins its workers when the interpreter
+    exits, so a request still in flight after the search gave up on it (deadline) would hold the
+    compile -- and the build -- for up to the request timeout. Daemon workers are abandoned instead."""
+
+    def __init__(self, workers: int) -> None:
+        self._max = workers
+        self._tasks: queue.SimpleQueue = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        f: Future = Future()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the client is closed")
+            self._tasks.put((f, fn, args))
+            if len(self._threads) < self._max:
+                t = threading.Thread(target=self._work, name=f"llmcc-llm-{len(self._threads)}", daemon=True)
+                self._threads.append(t)
+                t.start()
+        return f
+
+    def _work(self) -> None:
+        while True:
+            item = self._tasks.get()
+            if item is None:
+                return
+            f, fn, args = item
+            if not f.set_running_or_notify_cancel():
+                continue
+            try:
+                f.set_result(fn(*args))
+            except BaseException as e:  # delivered to whoever waits on the future
+                f.set_exception(e)
+
+    def shutdown(self, wait: bool = False, cancel_futures: bool = True) -> None:
+        with self._lock:
+            self._closed = True
+            threads = list(self._threads)
+        if cancel_futures:
+            while True:
+                try:
+                    item = self._tasks.get_nowait()
+                except queue.Empty:
+                    break
+                if item is not None:
+                    item[0].cancel()
+        for _ in threads:
+            self._tasks.put(None)
+        if wait:
+            for t in threads:
+                t.join()
 
 
 def append_reply(log_dir: Path, h: str, body: dict, payload: Any, seconds: float, server: str) -> None:

@@ -203,3 +203,37 @@ def test_replay_off_does_not_use_the_log(fake_vllm, tmp_path):
     dead = Client(f"http://127.0.0.1:{free_port()}/v1", log_dir=tmp_path / "llm", backoff=0.01, replay="off")
     with pytest.raises(ServerDown):
         dead.chat(MSG, Sampling(n=1))
+
+
+def test_a_request_in_flight_does_not_hold_the_process(fake_vllm, tmp_path):
+    """The search may give up waiting (deadline); the compile must still exit at once."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    fake_vllm.add("", Answer(["late"], delay=60))
+    prog = tmp_path / "p.py"
+    prog.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})\n"
+        "from gcc_wrapper.propose.client import Client, Sampling\n"
+        f"c = Client({fake_vllm.url!r})\n"
+        "f = c.submit([{'role': 'user', 'content': 'x'}], Sampling(n=1))\n"
+        "sys.stdin.readline()\n"  # the test says when the request is at the server
+    )
+    p = subprocess.Popen([sys.executable, str(prog)], stdin=subprocess.PIPE, text=True)
+    try:
+        for _ in range(1000):
+            if fake_vllm.chat_requests():
+                break
+            time.sleep(0.01)
+        assert fake_vllm.chat_requests(), "the request never reached the server"
+        p.stdin.write("exit now\n")
+        p.stdin.flush()
+        assert p.wait(timeout=30) == 0
+        assert fake_vllm.chat_requests()[0].end == 0.0  # exited while its request was unanswered
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
