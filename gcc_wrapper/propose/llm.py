@@ -215,7 +215,9 @@ class LLMProposer:
         if got.asm is None:
             self._count(f"reply.{got.error.replace(' ', '_')}")
             return Candidate(choice.text, proposer, origin, {**meta, "error": got.error, "detail": got.detail})
-        others = sorted(defined_symbols(got.asm) - {ctx.name})
+        # gcc's own cold part (NAME.cold) is part of the function, as in the baseline shown.
+        cold = re.compile(re.escape(ctx.name) + r"\.cold(?:\.\d+)?")
+        others = sorted(s for s in defined_symbols(got.asm) - {ctx.name} if not cold.fullmatch(s))
         if ctx.name not in defined_symbols(got.asm) or others:
             self._count("reply.wrong_symbol")
             detail = f"defines {', '.join(others) or 'nothing'}; expected exactly {ctx.name}"

@@ -174,3 +174,28 @@ def test_search_deadline_is_kept_and_the_late_reply_still_logged(fake_vllm, llm_
     p.client.close(wait=True)  # lets the request in flight finish
     logged = [f for f in (tmp_path / "cache" / "llm").glob("*.json") if f.name != "servers.json"]
     assert len(logged) == 1
+
+
+COLD_C = """\
+#include <stdlib.h>
+
+long total(const long *a, long n)
+{
+    long s = 0;
+    for (long i = 0; i < n; i++) {
+        if (__builtin_expect(a[i] < 0, 0))
+            abort();
+        s += a[i];
+    }
+    return s;
+}
+"""
+
+
+def test_gcc_code_echoed_back_is_usable_cold_part_included(fake_vllm, llm_cfg, tmp_path):
+    ctx = compile_function(tmp_path, COLD_C, "total")
+    assert "total.cold:" in ctx.baseline_asm
+    fake_vllm.add("", Answer([fenced(ctx.baseline_asm), fenced(ctx.baseline_asm + "\t.globl\tabort2\nabort2:\n\tret\n")]))
+    ok, bad = proposer(llm_cfg, tmp_path, fake_vllm).propose(ctx, [], 2)
+    assert "error" not in ok.meta and "total.cold:" in ok.asm
+    assert bad.meta["error"] == "wrong symbol" and "abort2" in bad.meta["detail"]
