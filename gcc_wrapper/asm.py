@@ -255,6 +255,7 @@ class Function:
         kept: list[str] = [cur.directive().strip()]
         labels: list[int] = []  # positions in kept of local label definitions
         defined: set[str] = set()  # local names it defines otherwise
+        switches: set[int] = set()  # positions in kept of section switches
         for i in self._lines():
             s = lines[i].strip()
             if not s or s[0] == "#":
@@ -264,14 +265,16 @@ class Function:
                 if d in _DEBUG_ONLY or d.startswith(".cfi_"):
                     continue
                 if d in _SECTION_SWITCHES:
-                    # only the effect counts; a switch to the section in effect is no switch
+                    # only the effect counts (see _effective_switches)
                     sec = best_at(i)
                     if sec is not cur:
+                        switches.add(len(kept))
                         kept.append(sec.directive().strip())
                         cur = sec
                     continue
             sec = best_at(i)
             if sec is not cur:  # the start of a cold part or its .size, elsewhere in the file
+                switches.add(len(kept))
                 kept.append(sec.directive().strip())
                 cur = sec
             if "#" in s:
@@ -297,7 +300,7 @@ class Function:
             if kept[k][:-1] not in refs:
                 kept[k] = ""
         canon = _Canon(set(consts), defined)
-        out = _canonical_lines([s for s in kept if s], canon)
+        out = _canonical_lines(_effective_switches(kept, switches, kept[0]), canon)
         # constants in the order the code first names them
         for c in consts:
             if c not in canon.names:
@@ -314,6 +317,30 @@ def _referenced(lines: list[str]) -> set[str]:
     """Names these lines refer to (label definitions and string literals do not count)."""
     text = _LABEL_LINE.sub("", _STRING_LINE.sub("", "".join(lines)))
     return set(_IDENT.findall(text))
+
+
+def _effective_switches(kept: list[str], switches: set[int], first: str) -> list[str]:
+    """The kept lines (dropped ones are empty) with only the section switches that matter: not
+    one followed directly by another (a visit to a section that leaves nothing there, like
+    -g's `.Ltext_cold0` marker once its label is gone), not one to the section in effect."""
+    out: list[str] = []
+    cur = first
+    pending: str | None = None
+    for k, s in enumerate(kept):
+        if not s:
+            continue
+        if k in switches:
+            pending = s
+            continue
+        if pending is not None:
+            if pending != cur:
+                out.append(pending)
+                cur = pending
+            pending = None
+        out.append(s)
+    if pending is not None and pending != cur:
+        out.append(pending)
+    return out
 
 
 def _canonical_lines(lines: list[str], canon: _Canon) -> str:
@@ -512,22 +539,37 @@ class Unit:
                                          self._bindings.get(n, "local"))
 
     def _head_start(self, name: str, label: int) -> int:
-        """First line of the directives that belong to the function's label."""
-        i = label
+        """First line of the directives that belong to the function's label.
+
+        With -g, gcc may put a visit to another section between the alignment and the symbol
+        directives (`.p2align 4` / `.section .text.unlikely` / `.Ltext_cold0:` / `.text` /
+        `.globl f`). Nothing is emitted in the function's section meanwhile, so the alignment
+        is still the function's: the head reaches over such a visit when an alignment follows."""
+        i = start = label
         while i > 0:
             s = self.lines[i - 1].strip()
             if not s.startswith("."):
                 break
             d, rest = _split_directive(s)
             if d in _ALIGN:
-                pass
+                start = i - 1
             elif d in _BINDING or d in _VISIBILITY or d == ".type":
                 if _first_operand(rest) != name:
                     break
+                start = i - 1
+            elif d in (".text", ".section") and self._sec_idx[i - 1] == self._sec_idx[label]:
+                k = i - 2
+                while k >= 0 and _LABEL_LINE.fullmatch(self.lines[k].strip()) \
+                        and self.lines[k].lstrip().startswith(".L"):
+                    k -= 1
+                if k < 0 or _split_directive(self.lines[k].strip())[0] not in (".text", ".section") \
+                                or self._sec_idx[k] == self._sec_idx[label]:
+                    break
+                i = k + 1  # continue above the visit; `start` moves only if an alignment is there
             else:
                 break
             i -= 1
-        return i
+        return start
 
     def _fallback_end(self, label: int, limit: int) -> int:
         """End of a function that has no `.size`: the next function, or the file's trailer."""

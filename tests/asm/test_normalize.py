@@ -216,3 +216,16 @@ def test_a_label_named_like_a_debug_label_is_kept_when_used() -> None:
     f = asm.parse_function(text, "f")
     assert ".LVL3:" in f.text() and ".LVL4" not in f.text()
     assert asm.parse_function(f.text(), "f").normalized() == f.normalized()
+
+
+def test_debug_information_does_not_change_it() -> None:
+    """-g does not change gcc's code, so it must not change the key either (lib.c has a split
+    function, before which gcc -g visits .text.unlikely to place .Ltext_cold0)."""
+    srcs = sorted(CORPUS.glob("*.c")) + [CORPUS.parent / "program" / "lib.c"]
+    for src in srcs:
+        for level in ("-O2", "-O3"):
+            plain = asm.parse(gcc_s(src, [level]))
+            debug = asm.parse(gcc_s(src, [level, "-g"]))
+            assert list(plain.functions) == list(debug.functions)
+            for name, f in plain.functions.items():
+                assert f.normalized() == debug.functions[name].normalized(), f"{src.name} {level} {name}"
