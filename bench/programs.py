@@ -1,0 +1,173 @@
+"""Speed on the project's own compute-bound programs (bench/programs/*.c), side by side.
+
+For each program, in one run: gcc -O3 (the baseline), an identical second gcc -O3 binary (the
+control: it shows the noise floor), llmcc's build (sync mode, embedded proposer, baseline
+instruction set, a private cache), gcc -O3 -march=native, and gcc's profile-guided build
+(-fprofile-generate, one run, -fprofile-use). Every binary must print the baseline's checksum;
+a changed output is reported and counts as no speedup. Times are the CPU time (user+sys) of each
+run, the variants interleaved with the baseline round by round (measure.measure_programs); a
+figure is the median per-round ratio baseline/variant, with its min-max spread.
+
+    python bench/programs.py [--budget S] [--rounds N] [--only a,b] [--out DIR]
+
+Writes DIR/programs.json and DIR/programs.md (default bench/out/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from gcc_wrapper import measure  # noqa: E402
+
+PROGRAMS = HERE / "programs"
+VARIANTS = ("control", "llmcc", "native", "pgo")
+
+
+def programs() -> list[Path]:
+    return sorted(PROGRAMS.glob("*.c"))
+
+
+def build_all(src: Path, work: Path, env: dict, llmcc: str) -> dict[str, tuple[Path | None, str]]:
+    """name -> (executable or None, note)."""
+    out: dict[str, tuple[Path | None, str]] = {}
+    stem = src.stem
+
+    def gcc(name: str, *flags: str) -> None:
+        exe = work / f"{stem}.{name}"
+        p = subprocess.run(["gcc", "-O3", *flags, "-o", str(exe), str(src), "-lm"], capture_output=True, text=True)
+        out[name] = (exe if p.returncode == 0 else None, p.stderr[-300:])
+
+    gcc("base")
+    gcc("control")
+    gcc("native", "-march=native")
+    prof = work / f"{stem}.prof"
+    prof.mkdir(exist_ok=True)
+    gen = work / f"{stem}.gen"
+    subprocess.run(["gcc", "-O3", f"-fprofile-generate={prof}", "-o", str(gen), str(src), "-lm"], check=True)
+    subprocess.run([str(gen)], cwd=work, stdout=subprocess.DEVNULL, check=True)
+    gcc("pgo", f"-fprofile-use={prof}", "-fprofile-partial-training", "-Wno-missing-profile")
+    exe = work / f"{stem}.llmcc"
+    t0 = time.monotonic()
+    p = subprocess.run([llmcc, "-O3", "-o", str(exe), str(src), "-lm"], cwd=work, env=env, capture_output=True, text=True)
+    out["llmcc"] = (exe if p.returncode == 0 else None, f"built in {time.monotonic() - t0:.1f} s {p.stderr[-200:]}")
+    return out
+
+
+def run_output(exe: Path) -> str:
+    return subprocess.run([str(exe)], capture_output=True, text=True, timeout=120).stdout
+
+
+def geomean(xs: list[float]) -> float:
+    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else float("nan")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--budget", type=float, default=40.0, help="llmcc's optimization seconds per program")
+    ap.add_argument("--rounds", type=int, default=7, help="interleaved timing rounds per variant")
+    ap.add_argument("--only", default="", help="comma-separated program names")
+    ap.add_argument("--out", default=str(HERE / "out"))
+    args = ap.parse_args(argv)
+    only = {s for s in args.only.split(",") if s}
+    progs = [p for p in programs() if not only or p.stem in only]
+    work = Path(tempfile.mkdtemp(prefix="llmcc-bench-programs-"))
+    cache = work / "cache"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LLMCC_")}
+    env.update(LLMCC_CACHE_DIR=str(cache), LLMCC_MODE="sync", LLMCC_PROPOSER="embedded", LLMCC_BUDGET=str(args.budget),
+               LLMCC_BUILD_BUDGET=str(args.budget * len(progs) + 60))
+    llmcc = str(Path(sys.executable).parent / "llmcc")
+    rows = []
+    for src in progs:
+        builds = build_all(src, work, env, llmcc)
+        base = builds["base"][0]
+        expected = run_output(base)
+        row = {"program": src.stem, "checksum": expected.strip(), "variants": {}}
+        for v in VARIANTS:
+            exe, note = builds[v]
+            if exe is None:
+                row["variants"][v] = {"error": f"build failed: {note}"}
+                continue
+            if run_output(exe) != expected:
+                row["variants"][v] = {"error": "OUTPUT CHANGED", "speedup": 1.0}
+                continue
+            m = measure.measure_programs(base, exe, [b""], args.rounds, lock_dir=cache)
+            row["variants"][v] = {"speedup": m.speedup, "spread": list(m.spread), "base_s": sorted(m.baseline)[len(m.baseline) // 2],
+                                  "note": note if v == "llmcc" else ""}
+        rows.append(row)
+        print(f"{src.stem:<10} " + "  ".join(
+            f"{v} " + (f"x{row['variants'][v]['speedup']:.3f}" if "speedup" in row["variants"][v] else row["variants"][v]["error"][:20])
+            for v in VARIANTS), flush=True)
+    accepted = _accepted(cache)
+    summary = {}
+    for v in VARIANTS:
+        xs = [r["variants"][v].get("speedup", 1.0) for r in rows if "speedup" in r["variants"][v] or "error" in r["variants"][v]]
+        changed = sum(1 for r in rows if r["variants"][v].get("error") == "OUTPUT CHANGED")
+        summary[v] = {"geomean": geomean([max(x, 1e-9) for x in xs]), "improved_5pct": sum(1 for x in xs if x >= 1.05),
+                      "changed_outputs": changed, "programs": len(xs)}
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    result = {"rounds": args.rounds, "budget": args.budget, "rows": rows, "summary": summary, "accepted": accepted,
+              "method": "CPU time (user+sys) per run, interleaved with the baseline; median per-round ratio"}
+    (out / "programs.json").write_text(json.dumps(result, indent=1))
+    (out / "programs.md").write_text(_markdown(result))
+    print(_markdown(result))
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def _accepted(cache: Path) -> list[dict]:
+    from cache.entry import Entry, EntryError
+
+    out = []
+    for f in sorted(cache.glob("??/*.fn")):
+        try:
+            e = Entry.from_bytes(f.read_bytes())
+        except (OSError, EntryError):
+            continue
+        out.append({"function": e.function, "source": Path(e.source).name, "proposer": e.proposer,
+                    "speedup": e.measurement.get("speedup")})
+    return out
+
+
+def _markdown(r: dict) -> str:
+    lines = ["# Compute-bound programs: speedup over gcc -O3 (CPU time, median of interleaved rounds)", "",
+             f"{r['rounds']} rounds per variant; llmcc: sync mode, embedded proposer, {r['budget']:g} s per file, "
+             "baseline instruction set. `control` is a second, identical gcc -O3 binary: the noise floor.", "",
+             "| program | " + " | ".join(VARIANTS) + " |", "|---|" + "---|" * len(VARIANTS)]
+    for row in r["rows"]:
+        cells = []
+        for v in VARIANTS:
+            d = row["variants"][v]
+            if "error" in d:
+                cells.append(d["error"][:30])
+            else:
+                cells.append(f"x{d['speedup']:.3f} ({d['spread'][0]:.2f}-{d['spread'][1]:.2f})")
+        lines.append(f"| {row['program']} | " + " | ".join(cells) + " |")
+    lines += ["", "| | " + " | ".join(VARIANTS) + " |", "|---|" + "---|" * len(VARIANTS)]
+    s = r["summary"]
+    lines.append("| geometric mean | " + " | ".join(f"x{s[v]['geomean']:.3f}" for v in VARIANTS) + " |")
+    lines.append("| improved >= 5% | " + " | ".join(f"{s[v]['improved_5pct']}/{s[v]['programs']}" for v in VARIANTS) + " |")
+    lines.append("| changed outputs | " + " | ".join(str(s[v]["changed_outputs"]) for v in VARIANTS) + " |")
+    lines += ["", "Rewrites llmcc accepted:", ""]
+    for a in r["accepted"] or []:
+        lines.append(f"- {a['source']}: {a['function']} x{a['speedup']:.3f} ({a['proposer']})")
+    if not r["accepted"]:
+        lines.append("- none")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
