@@ -70,6 +70,27 @@ class CType:
     const: bool = False
     restrict: bool = False
     pointee: "CType | None" = None
+    layout: "Layout | None" = None  # structs pointed to by a parameter: the members, from gcc
+    note: str = ""  # why a struct has no layout (pointer, bit-field or union members...)
+
+
+@dataclass(frozen=True)
+class Field:
+    """A scalar member (or array of scalars) of a struct, at its place in memory."""
+
+    path: str  # member designator: "x", "pos.y", "v"
+    offset: int
+    kind: str  # int | bool | float | double
+    size: int  # of one element
+    signed: bool
+    count: int  # 1, or the array's length
+
+
+@dataclass(frozen=True)
+class Layout:
+    size: int
+    align: int
+    fields: tuple[Field, ...]
 
 
 @dataclass(frozen=True)
@@ -223,12 +244,122 @@ def prototype(path: str, name: str, cflags: Sequence[str] = (), cwd: str | None 
             continue
         ptype = p.type
         t = _ctype(ptype, typedefs, gen)
+        if t.kind == "pointer" and t.pointee is not None and t.pointee.kind == "struct":
+            t = _with_layout(t, ptype.type, ast, typedefs, gen, path, cflags, cwd)
         if t.kind == "void" and len(args) == 1:  # f(void)
             continue
         params.append(Param(p.name or f"arg{i}", t))
     static = "static" in (fdef.decl.storage or [])
     head = gen.visit(fdef.decl)
     return Prototype(name, ret, tuple(params), variadic, static, head)
+
+
+class _NotModelled(Exception):
+    pass
+
+
+def _struct_node(node, ast, typedefs):
+    """The c_ast.Struct with members that a (typedef'd or tagged) type node names."""
+    from pycparser import c_ast
+
+    t = node.type if isinstance(node, c_ast.TypeDecl) else node
+    seen = 0
+    while isinstance(t, c_ast.IdentifierType) and len(t.names) == 1 and t.names[0] in typedefs and seen < 32:
+        td = typedefs[t.names[0]]
+        t = td.type if isinstance(td, c_ast.TypeDecl) else td
+        seen += 1
+    if isinstance(t, c_ast.Union):
+        raise _NotModelled("it is a union")
+    if not isinstance(t, c_ast.Struct):
+        raise _NotModelled("not a struct")
+    if t.decls is not None:
+        return t
+    found = []
+
+    class V(c_ast.NodeVisitor):
+        def visit_Struct(self, n):
+            if n.name == t.name and n.decls is not None:
+                found.append(n)
+            self.generic_visit(n)
+
+    V().visit(ast)
+    if not found:
+        raise _NotModelled(f"struct {t.name} is incomplete here")
+    return found[0]
+
+
+def _members(struct, ast, typedefs, gen, prefix: str) -> list[tuple[str, CType, bool]]:
+    """(designator, scalar type, is_array) for every scalar member, nested structs flattened."""
+    from pycparser import c_ast
+
+    out: list[tuple[str, CType, bool]] = []
+    for d in struct.decls:
+        if d.bitsize is not None:
+            raise _NotModelled("it has bit-fields")
+        if d.name is None:
+            raise _NotModelled("it has anonymous members")
+        path = prefix + d.name
+        t, is_array = d.type, False
+        if isinstance(t, c_ast.ArrayDecl):
+            if t.dim is None:
+                raise _NotModelled("it has a flexible array member")
+            t, is_array = t.type, True
+            if isinstance(t, c_ast.ArrayDecl):
+                raise _NotModelled("it has multi-dimensional arrays")
+        ct = _ctype(t, typedefs, gen)
+        if ct.kind in ("int", "bool", "float", "double"):
+            out.append((path, ct, is_array))
+        elif ct.kind == "struct" and not is_array:
+            out.extend(_members(_struct_node(t, ast, typedefs), ast, typedefs, gen, path + "."))
+        else:
+            raise _NotModelled(f"member {path} is {ct.kind} ({ct.text})")
+    return out
+
+
+def _with_layout(t: CType, node, ast, typedefs, gen, path, cflags, cwd) -> CType:
+    from dataclasses import replace
+
+    assert t.pointee is not None
+    try:
+        members = _members(_struct_node(node, ast, typedefs), ast, typedefs, gen, "")
+        layout = _probe_layout(path, t.pointee.text, members, tuple(cflags), cwd)
+    except _NotModelled as e:
+        return replace(t, pointee=replace(t.pointee, note=str(e)))
+    return replace(t, pointee=replace(t.pointee, size=layout.size, layout=layout))
+
+
+def _probe_layout(path: str, type_text: str, members, cflags: tuple[str, ...], cwd) -> Layout:
+    """Ask gcc itself for sizeof, alignof and every member's offset and size: no layout rules
+    (packing, alignment attributes) are re-implemented here."""
+    exprs = [f"sizeof({type_text})", f"__alignof__({type_text})"]
+    for m, _, _ in members:
+        exprs += [f"__builtin_offsetof({type_text}, {m})", f"sizeof((({type_text} *)0)->{m})"]
+    full = os.path.abspath(os.path.join(cwd or os.getcwd(), path))
+    probe = f'#include "{full}"\nconst unsigned long __llmcc_layout[] = {{ {", ".join(exprs)} }};\n'
+    cc = os.environ.get("LLMCC_CC") or "gcc"
+    r = subprocess.run([cc, *_cpp_flags(cflags), "-O0", "-S", "-x", "c", "-o", "-", "-"], input=probe, cwd=cwd,
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise _NotModelled(f"gcc cannot tell its layout: {r.stderr.strip()[:200]}")
+    vals: list[int] = []
+    on = False
+    for line in r.stdout.splitlines():
+        w = line.split()
+        if line.startswith("__llmcc_layout:"):
+            on = True
+        elif on and w and w[0] == ".quad":
+            vals.append(int(w[1]))
+        elif on and w and not w[0].startswith("."):
+            break
+        elif on and w and w[0] in (".size", ".text", ".section", ".ident"):
+            break
+    if len(vals) != len(exprs):
+        raise _NotModelled("gcc cannot tell its layout")
+    fields = []
+    for i, (m, ct, is_array) in enumerate(members):
+        off, size = vals[2 + 2 * i], vals[3 + 2 * i]
+        fields.append(Field(m, off, ct.kind, ct.size, ct.signed, size // ct.size if is_array else 1))
+    return Layout(vals[0], vals[1], tuple(fields))
 
 
 def function_source(path: str, name: str, cflags: Sequence[str] = (), cwd: str | None = None) -> str:

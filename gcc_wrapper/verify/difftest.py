@@ -194,8 +194,21 @@ def explain(sig: inputs.Signature, x: inputs.Input, w: list[str]) -> str:
         lo = off + index * a.size - start  # the element's first byte within the reported window
         if 0 <= lo and lo + a.size <= min(len(base_hex), len(cand_hex)):
             def elem(h: bytes) -> str:
-                return inputs._fmt_scalar(a.elem, a.size, a.signed, int.from_bytes(h[lo:lo + a.size], "little"))
-            return f"{a.name}[{index}] is {elem(cand_hex)}, the original wrote {elem(base_hex)}"
+                return inputs.format_element(a, h[lo:lo + a.size])
+            return f"{a.name}[{index}] is {elem(cand_hex)} after the call, {elem(base_hex)} after the original"
+        if a.layout is not None:
+            eo = (rel - off) % a.size
+            for f in a.layout.fields:
+                if f.offset <= eo < f.offset + f.size * f.count:
+                    k = (eo - f.offset) // f.size
+                    at = rel - start - (eo - f.offset) % f.size
+                    name = f"{a.name}[{index}].{f.path}" + (f"[{k}]" if f.count > 1 else "")
+                    if 0 <= at and at + f.size <= min(len(base_hex), len(cand_hex)):
+                        def val(h: bytes) -> str:
+                            return inputs._fmt_scalar(f.kind, f.size, f.signed, int.from_bytes(h[at:at + f.size], "little"))
+                        return f"{name} is {val(cand_hex)} after the call, {val(base_hex)} after the original"
+                    return f"{name} differs"
+            return f"{a.name}[{index}] differs in its padding (byte {eo})"
         return f"memory of {a.name} differs at byte {rel - off}"
     if kind == "global":
         return f"global {w[1]} differs at byte {w[2]} after the call"

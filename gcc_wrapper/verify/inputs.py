@@ -26,7 +26,7 @@ import re
 import struct
 from dataclasses import dataclass
 
-from gcc_wrapper.source import CType, Prototype
+from gcc_wrapper.source import CType, Layout, Prototype
 
 REGION_CAP = 16384  # bytes per memory region (a multiple of the page size)
 MAX_INT_REGS = 6
@@ -52,12 +52,13 @@ class Arg:
     kind: str
     size: int  # scalar width, or element size for buffer/string
     signed: bool = False
-    elem: str = ""  # buffer element kind: int | bool | float | double
+    elem: str = ""  # buffer element kind: int | bool | float | double | struct
     reg: int = 0  # integer register index (int/bool/buffer/string) or xmm index (float/double)
     length: int | None = None  # buffer: index of the parameter holding its element count
     writable: bool = False
     restrict: bool = False
     is_length: bool = False
+    layout: Layout | None = None  # elem "struct": its members
 
 
 @dataclass(frozen=True)
@@ -127,15 +128,18 @@ def signature(proto: Prototype) -> Signature:
         elif t.kind == "pointer":
             pt = t.pointee
             assert pt is not None
+            layout = None
             if pt.kind == "void":
                 elem: tuple[str, int, bool] | None = ("int", 1, False)
+            elif pt.kind == "struct" and pt.layout is not None and 0 < pt.layout.size <= REGION_CAP // 4:
+                elem, layout = ("struct", pt.layout.size, False), pt.layout
             else:
                 elem = _scalar(pt)
             if elem is None:
-                raise Untestable(f"parameter {p.name}: pointer to {pt.text} is not modelled")
+                why = f" ({pt.note})" if pt.note else ""
+                raise Untestable(f"parameter {p.name}: pointer to {pt.text} is not modelled{why}")
             ek, es, esigned = elem
-            kind = "buffer"
-            args.append(Arg(p.name, kind, es, esigned, elem=ek, reg=nint, writable=not pt.const, restrict=t.restrict))
+            args.append(Arg(p.name, "buffer", es, esigned, elem=ek, reg=nint, writable=not pt.const, restrict=t.restrict, layout=layout))
             nint += 1
         elif t.kind == "funcptr":
             raise Untestable(f"parameter {p.name}: function pointer")
@@ -154,7 +158,7 @@ def signature(proto: Prototype) -> Signature:
             if ln is None and a.elem == "int" and a.size == 1:
                 a = Arg(a.name, "string", 1, a.signed, "int", a.reg, None, a.writable, a.restrict)
             else:
-                a = Arg(a.name, a.kind, a.size, a.signed, a.elem, a.reg, ln, a.writable, a.restrict)
+                a = Arg(a.name, a.kind, a.size, a.signed, a.elem, a.reg, ln, a.writable, a.restrict, layout=a.layout)
         out.append(a)
     return Signature(proto.name, tuple(out), ret, ret_size, r.signed)
 
@@ -217,15 +221,13 @@ def _rand_int(rng: random.Random, size: int, signed: bool) -> int:
     return rng.randint(lo, hi)
 
 
-def _elements(rng: random.Random, a: Arg, n: int) -> bytes:
-    if a.elem == "bool":
+def _scalars(rng: random.Random, kind: str, size: int, signed: bool, n: int, mode: float, specials: bool) -> bytes:
+    if kind == "bool":
         return bytes(rng.randint(0, 1) for _ in range(n))
-    if a.elem in ("float", "double"):
-        specials = rng.random() < 0.3
-        fmt = "<I" if a.elem == "float" else "<Q"
-        return b"".join(struct.pack(fmt, float_bits(a.elem, _rand_float(rng, a.elem, specials))) for _ in range(n))
-    mode = rng.random()
-    lo, hi = int_range(a.size, a.signed)
+    if kind in ("float", "double"):
+        fmt = "<I" if kind == "float" else "<Q"
+        return b"".join(struct.pack(fmt, float_bits(kind, _rand_float(rng, kind, specials))) for _ in range(n))
+    lo, hi = int_range(size, signed)
     out = bytearray()
     for _ in range(n):
         if mode < 0.5:
@@ -233,9 +235,23 @@ def _elements(rng: random.Random, a: Arg, n: int) -> bytes:
         elif mode < 0.8:
             v = max(lo, min(hi, rng.randint(-10, 10)))
         else:
-            v = _rand_int(rng, a.size, a.signed)
-        out += (v & ((1 << (8 * a.size)) - 1)).to_bytes(a.size, "little")
+            v = _rand_int(rng, size, signed)
+        out += (v & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
     return bytes(out)
+
+
+def _elements(rng: random.Random, a: Arg, n: int) -> bytes:
+    mode, specials = rng.random(), rng.random() < 0.3
+    if a.layout is not None:
+        # member by member; padding stays zero (C leaves it unspecified: a rewrite that copies
+        # whole structs and one that copies members must both see the same bytes there)
+        out = bytearray(a.size * n)
+        for k in range(n):
+            for f in a.layout.fields:
+                at = k * a.size + f.offset
+                out[at:at + f.size * f.count] = _scalars(rng, f.kind, f.size, f.signed, f.count, mode, specials)
+        return bytes(out)
+    return _scalars(rng, a.elem, a.size, a.signed, n, mode, specials)
 
 
 def _string(rng: random.Random, length: int) -> bytes:
@@ -245,11 +261,10 @@ def _string(rng: random.Random, length: int) -> bytes:
 
 def _placement(rng: random.Random, nbytes: int, align: int) -> int:
     x = rng.random()
-    if x < 0.45 or nbytes > REGION_CAP - 32:
+    if x < 0.45:
         return -1
-    if x < 0.7:
-        return 0
-    return align * rng.randint(1, max(1, 31 // align))
+    off = 0 if x < 0.7 else align * rng.randint(1, max(1, 31 // align))
+    return off if off + nbytes <= REGION_CAP else -1
 
 
 def _random_length(rng: random.Random, signed: bool) -> int:
@@ -288,14 +303,14 @@ def _build(rng: random.Random, sig: Signature, fixed: dict[int, object]) -> Inpu
         if a.kind == "string":
             counts[i] = rng.choice((0, 1, 2, 7, 15, 16, 17, 31, 32, 33, rng.randint(0, 80), rng.randint(0, 80)))
         elif a.length is not None:
-            counts[i] = max(0, min(int(values[a.length]), REGION_CAP // a.size - 8))
+            counts[i] = max(0, min(int(values[a.length]), (REGION_CAP - 64) // a.size))
         else:
-            counts[i] = rng.choice((1, 2, 4, 8, 16, 64))
+            counts[i] = min(rng.choice((1, 2, 4, 8, 16, 64)), (REGION_CAP - 64) // a.size)
     # Two pointers to the same element type may alias unless one is restrict.
     alias: tuple[int, int, int] | None = None
     cands = [(i, j) for i in pointers for j in pointers if i < j
              and sig.args[i].kind == sig.args[j].kind == "buffer"
-             and (sig.args[i].elem, sig.args[i].size) == (sig.args[j].elem, sig.args[j].size)
+             and (sig.args[i].elem, sig.args[i].size, sig.args[i].layout) == (sig.args[j].elem, sig.args[j].size, sig.args[j].layout)
              and not (sig.args[i].restrict or sig.args[j].restrict)
              and (sig.args[i].writable or sig.args[j].writable)]
     if cands and rng.random() < 0.2:
@@ -312,6 +327,9 @@ def _build(rng: random.Random, sig: Signature, fixed: dict[int, object]) -> Inpu
             _, j, d = alias
             oi, oj = max(0, -d) * a.size, max(0, d) * a.size
             nbytes = max(oi + counts[i] * a.size, oj + counts[j] * a.size)
+            if nbytes > REGION_CAP:  # large elements: share the same start instead
+                oi = oj = 0
+                nbytes = max(counts[i], counts[j]) * a.size
             content = _elements(rng, a, nbytes // a.size)
             off = oi
             values[j] = (len(regions), oj)
@@ -397,6 +415,18 @@ def _fmt_scalar(kind: str, size: int, signed: bool, bits: int) -> str:
     return str(bits)
 
 
+def format_element(a: Arg, data: bytes) -> str:
+    """One element of a buffer parameter, as C would show it."""
+    if a.layout is None:
+        return _fmt_scalar(a.elem, a.size, a.signed, int.from_bytes(data[:a.size], "little"))
+    parts = []
+    for f in a.layout.fields:
+        vals = [_fmt_scalar(f.kind, f.size, f.signed, int.from_bytes(data[f.offset + k * f.size:f.offset + (k + 1) * f.size], "little"))
+                for k in range(f.count)]
+        parts.append(f"{f.path}={vals[0] if f.count == 1 else '[' + ', '.join(vals) + ']'}")
+    return "{" + ", ".join(parts) + "}"
+
+
 def describe_value(kind: str, size: int, signed: bool, v) -> str:
     if kind in ("float", "double"):
         return _fmt_scalar(kind, size, signed, float_bits(kind, v))
@@ -416,11 +446,12 @@ def describe_input(sig: Signature, x: Input, limit: int = 16) -> str:
             r = x.regions[region]
             data = r.content[off:]
             n = len(data) // a.size
-            elems = [_fmt_scalar(a.elem, a.size, a.signed, int.from_bytes(data[k * a.size:(k + 1) * a.size], "little")) for k in range(min(n, limit))]
+            elems = [format_element(a, data[k * a.size:(k + 1) * a.size]) for k in range(min(n, limit if a.layout is None else 4))]
             where = "against the end guard page" if r.placement < 0 else f"at page offset {r.placement}"
             shared = [b.name for b, w in zip(sig.args, x.values) if b is not a and b.kind == "buffer" and isinstance(w, tuple) and w[0] == region]
             alias = f", shares memory with {shared[0]}" if shared else ""
-            parts.append(f"{a.name}=[{n} x {a.elem}{a.size * 8}: {', '.join(elems)}{', ...' if n > limit else ''}] ({where}{alias})")
+            what = f"{a.elem}{a.size * 8}" if a.layout is None else f"struct of {a.size} bytes"
+            parts.append(f"{a.name}=[{n} x {what}: {', '.join(elems)}{', ...' if n > len(elems) else ''}] ({where}{alias})")
         else:
             parts.append(f"{a.name}={describe_value(a.kind, a.size, a.signed, v)}")
     return f"{sig.name}({', '.join(parts)})"

@@ -140,3 +140,21 @@ def test_untestable_prototypes():
             assert why in str(e)
         else:
             raise AssertionError(f"{why}: should not be testable")
+
+
+def test_struct_elements_respect_members():
+    from gcc_wrapper.source import Field, Layout
+
+    layout = Layout(16, 8, (Field("n", 0, "int", 2, True, 1), Field("ok", 2, "bool", 1, False, 3), Field("d", 8, "double", 8, False, 1)))
+    pt = CType("struct", 16, "struct s", layout=layout)
+    sig = inputs.signature(proto([("s", CType("pointer", 8, "struct s *", pointee=pt)), ("n", CType("int", 4, "int", signed=True))]))
+    assert sig.args[0].elem == "struct" and sig.args[0].size == 16
+    for x in inputs.generate(sig, 300, 5):
+        region, off = x.values[0]
+        data = x.regions[region].content[off:]
+        assert len(data) % 16 == 0
+        for k in range(0, len(data), 16):
+            e = data[k:k + 16]
+            assert set(e[2:5]) <= {0, 1}  # _Bool members are 0 or 1
+            assert e[5:8] == b"\0\0\0"  # padding is zero
+        assert inputs.describe_input(sig, x).startswith("f(s=[")

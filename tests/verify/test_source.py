@@ -82,3 +82,23 @@ def test_flags_reach_the_preprocessor(tmp_path):
     p.write_text("#ifdef WIDE\nlong f(long x) { return x; }\n#else\nshort f(short x) { return x; }\n#endif\n")
     assert source.prototype(str(p), "f", ["-DWIDE", "-O3", "-c", "-o", "x.o", "-MD", "-MF", "x.d"]).ret.size == 8
     assert source.prototype(str(p), "f", []).ret.size == 2
+
+
+def test_struct_layout_comes_from_gcc(tmp_path):
+    p = tmp_path / "st.c"
+    p.write_text(
+        "typedef struct { int x; double y; } pt;\n"
+        "struct seg { pt a, b; unsigned char tag[3]; _Bool on; float w[4]; };\n"
+        "struct bad { int *p; };\n"
+        "struct __attribute__((packed)) pk { char c; int i; };\n"
+        "union u { int i; float f; };\n"
+        "double f(const pt *p, struct seg *s, struct bad *b, struct pk *k, union u *v) { return p->x; }\n")
+    q = {x.name: x.type.pointee for x in source.prototype(str(p), "f").params}
+    assert q["p"].layout.size == 16 and [(f.path, f.offset) for f in q["p"].layout.fields] == [("x", 0), ("y", 8)]
+    seg = q["s"].layout
+    assert seg.size == 56 and seg.align == 8
+    assert [(f.path, f.offset, f.count) for f in seg.fields] == [
+        ("a.x", 0, 1), ("a.y", 8, 1), ("b.x", 16, 1), ("b.y", 24, 1), ("tag", 32, 3), ("on", 35, 1), ("w", 36, 4)]
+    assert q["k"].layout.size == 5 and q["k"].layout.fields[1].offset == 1  # packed: gcc's layout, not a model of it
+    assert q["b"].layout is None and "pointer" in q["b"].note
+    assert q["v"].layout is None and "union" in q["v"].note
