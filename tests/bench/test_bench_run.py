@@ -69,7 +69,7 @@ def run(tmp_path_factory, llmcc_bin):
     out = tmp / "out"
     p = subprocess.run(
         [str(llmcc_bin), "bench", "--dataset", str(data), "--out", str(out), "--mode", "off",
-         "--compare", "o3-native,pgo", "--rounds", "3", "--compute-bound-ms", "15"],
+         "--compare", "o3-native,pgo", "--rounds", "3", "--compute-bound-ms", "15", "--jobs", "2"],
         env=bench_env(tmp), capture_output=True, text=True, timeout=240)
     assert p.returncode == 0, p.stderr
     return p, json.loads((out / "results.json").read_text()), out

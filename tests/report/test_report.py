@@ -178,3 +178,13 @@ def test_unwritable_html_destination_is_a_clear_error(project, llmcc_bin, llmcc_
     p = subprocess.run([str(llmcc_bin), "report", "--html", str(tmp_path / "no" / "such" / "dir" / "r.html")],
                        cwd=proj, env=llmcc_env, capture_output=True, text=True, timeout=60)
     assert p.returncode == 1 and "cannot write" in p.stderr and p.stdout == ""
+
+
+def test_json_lists_entries_and_attempts(project, llmcc_bin, llmcc_env):
+    import json
+
+    proj, _ = project
+    data = json.loads(run_report(llmcc_bin, llmcc_env, proj, "--json").stdout)
+    assert [e["function"] for e in data["entries"]] == ["dot"]
+    assert data["entries"][0]["measurement"]["speedup"] == 1.3125
+    assert sorted(a["outcome"] for a in data["attempts"]) == ["rejected", "rejected", "rejected", "slower"]
