@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     if not llmcc:
         print("build_overhead: llmcc is not installed (make venv)", file=sys.stderr)
         return 2
-    if not (a.project / "Makefile").exists():
+    if not any((a.project / name).exists() for name in ("GNUmakefile", "makefile", "Makefile")):
         print(f"build_overhead: {a.project} has no Makefile", file=sys.stderr)
         return 2
 
