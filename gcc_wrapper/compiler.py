@@ -79,8 +79,12 @@ def _is_compiler_word(word: str, self_paths: set[str]) -> str | None:
     return _resolve(word)
 
 
+_OTHER_COMPILER = re.compile(r"^(?:[\w.+-]+-)?(?:clang|g\+\+|c\+\+)(?:-\d+(?:\.\d+)*)?$")
+
+
 def _looks_like_compiler(base: str) -> bool:
-    return bool(re.search(r"(clang|g\+\+|c\+\+|gcc)", base))
+    """Another compiler a launcher may be given (llmcc passes its command lines through)."""
+    return bool(_OTHER_COMPILER.match(base))
 
 
 def find_real_compiler(prog: str, argv: list[str], cfg) -> tuple[str, list[str]]:
@@ -185,7 +189,7 @@ def _store(path: Path, key: str, value) -> None:
         pass
 
 
-def _run(cc: str, args: list[str], stdin_devnull: bool = True) -> tuple[int, str, str]:
+def _run(cc: str, args: list[str]) -> tuple[int, str, str]:
     import subprocess
 
     p = subprocess.run(

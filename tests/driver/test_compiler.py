@@ -121,3 +121,26 @@ def test_build_id_matches_readelf(gcc):
     assert m, "cc1 has no build ID"
     assert compiler._elf_build_id(cc1) == m.group(1)
     assert compiler._elf_build_id(__file__) is None
+
+
+def test_launcher_words_that_are_not_compilers(llmcc_bin, gcc, env, work, tmp_path):
+    """An executable first word is a compiler only if it is named like one."""
+    lib = tmp_path / "libgcc_s.so.1"
+    lib.write_bytes(b"\x7fELF")
+    lib.chmod(0o755)
+    inv_words = [str(lib), "-c", "k.c"]
+    cc, rest = compiler.find_real_compiler(str(llmcc_bin), inv_words, None)
+    assert rest == inv_words and os.path.basename(cc) == "gcc"
+
+
+def test_launcher_with_another_compiler_passes_through(llmcc_bin, gcc, env, work, tmp_path):
+    """`llmcc g++ -c x.c` compiles C++ (g++ treats .c as C++): llmcc leaves it to g++."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    fake = bindir / "clang"
+    fake.write_text(f'#!/bin/sh\necho "clang stand-in" >&2\nexec "{gcc}" "$@"\n')
+    fake.chmod(0o755)
+    r = run([llmcc_bin, fake, "-O0", "-c", "k.c", "-o", "c.o"], env, work)
+    assert r.returncode == 0 and r.stderr == b"clang stand-in\n"
+    run([gcc, "-O0", "-c", "k.c", "-o", "ref.o"], env, work)
+    assert (work / "c.o").read_bytes() == (work / "ref.o").read_bytes()

@@ -19,6 +19,7 @@ CASES = [
     ["-S", "u.c", "-MD"],
     ["-S", "u.c", "-MMD", "-o", "obj/u.s"],
     ["-c", "u.c", "k.c", "-MD"],
+    ["-c", "u.c", "-o", "obj/u.o", "-Wp,-MMD,deps/kernel-style.d"],
 ]
 
 
