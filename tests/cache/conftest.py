@@ -306,3 +306,11 @@ class Builds:
 @pytest.fixture
 def builds(llmcc_bin: Path, llmcc_env: dict[str, str]) -> Builds:
     return Builds(llmcc_bin, llmcc_env)
+
+
+@pytest.fixture(scope="session")
+def reference(tmp_path_factory) -> dict[str, str]:
+    """Disassembly of each object of the shared project as plain gcc -O3 makes it."""
+    ref = write_shared_project(tmp_path_factory.mktemp("reference") / "shared")
+    subprocess.run(["make", "-s", "-j4", "CC=gcc"], cwd=ref, check=True, capture_output=True)
+    return {o.name: Builds.disassembly(o) for o in ref.glob("*.o")}

@@ -18,14 +18,6 @@ from cache.entry import unframe
 from cache.tu import Manifest
 
 
-@pytest.fixture
-def reference(shared_project: Path, tmp_path: Path, builds) -> dict[str, str]:
-    """Disassembly of each object as plain gcc -O3 makes it."""
-    ref = builds.write_shared_project(tmp_path / "reference")
-    subprocess.run(["make", "-s", "-j4", "CC=gcc"], cwd=ref, check=True, capture_output=True)
-    return {o.name: builds.disassembly(o) for o in ref.glob("*.o")}
-
-
 def assert_like_gcc(builds, project: Path, reference: dict[str, str]) -> None:
     assert builds.run(project) == builds.shared_expected()
     for name, dis in reference.items():
