@@ -61,6 +61,7 @@ class Contents:
     cache_root: str
     entries: tuple[Entry, ...]
     attempts: tuple[Attempt, ...]  # not accepted ones, in scope
+    unattributed: int = 0  # not accepted attempts whose record names no source: shown only with --all
 
     def rejected_by_reason(self) -> list[tuple[str, list[Attempt]]]:
         groups: dict[str, list[Attempt]] = defaultdict(list)
@@ -122,17 +123,27 @@ def under(source: str, root: Path) -> bool:
 def collect(cache: Cache, scope: Path | None) -> Contents:
     """Entries and non-accepted attempts whose source is under scope (None: all of them)."""
     entries = read_entries(cache)
-    attempts = read_attempts(cache, entries)
+    attempts = [a for a in read_attempts(cache, entries) if a.outcome != "accepted"]
+    unattributed = 0
     if scope is not None:
         root = scope.resolve()
         entries = [e for e in entries if under(e.source, root)]
+        unattributed = sum(1 for a in attempts if not a.source)
         attempts = [a for a in attempts if under(a.source, root)]
     return Contents(
         scope=str(scope) if scope is not None else "the whole cache",
         cache_root=str(cache.root),
         entries=tuple(entries),
-        attempts=tuple(a for a in attempts if a.outcome != "accepted"),
+        attempts=tuple(attempts),
+        unattributed=unattributed,
     )
+
+
+def _unattributed_note(c: Contents) -> str:
+    if not c.unattributed:
+        return ""
+    return (f" {c.unattributed} other attempt(s) in the cache name no source file, so they cannot be placed in "
+            "this project: `llmcc report --all` shows them.")
 
 
 # ---------------------------------------------------------------- pieces shared by both formats
@@ -197,7 +208,7 @@ def render_markdown(c: Contents) -> str:
         "# llmcc report",
         "",
         f"Scope: {c.scope} (cache {c.cache_root}). {len(c.entries)} accepted rewrite(s), "
-        f"{len(c.attempts)} attempt(s) not accepted.",
+        f"{len(c.attempts)} attempt(s) not accepted." + _unattributed_note(c),
     ]
     if c.entries:
         lines += ["", "| function | source | speedup | proposer |", "| --- | --- | ---: | --- |"]
@@ -276,7 +287,7 @@ def render_html(c: Contents) -> str:
         "<body>",
         "<h1>llmcc report</h1>",
         f"<p>Scope: {_e(c.scope)} (cache {_e(c.cache_root)}). {len(c.entries)} accepted rewrite(s), "
-        f"{len(c.attempts)} attempt(s) not accepted.</p>",
+        f"{len(c.attempts)} attempt(s) not accepted.{_e(_unattributed_note(c))}</p>",
     ]
     if c.entries:
         out.append("<table><thead><tr><th>function</th><th>source</th><th>speedup</th><th>proposer</th></tr></thead><tbody>")

@@ -65,6 +65,8 @@ def project(tmp_path: Path, cache_dir: Path) -> tuple[Path, Path]:
                                   "outcome": "accepted", "reason": "", "speedup": 1.31})
     cache.record_attempt(key(2), {"function": "other_dot", "source": str(other), "proposer": "llm:model",
                                   "outcome": "error", "reason": "static.assemble: junk"})
+    cache.record_attempt(key(3), {"function": "nowhere", "proposer": "llm:model", "outcome": "rejected",
+                                  "reason": "difftest: differs"})  # names no source
     cache.close()
     return proj, cache_dir
 
@@ -79,7 +81,7 @@ def run_report(llmcc_bin, llmcc_env, cwd, *args):
 def test_markdown_for_the_project_in_the_working_directory(project, llmcc_bin, llmcc_env):
     proj, _ = project
     md = run_report(llmcc_bin, llmcc_env, proj).stdout
-    assert "1 accepted rewrite(s), 4 attempt(s) not accepted" in md
+    assert "1 accepted rewrite(s), 4 attempt(s) not accepted. 1 other attempt(s) in the cache name no source" in md
     assert "## `dot` in src/dot.c: 1.312×" in md
     assert "other_dot" not in md  # outside the project
     assert "embedded:-O2 -funroll-loops" in md
@@ -90,7 +92,7 @@ def test_markdown_for_the_project_in_the_working_directory(project, llmcc_bin, l
     assert "--- gcc -O3" in md and "+++ accepted (embedded:-O2 -funroll-loops)" in md
     # rejected attempts grouped by the deciding check, biggest group first
     rows = [line for line in md.splitlines() if line.startswith("| rejected") or line.startswith("| slower")]
-    assert rows[0].startswith("| rejected: difftest | 3 | dot | llm:model |")
+    assert rows[0].startswith("| rejected: difftest | 3 | dot | llm:model |")  # not 4: `nowhere` is elsewhere
     assert rows[1].startswith("| slower: not faster by the threshold | 1 | dot | embedded:-Os | speedup 0.91 below")
     # the accepted attempt is not listed among the rejected ones
     assert "| accepted" not in md
@@ -99,7 +101,7 @@ def test_markdown_for_the_project_in_the_working_directory(project, llmcc_bin, l
 def test_all_covers_the_whole_cache_and_fences_hostile_text(project, llmcc_bin, llmcc_env):
     proj, _ = project
     md = run_report(llmcc_bin, llmcc_env, proj, "--all").stdout
-    assert "2 accepted rewrite(s), 5 attempt(s) not accepted" in md
+    assert "2 accepted rewrite(s), 6 attempt(s) not accepted." in md and "name no source" not in md
     assert "`other_dot`" in md and "| error: static.assemble | 1 | other_dot |" in md
     # the injected ``` cannot close the diff's fence: every diff opens with a longer fence
     assert "````diff" in md
