@@ -9,7 +9,8 @@
  * (harness_call.s), which checks the ABI. A crash or a hang is caught with a signal handler on
  * an alternate stack and a per-call timer, so one process runs every input.
  *
- * Output, one line: "DONE ran skipped", or "MISMATCH index what...", or "NONDET index what...".
+ * Output: "SKIP index" for each input the original itself crashed or hung on, then one line:
+ * "DONE ran skipped", or "MISMATCH index what...", or "NONDET index what...".
  * Exit status 0, 1 (mismatch), 3 (the original disagrees with itself), 4 (bad input file).
  *
  * Built with -fno-builtin -fno-tree-loop-distribute-patterns: the function under test may itself
@@ -343,7 +344,8 @@ int main(int argc, char **argv)
         if (base.status != 0) {
             /* an original that hangs on many inputs would eat the whole time limit: once it has
              * shown it, later hangs are cut short (those inputs are skipped either way) */
-            if (base.status == 2 && ++base_hangs >= 5) base_timeout = 0.01;
+            if (base.status == 2 && ++base_hangs >= 3) base_timeout = 0.01;
+            printf("SKIP %u\n", i);
             skipped++;
             continue;
         }

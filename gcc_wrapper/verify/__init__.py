@@ -33,7 +33,7 @@ def verify(ctx: Context, cand: Candidate, *, tests: str | None = None, budget: f
         return Verdict("error", "the candidate is empty", (Check("static.empty", False, "no text"),))
     workdir = Path(tempfile.mkdtemp(prefix="cand-", dir=static.work_root()))
     try:
-        checks, info = static._run(ctx, cand, workdir)
+        checks, info = static.check_object(ctx, cand, workdir)
         if not checks[-1].passed:
             c = checks[-1]
             return Verdict("reject", f"{c.name}: {c.detail}", tuple(checks))

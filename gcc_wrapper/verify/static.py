@@ -239,12 +239,14 @@ def _directive_problem(asm: str) -> str | None:
     return None
 
 
-def check(ctx: Context, cand: Candidate, *, workdir: Path | None = None) -> list[Check]:
+def check(ctx: Context, cand: Candidate) -> list[Check]:
     """Every static check in order, cheapest first, up to and including the first failure."""
-    return _run(ctx, cand, workdir)[0]
+    with tempfile.TemporaryDirectory(prefix="cand-", dir=work_root()) as d:
+        return check_object(ctx, cand, Path(d))[0]
 
 
-def _run(ctx: Context, cand: Candidate, workdir: Path | None) -> tuple[list[Check], ObjectInfo | None]:
+def check_object(ctx: Context, cand: Candidate, workdir: Path) -> tuple[list[Check], ObjectInfo | None]:
+    """check(), keeping the assembled candidate (workdir/cand.o) for differential testing."""
     checks: list[Check] = []
 
     def done(name: str, ok: bool, detail: str = "") -> bool:
@@ -263,8 +265,7 @@ def _run(ctx: Context, cand: Candidate, workdir: Path | None) -> tuple[list[Chec
     except ValueError as e:
         done("static.assemble", False, str(e))
         return checks, None
-    own_dir = workdir or Path(tempfile.mkdtemp(prefix="cand-", dir=work_root()))
-    obj = own_dir / "cand.o"
+    obj = workdir / "cand.o"
     err = assemble(asm, obj, march)
     isa_name = ctx.isa or "x86-64"
     if not done("static.assemble", err is None, f"with -march={isa_name} ({march}): {err}" if err else f"-march={march}"):
