@@ -20,6 +20,7 @@ processes time at once. A Measurement keeps every per-round figure; acceptance
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import statistics
@@ -298,28 +299,22 @@ def link_and_calibrate(
     compiler: str, name: str, sig: Signature, base_unit: str, cand_unit: str, workdir: Path, *, deadline: float | None = None
 ) -> Harness:
     """The harness for two whole-unit assemblies of `name`, calibrated on the baseline."""
-    objs = []
+    globals_ = _global_symbols(base_unit) | _global_symbols(cand_unit) | {name}
+    parts = []
     for side, text in (("b", base_unit), ("c", cand_unit)):
         for k in range(PLACEMENTS):
             tag = f"{side}{k}"
             s = workdir / f"{tag}.s"
-            o = workdir / f"{tag}.o"
             # the unit starts on a page boundary plus k*16 bytes: both sides see the same placements
-            s.write_text(f"\t.text\n\t.p2align 12\n\t.skip {16 * k}\n" + text)
-            _run([compiler, "-c", "-x", "assembler", str(s), "-o", str(o)], workdir, deadline, "assemble")
-            defined = _run(["nm", "--defined-only", "-g", str(o)], workdir, deadline, "nm").split("\n")
-            names = {line.split()[-1] for line in defined if line.strip() and len(line.split()) >= 3}
-            names.add(name)
-            mapping = workdir / f"{tag}.syms"
-            mapping.write_text("".join(f"{n} __llmcc_{tag}_{n}\n" for n in sorted(names)))
-            _run(["objcopy", f"--globalize-symbol={name}", f"--redefine-syms={mapping}", str(o)], workdir, deadline, "objcopy")
-            objs.append(str(o))
+            s.write_text(f"\t.text\n\t.p2align 12\n\t.skip {16 * k}\n" + rename_symbols(text, globals_, f"__llmcc_{tag}_")
+                         + f"\t.globl\t__llmcc_{tag}_{name}\n")
+            parts.append(str(s))
     src = workdir / "harness.c"
     src.write_text(harness_source(name, sig))
     exe = workdir / "harness"
     _run(
-        [compiler, "-O2", str(src), *objs, "-o", str(exe), "-lm", "-Wl,--unresolved-symbols=ignore-all"],
-        workdir, deadline, "link the harness",
+        [compiler, "-O2", str(src), *parts, "-o", str(exe), "-lm", "-Wl,--unresolved-symbols=ignore-all"],
+        workdir, deadline, "build the harness",
     )
     for size in _SIZES:
         res = _sandboxed([str(exe), str(size), "0", "0"], workdir, timeout=5.0, deadline=deadline)
@@ -335,12 +330,27 @@ def link_and_calibrate(
     raise MeasureError(f"the baseline {name} does not run quickly and cleanly on generated inputs")
 
 
-def measure(ctx: Context, cand: Candidate, *, rounds: int = 8, lock_dir: Path, deadline: float | None = None) -> Measurement:
+def measure(
+    ctx: Context, cand: Candidate, *, rounds: int = 8, lock_dir: Path, deadline: float | None = None,
+    workdir: Path | None = None,
+) -> Measurement:
     """Time candidate against baseline with the function harness: `rounds` interleaved rounds of
-    CPU time, taken under the machine-wide measurement lock."""
-    with tempfile.TemporaryDirectory(prefix="llmcc-measure-") as tmp:
-        h = build_harness(ctx, cand, Path(tmp), deadline=deadline)
-        return time_harness(h, rounds, lock_dir=lock_dir, deadline=deadline)
+    CPU time, taken under the machine-wide measurement lock. With a workdir, the harness built for
+    this candidate is kept there and reused by a later call (the re-measurement of a winner)."""
+    if workdir is None:
+        with tempfile.TemporaryDirectory(prefix="llmcc-measure-") as tmp:
+            h = build_harness(ctx, cand, Path(tmp), deadline=deadline)
+            return time_harness(h, rounds, lock_dir=lock_dir, deadline=deadline)
+    d = Path(workdir) / cand.id
+    info = d / "harness.json"
+    if info.exists():
+        j = json.loads(info.read_text())
+        h = Harness(Path(j["exe"]), int(j["size"]), int(j["reps"]))
+    else:
+        d.mkdir(parents=True, exist_ok=True)
+        h = build_harness(ctx, cand, d, deadline=deadline)
+        info.write_text(json.dumps({"exe": str(h.exe), "size": h.size, "reps": h.reps}))
+    return time_harness(h, rounds, lock_dir=lock_dir, deadline=deadline)
 
 
 def measure_units(
@@ -356,7 +366,7 @@ def measure_units(
 
 def time_harness(h: Harness, rounds: int, *, lock_dir: Path, deadline: float | None = None) -> Measurement:
     with measurement_lock(lock_dir, deadline=deadline):
-        expected = rounds * 2 * _BATCH_S * 4 + 5
+        expected = 5 + (rounds + PLACEMENTS) * _BATCH_S * 25  # room for a candidate ~20x slower
         out = _sandboxed([str(h.exe), str(h.size), str(h.reps), str(rounds)], h.exe.parent, timeout=expected, deadline=deadline)
     if out is None:
         raise MeasureError("the harness failed while timing (crash or time limit)")
@@ -456,6 +466,37 @@ def cpu_time_of(cmd: Sequence[str], *, stdin: bytes = b"", timeout: float = 60.0
 
 # ---------------------------------------------------------------------------------------------
 # Helpers
+
+
+_GLOBL = re.compile(r"^\s*\.(?:globl|global|weak)\s+([\w.$]+)", re.M)
+_INSN = re.compile(r"^(\s+)([^\s.][^\s]*)(.*)$")
+
+
+def _global_symbols(text: str) -> set[str]:
+    return set(_GLOBL.findall(text))
+
+
+def rename_symbols(text: str, names: set[str], prefix: str) -> str:
+    """`text` with every symbol in `names` renamed prefix+name: in labels, directives and operands,
+    never inside string literals, and never an instruction's mnemonic (a function may be called
+    `add`)."""
+    if not names:
+        return text
+    pat = re.compile(r"(?<![\w.$%])(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?![\w.$])")
+
+    def sub(part: str) -> str:
+        # even pieces are outside double quotes
+        pieces = re.split(r'("(?:[^"\\]|\\.)*")', part)
+        return "".join(p if i % 2 else pat.sub(lambda m: prefix + m.group(1), p) for i, p in enumerate(pieces))
+
+    out = []
+    for line in text.splitlines():
+        m = _INSN.match(line)
+        if m and not m.group(2).endswith(":"):
+            out.append(m.group(1) + m.group(2) + sub(m.group(3)))
+        else:
+            out.append(sub(line))
+    return "\n".join(out) + "\n"
 
 
 class _nolock:

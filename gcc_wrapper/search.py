@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from gcc_wrapper.candidate import Candidate, Context, Feedback, Measurement, Verdict
@@ -168,7 +169,7 @@ def optimize_function(
     policy: str = "uct",
     batch: int = 3,
     rounds: int = 8,
-    remeasure_rounds: int = 12,
+    remeasure_rounds: int = 10,
     evaluate: Evaluator | None = None,
 ) -> Outcome:
     """Search for a faster correct version of ctx.name; store it in the cache if one is found.
@@ -176,8 +177,19 @@ def optimize_function(
     start = time.monotonic()
     deadline = start + budget_s
     threshold = float(getattr(cfg, "threshold", 0.03))
-    if evaluate is None:
-        evaluate = _evaluator(cache, tests, rounds, threshold)
+    import shutil
+    import tempfile
+
+    workdir = Path(tempfile.mkdtemp(prefix="llmcc-search-"))  # harnesses, kept for the re-measurement
+    try:
+        return _search(ctx, proposers, deadline, start, cache, cfg, threshold, tests, policy, batch, rounds,
+                       remeasure_rounds, evaluate or _evaluator(cache, tests, rounds, threshold, workdir), workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _search(ctx, proposers, deadline, start, cache, cfg, threshold, tests, policy, batch, rounds, remeasure_rounds,
+            evaluate, workdir) -> Outcome:
     # the prototype check is cheap and saves compiling variants for nothing
     if ctx.prototype:
         from gcc_wrapper import measure
@@ -236,10 +248,10 @@ def optimize_function(
             tree.backup(child, reward)
         if unverifiable and not any(t.verdict is not None and t.verdict.accepted for t in tried):
             return Outcome(ctx.name, "unverifiable", unverifiable, tried=tuple(tried), seconds=time.monotonic() - start)
-    return _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, start, evaluate)
+    return _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, start, workdir)
 
 
-def _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, start, evaluate) -> Outcome:
+def _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, start, workdir) -> Outcome:
     elapsed = lambda: time.monotonic() - start  # noqa: E731
     if not tried:
         status = "timeout" if time.monotonic() >= deadline - 0.5 else "nothing"
@@ -255,7 +267,7 @@ def _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, sta
         if t is not best:
             _record(cache, ctx, Tried(t.candidate, "slower", f"{t.reason}, but another candidate was faster", t.verdict, t.measurement))
     # the winner of several noisy races is biased upward: race it again before believing it
-    again = _remeasure(ctx, best.candidate, cache, remeasure_rounds, deadline)
+    again = _remeasure(ctx, best.candidate, cache, remeasure_rounds, deadline, workdir)
     if isinstance(again, str) or not again.faster_by(threshold):
         reason = again if isinstance(again, str) else f"re-measured x{again.speedup:.3f} (spread {again.spread[0]:.3f}-{again.spread[1]:.3f})"
         t = Tried(best.candidate, "slower", f"not faster on re-measurement: {reason}", best.verdict,
@@ -268,11 +280,11 @@ def _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, sta
                    tried=tuple(tried), seconds=elapsed(), entry=entry)
 
 
-def _remeasure(ctx, cand, cache, rounds, deadline) -> Measurement | str:
+def _remeasure(ctx, cand, cache, rounds, deadline, workdir) -> Measurement | str:
     from gcc_wrapper import measure
 
     try:
-        return measure.measure(ctx, cand, rounds=rounds, lock_dir=cache.root, deadline=deadline + 1.0)
+        return measure.measure(ctx, cand, rounds=rounds, lock_dir=cache.root, deadline=deadline + 1.0, workdir=workdir)
     except measure.MeasureError as e:
         return f"re-measurement failed: {e}"
 
@@ -322,7 +334,7 @@ def _record(cache, ctx: Context, t: Tried) -> None:
         pass
 
 
-def _evaluator(cache, tests: str | None, rounds: int, threshold: float) -> Evaluator:
+def _evaluator(cache, tests: str | None, rounds: int, threshold: float, workdir: Path) -> Evaluator:
     def evaluate(ctx: Context, cand: Candidate, deadline: float) -> Tried:
         from gcc_wrapper import measure, verify
 
@@ -337,7 +349,7 @@ def _evaluator(cache, tests: str | None, rounds: int, threshold: float) -> Evalu
             outcome = "error" if verdict.verdict == "error" else "rejected"
             return Tried(cand, outcome, verdict.reason, verdict)
         try:
-            m = measure.measure(ctx, cand, rounds=rounds, lock_dir=cache.root, deadline=deadline)
+            m = measure.measure(ctx, cand, rounds=rounds, lock_dir=cache.root, deadline=deadline, workdir=workdir)
         except measure.MeasureError as e:
             return Tried(cand, "error", f"not measured: {e}", verdict)
         outcome = "faster" if m.faster_by(threshold) else "slower"

@@ -54,7 +54,7 @@ CTX = Context(name="f", source_path="/x.c", cflags=("-O3",), baseline_asm="", ke
 
 @pytest.mark.parametrize("policy", ["uct", "refine", "best-of-n"])
 def test_policies_terminate_and_record_every_candidate(policy, monkeypatch):
-    monkeypatch.setattr(search, "_remeasure", lambda *a: Measurement("again", (2,), (1,), 2.0, (2.0, 2.0), 1))
+    monkeypatch.setattr(search, "_remeasure", lambda *a, **k: Measurement("again", (2,), (1,), 2.0, (2.0, 2.0), 1))
     monkeypatch.setattr(search, "_store", lambda *a: "entry")
     p = Scripted()
     out = search.optimize_function(CTX, [p], budget_s=30, cache=NoCache(), cfg=Cfg(), policy=policy, evaluate=evaluator)
@@ -67,7 +67,7 @@ def test_policies_terminate_and_record_every_candidate(policy, monkeypatch):
 
 
 def test_refinement_goes_where_the_gain_is(monkeypatch):
-    monkeypatch.setattr(search, "_remeasure", lambda ctx, cand, *a: Measurement("again", (speed_of(cand.asm),), (1,), speed_of(cand.asm), (1.2, 1.2), 1))
+    monkeypatch.setattr(search, "_remeasure", lambda ctx, cand, *a, **k: Measurement("again", (speed_of(cand.asm),), (1,), speed_of(cand.asm), (1.2, 1.2), 1))
     monkeypatch.setattr(search, "_store", lambda *a: "entry")
     out = search.optimize_function(CTX, [Scripted()], budget_s=30, cache=NoCache(), cfg=Cfg(), policy="uct", evaluate=evaluator)
     best = max(out.tried, key=lambda t: t.measurement.speedup)
@@ -85,7 +85,7 @@ def test_no_faster_candidate_is_not_accepted():
 
 
 def test_lucky_winner_is_remeasured_and_dropped(monkeypatch):
-    monkeypatch.setattr(search, "_remeasure", lambda *a: Measurement("again", (1,), (1,), 1.0, (0.97, 1.03), 12))
+    monkeypatch.setattr(search, "_remeasure", lambda *a, **k: Measurement("again", (1,), (1,), 1.0, (0.97, 1.03), 12))
     stored = []
     monkeypatch.setattr(search, "_store", lambda *a: stored.append(a))
     out = search.optimize_function(CTX, [Scripted()], budget_s=30, cache=NoCache(), cfg=Cfg(), evaluate=evaluator)
