@@ -7,7 +7,8 @@ every function of one process, so a vLLM server sees many requests at once and b
 Failures are classified so that the caller can decide without parsing text:
 
     ServerDown     -- connection refused, reset or timed out, twice: the server is marked down for
-                      the rest of the process and every later request fails fast
+                      the rest of the process and every later request fails fast; the mark is
+                      shared through LOG_DIR/down.json with the other compiles for down_ttl seconds
     ContextTooLong -- 400 for context length (both error shapes vLLM has used); skip the function
     ServerError    -- 429/5xx still failing after bounded retries with backoff (the server is then
                       marked down too); or any other error for this one request
@@ -150,6 +151,8 @@ class Client:
         log_dir: Path | None = None,
         concurrency: int = 8,
         timeout: float = 300.0,
+        connect_timeout: float = 5.0,
+        down_ttl: float = 60.0,
         retries: int = 3,
         backoff: float = 0.5,
         backoff_cap: float = 8.0,
@@ -160,6 +163,9 @@ class Client:
         self.api_key = api_key
         self.log_dir = log_dir
         self.timeout = timeout
+        self.connect_timeout = min(connect_timeout, timeout)
+        self.down_ttl = down_ttl
+        self._down_checked = False
         self.retries = retries
         self.backoff = backoff
         self.backoff_cap = backoff_cap
@@ -190,9 +196,31 @@ class Client:
 
     def _mark_down(self, reason: str) -> None:
         with self._lock:
-            if not self.down_reason:
+            first = not self.down_reason
+            if first:
                 self.down_reason = reason
         self._count("server_down")
+        if first and self.log_dir is not None and self.down_ttl > 0:
+            # The other compiles of this build learn it too, for down_ttl seconds: a build of a
+            # thousand files must not pay a thousand connection timeouts.
+            try:
+                self.log_dir.mkdir(parents=True, exist_ok=True)
+                path = self.log_dir / "down.json"
+                known = _load_json(path)
+                known[self.server] = {"until": time.time() + self.down_ttl, "reason": reason}
+                _write_atomic(path, json.dumps(known, indent=1).encode())
+            except OSError:
+                self._count("log_errors")
+
+    def _check_down_elsewhere(self) -> None:
+        self._down_checked = True
+        if self.log_dir is None:
+            return
+        rec = _load_json(self.log_dir / "down.json").get(self.server)
+        if isinstance(rec, dict) and float(rec.get("until", 0)) > time.time():
+            with self._lock:
+                if not self.down_reason:
+                    self.down_reason = f"marked down by another compile: {rec.get('reason', '')}"
 
     # ---- HTTP ------------------------------------------------------------------------------
 
@@ -226,6 +254,12 @@ class Client:
             conn = self._conn()
             reused = conn.sock is not None
             try:
+                if conn.sock is None:
+                    # A short connect timeout: a host that drops packets must not cost each compile
+                    # the whole request timeout. Generation then gets the long one.
+                    conn.timeout = self.connect_timeout
+                    conn.connect()
+                    conn.sock.settimeout(self.timeout)
                 conn.request(method, self._base + path, body=data, headers=headers)
                 resp = conn.getresponse()
                 raw = resp.read()
@@ -245,6 +279,8 @@ class Client:
     def _call(self, method: str, path: str, body: dict | None) -> Any:
         """With the retry policy: unreachable -> one quick retry then down; 429/5xx -> bounded
         exponential backoff (Retry-After honoured, capped); 400 context length -> ContextTooLong."""
+        if not self._down_checked:
+            self._check_down_elsewhere()
         if self.down:
             raise ServerDown(self.down_reason)
         unreachable = 0
@@ -351,6 +387,8 @@ class Client:
     def chat(self, messages: Sequence[dict[str, str]], sampling: Sampling) -> Reply:
         """n samples for one prompt: from the server, or from the log when replaying."""
         h = prompt_hash(messages, sampling)
+        if not self._down_checked and self.replay != "only":
+            self._check_down_elsewhere()
         if self.replay == "only" or (self.down and self.replay == "auto"):
             return self._replayed(h)
         try:

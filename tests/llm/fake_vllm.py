@@ -20,8 +20,9 @@ finish_reason "length". Tokens are counted as 4 characters each (no tokenizer he
 
 The script is a list of Rules. A request matches the first rule whose `match` (a regular expression)
 is found in its last user message; the k-th request that matches a rule gets the rule's k-th reply
-(the last one repeats). Replies: Answer (texts for the n choices, cycled), Fail (an HTTP error),
-Drop (close the connection without answering). Every reply may be delayed. Requests are recorded,
+(the last one repeats). Replies: Answer (texts for the n choices, cycled; optionally held until
+`gate` requests have been in flight at once, to show concurrency without relying on timing), Fail
+(an HTTP error), Drop (close the connection without answering). Every reply may be delayed. Requests are recorded,
 with the number in flight at once.
 
 Run standalone (used as a `vllm` executable by the `llmcc serve` tests):
@@ -49,6 +50,7 @@ class Answer:
     texts: list[str]
     delay: float = 0.0
     finish_reason: str = "stop"  # "length" is also produced automatically when max_tokens cuts a text
+    gate: int = 0  # hold the reply until this many requests have been in flight at once (max 30 s)
 
 
 @dataclass
@@ -99,6 +101,7 @@ class FakeVLLM:
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
+        self._crowd = threading.Condition(self._lock)  # notified when max_in_flight grows
         self._httpd: ThreadingHTTPServer | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -279,6 +282,7 @@ class _Handler(BaseHTTPRequestHandler):
             fake.requests.append(rec)
             fake.in_flight += 1
             fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+            fake._crowd.notify_all()
         try:
             status = self._respond(method, body)
         finally:
@@ -302,6 +306,10 @@ class _Handler(BaseHTTPRequestHandler):
             return 200
         if path == "/v1/chat/completions" and method == "POST":
             status, payload, reply = fake.chat(body)
+            gate = getattr(reply, "gate", 0)
+            if gate:
+                with fake._crowd:
+                    fake._crowd.wait_for(lambda: fake.max_in_flight >= gate, timeout=30)
             delay = getattr(reply, "delay", 0.0)
             if delay:
                 time.sleep(delay)

@@ -237,3 +237,21 @@ def test_a_request_in_flight_does_not_hold_the_process(fake_vllm, tmp_path):
         if p.poll() is None:
             p.kill()
             p.wait()
+
+
+def test_down_mark_is_shared_with_other_compiles_for_a_while(tmp_path):
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    first = Client(url, log_dir=tmp_path / "llm", backoff=0.01, replay="off")
+    with pytest.raises(ServerDown):
+        first.chat(MSG, Sampling(n=1))
+    second = Client(url, log_dir=tmp_path / "llm", backoff=0.01, replay="off")
+    with pytest.raises(ServerDown, match="marked down by another compile"):
+        second.chat(MSG, Sampling(n=1))
+    assert "unreachable" not in second.stats  # it did not try to connect
+    expired = Client(url, log_dir=tmp_path / "llm", backoff=0.01, replay="off")
+    down = json.loads((tmp_path / "llm" / "down.json").read_text())
+    down[url]["until"] = 0
+    (tmp_path / "llm" / "down.json").write_text(json.dumps(down))
+    with pytest.raises(ServerDown):
+        expired.chat(MSG, Sampling(n=1))
+    assert expired.stats["unreachable"] == 2  # the mark had expired: it tried again

@@ -40,13 +40,14 @@ BROKEN_MIX = HEAD.format("mix") + "\tfrobnicate\t%rdi, %rax\n\tret\n" + TAIL.for
 OTHER_SYMBOL = HEAD.format("checksum_fast") + "\tmovl\t$0, %eax\n\tret\n" + TAIL.format("checksum_fast")
 
 
-def script(fake: FakeVLLM, delay: float = 0.0) -> None:
-    fake.add(r"function `mix`", Answer([fenced(WRONG_MIX), fenced(FAST_MIX), fenced(BROKEN_MIX)], delay=delay))
+def script(fake: FakeVLLM, gate: int = 0) -> None:
+    """gate=2: every reply waits until two requests have been at the server at once."""
+    fake.add(r"function `mix`", Answer([fenced(WRONG_MIX), fenced(FAST_MIX), fenced(BROKEN_MIX)], gate=gate))
     fake.add(
         r"function `checksum`",
-        Answer(["The code gcc produced is already optimal.", fenced(OTHER_SYMBOL), "```assembly\nchecksum:\n\tret\n"], delay=delay),
+        Answer(["The code gcc produced is already optimal.", fenced(OTHER_SYMBOL), "```assembly\nchecksum:\n\tret\n"], gate=gate),
     )
-    fake.add("", Answer(["No."]))
+    fake.add("", Answer(["No."], gate=gate))
 
 
 def free_port() -> int:
@@ -96,7 +97,7 @@ def is_fast(dis: str) -> bool:
 
 @pytest.fixture
 def scripted(fake_vllm):
-    script(fake_vllm, delay=1.5)
+    script(fake_vllm, gate=2)
     return fake_vllm
 
 
@@ -121,7 +122,8 @@ def test_rewrite_accepted_wrong_ones_rejected_and_replayed(scripted, tmp_path, l
     assert len(mix_rejected) == 2  # the wrong constant and the unassemblable one
     assert all(a["proposer"] == f"llm:{scripted.model}" for a in tried)
 
-    # the two compiles asked at the same time (make -j2, one hot function per file)
+    # parallel compiles asked at the same time (make -j2); without that, the gate would have held
+    # the replies for 30 s and this would still fail
     chats = scripted.chat_requests()
     assert scripted.max_in_flight >= 2
     assert {("mix" if "function `mix`" in r.body["messages"][1]["content"] else "checksum") for r in chats} == {"mix", "checksum"}
