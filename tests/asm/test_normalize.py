@@ -7,6 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -218,14 +219,14 @@ def test_a_label_named_like_a_debug_label_is_kept_when_used() -> None:
     assert asm.parse_function(f.text(), "f").normalized() == f.normalized()
 
 
-def test_debug_information_does_not_change_it() -> None:
+@pytest.mark.parametrize("src", sorted(CORPUS.glob("*.c")) + [CORPUS.parent / "program" / "lib.c"],
+                         ids=lambda p: p.name)
+def test_debug_information_does_not_change_it(src: Path) -> None:
     """-g does not change gcc's code, so it must not change the key either (lib.c has a split
     function, before which gcc -g visits .text.unlikely to place .Ltext_cold0)."""
-    srcs = sorted(CORPUS.glob("*.c")) + [CORPUS.parent / "program" / "lib.c"]
-    for src in srcs:
-        for level in ("-O2", "-O3"):
-            plain = asm.parse(gcc_s(src, [level]))
-            debug = asm.parse(gcc_s(src, [level, "-g"]))
-            assert list(plain.functions) == list(debug.functions)
-            for name, f in plain.functions.items():
-                assert f.normalized() == debug.functions[name].normalized(), f"{src.name} {level} {name}"
+    for level in ("-O2", "-O3"):
+        plain = asm.parse(gcc_s(src, [level]))
+        debug = asm.parse(gcc_s(src, [level, "-g"]))
+        assert list(plain.functions) == list(debug.functions)
+        for name, f in plain.functions.items():
+            assert f.normalized() == debug.functions[name].normalized(), f"{src.name} {level} {name}"
