@@ -116,11 +116,9 @@ def _table(r: dict[str, Any]) -> str:
     row("  hits (rewrites substituted)", c.get("fn.hit", 0), fn)
     row("  misses", c.get("fn.miss", 0), fn)
     row("Rewrites accepted", c.get("rewrite.accepted", 0))
-    row("Rewrites slower than gcc", c.get("rewrite.slower", 0))
     row("Rewrites rejected", sum(v for k, v in c.items() if k.startswith("rewrite.rejected.")))
     by_prefix("rewrite.rejected.")
-    row("Rewrites that could not be checked", sum(v for k, v in c.items() if k.startswith("rewrite.error.")))
-    by_prefix("rewrite.error.")
+    row("Cached rewrites that did not fit the unit", c.get("rewrite.unusable", 0))
     row("Fallbacks to plain gcc", sum(v for k, v in c.items() if k.startswith("fallback.")))
     by_prefix("fallback.")
     if r["remote"] or any(k.startswith("remote.") for k in c):

@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 from cache import sign
 from cache.entry import Entry, EntryError, TUEntry, frame, unframe
-from cache.stats import Stats, counter_name, locked
+from cache.stats import Stats, locked
 
 KINDS = ("fn", "tu", "mf", "obj")
 # Eviction removes what is cheap to recreate (gcc output) before accepted rewrites, which cost
@@ -261,16 +261,8 @@ class Cache:
 
     def record_attempt(self, key: str, attempt: dict[str, Any]) -> None:
         """Append one tried candidate (proposer, id, outcome accepted|rejected|slower|error,
-        reason, speedup, ...) to the function's log, and count it under rewrite.*."""
-        outcome = str(attempt.get("outcome", "error"))
-        reason = str(attempt.get("reason", ""))
-        if outcome == "accepted":
-            self.bump("rewrite.accepted")
-        elif outcome == "slower":
-            self.bump("rewrite.slower")
-        else:
-            head = reason.split(":", 1)[0].split(" ", 1)[0] if reason else "unknown"
-            self.bump(f"rewrite.{counter_name(outcome, 16)}.{counter_name(head, 32)}")
+        reason, speedup, ...) to the function's log. Counting rewrite.* is the caller's (the
+        search knows which outcomes it reports once)."""
         record = {"time": time.time(), **attempt}
         line = (json.dumps(record, sort_keys=True, default=str) + "\n").encode()
         path = self._attempts_path(key)

@@ -22,6 +22,7 @@ def seed(cache_dir: Path, make_entry, secret: str = "") -> list:
         c.put_function(e)
     c.put_tu("ab" * 20, TUEntry(asm="\t.text\n"))
     c.record_attempt(entries[0].key, {"proposer": "p", "outcome": "rejected", "reason": "difftest: f(1)"})
+    c.bump("rewrite.rejected.difftest")  # as the search counts what it logs
     c.bump("compiles", 3)
     c.bump("fallback.unsupported", 1)
     c.close()

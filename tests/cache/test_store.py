@@ -114,23 +114,18 @@ def test_eviction_is_lru_and_keeps_rewrites_longest(cache_dir: Path, make_entry)
     assert t["cache.bytes"] == size and t["evicted"] >= 2
 
 
-def test_attempts_and_rewrite_counters(cache_dir: Path, make_entry) -> None:
+def test_attempts_log(cache_dir: Path, make_entry) -> None:
     c = Cache(cache_dir)
     k = make_entry().key
     c.record_attempt(k, {"proposer": "p", "id": "1", "outcome": "rejected", "reason": "difftest: f(0)=1, expected 2"})
     c.record_attempt(k, {"proposer": "p", "id": "2", "outcome": "slower", "reason": "", "speedup": 0.9})
     c.record_attempt(k, {"proposer": "p", "id": "3", "outcome": "accepted", "reason": "", "speedup": 1.3})
-    c.record_attempt(k, {"proposer": "p", "id": "4", "outcome": "error", "reason": "Static.Assemble failed"})
     with open(c._attempts_path(k), "ab") as f:
         f.write(b'{"cut short')  # what a killed writer may leave
     got = c.attempts(k)
-    assert [a["id"] for a in got] == ["1", "2", "3", "4"]
-    assert all("time" in a for a in got)
-    c.close()
-    t = totals(cache_dir)
-    assert t["rewrite.rejected.difftest"] == 1
-    assert t["rewrite.slower"] == 1 and t["rewrite.accepted"] == 1
-    assert t["rewrite.error.static.assemble"] == 1
+    assert [a["id"] for a in got] == ["1", "2", "3"]
+    assert all("time" in a for a in got) and got[0]["reason"].startswith("difftest")
+    assert c.attempts(make_entry("other").key) == []
 
 
 BUMPER = """
