@@ -587,7 +587,7 @@ def render_markdown(meta: dict[str, Any], ds: dataset.Dataset, records: Sequence
         f"- llmcc: mode {meta['llmcc_mode']}, proposer {meta['proposer']}, budget {meta['budget']:g} s per compile and per queued function"
         + ("" if meta["llmcc_mode"] == "sync" else " — **no optimizer ran: llmcc applied cached rewrites only**"
            + ("" if meta["optimizer"] else " (the optimizer is not installed)")),
-        f"- timing: {meta['rounds']} interleaved rounds of CPU time (user+sys) over the first "
+        f"- timing: {meta['rounds']} interleaved rounds of CPU time (user+sys) over up to the first "
         f"{meta['tests_per_problem']} tests; compute-bound = baseline exceeds an empty program by "
         f"≥ {meta['compute_bound_ms']:g} ms per round",
         "",
