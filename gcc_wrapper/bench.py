@@ -335,6 +335,7 @@ class Bench:
             LLMCC_CACHE_DIR=str(self.opts.cache_dir),
             LLMCC_BUDGET=str(self.opts.budget),
             LLMCC_LOG=str(self.opts.out / "llmcc.log"),
+            LLMCC_REMOTE="",  # whatever the user's config says: a bench run shares nothing
         )
         if os.environ.get("LLMCC_CC"):
             env["LLMCC_CC"] = os.environ["LLMCC_CC"]
