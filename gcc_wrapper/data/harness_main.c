@@ -7,7 +7,9 @@
  * this program knows no C types: each argument is a register image (integer or xmm) or a pointer
  * into a memory region placed against guard pages. Each call goes through llmcc_call
  * (harness_call.s), which checks the ABI. A crash or a hang is caught with a signal handler on
- * an alternate stack and a per-call timer, so one process runs every input.
+ * an alternate stack and a per-call CPU-time timer (CPU time, not wall time: a busy machine
+ * that deschedules the harness must not make a correct candidate look hung), so one process
+ * runs every input.
  *
  * Output: "SKIP index" for each input the original itself crashed or hung on, then one line:
  * "DONE ran skipped", or "MISMATCH index what...", or "NONDET index what...".
@@ -166,7 +168,7 @@ static void snapshot(const struct input *in, unsigned char *out)
 static double now(void)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
     return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 
@@ -174,7 +176,7 @@ static void arm(double seconds)
 {
     struct itimerval it = {{0, 0}, {(time_t)seconds, (suseconds_t)((seconds - (time_t)seconds) * 1e6)}};
     if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0) it.it_value.tv_usec = 1000;
-    setitimer(ITIMER_REAL, &it, NULL);
+    setitimer(ITIMER_PROF, &it, NULL);
 }
 
 static void call(uint64_t fn, const struct input *in, struct run *out, double timeout)
@@ -199,14 +201,14 @@ static void call(uint64_t fn, const struct input *in, struct run *out, double ti
         arm(timeout);
         llmcc_call(&f);
         struct itimerval off = {{0, 0}, {0, 0}};
-        setitimer(ITIMER_REAL, &off, NULL);
+        setitimer(ITIMER_PROF, &off, NULL);
         out->status = 0;
         out->sig = 0;
     } else {
         struct itimerval off = {{0, 0}, {0, 0}};
-        setitimer(ITIMER_REAL, &off, NULL);
+        setitimer(ITIMER_PROF, &off, NULL);
         __asm__ volatile("cld\n\tldmxcsr %0\n\tfldcw %1" : : "m"(saved_mxcsr), "m"(saved_fpucw));
-        out->status = caught == SIGALRM ? 2 : 1;
+        out->status = caught == SIGPROF ? 2 : 1;
         out->sig = caught;
     }
     out->seconds = now() - t0;
@@ -317,7 +319,7 @@ int main(int argc, char **argv)
     sa.sa_handler = on_signal;
     sa.sa_flags = SA_ONSTACK | SA_NODEFER;
     sigemptyset(&sa.sa_mask);
-    int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGALRM, SIGABRT, SIGSYS};
+    int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGPROF, SIGABRT, SIGSYS};
     for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) sigaction(sigs[i], &sa, NULL);
     __asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(saved_mxcsr), "=m"(saved_fpucw));
 
