@@ -11,12 +11,11 @@ for entries (readable with `llmcc cache show`, quick to parse) and raw bytes for
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
-from cache.key import FORMAT
+from cache.key import FORMAT, blake2b
 
 _MAGIC = b"llmcc"
 
@@ -26,7 +25,7 @@ class EntryError(Exception):
 
 
 def frame(kind: str, body: bytes) -> bytes:
-    digest = hashlib.blake2b(body, digest_size=32).hexdigest()
+    digest = blake2b(body, digest_size=32).hexdigest()
     return b"%s %s %d %s %d\n" % (_MAGIC, kind.encode(), FORMAT, digest.encode(), len(body)) + body
 
 
@@ -45,7 +44,7 @@ def unframe(kind: str, data: bytes) -> bytes:
     body = data[nl + 1 :]
     if not parts[4].isdigit() or int(parts[4]) != len(body):
         raise EntryError(f"truncated or extended: {len(body)} bytes, header says {parts[4].decode(errors='replace')}")
-    if hashlib.blake2b(body, digest_size=32).hexdigest().encode() != parts[3]:
+    if blake2b(body, digest_size=32).hexdigest().encode() != parts[3]:
         raise EntryError("checksum mismatch")
     return body
 
@@ -122,7 +121,7 @@ class Entry:
     @property
     def digest(self) -> str:
         """Identifies this exact entry (what an object built with it depends on)."""
-        return hashlib.blake2b(self.to_bytes(), digest_size=20).hexdigest()
+        return blake2b(self.to_bytes(), digest_size=20).hexdigest()
 
     @property
     def speedup(self) -> float | None:
