@@ -10,7 +10,8 @@ Environment:
     LLMCC_BENCH_LIMIT     rows of it to run (default 8: a few minutes on 2 cores)
     LLMCC_BENCH_BUDGET    optimization seconds per compile and per queued function (default 8)
     LLMCC_BENCH_PROPOSER  llmcc's proposer (default embedded)
-    LLMCC_BENCH_PROGRAMS_LIMIT  how many of bench/programs to run as a compute-bound set (default 4)
+    LLMCC_BENCH_PROGRAMS_LIMIT  how many of bench/programs to run as a compute-bound set (default 4; 0: none)
+    LLMCC_BENCH_ONLY      comma-separated benchmark scripts to run (default: all of them)
     LLMCC_BENCH_OUT       output directory (default bench/out)
 """
 
@@ -34,6 +35,16 @@ BENCHMARKS = {
     "programs": "speedup of the compute-bound programs in bench/programs",
     "llm_client": "model client throughput against a scripted server",
 }
+
+
+def scripts() -> list[str]:
+    """The benchmarks to run: LLMCC_BENCH_ONLY (comma-separated names) or all the expected ones and
+    any other bench/*.py."""
+    only = os.environ.get("LLMCC_BENCH_ONLY")
+    if only is not None:
+        return [n for n in (x.strip() for x in only.split(",")) if n]
+    found = sorted(p.stem for p in HERE.glob("*.py") if p.name != Path(__file__).name)
+    return list(BENCHMARKS) + [n for n in found if n not in BENCHMARKS]
 SCRIPT_TIMEOUT = 1800
 
 
@@ -149,8 +160,8 @@ def main() -> int:
     out = Path(os.environ.get("LLMCC_BENCH_OUT", HERE / "out"))
     out.mkdir(parents=True, exist_ok=True)
     rows: list[tuple[str, str, str]] = []
-    for name, what in BENCHMARKS.items():
-        print(f"== {name}: {what}", file=sys.stderr, flush=True)
+    for name in scripts():
+        print(f"== {name}: {BENCHMARKS.get(name, 'see its docstring')}", file=sys.stderr, flush=True)
         status, figures, note = run_script(name)
         if figures is not None:
             (out / f"{name}.json").write_text(json.dumps(figures, indent=1) + "\n")
@@ -162,14 +173,16 @@ def main() -> int:
     print("== llmcc bench on the CodeNet dev set", file=sys.stderr, flush=True)
     status, res, note = run_llmcc_bench(dataset_path(), out / "codenet", os.environ.get("LLMCC_BENCH_LIMIT", "8"))
     rows += bench_rows("codenet", status, res, note, out / "codenet")
-    print("== llmcc bench on bench/programs (compute-bound)", file=sys.stderr, flush=True)
-    try:
-        data = programs_dataset(out)
-    except (OSError, subprocess.SubprocessError) as e:
-        rows.append(("programs-set", "failed", f"cannot make the problem set: {e}"))
-    else:
-        status, res, note = run_llmcc_bench(data, out / "programs-set", os.environ.get("LLMCC_BENCH_PROGRAMS_LIMIT", "4"))
-        rows += bench_rows("programs-set", status, res, note, out / "programs-set")
+    limit = os.environ.get("LLMCC_BENCH_PROGRAMS_LIMIT", "4")
+    if limit != "0":
+        print("== llmcc bench on bench/programs (compute-bound)", file=sys.stderr, flush=True)
+        try:
+            data = programs_dataset(out)
+        except (OSError, subprocess.SubprocessError) as e:
+            rows.append(("programs-set", "failed", f"cannot make the problem set: {e}"))
+        else:
+            status, res, note = run_llmcc_bench(data, out / "programs-set", limit)
+            rows += bench_rows("programs-set", status, res, note, out / "programs-set")
 
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)
