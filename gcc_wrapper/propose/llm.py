@@ -43,6 +43,25 @@ def defined_symbols(asm_text: str) -> set[str]:
     return {n for n in names if not n.startswith(".L") and not n.isdigit()}
 
 
+_stats: dict[Path, Any] = {}
+_stats_lock = threading.Lock()
+
+
+def _counters(root: Path) -> Any:
+    """One statistics shard writer per cache and process, flushed at exit (`llmcc optimize` makes
+    a proposer per queued function)."""
+    with _stats_lock:
+        st = _stats.get(root)
+        if st is None:
+            import atexit
+
+            from cache.stats import Stats
+
+            st = _stats[root] = Stats(root)
+            atexit.register(st.flush)
+        return st
+
+
 class LLMProposer:
     """Implements gcc_wrapper.propose.Proposer with a model served over HTTP."""
 
@@ -58,7 +77,6 @@ class LLMProposer:
         self._prefetched: dict[str, Future] = {}
         self._sources: dict[str, tuple[str, str]] = {}
         self._lock = threading.Lock()
-        self._counters: Any = None
 
     # ---- availability and statistics ---------------------------------------------------------
 
@@ -70,14 +88,9 @@ class LLMProposer:
     def _count(self, what: str, n: int = 1) -> None:
         with self._lock:
             self.stats[what] = self.stats.get(what, 0) + n
-            if self._counters is None:
-                import atexit
-
-                from cache.stats import Stats
-
-                self._counters = Stats(self.cache_root)
-                atexit.register(self._counters.flush)  # `llmcc stats` shows them as llm.<what>
-            self._counters.bump(f"llm.{what}", n)
+        st = _counters(self.cache_root)
+        with _stats_lock:  # Stats is not thread-safe; the search may run proposers from threads
+            st.bump(f"llm.{what}", n)  # `llmcc stats` shows them as llm.<what>
 
     # ---- the prompt ----------------------------------------------------------------------------
 
