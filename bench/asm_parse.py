@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gcc_wrapper import asm  # noqa: E402
+from gcc_wrapper import asm
 
 TEMPLATE = r"""
 int sw_{i}(unsigned k) {{
@@ -73,16 +73,16 @@ def main() -> int:
             unit = asm.parse(text)
             assert unit.render() == text
 
-            def keys() -> None:
+            def keys(text: str = text) -> None:
                 for f in asm.parse(text).functions.values():
                     f.normalized()
 
-            def texts() -> None:
+            def texts(text: str = text) -> None:
                 for f in asm.parse(text).functions.values():
                     f.text()
 
             print(f"gcc {' '.join(flags)}: {kl * 1000:.0f} lines, {len(unit.functions)} functions")
-            for what, fn in (("parse", lambda: asm.parse(text)), ("parse+normalized", keys),
+            for what, fn in (("parse", lambda text=text: asm.parse(text)), ("parse+normalized", keys),
                              ("parse+text", texts)):
                 ms = [t * 1000 / kl for t in timed(fn, args.repeat)]
                 print(f"  {what:18s} {statistics.median(ms):7.2f} CPU ms/1k lines "

@@ -25,17 +25,17 @@ A Unit is the list of the file's lines plus, for each function, the lines it own
 Everything else (file header, data objects, aliases, trailers, debug sections, the .LCOLDB/.LHOTB
 markers around split functions) is top-level and only ever rendered verbatim.
 
-This module is on the compile path: it imports only re, hashlib and dataclasses, and parsing is a
-single pass over the lines; ownership of constants is worked out the first time it is needed.
+This module is on the compile path: it imports only re and dataclasses (hashlib when replacing),
+and parsing is a single pass over the lines; ownership of constants is worked out the first time
+it is needed.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["AsmError", "Unit", "Function", "parse", "parse_function"]
+__all__ = ["AsmError", "Function", "Unit", "parse", "parse_function"]
 
 
 class AsmError(Exception):
@@ -53,8 +53,8 @@ _DATA = {
     ".uleb128", ".sleb128", ".dc.a", ".slong",
 }
 _STRINGS = {".string", ".ascii", ".asciz"}
-_STRING_LINE = re.compile(r"^[ \t]*\.(?:string|ascii|asciz)[ \t].*$", re.M)
-_LABEL_LINE = re.compile(r"^[A-Za-z_.$][\w.$]*:[ \t]*$", re.M)
+_STRING_LINE = re.compile(r"^[ \t]*\.(?:string|ascii|asciz)[ \t].*$", re.MULTILINE)
+_LABEL_LINE = re.compile(r"^[A-Za-z_.$][\w.$]*:[ \t]*$", re.MULTILINE)
 _BLANKS = re.compile(r"[ \t]+")
 _COMMA = re.compile(r" ?, ?")
 # Prefixes of the most frequent directives that never change structure (most of a -g file).
@@ -99,7 +99,7 @@ class _Section:
     @property
     def is_readonly_data(self) -> bool:
         n = self.name
-        return n.startswith(".rodata") or n.startswith(".data.rel.ro")
+        return n.startswith((".rodata", ".data.rel.ro"))
 
     def directive(self) -> str:
         if self.args in (".text", ".data", ".bss"):
@@ -220,7 +220,7 @@ class Function:
                     if s.split(":", 1)[0] not in used:
                         continue
                 if s.startswith("."):
-                    d, rest = _split_directive(s)
+                    d = _split_directive(s)[0]
                     if d in _DEBUG_ONLY:
                         continue
                     if d == ".pushsection":
@@ -531,7 +531,7 @@ class Unit:
                 claimed.append((a, b, n))
             result.append((labels[n], n, tuple(spans)))
         claimed.sort()
-        for (a1, b1, n1), (a2, b2, n2) in zip(claimed, claimed[1:]):
+        for (a1, b1, n1), (a2, b2, n2) in zip(claimed, claimed[1:]):  # noqa: RUF007 (no itertools)
             if a2 < b1:
                 raise AsmError(f"functions {n1} and {n2} overlap (lines {a1 + 1}-{b1}, {a2 + 1}-{b2})")
         for lab, n, spans in sorted(result):
@@ -612,10 +612,10 @@ class Unit:
             sec = self._section_at(i)
             if not sec.is_readonly_data:
                 continue
-            if not sym.startswith(".L"):
-                # gcc's local read-only objects (CSWTCH.8, __func__.1, table.0): local, typed
-                if sym not in self._objects or self._bindings.get(sym, "local") != "local":
-                    continue
+            # besides .L constants, gcc's local read-only objects (CSWTCH.8, __func__.1, table.0)
+            if not sym.startswith(".L") and (sym not in self._objects
+                                             or self._bindings.get(sym, "local") != "local"):
+                continue
             start = i
             while start > 0 and not in_fn[start - 1]:
                 s = self.lines[start - 1].strip()
@@ -734,6 +734,8 @@ class Unit:
             raise AsmError(f"no function {name!r} in this unit")
         new = parse_function(asm, name)
         nu = new._unit
+        import hashlib  # only here: OpenSSL's module costs milliseconds to import
+
         suffix = "_" + hashlib.blake2b((name + "\0" + asm).encode(), digest_size=4).hexdigest()
 
         # what the rewrite defines locally: renamed
@@ -815,7 +817,7 @@ class Unit:
         code = [i for i in rest if not debug[self._sec_idx[i]]]
         outside = wanted & set(_IDENT.findall(_STRING_LINE.sub("", "".join([self.lines[i] for i in code]))))
         if outside:
-            hit = sorted(outside)[0]
+            hit = min(outside)
             where = next(i for i in code if hit in _idents(self.lines[i].strip()))
             raise AsmError(f"{old.name}: {hit} is used outside the function (line {where + 1})")
         text = _STRING_LINE.sub("", "".join([self.lines[i] for i in rest if debug[self._sec_idx[i]]]))

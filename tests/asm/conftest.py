@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from asm_helpers import gcc_s  # noqa: E402
+from asm_helpers import gcc_s
 
 
 @pytest.fixture

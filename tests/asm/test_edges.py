@@ -6,12 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
+from asm_helpers import CORPUS, assemble, gcc_s, run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gcc_wrapper import asm
-
-from asm_helpers import CORPUS, assemble, gcc_s, run
 
 
 def _unit(name: str, *flags: str) -> tuple[str, asm.Unit]:
@@ -22,7 +21,7 @@ def _unit(name: str, *flags: str) -> tuple[str, asm.Unit]:
 
 def test_function_without_size(tmp_path: Path) -> None:
     text, _ = _unit("loops.c")
-    cut = re.sub(r"^\t\.size\tfib, \.-fib\n", "", text, flags=re.M)
+    cut = re.sub(r"^\t\.size\tfib, \.-fib\n", "", text, flags=re.MULTILINE)
     assert cut != text
     unit = asm.parse(cut)
     assert unit.render() == cut
@@ -53,7 +52,7 @@ def test_alias_stays_and_follows_the_replacement(tmp_path: Path) -> None:
 
 def test_inline_asm_with_its_own_sections(tmp_path: Path) -> None:
     for flags in (["-O3"], ["-O2", "-g"]):
-        text, unit = _unit("inline.c", *flags)
+        _, unit = _unit("inline.c", *flags)
         f = unit.functions["with_note"]
         assert ".pushsection" in f.text() and ".byte 7" in f.text()
         assert unit.functions["toplevel_asm"].section == ".text"
@@ -158,7 +157,7 @@ def test_other_code_generation_flags(flags: list[str], tmp_path: Path) -> None:
 def test_constant_aliases_travel_with_their_target() -> None:
     """gcc -mavx2 writes `.set .LC2,.LC0` when one vector constant is a prefix of another."""
     text, unit = _unit("inline.c", "-O3", "-mavx2")
-    m = re.search(r"^\t\.set\t(\.LC\d+),(\.LC\d+)$", text, re.M)
+    m = re.search(r"^\t\.set\t(\.LC\d+),(\.LC\d+)$", text, re.MULTILINE)
     assert m, "gcc no longer aliases constants here; find another example"
     alias, target = m.groups()
     users = [f for f in unit.functions.values() if alias in f.constants()]

@@ -8,12 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from asm_helpers import CORPUS, gcc_s
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gcc_wrapper import asm
-
-from asm_helpers import CORPUS, gcc_s
 
 TARGETS = r"""
 const char *target(int op, double *out, double x)

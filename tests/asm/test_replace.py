@@ -8,10 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from asm_helpers import ROOT, gcc_s, run
 
 from gcc_wrapper import asm
-
-from asm_helpers import ROOT, gcc_s, run
 
 PROGRAM = Path(__file__).resolve().parent / "program"
 LIB = PROGRAM / "lib.c"
@@ -86,12 +85,12 @@ def test_cold_part_and_owned_constants_go_with_the_function(tmp_path: Path) -> N
                                 "\tmulsd\t%xmm0, %xmm0\n\tret\n\t.size\tpoly, .-poly\n", "poly")
     out = unit.replace("poly", simple.text())
     for c in owned:
-        assert not re.search(rf"^{re.escape(c)}:", out.render(), re.M), c
+        assert not re.search(rf"^{re.escape(c)}:", out.render(), re.MULTILINE), c
     shared = set(unit.functions["use_k1"].constants()) - set(unit.functions["use_k1"].owned_constants())
     assert shared, "use_k1 and use_k2 share a constant"
     out = unit.replace("use_k1", simple.text().replace("poly", "use_k1"))
     for c in shared:
-        assert re.search(rf"^{re.escape(c)}:", out.render(), re.M), c
+        assert re.search(rf"^{re.escape(c)}:", out.render(), re.MULTILINE), c
     _build(tmp_path, out.render(), "k", ["-O3"])
 
 
@@ -116,7 +115,7 @@ def test_binding_and_type_are_kept(tmp_path: Path) -> None:
     assert _symbol_kind(tmp_path / "o.o", "twice") == "t"
     assert _symbol_kind(tmp_path / "o.o", "add3") == "T"
     readelf = run(["readelf", "-sW", "o.o"], tmp_path)
-    assert re.search(r"FUNC\s+LOCAL\s+DEFAULT\s+\d+\s+twice$", readelf, re.M)
+    assert re.search(r"FUNC\s+LOCAL\s+DEFAULT\s+\d+\s+twice$", readelf, re.MULTILINE)
 
 
 BAD = {

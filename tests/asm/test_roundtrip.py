@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from asm_helpers import CORPUS, assemble, c_files, gcc_s
 
 from gcc_wrapper import asm
-
-from asm_helpers import CORPUS, assemble, c_files, gcc_s
 
 FLAG_SETS = [
     ["-O0"],
