@@ -128,6 +128,14 @@ def test_rewrite_accepted_wrong_ones_rejected_and_replayed(scripted, tmp_path, l
     assert scripted.max_in_flight >= 2
     assert {("mix" if "function `mix`" in r.body["messages"][1]["content"] else "checksum") for r in chats} == {"mix", "checksum"}
 
+    # the statistics count the model's replies by kind
+    stats = subprocess.run(["llmcc", "stats", "--json"], env=dict(llmcc_env, LLMCC_CACHE_DIR=str(cache)),
+                           capture_output=True, text=True, check=True).stdout
+    counters = json.loads(stats)
+    counters = counters.get("counters", counters)
+    for kind in ("usable", "not_assembly", "wrong_symbol", "truncated"):
+        assert counters.get(f"llm.reply.{kind}", 0) >= 1, kind
+
     # replay: a fresh cache holding only the request/reply log, and no server
     replay_cache = tmp_path / "replay-cache"
     shutil.copytree(cache / "llm", replay_cache / "llm")
