@@ -142,3 +142,15 @@ def test_remote_down_or_answering_junk(builds, shared_project: Path, llmcc_env: 
     assert c["remote.error"] >= 1
     assert c["remote.error"] + c.get("remote.skipped", 0) == compiles  # one try per compile at most
     assert not any(k.startswith("fallback.") for k in c)
+
+
+def test_tiny_size_limit_evicts_during_a_parallel_build(builds, shared_project: Path, cache_dir: Path, llmcc_env: dict, reference) -> None:
+    env = {**llmcc_env, "LLMCC_MAX_SIZE": "24K"}
+    builds.make(shared_project, env=env, jobs=8)
+    builds.make(shared_project, env=env, jobs=8)
+    assert_like_gcc(builds, shared_project, reference)
+    c = builds.counters(env)
+    assert c["evicted"] > 0 and c.get("entry.corrupt", 0) == 0
+    size = sum(p.stat().st_size for p in cache_dir.glob("??/*") if not p.name.startswith("."))
+    assert size <= 24 * 1024 * 1.5  # at most what the last compiles added after the last eviction
+    assert not any(k.startswith("fallback.") for k in c)
