@@ -40,6 +40,9 @@ from typing import Any, Callable, Sequence
 from urllib.parse import urlsplit
 
 
+MAX_REPLY_BYTES = 64 << 20  # a server's reply is untrusted input too
+
+
 class ClientError(Exception):
     """A request that produced no usable reply. `reason` is a short counter-friendly word."""
 
@@ -153,6 +156,7 @@ class Client:
         timeout: float = 300.0,
         connect_timeout: float = 5.0,
         down_ttl: float = 60.0,
+        max_reply_bytes: int = MAX_REPLY_BYTES,
         retries: int = 3,
         backoff: float = 0.5,
         backoff_cap: float = 8.0,
@@ -165,6 +169,7 @@ class Client:
         self.timeout = timeout
         self.connect_timeout = min(connect_timeout, timeout)
         self.down_ttl = down_ttl
+        self.max_reply_bytes = max_reply_bytes
         self._down_checked = False
         self.retries = retries
         self.backoff = backoff
@@ -262,7 +267,10 @@ class Client:
                     conn.sock.settimeout(self.timeout)
                 conn.request(method, self._base + path, body=data, headers=headers)
                 resp = conn.getresponse()
-                raw = resp.read()
+                raw = resp.read(self.max_reply_bytes + 1)
+                if len(raw) > self.max_reply_bytes:
+                    self._drop_conn()  # the rest of the body is still coming: this connection is spent
+                    raise ServerError(f"reply larger than {self.max_reply_bytes} bytes")
                 if resp.getheader("Connection", "").lower() == "close":
                     self._drop_conn()
                 return resp.status, {k.lower(): v for k, v in resp.getheaders()}, raw

@@ -265,3 +265,10 @@ def test_a_200_that_is_not_a_completion_is_an_error(fake_vllm, reply, message):
     fake_vllm.add("", reply)
     with pytest.raises(ServerError, match=message):
         client(fake_vllm).chat(MSG, Sampling(n=1))
+
+
+def test_an_oversized_reply_is_refused(fake_vllm):
+    fake_vllm.add("", Answer(["x" * 5000]))
+    c = client(fake_vllm, max_reply_bytes=2000)
+    with pytest.raises(ServerError, match="larger than 2000 bytes"):
+        c.chat(MSG, Sampling(n=1))
