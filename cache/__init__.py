@@ -2,12 +2,13 @@
 translation unit, in a local directory and optionally a shared Redis tier.
 
     key     -- what goes into each hash (function, translation unit, manifest, object)
-    entry   -- Entry (an accepted rewrite) and TUEntry (gcc's output), checksummed framing
+    frame   -- the checksummed framing of every stored blob
+    entry   -- Entry: an accepted rewrite with its evidence
     store   -- Cache: the local directory, eviction, attempts, statistics, remote read-through
     remote  -- the Redis tier (short timeouts, never fails a build)
     sign    -- HMAC-SHA256 signatures for entries that cross machines
     stats   -- sharded counters that concurrent compiles update safely
-    tu      -- direct mode: manifests that map a source and its headers to a TU key
+    tu      -- TUEntry (gcc's output for a translation unit) and direct-mode manifests
     cli     -- `llmcc stats` and `llmcc cache ...`
 
 It knows nothing of gcc, models or verification. Importing it and open_cache() are cheap (standard
@@ -18,10 +19,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from cache.entry import Entry, EntryError, TUEntry
+from cache.frame import EntryError
 from cache.store import Cache
+from cache.tu import TUEntry
 
 __all__ = ["Cache", "Entry", "EntryError", "TUEntry", "open_cache"]
+
+
+def __getattr__(name: str) -> Any:
+    # Entry is a dataclass; its module is imported when first used, not on every compile
+    if name == "Entry":
+        from cache.entry import Entry
+
+        return Entry
+    raise AttributeError(f"module 'cache' has no attribute {name!r}")
 
 
 def open_cache(cfg: Any) -> Cache:

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from cache import sign
-from cache.entry import Entry, EntryError, kind_of, unframe
+from cache.entry import Entry
+from cache.frame import EntryError, kind_of, unframe
 from cache.store import KINDS, Cache, check_key
 
 STATS_USAGE = """\

@@ -1,71 +1,25 @@
-"""What the cache stores, and how it is framed on disk and on the wire.
+"""An accepted rewrite of one function, as the cache stores it (and, re-exported for
+convenience, the framing of every blob and gcc's translation-unit entries).
 
-Every stored blob is one header line and a body:
-
-    llmcc <kind> <format> <blake2b-256 of the body, hex> <body length>\\n<body>
-
-The checksum covers the whole body, so a truncated, corrupted or foreign-version blob is detected
-before anything in it is used (`EntryError`), and the store treats it as a miss. Bodies are JSON
-for entries (readable with `llmcc cache show`, quick to parse) and raw bytes for objects.
+Entries are JSON bodies in the common frame (cache.frame): readable with `llmcc cache show`, quick
+to parse, checksummed as a whole. This module imports `dataclasses`, so the compile path imports it
+only when a function entry is actually read or written (cache.store does so lazily).
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any
 
-from cache.key import FORMAT, blake2b
+from cache.frame import EntryError, frame, json_body, json_unframe, kind_of, unframe
+from cache.key import blake2b
+from cache.tu import TUEntry
 
-_MAGIC = b"llmcc"
-
-
-class EntryError(Exception):
-    """A blob that cannot be used: truncated, corrupted, wrong kind, or another format version."""
-
-
-def frame(kind: str, body: bytes) -> bytes:
-    digest = blake2b(body, digest_size=32).hexdigest()
-    return b"%s %s %d %s %d\n" % (_MAGIC, kind.encode(), FORMAT, digest.encode(), len(body)) + body
-
-
-def unframe(kind: str, data: bytes) -> bytes:
-    """The body of a framed blob of this kind, or EntryError saying what is wrong with it."""
-    nl = data.find(b"\n", 0, 200)
-    if nl < 0:
-        raise EntryError("no header")
-    parts = data[:nl].split(b" ")
-    if len(parts) != 5 or parts[0] != _MAGIC:
-        raise EntryError("not an llmcc entry")
-    if parts[1].decode(errors="replace") != kind:
-        raise EntryError(f"a {parts[1].decode(errors='replace')!r} entry, expected {kind!r}")
-    if parts[2] != str(FORMAT).encode():
-        raise EntryError(f"format {parts[2].decode(errors='replace')}, this llmcc reads {FORMAT}")
-    body = data[nl + 1 :]
-    if not parts[4].isdigit() or int(parts[4]) != len(body):
-        raise EntryError(f"truncated or extended: {len(body)} bytes, header says {parts[4].decode(errors='replace')}")
-    if blake2b(body, digest_size=32).hexdigest().encode() != parts[3]:
-        raise EntryError("checksum mismatch")
-    return body
-
-
-def kind_of(data: bytes) -> str | None:
-    """The kind named in a blob's header, without checking anything else."""
-    parts = data[:200].split(b"\n", 1)[0].split(b" ")
-    if len(parts) == 5 and parts[0] == _MAGIC:
-        return parts[1].decode(errors="replace")
-    return None
-
-
-def _json_body(obj: dict[str, Any]) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+__all__ = ["Entry", "EntryError", "TUEntry", "frame", "kind_of", "unframe"]
 
 
 def _from_json(cls: type, kind: str, data: bytes) -> Any:
-    try:
-        obj = json.loads(unframe(kind, data))
-    except (UnicodeDecodeError, ValueError) as e:
-        raise EntryError(f"unreadable body: {e}") from None
+    obj = json_unframe(kind, data)
     names = {f.name for f in fields(cls)}
     required = {f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING}
     if not isinstance(obj, dict) or not names.issuperset(obj) or not required.issubset(obj):
@@ -111,7 +65,7 @@ class Entry:
             raise ValueError("Entry.created must be a number")
 
     def to_bytes(self) -> bytes:
-        return frame(self.KIND, _json_body(asdict(self)))
+        return frame(self.KIND, json_body(asdict(self)))
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "Entry":
@@ -127,35 +81,3 @@ class Entry:
     def speedup(self) -> float | None:
         s = self.measurement.get("speedup")
         return float(s) if isinstance(s, (int, float)) else None
-
-
-@dataclass(frozen=True)
-class TUEntry:
-    """gcc's own output for one translation unit.
-
-    asm: what `gcc -S` wrote; deps: the dependency file gcc wrote, if the command asked for one
-    (its target and paths as gcc wrote them); stderr: gcc's diagnostics, replayed on a hit;
-    functions: name -> function key of every function in asm, so a hit can look up rewrites
-    without parsing the assembly again."""
-
-    asm: str
-    deps: str = ""
-    stderr: str = ""
-    functions: dict[str, str] = field(default_factory=dict)
-
-    KIND = "tu"
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.asm, str) or not isinstance(self.deps, str) or not isinstance(self.stderr, str):
-            raise ValueError("TUEntry.asm, deps and stderr must be strings")
-        if not isinstance(self.functions, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in self.functions.items()
-        ):
-            raise ValueError("TUEntry.functions must map names to keys")
-
-    def to_bytes(self) -> bytes:
-        return frame(self.KIND, _json_body(asdict(self)))
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> "TUEntry":
-        return _from_json(cls, cls.KIND, data)

@@ -2,7 +2,7 @@
 
 Layout, like ccache's: ROOT/ab/cdef....<kind>, where abcdef... is the key and kind is
     fn   an accepted function rewrite (cache.entry.Entry)
-    tu   gcc's assembly for a translation unit (cache.entry.TUEntry)
+    tu   gcc's assembly for a translation unit (cache.tu.TUEntry)
     mf   a direct-mode manifest (cache.tu.Manifest)
     obj  a final object file
 plus ROOT/CACHEDIR.TAG, ROOT/stats/ (counters), ROOT/attempts/ab/cdef....jsonl (every candidate
@@ -21,11 +21,15 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from cache import sign
-from cache.entry import Entry, EntryError, TUEntry, frame, unframe
+from cache.frame import EntryError, frame, unframe
 from cache.stats import Stats, locked
+from cache.tu import Manifest, TUEntry
+
+if TYPE_CHECKING:
+    from cache.entry import Entry
 
 KINDS = ("fn", "tu", "mf", "obj")
 # Eviction removes what is cheap to recreate (gcc output) before accepted rewrites, which cost
@@ -165,6 +169,8 @@ class Cache:
         data = self._read("fn", key)
         if data is None:
             return None
+        from cache.entry import Entry  # only now: it imports dataclasses
+
         path = self.path("fn", key)
         try:
             entry = Entry.from_bytes(sign.unseal(data, self.secret)[0])
@@ -181,6 +187,8 @@ class Cache:
         if self.secret and status != sign.OK:
             self.bump("remote.bad_signature" if status == sign.BAD else "remote.unsigned")
             return None
+        from cache.entry import Entry
+
         try:
             entry = Entry.from_bytes(body)
             if entry.key != key:
@@ -207,6 +215,8 @@ class Cache:
             raise EntryError("bad signature")
         if require_signature and status != sign.OK:
             raise EntryError("not signed with this cache_secret")
+        from cache.entry import Entry
+
         entry = Entry.from_bytes(body)
         check_key(entry.key)
         if not self._write("fn", entry.key, data, durable=True):
@@ -226,12 +236,10 @@ class Cache:
     def put_tu(self, key: str, entry: TUEntry) -> None:
         self._write("tu", key, entry.to_bytes())
 
-    def get_manifest(self, key: str) -> Any:
-        from cache.tu import Manifest
-
+    def get_manifest(self, key: str) -> Manifest | None:
         return self._get_local("mf", key, Manifest.from_bytes)
 
-    def put_manifest(self, key: str, manifest: Any) -> None:
+    def put_manifest(self, key: str, manifest: Manifest) -> None:
         self._write("mf", key, manifest.to_bytes())
 
     def get_object(self, key: str) -> bytes | None:

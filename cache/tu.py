@@ -1,4 +1,5 @@
-"""Direct mode: find a translation unit's key without running the preprocessor.
+"""gcc's output for a translation unit (TUEntry), and direct mode: finding a translation unit's
+key without running the preprocessor (Manifest).
 
 As in ccache, a manifest is stored under a key over the source file, the arguments and the working
 directory (cache.key.manifest_key). It holds records: the include files the preprocessor read
@@ -6,42 +7,76 @@ directory (cache.key.manifest_key). It holds records: the include files the prep
 A record matches when every file still has the same contents; then the TU key is known without
 `gcc -E`. A source that uses __DATE__, __TIME__ or __TIMESTAMP__, or an include file modified
 during the compile, gets no record (its preprocessed text is not a function of the files).
+
+Both are on every warm compile's path, so they are immutable named tuples rather than dataclasses
+(whose import, with `inspect` behind it, costs more than a cache hit).
 """
 
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import dataclass
+from collections import namedtuple
 from typing import Iterable
 
-from cache.entry import EntryError, frame, unframe
+from cache.frame import EntryError, frame, json_body, json_unframe
 from cache.key import content_hash
 
 MAX_RECORDS = 16
 _TEMPORAL = (b"__DATE__", b"__TIME__", b"__TIMESTAMP__")
 
 
-@dataclass(frozen=True)
-class ManifestRecord:
-    files: tuple[tuple[str, str], ...]  # (path as gcc named it, content hash)
-    tu_key: str
+class TUEntry(namedtuple("TUEntry", "asm deps stderr functions")):
+    """gcc's own output for one translation unit.
+
+    asm: what `gcc -S` wrote; deps: the dependency file gcc wrote, if the command asked for one
+    (its target and paths as gcc wrote them); stderr: gcc's diagnostics, replayed on a hit;
+    functions: name -> function key of every function in asm, so a hit can look up rewrites
+    without parsing the assembly again."""
+
+    __slots__ = ()
+    KIND = "tu"
+
+    def __new__(cls, asm: str, deps: str = "", stderr: str = "", functions: dict[str, str] | None = None) -> "TUEntry":
+        functions = {} if functions is None else functions
+        if not isinstance(asm, str) or not isinstance(deps, str) or not isinstance(stderr, str):
+            raise ValueError("TUEntry.asm, deps and stderr must be strings")
+        if not isinstance(functions, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in functions.items()):
+            raise ValueError("TUEntry.functions must map names to keys")
+        return super().__new__(cls, asm, deps, stderr, functions)
+
+    def to_bytes(self) -> bytes:
+        return frame(self.KIND, json_body(self._asdict()))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "TUEntry":
+        """The entry, or EntryError if the bytes are not a whole, intact TU entry of this format."""
+        obj = json_unframe(cls.KIND, data)
+        if not isinstance(obj, dict) or set(obj) != set(cls._fields):
+            raise EntryError("not a translation-unit entry")
+        try:
+            return cls(**obj)
+        except ValueError as e:
+            raise EntryError(str(e)) from None
 
 
-@dataclass(frozen=True)
-class Manifest:
-    records: tuple[ManifestRecord, ...] = ()
+ManifestRecord = namedtuple("ManifestRecord", "files tu_key")
+ManifestRecord.__doc__ = """files: ((path as gcc named it, content hash), ...); tu_key: what they made."""
 
+
+class Manifest(namedtuple("Manifest", "records", defaults=((),))):
+    """Records, newest last, of the include files a source was compiled with and the TU key."""
+
+    __slots__ = ()
     KIND = "mf"
 
     def to_bytes(self) -> bytes:
         body = [{"tu_key": r.tu_key, "files": [list(f) for f in r.files]} for r in self.records]
-        return frame(self.KIND, json.dumps(body, separators=(",", ":")).encode())
+        return frame(self.KIND, json_body(body))
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "Manifest":
+        body = json_unframe(cls.KIND, data)
         try:
-            body = json.loads(unframe(cls.KIND, data))
             return cls(
                 tuple(
                     ManifestRecord(tuple((str(p), str(h)) for p, h in r["files"]), str(r["tu_key"]))

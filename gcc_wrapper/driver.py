@@ -288,7 +288,8 @@ def _apply_rewrites(unit, inv: args.Invocation, cfg):
     else:
         keys = function_keys(unit, inv, cfg)
         if st is not None and st.pending is not None:
-            cache.put_tu(st.key, replace(st.pending, functions=keys))
+            p = st.pending
+            cache.put_tu(st.key, type(p)(p.asm, p.deps, p.stderr, keys))
     if st is None:
         st = _tu = _TU("", None, keys)
     st.fn_keys = keys
@@ -321,15 +322,22 @@ _PP_ONLY_GLUED = ("-I", "-D", "-U", "-isystem", "-idirafter", "-iquote")
 _cache_instance = None
 
 
-@dataclass
 class _TU:
-    """What the cache knows about the translation unit being compiled (one at a time)."""
+    """What the cache knows about the translation unit being compiled (one at a time).
 
-    key: str  # cache.key.tu_key ("" when the TU cache is off)
-    entry: object  # the TUEntry on a hit, None on a miss
-    fn_keys: dict | None  # function name -> cache.key.function_key of gcc's baseline
-    pending: object = None  # on a miss: the TUEntry to store once the function keys are known
-    found: dict | None = None  # function key -> accepted Entry, for the functions of this TU
+    key: cache.key.tu_key ("" when the TU cache is off); entry: the TUEntry on a hit, None on a
+    miss; fn_keys: function name -> cache.key.function_key of gcc's baseline; pending: on a miss,
+    the TUEntry to store once the function keys are known; found: function key -> accepted
+    Entry, for the functions of this unit."""
+
+    __slots__ = ("key", "entry", "fn_keys", "pending", "found")
+
+    def __init__(self, key: str, entry, fn_keys: dict | None, pending=None) -> None:
+        self.key = key
+        self.entry = entry
+        self.fn_keys = fn_keys
+        self.pending = pending
+        self.found: dict | None = None
 
 
 _tu: _TU | None = None
