@@ -597,9 +597,19 @@ def replay_mode(environ: dict[str, str] | None = None) -> str:
     return "auto"
 
 
+def env_number(name: str, default: float) -> float:
+    """A positive number from the environment; the default when unset or not a positive number
+    (a typo in an environment variable must not cost a build its optimizations, nor fail it)."""
+    try:
+        v = float(os.environ.get(name, "") or default)
+    except ValueError:
+        return default
+    return v if v > 0 else default
+
+
 def shared(cfg: Any, cache_root: Path, factory: Callable[..., Client] = Client) -> Client:
     """The process-wide client for this configuration: one pool, one down-mark, one log."""
-    timeout = float(os.environ.get("LLMCC_LLM_TIMEOUT", "") or 300.0)
+    timeout = env_number("LLMCC_LLM_TIMEOUT", 300.0)
     key = (cfg.server, cfg.model, cfg.api_key, str(cache_root), int(cfg.concurrency), timeout, replay_mode())
     with _shared_lock:
         c = _shared.get(key)

@@ -19,7 +19,6 @@ counted in the cache statistics as llm.<reason>. Budget: at most `max_samples` s
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
@@ -69,7 +68,7 @@ class LLMProposer:
         self.cfg = cfg
         self.cache_root = Path(cache_root)
         self.client = client or clientmod.shared(cfg, self.cache_root)
-        self.max_samples = max_samples if max_samples is not None else int(os.environ.get("LLMCC_LLM_SAMPLES") or 32)
+        self.max_samples = max_samples if max_samples is not None else int(clientmod.env_number("LLMCC_LLM_SAMPLES", 32))
         self.name = "llm"
         self.deadline: float | None = None  # time.monotonic() by which propose() must return (set by the search)
         self.stats: dict[str, int] = {}

@@ -272,3 +272,14 @@ def test_an_oversized_reply_is_refused(fake_vllm):
     c = client(fake_vllm, max_reply_bytes=2000)
     with pytest.raises(ServerError, match="larger than 2000 bytes"):
         c.chat(MSG, Sampling(n=1))
+
+
+def test_bad_numbers_in_the_environment_fall_back_to_defaults(monkeypatch):
+    from gcc_wrapper.propose.client import env_number
+
+    monkeypatch.setenv("LLMCC_LLM_TIMEOUT", "soon")
+    assert env_number("LLMCC_LLM_TIMEOUT", 300.0) == 300.0
+    monkeypatch.setenv("LLMCC_LLM_TIMEOUT", "-1")
+    assert env_number("LLMCC_LLM_TIMEOUT", 300.0) == 300.0
+    monkeypatch.setenv("LLMCC_LLM_TIMEOUT", "12.5")
+    assert env_number("LLMCC_LLM_TIMEOUT", 300.0) == 12.5
