@@ -38,6 +38,10 @@ class MeasureError(Exception):
     """The candidate could not be measured (unsupported prototype, build failure, crash)."""
 
 
+class BaselineUnmeasurable(MeasureError):
+    """The harness cannot time even gcc's own version: no candidate of this function can be."""
+
+
 # ---------------------------------------------------------------------------------------------
 # Prototypes the function harness can drive
 
@@ -327,7 +331,7 @@ def link_and_calibrate(
         if once <= _CALL_MAX_S:
             reps = max(1, min(10_000_000, round(_BATCH_S / max(once, 1e-9))))
             return Harness(exe, size, reps)
-    raise MeasureError(f"the baseline {name} does not run quickly and cleanly on generated inputs")
+    raise BaselineUnmeasurable(f"the baseline {name} does not run quickly and cleanly on generated inputs")
 
 
 def measure(

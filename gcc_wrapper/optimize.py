@@ -245,6 +245,7 @@ def main(argv: list[str]) -> int:
     def work(item):
         return item, optimize_item(item, cfg, cache, budget=budget, tests=opts["tests"], proposer=opts["proposer"])
 
+    pool = None
     try:
         if jobs == 1:
             results = (work(i) for i in items)
@@ -253,12 +254,13 @@ def main(argv: list[str]) -> int:
 
             pool = ThreadPoolExecutor(jobs)
             results = pool.map(work, items)
-        for item, line in results:
+        for item, (status, line) in results:
             done += 1
-            status = line.split(":", 2)[1].strip().split()[0] if ":" in line else "?"
             counts[status] = counts.get(status, 0) + 1
             print(f"{_bar(done, len(items))} {os.path.basename(item.source)}: {line}", flush=True)
     except KeyboardInterrupt:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         print(f"\nllmcc optimize: interrupted after {done} of {len(items)}; accepted rewrites are in the cache")
         return 130
     print("llmcc optimize: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
@@ -270,8 +272,8 @@ def _bar(done: int, total: int, width: int = 20) -> str:
     return f"[{'#' * fill}{'.' * (width - fill)}] {done}/{total}"
 
 
-def optimize_item(item: Any, cfg: Any, cache: Any, *, budget: float, tests: str | None, proposer: str | None) -> str:
-    """Rebuild one queued function's context, search, and say what happened (one line)."""
+def optimize_item(item: Any, cfg: Any, cache: Any, *, budget: float, tests: str | None, proposer: str | None) -> tuple[str, str]:
+    """Rebuild one queued function's context, search, and say what happened: (status, one line)."""
     import subprocess
 
     from gcc_wrapper import asm, queue, search
@@ -282,22 +284,22 @@ def optimize_item(item: Any, cfg: Any, cache: Any, *, budget: float, tests: str 
                            capture_output=True, timeout=120)
         if p.returncode != 0:
             queue.remove(cache.root, item.key)
-            return f"{item.name}: dropped: the source no longer compiles"
+            return "dropped", f"{item.name}: dropped: the source no longer compiles"
         unit = asm.parse(p.stdout.decode("utf-8", "surrogateescape"))
     except (OSError, subprocess.TimeoutExpired, asm.AsmError) as e:
-        return f"{item.name}: error: {e}"
+        return "error", f"{item.name}: error: {e}"
     fn = unit.functions.get(item.name)
     if fn is None or norm_digest(fn) != item.digest:
         queue.remove(cache.root, item.key)
-        return f"{item.name}: dropped: the source changed since it was queued"
+        return "dropped", f"{item.name}: dropped: the source changed since it was queued"
     if cache.get_function(item.key) is not None:
         queue.remove(cache.root, item.key)
-        return f"{item.name}: already in the cache"
+        return "cached", f"{item.name}: already in the cache"
     ctx, why = _context(unit, item.name, item.key, job, cfg)
     if ctx is None:
-        return f"{item.name}: skipped: {why}"
+        return "skipped", f"{item.name}: skipped: {why}"
     out = search.optimize_function(ctx, make_proposers(cfg, cache.root, proposer), budget_s=budget, cache=cache,
                                    cfg=cfg, tests=tests)
     if out.status not in ("timeout",):
         queue.remove(cache.root, item.key)
-    return out.line()
+    return out.status, out.line()

@@ -10,8 +10,9 @@ is the node being refined, with its verdict or measured speed). Three policies:
                expand where measured gains are, back the reward up the path (as in LLM-guided MCTS
                for compilers). The default.
 
-A node's reward is its measured speedup over the baseline minus one, floored at zero; a rejected
-or unmeasurable candidate scores zero. Every candidate tried is recorded in the cache
+A node's reward is its measured speedup over the baseline minus one, when that is at least half
+the threshold (noise-level gains are not worth refining), else zero; a rejected or unmeasurable
+candidate scores zero. Every candidate tried is recorded in the cache
 (cache.record_attempt) with its outcome and reason. Because the best of many noisy measurements
 is biased upward, the winner is measured again, with more rounds, before it is accepted; only a
 candidate faster by cfg.threshold in that second measurement is stored as a rewrite.
@@ -242,10 +243,15 @@ def _search(ctx, proposers, deadline, start, cache, cfg, threshold, tests, polic
                 _record(cache, ctx, t)
             child = tree.add(node, cand, pidx)
             child.feedback = Feedback(cand, t.verdict, t.measurement, note=f"{t.outcome}: {t.reason}")
-            reward = max(0.0, t.measurement.speedup - 1.0) if t.measurement is not None else 0.0
+            # noise-level gains earn nothing: only a node at least half the threshold faster is refined
+            gain = t.measurement.speedup - 1.0 if t.measurement is not None else 0.0
+            reward = gain if gain >= threshold / 2 else 0.0
             if t.verdict is not None and t.verdict.verdict == "error":
                 unverifiable = t.verdict.reason
             tree.backup(child, reward)
+            if t.reason.startswith("unmeasurable:"):
+                return Outcome(ctx.name, "unmeasurable", t.reason.split(":", 1)[1].strip(), tried=tuple(tried),
+                               seconds=time.monotonic() - start)
         if unverifiable and not any(t.verdict is not None and t.verdict.accepted for t in tried):
             return Outcome(ctx.name, "unverifiable", unverifiable, tried=tuple(tried), seconds=time.monotonic() - start)
     return _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, start, workdir)
@@ -350,6 +356,8 @@ def _evaluator(cache, tests: str | None, rounds: int, threshold: float, workdir:
             return Tried(cand, outcome, verdict.reason, verdict)
         try:
             m = measure.measure(ctx, cand, rounds=rounds, lock_dir=cache.root, deadline=deadline, workdir=workdir)
+        except measure.BaselineUnmeasurable as e:
+            return Tried(cand, "error", f"unmeasurable: {e}", verdict)
         except measure.MeasureError as e:
             return Tried(cand, "error", f"not measured: {e}", verdict)
         outcome = "faster" if m.faster_by(threshold) else "slower"
