@@ -13,6 +13,8 @@ Checks, by name:
     static.instructions  no system call, interrupt, privileged, I/O, nondeterministic or
                          undecodable instruction; no %gs segment; no far control transfer
     static.stack         no memory access below the red zone (more than 128 bytes under rsp)
+    static.ipa           when other functions of the unit call it directly: writes no caller-saved
+                         register the original leaves alone (they rely on it: gcc -fipa-ra)
     static.size          the code is at most SIZE_FACTOR times the original's (and 64 KiB)
 
 The assembled object is kept (ObjectInfo.path) so differential testing links exactly what was
@@ -322,6 +324,13 @@ def check_object(ctx: Context, cand: Candidate, workdir: Path) -> tuple[list[Che
             break
     if not done("static.stack", problem is None, problem or ""):
         return checks, info
+    from gcc_wrapper.verify import ipa
+
+    contract = ipa.check(ctx, [(i.text[:i.text.index(i.mnemonic) + len(i.mnemonic)] if i.mnemonic else "", i.operands) for i in insns])
+    if contract is not None:
+        checks.append(contract)
+        if not contract.passed:
+            return checks, info
     limit = min(SIZE_CEILING, max(SIZE_FLOOR, SIZE_FACTOR * base.code_size()))
     size = info.code_size()
     done("static.size", size <= limit, f"{size} bytes of code (limit {limit})")

@@ -1,0 +1,196 @@
+"""The register contract callers in the same unit rely on (gcc's -fipa-ra).
+
+At -O2 and above gcc allocates registers interprocedurally: when a function calls another
+function of the same translation unit directly, it only assumes the registers that callee
+actually writes are clobbered, and keeps values in the other caller-saved registers across the
+call. A rewrite that is perfectly ABI-conforming but writes one more caller-saved register (say
+%rsi) silently corrupts such callers. Differential testing of the function alone cannot see it.
+
+    check(ctx, cand_insns) -> Check | None
+
+applies when another function of ctx.unit_asm calls (or tail-calls) ctx.name directly and the
+flags do not contain -fno-ipa-ra: every caller-saved register the candidate may write must be
+one the original certainly writes (or clobbers through the calls it makes). The candidate's side
+is over-approximated (every register operand that is not provably only read, plus implicit
+writes), the original's under-approximated (only destinations and known implicit writes), so
+the check can reject a correct rewrite but not accept a breaking one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from gcc_wrapper.candidate import Check, Context
+
+GPR = {
+    "rax": ("rax", "eax", "ax", "al", "ah"), "rcx": ("rcx", "ecx", "cx", "cl", "ch"),
+    "rdx": ("rdx", "edx", "dx", "dl", "dh"), "rsi": ("rsi", "esi", "si", "sil"),
+    "rdi": ("rdi", "edi", "di", "dil"), "r8": ("r8", "r8d", "r8w", "r8b"), "r9": ("r9", "r9d", "r9w", "r9b"),
+    "r10": ("r10", "r10d", "r10w", "r10b"), "r11": ("r11", "r11d", "r11w", "r11b"),
+}
+_ALIAS = {alias: full for full, aliases in GPR.items() for alias in aliases}
+for _i in range(16):
+    for _p in ("xmm", "ymm", "zmm"):
+        _ALIAS[f"{_p}{_i}"] = f"xmm{_i}"
+CALLER_SAVED = frozenset(GPR) | frozenset(f"xmm{i}" for i in range(16))
+
+# Mnemonics (after removing a size suffix where it applies) that write no register operand.
+_NO_WRITE = re.compile(
+    r"^(cmp[bwlq]?|test[bwlq]?|bt[lqw]?|v?u?comis[sd]|v?ptest|vtestp[sd]|push\w*|j\w+|call\w*|ret\w*|nop\w*|"
+    r"prefetch\w*|endbr64|ud2|[lsm]fence|pause|cld|clc|stc|cmc|ldmxcsr|fldcw|emms|clflush\w*|v?pcmp[ei]str[im]|"
+    r"k?ortest\w*|ktest\w*|maskmovdqu|vmaskmovdqu)$"
+)
+_STRING = re.compile(r"^(movs|stos|lods|scas|cmps|ins|outs)[bwlq]?$")
+# Implicit register writes of instructions whose operands do not show them.
+_IMPLICIT = {
+    "cltq": {"rax"}, "cwtl": {"rax"}, "cbtw": {"rax"}, "cqto": {"rdx"}, "cltd": {"rdx"}, "cwtd": {"rdx"},
+    "cdqe": {"rax"}, "cqo": {"rdx"}, "cdq": {"rdx"}, "lahf": {"rax"}, "xlat": {"rax"}, "xlatb": {"rax"},
+    "loop": {"rcx"}, "loope": {"rcx"}, "loopne": {"rcx"},
+    "pcmpistri": {"rcx"}, "pcmpestri": {"rcx"}, "vpcmpistri": {"rcx"}, "vpcmpestri": {"rcx"},
+    "pcmpistrm": {"xmm0"}, "pcmpestrm": {"xmm0"}, "vpcmpistrm": {"xmm0"}, "vpcmpestrm": {"xmm0"},
+}
+_MULDIV = re.compile(r"^(mul|imul|div|idiv)[bwlq]?$")
+
+
+def _operands(text: str) -> list[str]:
+    """Split AT&T operands on the commas outside parentheses."""
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        if ch == "," and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+            continue
+        depth += ch == "("
+        depth -= ch == ")"
+        cur += ch
+    if cur.strip():
+        out.append(cur.strip())
+    return out
+
+
+def _reg(op: str) -> str | None:
+    """The register an operand names directly (not as an address), normalized."""
+    op = op.strip().lstrip("*")
+    if op.startswith("%") and "(" not in op and ":" not in op:
+        return _ALIAS.get(op[1:].split("{")[0])
+    return None
+
+
+def _all_regs(text: str) -> set[str]:
+    return {_ALIAS[r] for r in re.findall(r"%(\w+)", text) if r in _ALIAS}
+
+
+def insn_writes(prefix_and_mnemonic: str, operands: str, *, over: bool) -> set[str]:
+    """Caller-saved registers one instruction writes: over=True may say too many, over=False too
+    few (never a register it does not write)."""
+    words = prefix_and_mnemonic.split()
+    rep = any(w.startswith("rep") for w in words[:-1])
+    mnem = words[-1] if words else ""
+    ops = _operands(operands)
+    out: set[str] = set(_IMPLICIT.get(mnem, ()))
+    if _STRING.match(mnem):
+        base = mnem.rstrip("bwlq") if len(mnem) > 4 else mnem
+        out |= {"movs": {"rsi", "rdi"}, "stos": {"rdi"}, "lods": {"rax", "rsi"}, "scas": {"rdi"},
+                "cmps": {"rsi", "rdi"}, "ins": {"rdi"}, "outs": {"rsi"}}.get(base, set())
+        if rep:
+            out.add("rcx")
+        return out
+    if mnem in ("vzeroupper", "vzeroall"):
+        return out | ({f"xmm{i}" for i in range(16)} if over else set())
+    if _MULDIV.match(mnem) and len(ops) == 1:
+        return out | {"rax", "rdx"}
+    if _NO_WRITE.match(mnem):
+        return out
+    regs = [_reg(o) for o in ops]
+    if mnem.startswith(("xchg", "xadd", "mulx")):
+        out |= {r for r in regs if r}
+    elif mnem.startswith("cmpxchg"):
+        out |= {r for r in regs[-1:] if r} | ({"rax", "rdx"} if over else set())
+    elif regs and regs[-1]:
+        out.add(regs[-1])
+    if over and mnem.startswith(("vgather", "vpgather")):
+        out |= {r for r in regs if r}  # the mask register is written too
+    return out & CALLER_SAVED
+
+
+_TARGET = re.compile(r"^\s*(call|jmp)\w*\s+(\*?)([A-Za-z_][\w.$]*|\S+)(@PLT)?\s*$")
+
+
+def calls(asm_text: str) -> tuple[set[str], bool]:
+    """Direct call and tail-call targets (symbols, not .L labels) in gcc-style text, and whether
+    there is an indirect one."""
+    targets, indirect = set(), False
+    for line in asm_text.splitlines():
+        m = _TARGET.match(line.split("#")[0])
+        if not m:
+            continue
+        if m.group(2) == "*" or m.group(3).startswith("%"):
+            indirect = True
+        elif not m.group(3).startswith(".L"):
+            targets.add(m.group(3))
+    return targets, indirect
+
+
+def text_writes(asm_text: str, *, over: bool) -> set[str]:
+    """Writes of every instruction line of gcc-style assembly text."""
+    out: set[str] = set()
+    for line in asm_text.splitlines():
+        s = line.split("#")[0].strip()
+        if not s or s.startswith(".") or s.endswith(":"):
+            continue
+        words = s.split(None, 1)
+        head, rest = words[0], words[1] if len(words) > 1 else ""
+        if head.startswith("rep") or head in ("lock", "notrack"):
+            more = rest.split(None, 1)
+            head, rest = f"{head} {more[0]}" if more else head, more[1] if len(more) > 1 else ""
+        out |= insn_writes(head, rest, over=over)
+    return out
+
+
+def clobbers(name: str, text: str, unit_functions: dict[str, str], *, over: bool, seen: frozenset[str] = frozenset()) -> set[str]:
+    """What calling this code clobbers: its own writes and its callees'. A callee outside the
+    unit, or an indirect call, clobbers every caller-saved register (gcc assumes so too)."""
+    out = text_writes(text, over=over)
+    targets, indirect = calls(text)
+    if indirect:
+        return set(CALLER_SAVED)
+    for t in targets - {name} - seen:
+        if t in unit_functions:
+            out |= clobbers(t, unit_functions[t], unit_functions, over=over, seen=seen | {name})
+        else:
+            return set(CALLER_SAVED)
+    return out
+
+
+def direct_callers(unit_functions: dict[str, str], name: str) -> list[str]:
+    return sorted(f for f, text in unit_functions.items() if f != name and name in calls(text)[0])
+
+
+def check(ctx: Context, cand_insns: Iterable[tuple[str, str]]) -> Check | None:
+    """cand_insns: (prefix and mnemonic, operands) of the candidate's disassembly."""
+    if not ctx.unit_asm or "-fno-ipa-ra" in ctx.cflags:
+        return None
+    from gcc_wrapper import asm
+
+    try:
+        unit = asm.parse(ctx.unit_asm)
+    except asm.AsmError:
+        return Check("static.ipa", False, "cannot parse the unit to see who calls the function")
+    funcs = {n: f.text() for n, f in unit.functions.items()}
+    callers = direct_callers(funcs, ctx.name)
+    if not callers:
+        return None
+    allowed = clobbers(ctx.name, ctx.baseline_asm, funcs, over=False)
+    writes: set[str] = set()
+    for head, ops in cand_insns:
+        writes |= insn_writes(head, ops, over=True)
+        # Direct calls can only go to symbols the original references (static.symbols), whose
+        # clobbers are in `allowed`; an indirect call may go anywhere.
+        if head.split()[-1].startswith(("call", "jmp")) and ops.lstrip().startswith("*"):
+            writes |= CALLER_SAVED
+    extra = sorted(writes - allowed, key=lambda r: (len(r), r))
+    if extra:
+        return Check("static.ipa", False, f"writes {', '.join('%' + r for r in extra)}, which the original leaves alone and "
+                     f"its callers in this unit ({', '.join(callers[:3])}) keep values in (gcc -fipa-ra)")
+    return Check("static.ipa", True, f"writes only registers the original clobbers (called directly by {', '.join(callers[:3])})")
