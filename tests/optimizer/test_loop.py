@@ -159,3 +159,20 @@ def test_embedded_proposer_end_to_end(project, tmp_path, llmcc_env, llmcc_bin, c
     from gcc_wrapper.propose.embedded import allowed
 
     assert all(allowed(a["proposer"].split(":", 1)[1].split()) for a in tried)
+
+
+def test_file_budget_bounds_the_search(project, tmp_path, llmcc_env, llmcc_bin, cache_dir):
+    env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="5", LLMCC_PROPOSER="embedded", LLMCC_HOT="bits")
+    subprocess.run([str(llmcc_bin), "-O3", "-c", "k.c", "-o", "k.o"], cwd=project, env=env, check=True)
+    tried = attempts(cache_dir)
+    assert tried
+    spent = json.loads(next((cache_dir / "budget").glob("*.json")).read_text())["spent"]
+    assert spent <= 5 + 1.5  # the search's own account: the deadline plus the winner's re-measurement
+
+
+def test_build_budget_spent_means_queue_not_search(project, tmp_path, llmcc_env, llmcc_bin, cache_dir):
+    env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUILD_BUDGET="0", LLMCC_PROPOSER="embedded")
+    assert build(project, env, llmcc_bin) == expected_output(project, tmp_path)
+    assert attempts(cache_dir) == []
+    reasons = {json.loads(q.read_text())["name"]: json.loads(q.read_text())["reason"] for q in (cache_dir / "queue").glob("*.json")}
+    assert reasons.get("bits") == "no sync budget left"
