@@ -98,7 +98,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if "--" in argv:
         i = argv.index("--")
         argv, extra = argv[:i], argv[i + 1 :]
-    ap = argparse.ArgumentParser(prog="llmcc serve", description="Start a vLLM server for llmcc.")
+    ap = argparse.ArgumentParser(
+        prog="llmcc serve",
+        description="Start a vLLM server for llmcc, wait until it answers, print the lines to export.",
+        epilog="Arguments after -- go to `vllm serve` unchanged. See docs/llm.md.",
+    )
     ap.add_argument("--model", default=os.environ.get("LLMCC_MODEL") or DEFAULT_MODEL,
                     help=f"Hugging Face id or local path (default {DEFAULT_MODEL})")
     ap.add_argument("--host", default="127.0.0.1", help="address to bind; 0.0.0.0 to serve a team")
