@@ -133,7 +133,8 @@ def main(argv: list[str]) -> int:
         return 2
     cmd = build_command(args, vllm)
     signal.signal(signal.SIGTERM, _interrupt)  # from here on, a SIGTERM must also stop vLLM
-    print(f"llmcc serve: starting {' '.join(cmd)}", file=sys.stderr, flush=True)
+    shown = ["***" if i and cmd[i - 1] == "--api-key" else w for i, w in enumerate(cmd)]
+    print(f"llmcc serve: starting {' '.join(shown)}", file=sys.stderr, flush=True)
     try:
         out = _detached_log(args.port) if args.detach else None
         proc = subprocess.Popen(cmd, start_new_session=True, stdout=out, stderr=out,

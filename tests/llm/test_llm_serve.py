@@ -122,3 +122,22 @@ def test_foreground_server_stops_with_llmcc(tmp_path, llmcc_bin, llmcc_env):
         if p.poll() is None:
             p.kill()
             p.wait()
+
+
+def test_api_key_and_pass_through_arguments_reach_vllm(tmp_path, llmcc_bin, llmcc_env):
+    port = free_port()
+    env = env_with(tmp_path, llmcc_env, stand_in())
+    r = subprocess.run(
+        [llmcc_bin, "serve", "--no-gpu-check", "--detach", "--port", str(port), "--api-key", "k3y", "--", "--enforce-eager"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )
+    pid = int(r.stdout.split("vllm pid ")[1].split(";")[0]) if "vllm pid " in r.stdout else None
+    try:
+        assert r.returncode == 0, r.stderr
+        assert "--api-key ***" in r.stderr and "--enforce-eager" in r.stderr
+        assert "k3y" not in r.stdout + r.stderr  # the secret is not echoed
+        assert get(port, "/v1/models")[0] == 401  # vLLM got the key
+        assert get(port, "/health")[0] == 200
+    finally:
+        if pid is not None:
+            os.killpg(pid, signal.SIGTERM)
