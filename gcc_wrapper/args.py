@@ -16,7 +16,6 @@ This module does no I/O except reading @response files.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 # Options whose value is the next word (when not glued to the option).
 _SEPARATE = frozenset(
@@ -69,19 +68,68 @@ class ResponseFileError(Exception):
     """An @file that cannot be read (gcc then takes the word as a file name)."""
 
 
-@dataclass(frozen=True)
-class DepOptions:
-    """-MD/-MMD and their companions, as given by the user."""
+class _Record:
+    """An immutable record (what a frozen dataclass gives): keyword construction with defaults,
+    `replace(**changes)`, equality, hashing and repr over the fields in `_fields`. Every llmcc
+    process imports this module before it knows whether it compiles; `dataclasses` (with
+    `inspect` behind it) would cost more than the rest of that decision."""
 
-    kind: str  # "-MD" or "-MMD"
-    file: str | None  # -MF
-    targets: tuple[tuple[str, str], ...]  # ("-MT"|"-MQ", target) in order
-    phony: bool  # -MP
-    missing_ok: bool  # -MG
+    __slots__ = ()
+    _fields: tuple[str, ...] = ()
+    _defaults: dict = {}
+
+    def __init__(self, **values):
+        for name in self._fields:
+            if name in values:
+                value = values.pop(name)
+            elif name in self._defaults:
+                value = self._defaults[name]
+            else:
+                raise TypeError(f"{type(self).__name__}: missing field {name!r}")
+            object.__setattr__(self, name, value)
+        if values:
+            raise TypeError(f"{type(self).__name__}: unknown fields {sorted(values)}")
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self).__name__} is immutable (use replace())")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, n) for n in self._fields)
+
+    def replace(self, **changes):
+        return type(self)(**{**dict(zip(self._fields, self._values())), **changes})
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self._values() == other._values()
+
+    def __hash__(self):
+        return hash(self._values())
+
+    def __repr__(self):
+        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._fields)
+        return f"{type(self).__name__}({inner})"
 
 
-@dataclass(frozen=True)
-class Invocation:
+class DepOptions(_Record):
+    """-MD/-MMD and their companions, as given by the user.
+
+    kind: "-MD" or "-MMD"; file: -MF or None; targets: (("-MT"|"-MQ", target), ...) in order;
+    phony: -MP; missing_ok: -MG.
+    """
+
+    _fields = ("kind", "file", "targets", "phony", "missing_ok")
+    __slots__ = _fields
+    kind: str
+    file: str | None
+    targets: tuple[tuple[str, str], ...]
+    phony: bool
+    missing_ok: bool
+
+
+class Invocation(_Record):
     """A parsed gcc command line (`argv` excludes the program name).
 
     For kind "compile": `stage` is "c" (object files), "S" (assembly) or "link"
@@ -93,23 +141,42 @@ class Invocation:
     order, ending with the forced level; `isa` is the last -march value.
     """
 
+    _defaults = {
+        "reason": "",
+        "stage": "",
+        "sources": (),
+        "output": None,
+        "compile_flags": (),
+        "asm_flags": (),
+        "code_flags": (),
+        "isa": "x86-64",
+        "deps": None,
+        "forced_c": frozenset(),
+        "link_args": (),
+        "source_positions": (),
+        "cc": "",
+        "cc_name": "",
+    }
+    _fields = ("kind", "argv", *_defaults)
+    __slots__ = _fields
+
     kind: str
     argv: tuple[str, ...]
-    reason: str = ""
-    stage: str = ""
-    sources: tuple[str, ...] = ()
-    output: str | None = None
-    compile_flags: tuple[str, ...] = ()
-    asm_flags: tuple[str, ...] = ()
-    code_flags: tuple[str, ...] = ()
-    isa: str = "x86-64"
-    deps: DepOptions | None = None
-    forced_c: frozenset[str] = frozenset()  # sources made C by -x c (extension is not .c)
-    link_args: tuple[str, ...] = ()  # stage "link": the expanded words; sources at source_positions
-    source_positions: tuple[int, ...] = ()
+    reason: str  # why pass-through
+    stage: str
+    sources: tuple[str, ...]
+    output: str | None
+    compile_flags: tuple[str, ...]
+    asm_flags: tuple[str, ...]
+    code_flags: tuple[str, ...]
+    isa: str
+    deps: DepOptions | None
+    forced_c: frozenset[str]  # sources made C by -x c (extension is not .c)
+    link_args: tuple[str, ...]  # stage "link": the expanded words; sources at source_positions
+    source_positions: tuple[int, ...]
     # The real compiler, filled in by the driver (args knows nothing of the machine).
-    cc: str = ""
-    cc_name: str = field(default="", compare=False)  # argv[0] to run it with
+    cc: str
+    cc_name: str  # argv[0] to run it with
 
     def output_for(self, src: str) -> str:
         """The path gcc would write for `src`: -o, else the source's basename with .o/.s in cwd."""
@@ -299,7 +366,8 @@ def parse(argv: list[str] | tuple[str, ...], *, opt: str = "O3") -> Invocation:
 
     deps = None
     if dep_kind:
-        deps = DepOptions(dep_kind, dep_file, tuple(dep_targets), dep_phony, dep_missing)
+        deps = DepOptions(kind=dep_kind, file=dep_file, targets=tuple(dep_targets), phony=dep_phony,
+                          missing_ok=dep_missing)
     return Invocation(
         kind="compile",
         argv=given,

@@ -81,6 +81,11 @@ def main(argv: list[str] | None = None) -> int:
 
             print(Path(__file__).resolve().parent / "data" / "llmcc-toolchain.cmake")
             return 0
+    from gcc_wrapper import compiler
+
+    status = compiler.pass_through_early(prog, rest)  # execs gcc unless llmcc compiles this
+    if status is not None:
+        return status
     from gcc_wrapper import driver
 
     return driver.main(prog, rest)

@@ -20,12 +20,9 @@ file under the cache directory, keyed by the binary's path, size and mtime.
 from __future__ import annotations
 
 import os
-import re
 import sys
-from pathlib import Path
 
 SEEN_ENV = "LLMCC_SEEN"
-_GCC_NAME = re.compile(r"^(?:[\w.+-]+-)?(?:gcc|cc|c89|c99)(?:-\d+(?:\.\d+)*)?$")
 _CACHE_FILE = "compilers.json"
 
 
@@ -73,18 +70,31 @@ def _is_compiler_word(word: str, self_paths: set[str]) -> str | None:
             return None
         if os.path.realpath(word) in self_paths:
             return word
-        return word if (_GCC_NAME.match(base) or _looks_like_compiler(base)) else None
-    if not (_GCC_NAME.match(base) or _looks_like_compiler(base) or base == "llmcc"):
+        return word if (_gcc_name(base) or _looks_like_compiler(base)) else None
+    if not (_gcc_name(base) or _looks_like_compiler(base) or base == "llmcc"):
         return None
     return _resolve(word)
 
 
-_OTHER_COMPILER = re.compile(r"^(?:[\w.+-]+-)?(?:clang|g\+\+|c\+\+)(?:-\d+(?:\.\d+)*)?$")
+def _compiler_kind(base: str) -> str:
+    """The compiler a program name names: "gcc|cc|c89|c99|clang|g++|c++", optionally after a
+    "target-" prefix and before a "-version" suffix (x86_64-linux-gnu-gcc-12, clang-15), or "".
+    (String work rather than a regular expression: this runs before llmcc knows it compiles.)"""
+    name = base
+    head, dash, tail = name.rpartition("-")
+    if dash and tail and all(part.isdigit() for part in tail.split(".")):
+        name = head
+    name = name.rpartition("-")[2]
+    return name if name in ("gcc", "cc", "c89", "c99", "clang", "g++", "c++") else ""
+
+
+def _gcc_name(base: str) -> bool:
+    return _compiler_kind(base) in ("gcc", "cc", "c89", "c99")
 
 
 def _looks_like_compiler(base: str) -> bool:
     """Another compiler a launcher may be given (llmcc passes its command lines through)."""
-    return bool(_OTHER_COMPILER.match(base))
+    return _compiler_kind(base) in ("clang", "g++", "c++")
 
 
 def find_real_compiler(prog: str, argv: list[str], cfg) -> tuple[str, list[str]]:
@@ -108,7 +118,7 @@ def find_real_compiler(prog: str, argv: list[str], cfg) -> tuple[str, list[str]]
             return cc, argv
     names = []
     base = os.path.basename(prog)
-    if _GCC_NAME.match(base):
+    if _gcc_name(base):
         names.append(base)
     names.append("gcc")
     for name in names:
@@ -118,6 +128,59 @@ def find_real_compiler(prog: str, argv: list[str], cfg) -> tuple[str, list[str]]
                 continue
             return cc, argv
     raise CompilerNotFound("no gcc on PATH other than llmcc itself (set LLMCC_CC)")
+
+
+def pass_through_early(prog: str, argv: list[str]) -> int | None:
+    """Exec the real gcc at once when llmcc will not compile this command line and no
+    configuration file could change that or which gcc runs; otherwise return None (the driver
+    takes over), or 127 when the compiler cannot be run. It decides exactly as the driver would
+    (args.parse, find_real_compiler, LLMCC_CC, LLMCC_DISABLE) but loads neither the driver nor
+    the configuration, so `--version`, -E, -M and link lines cost one interpreter start-up."""
+    if _config_files_exist():
+        return None
+    try:
+        cc, rest = find_real_compiler(prog, argv, None)
+    except CompilerNotFound:
+        return None  # the driver says so
+    if not _truthy(os.environ.get("LLMCC_DISABLE", "")) and is_gcc(cc):
+        from gcc_wrapper import args
+
+        if args.parse(rest).kind == "compile":
+            return None
+    return exec_compiler(cc, rest)
+
+
+def _truthy(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")  # as config.py reads booleans
+
+
+def _config_files_exist() -> bool:
+    """Whether config.user_file() or config.find_project_file() would find a file (the same
+    rule, without importing config)."""
+    xdg = os.environ.get("XDG_CONFIG_HOME")
+    base = xdg if xdg else os.path.join(os.path.expanduser("~"), ".config")
+    if os.path.isfile(os.path.join(base, "llmcc", "config.toml")):
+        return True
+    d = os.path.realpath(os.getcwd())
+    while True:
+        if os.path.isfile(os.path.join(d, "llmcc.toml")):
+            return True
+        parent = os.path.dirname(d)
+        if parent == d:
+            return False
+        d = parent
+
+
+def exec_compiler(cc: str, rest: list[str]) -> int:
+    """Become the real gcc: same argv, stdin, stdout, stderr and exit status. Returns (127) only
+    when it cannot be run, having said why."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        os.execve(cc, [run_name(cc), *rest], child_env(cc))
+    except OSError as e:
+        print(f"llmcc: error: cannot run {cc}: {e.strerror}", file=sys.stderr)
+    return 127
 
 
 def run_name(cc: str) -> str:
@@ -141,8 +204,7 @@ def child_env(cc: str) -> dict[str, str]:
 
 def is_gcc(cc: str) -> bool:
     """Whether `cc` is a GNU C compiler driver (not g++, clang, ...), judged by its real name."""
-    real = os.path.basename(os.path.realpath(cc))
-    return bool(_GCC_NAME.match(real)) and "++" not in real
+    return _gcc_name(os.path.basename(os.path.realpath(cc)))
 
 
 # --- facts about a compiler, cached on disk ---------------------------------------------------
@@ -154,7 +216,9 @@ def _stat_key(path: str) -> str:
     return f"{real}:{st.st_size}:{st.st_mtime_ns}"
 
 
-def _cache_file(cache_dir: Path | None) -> Path:
+def _cache_file(cache_dir: str | os.PathLike | None):
+    from pathlib import Path
+
     if cache_dir is None:
         from gcc_wrapper import config
 
@@ -162,7 +226,7 @@ def _cache_file(cache_dir: Path | None) -> Path:
     return Path(cache_dir) / _CACHE_FILE
 
 
-def _load(path: Path) -> dict:
+def _load(path) -> dict:
     import json
 
     try:
@@ -172,7 +236,7 @@ def _load(path: Path) -> dict:
         return {}
 
 
-def _store(path: Path, key: str, value) -> None:
+def _store(path, key: str, value) -> None:
     """Merge one answer into the cache file (temp + rename; a lost race only costs a re-ask)."""
     import json
     import tempfile
@@ -245,7 +309,7 @@ def _elf_build_id(path: str) -> str | None:
     return None
 
 
-def identity(cc: str, *, cache_dir: Path | None = None) -> str:
+def identity(cc: str, *, cache_dir: str | os.PathLike | None = None) -> str:
     """A string that changes whenever the code `cc` generates may change:
     "gcc <full version> <target> <digest of the driver's and cc1's build IDs>". It is the same
     on every machine with the same gcc build, so shared cache entries match across machines."""
@@ -294,7 +358,7 @@ def _host_cpu() -> str:
     return hashlib.blake2b("\n".join(lines).encode(), digest_size=8).hexdigest()
 
 
-def expand_march_native(cc: str, *, cache_dir: Path | None = None) -> list[str]:
+def expand_march_native(cc: str, *, cache_dir: str | os.PathLike | None = None) -> list[str]:
     """What -march=native means for `cc` on this host: ["-march=znver3", "-mmmx", ...,
     "--param", "l1-cache-size=32", ..., "-mtune=znver3"], as the driver hands them to cc1."""
     path = _cache_file(cache_dir)

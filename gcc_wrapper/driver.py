@@ -113,7 +113,7 @@ def _plan(cc: str, rest: list[str], cfg) -> args.Invocation | None:
             # them (under -c the assembler replaces a symlink too, as the rename does)
             if (inv.stage == "S" and os.path.islink(dest)) or (os.path.lexists(dest) and not os.path.isfile(dest)):
                 return None
-    return replace(inv, cc=cc, cc_name=compiler.run_name(cc))
+    return inv.replace(cc=cc, cc_name=compiler.run_name(cc))
 
 
 def _remove_failed_output(path: str) -> None:
@@ -557,13 +557,7 @@ def _write_stderr(data: bytes) -> None:
 
 def _exec(cc: str, rest: list[str]) -> int:
     """Become the real gcc: same argv, stdin, stdout, stderr and exit status."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    try:
-        os.execve(cc, [compiler.run_name(cc), *rest], compiler.child_env(cc))
-    except OSError as e:
-        print(f"llmcc: error: cannot run {cc}: {e.strerror}", file=sys.stderr)
-        return 127
+    return compiler.exec_compiler(cc, rest)
 
 
 def _reason(e: BaseException) -> str:

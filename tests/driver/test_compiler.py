@@ -144,3 +144,24 @@ def test_launcher_with_another_compiler_passes_through(llmcc_bin, gcc, env, work
     assert r.returncode == 0 and r.stderr == b"clang stand-in\n"
     run([gcc, "-O0", "-c", "k.c", "-o", "ref.o"], env, work)
     assert (work / "c.o").read_bytes() == (work / "ref.o").read_bytes()
+
+
+def test_config_file_rule_is_configs(tmp_path, monkeypatch):
+    """compiler._config_files_exist() (the early pass-through's test) agrees with config.py."""
+    from gcc_wrapper import config
+
+    deep = tmp_path / "proj" / "sub" / "dir"
+    deep.mkdir(parents=True)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.chdir(deep)
+
+    def config_says() -> bool:
+        return config.user_file().is_file() or config.find_project_file() is not None
+
+    assert compiler._config_files_exist() is config_says() is False
+    (tmp_path / "proj" / "llmcc.toml").write_text("")
+    assert compiler._config_files_exist() is config_says() is True
+    (tmp_path / "proj" / "llmcc.toml").unlink()
+    (tmp_path / "xdg" / "llmcc").mkdir(parents=True)
+    (tmp_path / "xdg" / "llmcc" / "config.toml").write_text("")
+    assert compiler._config_files_exist() is config_says() is True

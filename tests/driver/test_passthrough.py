@@ -4,6 +4,7 @@ stderr and exit status as gcc itself, and no llmcc work (nothing logged)."""
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,31 @@ def test_flto_and_save_temps_pass_through(llmcc_bin, gcc, env, work: Path):
     # -save-temps keeps gcc's own -O2 (nothing was forced): its k.s equals gcc -O2 -S
     run(["gcc", "-O2", "-S", "k.c", "-o", "ref.s"], env, work)
     assert (work / "k.s").read_bytes() == (work / "ref.s").read_bytes()
+
+
+@pytest.mark.parametrize("args", [["--version"], ["-E", "k.c"], ["-o", "prog", "k.o"], ["-dumpmachine"]])
+def test_pass_through_imports_almost_nothing(llmcc_bin, gcc, env, work, args):
+    """A command line llmcc does not compile is decided before the driver, the configuration,
+    the cache or dataclasses are imported."""
+    r = run([sys.executable, "-X", "importtime", llmcc_bin, *args], env, work)
+    imported = {line.split("|")[-1].strip() for line in r.stderr.decode().splitlines() if "|" in line}
+    assert "gcc_wrapper.args" in imported
+    assert not imported & {"gcc_wrapper.driver", "gcc_wrapper.config", "cache", "dataclasses", "subprocess"}
+
+
+def test_compile_goes_to_the_driver(llmcc_bin, gcc, env, work):
+    r = run([sys.executable, "-X", "importtime", llmcc_bin, "-c", "k.c"], env, work)
+    assert r.returncode == 0
+    assert b"gcc_wrapper.driver" in r.stderr and (work / "k.o").exists()
+
+
+def test_config_file_takes_the_long_way(llmcc_bin, gcc, env, work, tmp_path):
+    """With a configuration file, `cc` may name another compiler: pass-through reads it."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    fake = bindir / "mygcc"
+    fake.write_text(f'#!/bin/sh\necho "via mygcc" >&2\nexec "{gcc}" "$@"\n')
+    fake.chmod(0o755)
+    (work / "llmcc.toml").write_text(f'cc = "{fake}"\n')
+    r = run([llmcc_bin, "-dumpmachine"], env, work)
+    assert r.returncode == 0 and r.stderr == b"via mygcc\n"
