@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from cache import Cache, Entry, EntryError
+from gcc_wrapper.metrics import median
 
 
 @dataclass(frozen=True)
@@ -169,14 +170,8 @@ def _measured(m: dict[str, Any]) -> str:
         parts.append(f"per-round ratios {spread[0]:.3f}–{spread[1]:.3f}")
     base, cand = m.get("baseline") or [], m.get("candidate") or []
     if base and cand:
-        parts.append(f"median CPU {_median(base) * 1e3:.3f} ms → {_median(cand) * 1e3:.3f} ms")
+        parts.append(f"median CPU {median(base) * 1e3:.3f} ms → {median(cand) * 1e3:.3f} ms")
     return ", ".join(parts)
-
-
-def _median(xs: Sequence[float]) -> float:
-    s = sorted(xs)
-    n = len(s)
-    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
 
 
 def _checks(v: dict[str, Any]) -> list[tuple[str, bool, str]]:
