@@ -5,7 +5,8 @@
                 [--no-gpu-check] [--wait S] [--detach] [-- VLLM_ARGS...]
 
 It runs `vllm serve MODEL` with prefix caching on (every prompt of a function shares its long
-prefix: system text, C source, gcc's assembly), waits until GET /health answers, and prints the
+prefix: system text, C source, gcc's assembly) and the API key, if any, in VLLM_API_KEY (not on a
+command line, where `ps` shows it); waits until GET /health answers; and prints the
 `export LLMCC_...` lines. It then stays in the foreground until interrupted, and stops vLLM with
 it; with --detach it leaves vLLM running and prints its process id.
 
@@ -64,8 +65,6 @@ def visible_gpus() -> list[str]:
 def build_command(args: argparse.Namespace, vllm: list[str]) -> list[str]:
     cmd = [*vllm, "serve", args.model, "--host", args.host, "--port", str(args.port)]
     cmd += ["--max-model-len", str(args.max_model_len), "--enable-prefix-caching"]
-    if args.api_key:
-        cmd += ["--api-key", args.api_key]
     if args.gpu_memory_utilization is not None:
         cmd += ["--gpu-memory-utilization", str(args.gpu_memory_utilization)]
     if args.tensor_parallel_size is not None:
@@ -133,11 +132,13 @@ def main(argv: list[str]) -> int:
         return 2
     cmd = build_command(args, vllm)
     signal.signal(signal.SIGTERM, _interrupt)  # from here on, a SIGTERM must also stop vLLM
-    shown = ["***" if i and cmd[i - 1] == "--api-key" else w for i, w in enumerate(cmd)]
-    print(f"llmcc serve: starting {' '.join(shown)}", file=sys.stderr, flush=True)
+    print(f"llmcc serve: starting {' '.join(cmd)}", file=sys.stderr, flush=True)
+    env = dict(os.environ)
+    if args.api_key:
+        env["VLLM_API_KEY"] = args.api_key  # vLLM reads it there; a command line shows in `ps`
     try:
         out = _detached_log(args.port) if args.detach else None
-        proc = subprocess.Popen(cmd, start_new_session=True, stdout=out, stderr=out,
+        proc = subprocess.Popen(cmd, start_new_session=True, stdout=out, stderr=out, env=env,
                                 stdin=subprocess.DEVNULL if out else None)
     except OSError as e:
         print(f"llmcc serve: cannot run {cmd[0]}: {e}", file=sys.stderr)

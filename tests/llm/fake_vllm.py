@@ -32,6 +32,7 @@ Run standalone (used as a `vllm` executable by the `llmcc serve` tests):
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import threading
@@ -355,7 +356,7 @@ def main(argv: list[str]) -> int:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--max-model-len", type=int, default=32768)
-    s.add_argument("--api-key", default=None)
+    s.add_argument("--api-key", default=os.environ.get("VLLM_API_KEY"))  # as vLLM: flag, else environment
     s.add_argument("--script", default=None)
     args, _unknown = ap.parse_known_args(argv)  # vLLM flags this stand-in does not model
     rules = _rules_from_json(json.loads(open(args.script).read())) if args.script else []

@@ -134,9 +134,9 @@ def test_api_key_and_pass_through_arguments_reach_vllm(tmp_path, llmcc_bin, llmc
     pid = int(r.stdout.split("vllm pid ")[1].split(";")[0]) if "vllm pid " in r.stdout else None
     try:
         assert r.returncode == 0, r.stderr
-        assert "--api-key ***" in r.stderr and "--enforce-eager" in r.stderr
-        assert "k3y" not in r.stdout + r.stderr  # the secret is not echoed
-        assert get(port, "/v1/models")[0] == 401  # vLLM got the key
+        assert "--enforce-eager" in r.stderr
+        assert "k3y" not in r.stdout + r.stderr  # the secret is not echoed, nor on vllm's command line
+        assert get(port, "/v1/models")[0] == 401  # vLLM got the key (VLLM_API_KEY)
         assert get(port, "/health")[0] == 200
     finally:
         if pid is not None:
