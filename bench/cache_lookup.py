@@ -27,8 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cache import Cache, Entry  # noqa: E402
-from cache.key import function_key  # noqa: E402
+from cache import Cache, Entry
+from cache.key import function_key
 
 BODY = "".join(f"\tmovl\t{4 * i}(%rdi), %eax\n\taddl\t%eax, %edx\n" for i in range(60))
 

@@ -68,7 +68,7 @@ class Entry:
         return frame(self.KIND, json_body(asdict(self)))
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "Entry":
+    def from_bytes(cls, data: bytes) -> Entry:
         """The entry, or EntryError if the bytes are not a whole, intact entry of this format."""
         return _from_json(cls, cls.KIND, data)
 

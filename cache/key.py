@@ -14,7 +14,7 @@ docs/cache.md says why each field is there.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 try:  # hashlib's own import starts OpenSSL (3-10 ms of every compile); BLAKE2 does not need it
     from _blake2 import blake2b
@@ -32,13 +32,13 @@ class Hasher:
         self._h = blake2b(digest_size=20)
         self.add(f"llmcc/{FORMAT}/{domain}")
 
-    def add(self, field: str | bytes) -> "Hasher":
+    def add(self, field: str | bytes) -> Hasher:
         data = field.encode() if isinstance(field, str) else field
         self._h.update(len(data).to_bytes(8, "little"))
         self._h.update(data)
         return self
 
-    def add_all(self, fields: Iterable[str | bytes]) -> "Hasher":
+    def add_all(self, fields: Iterable[str | bytes]) -> Hasher:
         items = list(fields)
         self.add(str(len(items)))
         for f in items:

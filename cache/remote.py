@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 CONNECT_TIMEOUT = 0.5

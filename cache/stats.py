@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 SHARDS = 16
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.-")

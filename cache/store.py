@@ -20,8 +20,9 @@ import atexit
 import json
 import os
 import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from cache import sign
 from cache.frame import EntryError, frame, unframe

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections import namedtuple
-from typing import Iterable
+from collections.abc import Iterable
 
 from cache.frame import EntryError, frame, json_body, json_unframe
 from cache.key import content_hash
@@ -36,7 +36,7 @@ class TUEntry(namedtuple("TUEntry", "asm deps stderr functions")):
     __slots__ = ()
     KIND = "tu"
 
-    def __new__(cls, asm: str, deps: str = "", stderr: str = "", functions: dict[str, str] | None = None) -> "TUEntry":
+    def __new__(cls, asm: str, deps: str = "", stderr: str = "", functions: dict[str, str] | None = None) -> TUEntry:
         functions = {} if functions is None else functions
         if not isinstance(asm, str) or not isinstance(deps, str) or not isinstance(stderr, str):
             raise ValueError("TUEntry.asm, deps and stderr must be strings")
@@ -48,7 +48,7 @@ class TUEntry(namedtuple("TUEntry", "asm deps stderr functions")):
         return frame(self.KIND, json_body(self._asdict()))
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "TUEntry":
+    def from_bytes(cls, data: bytes) -> TUEntry:
         """The entry, or EntryError if the bytes are not a whole, intact TU entry of this format."""
         obj = json_unframe(cls.KIND, data)
         if not isinstance(obj, dict) or set(obj) != set(cls._fields):
@@ -74,7 +74,7 @@ class Manifest(namedtuple("Manifest", "records", defaults=((),))):
         return frame(self.KIND, json_body(body))
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "Manifest":
+    def from_bytes(cls, data: bytes) -> Manifest:
         body = json_unframe(cls.KIND, data)
         try:
             return cls(
@@ -99,7 +99,7 @@ class Manifest(namedtuple("Manifest", "records", defaults=((),))):
                 return rec.tu_key
         return None
 
-    def with_record(self, rec: ManifestRecord) -> "Manifest":
+    def with_record(self, rec: ManifestRecord) -> Manifest:
         """This manifest plus rec (replacing a record with the same files), newest last, bounded."""
         kept = tuple(r for r in self.records if r.files != rec.files)
         return Manifest((kept + (rec,))[-MAX_RECORDS:])

@@ -7,8 +7,9 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -269,7 +270,7 @@ class Builds:
         return subprocess.run([prog], cwd=project, capture_output=True, text=True, check=True, timeout=60).stdout
 
     @staticmethod
-    def accept_rewrite(cache_dir: Path, function: str, cache: "Any" = None) -> Entry:
+    def accept_rewrite(cache_dir: Path, function: str, cache: Any = None) -> Entry:
         """Store a rewrite of `function` (gcc's own code plus a harmless marker instruction) the
         way the optimizer does: under the key the driver computed for it, via put_function."""
         from cache import Cache, TUEntry
