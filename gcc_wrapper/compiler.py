@@ -136,17 +136,17 @@ def pass_through_early(prog: str, argv: list[str]) -> int | None:
     takes over), or 127 when the compiler cannot be run. It decides exactly as the driver would
     (args.parse, find_real_compiler, LLMCC_CC, LLMCC_DISABLE) but loads neither the driver nor
     the configuration, so `--version`, -E, -M and link lines cost one interpreter start-up."""
-    if _config_files_exist():
-        return None
     try:
-        cc, rest = find_real_compiler(prog, argv, None)
-    except CompilerNotFound:
-        return None  # the driver says so
-    if not _truthy(os.environ.get("LLMCC_DISABLE", "")) and is_gcc(cc):
-        from gcc_wrapper import args
-
-        if args.parse(rest).kind == "compile":
+        if _config_files_exist():
             return None
+        cc, rest = find_real_compiler(prog, argv, None)
+        if not _truthy(os.environ.get("LLMCC_DISABLE", "")) and is_gcc(cc):
+            from gcc_wrapper import args
+
+            if args.parse(rest).kind == "compile":
+                return None
+    except Exception:  # noqa: BLE001 - CompilerNotFound or worse: the driver says or falls back
+        return None
     return exec_compiler(cc, rest)
 
 
