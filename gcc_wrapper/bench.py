@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
+import math
 import os
 import platform
 import shlex
@@ -418,18 +419,18 @@ class Bench:
         base_code = code_bytes(base.exe)
         data = [p.read_bytes() for p in inputs]
 
+        from gcc_wrapper import measure
+
         def side_by_side(a: Path, b: Path) -> Measurement:
             # gcc_wrapper.measure holds the machine-wide lock in the run's cache directory, so no
             # llmcc build of this run (--jobs) measures while a problem is being timed.
-            from gcc_wrapper import measure
-
             return measure.measure_programs(a, b, data, self.opts.rounds, lock_dir=self.opts.cache_dir,
                                             cwd=pdir, timeout=TEST_TIMEOUT * len(data))
 
         t0 = time.perf_counter()
         try:
             start = side_by_side(self.empty, base.exe)  # start-up cost vs the baseline
-        except Exception as e:  # MeasureError: the baseline passed its tests but fails when timed
+        except measure.MeasureError as e:  # it passed its tests but fails when timed
             return record(excluded=f"baseline cannot be timed: {e}")
         variants = []
         for name, b in builds.items():
@@ -439,7 +440,7 @@ class Bench:
                 continue
             try:
                 m = side_by_side(base.exe, b.exe)
-            except Exception as e:
+            except measure.MeasureError as e:
                 variants.append(VariantRecord(name, True, False, f"cannot be timed: {e}", b.seconds))
                 continue
             same = base_code is not None and code_bytes(b.exe) == base_code
@@ -501,13 +502,13 @@ def summaries(records: Sequence[ProblemRecord], variants: Sequence[str]) -> dict
     """Per build: the metrics over every counted problem and over the compute-bound ones."""
     counted = [r for r in records if not r.excluded]
     out: dict[str, dict[str, metrics.Summary]] = {}
-    for name in variants:
-        def results(rs: Sequence[ProblemRecord]) -> list[metrics.Result]:
-            return [v.result() if (v := r.variant(name)) else metrics.Result(False, False) for r in rs]
+    def results(name: str, rs: Sequence[ProblemRecord]) -> list[metrics.Result]:
+        return [v.result() if (v := r.variant(name)) else metrics.Result(False, False) for r in rs]
 
+    for name in variants:
         out[name] = {
-            "all": metrics.summarize(results(counted)),
-            "compute_bound": metrics.summarize(results([r for r in counted if r.compute_bound])),
+            "all": metrics.summarize(results(name, counted)),
+            "compute_bound": metrics.summarize(results(name, [r for r in counted if r.compute_bound])),
         }
     return out
 
@@ -567,11 +568,11 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def _f(x: float | None, fmt: str = "{:.3f}") -> str:
-    return "–" if x is None or x != x else fmt.format(x)
+    return "–" if x is None or math.isnan(x) else fmt.format(x)
 
 
 def _pct(x: float) -> str:
-    return _f(x * 100 if x == x else x, "{:.1f}%")
+    return _f(x * 100, "{:.1f}%")
 
 
 def render_markdown(meta: dict[str, Any], ds: dataset.Dataset, records: Sequence[ProblemRecord],
