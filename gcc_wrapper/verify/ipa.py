@@ -1,4 +1,4 @@
-"""The register contract callers in the same unit rely on (gcc's -fipa-ra).
+"""The contract callers in the same unit rely on (gcc's -fipa-ra and -fipa-stack-alignment).
 
 At -O2 and above gcc allocates registers interprocedurally: when a function calls another
 function of the same translation unit directly, it only assumes the registers that callee
@@ -14,6 +14,11 @@ one the original certainly writes (or clobbers through the calls it makes). The 
 is over-approximated (every register operand that is not provably only read, plus implicit
 writes), the original's under-approximated (only destinations and known implicit writes), so
 the check can reject a correct rewrite but not accept a breaking one.
+
+The same callers may also call it with a stack that is not 16-byte aligned when gcc saw that the
+original does not need alignment (-fipa-stack-alignment). So a candidate that may need an aligned
+stack (it calls something, or uses an alignment-checking vector access on the stack) is only
+allowed when the original certainly needed one too.
 """
 
 from __future__ import annotations
@@ -163,13 +168,45 @@ def clobbers(name: str, text: str, unit_functions: dict[str, str], *, over: bool
     return out
 
 
+# Vector instructions with a memory operand that do not fault on a misaligned address.
+_UNALIGNED_OK = re.compile(
+    r"^(movups|movupd|movdqu|lddqu|movss|movsd|movq|movd|movlp[sd]|movhp[sd]|movddup|pinsr\w|pextr\w|"
+    r"pmov[sz]x\w+|insertps|cvtdq2pd|cvtps2pd|cvtpi2p[sd]|\w+s[sd])$"
+)
+_ALIGNED_VEX = re.compile(r"^vmov(ap[sd]|dqa\w*|nt\w+)$")
+
+
+def _aligned_stack_access(mnem: str, ops: str) -> bool:
+    if not re.search(r"\(%r[sb]p", ops) or not re.search(r"%[xyz]mm", ops):
+        return False
+    if mnem.startswith("v"):
+        return bool(_ALIGNED_VEX.match(mnem))
+    return not _UNALIGNED_OK.match(mnem)
+
+
+def _base_needs_alignment(name: str, text: str, unit_functions: dict[str, str], seen: frozenset[str] = frozenset()) -> bool:
+    """The original certainly needs a 16-byte aligned stack (so gcc aligns its call sites): it
+    calls outside the unit or indirectly, or does an aligned vector access on the stack."""
+    targets, indirect = calls(text)
+    if indirect:
+        return True
+    for line in text.splitlines():
+        w = line.split("#")[0].split(None, 1)
+        if len(w) == 2 and w[0] in ("movaps", "movapd", "movdqa") and re.search(r"\(%r[sb]p", w[1]):
+            return True
+    for t in targets - {name} - seen:
+        if t not in unit_functions or _base_needs_alignment(t, unit_functions[t], unit_functions, seen | {name}):
+            return True
+    return False
+
+
 def direct_callers(unit_functions: dict[str, str], name: str) -> list[str]:
     return sorted(f for f, text in unit_functions.items() if f != name and name in calls(text)[0])
 
 
 def check(ctx: Context, cand_insns: Iterable[tuple[str, str]]) -> Check | None:
     """cand_insns: (prefix and mnemonic, operands) of the candidate's disassembly."""
-    if not ctx.unit_asm or "-fno-ipa-ra" in ctx.cflags:
+    if not ctx.unit_asm or ("-fno-ipa-ra" in ctx.cflags and "-fno-ipa-stack-alignment" in ctx.cflags):
         return None
     from gcc_wrapper import asm
 
@@ -181,8 +218,17 @@ def check(ctx: Context, cand_insns: Iterable[tuple[str, str]]) -> Check | None:
     callers = direct_callers(funcs, ctx.name)
     if not callers:
         return None
-    allowed = clobbers(ctx.name, ctx.baseline_asm, funcs, over=False)
+    if "-fno-ipa-ra" in ctx.cflags:
+        allowed = set(CALLER_SAVED)
+    else:
+        allowed = clobbers(ctx.name, ctx.baseline_asm, funcs, over=False)
     writes: set[str] = set()
+    cand_insns = list(cand_insns)
+    needs = [f"{h} {o}" for h, o in cand_insns
+             if h.split()[-1].startswith("call") or _aligned_stack_access(h.split()[-1], o)]
+    if needs and not _base_needs_alignment(ctx.name, ctx.baseline_asm, funcs):
+        return Check("static.ipa", False, f"`{needs[0].strip()}` needs a 16-byte aligned stack, but the original does not, and its "
+                     f"callers in this unit ({', '.join(callers[:3])}) call it without aligning (gcc -fipa-stack-alignment)")
     for head, ops in cand_insns:
         writes |= insn_writes(head, ops, over=True)
         # Direct calls can only go to symbols the original references (static.symbols), whose

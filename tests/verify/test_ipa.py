@@ -50,3 +50,22 @@ def test_callers_and_clobbers(tmp_path):
     # mid's clobbers include its callee's, a call outside the unit clobbers everything
     assert ipa.clobbers("leaf", funcs["leaf"], funcs, over=False) <= ipa.clobbers("mid", funcs["mid"], funcs, over=False)
     assert ipa.clobbers("ext", funcs["ext"], funcs, over=False) == set(ipa.CALLER_SAVED)
+
+
+def test_stack_alignment_need(tmp_path):
+    src = tmp_path / "sa.c"
+    src.write_text("#include <string.h>\n"
+                   "__attribute__((noinline)) int h1(int x) { return x * 3 + 1; }\n"
+                   "__attribute__((noinline)) size_t h2(const char *s) { return strlen(s) + 1; }\n"
+                   "int c1(int a, int b) { return h1(a) + b; }\n"
+                   "size_t c2(const char *s, int b) { return h2(s) + b; }\n")
+    unit = asm.parse(subprocess.run(["gcc", "-O3", "-S", "-o", "-", str(src)], capture_output=True, text=True, check=True).stdout)
+    funcs = {n: f.text() for n, f in unit.functions.items()}
+    assert not ipa._base_needs_alignment("h1", funcs["h1"], funcs)  # gcc calls it unaligned (c1 has no sub before the call)
+    assert ipa._base_needs_alignment("h2", funcs["h2"], funcs)  # it calls strlen
+    assert ipa._aligned_stack_access("movaps", "%xmm0,(%rsp)")
+    assert ipa._aligned_stack_access("paddd", "0x10(%rsp),%xmm1")
+    assert not ipa._aligned_stack_access("movups", "%xmm0,(%rsp)")
+    assert not ipa._aligned_stack_access("addsd", "8(%rsp),%xmm0")
+    assert not ipa._aligned_stack_access("vpaddd", "(%rsp),%xmm1,%xmm1")
+    assert not ipa._aligned_stack_access("movaps", "%xmm0,(%rdi)")
