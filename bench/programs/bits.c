@@ -1,4 +1,7 @@
 /* Bit manipulation: population counts, bit reversal and parity over a word array. */
+/* Kernels are kept out of line and opaque to interprocedural optimization, as if they lived
+ * in a library's own translation unit: every build (gcc's and llmcc's) calls them. */
+#define KERNEL __attribute__((noipa))
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,7 +9,7 @@
 static uint64_t rng = 88172645463325252ull;
 static uint64_t next(void) { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return rng; }
 
-unsigned popcount_sum(const uint32_t *a, int n) {
+KERNEL unsigned popcount_sum(const uint32_t *a, int n) {
     unsigned s = 0;
     for (int i = 0; i < n; i++) {
         uint32_t x = a[i];
@@ -18,7 +21,7 @@ unsigned popcount_sum(const uint32_t *a, int n) {
     return s;
 }
 
-uint32_t reverse_xor(const uint32_t *a, int n) {
+KERNEL uint32_t reverse_xor(const uint32_t *a, int n) {
     uint32_t acc = 0;
     for (int i = 0; i < n; i++) {
         uint32_t x = a[i], r = 0;
@@ -28,7 +31,7 @@ uint32_t reverse_xor(const uint32_t *a, int n) {
     return acc;
 }
 
-int parity_count(const uint32_t *a, int n) {
+KERNEL int parity_count(const uint32_t *a, int n) {
     int c = 0;
     for (int i = 0; i < n; i++) {
         uint32_t x = a[i];

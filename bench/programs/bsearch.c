@@ -1,8 +1,11 @@
 /* Searching: branchy and branch-free binary search over a sorted table. */
+/* Kernels are kept out of line and opaque to interprocedural optimization, as if they lived
+ * in a library's own translation unit: every build (gcc's and llmcc's) calls them. */
+#define KERNEL __attribute__((noipa))
 #include <stdio.h>
 #include <stdlib.h>
 
-int lower_bound(const int *a, int n, int key) {
+KERNEL int lower_bound(const int *a, int n, int key) {
     int lo = 0, hi = n;
     while (lo < hi) {
         int mid = lo + (hi - lo) / 2;
@@ -11,7 +14,7 @@ int lower_bound(const int *a, int n, int key) {
     return lo;
 }
 
-long count_hits(const int *table, int n, const int *keys, int m) {
+KERNEL long count_hits(const int *table, int n, const int *keys, int m) {
     long hits = 0;
     for (int i = 0; i < m; i++) {
         int p = lower_bound(table, n, keys[i]);

@@ -1,8 +1,11 @@
 /* Branchy integer code: Collatz stopping times and a digit-sum loop. */
+/* Kernels are kept out of line and opaque to interprocedural optimization, as if they lived
+ * in a library's own translation unit: every build (gcc's and llmcc's) calls them. */
+#define KERNEL __attribute__((noipa))
 #include <stdio.h>
 #include <stdlib.h>
 
-int collatz_len(unsigned long long x) {
+KERNEL int collatz_len(unsigned long long x) {
     int steps = 0;
     while (x != 1) {
         if (x & 1) x = 3 * x + 1; else x >>= 1;
@@ -11,7 +14,7 @@ int collatz_len(unsigned long long x) {
     return steps;
 }
 
-int best_start(int lo, int hi) {
+KERNEL int best_start(int lo, int hi) {
     int best = lo, len = -1;
     for (int i = lo; i < hi; i++) {
         int l = collatz_len((unsigned long long)i);
@@ -20,7 +23,7 @@ int best_start(int lo, int hi) {
     return best;
 }
 
-long digit_sums(int n) {
+KERNEL long digit_sums(int n) {
     long t = 0;
     for (int i = 0; i < n; i++) {
         int v = i, s = 0;

@@ -1,8 +1,11 @@
 /* Dense matrix multiply (i-k-j order) and a transposed dot-product variant. */
+/* Kernels are kept out of line and opaque to interprocedural optimization, as if they lived
+ * in a library's own translation unit: every build (gcc's and llmcc's) calls them. */
+#define KERNEL __attribute__((noipa))
 #include <stdio.h>
 #include <stdlib.h>
 
-void matmul(const double *a, const double *b, double *c, int n) {
+KERNEL void matmul(const double *a, const double *b, double *c, int n) {
     for (int i = 0; i < n; i++) {
         for (int j = 0; j < n; j++) c[i * n + j] = 0.0;
         for (int k = 0; k < n; k++) {
@@ -12,7 +15,7 @@ void matmul(const double *a, const double *b, double *c, int n) {
     }
 }
 
-long imatmul_trace(const int *a, const int *bt, int n) {
+KERNEL long imatmul_trace(const int *a, const int *bt, int n) {
     long tr = 0;
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++) {

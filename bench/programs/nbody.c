@@ -1,9 +1,12 @@
 /* Floating point: a small n-body step and a polynomial evaluation loop (no fast-math). */
+/* Kernels are kept out of line and opaque to interprocedural optimization, as if they lived
+ * in a library's own translation unit: every build (gcc's and llmcc's) calls them. */
+#define KERNEL __attribute__((noipa))
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-void nbody_step(double *x, double *y, double *vx, double *vy, int n, double dt) {
+KERNEL void nbody_step(double *x, double *y, double *vx, double *vy, int n, double dt) {
     for (int i = 0; i < n; i++) {
         double ax = 0, ay = 0;
         for (int j = 0; j < n; j++) {
@@ -17,7 +20,7 @@ void nbody_step(double *x, double *y, double *vx, double *vy, int n, double dt) 
     for (int i = 0; i < n; i++) { x[i] += vx[i] * dt; y[i] += vy[i] * dt; }
 }
 
-double horner_sum(const double *c, int deg, const double *xs, int m) {
+KERNEL double horner_sum(const double *c, int deg, const double *xs, int m) {
     double t = 0;
     for (int i = 0; i < m; i++) {
         double v = c[deg];

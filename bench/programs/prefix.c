@@ -1,14 +1,17 @@
 /* Prefix sums, running maximum and a histogram: dependent loops. */
+/* Kernels are kept out of line and opaque to interprocedural optimization, as if they lived
+ * in a library's own translation unit: every build (gcc's and llmcc's) calls them. */
+#define KERNEL __attribute__((noipa))
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-void prefix_sum(const int *in, long *out, int n) {
+KERNEL void prefix_sum(const int *in, long *out, int n) {
     long s = 0;
     for (int i = 0; i < n; i++) { s += in[i]; out[i] = s; }
 }
 
-int max_run(const int *a, int n) {
+KERNEL int max_run(const int *a, int n) {
     int best = 0, cur = 0;
     for (int i = 0; i < n; i++) {
         if (a[i] > 0) { cur++; if (cur > best) best = cur; } else cur = 0;
@@ -16,7 +19,7 @@ int max_run(const int *a, int n) {
     return best;
 }
 
-void histogram(const int *a, int n, int *bins, int nb) {
+KERNEL void histogram(const int *a, int n, int *bins, int nb) {
     for (int i = 0; i < nb; i++) bins[i] = 0;
     for (int i = 0; i < n; i++) bins[(unsigned)a[i] % (unsigned)nb]++;
 }

@@ -1,9 +1,12 @@
 /* Sorting: insertion sort on short runs, then a bottom-up merge. */
+/* Kernels are kept out of line and opaque to interprocedural optimization, as if they lived
+ * in a library's own translation unit: every build (gcc's and llmcc's) calls them. */
+#define KERNEL __attribute__((noipa))
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-void insertion_sort(int *a, int n) {
+KERNEL void insertion_sort(int *a, int n) {
     for (int i = 1; i < n; i++) {
         int v = a[i], j = i - 1;
         while (j >= 0 && a[j] > v) { a[j + 1] = a[j]; j--; }
@@ -11,7 +14,7 @@ void insertion_sort(int *a, int n) {
     }
 }
 
-void merge_pass(const int *src, int *dst, int n, int width) {
+KERNEL void merge_pass(const int *src, int *dst, int n, int width) {
     for (int lo = 0; lo < n; lo += 2 * width) {
         int mid = lo + width < n ? lo + width : n;
         int hi = lo + 2 * width < n ? lo + 2 * width : n;

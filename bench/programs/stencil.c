@@ -1,14 +1,17 @@
 /* Stencil loops: 2-D Jacobi relaxation on a float grid and a 1-D integer smoothing. */
+/* Kernels are kept out of line and opaque to interprocedural optimization, as if they lived
+ * in a library's own translation unit: every build (gcc's and llmcc's) calls them. */
+#define KERNEL __attribute__((noipa))
 #include <stdio.h>
 #include <stdlib.h>
 
-void jacobi_step(const float *in, float *out, int w, int h) {
+KERNEL void jacobi_step(const float *in, float *out, int w, int h) {
     for (int y = 1; y < h - 1; y++)
         for (int x = 1; x < w - 1; x++)
             out[y * w + x] = 0.25f * (in[y * w + x - 1] + in[y * w + x + 1] + in[(y - 1) * w + x] + in[(y + 1) * w + x]);
 }
 
-void smooth3(const int *in, int *out, int n) {
+KERNEL void smooth3(const int *in, int *out, int n) {
     for (int i = 1; i < n - 1; i++) out[i] = (in[i - 1] + 2 * in[i] + in[i + 1]) >> 2;
 }
 
