@@ -56,7 +56,8 @@ FORBIDDEN = {
 }
 # `.section` names and directives that would give the rewrite state of its own.
 WRITABLE_DIRECTIVES = {".data", ".bss", ".comm", ".lcomm", ".tdata", ".tbss"}
-BANNED_DIRECTIVES = {".incbin", ".include"}
+BANNED_DIRECTIVES = {".incbin", ".include", ".rept", ".irp", ".irpc", ".macro", ".purgem", ".fill", ".org", ".reloc"}
+MAX_SPACE = 1 << 16  # bytes one .zero/.skip/.space may reserve
 
 # gcc's feature macros -> GNU as -march extensions
 _MACRO_EXT = {
@@ -138,10 +139,15 @@ def assemble(text: str, out: Path, march: str | None) -> str | None:
     src = out.with_suffix(".s")
     src.write_text(text)
     cmd = ["as", "--64"] + ([f"-march={march}"] if march else []) + ["-o", str(out), str(src)]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-    if r.returncode != 0:
-        msgs = [ln.split("Error: ", 1)[1] if "Error: " in ln else ln for ln in r.stderr.splitlines() if "Error" in ln or "error" in ln]
-        return "; ".join(msgs[:5]) or r.stderr.strip()[:400] or "the assembler failed"
+    # the assembler is trusted, its input is not: limits, like anything run on a candidate's behalf
+    from gcc_wrapper.verify import sandbox
+
+    r = sandbox.run(cmd, cwd=out.parent, timeout=60, cpu_seconds=30, memory_bytes=1 << 30,
+                    fsize_bytes=64 << 20, isolate_net=False)
+    if r.returncode != 0 or r.timed_out:
+        err = r.stderr.decode(errors="replace")
+        msgs = [ln.split("Error: ", 1)[1] if "Error: " in ln else ln for ln in err.splitlines() if "Error" in ln or "error" in ln]
+        return "; ".join(msgs[:5]) or err.strip()[:400] or f"the assembler failed ({r.describe()})"
     return None
 
 
@@ -231,6 +237,8 @@ def _directive_problem(asm: str) -> str | None:
         d = words[0]
         if d in BANNED_DIRECTIVES:
             return f"line {n}: {d} is not allowed"
+        if d in (".zero", ".skip", ".space") and len(words) > 1 and not (words[1].isdigit() and int(words[1]) <= MAX_SPACE):
+            return f"line {n}: {d} {words[1]}: at most {MAX_SPACE} bytes, as a plain number"
         if d in WRITABLE_DIRECTIVES:
             return f"line {n}: {d}: a rewrite may not add writable data"
         if d in (".section", ".pushsection") and len(words) >= 2:

@@ -74,3 +74,11 @@ def test_privileged_and_segment():
             assert c.passed, c
         else:
             assert c.name == "static.instructions" and not c.passed, (body, c)
+
+
+def test_directives_that_blow_up_the_assembler():
+    for body in ("\t.rept 100000000\n\tnop\n\t.endr\n\tret", "\tret\n\t.zero 4000000000", "\tret\n\t.skip 1<<40",
+                 "\tret\n\t.fill 100000000, 8, 0", "\t.include \"/etc/passwd\"\n\tret"):
+        c = decided(ctx(), body)
+        assert c.name == "static.directives" and not c.passed, body
+    assert decided(ctx(), "\tmovl\t%edi, %eax\n\tret\n\t.zero 16").passed is True
