@@ -370,6 +370,7 @@ class Bench:
             final = _compile(cmd, exe, pdir, env={**env, "LLMCC_MODE": "off"})
             seconds["llmcc_rebuild"] = final.seconds
         info.update(llmcc_activity(self.opts.cache_dir, pdir, seen))
+        info["fallbacks"] = fallbacks(self.opts.out / "llmcc.log", pdir)
         total = first.seconds + seconds.get("llmcc_optimize", 0.0) + seconds.get("llmcc_rebuild", 0.0)
         return Build(final.ok, exe, total, final.reason), info
 
@@ -459,6 +460,26 @@ class Bench:
 
 def _safe_name(pid: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in pid) or "problem"
+
+
+def fallbacks(log: Path, pdir: Path) -> list[str]:
+    """Why llmcc fell back to plain gcc in this problem's directory, from its log (one JSON object
+    per line; event "fallback"). A fallback builds a correct program, but not through llmcc."""
+    out: list[str] = []
+    try:
+        lines = log.read_text(errors="replace").splitlines()
+    except OSError:
+        return out
+    for line in lines:
+        try:
+            ev = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(ev, dict) and ev.get("event") == "fallback" and ev.get("cwd") == str(pdir):
+            what = f"{ev.get('reason', '?')}: {ev.get('detail', '')}".strip()
+            if what not in out:
+                out.append(what)
+    return out
 
 
 def _attempt_counts(cache_dir: Path) -> dict[str, int]:
@@ -571,6 +592,10 @@ def _f(x: float | None, fmt: str = "{:.3f}") -> str:
     return "–" if x is None or math.isnan(x) else fmt.format(x)
 
 
+def _md_line(text: str) -> str:
+    return " ".join(text.replace("|", "\\|").split())[:200]
+
+
 def _pct(x: float) -> str:
     return _f(x * 100, "{:.1f}%")
 
@@ -606,6 +631,11 @@ def render_markdown(meta: dict[str, Any], ds: dataset.Dataset, records: Sequence
                 f"| {name} | {subset.replace('_', '-')} | {s.problems} | {_pct(s.compile_rate)} | {_pct(s.pass_rate)} | "
                 f"{_f(s.geomean)} | {_f(s.p25)} | {_f(s.p50)} | {_f(s.p75)} | {_pct(s.improved_share)} ({s.improved}) |"
             )
+    fell = [r for r in counted if r.llmcc.get("fallbacks")]
+    if fell:
+        lines += ["", f"**llmcc fell back to plain gcc in {len(fell)} of {len(counted)} counted problems** "
+                  f"({', '.join(r.id for r in fell[:10])}{' …' if len(fell) > 10 else ''}): those builds are correct "
+                  f"but did not go through llmcc. First reason: {_md_line(fell[0].llmcc['fallbacks'][0])}"]
     nf = noise_floor(records)
     if nf.problems:
         lines += ["", f"Noise floor (A/A): {nf.problems} builds byte-identical to gcc -O3 were timed against it "
@@ -704,6 +734,8 @@ class Progress:
             what = rec.excluded
         elif not v.passed:
             what = f"llmcc failed: {v.reason}"
+        elif rec.llmcc.get("fallbacks"):
+            what = f"llmcc fell back to plain gcc: {rec.llmcc['fallbacks'][0][:80]}"
         elif v.identical_code:
             what = "llmcc: same code as gcc -O3"
         else:

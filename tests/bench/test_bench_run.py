@@ -110,6 +110,7 @@ def test_llmcc_with_nothing_rewritten_builds_gcc_s_code_and_scores_exactly_one(r
         assert v["identical_code"] is True  # mode off: llmcc's program is gcc -O3's, byte for byte
         assert v["speedup"] == 1.0
         assert r["llmcc"]["mode"] == "off" and r["llmcc"]["rewrites"] == []
+        assert r["llmcc"]["fallbacks"] == []  # built through llmcc, not by its fallback to gcc
     # hand-computed: 2 counted problems, both built and correct, every speedup 1.0
     s = res["summary"]["llmcc"]["all"]
     assert s == {"problems": 2, "compile_rate": 1.0, "pass_rate": 1.0, "geomean": 1.0, "p25": 1.0, "p50": 1.0,
@@ -210,3 +211,21 @@ def test_noise_floor_scores_identical_builds_by_the_papers_rule(run):
         __import__("math").prod(max(1.0, x) for x in raw) ** (1 / len(raw)))
     assert nf["improved"] == sum(x >= 1.05 for x in raw)
     assert "Noise floor (A/A)" in (out / "report.md").read_text()
+
+
+def test_a_fallback_to_plain_gcc_is_reported_not_hidden(tmp_path, llmcc_bin):
+    """A broken user configuration makes llmcc fall back to gcc (never breaking the build); the
+    bench says so instead of presenting gcc's program as llmcc's."""
+    data = tmp_path / "set.csv"
+    write_set(data, [("add", ADD, [("1 2\n", "3\n")])])
+    env = bench_env(tmp_path)
+    (tmp_path / "xdg" / "llmcc").mkdir(parents=True)
+    (tmp_path / "xdg" / "llmcc" / "config.toml").write_text('max_size = "junk"\n')
+    out = tmp_path / "out"
+    p = subprocess.run([str(llmcc_bin), "bench", "--dataset", str(data), "--out", str(out), "--mode", "off",
+                        "--rounds", "1", "--no-plots"], env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    rec = json.loads((out / "results.json").read_text())["problems"][0]
+    assert rec["llmcc"]["fallbacks"] and "config" in rec["llmcc"]["fallbacks"][0]
+    assert "llmcc fell back to plain gcc" in p.stderr
+    assert "**llmcc fell back to plain gcc in 1 of 1 counted problems** (add)" in (out / "report.md").read_text()
