@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,14 +61,21 @@ class Untestable(Exception):
     pass
 
 
-_prepared: dict[tuple, Prepared | str] = {}
+KEEP_PREPARED = 32  # functions kept in memory (a long `llmcc optimize` sees many)
+_prepared: "OrderedDict[tuple, Prepared | str]" = OrderedDict()
 _lock = threading.Lock()
 
 
+def _key(ctx: Context) -> tuple:
+    return (ctx.name, ctx.source_path, ctx.cflags, ctx.baseline_asm, ctx.unit_asm, ctx.compiler, ctx.cwd)
+
+
 def prepare(ctx: Context) -> Prepared:
-    key = (ctx.name, ctx.source_path, ctx.cflags, ctx.baseline_asm, ctx.unit_asm, ctx.compiler, ctx.cwd)
+    key = _key(ctx)
     with _lock:
         got = _prepared.get(key)
+        if got is not None:
+            _prepared.move_to_end(key)
     if got is None:
         try:
             got = _prepare(ctx)
@@ -77,6 +85,8 @@ def prepare(ctx: Context) -> Prepared:
             got = f"cannot read the prototype: {e}"
         with _lock:
             _prepared[key] = got
+            while len(_prepared) > KEEP_PREPARED:
+                _prepared.popitem(last=False)
     if isinstance(got, str):
         raise Untestable(got)
     return got
@@ -138,8 +148,17 @@ def run(ctx: Context, cand_obj: Path, *, binding: str, budget: float | None = No
     """Test the assembled candidate (cand_obj, as static checking produced it)."""
     try:
         p = prepare(ctx)
+        if not all(f.exists() for f in (p.inputs_path, p.build.cand_fnptr, *p.build.objects)):
+            # another process pruned this build from disk: make it again
+            with _lock:
+                _prepared.pop(_key(ctx), None)
+            p = prepare(ctx)
     except Untestable as e:
         return Outcome(False, Check("difftest", True, f"not testable this way: {e}"))
+    try:
+        os.utime(p.build.dir)  # recently used: pruned last
+    except OSError:
+        pass
     obj = cand_obj
     if binding == "LOCAL":  # a static function: the harness needs to see its symbol
         obj = cand_obj.with_name("cand_global.o")

@@ -157,10 +157,28 @@ def _fnptr(path: Path, target: str) -> Path:
     return path
 
 
+KEEP_BUILDS = 256  # per-function builds kept on disk (each a few MB with its inputs)
+
+
+def _prune(builds: Path) -> None:
+    """Keep the most recently made builds; another process may be removing the same ones."""
+    import shutil
+
+    try:
+        dirs = sorted(builds.iterdir(), key=lambda p: p.stat().st_mtime)
+    except OSError:
+        return
+    for old in dirs[:max(0, len(dirs) - KEEP_BUILDS + 1)]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def build(name: str, baseline_asm: str, unit_asm: str, cc: str) -> Build:
     """Prepare (or find prepared) everything but the candidate."""
     main_o, call_o = harness_objects(cc)
-    d = work_root() / "builds" / _digest(name, baseline_asm, unit_asm, cc, main_o.parent.name)
+    builds = work_root() / "builds"
+    d = builds / _digest(name, baseline_asm, unit_asm, cc, main_o.parent.name)
+    if not d.exists():
+        _prune(builds)
     d.mkdir(parents=True, exist_ok=True)
     from filelock import FileLock
 

@@ -66,3 +66,16 @@ def test_original_that_mostly_crashes_is_not_testable(tmp_path):
     v = verify(make_context(src, "deref"), Candidate(text, "itself"))
     assert v.verdict == "error"
     assert "not modelled well enough" in v.reason or "crashed" in v.reason
+
+
+def test_a_pruned_build_is_made_again(tmp_path):
+    import shutil
+
+    from gcc_wrapper.verify import difftest
+
+    src, other = compiled(tmp_path, "score", ["-O1"])
+    ctx = make_context(src, "score")
+    assert verify(ctx, Candidate(other, "gcc -O1")).verdict == "accept"
+    shutil.rmtree(difftest.prepare(ctx).build.dir)  # what another process's pruning does
+    v = verify(ctx, Candidate(other, "gcc -O1"))
+    assert v.verdict == "accept", v.reason
