@@ -143,7 +143,7 @@ def bench_rows(name: str, status: str, res: dict | None, note: str, out: Path) -
     excluded = len(res["bad_rows"]) + sum(1 for r in res["problems"] if r["excluded"])
     nf = res.get("noise_floor", {})
     rows = [(name, status, f"{counted} problems counted, {excluded} excluded (llmcc mode {res['meta']['llmcc_mode']}, "
-                           f"{note}; A/A noise geomean {nf.get('geomean', float('nan')):.3f}; {out / 'report.md'})")]
+                           f"{note}; A/A noise geomean {nf.get('geomean') or float('nan'):.3f}; {out / 'report.md'})")]
     for build, subsets in res["summary"].items():
         for subset, s in subsets.items():
             if not s["problems"]:

@@ -577,9 +577,20 @@ def write_outputs(out: Path, meta: dict[str, Any], ds: dataset.Dataset, records:
         "problems": [r.to_json() for r in records],
         "notes": notes,
     }
-    _write_atomic(out / "results.json", json.dumps(data, indent=1, allow_nan=True) + "\n")
+    _write_atomic(out / "results.json", json.dumps(_strict(data), indent=1, allow_nan=False) + "\n")
     _write_atomic(out / "report.md", render_markdown(meta, ds, records, summ, notes))
     return notes
+
+
+def _strict(obj: Any) -> Any:
+    """Strict JSON for every reader: a non-finite number (a ratio over a zero time) becomes null."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _strict(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_strict(v) for v in obj]
+    return obj
 
 
 def _write_atomic(path: Path, text: str) -> None:

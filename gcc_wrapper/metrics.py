@@ -46,7 +46,8 @@ class Summary:
     improved: int
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """Strict JSON: the figures of an empty set (not a number) become null."""
+        return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in asdict(self).items()}
 
 
 def effective_speedup(r: Result) -> float:

@@ -58,6 +58,7 @@ def test_improved_means_at_least_five_percent():
 def test_empty_summary_is_not_a_number_not_an_error():
     s = metrics.summarize([])
     assert s.problems == 0 and math.isnan(s.geomean) and math.isnan(s.pass_rate)
+    assert s.to_json()["geomean"] is None and s.to_json()["problems"] == 0  # strict JSON
 
 
 speedups = st.floats(min_value=0.01, max_value=100, allow_nan=False)

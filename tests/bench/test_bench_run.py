@@ -71,7 +71,9 @@ def run(tmp_path_factory, llmcc_bin):
          "--compare", "o3-native,pgo", "--rounds", "3", "--compute-bound-ms", "15", "--jobs", "2"],
         env=bench_env(tmp), capture_output=True, text=True, timeout=240)
     assert p.returncode == 0, p.stderr
-    return p, json.loads((out / "results.json").read_text()), out
+    text = (out / "results.json").read_text()
+    assert "NaN" not in text and "Infinity" not in text  # strict JSON
+    return p, json.loads(text), out
 
 
 def test_bad_rows_are_reported_with_their_reason(run):
