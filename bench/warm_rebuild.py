@@ -8,7 +8,8 @@ again after `make clean` (warm: every translation unit is a cache hit), side by 
 DIR is any C project built by `make` that honours CC and has a `clean` target (default: the
 bundled examples/). It is copied to a scratch directory first and never modified. Each round
 runs the three builds in a rotating order (gcc, cold, warm), so drift in machine load spreads
-over all three; the report gives the per-round ratios cold/gcc and warm/gcc as median and
+over all three; the report gives the per-round ratios cold/gcc and warm/gcc of wall time and of
+CPU time (user + system of every process of the build: steadier on a busy machine) as median and
 [min, max], and the cache counters of the last warm build (to show they were hits).
 
 gcc runs through a one-line wrapper that puts -O3 last, as llmcc does with its forced level, so
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -36,13 +38,17 @@ VENV_BIN = Path(sys.executable).parent
 ORDERS = (("gcc", "cold", "warm"), ("cold", "warm", "gcc"), ("cold", "gcc", "warm"))
 
 
-def build(project: Path, cc: str, env: dict[str, str], jobs: int, extra: list[str]) -> float:
+def build(project: Path, cc: str, env: dict[str, str], jobs: int, extra: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of every process of the build) of a build after `make clean`."""
     subprocess.run(["make", "-s", "clean"], cwd=project, env=env, check=True, stdout=subprocess.DEVNULL)
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run(
         ["make", "-s", f"-j{jobs}", f"CC={cc}", *extra], cwd=project, env=env, check=True, stdout=subprocess.DEVNULL
     )
-    return time.perf_counter() - t
+    wall = time.perf_counter() - t
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
 
 
 def summary(xs: list[float]) -> dict[str, float]:
@@ -82,19 +88,24 @@ def main(argv: list[str] | None = None) -> int:
         build(project, gcc, env, a.jobs, a.make_arg)
 
         times: dict[str, list[float]] = {"gcc": [], "cold": [], "warm": []}
+        cpu: dict[str, list[float]] = {"gcc": [], "cold": [], "warm": []}
         last_cache = None
         for r in range(a.rounds):
             cache_dir = scratch / f"cache-{r}"
             llmcc_env = {**env, "LLMCC_CACHE_DIR": str(cache_dir)}
             for which in ORDERS[r % len(ORDERS)]:
                 cc, e = (gcc, env) if which == "gcc" else (str(llmcc), llmcc_env)
-                times[which].append(build(project, cc, e, a.jobs, a.make_arg))
+                wall, used = build(project, cc, e, a.jobs, a.make_arg)
+                times[which].append(wall)
+                cpu[which].append(used)
             last_cache = llmcc_env
         stats = json.loads(
             subprocess.run([str(llmcc), "stats", "--json"], env=last_cache, capture_output=True, text=True, check=True).stdout
         )
         cold = [c / g for c, g in zip(times["cold"], times["gcc"])]
         warm = [w / g for w, g in zip(times["warm"], times["gcc"])]
+        cold_cpu = [c / g for c, g in zip(cpu["cold"], cpu["gcc"])]
+        warm_cpu = [w / g for w, g in zip(cpu["warm"], cpu["gcc"])]
         result = {
             "project": str(a.project),
             "rounds": a.rounds,
@@ -103,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
             "seconds": {k: summary(v) for k, v in times.items()},
             "cold_over_gcc": summary(cold),
             "warm_over_gcc": summary(warm),
+            "cpu_seconds": {k: summary(v) for k, v in cpu.items()},
+            "cold_over_gcc_cpu": summary(cold_cpu),
+            "warm_over_gcc_cpu": summary(warm_cpu),
             "counters_after_last_round": {
                 k: v for k, v in stats["counters"].items() if k.split(".")[0] in ("compiles", "tu", "direct", "object", "fn", "fallback")
             },
@@ -111,9 +125,10 @@ def main(argv: list[str] | None = None) -> int:
         for k in ("gcc", "cold", "warm"):
             s = result["seconds"][k]
             print(f"  {k:<5} build  median {s['median']:.3f} s  [{s['min']:.3f}, {s['max']:.3f}]")
-        for k in ("cold_over_gcc", "warm_over_gcc"):
+        for k in ("cold_over_gcc", "warm_over_gcc", "cold_over_gcc_cpu", "warm_over_gcc_cpu"):
             s = result[k]
-            print(f"  {k.replace('_over_', ' / '):<11} median {s['median']:.2f}x  [{s['min']:.2f}, {s['max']:.2f}]")
+            label = k.replace("_over_", " / ").replace("_cpu", " (CPU time)")
+            print(f"  {label:<22} median {s['median']:.2f}x  [{s['min']:.2f}, {s['max']:.2f}]")
         print(f"  cache counters after the last round: {result['counters_after_last_round']}")
         if a.json == "-":
             print(json.dumps(result))
