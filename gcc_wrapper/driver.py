@@ -410,7 +410,8 @@ def _included_files(pre: bytes) -> list[str]:
     seen: dict[str, None] = {}
     for m in re.finditer(rb'^# \d+ "((?:[^"\\]|\\.)*)"', pre, re.M):
         name = m.group(1)
-        if name.startswith(b"<") or name in seen:
+        # <built-in>, <command-line>, and the working directory ("/dir//") that -g records
+        if name.startswith(b"<") or name.endswith(b"//") or name in seen:
             continue
         seen[name] = None
     return [re.sub(r"\\(.)", r"\1", n.decode("utf-8", "surrogateescape")) for n in seen]

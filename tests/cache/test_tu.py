@@ -76,3 +76,15 @@ def test_native_flags_are_expanded_in_keys(builds) -> None:
     assert "-march=native" not in flags and host[0] in flags and host[0].startswith("-march=")
     assert isa == "native:" + " ".join(host)
     assert driver.function_keys(unit, native, cfg)["g"] != driver.function_keys(unit, generic, cfg)["g"]
+
+
+def test_debug_builds_hit_without_the_preprocessor(builds, tmp_path: Path) -> None:
+    (tmp_path / "w.c").write_text(WARN_C.replace("    int unused;\n", ""))
+    cmd = [str(builds.llmcc), "-g", "-O2", "-c", "w.c", "-o", "w.o"]
+    subprocess.run(cmd, cwd=tmp_path, env=builds.env, check=True)
+    first = (tmp_path / "w.o").read_bytes()
+    (tmp_path / "w.o").unlink()
+    subprocess.run(cmd, cwd=tmp_path, env=builds.env, check=True)
+    assert (tmp_path / "w.o").read_bytes() == first
+    c = builds.counters()
+    assert c["direct.hit"] == 1 and c["object.hit"] == 1  # -g's working-directory line is no header
