@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, replace
 
 from gcc_wrapper import args, compiler
 from gcc_wrapper import log as llmcc_log
@@ -47,12 +46,15 @@ class InjectedFault(Exception):
     """Raised by the LLMCC_FAULT test hook."""
 
 
-@dataclass(frozen=True)
 class Baseline:
-    """gcc's own assembly for one source, and what gcc printed while making it."""
+    """gcc's own assembly for one source, and what gcc printed while making it. (A plain class:
+    dataclasses costs every compile more than the rest of this module.)"""
 
-    asm_text: str
-    stderr: bytes = b""
+    __slots__ = ("asm_text", "stderr")
+
+    def __init__(self, asm_text: str, stderr: bytes = b""):
+        self.asm_text = asm_text
+        self.stderr = stderr
 
 
 def main(prog: str, argv: list[str]) -> int:
