@@ -11,6 +11,8 @@ actually ran: differential testing against the original (difftest), or the proje
     difftest   (difftest.py)  same results, memory, globals and ABI behaviour as the original on
                               1,200 inputs; skipped (not failed) when the prototype is not modelled
     tests      (tests.py)     the project's test command passes with the candidate built in
+    programs   (tests.py)     the program built with the candidate prints what the original's
+                              does and exits the same, on every given stdin file
 
 Verdict "error" means could not verify: bad input, or no semantic check could run.
 """
@@ -22,10 +24,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from gcc_wrapper.candidate import Candidate, Check, Context, Verdict
 
+if TYPE_CHECKING:
+    from gcc_wrapper.verify.tests import Programs
 
-def verify(ctx: Context, cand: Candidate, *, tests: str | None = None, budget: float | None = None) -> Verdict:
+
+def verify(ctx: Context, cand: Candidate, *, tests: str | None = None, budget: float | None = None,
+           programs: "Programs | None" = None) -> Verdict:
     from gcc_wrapper.verify import difftest, static
 
     start = time.monotonic()
@@ -43,25 +51,29 @@ def verify(ctx: Context, cand: Candidate, *, tests: str | None = None, budget: f
         checks.append(d.check)
         if d.ran and not d.check.passed:
             return Verdict("reject", f"difftest: {d.check.detail}", tuple(checks), d.counterexample, d.inputs_tried)
-        tests_ran = False
-        if tests:
-            from gcc_wrapper.verify import tests as project_tests
+        semantic = ["differential testing"] if d.ran else []
+        from gcc_wrapper.verify import tests as project_tests
 
+        extra = []
+        if tests:
+            extra.append(("tests", "the project's tests", lambda left: project_tests.run(ctx, cand, tests, timeout=left)))
+        if programs is not None:
+            extra.append(("programs", "the program comparison", lambda left: project_tests.run_programs(ctx, cand, programs, timeout=left)))
+        for name, what, run in extra:
             left = None if budget is None else max(10.0, budget - (time.monotonic() - start))
             try:
-                t = project_tests.run(ctx, cand, tests, timeout=left)
+                t = run(left)
             except project_tests.TestsUnavailable as e:
-                checks.append(Check("tests.skipped", True, f"not run: {e}"))
-            else:
-                checks.append(t)
-                tests_ran = True
-                if not t.passed:
-                    return Verdict("reject", f"tests: {t.detail}", tuple(checks), "", d.inputs_tried)
-        if not d.ran and not tests_ran:
+                checks.append(Check(f"{name}.skipped", True, f"not run: {e}"))
+                continue
+            checks.append(t)
+            if not t.passed:
+                return Verdict("reject", f"{name}: {t.detail}", tuple(checks), "", d.inputs_tried)
+            semantic.append(what)
+        if not semantic:
             why = d.check.detail.removeprefix("not testable this way: ")
-            return Verdict("error", f"could not verify: not testable by differential testing ({why}) and "
-                           f"{'the project tests could not run' if tests else 'no project tests were given'}", tuple(checks))
-        what = " and ".join(n for n, ran in (("differential testing", d.ran), ("the project's tests", tests_ran)) if ran)
-        return Verdict("accept", f"passed the static checks and {what}", tuple(checks), "", d.inputs_tried)
+            others = "the project tests could not run" if extra else "no project tests were given"
+            return Verdict("error", f"could not verify: not testable by differential testing ({why}) and {others}", tuple(checks))
+        return Verdict("accept", f"passed the static checks and {' and '.join(semantic)}", tuple(checks), "", d.inputs_tried)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

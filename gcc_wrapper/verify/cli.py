@@ -1,7 +1,7 @@
 """`llmcc verify`: check a candidate rewrite of one function.
 
-    llmcc verify [--cflags "FLAGS"] [--isa native|x86-64|...] [--tests CMD] [--json]
-                 SOURCE.c FUNCTION CANDIDATE.s
+    llmcc verify [--cflags "FLAGS"] [--isa native|x86-64|...] [--tests CMD]
+                 [--build CMD --run EXE --inputs GLOB] [--json] SOURCE.c FUNCTION CANDIDATE.s
 
 The candidate is checked against FUNCTION as `gcc -O3 FLAGS` compiles it from SOURCE.c.
 Exit 0 accepted, 1 rejected, 2 could not verify (bad input, or nothing semantic could run).
@@ -16,7 +16,8 @@ import shlex
 import subprocess
 import sys
 
-USAGE = "llmcc verify [--cflags FLAGS] [--isa ISA] [--tests CMD] [--json] SOURCE.c FUNCTION CANDIDATE.s"
+USAGE = ("llmcc verify [--cflags FLAGS] [--isa ISA] [--tests CMD] [--build CMD --run EXE --inputs GLOB] [--json] "
+         "SOURCE.c FUNCTION CANDIDATE.s")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,6 +46,9 @@ def main(argv: list[str]) -> int:
     p.add_argument("--cflags", default="", help="flags SOURCE.c is compiled with (besides -O3)")
     p.add_argument("--isa", default=None, help="allowed instruction set: an -march value, or 'native' (default: -march in FLAGS, else the compiler's default)")
     p.add_argument("--tests", default=None, help="the project's test command, run with the candidate built in (default: config 'test')")
+    p.add_argument("--build", default=None, help="program-level test: the command that builds the program")
+    p.add_argument("--run", default=None, help="program-level test: the executable it builds (path in the project)")
+    p.add_argument("--inputs", default=None, help="program-level test: stdin files (a glob); stdout and exit status must match the original's")
     p.add_argument("--json", action="store_true", help="print the verdict as JSON")
     p.add_argument("source")
     p.add_argument("function")
@@ -53,7 +57,7 @@ def main(argv: list[str]) -> int:
     glued: list[str] = []
     it = iter(argv)
     for w in it:
-        glued.append(f"{w}={next(it, '')}" if w in ("--cflags", "--tests", "--isa") else w)
+        glued.append(f"{w}={next(it, '')}" if w in ("--cflags", "--tests", "--isa", "--build", "--run", "--inputs") else w)
     a = p.parse_args(glued)
 
     from gcc_wrapper import asm, config
@@ -103,7 +107,19 @@ def main(argv: list[str]) -> int:
         cwd=os.getcwd(),
     )
     tests = a.tests if a.tests is not None else (cfg.test or None)
-    v = verify(ctx, Candidate(text, f"file:{a.candidate}"), tests=tests)
+    programs = None
+    if a.build or a.run or a.inputs:
+        if not (a.build and a.run and a.inputs):
+            return _fail("--build, --run and --inputs go together", a.json)
+        import glob
+
+        files = sorted(os.path.abspath(f) for f in glob.glob(a.inputs) if os.path.isfile(f))
+        if not files:
+            return _fail(f"--inputs {a.inputs}: no such files", a.json)
+        from gcc_wrapper.verify.tests import Programs
+
+        programs = Programs(a.build, a.run, tuple(files))
+    v = verify(ctx, Candidate(text, f"file:{a.candidate}"), tests=tests, programs=programs)
     try:
         _print(v, a.json)
     except BrokenPipeError:  # `llmcc verify ... | head`

@@ -3,6 +3,9 @@
     run(ctx, cand, command, *, timeout=None) -> Check
         Rebuild the project with the candidate in place and run `command` (e.g. "make check");
         pass = exit status 0 within the time limit.
+    run_programs(ctx, cand, Programs(build, exe, inputs)) -> Check
+        Build the program with the original and with the candidate, run both on the same stdin
+        files (compare_programs): stdout and exit status must agree.
     compare_programs(baseline, candidate, inputs, *, cwd=None, timeout=10) -> Check
         Run two executables on the same stdin files; stdout and exit status must agree.
 
@@ -23,6 +26,8 @@ import shutil
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -37,7 +42,21 @@ class TestsUnavailable(Exception):
     """The project tests cannot be run for this function (not the candidate's fault)."""
 
 
-def run(ctx: Context, cand: Candidate, command: str, *, timeout: float | None = None) -> Check:
+@dataclass(frozen=True)
+class Programs:
+    """A program-level differential test: build the project with `build`, then run `exe` (a path
+    in the project) on each input file, once built with the original and once with the candidate."""
+
+    build: str
+    exe: str
+    inputs: tuple[str, ...]  # absolute paths of the stdin files
+    timeout: float = 10.0  # per run of the original
+
+
+@contextmanager
+def _built(ctx: Context, asm_text: str, command: str, timeout: float):
+    """A private copy of the project in which `command` ran with asm_text in place of ctx.name;
+    yields (result, copy directory). Raises TestsUnavailable when that cannot be arranged."""
     project = Path(ctx.cwd or os.getcwd()).resolve()
     source = Path(ctx.source_path if os.path.isabs(ctx.source_path) else project / ctx.source_path).resolve()
     try:
@@ -53,7 +72,7 @@ def run(ctx: Context, cand: Candidate, command: str, *, timeout: float | None = 
         bindir = Path(tmp) / "bin"
         bindir.mkdir()
         real_cc = shutil.which(ctx.compiler or "gcc") or "gcc"
-        spec = {"source": str(target), "name": ctx.name, "asm": cand.asm, "cc": real_cc,
+        spec = {"source": str(target), "name": ctx.name, "asm": asm_text, "cc": real_cc,
                 "opt": next((f for f in reversed(ctx.cflags) if f.startswith("-O")), "-O3"), "used": str(Path(tmp) / "used")}
         (Path(tmp) / "shim.json").write_text(json.dumps(spec))
         script = f"#!{sys.executable}\nimport sys\nfrom gcc_wrapper.verify.tests import shim_main\nsys.exit(shim_main(sys.argv))\n"
@@ -65,16 +84,39 @@ def run(ctx: Context, cand: Candidate, command: str, *, timeout: float | None = 
         env["PATH"] = f"{bindir}{os.pathsep}{env.get('PATH', '')}"
         env[SHIM_ENV] = str(Path(tmp) / "shim.json")
         env["LLMCC_MODE"] = "off"
-        limit = DEFAULT_TIMEOUT if timeout is None else timeout
-        r = sandbox.run(["/bin/sh", "-c", command], cwd=copy, timeout=limit, cpu_seconds=limit * 2,
+        r = sandbox.run(["/bin/sh", "-c", command], cwd=copy, timeout=timeout, cpu_seconds=timeout * 2,
                         memory_bytes=4 << 30, env=env, fsize_bytes=1 << 30)
-        used = (Path(tmp) / "used").exists()
-    if not used:
-        raise TestsUnavailable(f"`{command}` never compiled {rel} through gcc/cc/llmcc on PATH, so it cannot test the candidate")
-    if r.returncode == 0 and not r.timed_out:
-        return Check("tests", True, f"`{command}` passed with the candidate built in ({r.wall:.1f} s)")
-    tail = (r.stdout + r.stderr).decode(errors="replace").strip().splitlines()[-5:]
-    return Check("tests", False, f"`{command}` failed with the candidate built in: {r.describe()}; " + " | ".join(tail))
+        if not (Path(tmp) / "used").exists():
+            raise TestsUnavailable(f"`{command}` never compiled {rel} through gcc/cc/llmcc on PATH, so it cannot test the candidate")
+        yield r, copy
+
+
+def _tail(r: sandbox.SandboxResult) -> str:
+    return " | ".join((r.stdout + r.stderr).decode(errors="replace").strip().splitlines()[-5:])
+
+
+def run(ctx: Context, cand: Candidate, command: str, *, timeout: float | None = None) -> Check:
+    limit = DEFAULT_TIMEOUT if timeout is None else timeout
+    with _built(ctx, cand.asm, command, limit) as (r, _):
+        if r.returncode == 0 and not r.timed_out:
+            return Check("tests", True, f"`{command}` passed with the candidate built in ({r.wall:.1f} s)")
+        return Check("tests", False, f"`{command}` failed with the candidate built in: {r.describe()}; {_tail(r)}")
+
+
+def run_programs(ctx: Context, cand: Candidate, programs: Programs, *, timeout: float | None = None) -> Check:
+    """Build the program with the original function and with the candidate (the same shim, so
+    that nothing else differs), then compare the two on every input."""
+    limit = DEFAULT_TIMEOUT if timeout is None else timeout
+    with _built(ctx, ctx.baseline_asm, programs.build, limit) as (rb, base_dir):
+        if rb.returncode != 0 or rb.timed_out:
+            raise TestsUnavailable(f"`{programs.build}` does not build the original: {rb.describe()}; {_tail(rb)}")
+        with _built(ctx, cand.asm, programs.build, limit) as (rc, cand_dir):
+            if rc.returncode != 0 or rc.timed_out:
+                return Check("programs", False, f"`{programs.build}` fails with the candidate built in: {rc.describe()}; {_tail(rc)}")
+            base_exe, cand_exe = base_dir / programs.exe, cand_dir / programs.exe
+            if not base_exe.exists():
+                raise TestsUnavailable(f"`{programs.build}` made no {programs.exe}")
+            return compare_programs([str(base_exe)], [str(cand_exe)], programs.inputs, timeout=programs.timeout)
 
 
 def shim_main(argv: list[str]) -> int:

@@ -84,3 +84,46 @@ def test_compare_programs(tmp_path):
     assert same.passed
     diff = project_tests.compare_programs([str(tmp_path / "p")], [str(tmp_path / "q")], ins)
     assert not diff.passed and "in2" in diff.detail
+
+
+def test_program_level_comparison(tmp_path, llmcc_bin, llmcc_env):
+    d = project(tmp_path)
+    ins = tmp_path / "inputs"
+    ins.mkdir()
+    # the program reads its argument, not stdin: a wrapper script feeds stdin to it
+    (d / "run.sh").write_text('#!/bin/sh\nread n\nexec "$(dirname "$0")/prog" "$n"\n')
+    (d / "run.sh").chmod(0o755)
+    for i, n in enumerate(("0", "1", "5", "7")):
+        (ins / f"{i}.in").write_text(n + "\n")
+    (tmp_path / "wrong.s").write_text(FACT_WRONG)
+    (tmp_path / "same.s").write_text(make_context(d / "lib.c", "fact").baseline_asm)
+    args = ["verify", "--build", "make -s prog", "--run", "run.sh", "--inputs", str(ins / "*.in"), "lib.c", "fact"]
+    r = subprocess.run([str(llmcc_bin), *args, str(tmp_path / "wrong.s")], cwd=d, env=llmcc_env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "reject: difftest" in r.stdout  # difftest catches it first
+    apply_wrong = tmp_path / "apply.s"
+    apply_wrong.write_text(APPLY_WRONG)
+    # apply takes a function pointer: only the program comparison can judge it; prog never calls apply,
+    # so both builds behave the same and the candidate passes on these inputs (testing is not proof)
+    args[-1] = "apply"
+    r = subprocess.run([str(llmcc_bin), *args, str(apply_wrong)], cwd=d, env=llmcc_env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "the program comparison" in r.stdout and "[ok] programs" in r.stdout
+    bad = subprocess.run([str(llmcc_bin), "verify", "--build", "make -s prog", "lib.c", "fact", str(tmp_path / "same.s")],
+                         cwd=d, env=llmcc_env, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "go together" in bad.stderr
+
+
+def test_program_comparison_rejects(tmp_path):
+    d = project(tmp_path)
+    (d / "run.sh").write_text('#!/bin/sh\nread n\nexec "$(dirname "$0")/prog" "$n"\n')
+    (d / "run.sh").chmod(0o755)
+    ins = []
+    for i, n in enumerate(("0", "5")):
+        p = tmp_path / f"{i}.in"
+        p.write_text(n + "\n")
+        ins.append(str(p))
+    ctx = make_context(d / "lib.c", "fact")
+    t = project_tests.run_programs(ctx, Candidate(FACT_WRONG, "t"), project_tests.Programs("make -s prog", "run.sh", tuple(ins)))
+    assert not t.passed and "0.in" in t.detail and "output differs" in t.detail
+    ok = project_tests.run_programs(ctx, Candidate(ctx.baseline_asm, "t"), project_tests.Programs("make -s prog", "run.sh", tuple(ins)))
+    assert ok.passed, ok.detail
