@@ -139,6 +139,13 @@ def _table(r: dict[str, Any]) -> str:
     row("Damaged entries removed", c.get("entry.corrupt", 0))
     row("Cache write errors", c.get("cache.write_error", 0))
     row("Entries evicted", c.get("evicted", 0))
+    shown = {"compiles", "tu.hit", "tu.miss", "direct.hit", "object.hit", "fn.hit", "fn.miss", "rewrite.accepted",
+             "rewrite.unusable", "entry.corrupt", "cache.write_error", "evicted", "cache.bytes"}
+    other = {k: v for k, v in c.items() if v and k not in shown and not k.startswith(("rewrite.rejected.", "fallback.", "remote."))}
+    if other:
+        rows.append(("Other counters (llmcc optimize, the model client, import)", ""))
+        for k, v in sorted(other.items()):
+            row("  " + k, v)
     e = r["entries"]
     rows.append(("Entries", "  ".join(f"{KIND_NAMES[k]} {e[k]}" for k in KINDS)))
     rows.append(("Size", f"{_human(r['bytes'])} of {_human(r['max_size'])}"))

@@ -24,6 +24,7 @@ def seed(cache_dir: Path, make_entry, secret: str = "") -> list:
     c.record_attempt(entries[0].key, {"proposer": "p", "outcome": "rejected", "reason": "difftest: f(1)"})
     c.bump("rewrite.rejected.difftest")  # as the search counts what it logs
     c.bump("compiles", 3)
+    c.bump("llm.reply.ok", 2)  # counters of other parts are shown too
     c.bump("fallback.unsupported", 1)
     c.close()
     return entries
@@ -35,6 +36,7 @@ def test_stats_table_json_and_zero(llmcc_bin: Path, llmcc_env: dict, cache_dir: 
     assert str(cache_dir) in table
     assert any(line.split()[:1] == ["Compiles"] and line.split()[1] == "3" for line in table.splitlines())
     assert "unsupported" in table and "difftest" in table
+    assert any(line.split() == ["llm.reply.ok", "2"] for line in table.splitlines())
     j = json.loads(run(llmcc_bin, llmcc_env, "stats", "--json").stdout)
     assert j["counters"]["compiles"] == 3
     assert j["counters"]["fallback.unsupported"] == 1
