@@ -43,7 +43,8 @@ class AsmError(Exception):
 
 
 _LABEL = re.compile(r"([A-Za-z_.$][\w.$]*):[ \t]*(?:#.*)?$")
-_IDENT = re.compile(r"(?<![\w.$%])[A-Za-z_.$][\w.$]*")
+# An identifier; not a register (%rax) and not a relocation operator (foo@PLT: PLT).
+_IDENT = re.compile(r"(?<![\w.$%@])[A-Za-z_.$][\w.$]*")
 _BINDING = {".globl": "global", ".global": "global", ".weak": "weak", ".local": "local"}
 _VISIBILITY = {".hidden", ".protected", ".internal"}
 _ALIGN = {".p2align", ".align", ".balign"}
@@ -113,6 +114,8 @@ _TEXT = _Section(".text")
 def _split_directive(s: str) -> tuple[str, str]:
     """'.type\tf, @function' -> ('.type', 'f, @function')."""
     parts = s.split(None, 1)
+    if not parts:
+        return "", ""
     return parts[0], (parts[1] if len(parts) > 1 else "")
 
 
@@ -425,6 +428,7 @@ class Unit:
         self._bindings: dict[str, str] = {}
         self._objects: set[str] = set()
         self._aliases: dict[str, int] = {}  # `.set .LCn,...` lines
+        self._other_defs: set[str] = set()  # symbols defined by .comm, .set, ...
         self._ownership: dict[str, str | None] | None = None
         self._block_cache: dict[str, _Block] | None = None
         self._refs_cache: dict[str, list[str]] = {}
@@ -486,6 +490,8 @@ class Unit:
                     sizes[_first_operand(rest)] = i
                 elif d in (".set", ".equ") and rest.startswith(".L"):
                     self._aliases.setdefault(_first_operand(rest), i)
+                elif d in _SYMBOL_DEFINERS:
+                    self._other_defs.add(_first_operand(rest))
                 elif d in _BINDING:
                     for sym in rest.split(","):
                         self._bindings[sym.strip()] = _BINDING[d]
@@ -751,8 +757,8 @@ class Unit:
                 if not _is_symbol_directive(ln, name) and not _is_binding(ln, name + ".cold")]
         used = set()
         for ln in body:
-            used.update(t for t in _idents(ln.strip()) if t.startswith(".L"))
-        missing = sorted(used - local)
+            used.update(_idents(ln.strip()))
+        missing = sorted(t for t in used - local if t.startswith(".L"))
         if missing:
             raise AsmError(f"{name}: refers to local symbols it does not define: {', '.join(missing[:5])}")
         rename = {s: s + suffix for s in local}
@@ -771,6 +777,7 @@ class Unit:
                           if not self.lines[i].lstrip().startswith(".file")}  # the unit's, not its
                          | {i for c in old.owned_constants()
                             for i in range(self._blocks[c].start, self._blocks[c].end)})
+        self._check_references(old, new, removed)
         body = self._repoint(old, removed, body, at)
 
         a0, b0 = old.spans[0]
@@ -786,6 +793,35 @@ class Unit:
             if i not in removed_set:
                 out.append(line)
         return parse("".join(out))
+
+    def _check_references(self, old: Function, new: Function, removed: list[int]) -> None:
+        """A rewrite may refer only to symbols it defines, that the unit defines (and keeps), or
+        that the unit already refers to. Anything else would be a new undefined symbol: a
+        static function or variable of the unit the rewrite was made in (gcc's `calls.1`,
+        `f.part.0`, or a `static` helper that this unit inlined away) fails to link, or
+        worse, links to someone else's global of that name."""
+        nu = new._unit
+        wanted = _symbol_refs([ln for a, b in new.spans for ln in nu.lines[a:b]])
+        for c in new.constants():
+            blk = nu._blocks[c]
+            wanted |= _symbol_refs(nu.lines[blk.label:blk.end])
+        wanted -= set(nu._labels) | nu._other_defs
+        if not wanted:
+            return
+        removed_set = set(removed)
+        gone = {n for n, i in self._labels.items() if i in removed_set}
+        wanted -= (set(self._labels) - gone) | self._other_defs | _RUNTIME
+        wanted -= _symbol_refs([self.lines[i] for a, b in old.spans for i in range(a, b)]) - gone
+        if not wanted:
+            return
+        debug = [sec.is_debug for sec in self._sections]
+        code = _STRING_LINE.sub("", "".join([ln for i, ln in enumerate(self.lines)
+                                             if i not in removed_set and not debug[self._sec_idx[i]]]))
+        present = set(_IDENT.findall(code))
+        unknown = sorted(wanted - present)
+        if unknown:
+            raise AsmError(f"{old.name}: refers to {', '.join(unknown[:5])}, which this unit "
+                           "neither defines nor uses")
 
     def _repoint(self, old: Function, removed: list[int], body: list[str], at: int) -> list[str]:
         """Define again, inside the new code, the old function's symbols that the rest of the
@@ -850,6 +886,45 @@ class Unit:
             body.extend(labs)
             body.append("\t.popsection\n")
         return body + after
+
+
+# Functions gcc calls on its own (block moves, checks, math errno paths): a rewrite may call them
+# where the unit did not. Their names are reserved to the C library, never a unit's statics.
+_RUNTIME = {"memcpy", "memmove", "memset", "memcmp", "strlen", "abort", "__stack_chk_fail",
+            "sqrt", "sqrtf", "sqrtl"}
+# Instruction prefixes: the mnemonic is the word after them.
+_PREFIXES = {"rep", "repe", "repz", "repne", "repnz", "lock", "notrack", "bnd", "data16", "addr32",
+             "rex", "rex64", "xacquire", "xrelease", "{vex}", "{vex3}", "{evex}"}
+# Directives whose operands name symbols.
+_REFERRING = _DATA - _STRINGS | {".set", ".equ", ".weakref"}
+_NOT_OPERAND = re.compile(r'"(?:[^"\\]|\\.)*"|\{[^}]*\}')
+
+
+def _symbol_refs(lines: list[str]) -> set[str]:
+    """Names of symbols (not local .L labels, mnemonics, sections or relocation operators)
+    that these lines refer to."""
+    out: set[str] = set()
+    for line in lines:
+        for stmt in _strip_comment(line.strip()).split(";"):
+            s = stmt.strip()
+            if not s or _LABEL.match(s):
+                continue
+            if s[0] == ".":
+                d, rest = _split_directive(s)
+                if d not in _REFERRING:
+                    continue
+            else:
+                words = s.split(None, 1)
+                while len(words) == 2 and words[0] in _PREFIXES:
+                    words = words[1].split(None, 1)
+                if len(words) < 2:
+                    continue
+                rest = words[1]
+            for t in _IDENT.findall(_NOT_OPERAND.sub(" ", rest)):
+                t = t.lstrip("$")  # an immediate: $8, or $sym (the address of sym)
+                if t and t[0] != "." and not t[0].isdigit():
+                    out.add(t)
+    return out
 
 
 def _is_symbol_directive(line: str, name: str) -> bool:

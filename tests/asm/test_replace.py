@@ -8,6 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from asm_helpers import ROOT, gcc_s, run
 
 from gcc_wrapper import asm
@@ -195,3 +197,72 @@ add3:
     unit = asm.parse(gcc_s(LIB, ["-O3"]))
     out = _build(tmp_path, unit.replace("add3", cand).render(), "hand", ["-O3"])
     assert "add3 13 sub3 7" in out
+
+
+_VARIANTS: dict[str, asm.Unit] = {}
+
+
+def _variant(level: str) -> asm.Unit:
+    # -fno-ipa-ra: otherwise gcc lets callers keep values in caller-saved registers that a
+    # callee of the same unit happens not to touch (walk and report), and a variant of the
+    # callee that touches them breaks the caller. See docs/asm.md.
+    if level not in _VARIANTS:
+        _VARIANTS[level] = asm.parse(gcc_s(LIB, [level, "-fno-ipa-ra"]))
+    return _VARIANTS[level]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_mix_of_variants_behaves_the_same(data: st.DataObject, tmp_path_factory) -> None:
+    tmp = tmp_path_factory.mktemp("mix")
+    base = _variant("-O3")
+    expected = _build(tmp, base.render(), "base", ["-O3"])
+    names = data.draw(st.lists(st.sampled_from(sorted(base.functions)), unique=True, min_size=1))
+    unit = base
+    for name in names:
+        level = data.draw(st.sampled_from(["-O0", "-O1", "-O2", "-Os"]))
+        try:
+            unit = unit.replace(name, _variant(level).functions[name].text())
+        except asm.AsmError as e:
+            # at -O0 the label table of interpret is writable data, `table.N`, which goes away
+            # with the -O3 function it replaces; use_k1 calls shared_k, which -O3 inlined away
+            assert "neither defines nor uses" in str(e), e
+    assert _build(tmp, unit.render(), "mix", ["-O3"]) == expected
+
+
+def test_a_static_of_another_unit_is_refused() -> None:
+    unit = asm.parse(gcc_s(LIB, ["-O3"]))
+    other = asm.parse(gcc_s(LIB, ["-O0"])).functions["interpret"]
+    assert re.search(r"table\.\d", other.text()) and "table" not in "".join(other.constants())
+    with pytest.raises(asm.AsmError, match=r"table\.\d, which this unit neither defines nor uses"):
+        unit.replace("interpret", other.text())
+    # a static helper that this unit inlined away
+    helper = asm.parse(gcc_s(LIB, ["-O0"])).functions["use_k1"]
+    assert "shared_k" in helper.text() and "shared_k" not in unit.functions
+    with pytest.raises(asm.AsmError, match="shared_k"):
+        unit.replace("use_k1", helper.text())
+    # a function the unit calls elsewhere, or one gcc itself may call, is fine
+    for callee in ("fprintf", "memset"):
+        cand = f"\t.text\n\t.type\tadd3, @function\nadd3:\n\tjmp\t{callee}@PLT\n"
+        assert f"{callee}@PLT" in unit.replace("add3", cand).render()
+    # any other name is not known to exist where the rewrite goes
+    with pytest.raises(asm.AsmError, match="abs"):
+        unit.replace("add3", "\t.text\n\t.type\tadd3, @function\nadd3:\n\tjmp\tabs@PLT\n")
+
+
+def test_why_baselines_need_no_ipa_ra(tmp_path: Path) -> None:
+    """The hazard replace cannot see: with gcc's interprocedural register allocation (on at
+    -O2 and up), walk keeps values in caller-saved registers across `call report`, because
+    report, in the same unit, does not touch them. A correct-in-isolation report that does
+    touch them breaks walk. Without -fipa-ra the same replacement is harmless."""
+    outputs = {}
+    for flags in (["-O3"], ["-O3", "-fno-ipa-ra"]):
+        unit = asm.parse(gcc_s(LIB, flags))
+        plain = _build(tmp_path, unit.render(), "plain", ["-O3"])
+        slow = asm.parse(gcc_s(LIB, ["-O0"])).functions["report"].text()
+        swapped = _build(tmp_path, unit.replace("report", slow).render(), "swapped", ["-O3"])
+        outputs[" ".join(flags)] = (plain, swapped)
+    plain, swapped = outputs["-O3 -fno-ipa-ra"]
+    assert plain == swapped
+    plain, swapped = outputs["-O3"]
+    assert plain != swapped, "gcc no longer relies on report's registers; revisit docs/asm.md"
