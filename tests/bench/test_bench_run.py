@@ -51,39 +51,47 @@ def bench_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory, llmcc_bin):
-    """One bench run over six rows, shared by the tests below (it is the slow part)."""
-    tmp = tmp_path_factory.mktemp("bench")
-    n = 30_000_000
-    data = tmp / "tiny.csv"
-    write_set(data, [
-        ("add", ADD, [("1 2\n", "3\n\n"), ("40 2\n", "42\n"), ("-5 5\n", "0\n\n")]),
-        ("notests", ADD, []),
-        ("broken", "int main(void) { return syntax error; }\n", [("", "")]),
-        ("wrong", ADD, [("1 2\n", "4\n")]),
-        ("crash", CRASH, [("", "0\n")]),
-        ("busy", BUSY, [(f"{n}\n", busy_answer(n) + "\n")]),
-    ])
+@pytest.fixture(scope="session")
+def run(tmp_path_factory, llmcc_bin, worker_id):
+    """One bench run over six rows, shared by the tests below (it is the slow part): done once per
+    test session, by whichever pytest-xdist worker gets here first, under a lock."""
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    tmp = shared / "bench-e2e"
     out = tmp / "out"
-    p = subprocess.run(
-        [str(llmcc_bin), "bench", "--dataset", str(data), "--out", str(out), "--mode", "off",
-         "--compare", "o3-native,pgo", "--rounds", "3", "--compute-bound-ms", "15", "--jobs", "2"],
-        env=bench_env(tmp), capture_output=True, text=True, timeout=240)
-    assert p.returncode == 0, p.stderr
+    with FileLock(str(shared / "bench-e2e.lock")):
+        if not (tmp / "stderr.txt").exists():
+            tmp.mkdir(exist_ok=True)
+            n = 30_000_000
+            data = tmp / "tiny.csv"
+            write_set(data, [
+                ("add", ADD, [("1 2\n", "3\n\n"), ("40 2\n", "42\n"), ("-5 5\n", "0\n\n")]),
+                ("notests", ADD, []),
+                ("broken", "int main(void) { return syntax error; }\n", [("", "")]),
+                ("wrong", ADD, [("1 2\n", "4\n")]),
+                ("crash", CRASH, [("", "0\n")]),
+                ("busy", BUSY, [(f"{n}\n", busy_answer(n) + "\n")]),
+            ])
+            p = subprocess.run(
+                [str(llmcc_bin), "bench", "--dataset", str(data), "--out", str(out), "--mode", "off",
+                 "--compare", "o3-native,pgo", "--rounds", "3", "--compute-bound-ms", "15", "--jobs", "2"],
+                env=bench_env(tmp), capture_output=True, text=True, timeout=240)
+            assert p.returncode == 0, p.stderr
+            (tmp / "stderr.txt").write_text(p.stderr)
     text = (out / "results.json").read_text()
     assert "NaN" not in text and "Infinity" not in text  # strict JSON
-    return p, json.loads(text), out
+    return (tmp / "stderr.txt").read_text(), json.loads(text), out
 
 
 def test_bad_rows_are_reported_with_their_reason(run):
-    p, res, out = run
+    stderr, res, out = run
     assert res["bad_rows"] == [{"row": 2, "id": "notests", "excluded": "no test cases"}]
     excluded = {r["id"]: r["excluded"] for r in res["problems"] if r["excluded"]}
     assert excluded["broken"].startswith("baseline does not compile: ")
     assert excluded["wrong"] == "baseline fails its own tests: test 1: output differs from the expected output"
     assert excluded["crash"] == "baseline fails its own tests: test 1: killed by SIGSEGV"
-    assert "excluded row 2 (notests): no test cases" in p.stderr
+    assert "excluded row 2 (notests): no test cases" in stderr
     md = (out / "report.md").read_text()
     for pid in ("notests", "broken", "wrong", "crash"):
         assert f"| {pid} |" in md
