@@ -1,6 +1,8 @@
 """Speed on the project's own compute-bound programs (bench/programs/*.c), side by side.
 
-For each program, in one run: gcc -O3 (the baseline), an identical second gcc -O3 binary (the
+Each program is built as two translation units, its kernels and its main (the way a library and
+its user are built; see the comment at the top of the programs). For each program, in one run:
+gcc -O3 (the baseline), an identical second gcc -O3 binary (the
 control: it shows the noise floor), llmcc's build (sync mode, embedded proposer, baseline
 instruction set, a private cache), gcc -O3 -march=native, and gcc's profile-guided build
 (-fprofile-generate, one run, -fprofile-use). Every binary must print the baseline's checksum;
@@ -40,6 +42,25 @@ def programs() -> list[Path]:
     return sorted(PROGRAMS.glob("*.c"))
 
 
+# the two translation units of a program (see the comment at the top of each program)
+KERNELS_TU = ("-DBENCH_NO_MAIN",)
+MAIN_TU = ("-DKERNEL=__attribute__((weak))",)
+
+
+def build_two_units(cc: str, flags: list[str], src: Path, exe: Path, env: dict | None = None) -> tuple[bool, str]:
+    """Compile the kernels' unit and main's unit of `src` with `cc flags`, then link."""
+    objs = []
+    for tag, defs in (("k", KERNELS_TU), ("m", MAIN_TU)):
+        obj = exe.with_name(f"{exe.name}.{tag}.o")
+        p = subprocess.run([cc, *flags, *defs, "-c", str(src), "-o", str(obj)], cwd=exe.parent, env=env,
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            return False, p.stderr[-300:]
+        objs.append(str(obj))
+    p = subprocess.run(["gcc", *flags, "-o", str(exe), *objs, "-lm"], capture_output=True, text=True)
+    return p.returncode == 0, p.stderr[-300:]
+
+
 def build_all(src: Path, work: Path, env: dict, llmcc: str) -> dict[str, tuple[Path | None, str]]:
     """name -> (executable or None, note)."""
     out: dict[str, tuple[Path | None, str]] = {}
@@ -47,8 +68,8 @@ def build_all(src: Path, work: Path, env: dict, llmcc: str) -> dict[str, tuple[P
 
     def gcc(name: str, *flags: str) -> None:
         exe = work / f"{stem}.{name}"
-        p = subprocess.run(["gcc", "-O3", *flags, "-o", str(exe), str(src), "-lm"], capture_output=True, text=True)
-        out[name] = (exe if p.returncode == 0 else None, p.stderr[-300:])
+        ok, err = build_two_units("gcc", ["-O3", *flags], src, exe)
+        out[name] = (exe if ok else None, err)
 
     gcc("base")
     gcc("control")
@@ -56,13 +77,16 @@ def build_all(src: Path, work: Path, env: dict, llmcc: str) -> dict[str, tuple[P
     prof = work / f"{stem}.prof"
     prof.mkdir(exist_ok=True)
     gen = work / f"{stem}.gen"
-    subprocess.run(["gcc", "-O3", f"-fprofile-generate={prof}", "-o", str(gen), str(src), "-lm"], check=True)
-    subprocess.run([str(gen)], cwd=work, stdout=subprocess.DEVNULL, check=True)
-    gcc("pgo", f"-fprofile-use={prof}", "-fprofile-partial-training", "-Wno-missing-profile")
+    ok, err = build_two_units("gcc", ["-O3", f"-fprofile-generate={prof}"], src, gen)
+    if ok:
+        subprocess.run([str(gen)], cwd=work, stdout=subprocess.DEVNULL, check=True)
+        gcc("pgo", f"-fprofile-use={prof}", "-fprofile-partial-training", "-Wno-missing-profile")
+    else:
+        out["pgo"] = (None, err)
     exe = work / f"{stem}.llmcc"
     t0 = time.monotonic()
-    p = subprocess.run([llmcc, "-O3", "-o", str(exe), str(src), "-lm"], cwd=work, env=env, capture_output=True, text=True)
-    out["llmcc"] = (exe if p.returncode == 0 else None, f"built in {time.monotonic() - t0:.1f} s {p.stderr[-200:]}")
+    ok, err = build_two_units(llmcc, ["-O3"], src, exe, env)
+    out["llmcc"] = (exe if ok else None, f"built in {time.monotonic() - t0:.1f} s {err}")
     return out
 
 

@@ -1,7 +1,11 @@
 /* Bit manipulation: population counts, bit reversal and parity over a word array. */
-/* Kernels are kept out of line and opaque to interprocedural optimization, as if they lived
- * in a library's own translation unit: every build (gcc's and llmcc's) calls them. */
+/* bench/programs.py builds the kernels and main as two translation units from this one file, the
+ * way a library and its user are built: the kernels' unit with -DBENCH_NO_MAIN, main's unit with
+ * KERNEL defined weak (its copies of the kernels lose to the kernels' unit at link time). Built
+ * alone, the file is one ordinary program; KERNEL keeps the kernels out of line either way. */
+#ifndef KERNEL
 #define KERNEL __attribute__((noipa))
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +46,7 @@ KERNEL int parity_count(const uint32_t *a, int n) {
     return c;
 }
 
+#ifndef BENCH_NO_MAIN
 int main(int argc, char **argv) {
     int n = argc > 1 ? atoi(argv[1]) : 1 << 16;
     int reps = argc > 2 ? atoi(argv[2]) : 400;
@@ -58,3 +63,4 @@ int main(int argc, char **argv) {
     free(a);
     return 0;
 }
+#endif

@@ -1,7 +1,11 @@
 /* Searching: branchy and branch-free binary search over a sorted table. */
-/* Kernels are kept out of line and opaque to interprocedural optimization, as if they lived
- * in a library's own translation unit: every build (gcc's and llmcc's) calls them. */
+/* bench/programs.py builds the kernels and main as two translation units from this one file, the
+ * way a library and its user are built: the kernels' unit with -DBENCH_NO_MAIN, main's unit with
+ * KERNEL defined weak (its copies of the kernels lose to the kernels' unit at link time). Built
+ * alone, the file is one ordinary program; KERNEL keeps the kernels out of line either way. */
+#ifndef KERNEL
 #define KERNEL __attribute__((noipa))
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -23,6 +27,7 @@ KERNEL long count_hits(const int *table, int n, const int *keys, int m) {
     return hits;
 }
 
+#ifndef BENCH_NO_MAIN
 int main(int argc, char **argv) {
     int n = argc > 1 ? atoi(argv[1]) : 1 << 20;
     int m = argc > 2 ? atoi(argv[2]) : 1 << 21;
@@ -35,3 +40,4 @@ int main(int argc, char **argv) {
     free(t); free(k);
     return 0;
 }
+#endif

@@ -1,7 +1,11 @@
 /* Branchy integer code: Collatz stopping times and a digit-sum loop. */
-/* Kernels are kept out of line and opaque to interprocedural optimization, as if they lived
- * in a library's own translation unit: every build (gcc's and llmcc's) calls them. */
+/* bench/programs.py builds the kernels and main as two translation units from this one file, the
+ * way a library and its user are built: the kernels' unit with -DBENCH_NO_MAIN, main's unit with
+ * KERNEL defined weak (its copies of the kernels lose to the kernels' unit at link time). Built
+ * alone, the file is one ordinary program; KERNEL keeps the kernels out of line either way. */
+#ifndef KERNEL
 #define KERNEL __attribute__((noipa))
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -33,6 +37,7 @@ KERNEL long digit_sums(int n) {
     return t;
 }
 
+#ifndef BENCH_NO_MAIN
 int main(int argc, char **argv) {
     int n = argc > 1 ? atoi(argv[1]) : 1500000;
     int b = best_start(1, n);
@@ -40,3 +45,4 @@ int main(int argc, char **argv) {
     printf("%d %d %ld\n", b, collatz_len((unsigned long long)b), d);
     return 0;
 }
+#endif

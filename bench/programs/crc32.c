@@ -1,7 +1,11 @@
 /* Checksums: bitwise CRC-32 and Adler-32 over a byte buffer. */
-/* Kernels are kept out of line and opaque to interprocedural optimization, as if they lived
- * in a library's own translation unit: every build (gcc's and llmcc's) calls them. */
+/* bench/programs.py builds the kernels and main as two translation units from this one file, the
+ * way a library and its user are built: the kernels' unit with -DBENCH_NO_MAIN, main's unit with
+ * KERNEL defined weak (its copies of the kernels lose to the kernels' unit at link time). Built
+ * alone, the file is one ordinary program; KERNEL keeps the kernels out of line either way. */
+#ifndef KERNEL
 #define KERNEL __attribute__((noipa))
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +29,7 @@ KERNEL uint32_t adler32(const uint8_t *p, int n) {
     return (b << 16) | a;
 }
 
+#ifndef BENCH_NO_MAIN
 int main(int argc, char **argv) {
     int n = argc > 1 ? atoi(argv[1]) : 1 << 18;
     int reps = argc > 2 ? atoi(argv[2]) : 150;
@@ -41,3 +46,4 @@ int main(int argc, char **argv) {
     free(buf);
     return 0;
 }
+#endif

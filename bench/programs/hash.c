@@ -1,7 +1,11 @@
 /* Hashes: FNV-1a and a murmur-style mixer over many short keys. */
-/* Kernels are kept out of line and opaque to interprocedural optimization, as if they lived
- * in a library's own translation unit: every build (gcc's and llmcc's) calls them. */
+/* bench/programs.py builds the kernels and main as two translation units from this one file, the
+ * way a library and its user are built: the kernels' unit with -DBENCH_NO_MAIN, main's unit with
+ * KERNEL defined weak (its copies of the kernels lose to the kernels' unit at link time). Built
+ * alone, the file is one ordinary program; KERNEL keeps the kernels out of line either way. */
+#ifndef KERNEL
 #define KERNEL __attribute__((noipa))
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +28,7 @@ KERNEL uint64_t mix_sum(const uint64_t *k, int n) {
     return acc;
 }
 
+#ifndef BENCH_NO_MAIN
 int main(int argc, char **argv) {
     int n = argc > 1 ? atoi(argv[1]) : 1 << 16;
     int reps = argc > 2 ? atoi(argv[2]) : 3000;
@@ -42,3 +47,4 @@ int main(int argc, char **argv) {
     free(bytes); free(keys);
     return 0;
 }
+#endif

@@ -1,7 +1,11 @@
 /* Dense matrix multiply (i-k-j order) and a transposed dot-product variant. */
-/* Kernels are kept out of line and opaque to interprocedural optimization, as if they lived
- * in a library's own translation unit: every build (gcc's and llmcc's) calls them. */
+/* bench/programs.py builds the kernels and main as two translation units from this one file, the
+ * way a library and its user are built: the kernels' unit with -DBENCH_NO_MAIN, main's unit with
+ * KERNEL defined weak (its copies of the kernels lose to the kernels' unit at link time). Built
+ * alone, the file is one ordinary program; KERNEL keeps the kernels out of line either way. */
+#ifndef KERNEL
 #define KERNEL __attribute__((noipa))
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -26,6 +30,7 @@ KERNEL long imatmul_trace(const int *a, const int *bt, int n) {
     return tr;
 }
 
+#ifndef BENCH_NO_MAIN
 int main(int argc, char **argv) {
     int n = argc > 1 ? atoi(argv[1]) : 360;
     double *a = malloc(sizeof *a * n * n), *b = malloc(sizeof *b * n * n), *c = malloc(sizeof *c * n * n);
@@ -40,3 +45,4 @@ int main(int argc, char **argv) {
     free(a); free(b); free(c); free(ia); free(ib);
     return 0;
 }
+#endif

@@ -1,7 +1,11 @@
 /* Floating point: a small n-body step and a polynomial evaluation loop (no fast-math). */
-/* Kernels are kept out of line and opaque to interprocedural optimization, as if they lived
- * in a library's own translation unit: every build (gcc's and llmcc's) calls them. */
+/* bench/programs.py builds the kernels and main as two translation units from this one file, the
+ * way a library and its user are built: the kernels' unit with -DBENCH_NO_MAIN, main's unit with
+ * KERNEL defined weak (its copies of the kernels lose to the kernels' unit at link time). Built
+ * alone, the file is one ordinary program; KERNEL keeps the kernels out of line either way. */
+#ifndef KERNEL
 #define KERNEL __attribute__((noipa))
+#endif
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +34,7 @@ KERNEL double horner_sum(const double *c, int deg, const double *xs, int m) {
     return t;
 }
 
+#ifndef BENCH_NO_MAIN
 int main(int argc, char **argv) {
     int n = argc > 1 ? atoi(argv[1]) : 400;
     int steps = argc > 2 ? atoi(argv[2]) : 200;
@@ -49,3 +54,4 @@ int main(int argc, char **argv) {
     free(x); free(y); free(vx); free(vy); free(xs);
     return 0;
 }
+#endif

@@ -1,7 +1,11 @@
 /* Stencil loops: 2-D Jacobi relaxation on a float grid and a 1-D integer smoothing. */
-/* Kernels are kept out of line and opaque to interprocedural optimization, as if they lived
- * in a library's own translation unit: every build (gcc's and llmcc's) calls them. */
+/* bench/programs.py builds the kernels and main as two translation units from this one file, the
+ * way a library and its user are built: the kernels' unit with -DBENCH_NO_MAIN, main's unit with
+ * KERNEL defined weak (its copies of the kernels lose to the kernels' unit at link time). Built
+ * alone, the file is one ordinary program; KERNEL keeps the kernels out of line either way. */
+#ifndef KERNEL
 #define KERNEL __attribute__((noipa))
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -15,6 +19,7 @@ KERNEL void smooth3(const int *in, int *out, int n) {
     for (int i = 1; i < n - 1; i++) out[i] = (in[i - 1] + 2 * in[i] + in[i + 1]) >> 2;
 }
 
+#ifndef BENCH_NO_MAIN
 int main(int argc, char **argv) {
     int w = argc > 1 ? atoi(argv[1]) : 512, h = w;
     int iters = argc > 2 ? atoi(argv[2]) : 2500;
@@ -33,3 +38,4 @@ int main(int argc, char **argv) {
     free(a); free(b); free(p); free(q);
     return 0;
 }
+#endif
