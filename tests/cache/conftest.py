@@ -97,6 +97,16 @@ def junk_url() -> Iterator[str]:
 
 
 @pytest.fixture
+def silent_url() -> Iterator[str]:
+    """A TCP server on loopback that accepts connections and never answers."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    yield f"redis://127.0.0.1:{srv.getsockname()[1]}/0"
+    srv.close()
+
+
+@pytest.fixture
 def dead_url() -> str:
     """A loopback port nothing listens on."""
     return f"redis://127.0.0.1:{free_port()}/0"

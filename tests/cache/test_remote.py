@@ -90,6 +90,16 @@ def test_remote_answering_junk(tmp_path: Path, junk_url: str, make_entry) -> Non
     assert counters(c)["remote.error"] == 1
 
 
+def test_remote_that_never_answers(tmp_path: Path, silent_url: str, make_entry) -> None:
+    c = Cache(tmp_path / "c", remote=silent_url)
+    e = make_entry()
+    c.put_function(e)  # the read timeout, once; then the remote is off for this process
+    assert c.get_function(make_entry("x").key) is None
+    assert c.get_function(e.key) == e
+    assert counters(c)["remote.error"] == 1
+    assert (tmp_path / "c" / "remote-down").exists()
+
+
 def test_bad_remote_setting(tmp_path: Path, make_entry) -> None:
     c = Cache(tmp_path / "c", remote="http://example.invalid/")
     assert c.get_function(make_entry().key) is None
