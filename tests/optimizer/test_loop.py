@@ -150,7 +150,7 @@ def test_queue_mode_then_llmcc_optimize_gives_what_sync_gives(project, tmp_path,
 
 
 def test_embedded_proposer_end_to_end(project, tmp_path, llmcc_env, llmcc_bin, cache_dir):
-    env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="12", LLMCC_PROPOSER="embedded")
+    env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="8", LLMCC_PROPOSER="embedded")
     assert build(project, env, llmcc_bin) == expected_output(project, tmp_path)
     tried = attempts(cache_dir)
     assert tried and all(a["proposer"].startswith("embedded:") for a in tried)
