@@ -346,6 +346,35 @@ def _cc1_unchanged(cc1_key: str) -> bool:
         return False
 
 
+_AS_OUTPUT = "/llmcc-assembler-output.o"  # stands for the object path in a cached command
+
+
+def assembler_command(cc: str, asm_flags, *, cache_dir: str | os.PathLike | None = None) -> list[str] | None:
+    """The assembler command `cc <asm_flags> -c -x assembler - -o OUT` runs, as gcc -### shows
+    it, with OUT as `_AS_OUTPUT`; None when gcc would run more or other than one `as` (then the
+    gcc driver assembles). Running it directly saves a process per compile; the answer is
+    cached per compiler and flags."""
+    if "GCC_EXEC_PREFIX" in os.environ or "COMPILER_PATH" in os.environ:
+        return None  # they move where gcc finds as: let gcc look
+    path = _cache_file(cache_dir)
+    key = f"as {_stat_key(cc)} " + "\x1f".join(asm_flags)
+    cached = _load(path).get(key)
+    if isinstance(cached, list):
+        return [str(w) for w in cached] or None
+    status, _, err = _run(cc, [*asm_flags, "-###", "-c", "-x", "assembler", "-", "-o", _AS_OUTPUT])
+    cmd: list[str] = []
+    lines = [ln for ln in err.splitlines() if ln.startswith(" ")]
+    if status == 0 and len(lines) == 1:
+        import shlex
+
+        words = shlex.split(lines[0])
+        prog = os.path.basename(words[0]) if words else ""
+        if (prog == "as" or prog.endswith("-as")) and words[-1] == "-" and words.count(_AS_OUTPUT) == 1:
+            cmd = words
+    _store(path, key, cmd)
+    return cmd or None
+
+
 def _host_cpu() -> str:
     import hashlib
 

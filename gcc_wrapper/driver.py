@@ -4,7 +4,8 @@ For each C source of a -c, -S or one-shot compile-and-link command line:
 
     gcc <user's words> -O3 -S -o - src      (gcc's diagnostics captured, shown once at the end)
       -> asm.parse -> _apply_rewrites -> _optimize -> render
-      -> gcc <assembler words> -c -x assembler - -o <temp next to the output>  -> rename
+      -> as ... -o <temp next to the output> -   (the command gcc -### names for the user's
+         assembler words; gcc -c -x assembler when there is none)  -> rename
 
 Everything else goes to the real gcc through exec, untouched (see args.py for the rule).
 A failure inside llmcc never fails a build: it is logged (log.py), counted in the cache
@@ -176,7 +177,7 @@ def _compile(inv: args.Invocation, cfg) -> int:
                 _write_atomic(dest, text.encode("utf-8", "surrogateescape"))
                 stderr.append(base.stderr)
                 continue
-            stderr.append(base.stderr + _assemble(inv, text, dest, fault == "assemble"))
+            stderr.append(base.stderr + _assemble(inv, text, dest, fault == "assemble", cfg))
             if optimized is unit:  # the object is a function of the TU and the cached rewrites
                 _keep_object(inv, dest, cfg)
         _write_stderr(b"".join(stderr))
@@ -480,15 +481,21 @@ def _parse(text: str):
     return asm.parse(text)
 
 
-def _assemble(inv: args.Invocation, text: str, dest: str, inject_fault: bool = False) -> bytes:
-    """Assemble `text` into `dest` (atomically) as gcc -c would; returns the assembler's stderr."""
+def _assemble(inv: args.Invocation, text: str, dest: str, inject_fault: bool = False, cfg=None) -> bytes:
+    """Assemble `text` into `dest` (atomically) as gcc -c would: with the `as` command gcc would
+    run (compiler.assembler_command), else through the gcc driver. Returns the assembler's stderr."""
     data = text.encode("utf-8", "surrogateescape")
     if inject_fault:
         data += b"\t.llmcc_injected_fault\n"
     tmp = _temp_beside(dest)
-    cmd = [inv.cc_name, *inv.asm_flags, "-c", "-x", "assembler", "-o", tmp, "-"]
+    direct = compiler.assembler_command(inv.cc, inv.asm_flags, cache_dir=cfg.cache_path) if cfg else None
     try:
-        _, err, status = _run(inv.cc, cmd, stdin=data)
+        if direct is not None:
+            cmd = [tmp if w == compiler._AS_OUTPUT else w for w in direct]
+            _, err, status = _run(inv.cc, cmd, stdin=data, program=cmd[0])
+        else:
+            cmd = [inv.cc_name, *inv.asm_flags, "-c", "-x", "assembler", "-o", tmp, "-"]
+            _, err, status = _run(inv.cc, cmd, stdin=data)
         if status != 0:
             raise AssembleError(err.decode("utf-8", "replace").strip()[-2000:])
         os.replace(tmp, dest)
@@ -507,12 +514,13 @@ def _link(inv: args.Invocation, objects: dict[int, str]) -> int:
     return subprocess.run([inv.cc_name, *words], executable=inv.cc, env=compiler.child_env(inv.cc)).returncode
 
 
-def _run(cc: str, cmd: list[str], stdin: bytes | None = None) -> tuple[bytes, bytes, int]:
+def _run(cc: str, cmd: list[str], stdin: bytes | None = None, program: str | None = None) -> tuple[bytes, bytes, int]:
+    """Run `program` (default: the compiler `cc`) with argv `cmd`; (stdout, stderr, status)."""
     import subprocess
 
     p = subprocess.run(
         cmd,
-        executable=cc,
+        executable=program or cc,
         input=stdin,
         stdin=subprocess.DEVNULL if stdin is None else None,
         capture_output=True,

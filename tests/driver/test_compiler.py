@@ -4,6 +4,8 @@ guards; and the cached facts about a compiler."""
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -165,3 +167,28 @@ def test_config_file_rule_is_configs(tmp_path, monkeypatch):
     (tmp_path / "xdg" / "llmcc").mkdir(parents=True)
     (tmp_path / "xdg" / "llmcc" / "config.toml").write_text("")
     assert compiler._config_files_exist() is config_says() is True
+
+
+def test_assembler_run_directly(llmcc_bin, gcc, env, work, tmp_path):
+    """llmcc runs the `as` command gcc -### names (one process fewer), and the object is gcc's."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    real_as = subprocess.run([gcc, "-print-prog-name=as"], capture_output=True, text=True).stdout.strip()
+    real_as = shutil.which(real_as) or real_as
+    (bindir / "as").write_text(f'#!/bin/sh\ncat /proc/$PPID/comm >> "{tmp_path}/parents"\nexec "{real_as}" "$@"\n')
+    (bindir / "as").chmod(0o755)
+    env = dict(env, PATH=f"{bindir}{os.pathsep}{env['PATH']}")
+    r = run([llmcc_bin, "-g", "-Wa,--noexecstack", "-c", "k.c", "-o", "mine.o"], env, work)
+    assert r.returncode == 0, r.stderr
+    parents = (tmp_path / "parents").read_text().split()
+    assert len(parents) == 1 and "gcc" not in parents[0] and not parents[0].startswith("x86_64")
+    run([gcc, "-g", "-Wa,--noexecstack", "-c", "k.c", "-O3", "-o", "ref.o"], env, work)
+    assert (work / "mine.o").read_bytes() == (work / "ref.o").read_bytes()
+
+
+def test_assembler_command(gcc, tmp_path, monkeypatch):
+    cmd = compiler.assembler_command(gcc, ["-g", "-Wa,--noexecstack"], cache_dir=tmp_path)
+    assert cmd is not None and os.path.basename(cmd[0]).endswith("as")
+    assert "--noexecstack" in cmd and cmd[-1] == "-" and compiler._AS_OUTPUT in cmd
+    monkeypatch.setenv("GCC_EXEC_PREFIX", "/nonexistent/")
+    assert compiler.assembler_command(gcc, ["-g"], cache_dir=tmp_path) is None
