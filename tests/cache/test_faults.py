@@ -61,10 +61,10 @@ def test_damaged_entries_are_rebuilt(builds, shared_project: Path, cache_dir: Pa
     (mf.parent / f".{mf.name}.999.tmp").write_bytes(b"half an ent")  # a killed writer's leftover
     before = builds.counters()
 
-    builds.make(shared_project, jobs=1)
+    builds.make(shared_project)
     assert_like_gcc(builds, shared_project, reference)
     c = builds.counters()
-    assert c["entry.corrupt"] - before.get("entry.corrupt", 0) == 4
+    assert c["entry.corrupt"] - before.get("entry.corrupt", 0) == 4  # each damaged blob is one unit's
     assert c["tu.miss"] - before["tu.miss"] == 2  # unit3 and unit4 compiled again
     assert c["object.hit"] - before.get("object.hit", 0) == builds.UNITS + 1 - 3  # not unit1, 3, 4
     v = subprocess.run([str(builds.llmcc), "cache", "verify"], env=builds.env, capture_output=True, text=True)
@@ -75,10 +75,11 @@ def test_damaged_entries_are_rebuilt(builds, shared_project: Path, cache_dir: Pa
     fn = cache_dir / entry.key[:2] / f"{entry.key[2:]}.fn"
     flip(fn)
     before = builds.counters()
-    builds.make(shared_project, jobs=1)
+    builds.make(shared_project)
     assert_like_gcc(builds, shared_project, reference)
     c = builds.counters()
-    assert c["entry.corrupt"] - before["entry.corrupt"] == 1 and not fn.exists()
+    # every unit has mix: the first to read the damaged entry removes it, a parallel one may too
+    assert 1 <= c["entry.corrupt"] - before["entry.corrupt"] <= builds.UNITS and not fn.exists()
 
 
 REWRITER = """
