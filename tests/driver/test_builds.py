@@ -16,12 +16,11 @@ OBJS = ["main.o", "crc.o", "sort.o", "matrix.o", "text.o", "hist.o"]
 
 
 def test_expected_output_is_gccs(gcc, env, example_copy):
-    """The committed expected output is what a plain gcc build prints (at -O0 as at -O3)."""
-    for cflags in ("-O0", "-O3"):
-        r = run(["make", "-s", "CC=gcc", f"CFLAGS={cflags}", "demo"], env, example_copy)
-        assert r.returncode == 0, r.stderr
-        assert run([example_copy / "demo"], env, example_copy).stdout == EXPECTED
-        run(["make", "-s", "clean"], env, example_copy)
+    """The committed expected output is what a plain gcc -O0 build prints (the llmcc builds
+    below are -O3: the two agree because every result of the workload is exact)."""
+    r = run(["make", "-s", "-j2", "CC=gcc", "CFLAGS=-O0", "demo"], env, example_copy)
+    assert r.returncode == 0, r.stderr
+    assert run([example_copy / "demo"], env, example_copy).stdout == EXPECTED
 
 
 def test_make_j4_with_cc_llmcc(llmcc_bin, gcc, env, example_copy):
