@@ -24,13 +24,13 @@ def test_stdin_is_dev_null_unless_given():
 def test_timeout_kills_the_group(tmp_path):
     marker = tmp_path / "alive"
     # a grandchild in the same group that would touch the marker after the parent is killed
-    child = f"import time; time.sleep(3); open({str(marker)!r}, 'w')"
+    child = f"import time; time.sleep(1.5); open({str(marker)!r}, 'w')"
     code = f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', {child!r}]); time.sleep(60)"
     r = sandbox.run([sys.executable, "-c", code], timeout=1, cpu_seconds=10)
     assert r.timed_out and "timed out" in r.describe()
     import time
 
-    time.sleep(3.5)
+    time.sleep(2)
     assert not marker.exists()
 
 
