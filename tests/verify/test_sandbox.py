@@ -24,13 +24,15 @@ def test_stdin_is_dev_null_unless_given():
 def test_timeout_kills_the_group(tmp_path):
     marker = tmp_path / "alive"
     # a grandchild in the same group that would touch the marker after the parent is killed
-    child = f"import time; time.sleep(1.5); open({str(marker)!r}, 'w')"
-    code = f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', {child!r}]); time.sleep(60)"
-    r = sandbox.run([sys.executable, "-c", code], timeout=1, cpu_seconds=10)
+    child = f"import time; time.sleep(2.5); open({str(marker)!r}, 'w')"
+    code = (f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', {child!r}]); "
+            "print('started', flush=True); time.sleep(60)")
+    r = sandbox.run([sys.executable, "-c", code], timeout=2, cpu_seconds=10)
     assert r.timed_out and "timed out" in r.describe()
+    assert r.stdout.startswith(b"started")  # the grandchild existed when the group was killed
     import time
 
-    time.sleep(2)
+    time.sleep(3)
     assert not marker.exists()
 
 
