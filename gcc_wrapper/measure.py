@@ -421,12 +421,42 @@ def measure_programs(
 
 
 def measure_commands(
-    base_cmd: str, cand_cmd: str, rounds: int, *, cwd: str | Path, lock_dir: Path | None = None, timeout: float = 600.0
+    base_cmd: str, cand_cmd: str, rounds: int, *, cwd: str | Path | tuple[str | Path, str | Path],
+    lock_dir: Path | None = None, timeout: float = 600.0,
 ) -> Measurement:
     """Program level for a project's benchmark or test command (run through the shell): CPU time
-    of the command and everything it waited for."""
+    of the command and everything it waited for. cwd: one directory, or (baseline's, candidate's)."""
     cmds = (["/bin/sh", "-c", base_cmd], ["/bin/sh", "-c", cand_cmd])
     return _interleaved(cmds, [b""], rounds, lock_dir, timeout, cwd, f"command cpu-time: {base_cmd}")
+
+
+def measure_project(
+    ctx: Context, cand: Candidate, bench: str, *, rounds: int = 5, lock_dir: Path, deadline: float | None = None
+) -> Measurement:
+    """Program level for one function: two private copies of the project (ctx.cwd), built by the
+    `bench` command with gcc's version and with the candidate in place (the verifier's compiler
+    shim), then `bench` timed in both, interleaved. For functions the harness cannot drive."""
+    from gcc_wrapper.verify import tests
+
+    limit = _remaining(deadline, 600.0)
+    try:
+        with tests._built(ctx, ctx.baseline_asm, bench, limit) as (rb, base_copy):
+            with tests._built(ctx, cand.asm, bench, _remaining(deadline, 600.0)) as (rc, cand_copy):
+                if rb.returncode != 0 or rc.returncode != 0 or rb.timed_out or rc.timed_out:
+                    raise MeasureError(f"`{bench}` failed in a copy of the project")
+                # the verifier dates the copied source in the future so that the build recompiles
+                # it; put it back in the past, or every timed run would rebuild it (without the
+                # candidate, and timing the compiler)
+                rel = os.path.relpath(os.path.realpath(ctx.source_path), os.path.realpath(ctx.cwd or os.getcwd()))
+                for copy in (base_copy, cand_copy):
+                    os.utime(Path(copy) / rel, (time.time() - 3600, time.time() - 3600))
+                per_run = max(rb.wall, rc.wall, 0.1)
+                if deadline is not None and time.monotonic() + per_run * 2 * rounds > deadline:
+                    rounds = max(3, int((deadline - time.monotonic()) / (per_run * 2)))
+                return measure_commands(bench, bench, rounds, cwd=(base_copy, cand_copy), lock_dir=lock_dir,
+                                        timeout=max(10.0, per_run * 5))
+    except tests.TestsUnavailable as e:
+        raise MeasureError(str(e)) from None
 
 
 def _interleaved(cmds, inputs, rounds, lock_dir, timeout, cwd, method) -> Measurement:
@@ -438,8 +468,9 @@ def _interleaved(cmds, inputs, rounds, lock_dir, timeout, cwd, method) -> Measur
             times = [0.0, 0.0]
             for s in range(2):
                 side = s ^ (r & 1)
+                where = cwd[side] if isinstance(cwd, tuple) else cwd
                 for data in inputs:
-                    times[side] += cpu_time_of(cmds[side], stdin=data, timeout=timeout, cwd=cwd)
+                    times[side] += cpu_time_of(cmds[side], stdin=data, timeout=timeout, cwd=where)
             base.append(times[0])
             cand.append(times[1])
     return summarize(method, base, cand)

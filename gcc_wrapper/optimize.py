@@ -299,7 +299,7 @@ def optimize_item(item: Any, cfg: Any, cache: Any, *, budget: float, tests: str 
     if ctx is None:
         return "skipped", f"{item.name}: skipped: {why}"
     out = search.optimize_function(ctx, make_proposers(cfg, cache.root, proposer), budget_s=budget, cache=cache,
-                                   cfg=cfg, tests=tests)
+                                   cfg=cfg, tests=tests, bench=str(cfg.bench) or None)
     if out.status not in ("timeout",):
         queue.remove(cache.root, item.key)
     return out.status, out.line()

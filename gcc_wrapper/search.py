@@ -167,6 +167,7 @@ def optimize_function(
     cache: Any,
     cfg: Any,
     tests: str | None = None,
+    bench: str | None = None,
     policy: str = "uct",
     batch: int = 3,
     rounds: int = 8,
@@ -178,27 +179,33 @@ def optimize_function(
     start = time.monotonic()
     deadline = start + budget_s
     threshold = float(getattr(cfg, "threshold", 0.03))
-    import shutil
-    import tempfile
-
-    workdir = Path(tempfile.mkdtemp(prefix="llmcc-search-"))  # harnesses, kept for the re-measurement
-    try:
-        return _search(ctx, proposers, deadline, start, cache, cfg, threshold, tests, policy, batch, rounds,
-                       remeasure_rounds, evaluate or _evaluator(cache, tests, rounds, threshold, workdir), workdir)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _search(ctx, proposers, deadline, start, cache, cfg, threshold, tests, policy, batch, rounds, remeasure_rounds,
-            evaluate, workdir) -> Outcome:
-    # the prototype check is cheap and saves compiling variants for nothing
+    # the prototype check is cheap and saves compiling variants for nothing; without a harness,
+    # the project's benchmark command (program level) is the only way to time candidates
+    harness = True
     if ctx.prototype:
         from gcc_wrapper import measure
 
         try:
             measure.parse_prototype(ctx.prototype, ctx.name)
         except measure.MeasureError as e:
-            return Outcome(ctx.name, "unmeasurable", str(e), seconds=time.monotonic() - start)
+            if not bench:
+                return Outcome(ctx.name, "unmeasurable", str(e), seconds=time.monotonic() - start)
+            harness = False
+    import shutil
+    import tempfile
+
+    workdir = Path(tempfile.mkdtemp(prefix="llmcc-search-"))  # harnesses, kept for the re-measurement
+    try:
+        program = None if harness else bench
+        return _search(ctx, proposers, deadline, start, cache, cfg, threshold, tests, policy, batch, rounds,
+                       remeasure_rounds, evaluate or _evaluator(cache, tests, rounds, threshold, workdir, program),
+                       workdir, program)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _search(ctx, proposers, deadline, start, cache, cfg, threshold, tests, policy, batch, rounds, remeasure_rounds,
+            evaluate, workdir, program=None) -> Outcome:
     for p in proposers:
         if hasattr(p, "deadline"):
             p.deadline = deadline
@@ -254,10 +261,10 @@ def _search(ctx, proposers, deadline, start, cache, cfg, threshold, tests, polic
                                seconds=time.monotonic() - start)
         if unverifiable and not any(t.verdict is not None and t.verdict.accepted for t in tried):
             return Outcome(ctx.name, "unverifiable", unverifiable, tried=tuple(tried), seconds=time.monotonic() - start)
-    return _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, start, workdir)
+    return _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, start, workdir, program)
 
 
-def _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, start, workdir) -> Outcome:
+def _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, start, workdir, program=None) -> Outcome:
     elapsed = lambda: time.monotonic() - start  # noqa: E731
     if not tried:
         status = "timeout" if time.monotonic() >= deadline - 0.5 else "nothing"
@@ -273,7 +280,7 @@ def _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, sta
         if t is not best:
             _record(cache, ctx, Tried(t.candidate, "slower", f"{t.reason}, but another candidate was faster", t.verdict, t.measurement))
     # the winner of several noisy races is biased upward: race it again before believing it
-    again = _remeasure(ctx, best.candidate, cache, remeasure_rounds, deadline, workdir)
+    again = _remeasure(ctx, best.candidate, cache, remeasure_rounds, deadline, workdir, program)
     if isinstance(again, str) or not again.faster_by(threshold):
         reason = again if isinstance(again, str) else f"re-measured x{again.speedup:.3f} (spread {again.spread[0]:.3f}-{again.spread[1]:.3f})"
         t = Tried(best.candidate, "slower", f"not faster on re-measurement: {reason}", best.verdict,
@@ -286,10 +293,13 @@ def _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, sta
                    tried=tuple(tried), seconds=elapsed(), entry=entry)
 
 
-def _remeasure(ctx, cand, cache, rounds, deadline, workdir) -> Measurement | str:
+def _remeasure(ctx, cand, cache, rounds, deadline, workdir, program=None) -> Measurement | str:
     from gcc_wrapper import measure
 
     try:
+        if program:
+            return measure.measure_project(ctx, cand, program, rounds=max(5, rounds // 2), lock_dir=cache.root,
+                                           deadline=deadline + 1.0)
         return measure.measure(ctx, cand, rounds=rounds, lock_dir=cache.root, deadline=deadline + 1.0, workdir=workdir)
     except measure.MeasureError as e:
         return f"re-measurement failed: {e}"
@@ -340,7 +350,9 @@ def _record(cache, ctx: Context, t: Tried) -> None:
         pass
 
 
-def _evaluator(cache, tests: str | None, rounds: int, threshold: float, workdir: Path) -> Evaluator:
+def _evaluator(cache, tests: str | None, rounds: int, threshold: float, workdir: Path,
+               bench: str | None = None) -> Evaluator:
+    """Verify, then measure: with the function harness, or at program level with `bench`."""
     def evaluate(ctx: Context, cand: Candidate, deadline: float) -> Tried:
         from gcc_wrapper import measure, verify
 
@@ -355,7 +367,10 @@ def _evaluator(cache, tests: str | None, rounds: int, threshold: float, workdir:
             outcome = "error" if verdict.verdict == "error" else "rejected"
             return Tried(cand, outcome, verdict.reason, verdict)
         try:
-            m = measure.measure(ctx, cand, rounds=rounds, lock_dir=cache.root, deadline=deadline, workdir=workdir)
+            if bench:
+                m = measure.measure_project(ctx, cand, bench, lock_dir=cache.root, deadline=deadline)
+            else:
+                m = measure.measure(ctx, cand, rounds=rounds, lock_dir=cache.root, deadline=deadline, workdir=workdir)
         except measure.BaselineUnmeasurable as e:
             return Tried(cand, "error", f"unmeasurable: {e}", verdict)
         except measure.MeasureError as e:

@@ -1,0 +1,96 @@
+"""Program-level measurement: a function the harness cannot drive (a struct parameter) is timed
+through the project's benchmark command, in two private copies of the project."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from gcc_wrapper import asm
+
+HEADER = "struct buf { const unsigned *a; int n; };\nint bits(const struct buf *b);\n"
+SLOW = HEADER.replace("int bits(const struct buf *b);\n", "") + """int bits(const struct buf *b)
+{
+    int c = 0;
+    for (int i = 0; i < b->n; i++) {
+        unsigned x = b->a[i];
+        while (x) { c += x & 1; x >>= 1; }
+    }
+    return c;
+}
+"""
+FAST = HEADER.replace("int bits(const struct buf *b);\n", "") + """int bits(const struct buf *b)
+{
+    int c = 0;
+    for (int i = 0; i < b->n; i++) {
+        unsigned x = b->a[i];
+        x = x - ((x >> 1) & 0x55555555u);
+        x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+        x = (x + (x >> 4)) & 0x0f0f0f0fu;
+        c += (int)((x * 0x01010101u) >> 24);
+    }
+    return c;
+}
+"""
+MAIN = """#include <stdio.h>
+#include "k.h"
+int main(void)
+{
+    static unsigned a[4096];
+    unsigned s = 7;
+    for (int i = 0; i < 4096; i++) { s = s * 1103515245u + 12345u; a[i] = s; }
+    struct buf b = { a, 4096 };
+    long t = 0;
+    for (int r = 0; r < 300; r++) { a[r] ^= r; t += bits(&b); }
+    printf("%ld\\n", t);
+    return 0;
+}
+"""
+MAKEFILE = """CC ?= cc
+CFLAGS ?= -O3
+prog: main.o k.o
+\t$(CC) $(CFLAGS) -o $@ main.o k.o
+%.o: %.c k.h
+\t$(CC) $(CFLAGS) -c $< -o $@
+run: prog
+\t./prog > /dev/null
+check: prog
+\t./prog > out.txt && diff -q out.txt expected.txt
+"""
+
+
+def test_struct_parameter_is_timed_through_the_bench_command(tmp_path, llmcc_env, llmcc_bin, cache_dir):
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "k.h").write_text(HEADER)
+    (proj / "k.c").write_text(SLOW)
+    (proj / "main.c").write_text(MAIN)
+    (proj / "Makefile").write_text(MAKEFILE)
+    plain = tmp_path / "plain"
+    subprocess.run(["gcc", "-O3", "-I", str(proj), "-o", str(plain), str(proj / "main.c"), str(proj / "k.c")], check=True)
+    (proj / "expected.txt").write_text(subprocess.run([str(plain)], capture_output=True, text=True, check=True).stdout)
+    cand = tmp_path / "cand"
+    cand.mkdir()
+    (cand / "src.c").write_text(FAST)
+    out = subprocess.run(["gcc", "-O3", "-fno-tree-vectorize", "-S", "-o", "-", str(cand / "src.c")], capture_output=True,
+                         text=True, check=True).stdout
+    (cand / "bits.s").write_text(asm.parse(out).functions["bits"].text())
+
+    env = dict(llmcc_env, LLMCC_MODE="queue", LLMCC_HOT="bits")
+    subprocess.run(["make", "-s", f"CC={llmcc_bin}"], cwd=proj, env=env, check=True, capture_output=True)
+    assert "bits" in [json.loads(q.read_text())["name"] for q in (cache_dir / "queue").glob("*.json")]
+    env["LLMCC_BENCH"] = "make -s run"
+    r = subprocess.run([str(llmcc_bin), "optimize", "--tests", "make -s check", "--proposer", f"file:{cand}",
+                        "--budget", "60"], cwd=proj, env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "bits: accepted x" in r.stdout, r.stdout
+    tried = [json.loads(line) for f in (cache_dir / "attempts").rglob("*") if f.is_file()
+             for line in f.read_text().splitlines()]
+    accepted = [a for a in tried if a["outcome"] == "accepted"]
+    assert len(accepted) == 1 and accepted[0]["speedup"] > 1.3
+    from cache.entry import Entry
+
+    entries = [Entry.from_bytes(f.read_bytes()) for f in cache_dir.glob("??/*.fn")]
+    assert [e.function for e in entries] == ["bits"]
+    assert entries[0].measurement["method"].startswith("command cpu-time: make -s run")
