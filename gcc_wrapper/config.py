@@ -2,19 +2,18 @@
 walking up from the working directory, then `~/.config/llmcc/config.toml`,
 then the defaults below.
 
-This module is on the compile path, so it imports only the standard library and
-reads a TOML file only when one exists.
+This module is on the compile path, so it imports only light standard-library modules
+(no dataclasses or typing: together they cost more than the rest of a compile's imports)
+and reads a TOML file only when one exists.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 # name -> (default, type, one-line description). The order is the order `llmcc config` prints.
-SETTINGS: dict[str, tuple[Any, type, str]] = {
+SETTINGS: dict[str, tuple[object, type, str]] = {
     "cc": ("", str, "the real C compiler (default: first gcc on PATH that is not llmcc)"),
     "opt": ("O3", str, "optimization level forced last on the command line; 'keep' keeps the user's"),
     "disable": (False, bool, "pure pass-through to the real compiler"),
@@ -56,12 +55,17 @@ class ConfigError(Exception):
     """A configuration value that cannot be used; names the value and where it came from."""
 
 
-@dataclass
 class Config:
-    values: dict[str, Any]
-    sources: dict[str, str] = field(default_factory=dict)
+    """Effective settings as attributes (cfg.mode), and where each came from (cfg.source("mode"))."""
 
-    def __getattr__(self, name: str) -> Any:
+    def __init__(self, values: dict[str, object], sources: dict[str, str] | None = None):
+        self.values = values
+        self.sources = sources or {}
+
+    def __repr__(self) -> str:
+        return f"Config({self.values!r})"
+
+    def __getattr__(self, name: str) -> object:
         try:
             return self.__dict__["values"][name]
         except KeyError:
@@ -97,7 +101,7 @@ def parse_size(text: str) -> int:
     return int(text)
 
 
-def _coerce(name: str, raw: Any, where: str) -> Any:
+def _coerce(name: str, raw: object, where: str) -> object:
     _, typ, _ = SETTINGS[name]
     try:
         if typ is bool:
@@ -132,7 +136,7 @@ def user_file() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".config") / "llmcc" / "config.toml"
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path) -> dict[str, object]:
     import tomllib
 
     try:
