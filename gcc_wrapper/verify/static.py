@@ -102,6 +102,7 @@ class Symbol:
     bind: str  # GLOBAL | LOCAL | WEAK
     type: str  # FUNC | OBJECT | NOTYPE | SECTION | FILE
     defined: bool
+    vis: str = "DEFAULT"  # DEFAULT | HIDDEN | PROTECTED | INTERNAL
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ def object_info(path: Path) -> ObjectInfo:
         elif mode == "sym":
             f = line.split()
             if len(f) >= 8 and f[0].endswith(":") and f[0][:-1].isdigit():
-                symbols.append(Symbol(f[7].split("@")[0], f[4], f[3], f[6] != "UND"))
+                symbols.append(Symbol(f[7].split("@")[0], f[4], f[3], f[6] != "UND", f[5]))
     return ObjectInfo(path, tuple(symbols), tuple(sections))
 
 
@@ -294,6 +295,8 @@ def check_object(ctx: Context, cand: Candidate, workdir: Path) -> tuple[list[Che
         problem = f"{ctx.name} is {mine[0].bind.lower()}, the original is {want_bind.lower()}"
     elif mine[0].type != "FUNC":
         problem = f"{ctx.name} is not typed @function"
+    elif mine[0].vis != next((b.vis for b in base.symbols if b.defined and b.name == ctx.name), mine[0].vis):
+        problem = f"{ctx.name} has visibility {mine[0].vis.lower()}, the original does not"
     else:
         others = [s.name for s in info.exported() if s.name != ctx.name]
         if others:

@@ -82,3 +82,11 @@ def test_directives_that_blow_up_the_assembler():
         c = decided(ctx(), body)
         assert c.name == "static.directives" and not c.passed, body
     assert decided(ctx(), "\tmovl\t%edi, %eax\n\tret\n\t.zero 16").passed is True
+
+
+def test_visibility_must_match():
+    hidden = ctx(base=fn("f", "\tmovl\t%edi, %eax\n\tret").replace("\t.globl\tf\n", "\t.globl\tf\n\t.hidden\tf\n"))
+    c = decided(hidden, "\tmovl\t%edi, %eax\n\tret")
+    assert c.name == "static.symbols" and not c.passed and "visibility" in c.detail
+    ok = static.check(hidden, Candidate(hidden.baseline_asm, "t"))[-1]
+    assert ok.passed
