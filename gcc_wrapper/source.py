@@ -325,6 +325,8 @@ def _with_layout(t: CType, node, ast, typedefs, gen, path, cflags, cwd) -> CType
         layout = _probe_layout(path, t.pointee.text, members, tuple(cflags), cwd)
     except _NotModelled as e:
         return replace(t, pointee=replace(t.pointee, note=str(e)))
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return replace(t, pointee=replace(t.pointee, note=f"gcc cannot tell its layout: {e}"))
     return replace(t, pointee=replace(t.pointee, size=layout.size, layout=layout))
 
 
