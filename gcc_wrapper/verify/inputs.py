@@ -33,7 +33,7 @@ MAX_INT_REGS = 6
 MAX_XMM_REGS = 8
 LENGTH_NAME = re.compile(
     r"^(n|nn|m|k|len|length|size|sz|count|cnt|num|nelem|nelems|nmemb|nbytes|nitems|n\d|len\d)$"
-    r"|(_?(len|length|size|count|cnt|num|nelem|nbytes|n))$",
+    r"|(_?(len|length|size|count|cnt|num|nelem|nelems|nbytes)|_n)$",
     re.IGNORECASE,
 )
 MAX_LENGTH = 600  # elements; the random lengths stay well below, edge lengths reach it

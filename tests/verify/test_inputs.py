@@ -158,3 +158,10 @@ def test_struct_elements_respect_members():
             assert set(e[2:5]) <= {0, 1}  # _Bool members are 0 or 1
             assert e[5:8] == b"\0\0\0"  # padding is zero
         assert inputs.describe_input(sig, x).startswith("f(s=[")
+
+
+def test_length_like_names():
+    for name in ("n", "len", "size", "count", "nbytes", "src_len", "num", "buf_size", "x_n", "N"):
+        assert inputs.LENGTH_NAME.search(name), name
+    for name in ("x", "min", "sign", "mean", "column", "value", "shift"):
+        assert not inputs.LENGTH_NAME.search(name), name
