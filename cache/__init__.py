@@ -12,12 +12,10 @@ translation unit, in a local directory and optionally a shared Redis tier.
     cli     -- `llmcc stats` and `llmcc cache ...`
 
 It knows nothing of gcc, models or verification. Importing it and open_cache() are cheap (standard
-library only, no I/O): every compile does both.
+library only, and not even `typing`, no I/O): every compile does both.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from cache.frame import EntryError
 from cache.store import Cache
@@ -26,7 +24,7 @@ from cache.tu import TUEntry
 __all__ = ["Cache", "Entry", "EntryError", "TUEntry", "open_cache"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     # Entry is a dataclass; its module is imported when first used, not on every compile
     if name == "Entry":
         from cache.entry import Entry
@@ -35,7 +33,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'cache' has no attribute {name!r}")
 
 
-def open_cache(cfg: Any) -> Cache:
+def open_cache(cfg: object) -> Cache:
     """The cache that the configuration names (cache_dir, max_size, remote, remote_readonly,
     cache_secret, which LLMCC_CACHE_SECRET sets). No I/O until the first read or write."""
     return Cache(

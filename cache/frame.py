@@ -10,7 +10,6 @@ every compile's path: standard library only, nothing that costs at import.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from cache.key import FORMAT, blake2b
 
@@ -54,11 +53,11 @@ def kind_of(data: bytes) -> str | None:
     return None
 
 
-def json_body(obj: Any) -> bytes:
+def json_body(obj: object) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def json_unframe(kind: str, data: bytes) -> Any:
+def json_unframe(kind: str, data: bytes) -> object:
     """The JSON body of a framed blob, or EntryError."""
     try:
         return json.loads(unframe(kind, data))

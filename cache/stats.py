@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 SHARDS = 16
@@ -30,22 +28,31 @@ def counter_name(text: str, limit: int = 48) -> str:
     return name.strip("_.") or "unknown"
 
 
-@contextmanager
-def locked(path: Path, blocking: bool = True) -> Iterator[bool]:
-    """An exclusive fcntl lock on `path` (created if missing). Yields False when not blocking and
-    someone else holds it."""
-    import fcntl
+class locked:
+    """`with locked(path, blocking) as got:` an exclusive fcntl lock on `path` (created if
+    missing); got is False when not blocking and someone else holds it. Closing the descriptor
+    releases the lock. (A class, not contextlib: one import fewer on every compile.)"""
 
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
+    def __init__(self, path: Path, blocking: bool = True) -> None:
+        self.path = path
+        self.blocking = blocking
+        self.fd = -1
+
+    def __enter__(self) -> bool:
+        import fcntl
+
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            fcntl.flock(self.fd, fcntl.LOCK_EX | (0 if self.blocking else fcntl.LOCK_NB))
         except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)  # closing releases the lock
+            return False
+        except BaseException:
+            os.close(self.fd)
+            raise
+        return True
+
+    def __exit__(self, *exc: object) -> None:
+        os.close(self.fd)
 
 
 def read_shard(path: Path) -> dict[str, int]:
