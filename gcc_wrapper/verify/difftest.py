@@ -140,6 +140,7 @@ def _self_test(b: harness.Build, sig: inputs.Signature, xs: list[inputs.Input], 
         r = _run(exe, everything, RUN_TIMEOUT)
     finally:
         exe.unlink(missing_ok=True)
+        everything.unlink(missing_ok=True)  # only the self-test reads it: keep the disk small
     lines = r.stdout.decode(errors="replace").strip().splitlines()
     line = lines[-1:] or [""]
     words = line[0].split()
@@ -189,6 +190,14 @@ def run(ctx: Context, cand_obj: Path, *, binding: str, budget: float | None = No
             return Outcome(True, Check("difftest", False, f"does not assemble: {err}"))
     exe = cand_obj.with_name("difftest")
     err = harness.link(p.build, exe, obj)
+    if err and not all(f.exists() for f in p.build.objects):  # pruned meanwhile by another process
+        with _lock:
+            _prepared.pop(_key(ctx), None)
+        try:
+            p = prepare(ctx)
+        except Untestable as e:
+            return Outcome(False, Check("difftest", True, f"not testable this way: {e}"))
+        err = harness.link(p.build, exe, obj)
     if err:
         return Outcome(True, Check("difftest", False, f"does not link: {err}"))
     timeout = RUN_TIMEOUT if budget is None else max(5.0, min(RUN_TIMEOUT, budget))

@@ -157,7 +157,7 @@ def _fnptr(path: Path, target: str) -> Path:
     return path
 
 
-KEEP_BUILDS = 256  # per-function builds kept on disk (each a few MB with its inputs)
+KEEP_BUILDS = 512  # per-function builds kept on disk (a few hundred KB each)
 
 
 def _prune(builds: Path) -> None:
