@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
 
 # What pycparser cannot parse, turned into something it can; the types only need to keep their
 # size class for the harness (an __int128 function is refused later as "other").
@@ -69,8 +69,8 @@ class CType:
     signed: bool = False
     const: bool = False
     restrict: bool = False
-    pointee: "CType | None" = None
-    layout: "Layout | None" = None  # structs pointed to by a parameter: the members, from gcc
+    pointee: CType | None = None
+    layout: Layout | None = None  # structs pointed to by a parameter: the members, from gcc
     note: str = ""  # why a struct has no layout (pointer, bit-field or union members...)
 
 
@@ -139,7 +139,7 @@ def _parse_cached(path: str, mtime: float, cflags: tuple[str, ...], cwd: str | N
         raise SourceError(f"cannot preprocess {path}: {r.stderr.strip()[:500]}")
     try:
         ast = c_parser.CParser().parse(r.stdout, path)
-    except Exception as e:  # pycparser raises ParseError and, on odd input, plain errors
+    except Exception as e:  # noqa: BLE001 - pycparser raises ParseError and, on odd input, plain errors
         raise SourceError(f"cannot parse {path}: {e}") from None
     return ast
 
@@ -351,9 +351,7 @@ def _probe_layout(path: str, type_text: str, members, cflags: tuple[str, ...], c
             on = True
         elif on and w and w[0] == ".quad":
             vals.append(int(w[1]))
-        elif on and w and not w[0].startswith("."):
-            break
-        elif on and w and w[0] in (".size", ".text", ".section", ".ident"):
+        elif on and w and not w[0].startswith(".") or on and w and w[0] in (".size", ".text", ".section", ".ident"):
             break
     if len(vals) != len(exprs):
         raise _NotModelled("gcc cannot tell its layout")
@@ -414,7 +412,7 @@ def _defined_names(ext) -> list[str]:
         while isinstance(t, (c_ast.PtrDecl, c_ast.ArrayDecl, c_ast.TypeDecl)):
             t = t.type
         if isinstance(t, (c_ast.Struct, c_ast.Union, c_ast.Enum)) and t.name:
-            names.append(("tag:" + t.name))
+            names.append("tag:" + t.name)
         if isinstance(t, c_ast.Enum) and t.values is not None:
             names.extend(e.name for e in t.values.enumerators)
     return names

@@ -23,7 +23,6 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from gcc_wrapper.candidate import Candidate, Check, Context, Verdict
@@ -33,7 +32,7 @@ if TYPE_CHECKING:
 
 
 def verify(ctx: Context, cand: Candidate, *, tests: str | None = None, budget: float | None = None,
-           programs: "Programs | None" = None) -> Verdict:
+           programs: Programs | None = None) -> Verdict:
     from gcc_wrapper.verify import difftest, static
 
     start = time.monotonic()

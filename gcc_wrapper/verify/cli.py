@@ -88,7 +88,8 @@ def main(argv: list[str]) -> int:
     if a.function not in unit.functions:
         have = ", ".join(unit.functions) or "none"
         return _fail(f"{a.source} has no function {a.function!r} in gcc's output (it has: {have})", a.json)
-    text = open(a.candidate, errors="replace").read()
+    with open(a.candidate, errors="replace") as f:
+        text = f.read()
     if not text.strip():
         return _fail(f"{a.candidate} is empty", a.json)
     try:

@@ -63,7 +63,7 @@ class Untestable(Exception):
 
 
 KEEP_PREPARED = 32  # functions kept in memory (a long `llmcc optimize` sees many)
-_prepared: "OrderedDict[tuple, Prepared | str]" = OrderedDict()
+_prepared: OrderedDict[tuple, Prepared | str] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -254,9 +254,8 @@ def explain(sig: inputs.Signature, x: inputs.Input, w: list[str]) -> str:
         index = (rel - off) // a.size
         lo = off + index * a.size - start  # the element's first byte within the reported window
         if 0 <= lo and lo + a.size <= min(len(base_hex), len(cand_hex)):
-            def elem(h: bytes) -> str:
-                return inputs.format_element(a, h[lo:lo + a.size])
-            return f"{a.name}[{index}] is {elem(cand_hex)} after the call, {elem(base_hex)} after the original"
+            got, want = (inputs.format_element(a, h[lo:lo + a.size]) for h in (cand_hex, base_hex))
+            return f"{a.name}[{index}] is {got} after the call, {want} after the original"
         if a.layout is not None:
             eo = (rel - off) % a.size
             for f in a.layout.fields:
@@ -265,9 +264,9 @@ def explain(sig: inputs.Signature, x: inputs.Input, w: list[str]) -> str:
                     at = rel - start - (eo - f.offset) % f.size
                     name = f"{a.name}[{index}].{f.path}" + (f"[{k}]" if f.count > 1 else "")
                     if 0 <= at and at + f.size <= min(len(base_hex), len(cand_hex)):
-                        def val(h: bytes) -> str:
-                            return inputs._fmt_scalar(f.kind, f.size, f.signed, int.from_bytes(h[at:at + f.size], "little"))
-                        return f"{name} is {val(cand_hex)} after the call, {val(base_hex)} after the original"
+                        got, want = (inputs._fmt_scalar(f.kind, f.size, f.signed, int.from_bytes(h[at:at + f.size], "little"))
+                                     for h in (cand_hex, base_hex))
+                        return f"{name} is {got} after the call, {want} after the original"
                     return f"{name} differs"
             return f"{a.name}[{index}] differs in its padding (byte {eo})"
         return f"memory of {a.name} differs at byte {rel - off}"

@@ -191,7 +191,7 @@ def _specials(kind: str) -> list[float | int]:
             0x0000000000000001, 0x000FFFFFFFFFFFFF, 0x0010000000000000, 0x7FEFFFFFFFFFFFFF, 0xFFEFFFFFFFFFFFFF]
 
 
-def float_bits(kind: str, v: float | int) -> int:
+def float_bits(kind: str, v: float) -> int:
     """The IEEE bits of v (an int is already bits)."""
     if isinstance(v, int):
         return v

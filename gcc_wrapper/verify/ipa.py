@@ -24,7 +24,7 @@ allowed when the original certainly needed one too.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from gcc_wrapper.candidate import Check, Context
 

@@ -24,8 +24,8 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 CLONE_NEWNET = 0x40000000
 MAX_OUTPUT = 4 << 20  # bytes of stdout/stderr kept; the rest is cut (a runaway printer)
@@ -122,7 +122,7 @@ def run(
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            preexec_fn=_limits(cpu_seconds, memory_bytes, fsize_bytes, isolate_net),
+            preexec_fn=_limits(cpu_seconds, memory_bytes, fsize_bytes, isolate_net),  # noqa: PLW1509 - setrlimit/setsid/unshare need it
             close_fds=True,
         )
         timed_out = False

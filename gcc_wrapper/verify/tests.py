@@ -26,10 +26,10 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from gcc_wrapper.candidate import Candidate, Check, Context
 from gcc_wrapper.verify import sandbox

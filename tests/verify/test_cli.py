@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import subprocess
-from pathlib import Path
 
 import pytest
-
 from verify_helpers import CORPUS
 
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from verify_helpers import CORPUS, make_context
 
 from gcc_wrapper.candidate import Candidate
 from gcc_wrapper.verify import verify
-
-from verify_helpers import CORPUS, make_context
 
 CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "case.json").exists())
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import subprocess
 
+from verify_helpers import make_context
+
 from gcc_wrapper import asm
 from gcc_wrapper.candidate import Candidate
 from gcc_wrapper.verify import verify
-
-from verify_helpers import make_context
 
 UNIT = """\
 #include <string.h>

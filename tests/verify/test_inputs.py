@@ -15,7 +15,10 @@ from gcc_wrapper.verify.inputs import REGION_CAP, Arg, Signature
 INT_TYPES = [(s, sg) for s in (1, 2, 4, 8) for sg in (True, False)]
 
 
-def proto(params, ret=CType("int", 4, "int", signed=True)):
+INT = CType("int", 4, "int", signed=True)
+
+
+def proto(params, ret=INT):
     return Prototype("f", ret, tuple(Param(n, t) for n, t in params), False, False, "")
 
 

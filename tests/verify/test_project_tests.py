@@ -6,11 +6,11 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from verify_helpers import make_context
+
 from gcc_wrapper.candidate import Candidate
 from gcc_wrapper.verify import tests as project_tests
 from gcc_wrapper.verify import verify
-
-from verify_helpers import make_context
 
 MAKEFILE = """\
 CC ?= cc
