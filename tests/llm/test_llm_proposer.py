@@ -4,11 +4,11 @@ becomes a candidate (usable, or rejected with its reason)."""
 from __future__ import annotations
 
 import socket
-from dataclasses import replace
 
-from conftest import SUM_C, compile_function
 from fake_vllm import Answer, Fail
+from llm_helpers import SUM_C, compile_function
 
+from gcc_wrapper import config
 from gcc_wrapper.candidate import Candidate, Feedback, Verdict
 from gcc_wrapper.propose.client import Client
 from gcc_wrapper.propose.llm import LLMProposer, defined_symbols
@@ -77,7 +77,7 @@ def test_each_kind_of_reply(fake_vllm, llm_cfg, sum_ctx, tmp_path):
 
 def test_truncated_reply(fake_vllm, llm_cfg, sum_ctx, tmp_path):
     fake_vllm.add("sum_array", Answer([fenced(GOOD * 200)]))
-    cfg = replace(llm_cfg, values={**llm_cfg.values, "max_tokens": 600})
+    cfg = config.Config({**llm_cfg.values, "max_tokens": 600})
     cands = proposer(cfg, tmp_path, fake_vllm).propose(sum_ctx, [], 1)
     assert cands[0].meta["error"] == "truncated" and cands[0].meta["finish_reason"] == "length"
 
