@@ -71,6 +71,7 @@ class CType:
     restrict: bool = False
     pointee: CType | None = None
     layout: Layout | None = None  # structs pointed to by a parameter: the members, from gcc
+    count: int = 0  # an array parameter's declared length (int a[16]), 0 if none
     note: str = ""  # why a struct has no layout (pointer, bit-field or union members...)
 
 
@@ -189,7 +190,14 @@ def _ctype(node, typedefs: dict, gen) -> CType:
         if pointee.kind == "funcptr" and isinstance(node, c_ast.PtrDecl):
             pointee = CType("other", 0, pointee.text)
         restrict = "restrict" in quals or "restrict" in (getattr(node, "dim_quals", None) or [])
-        return CType("pointer", 8, text, const="const" in quals, restrict=restrict, pointee=pointee)
+        count = 0
+        dim = getattr(node, "dim", None)
+        if isinstance(dim, c_ast.Constant) and dim.type == "int":
+            try:
+                count = int(dim.value.rstrip("uUlL"), 0)
+            except ValueError:
+                count = 0
+        return CType("pointer", 8, text, const="const" in quals, restrict=restrict, pointee=pointee, count=count)
     if isinstance(node, c_ast.FuncDecl):
         return CType("funcptr", 8, text)
     if isinstance(node, c_ast.TypeDecl):

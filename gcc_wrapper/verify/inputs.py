@@ -59,6 +59,7 @@ class Arg:
     restrict: bool = False
     is_length: bool = False
     layout: Layout | None = None  # elem "struct": its members
+    count: int = 0  # declared array length (int a[16]), used when no length parameter says
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,8 @@ def signature(proto: Prototype) -> Signature:
                 why = f" ({pt.note})" if pt.note else ""
                 raise Untestable(f"parameter {p.name}: pointer to {pt.text} is not modelled{why}")
             ek, es, esigned = elem
-            args.append(Arg(p.name, "buffer", es, esigned, elem=ek, reg=nint, writable=not pt.const, restrict=t.restrict, layout=layout))
+            args.append(Arg(p.name, "buffer", es, esigned, elem=ek, reg=nint, writable=not pt.const, restrict=t.restrict,
+                            layout=layout, count=t.count))
             nint += 1
         elif t.kind == "funcptr":
             raise Untestable(f"parameter {p.name}: function pointer")
@@ -155,10 +157,12 @@ def signature(proto: Prototype) -> Signature:
             after = [j for j in lengths if j > i]
             before = [j for j in lengths if j < i]
             ln = after[0] if after else (before[-1] if before else None)
-            if ln is None and a.elem == "int" and a.size == 1:
+            if a.count:  # int a[16]: the declaration says how many
+                ln = None
+            if ln is None and a.elem == "int" and a.size == 1 and not a.count:
                 a = Arg(a.name, "string", 1, a.signed, "int", a.reg, None, a.writable, a.restrict)
             else:
-                a = Arg(a.name, a.kind, a.size, a.signed, a.elem, a.reg, ln, a.writable, a.restrict, layout=a.layout)
+                a = Arg(a.name, a.kind, a.size, a.signed, a.elem, a.reg, ln, a.writable, a.restrict, layout=a.layout, count=a.count)
         out.append(a)
     return Signature(proto.name, tuple(out), ret, ret_size, r.signed)
 
@@ -302,6 +306,8 @@ def _build(rng: random.Random, sig: Signature, fixed: dict[int, object]) -> Inpu
         a = sig.args[i]
         if a.kind == "string":
             counts[i] = rng.choice((0, 1, 2, 7, 15, 16, 17, 31, 32, 33, rng.randint(0, 80), rng.randint(0, 80)))
+        elif a.count:
+            counts[i] = min(a.count, (REGION_CAP - 64) // a.size)
         elif a.length is not None:
             counts[i] = max(0, min(int(values[a.length]), (REGION_CAP - 64) // a.size))
         else:
@@ -405,10 +411,13 @@ def encode(sig: Signature, inputs: list[Input], *, ndet: int, base_timeout: floa
 # ---------------------------------------------------------------- describing inputs and results
 
 def _fmt_scalar(kind: str, size: int, signed: bool, bits: int) -> str:
-    if kind == "float":
-        return repr(struct.unpack("<f", struct.pack("<I", bits & 0xFFFFFFFF))[0])
-    if kind == "double":
-        return repr(struct.unpack("<d", struct.pack("<Q", bits & ((1 << 64) - 1)))[0])
+    if kind in ("float", "double"):
+        width = 32 if kind == "float" else 64
+        bits &= (1 << width) - 1
+        v = struct.unpack("<f" if kind == "float" else "<d", struct.pack("<I" if kind == "float" else "<Q", bits))[0]
+        if math.isnan(v):  # sign and payload matter: comparisons are bit for bit
+            return f"{'-' if bits >> (width - 1) else ''}nan({bits:#x})"
+        return repr(v)
     bits &= (1 << (8 * size)) - 1
     if signed and bits >> (8 * size - 1):
         bits -= 1 << (8 * size)

@@ -168,3 +168,18 @@ def test_length_like_names():
         assert inputs.LENGTH_NAME.search(name), name
     for name in ("x", "min", "sign", "mean", "column", "value", "shift"):
         assert not inputs.LENGTH_NAME.search(name), name
+
+
+def test_declared_array_length_sizes_the_buffer():
+    arr = CType("pointer", 8, "double [16]", pointee=CType("double", 8, "double"), count=16)
+    sig = inputs.signature(proto([("out", arr), ("n", INT)]))
+    assert sig.args[0].length is None and sig.args[0].count == 16  # n does not size a declared array
+    for x in inputs.generate(sig, 50, 3):
+        region, off = x.values[0]
+        assert len(x.regions[region].content) - off == 16 * 8
+
+
+def test_nan_is_shown_with_sign_and_bits():
+    assert inputs._fmt_scalar("double", 8, False, 0xFFF8000000000000) == "-nan(0xfff8000000000000)"
+    assert inputs._fmt_scalar("float", 4, False, 0x7FC00001) == "nan(0x7fc00001)"
+    assert inputs._fmt_scalar("double", 8, False, inputs.float_bits("double", -0.0)) == "-0.0"

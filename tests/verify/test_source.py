@@ -102,3 +102,10 @@ def test_struct_layout_comes_from_gcc(tmp_path):
     assert q["k"].layout.size == 5 and q["k"].layout.fields[1].offset == 1  # packed: gcc's layout, not a model of it
     assert q["b"].layout is None and "pointer" in q["b"].note
     assert q["v"].layout is None and "union" in q["v"].note
+
+
+def test_array_parameter_length(tmp_path):
+    p = tmp_path / "a.c"
+    p.write_text("void mat4(double out[16], const double a[0x10], const double *b, int v[]) {}\n")
+    counts = {q.name: q.type.count for q in source.prototype(str(p), "mat4").params}
+    assert counts == {"out": 16, "a": 16, "b": 0, "v": 0}
