@@ -114,19 +114,19 @@ def main(argv: list[str] | None = None) -> int:
             shared = Cache(scratch / "ci", remote=url)
             for e in entries:
                 shared.put_function(e)
-            consumer_dirs = iter(range(10**9))
-
             def remote_hit() -> None:
-                c = Cache(scratch / f"dev{next(consumer_dirs)}", remote=url)
-                c.get_function(rng.choice(keys))
+                c = Cache(scratch / "dev", remote=url)
+                key = rng.choice(keys)
+                c.get_function(key)
                 c.remote.close()
+                c.path("fn", key).unlink()  # so that the next call misses locally again
 
             def remote_miss() -> None:
                 c = Cache(scratch / "dev-miss", remote=url)
                 c.get_function(rng.choice(absent))
                 c.remote.close()
 
-            cases["remote read-through hit (new connection, then stored locally)"] = remote_hit
+            cases["remote read-through hit (new connection, stored locally, removed)"] = remote_hit
             cases["remote miss (new connection)"] = remote_miss
 
         results: dict[str, list[float]] = {k: [] for k in cases}
