@@ -6,7 +6,7 @@ Generates a C file with N varied functions (switch tables, string and floating c
 cold paths), compiles it with gcc -O3 and -O3 -g, and prints for each: lines, then the median
 milliseconds (and min-max over R repeats) per 1000 lines for parse(), for parse() plus
 normalized() of every function (what a compile does to compute cache keys), and for text() of
-every function. Times are CPU time of this process (the machine is shared; wall time would
+every function; then milliseconds for one Unit.replace (what a cache hit costs). Times are CPU time of this process (the machine is shared; wall time would
 measure the neighbours).
 """
 
@@ -81,12 +81,21 @@ def main() -> int:
                 for f in asm.parse(text).functions.values():
                     f.text()
 
+            name = sorted(unit.functions)[len(unit.functions) // 2]
+            rewrite = unit.functions[name].text()
+
+            def replace(unit: asm.Unit = unit, name: str = name, rewrite: str = rewrite) -> None:
+                unit.replace(name, rewrite)
+
             print(f"gcc {' '.join(flags)}: {kl * 1000:.0f} lines, {len(unit.functions)} functions")
             for what, fn in (("parse", lambda text=text: asm.parse(text)), ("parse+normalized", keys),
                              ("parse+text", texts)):
                 ms = [t * 1000 / kl for t in timed(fn, args.repeat)]
                 print(f"  {what:18s} {statistics.median(ms):7.2f} CPU ms/1k lines "
                       f"(min {min(ms):.2f}, max {max(ms):.2f}, {args.repeat} runs)")
+            ms = [t * 1000 for t in timed(replace, args.repeat)]
+            print(f"  {'replace one':18s} {statistics.median(ms):7.2f} CPU ms per call "
+                  f"(min {min(ms):.2f}, max {max(ms):.2f}; re-parses the unit)")
     return 0
 
 
