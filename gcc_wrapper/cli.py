@@ -20,6 +20,7 @@ SUBCOMMANDS = {
     "report": "gcc_wrapper.report:main",
     "bench": "gcc_wrapper.bench:main",
     "serve": "gcc_wrapper.serve:main",
+    "batch": "gcc_wrapper.propose.batch:main",
 }
 
 HELP = """\
@@ -42,6 +43,7 @@ commands:
   report      what llmcc changed in this project (--html FILE)
   bench       speedups on a problem set: bench --dataset FILE --out DIR
   serve       start a vLLM server for llmcc to use
+  batch       offline: generate the queue's first-round rewrites with vllm.LLM in-process (GPU)
   help        this text
 
 options of llmcc itself:

@@ -45,6 +45,9 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
     "max_tokens": (4096, int, "tokens per reply"),
     "seed": (-1, int, "sampling seed (-1: none)"),
     "concurrency": (8, int, "requests in flight at once"),
+    "llm_replay": ("auto", str, "auto: replay recorded replies when the server is down; only: never connect; off: never replay"),
+    "llm_timeout": (300.0, float, "seconds to wait for one reply"),
+    "llm_samples": (32, int, "model samples per function, over all rounds"),
 }
 
 ENV_PREFIX = "LLMCC_"

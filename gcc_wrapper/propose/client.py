@@ -609,8 +609,10 @@ def env_number(name: str, default: float) -> float:
 
 def shared(cfg: Any, cache_root: Path, factory: Callable[..., Client] = Client) -> Client:
     """The process-wide client for this configuration: one pool, one down-mark, one log."""
-    timeout = env_number("LLMCC_LLM_TIMEOUT", 300.0)
-    key = (cfg.server, cfg.model, cfg.api_key, str(cache_root), int(cfg.concurrency), timeout, replay_mode())
+    # config.load() reads LLMCC_LLM_TIMEOUT / LLMCC_LLM_REPLAY too, so llmcc.toml works as well
+    timeout = float(getattr(cfg, "llm_timeout", 0) or env_number("LLMCC_LLM_TIMEOUT", 300.0))
+    replay = replay_mode({"LLMCC_LLM_REPLAY": str(getattr(cfg, "llm_replay", "") or os.environ.get("LLMCC_LLM_REPLAY", "auto"))})
+    key = (cfg.server, cfg.model, cfg.api_key, str(cache_root), int(cfg.concurrency), timeout, replay)
     with _shared_lock:
         c = _shared.get(key)
         if c is None:
@@ -621,7 +623,7 @@ def shared(cfg: Any, cache_root: Path, factory: Callable[..., Client] = Client) 
                 log_dir=Path(cache_root) / "llm",
                 concurrency=int(cfg.concurrency),
                 timeout=timeout,
-                replay=replay_mode(),
+                replay=replay,
             )
             _shared[key] = c
         return c

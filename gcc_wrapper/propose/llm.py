@@ -68,7 +68,7 @@ class LLMProposer:
         self.cfg = cfg
         self.cache_root = Path(cache_root)
         self.client = client or clientmod.shared(cfg, self.cache_root)
-        self.max_samples = max_samples if max_samples is not None else int(clientmod.env_number("LLMCC_LLM_SAMPLES", 32))
+        self.max_samples = max_samples if max_samples is not None else int(getattr(cfg, "llm_samples", 0) or clientmod.env_number("LLMCC_LLM_SAMPLES", 32))
         self.name = "llm"
         self.deadline: float | None = None  # time.monotonic() by which propose() must return (set by the search)
         self.stats: dict[str, int] = {}
