@@ -39,8 +39,7 @@ extern uint64_t llmcc_nglobals;
 extern const char *llmcc_global_names[];
 extern uint64_t llmcc_fn_base, llmcc_fn_cand;
 
-#define WINDOW 64     /* bytes compared on each side of a region: writes just past the end */
-#define FILL 0xa5
+#define FILL 0xa5a5a5a5a5a5a5a5ull
 
 struct param { uint8_t kind, reg; };   /* kind 0 integer register, 1 xmm register, 2 pointer */
 
@@ -67,11 +66,28 @@ static uint16_t saved_fpucw;
 
 static void on_signal(int sig) { caught = sig; siglongjmp(jump, 1); }
 
-static void copy(unsigned char *d, const unsigned char *s, size_t n) { while (n--) *d++ = *s++; }
-static void fill(unsigned char *d, int c, size_t n) { while (n--) *d++ = (unsigned char)c; }
+static void copy(unsigned char *d, const unsigned char *s, size_t n)
+{
+    if (((uintptr_t)d | (uintptr_t)s | n) % 8 == 0) {
+        uint64_t *dw = (uint64_t *)(void *)d;
+        const uint64_t *sw = (const uint64_t *)(const void *)s;
+        for (size_t i = 0; i < n / 8; i++) dw[i] = sw[i];
+        return;
+    }
+    while (n--) *d++ = *s++;
+}
+static void fill(unsigned char *d, uint64_t w, size_t n)   /* d and n multiples of 8 */
+{
+    uint64_t *dw = (uint64_t *)(void *)d;
+    for (size_t i = 0; i < n / 8; i++) dw[i] = w;
+}
 static int differs(const unsigned char *a, const unsigned char *b, size_t n, size_t *at)
 {
-    for (size_t i = 0; i < n; i++)
+    size_t i = 0;
+    if (((uintptr_t)a | (uintptr_t)b) % 8 == 0)
+        for (; i + 8 <= n; i += 8)
+            if (*(const uint64_t *)(const void *)(a + i) != *(const uint64_t *)(const void *)(b + i)) break;
+    for (; i < n; i++)
         if (a[i] != b[i]) { *at = i; return 1; }
     return 0;
 }
@@ -114,11 +130,14 @@ static void decode(struct input *in)
     for (uint32_t p = 0; p < nparams; p++) in->values[p] = rd(8);
 }
 
+/* The memory compared and reset for a region: all of its arena, not just the buffer, so that
+ * an access out of bounds sees the same bytes every time and a stray write anywhere in it shows
+ * (one past the end of a buffer placed against the trailing guard page faults instead). */
 static void window(const struct input *in, uint32_t r, unsigned char **lo, unsigned char **hi)
 {
-    unsigned char *a = in->regions[r].start, *b = a + in->regions[r].nbytes;
-    *lo = a - arena[r] < WINDOW ? arena[r] : a - WINDOW;
-    *hi = (size_t)(arena[r] + arena_len - b) < WINDOW ? arena[r] + arena_len : b + WINDOW;
+    (void)in;
+    *lo = arena[r];
+    *hi = arena[r] + arena_len;
 }
 
 static size_t snapshot_len(const struct input *in)
@@ -324,9 +343,9 @@ int main(int argc, char **argv)
     __asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(saved_mxcsr), "=m"(saved_fpucw));
 
     struct run base, again, cand;
-    size_t cap = (size_t)nregions_max * ((size_t)region_cap + 2 * WINDOW);
+    size_t cap = (size_t)nregions_max * (size_t)region_cap;
     for (uint64_t g = 0; g < llmcc_nglobals; g++) cap += llmcc_globals[g].size;
-    base.snap = malloc(cap + 1); again.snap = malloc(cap + 1); cand.snap = malloc(cap + 1);
+    base.snap = malloc(cap + 8); again.snap = malloc(cap + 8); cand.snap = malloc(cap + 8);
     if (!base.snap || !again.snap || !cand.snap) { fprintf(stderr, "out of memory\n"); return 4; }
 
     uint32_t ran = 0, skipped = 0, base_hangs = 0;

@@ -271,10 +271,15 @@ def _placement(rng: random.Random, nbytes: int, align: int) -> int:
     return off if off + nbytes <= REGION_CAP else -1
 
 
-def _random_length(rng: random.Random, signed: bool) -> int:
+PRODUCT_EDGES = (0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33)
+
+
+def _random_length(rng: random.Random, signed: bool, sizing: str = "linear") -> int:
     x = rng.random()
     if signed and x < 0.03:
         return rng.choice((-1, -2, -8))
+    if sizing == "product":  # n*n elements: keep n small
+        return rng.choice(PRODUCT_EDGES[:12]) if x < 0.35 else rng.randint(0, 20)
     if x < 0.35:
         return rng.choice(EDGE_LENGTHS[:18])
     if x < 0.85:
@@ -282,8 +287,15 @@ def _random_length(rng: random.Random, signed: bool) -> int:
     return rng.randint(49, 300)
 
 
-def _build(rng: random.Random, sig: Signature, fixed: dict[int, object]) -> Input:
-    """One input; `fixed` pins some parameters (edge cases)."""
+def sizing_lengths(sig: Signature) -> list[int]:
+    """The parameters that size buffers."""
+    return sorted({a.length for a in sig.args if a.kind == "buffer" and a.length is not None})
+
+
+def _build(rng: random.Random, sig: Signature, fixed: dict[int, object], sizing: str = "linear") -> Input:
+    """One input; `fixed` pins some parameters (edge cases). sizing "linear": a buffer holds as
+    many elements as its length parameter says; "product": the product of all the length
+    parameters that size buffers (n*n for a matrix, m*n for two)."""
     values: list = [None] * len(sig.args)
     sized = {a.length for a in sig.args if a.kind == "buffer"}
     for i, a in enumerate(sig.args):
@@ -292,7 +304,7 @@ def _build(rng: random.Random, sig: Signature, fixed: dict[int, object]) -> Inpu
         elif a.is_length and (i in sized or rng.random() < 0.85):
             # A count: small values; one that no buffer depends on still sees the full range.
             lo, hi = int_range(a.size, a.signed)
-            values[i] = max(lo, min(hi, _random_length(rng, a.signed)))
+            values[i] = max(lo, min(hi, _random_length(rng, a.signed, sizing)))
         elif a.kind in ("int",):
             values[i] = _rand_int(rng, a.size, a.signed)
         elif a.kind == "bool":
@@ -309,7 +321,11 @@ def _build(rng: random.Random, sig: Signature, fixed: dict[int, object]) -> Inpu
         elif a.count:
             counts[i] = min(a.count, (REGION_CAP - 64) // a.size)
         elif a.length is not None:
-            counts[i] = max(0, min(int(values[a.length]), (REGION_CAP - 64) // a.size))
+            n = int(values[a.length])
+            if sizing == "product" and n > 0:
+                sizes = [max(0, int(values[j])) for j in sizing_lengths(sig)]
+                n = sizes[0] * sizes[0] if len(sizes) == 1 else math.prod(sizes)
+            counts[i] = max(0, min(n, (REGION_CAP - 64) // a.size))
         else:
             counts[i] = min(rng.choice((1, 2, 4, 8, 16, 64)), (REGION_CAP - 64) // a.size)
     # Two pointers to the same element type may alias unless one is restrict.
@@ -347,13 +363,15 @@ def _build(rng: random.Random, sig: Signature, fixed: dict[int, object]) -> Inpu
     return Input(tuple(values), tuple(regions), rng.getrandbits(63))
 
 
-def generate(sig: Signature, n: int, seed: int = 1) -> list[Input]:
+def generate(sig: Signature, n: int, seed: int = 1, sizing: str = "linear") -> list[Input]:
     """Edge cases for each scalar parameter in turn, then random inputs, n in all."""
     rng = random.Random(seed)
-    out: list[Input] = [_build(rng, sig, {i: (0 if a.kind in ("int", "bool") else 0.0) for i, a in enumerate(sig.args) if a.kind in ("int", "bool", "float", "double")})]
+    zero = {i: (0 if a.kind in ("int", "bool") else 0.0) for i, a in enumerate(sig.args) if a.kind in ("int", "bool", "float", "double")}
+    out: list[Input] = [_build(rng, sig, zero, sizing)]
     for i, a in enumerate(sig.args):
         if a.is_length:
-            edges: list = [v for v in EDGE_LENGTHS if v <= MAX_LENGTH] + ([-1] if a.signed else [])
+            ladder = PRODUCT_EDGES if sizing == "product" else [v for v in EDGE_LENGTHS if v <= MAX_LENGTH]
+            edges: list = [*ladder] + ([-1] if a.signed else [])
         elif a.kind == "int":
             edges = int_edges(a.size, a.signed)
         elif a.kind == "bool":
@@ -363,9 +381,9 @@ def generate(sig: Signature, n: int, seed: int = 1) -> list[Input]:
         else:
             continue
         for v in edges:
-            out.append(_build(rng, sig, {i: v}))
+            out.append(_build(rng, sig, {i: v}, sizing))
     while len(out) < n:
-        out.append(_build(rng, sig, {}))
+        out.append(_build(rng, sig, {}, sizing))
     return out[:n]
 
 
