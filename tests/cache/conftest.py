@@ -245,6 +245,7 @@ class Builds:
     """Run builds through the installed llmcc and look at what they produced."""
 
     MARKER_DIS = MARKER_DIS
+    MARKER_ASM = MARKER_ASM
     UNITS = UNITS
     shared_expected = staticmethod(shared_expected)
     write_shared_project = staticmethod(write_shared_project)

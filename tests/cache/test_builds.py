@@ -104,3 +104,18 @@ def test_parallel_builds_share_one_cache(builds, shared_project: Path, tmp_path:
     assert c.get("entry.corrupt", 0) == 0 and c.get("cache.write_error", 0) == 0
     assert not any(k.startswith("fallback.") for k in c)
     assert Cache(cache_dir).local_function(entry.key) == entry
+
+
+def test_rewrite_in_one_shot_link_and_in_assembly_output(builds, shared_project: Path, cache_dir: Path) -> None:
+    sources = [f"u{i}.c" for i in range(builds.UNITS)] + ["main.c"]
+    link = [str(builds.llmcc), "-O3", "-o", "prog", *sources]
+    subprocess.run(link, cwd=shared_project, env=builds.env, check=True)
+    builds.accept_rewrite(cache_dir, "mix")
+    subprocess.run(link, cwd=shared_project, env=builds.env, check=True)  # TU hits, objects rebuilt
+    assert builds.run(shared_project) == builds.shared_expected()
+    dis = subprocess.run(["objdump", "-d", "prog"], cwd=shared_project, capture_output=True, text=True, check=True).stdout
+    assert dis.count(builds.MARKER_DIS) == builds.UNITS  # one static copy of mix per unit
+    subprocess.run([str(builds.llmcc), "-O3", "-S", "u0.c"], cwd=shared_project, env=builds.env, check=True)
+    assert builds.MARKER_ASM.strip() in (shared_project / "u0.s").read_text()
+    c = builds.counters()
+    assert c["tu.hit"] == builds.UNITS + 1 + 1 and c.get("fallback.exception", 0) == 0
