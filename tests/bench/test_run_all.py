@@ -33,3 +33,18 @@ def test_summary_table(tmp_path):
     line = rows["codenet llmcc all"]
     assert "n=1 compile=100% pass=100%" in line and "geomean=" in line
     assert (tmp_path / "out" / "codenet" / "results.json").exists()
+
+
+def test_programs_become_a_problem_set_checked_against_their_gcc_output(tmp_path):
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import run_all
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    from gcc_wrapper import dataset
+
+    ds = dataset.load(run_all.programs_dataset(tmp_path))
+    names = sorted(p.stem for p in (ROOT / "bench" / "programs").glob("*.c"))
+    assert [p.id for p in ds.problems] == names and not ds.bad
+    for p in ds.problems:
+        assert len(p.tests) == 1 and p.tests[0].input == "" and p.tests[0].output.strip()
