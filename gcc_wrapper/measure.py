@@ -199,7 +199,11 @@ def harness_source(name: str, sig: Signature) -> str:
     for i in ptrs:
         p = sig.params[i]
         out.append(f"static {p.ctype} *pristine{i}, *work{i}; static size_t extent{i};")
+    # the scalar arguments of successive calls: the size value and up to half below it (in bounds
+    # wherever the size itself is), so that branches see varied inputs as in a real workload
+    out.append("static long vals[256];")
     out.append("static void fill(long v) {")
+    out.append("  for (int k = 0; k < 256; k++) vals[k] = v - (long)(next() % (unsigned long long)(v / 2 + 1));")
     for i in ptrs:
         p = sig.params[i]
         n = _NBUF
@@ -260,13 +264,14 @@ def harness_source(name: str, sig: Signature) -> str:
     out.extend(shrink)
     # calibration: the mean CPU time of one call (restores included), over at least 2 ms
     out.append("  if (reps == 0) { if (once > 0.05) { printf(\"%.9f\\n\", once); return 0; } long k = 0; t0 = cpu();"
-               " do { call_b(v, 0); k++; } while (cpu() - t0 < 0.002); printf(\"%.9f\\n\", (cpu() - t0) / k); return 0; }")
+               " do { call_b(vals[k & 255], 0); k++; } while (cpu() - t0 < 0.002); printf(\"%.9f\\n\", (cpu() - t0) / k); return 0; }")
     # warm-up: one unrecorded round over every placement (page faults, caches, predictors)
-    out.append("  for (int pl = 0; pl < %d; pl++) { for (long k = 0; k < reps; k++) call_b(v, pl);"
-               " for (long k = 0; k < reps; k++) call_c(v, pl); }" % PLACEMENTS)
+    out.append("  for (int pl = 0; pl < %d; pl++) { for (long k = 0; k < reps; k++) call_b(vals[k & 255], pl);"
+               " for (long k = 0; k < reps; k++) call_c(vals[k & 255], pl); }" % PLACEMENTS)
     out.append("  for (int r = 0; r < rounds; r++) { double tb = 0, tc = 0; int pl = r %% %d;" % PLACEMENTS)
     out.append("    for (int s = 0; s < 2; s++) { int cand = (s ^ (r / %d)) & 1; double a = cpu();" % PLACEMENTS)
-    out.append("      if (cand) for (long k = 0; k < reps; k++) call_c(v, pl); else for (long k = 0; k < reps; k++) call_b(v, pl);")
+    out.append("      if (cand) for (long k = 0; k < reps; k++) call_c(vals[k & 255], pl);"
+               " else for (long k = 0; k < reps; k++) call_b(vals[k & 255], pl);")
     out.append("      double d = cpu() - a; if (cand) tc = d; else tb = d; }")
     out.append("    printf(\"%.9f %.9f\\n\", tb, tc); }")
     out.append("  return 0;")
