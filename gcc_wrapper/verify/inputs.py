@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from gcc_wrapper.source import CType, Layout, Prototype
 
-REGION_CAP = 16384  # bytes per memory region (a multiple of the page size)
+REGION_CAP = 8192  # bytes per memory region (a multiple of the page size; reset and compared whole)
 MAX_INT_REGS = 6
 MAX_XMM_REGS = 8
 LENGTH_NAME = re.compile(
