@@ -55,6 +55,7 @@ _DATA = {
 }
 _STRINGS = {".string", ".ascii", ".asciz"}
 _STRING_LINE = re.compile(r"^[ \t]*\.(?:string|ascii|asciz)[ \t].*$", re.MULTILINE)
+_TEXT_COLD = re.compile(r"\.Ltext_cold\d+:")
 _LABEL_LINE = re.compile(r"^[A-Za-z_.$][\w.$]*:[ \t]*$", re.MULTILINE)
 _BLANKS = re.compile(r"[ \t]+")
 _COMMA = re.compile(r" ?, ?")
@@ -213,6 +214,8 @@ class Function:
             if sec != cur:
                 out.append(sec.directive())
             cur = u._best(u._section_at(b - 1))
+            if n and self._cold_type_elsewhere(a, b):
+                out.append(f"\t.type\t{self.name}.cold, @function\n")
             depth = 0  # .pushsection nesting inside the function (inline asm)
             for i in range(a, b):
                 line = u.lines[i]
@@ -239,6 +242,13 @@ class Function:
                 out.append(line)
         return out
 
+    def _cold_type_elsewhere(self, a: int, b: int) -> bool:
+        """A cold part in span [a, b) whose `.type` line is not in it (so a copy must add one)."""
+        cold = self.name + ".cold"
+        u = self._unit
+        return a <= u._labels.get(cold, -1) < b and not any(
+            _is_symbol_directive(u.lines[i], cold) for i in range(a, b))
+
     def text(self) -> str:
         """Standalone assembly: its constants (with their sections), its section directive,
         symbol directives, label, body, .size and cold part. Assembles on its own with `as`."""
@@ -259,7 +269,15 @@ class Function:
         labels: list[int] = []  # positions in kept of local label definitions
         defined: set[str] = set()  # local names it defines otherwise
         switches: set[int] = set()  # positions in kept of section switches
+        extra = {a: b for a, b in self.spans[1:]}
         for i in self._lines():
+            if i in extra and self._cold_type_elsewhere(i, extra[i]):
+                sec = best_at(i)  # as text() writes it: the section, then the .type
+                if sec is not cur:
+                    switches.add(len(kept))
+                    kept.append(sec.directive().strip())
+                    cur = sec
+                kept.append(f".type {self.name}.cold,@function")
             s = lines[i].strip()
             if not s or s[0] == "#":
                 continue
@@ -325,7 +343,8 @@ def _referenced(lines: list[str]) -> set[str]:
 def _effective_switches(kept: list[str], switches: set[int], first: str) -> list[str]:
     """The kept lines (dropped ones are empty) with only the section switches that matter: not
     one followed directly by another (a visit to a section that leaves nothing there, like
-    -g's `.Ltext_cold0` marker once its label is gone), not one to the section in effect."""
+    -g's `.Ltext_cold0` marker once its label is gone), not one to the section in effect, not
+    one at the end."""
     out: list[str] = []
     cur = first
     pending: str | None = None
@@ -341,9 +360,7 @@ def _effective_switches(kept: list[str], switches: set[int], first: str) -> list
                 cur = pending
             pending = None
         out.append(s)
-    if pending is not None and pending != cur:
-        out.append(pending)
-    return out
+    return out  # a switch at the very end has nothing to act on
 
 
 def _canonical_lines(lines: list[str], canon: _Canon) -> str:
@@ -564,12 +581,10 @@ class Unit:
                     break
                 start = i - 1
             elif d in (".text", ".section") and self._sec_idx[i - 1] == self._sec_idx[label]:
-                k = i - 2
-                while k >= 0 and _LABEL_LINE.fullmatch(self.lines[k].strip()) \
-                        and self.lines[k].lstrip().startswith(".L"):
-                    k -= 1
-                if k < 0 or _split_directive(self.lines[k].strip())[0] not in (".text", ".section") \
-                                or self._sec_idx[k] == self._sec_idx[label]:
+                k = i - 3  # gcc's visit is exactly: a section switch, .Ltext_coldN:, back
+                if k < 0 or not _TEXT_COLD.fullmatch(self.lines[k + 1].strip()) \
+                        or _split_directive(self.lines[k].strip())[0] not in (".text", ".section") \
+                        or self._sec_idx[k] == self._sec_idx[label]:
                     break
                 i = k + 1  # continue above the visit; `start` moves only if an alignment is there
             else:
@@ -769,6 +784,9 @@ class Unit:
                 if _is_symbol_directive(self.lines[i], name)]
         if not any(_split_directive(h.strip())[0] == ".type" for h in head):
             head.append(f"\t.type\t{name}, @function\n")
+        if not any(_is_size_of(ln, name) for ln in body):
+            # symbol sizes matter to profilers and to where the function ends when parsed again
+            body += [new._section.directive(), f"\t.size\t{name}, .-{name}\n"]
         at = next(k for k, ln in enumerate(body) if ln.strip().split(":")[0] == name and _LABEL.match(ln.strip()))
         body[at:at] = [h if h.endswith("\n") else h + "\n" for h in head]
         at += len(head)
@@ -875,9 +893,7 @@ class Unit:
             else:
                 other.setdefault(self._best(sec), []).append(f"{sym}:\n")
         body = body[: at + 1] + start + body[at + 1:]
-        size_at = next((k for k, ln in enumerate(body)
-                        if ln.strip().startswith(".size") and _first_operand(_split_directive(ln.strip())[1]) == old.name),
-                       None)
+        size_at = next((k for k, ln in enumerate(body) if _is_size_of(ln, old.name)), None)
         if size_at is None:
             size_at = at + 1 + len(start)
         body[size_at:size_at] = end
@@ -933,6 +949,11 @@ def _is_symbol_directive(line: str, name: str) -> bool:
         return False
     d, rest = _split_directive(s)
     return (d in _BINDING or d in _VISIBILITY or d == ".type") and _first_operand(rest) == name
+
+
+def _is_size_of(line: str, name: str) -> bool:
+    s = line.strip()
+    return s.startswith(".size") and _first_operand(_split_directive(s)[1]) == name
 
 
 def _is_binding(line: str, name: str) -> bool:

@@ -174,3 +174,40 @@ def test_labels_used_outside_the_function_refuse_replacement() -> None:
     f = unit.functions["interpret"]
     with pytest.raises(asm.AsmError, match="outside"):
         unit.replace("interpret", f.text())
+
+
+CAND_LINE = st.sampled_from([
+    "\t.text\n", "\t.section\t.rodata\n", "\t.section\t.text.unlikely\n", "\t.popsection\n",
+    "\t.pushsection\t.rodata\n", "\t.p2align 4\n", "\t.globl\tadd3\n", "\t.type\tadd3, @function\n",
+    "\t.type\tadd3.cold, @function\n", "add3:\n", "add3.cold:\n", ".L1:\n", ".LC0:\n", "\t.long\t.L1-.LC0\n",
+    "\tjmp\t.L1\n", "\tleaq\t.LC0(%rip), %rax\n", "\t.size\tadd3, .-add3\n", "\t.size\tadd3.cold, .-add3.cold\n",
+    "\tret\n", "\tcall\tfprintf@PLT\n", "\tcall\tnowhere\n", "\t.string\t\"x\"\n", "\t.loc 1 2 3 view .LVU1\n",
+    "\t.set\t.L2, .L1\n", "\t.quad\tadd3\n", "\tmovl\t$7, %eax\n", "# comment\n", "\n", "other:\n",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(CAND_LINE, max_size=25))
+def test_any_candidate_is_replaced_or_refused(lines: list[str]) -> None:
+    """Whatever a model sends, replace either refuses it with AsmError or gives a unit that still
+    has the function once and leaves the other functions alone."""
+    unit = _replace_unit()
+    try:
+        new = unit.replace("add3", "".join(lines))
+    except asm.AsmError:
+        return
+    assert list(new.functions).count("add3") == 1
+    for name, f in unit.functions.items():
+        if name != "add3":
+            assert new.functions[name].normalized() == f.normalized(), name
+
+
+_REPLACE_UNIT: list[asm.Unit] = []
+
+
+def _replace_unit() -> asm.Unit:
+    if not _REPLACE_UNIT:
+        text = gcc_s(CORPUS.parent / "program" / "lib.c", ["-O3"])
+        assert text is not None
+        _REPLACE_UNIT.append(asm.parse(text))
+    return _REPLACE_UNIT[0]

@@ -266,3 +266,13 @@ def test_why_baselines_need_no_ipa_ra(tmp_path: Path) -> None:
     assert plain == swapped
     plain, swapped = outputs["-O3"]
     assert plain != swapped, "gcc no longer relies on report's registers; revisit docs/asm.md"
+
+
+def test_a_rewrite_without_size_gets_one(tmp_path: Path) -> None:
+    unit = asm.parse(gcc_s(LIB, ["-O3"]))
+    new = unit.replace("add3", "\t.text\n\t.type\tadd3, @function\nadd3:\n\tleal\t3(%rdi), %eax\n\tret\n")
+    assert new.functions["add3"].spans[0][1] <= new.functions["sub3"].spans[0][0]
+    (tmp_path / "o.s").write_text(new.render())
+    run(["gcc", "-c", "o.s", "-o", "o.o"], tmp_path)
+    readelf = run(["readelf", "-sW", "o.o"], tmp_path)
+    assert re.search(r"\s4 FUNC\s+GLOBAL\s+DEFAULT\s+\d+\s+add3$", readelf, re.M), readelf
