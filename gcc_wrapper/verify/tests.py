@@ -157,7 +157,15 @@ def shim_main(argv: list[str]) -> int:
             return 1
         Path(s_file).write_text(unit.render())
         Path(spec["used"]).touch()
-        flags = [a for a in rest if not a.startswith(("-M", "-D", "-U", "-I", "-std"))]
+        # assembling: preprocessor, dependency and language options no longer apply
+        flags, skip_next = [], False
+        for a in rest:
+            if skip_next:
+                skip_next = False
+            elif a in ("-x", "-MF", "-MT", "-MQ", "-include", "-isystem", "-iquote", "-idirafter"):
+                skip_next = True
+            elif not a.startswith(("-M", "-D", "-U", "-I", "-std", "-x", "-include")):
+                flags.append(a)
         return subprocess.run([spec["cc"], *flags, "-c", s_file, "-o", out]).returncode
 
 
