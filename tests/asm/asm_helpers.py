@@ -20,7 +20,7 @@ def gcc_s(src: Path, flags: list[str], cwd: Path | None = None) -> str | None:
     inputs need the project's include paths or are deliberately broken)."""
     r = subprocess.run(
         ["gcc", "-S", "-o", "-", "-w", *flags, str(src)],
-        cwd=cwd, capture_output=True, text=True,
+        cwd=cwd, capture_output=True, text=True, check=False,
     )
     return r.stdout if r.returncode == 0 else None
 
@@ -28,10 +28,10 @@ def gcc_s(src: Path, flags: list[str], cwd: Path | None = None) -> str | None:
 def assemble(text: str, out: Path) -> subprocess.CompletedProcess[str]:
     src = out.with_suffix(".s")
     src.write_text(text)
-    return subprocess.run(["as", "--64", "-o", str(out), str(src)], capture_output=True, text=True)
+    return subprocess.run(["as", "--64", "-o", str(out), str(src)], capture_output=True, text=True, check=False)
 
 
 def run(cmd: list[str], cwd: Path) -> str:
-    r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=60)
+    r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
     assert r.returncode == 0, f"{' '.join(cmd)} failed:\n{r.stderr[-3000:]}"
     return r.stdout

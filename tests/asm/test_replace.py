@@ -8,9 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from asm_helpers import ROOT, gcc_s, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from asm_helpers import ROOT, gcc_s, run
 
 from gcc_wrapper import asm
 
@@ -275,4 +275,4 @@ def test_a_rewrite_without_size_gets_one(tmp_path: Path) -> None:
     (tmp_path / "o.s").write_text(new.render())
     run(["gcc", "-c", "o.s", "-o", "o.o"], tmp_path)
     readelf = run(["readelf", "-sW", "o.o"], tmp_path)
-    assert re.search(r"\s4 FUNC\s+GLOBAL\s+DEFAULT\s+\d+\s+add3$", readelf, re.M), readelf
+    assert re.search(r"\s4 FUNC\s+GLOBAL\s+DEFAULT\s+\d+\s+add3$", readelf, re.MULTILINE), readelf
