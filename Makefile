@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV   := .venv
 VPY    := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
-# Debian packages the suite needs: a real Redis for the shared tier, valgrind for profiles.
-APT_PACKAGES := redis-server valgrind
+# Debian packages the suite needs: a real Redis for the shared tier, valgrind for profiles,
+# zlib and libpng headers (their example programs are real-world C for the assembly tests).
+APT_PACKAGES := redis-server valgrind zlib1g-dev libpng-dev
 JOBS ?= 2
 
 .PHONY: all venv sysdeps demo test test-fast bench clean help
@@ -29,8 +30,9 @@ venv: $(STAMP)
 
 sysdeps:
 	@missing=""; \
-	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
-	command -v valgrind >/dev/null 2>&1 || missing="$$missing valgrind"; \
+	for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
