@@ -63,7 +63,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--functions", type=int, default=120, help="C functions x4 in the generated file")
     ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--json", action="store_true", help="also print the figures as one JSON line (make bench)")
     args = ap.parse_args()
+    figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         src = generate(args.functions, Path(tmp))
         for flags in (["-O3"], ["-O3", "-g"]):
@@ -91,11 +93,17 @@ def main() -> int:
             for what, fn in (("parse", lambda text=text: asm.parse(text)), ("parse+normalized", keys),
                              ("parse+text", texts)):
                 ms = [t * 1000 / kl for t in timed(fn, args.repeat)]
+                figures[f"{what} ms/1k lines ({' '.join(flags)})"] = round(statistics.median(ms), 3)
                 print(f"  {what:18s} {statistics.median(ms):7.2f} CPU ms/1k lines "
                       f"(min {min(ms):.2f}, max {max(ms):.2f}, {args.repeat} runs)")
             ms = [t * 1000 for t in timed(replace, args.repeat)]
+            figures[f"replace one ms ({kl * 1000:.0f} lines, {' '.join(flags)})"] = round(statistics.median(ms), 3)
             print(f"  {'replace one':18s} {statistics.median(ms):7.2f} CPU ms per call "
                   f"(min {min(ms):.2f}, max {max(ms):.2f}; re-parses the unit)")
+    if args.json:
+        import json
+
+        print(json.dumps(figures))
     return 0
 
 

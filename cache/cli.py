@@ -259,7 +259,9 @@ def _clear(cache: Cache, gcc_only: bool) -> int:
     if not gcc_only:
         import shutil
 
+        # the record of candidates tried, and the model's request/reply log (docs/llm.md)
         shutil.rmtree(cache.root / "attempts", ignore_errors=True)
+        shutil.rmtree(cache.root / "llm", ignore_errors=True)
     if cache.root.is_dir():
         cache.stats.set_total("cache.bytes", _census(cache)[1])
     what = "gcc's cached output" if gcc_only else "everything"
