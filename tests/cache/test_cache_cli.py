@@ -64,11 +64,15 @@ def test_list_show_verify_clear(llmcc_bin: Path, llmcc_env: dict, cache_dir: Pat
     out = run(llmcc_bin, llmcc_env, "cache", "verify", status=1).stdout
     assert "1 damaged and removed" in out and not p.exists()
 
+    (cache_dir / "llm").mkdir()
+    (cache_dir / "llm" / "0123.json").write_text("{}")  # the model's request/reply log
     run(llmcc_bin, llmcc_env, "cache", "clear", "--gcc")
     j = json.loads(run(llmcc_bin, llmcc_env, "stats", "--json").stdout)
     assert j["entries"] == {"fn": 1, "tu": 0, "mf": 0, "obj": 0}
+    assert (cache_dir / "llm" / "0123.json").exists()
     run(llmcc_bin, llmcc_env, "cache", "clear")
     assert "no accepted rewrites" in run(llmcc_bin, llmcc_env, "cache", "list").stdout
+    assert not (cache_dir / "llm").exists()
     run(llmcc_bin, llmcc_env, "cache", "frobnicate", status=2)
 
 
