@@ -3,7 +3,7 @@ written by hand or by editing gcc's output, with the verdict and the deciding ch
 
     .venv/bin/python tests/verify/make_corpus.py     rewrites tests/verify/corpus/ from this file
 
-Not a test itself: test_corpus.py runs the committed cases.
+Not a test itself: test_verify_corpus.py runs the committed cases.
 """
 
 import json
