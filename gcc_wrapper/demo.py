@@ -94,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         for e in sorted(entries, key=lambda e: e.function):
             m = e.measurement
             spread = m.get("spread", [0, 0])
-            print(f"{e.function:<18} {Path(e.source).name:<10} {e.proposer[:48]:<48} x{m.get('speedup', 0):>7.3f}"
+            speed = f"x{m.get('speedup', 0):.3f}"
+            print(f"{e.function:<18} {Path(e.source).name:<10} {e.proposer[:48]:<48} {speed:>8}"
                   f"  {m.get('rounds', 0):>6} {spread[0]:.3f}-{spread[1]:.3f}")
     else:
         print("nothing was optimized: no candidate was both verified correct and faster by the threshold")
