@@ -28,7 +28,7 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
     "mode": ("sync", str, "sync: optimize hot functions while compiling; queue: record them; off: cached rewrites only"),
     "budget": (60.0, float, "seconds of optimization per compiled file (sync mode)"),
     "build_budget": (600.0, float, "seconds of optimization per build directory and hour (sync mode)"),
-    "proposer": ("auto", str, "embedded | llm | auto (llm when a server is configured)"),
+    "proposer": ("auto", str, "embedded | llm | file:PATH | auto (llm when a server is configured, else embedded)"),
     "isa": ("", str, "allowed instruction set: empty = the user's -march or the compiler default; 'native' opts in to the host's"),
     "hot": ([], list, "function names always optimized"),
     "hot_top": (3, int, "at most this many hot functions per file"),
