@@ -190,7 +190,9 @@ def _build_locked(d: Path, name: str, baseline_asm: str, unit_asm: str, cc: str,
     done = d / "build.txt"
     if done.exists():
         objs, writable = done.read_text().split("\n\n", 1)
-        return Build(d, tuple(Path(p) for p in objs.splitlines()), d / "self_fnptr.o", d / "cand_fnptr.o", tuple(writable.split()), cc)
+        b = Build(d, tuple(Path(p) for p in objs.splitlines()), d / "self_fnptr.o", d / "cand_fnptr.o", tuple(writable.split()), cc)
+        if all(p.exists() for p in (*b.objects, b.self_fnptr, b.cand_fnptr)):
+            return b
 
     base_text = rename_symbol(baseline_asm, name, BASE_SYMBOL) + f"\n\t.globl {BASE_SYMBOL}\n"
     err = assemble(base_text, d / "base.o", None)
