@@ -654,9 +654,25 @@ class Unit:
                     break
                 end += 1
             blocks[sym] = _Block(sym, start, i, end, sec)
+        # An alias is a constant when what it names is one. gcc writes the `.set` lines wherever
+        # it happens to be (after the last function, in .text, or among the constants), and an
+        # alias may name another alias, so this runs until nothing changes.
+        pending: dict[str, tuple[int, list[str]]] = {}
         for sym, i in self._aliases.items():
-            if not in_fn[i] and sym not in self._labels and self._section_at(i).is_readonly_data:
-                blocks[sym] = _Block(sym, i, i, i + 1, self._section_at(i), alias=True)
+            if not in_fn[i] and sym not in self._labels:
+                expr = _split_directive(self.lines[i].strip())[1].split(",", 1)
+                names = _IDENT.findall(_strip_comment(expr[1])) if len(expr) == 2 else []
+                if names:
+                    pending[sym] = (i, names)
+        found = True
+        while found:
+            found = False
+            for sym, (i, names) in list(pending.items()):
+                if all(n in blocks for n in names):
+                    # the alias lives where its target does, whatever section the `.set` sits in
+                    blocks[sym] = _Block(sym, i, i, i + 1, blocks[names[0]].section, alias=True)
+                    del pending[sym]
+                    found = True
         return blocks
 
     def _refs(self, idx: range | list[int]) -> list[str]:

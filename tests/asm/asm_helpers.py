@@ -35,3 +35,10 @@ def run(cmd: list[str], cwd: Path) -> str:
     r = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
     assert r.returncode == 0, f"{' '.join(cmd)} failed:\n{r.stderr[-3000:]}"
     return r.stdout
+
+
+def undefined_locals(obj: Path) -> list[str]:
+    """Local (.L) symbols an object refers to without defining: `as` accepts them as undefined
+    externals, and the link then fails. A standalone text() must have none."""
+    r = subprocess.run(["nm", "-u", str(obj)], capture_output=True, text=True, check=True)
+    return [ln.split()[-1] for ln in r.stdout.splitlines() if ln.split()[-1].startswith(".L")]

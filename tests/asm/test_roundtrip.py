@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from asm_helpers import CORPUS, assemble, c_files, gcc_s
+from asm_helpers import CORPUS, assemble, c_files, gcc_s, undefined_locals
 
 from gcc_wrapper import asm
 
@@ -63,8 +63,10 @@ def test_every_corpus_function_assembles_alone(flags: list[str], tmp_path: Path)
         unit = asm.parse(text)
         assert unit.functions, src
         for f in unit.functions.values():
-            r = assemble(f.text(), tmp_path / f"{src.stem}.{f.name}.o")
+            obj = tmp_path / f"{src.stem}.{f.name}.o"
+            r = assemble(f.text(), obj)
             assert r.returncode == 0, f"{src.name} {f.name}:\n{r.stderr}\n{f.text()}"
+            assert undefined_locals(obj) == [], f"{src.name} {f.name}:\n{f.text()}"
             checked += 1
     assert checked >= 40
 
