@@ -25,7 +25,7 @@ A Unit is the list of the file's lines plus, for each function, the lines it own
 Everything else (file header, data objects, aliases, trailers, debug sections, the .LCOLDB/.LHOTB
 markers around split functions) is top-level and only ever rendered verbatim.
 
-This module is on the compile path: it imports only re and dataclasses (hashlib when replacing),
+This module is on the compile path: it imports only re (hashlib when replacing),
 and parsing is a single pass over the lines; ownership of constants is worked out the first time
 it is needed.
 """
@@ -33,7 +33,6 @@ it is needed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 __all__ = ["AsmError", "Function", "Unit", "parse", "parse_function"]
 
@@ -77,22 +76,30 @@ _SYMBOL_DEFINERS = {".set", ".equ", ".equiv", ".eqv", ".comm", ".lcomm", ".weakr
 # sections
 
 
-@dataclass(frozen=True)
 class _Section:
     """A section as one of gcc's directives selects it. `args` is what follows `.section`
-    (name and, when given, flags); for .text/.data/.bss it is just the name."""
+    (name and, when given, flags); for .text/.data/.bss it is just the name. Equal (and hashed)
+    by `args`. A plain class, not a dataclass: dataclasses imports inspect, ~10 ms on every
+    compile."""
 
-    args: str
-    name: str = field(init=False, compare=False)
+    __slots__ = ("args", "name")
 
-    def __post_init__(self) -> None:
-        a = self.args
-        if a.startswith('"'):
-            end = a.find('"', 1)
-            name = a[1:end] if end > 0 else a
+    def __init__(self, args: str) -> None:
+        self.args = args
+        if args.startswith('"'):
+            end = args.find('"', 1)
+            self.name = args[1:end] if end > 0 else args
         else:
-            name = a.split(",", 1)[0].strip()
-        object.__setattr__(self, "name", name)
+            self.name = args.split(",", 1)[0].strip()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Section) and other.args == self.args
+
+    def __hash__(self) -> int:
+        return hash(self.args)
+
+    def __repr__(self) -> str:
+        return f"_Section({self.args!r})"
 
     @property
     def is_debug(self) -> bool:
@@ -150,18 +157,24 @@ def _first_operand(rest: str) -> str:
 # the model
 
 
-@dataclass(frozen=True)
 class _Block:
     """A constant: optional alignment/.type/.size lines, its label, its data lines. Or an
     alias of another constant (gcc writes `.set .LC2,.LC0` when one constant is a prefix of
     another): then `label` is the `.set` line and the block is that line alone."""
 
-    symbol: str
-    start: int
-    label: int
-    end: int  # exclusive
-    section: _Section
-    alias: bool = False
+    __slots__ = ("symbol", "start", "label", "end", "section", "alias")
+
+    def __init__(self, symbol: str, start: int, label: int, end: int, section: _Section,
+                 alias: bool = False) -> None:
+        self.symbol = symbol
+        self.start = start
+        self.label = label
+        self.end = end  # exclusive
+        self.section = section
+        self.alias = alias
+
+    def __repr__(self) -> str:
+        return f"_Block({self.symbol!r}, lines {self.start}-{self.end}, {self.section.name})"
 
     @property
     def data(self) -> range:
