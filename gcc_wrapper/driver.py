@@ -304,11 +304,27 @@ def _apply_rewrites(unit, inv: args.Invocation, cfg):
         entry = st.found.get(k)
         if entry is None or entry.function != name or name not in unit.functions:
             continue
+        if not _safe_for_callers(unit, name, entry.asm, inv):
+            cache.bump("rewrite.ipa_unsafe")
+            continue
         try:
             unit = unit.replace(name, entry.asm)
         except AsmError:
             cache.bump("rewrite.unusable")
     return unit
+
+
+def _safe_for_callers(unit, name: str, rewrite: str, inv: args.Invocation) -> bool:
+    """A rewrite was verified with the callers of the unit it was found in; this unit's callers
+    of the same function may keep values in registers across the call (gcc -fipa-ra) or call it
+    with an unaligned stack (-fipa-stack-alignment). Check that contract here, for this unit."""
+    from gcc_wrapper.verify import ipa
+
+    funcs = {n: f.text() for n, f in unit.functions.items()}
+    if not ipa.direct_callers(funcs, name):
+        return True
+    verdict = ipa.check_text(funcs, name, rewrite, inv.compile_flags)
+    return verdict is None or verdict.passed
 
 
 # ---- helpers of the optimization cache (cache/) ------------------------------------------------

@@ -13,7 +13,12 @@ flags do not contain -fno-ipa-ra: every caller-saved register the candidate may 
 one the original certainly writes (or clobbers through the calls it makes). The candidate's side
 is over-approximated (every register operand that is not provably only read, plus implicit
 writes), the original's under-approximated (only destinations and known implicit writes), so
-the check can reject a correct rewrite but not accept a breaking one.
+the check can reject a correct rewrite but not accept a breaking one. An extra register is
+still fine when no function of the unit that calls ctx.name, directly or through other callers,
+mentions it at all: holding a value across a call means writing it before and reading it after.
+
+The contract belongs to a unit, not to a function: the driver checks it again (check_text) when it
+substitutes a cached rewrite into a unit, whose callers may differ from the ones verified.
 
 The same callers may also call it with a stack that is not 16-byte aligned when gcc saw that the
 original does not need alignment (-fipa-stack-alignment). So a candidate that may need an aligned
@@ -140,15 +145,7 @@ def calls(asm_text: str) -> tuple[set[str], bool]:
 def text_writes(asm_text: str, *, over: bool) -> set[str]:
     """Writes of every instruction line of gcc-style assembly text."""
     out: set[str] = set()
-    for line in asm_text.splitlines():
-        s = line.split("#")[0].strip()
-        if not s or s.startswith(".") or s.endswith(":"):
-            continue
-        words = s.split(None, 1)
-        head, rest = words[0], words[1] if len(words) > 1 else ""
-        if head.startswith("rep") or head in ("lock", "notrack"):
-            more = rest.split(None, 1)
-            head, rest = f"{head} {more[0]}" if more else head, more[1] if len(more) > 1 else ""
+    for head, rest in text_insns(asm_text):
         out |= insn_writes(head, rest, over=over)
     return out
 
@@ -204,6 +201,44 @@ def direct_callers(unit_functions: dict[str, str], name: str) -> list[str]:
     return sorted(f for f, text in unit_functions.items() if f != name and name in calls(text)[0])
 
 
+def ancestors(unit_functions: dict[str, str], name: str) -> list[str]:
+    """Functions of the unit that reach `name` through direct calls or tail calls."""
+    callees = {f: calls(text)[0] for f, text in unit_functions.items()}
+    found: list[str] = []
+    todo = [name]
+    while todo:
+        target = todo.pop()
+        for f, cs in callees.items():
+            if f != name and f not in found and target in cs:
+                found.append(f)
+                todo.append(f)
+    return sorted(found)
+
+
+def text_insns(asm_text: str) -> list[tuple[str, str]]:
+    """(prefix and mnemonic, operands) of each instruction line of gcc-style text."""
+    out: list[tuple[str, str]] = []
+    for line in asm_text.splitlines():
+        s = line.split("#")[0].strip()
+        if not s or s.startswith(".") or s.endswith(":"):
+            continue
+        words = s.split(None, 1)
+        head, rest = words[0], words[1] if len(words) > 1 else ""
+        if head.startswith("rep") or head in ("lock", "notrack"):
+            more = rest.split(None, 1)
+            head, rest = f"{head} {more[0]}" if more else head, more[1] if len(more) > 1 else ""
+        out.append((head, rest))
+    return out
+
+
+def check_text(unit_functions: dict[str, str], name: str, cand_asm: str, cflags: Iterable[str]) -> Check | None:
+    """The contract for a rewrite given as text, in a unit given as name -> Function.text():
+    what the driver asks before it substitutes a cached rewrite. None when nothing calls it."""
+    if name not in unit_functions:
+        return None
+    return _contract(unit_functions, name, unit_functions[name], text_insns(cand_asm), set(cflags))
+
+
 def check(ctx: Context, cand_insns: Iterable[tuple[str, str]]) -> Check | None:
     """cand_insns: (prefix and mnemonic, operands) of the candidate's disassembly."""
     if not ctx.unit_asm or ("-fno-ipa-ra" in ctx.cflags and "-fno-ipa-stack-alignment" in ctx.cflags):
@@ -215,18 +250,24 @@ def check(ctx: Context, cand_insns: Iterable[tuple[str, str]]) -> Check | None:
     except asm.AsmError:
         return Check("static.ipa", False, "cannot parse the unit to see who calls the function")
     funcs = {n: f.text() for n, f in unit.functions.items()}
-    callers = direct_callers(funcs, ctx.name)
+    return _contract(funcs, ctx.name, ctx.baseline_asm, list(cand_insns), set(ctx.cflags))
+
+
+def _contract(funcs: dict[str, str], name: str, baseline_asm: str, cand_insns: list[tuple[str, str]],
+              cflags: set[str]) -> Check | None:
+    if "-fno-ipa-ra" in cflags and "-fno-ipa-stack-alignment" in cflags:
+        return None
+    callers = direct_callers(funcs, name)
     if not callers:
         return None
-    if "-fno-ipa-ra" in ctx.cflags:
+    if "-fno-ipa-ra" in cflags:
         allowed = set(CALLER_SAVED)
     else:
-        allowed = clobbers(ctx.name, ctx.baseline_asm, funcs, over=False)
+        allowed = clobbers(name, baseline_asm, funcs, over=False)
     writes: set[str] = set()
-    cand_insns = list(cand_insns)
     needs = [f"{h} {o}" for h, o in cand_insns
              if h.split()[-1].startswith("call") or _aligned_stack_access(h.split()[-1], o)]
-    if needs and not _base_needs_alignment(ctx.name, ctx.baseline_asm, funcs):
+    if needs and "-fno-ipa-stack-alignment" not in cflags and not _base_needs_alignment(name, baseline_asm, funcs):
         return Check("static.ipa", False, f"`{needs[0].strip()}` needs a 16-byte aligned stack, but the original does not, and its "
                      f"callers in this unit ({', '.join(callers[:3])}) call it without aligning (gcc -fipa-stack-alignment)")
     for head, ops in cand_insns:
@@ -237,6 +278,12 @@ def check(ctx: Context, cand_insns: Iterable[tuple[str, str]]) -> Check | None:
             writes |= CALLER_SAVED
     extra = sorted(writes - allowed, key=lambda r: (len(r), r))
     if extra:
+        mentioned: set[str] = set()
+        for f in ancestors(funcs, name):
+            mentioned |= _all_regs(funcs[f])
+        extra = [r for r in extra if r in mentioned]
+    if extra:
         return Check("static.ipa", False, f"writes {', '.join('%' + r for r in extra)}, which the original leaves alone and "
                      f"its callers in this unit ({', '.join(callers[:3])}) keep values in (gcc -fipa-ra)")
-    return Check("static.ipa", True, f"writes only registers the original clobbers (called directly by {', '.join(callers[:3])})")
+    return Check("static.ipa", True, f"writes no register its callers in this unit ({', '.join(callers[:3])}) may keep "
+                 "values in across the call")

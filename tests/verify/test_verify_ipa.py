@@ -69,3 +69,34 @@ def test_stack_alignment_need(tmp_path):
     assert not ipa._aligned_stack_access("addsd", "8(%rsp),%xmm0")
     assert not ipa._aligned_stack_access("vpaddd", "(%rsp),%xmm1,%xmm1")
     assert not ipa._aligned_stack_access("movaps", "%xmm0,(%rdi)")
+
+
+# A unit where leaf is called by mid, and mid by top; leaf's original writes only %eax.
+_UNIT = {
+    "leaf": "leaf:\n\tleal\t1(%rdi), %eax\n\tret\n",
+    "mid": "mid:\n\tmovl\t%edi, %r8d\n\tcall\tleaf\n\taddl\t%r8d, %eax\n\tret\n",
+    "top": "top:\n\tmovl\t%esi, %r9d\n\tcall\tmid\n\taddl\t%r9d, %eax\n\tret\n",
+    "alone": "alone:\n\tmovl\t%edi, %eax\n\tret\n",
+}
+
+
+def _cand(reg: str) -> str:
+    return f"leaf:\n\tmovl\t%edi, %{reg}\n\tleal\t1(%{reg}), %eax\n\tret\n"
+
+
+def test_extra_register_nobody_mentions_is_allowed():
+    assert ipa.ancestors(_UNIT, "leaf") == ["mid", "top"]
+    verdict = ipa.check_text(_UNIT, "leaf", _cand("r10d"), ["-O3"])
+    assert verdict is not None and verdict.passed, verdict
+
+
+@pytest.mark.parametrize("reg, who", [("r8d", "direct caller"), ("r9d", "caller of the caller")])
+def test_extra_register_a_caller_keeps_a_value_in_is_refused(reg, who):
+    verdict = ipa.check_text(_UNIT, "leaf", _cand(reg), ["-O3"])
+    assert verdict is not None and not verdict.passed, who
+    assert "%" + reg[:2] in verdict.detail
+
+
+def test_no_callers_or_no_ipa_ra_means_no_contract():
+    assert ipa.check_text(_UNIT, "alone", "alone:\n\tmovl\t%edi, %r8d\n\tmovl\t%r8d, %eax\n\tret\n", ["-O3"]) is None
+    assert ipa.check_text(_UNIT, "leaf", _cand("r8d"), ["-O3", "-fno-ipa-ra", "-fno-ipa-stack-alignment"]) is None
