@@ -57,21 +57,25 @@ class SandboxResult:
 
 
 def _limits(cpu_seconds: float, memory_bytes: int, fsize_bytes: int, isolate_net: bool):
+    # libc is loaded here, in the parent: the child must not import or allocate once its address
+    # space is limited (a parent already over the limit would fail in preexec_fn otherwise), so
+    # RLIMIT_AS is the last thing it sets.
+    unshare = None
+    if isolate_net:
+        import ctypes
+
+        unshare = ctypes.CDLL(None, use_errno=True).unshare
+
     def preexec() -> None:
         os.setsid()
+        if unshare is not None:
+            unshare(CLONE_NEWNET)  # EPERM where the kernel does not allow it: keep going
         cpu = max(1, int(cpu_seconds + 0.999))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-        if memory_bytes > 0:
-            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
         resource.setrlimit(resource.RLIMIT_FSIZE, (fsize_bytes, fsize_bytes))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if isolate_net:
-            import ctypes
-
-            try:
-                ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWNET)  # EPERM: keep going
-            except OSError:
-                pass
+        if memory_bytes > 0:
+            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
 
     return preexec
 

@@ -50,3 +50,16 @@ def test_no_network_when_the_kernel_allows():
     r = sandbox.run([sys.executable, "-c", code], timeout=20, cpu_seconds=10)
     assert r.returncode != 0
     assert b"unreachable" in r.stderr or b"Network" in r.stderr or b"timed out" in r.stderr or b"Errno" in r.stderr
+
+
+def test_a_parent_with_a_large_address_space_still_runs_children():
+    """The limit applies to the child only: a parent (the optimizer with many threads and their
+    arenas, say) that already maps more than the child's memory limit must not break the sandbox."""
+    import mmap
+
+    big = mmap.mmap(-1, 3 << 29)  # 1.5 GiB of address space, above the child's 1 GiB limit
+    try:
+        res = sandbox.run(["/bin/echo", "ok"], timeout=10, cpu_seconds=5, memory_bytes=1 << 30)
+    finally:
+        big.close()
+    assert res.returncode == 0 and res.stdout.strip() == b"ok", res.describe()
