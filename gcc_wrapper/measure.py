@@ -445,8 +445,8 @@ def measure_project(
 
     limit = _remaining(deadline, 600.0)
     try:
-        with tests._built(ctx, ctx.baseline_asm, bench, limit) as (rb, base_copy):
-            with tests._built(ctx, cand.asm, bench, _remaining(deadline, 600.0)) as (rc, cand_copy):
+        with tests.built(ctx, ctx.baseline_asm, bench, limit) as (rb, base_copy):
+            with tests.built(ctx, cand.asm, bench, _remaining(deadline, 600.0)) as (rc, cand_copy):
                 if rb.returncode != 0 or rc.returncode != 0 or rb.timed_out or rc.timed_out:
                     raise MeasureError(f"`{bench}` failed in a copy of the project")
                 # the verifier dates the copied source in the future so that the build recompiles

@@ -54,7 +54,7 @@ class Programs:
 
 
 @contextmanager
-def _built(ctx: Context, asm_text: str, command: str, timeout: float):
+def built(ctx: Context, asm_text: str, command: str, timeout: float):
     """A private copy of the project in which `command` ran with asm_text in place of ctx.name;
     yields (result, copy directory). Raises TestsUnavailable when that cannot be arranged."""
     project = Path(ctx.cwd or os.getcwd()).resolve()
@@ -97,7 +97,7 @@ def _tail(r: sandbox.SandboxResult) -> str:
 
 def run(ctx: Context, cand: Candidate, command: str, *, timeout: float | None = None) -> Check:
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
-    with _built(ctx, cand.asm, command, limit) as (r, _):
+    with built(ctx, cand.asm, command, limit) as (r, _):
         if r.returncode == 0 and not r.timed_out:
             return Check("tests", True, f"`{command}` passed with the candidate built in ({r.wall:.1f} s)")
         return Check("tests", False, f"`{command}` failed with the candidate built in: {r.describe()}; {_tail(r)}")
@@ -107,10 +107,10 @@ def run_programs(ctx: Context, cand: Candidate, programs: Programs, *, timeout: 
     """Build the program with the original function and with the candidate (the same shim, so
     that nothing else differs), then compare the two on every input."""
     limit = DEFAULT_TIMEOUT if timeout is None else timeout
-    with _built(ctx, ctx.baseline_asm, programs.build, limit) as (rb, base_dir):
+    with built(ctx, ctx.baseline_asm, programs.build, limit) as (rb, base_dir):
         if rb.returncode != 0 or rb.timed_out:
             raise TestsUnavailable(f"`{programs.build}` does not build the original: {rb.describe()}; {_tail(rb)}")
-        with _built(ctx, cand.asm, programs.build, limit) as (rc, cand_dir):
+        with built(ctx, cand.asm, programs.build, limit) as (rc, cand_dir):
             if rc.returncode != 0 or rc.timed_out:
                 return Check("programs", False, f"`{programs.build}` fails with the candidate built in: {rc.describe()}; {_tail(rc)}")
             base_exe, cand_exe = base_dir / programs.exe, cand_dir / programs.exe
