@@ -49,10 +49,20 @@ def log_events(env: dict[str, str]) -> list[dict]:
 
 
 def sections_and_symbols(obj: Path) -> tuple[str, str]:
-    """Disassembly with relocations plus the contents of .rodata, and the symbol table: what must
-    match between llmcc's and gcc's objects (readable in an assertion diff)."""
+    """Disassembly with relocations plus the contents of .rodata (objdump), and the symbol table
+    and code/data section bytes as lief reads them: what must match between llmcc's and gcc's
+    objects, as two independent readers and readable in an assertion diff."""
+    import lief
+
     dis = subprocess.run(["objdump", "-d", "-r", "-j", ".text", str(obj)], capture_output=True, text=True).stdout
     data = subprocess.run(["objdump", "-s", "-j", ".rodata", str(obj)], capture_output=True, text=True).stdout
-    syms = subprocess.run(["readelf", "-sW", str(obj)], capture_output=True, text=True).stdout
     body = "\n".join(ln for ln in (dis + data).splitlines() if str(obj) not in ln)
-    return body, syms
+    elf = lief.ELF.parse(str(obj))
+    assert elf is not None, f"lief cannot read {obj}"
+    sections = {s.name: s for s in elf.sections}
+    syms = [f"{sym.name} {sym.binding} {sym.type} size={sym.size} value={sym.value} "
+            f"section={elf.sections[sym.shndx].name if 0 < sym.shndx < len(sections) else sym.shndx}"
+            for sym in elf.symtab_symbols]
+    code = [f"{name} {sec.type} {sec.flags} {bytes(sec.content).hex()}" for name, sec in sections.items()
+            if name.startswith((".text", ".rodata", ".data"))]
+    return body, "\n".join(syms + code)
