@@ -443,13 +443,16 @@ def _write_deps(path: str | None, text: str) -> None:
 
 def _reuse_object(inv: args.Invocation, dest: str, cfg) -> bool:
     """On a translation-unit hit, write the object built earlier from the same TU and the same
-    cached rewrites, if there is one. Not in sync mode: there the optimizer looks at every unit."""
+    cached rewrites, if there is one. In sync mode only once the optimizer has finished with the
+    unit (_finished_marker exists): until then it must see the unit again."""
     st = _tu
-    if st is None or st.entry is None or st.fn_keys is None or cfg.mode == "sync":
+    if st is None or st.entry is None or st.fn_keys is None:
+        return False
+    cache = _cache(cfg)
+    if str(cfg.mode) == "sync" and not os.path.exists(_finished_marker(cache.root, st.key, cfg)):
         return False
     from cache.key import object_key
 
-    cache = _cache(cfg)
     st.found = cache.get_functions(list(dict.fromkeys(st.fn_keys.values())))
     data = cache.get_object(object_key(st.key, [e.digest for e in st.found.values()], inv.asm_flags))
     if data is None:
@@ -457,6 +460,22 @@ def _reuse_object(inv: args.Invocation, dest: str, cfg) -> bool:
     _write_atomic(dest, data)
     cache.bump("object.hit")
     return True
+
+
+def _finished_marker(root, tu_key: str, cfg) -> str:
+    """The file by which the optimizer (optimize.optimize_unit, sync mode) says it has finished
+    with a translation unit: every function hot.select picks has a rewrite, was tried, or is
+    queued. Keyed by the TU and by what decides which functions are hot (the hot settings and the
+    recorded profiles), so a new profile or another hot_top makes the optimizer look again."""
+    from cache.key import Hasher
+
+    try:
+        profiles = sorted(os.listdir(os.path.join(root, "profiles")))
+    except OSError:
+        profiles = []
+    h = Hasher("optimized-unit").add(tu_key).add_all([str(n) for n in cfg.hot])
+    k = h.add(str(cfg.hot_top)).add(str(cfg.hot_min_share)).add_all(profiles).hexdigest()
+    return os.path.join(root, "optimized", k[:2], k[2:])
 
 
 def _keep_object(inv: args.Invocation, dest: str, cfg) -> None:
@@ -485,7 +504,10 @@ def _optimize(unit, inv: args.Invocation, src: str, cfg):
         keys = baseline_keys() or function_keys(unit, inv, cfg)
         flags, isa = _key_flags(inv, cfg)
         job = optimize.UnitJob(os.path.abspath(src), os.getcwd(), inv.cc, tuple(inv.compile_flags), tuple(flags), isa)
-        return optimize.optimize_unit(unit, job, cfg, keys)[0]
+        finished = None
+        if _tu is not None and _tu.key:
+            finished = _finished_marker(_cache(cfg).root, _tu.key, cfg)
+        return optimize.optimize_unit(unit, job, cfg, keys, finished=finished)[0]
     except Exception as e:  # noqa: BLE001 - keep gcc's (and the cache's) unit
         llmcc_log.write(cfg, "optimize", _reason(e), _describe(e), list(inv.argv))
         return unit

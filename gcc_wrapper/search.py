@@ -23,6 +23,7 @@ Tree and policies are plain data structures (no gcc, no I/O), tested on their ow
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,6 +190,8 @@ def optimize_function(
             measure.parse_prototype(ctx.prototype, ctx.name)
         except measure.MeasureError as e:
             if not bench:
+                # recorded, so a compile does not try it again (it is queued for a program-level run)
+                _record(cache, ctx, Tried(Candidate("", _names(proposers)), "error", f"unmeasurable: {e}"))
                 return Outcome(ctx.name, "unmeasurable", str(e), seconds=time.monotonic() - start)
             harness = False
     import shutil
@@ -261,14 +264,25 @@ def _search(ctx, proposers, deadline, start, cache, cfg, threshold, tests, polic
                                seconds=time.monotonic() - start)
         if unverifiable and not any(t.verdict is not None and t.verdict.accepted for t in tried):
             return Outcome(ctx.name, "unverifiable", unverifiable, tried=tuple(tried), seconds=time.monotonic() - start)
-    return _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, start, workdir, program)
+    # a proposer that could not be asked (the model's server down) is not an answer of "nothing"
+    present = all(getattr(p, "available", True) for p in proposers)
+    return _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, start, workdir, program,
+                     _names(proposers) if present else "")
 
 
-def _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, start, workdir, program=None) -> Outcome:
+def _names(proposers: Sequence[Any]) -> str:
+    return ",".join(str(getattr(p, "name", "?")) for p in proposers)
+
+
+def _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, start, workdir, program=None,
+              proposers_name: str = "") -> Outcome:
     elapsed = lambda: time.monotonic() - start  # noqa: E731
     if not tried:
-        status = "timeout" if time.monotonic() >= deadline - 0.5 else "nothing"
-        return Outcome(ctx.name, status, "no candidate was proposed" if status == "nothing" else "budget spent", seconds=elapsed())
+        if time.monotonic() >= deadline - 0.5:
+            return Outcome(ctx.name, "timeout", "budget spent", seconds=elapsed())
+        if proposers_name:  # every proposer was there and had nothing: recorded, not asked again by a compile
+            _record(cache, ctx, Tried(Candidate("", proposers_name), "error", "no candidate was proposed"))
+        return Outcome(ctx.name, "nothing", "no candidate was proposed", seconds=elapsed())
     faster = [t for t in tried if t.measurement is not None and t.measurement.faster_by(threshold)]
     if not faster:
         if not any(t.verdict is not None and t.verdict.accepted for t in tried):
@@ -324,11 +338,13 @@ def _store(ctx: Context, best: Tried, m: Measurement, cache) -> Any:
         llmcc_version=version,
     )
     cache.put_function(entry)
-    cache.bump("rewrite.accepted")
+    _bump(cache, "rewrite.accepted")
     return entry
 
 
 def _record(cache, ctx: Context, t: Tried) -> None:
+    """Log one tried candidate under the function's key and count it, once: rewrite.rejected.<why>
+    or rewrite.slower (rewrite.accepted is counted when the entry is stored)."""
     if cache is None or not ctx.key:
         return
     attempt = {
@@ -338,6 +354,7 @@ def _record(cache, ctx: Context, t: Tried) -> None:
         "reason": t.reason,
         "speedup": t.measurement.speedup if t.measurement is not None else None,
         "function": ctx.name,
+        "source": ctx.source_path,
         "time": time.time(),
     }
     try:
@@ -345,9 +362,21 @@ def _record(cache, ctx: Context, t: Tried) -> None:
         if t.outcome == "rejected":
             from cache.stats import counter_name
 
-            cache.bump(f"rewrite.rejected.{counter_name(t.reason.split(':')[0])}")
+            _bump(cache, f"rewrite.rejected.{counter_name(t.reason.split(':')[0])}")
+        elif t.outcome == "slower":
+            _bump(cache, "rewrite.slower")
     except Exception:  # noqa: BLE001 - the record is best effort; the search goes on
         pass
+
+
+_bump_lock = threading.Lock()
+
+
+def _bump(cache, counter: str) -> None:
+    # `llmcc optimize --jobs N` searches from several threads with one Cache, whose counters are
+    # plain dictionaries
+    with _bump_lock:
+        cache.bump(counter)
 
 
 def _evaluator(cache, tests: str | None, rounds: int, threshold: float, workdir: Path,

@@ -94,12 +94,14 @@ def build(project: Path, env: dict, llmcc_bin: Path) -> str:
     return subprocess.run(["./prog"], cwd=project, capture_output=True, text=True, check=True).stdout
 
 
-def attempts(cache_dir: Path) -> list[dict]:
+def attempts(cache_dir: Path, function: str | None = "bits") -> list[dict]:
+    """The attempt records (of one function; None: all). A function the proposer had nothing for
+    (main, here, for the file proposer) gets one record, "no candidate was proposed"."""
     out = []
     for f in sorted((cache_dir / "attempts").rglob("*")):
         if f.is_file():
             out += [json.loads(line) for line in f.read_text().splitlines() if line.strip()]
-    return out
+    return [a for a in out if function is None or a["function"] == function]
 
 
 def entries(env: dict, llmcc_bin: Path) -> str:
@@ -117,6 +119,7 @@ def test_wrong_candidate_is_rejected_and_the_build_stays_correct(project, tmp_pa
     assert build(project, env, llmcc_bin) == expected_output(project, tmp_path)
     tried = attempts(cache_dir)
     assert [a["outcome"] for a in tried] == ["rejected"]
+    assert [(a["outcome"], a["reason"]) for a in attempts(cache_dir, "main")] == [("error", "no candidate was proposed")]
     assert "bits" not in entries(env, llmcc_bin)
 
 
@@ -139,7 +142,7 @@ def test_queue_mode_then_llmcc_optimize_gives_what_sync_gives(project, tmp_path,
     assert build(project, env, llmcc_bin) == expected_output(project, tmp_path)
     queued = list((cache_dir / "queue").glob("*.json"))
     assert "bits" in [json.loads(q.read_text())["name"] for q in queued]
-    assert attempts(cache_dir) == []
+    assert attempts(cache_dir, None) == []
     r = subprocess.run([str(llmcc_bin), "optimize", "--proposer", f"file:{fast}", "--budget", "40"], cwd=project, env=env,
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
@@ -152,7 +155,7 @@ def test_queue_mode_then_llmcc_optimize_gives_what_sync_gives(project, tmp_path,
 def test_embedded_proposer_end_to_end(project, tmp_path, llmcc_env, llmcc_bin, cache_dir):
     env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="8", LLMCC_PROPOSER="embedded")
     assert build(project, env, llmcc_bin) == expected_output(project, tmp_path)
-    tried = attempts(cache_dir)
+    tried = [a for a in attempts(cache_dir, None) if a["id"]]  # candidates (not "nothing to propose")
     assert tried and all(a["proposer"].startswith("embedded:") for a in tried)
     assert {a["outcome"] for a in tried} <= {"accepted", "slower", "rejected", "error"}
     # every flag set it tried stays inside the allowlist
@@ -164,7 +167,7 @@ def test_embedded_proposer_end_to_end(project, tmp_path, llmcc_env, llmcc_bin, c
 def test_file_budget_bounds_the_search(project, tmp_path, llmcc_env, llmcc_bin, cache_dir):
     env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="5", LLMCC_PROPOSER="embedded", LLMCC_HOT="bits")
     subprocess.run([str(llmcc_bin), "-O3", "-c", "k.c", "-o", "k.o"], cwd=project, env=env, check=True)
-    tried = attempts(cache_dir)
+    tried = attempts(cache_dir, None)
     assert tried
     spent = json.loads(next((cache_dir / "budget").glob("*.json")).read_text())["spent"]
     assert spent <= 5 + 1.5  # the search's own account: the deadline plus the winner's re-measurement
@@ -173,6 +176,6 @@ def test_file_budget_bounds_the_search(project, tmp_path, llmcc_env, llmcc_bin, 
 def test_build_budget_spent_means_queue_not_search(project, tmp_path, llmcc_env, llmcc_bin, cache_dir):
     env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUILD_BUDGET="0", LLMCC_PROPOSER="embedded")
     assert build(project, env, llmcc_bin) == expected_output(project, tmp_path)
-    assert attempts(cache_dir) == []
+    assert attempts(cache_dir, None) == []
     reasons = {json.loads(q.read_text())["name"]: json.loads(q.read_text())["reason"] for q in (cache_dir / "queue").glob("*.json")}
     assert reasons.get("bits") == "no sync budget left"
