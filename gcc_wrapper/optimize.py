@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,18 +40,25 @@ class UnitJob:
 
 
 def make_proposers(cfg: Any, cache_root: Path, name: str | None = None) -> list[Any]:
-    """The proposers for cfg.proposer (or `name`): embedded | llm | auto | file:PATH."""
+    """The proposers for cfg.proposer (or `name`): embedded | llm | auto | file:PATH. "auto" is
+    the model with the embedded proposer standing in while the model cannot answer (FallbackProposer)
+    when a server is configured, else the embedded proposer."""
     which = (name or str(cfg.proposer) or "auto").strip()
     if which.startswith("file:"):
         from gcc_wrapper.propose.file import FileProposer
 
         return [FileProposer(which[5:])]
-    if which == "auto":
-        which = "llm" if cfg.server else "embedded"
-    if which == "llm":
+    if which == "auto" and not cfg.server:
+        which = "embedded"
+    if which in ("llm", "auto"):
         from gcc_wrapper.propose.llm import LLMProposer
 
-        return [LLMProposer(cfg, cache_root)]
+        llm = LLMProposer(cfg, cache_root)
+        if which == "llm":
+            return [llm]
+        from gcc_wrapper.propose.embedded import EmbeddedProposer
+
+        return [FallbackProposer(llm, EmbeddedProposer(cfg))]
     if which == "embedded":
         from gcc_wrapper.propose.embedded import EmbeddedProposer
 
@@ -58,15 +66,62 @@ def make_proposers(cfg: Any, cache_root: Path, name: str | None = None) -> list[
     raise ValueError(f"unknown proposer {which!r} (embedded, llm, auto or file:PATH)")
 
 
+class FallbackProposer:
+    """proposer = "auto" with a server: the model's candidates while it can answer; gcc variants
+    (the embedded proposer) once it cannot (LLMProposer.available is False, or its server is down
+    and no recorded reply stood in). A candidate's children are asked of the proposer that made it."""
+
+    name = "auto"
+
+    def __init__(self, llm: Any, embedded: Any) -> None:
+        self.llm = llm
+        self.embedded = embedded
+        self._deadline: float | None = None
+
+    @property
+    def deadline(self) -> float | None:
+        return self._deadline
+
+    @deadline.setter
+    def deadline(self, when: float | None) -> None:  # the search sets it: both proposers honour it
+        self._deadline = self.llm.deadline = self.embedded.deadline = when
+
+    def prefetch(self, contexts: Sequence[Context], n: int | None = None) -> None:
+        if self.llm.available:
+            self.llm.prefetch(contexts, n)
+
+    def propose(self, ctx: Context, feedback: Sequence[Any], n: int) -> list[Any]:
+        if feedback and feedback[-1].candidate.proposer.startswith("embedded"):
+            return self.embedded.propose(ctx, feedback, n)
+        if self.llm.available:
+            cands = self.llm.propose(ctx, feedback, n)
+            if cands or not self.llm.client.down:
+                return cands
+        return self.embedded.propose(ctx, feedback, n)
+
+
+def prefetch(proposers: Sequence[Any], contexts: Sequence[Context]) -> None:
+    """Let the proposers that can (the model's) send the first requests of several functions at
+    once, so that they are in flight together."""
+    if not contexts:
+        return
+    for p in proposers:
+        if hasattr(p, "prefetch") and getattr(p, "available", True):
+            p.prefetch(list(contexts))
+
+
 def norm_digest(fn: Any) -> str:
     """Identifies gcc's baseline of a function (to notice a changed source in a queued item)."""
     return hashlib.blake2b(fn.normalized().encode(), digest_size=16).hexdigest()
 
 
-def optimize_unit(unit: Any, job: UnitJob, cfg: Any, keys: dict[str, str], *, log: Any = None) -> tuple[Any, list[Any]]:
+def optimize_unit(unit: Any, job: UnitJob, cfg: Any, keys: dict[str, str], *, log: Any = None,
+                  finished: str | os.PathLike | None = None) -> tuple[Any, list[Any]]:
     """The unit with the hot functions' accepted rewrites, and the search outcomes of this call.
     `keys`: name -> cache key of gcc's baseline of each function (driver.function_keys), computed
-    before cached rewrites were applied; a function whose key has a cache entry is done."""
+    before cached rewrites were applied; a function whose key has a cache entry is done.
+    `finished` (sync mode): the file to write once every hot function of the unit has a rewrite,
+    was tried or is queued (driver._finished_marker); the driver then reuses the unit's object."""
     mode = str(cfg.mode)
     if mode not in ("sync", "queue"):
         return unit, []
@@ -90,33 +145,63 @@ def optimize_unit(unit: Any, job: UnitJob, cfg: Any, keys: dict[str, str], *, lo
         for name, key in todo:
             _queue(cache, unit, job, name, key, "queue mode")
         return unit, outcomes
+    contexts: dict[str, tuple[Context | None, str]] = {}
     proposers = None
+    left = min(float(cfg.budget), _build_budget_left(cache.root, job.cwd, float(cfg.build_budget)))
+    if todo and left >= 3.0:
+        proposers = make_proposers(cfg, cache.root)
+        if any(hasattr(p, "prefetch") for p in proposers):
+            # the model's first requests for all of them at once (as many as the budget can search)
+            for name, key in todo[: int(left // 3.0)]:
+                contexts[name] = _context(unit, name, key, job, cfg)
+            prefetch(proposers, [c for c, _ in contexts.values() if c is not None])
+    settled: set[str] = set()  # queued or accepted by this call
     for i, (name, key) in enumerate(todo):
         left_file = float(cfg.budget) - (time.monotonic() - start)
         left_build = _build_budget_left(cache.root, job.cwd, float(cfg.build_budget))
         share = min(left_file, left_build) / (len(todo) - i)
         if share < 3.0:
             _queue(cache, unit, job, name, key, "no sync budget left")
+            settled.add(name)
             continue
-        ctx, why = _context(unit, name, key, job, cfg)
+        ctx, why = contexts[name] if name in contexts else _context(unit, name, key, job, cfg)
         if ctx is None:
             _queue(cache, unit, job, name, key, why)
+            settled.add(name)
             continue
         if proposers is None:
             proposers = make_proposers(cfg, cache.root)
         from gcc_wrapper import search
 
         t0 = time.monotonic()
-        out = search.optimize_function(ctx, proposers, budget_s=share, cache=cache, cfg=cfg)
+        out = search.optimize_function(ctx, proposers, budget_s=share, cache=cache, cfg=cfg,
+                                       tests=str(cfg.test) or None)
         _spend(cache.root, job.cwd, time.monotonic() - t0)
         outcomes.append(out)
         if log is not None:
             log(out)
         if out.status == "accepted":
             unit = unit.replace(name, out.entry.asm)
-        elif out.status in ("unverifiable", "unmeasurable"):
+            settled.add(name)
+        elif out.status in ("unverifiable", "unmeasurable", "timeout"):
             _queue(cache, unit, job, name, key, f"{out.status}: {out.reason}")
+            settled.add(name)
+    # finished when no hot function is left that a compile would try (e.g. the model's server
+    # was down: those are tried again next time)
+    if finished is not None and all(name in settled or cache.attempts(key) for name, key in todo):
+        _write_marker(Path(finished), {name: keys.get(name, "") for name in names})
     return unit, outcomes
+
+
+def _write_marker(path: Path, hot_keys: dict[str, str]) -> None:
+    """The optimizer's note that it has finished with a unit (its hot functions, for the curious)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"hot": hot_keys, "time": time.time()}))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # the unit is looked at again next time: slower, never wrong
 
 
 def _context(unit, name: str, key: str, job: UnitJob, cfg) -> tuple[Context | None, str]:
@@ -241,30 +326,66 @@ def main(argv: list[str]) -> int:
     print(f"llmcc optimize: {len(items)} queued function(s), {budget:g} s each, {jobs} at a time")
     done = 0
     counts: dict[str, int] = {}
+    import queue as stdqueue
 
-    def work(item):
-        return item, optimize_item(item, cfg, cache, budget=budget, tests=opts["tests"], proposer=opts["proposer"])
+    results: stdqueue.Queue = stdqueue.Queue()
+    stop = threading.Event()
+    lanes = [items[i::jobs] for i in range(min(jobs, len(items)))]
 
-    pool = None
+    def lane(mine: list[Any]) -> None:
+        try:
+            _work_lane(mine, cfg, cache, budget=budget, tests=opts["tests"], proposer=opts["proposer"], stop=stop,
+                       emit=lambda item, status, line: results.put((item, status, line)))
+        except Exception as e:  # noqa: BLE001 - one lane's failure is reported, the others go on
+            results.put((None, "error", f"{type(e).__name__}: {e}"))
+        finally:
+            results.put(None)
+
+    threads = [threading.Thread(target=lane, args=(mine,), daemon=True) for mine in lanes]
+    for t in threads:
+        t.start()
+    running = len(threads)
     try:
-        if jobs == 1:
-            results = (work(i) for i in items)
-        else:
-            from concurrent.futures import ThreadPoolExecutor
-
-            pool = ThreadPoolExecutor(jobs)
-            results = pool.map(work, items)
-        for item, (status, line) in results:
+        while running:
+            got = results.get()
+            if got is None:
+                running -= 1
+                continue
+            item, status, line = got
             done += 1
             counts[status] = counts.get(status, 0) + 1
-            print(f"{_bar(done, len(items))} {os.path.basename(item.source)}: {line}", flush=True)
+            where = os.path.basename(item.source) if item is not None else "llmcc optimize"
+            print(f"{_bar(done, len(items))} {where}: {line}", flush=True)
     except KeyboardInterrupt:
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+        stop.set()
         print(f"\nllmcc optimize: interrupted after {done} of {len(items)}; accepted rewrites are in the cache")
         return 130
     print("llmcc optimize: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
     return 0
+
+
+def _work_lane(items: Sequence[Any], cfg: Any, cache: Any, *, budget: float, tests: str | None, proposer: str | None,
+               stop: threading.Event, emit: Any) -> None:
+    """Work some queued functions one after the other with one set of proposers. The functions
+    are prepared a window ahead (cfg.concurrency), and the model's first requests for them sent
+    together (prefetch), so that they are in flight while earlier ones are verified and timed."""
+    proposers = make_proposers(cfg, cache.root, proposer)
+    ahead = max(1, int(cfg.concurrency)) if any(hasattr(p, "prefetch") for p in proposers) else 1
+    prepared: dict[int, tuple[Context | None, str, str]] = {}
+    nxt = 0
+    for i, item in enumerate(items):
+        if stop.is_set():
+            return
+        fresh = []
+        while nxt < len(items) and nxt < i + ahead:
+            prepared[nxt] = prepare_item(items[nxt], cfg, cache)
+            if prepared[nxt][0] is not None:
+                fresh.append(prepared[nxt][0])
+            nxt += 1
+        prefetch(proposers, fresh)
+        status, line = optimize_item(item, cfg, cache, budget=budget, tests=tests, proposer=proposer,
+                                     proposers=proposers, prepared=prepared.pop(i))
+        emit(item, status, line)
 
 
 def _bar(done: int, total: int, width: int = 20) -> str:
@@ -272,11 +393,12 @@ def _bar(done: int, total: int, width: int = 20) -> str:
     return f"[{'#' * fill}{'.' * (width - fill)}] {done}/{total}"
 
 
-def optimize_item(item: Any, cfg: Any, cache: Any, *, budget: float, tests: str | None, proposer: str | None) -> tuple[str, str]:
-    """Rebuild one queued function's context, search, and say what happened: (status, one line)."""
+def prepare_item(item: Any, cfg: Any, cache: Any) -> tuple[Context | None, str, str]:
+    """Rebuild one queued function's context: (ctx, "", ""), or (None, status, one line) when it
+    cannot be searched (an item that no longer applies leaves the queue)."""
     import subprocess
 
-    from gcc_wrapper import asm, queue, search
+    from gcc_wrapper import asm, queue
 
     job = UnitJob(item.source, item.cwd, item.cc, tuple(item.compile_flags), tuple(item.code_flags), item.isa)
     try:
@@ -284,22 +406,35 @@ def optimize_item(item: Any, cfg: Any, cache: Any, *, budget: float, tests: str 
                            capture_output=True, timeout=120)
         if p.returncode != 0:
             queue.remove(cache.root, item.key)
-            return "dropped", f"{item.name}: dropped: the source no longer compiles"
+            return None, "dropped", f"{item.name}: dropped: the source no longer compiles"
         unit = asm.parse(p.stdout.decode("utf-8", "surrogateescape"))
     except (OSError, subprocess.TimeoutExpired, asm.AsmError) as e:
-        return "error", f"{item.name}: error: {e}"
+        return None, "error", f"{item.name}: error: {e}"
     fn = unit.functions.get(item.name)
     if fn is None or norm_digest(fn) != item.digest:
         queue.remove(cache.root, item.key)
-        return "dropped", f"{item.name}: dropped: the source changed since it was queued"
+        return None, "dropped", f"{item.name}: dropped: the source changed since it was queued"
     if cache.get_function(item.key) is not None:
         queue.remove(cache.root, item.key)
-        return "cached", f"{item.name}: already in the cache"
+        return None, "cached", f"{item.name}: already in the cache"
     ctx, why = _context(unit, item.name, item.key, job, cfg)
     if ctx is None:
-        return "skipped", f"{item.name}: skipped: {why}"
-    out = search.optimize_function(ctx, make_proposers(cfg, cache.root, proposer), budget_s=budget, cache=cache,
-                                   cfg=cfg, tests=tests, bench=str(cfg.bench) or None)
+        return None, "skipped", f"{item.name}: skipped: {why}"
+    return ctx, "", ""
+
+
+def optimize_item(item: Any, cfg: Any, cache: Any, *, budget: float, tests: str | None, proposer: str | None,
+                  proposers: Sequence[Any] | None = None,
+                  prepared: tuple[Context | None, str, str] | None = None) -> tuple[str, str]:
+    """Search one queued function (prepare_item's result, else prepared now) and say what
+    happened: (status, one line). Items with a result leave the queue."""
+    from gcc_wrapper import queue, search
+
+    ctx, status, line = prepared if prepared is not None else prepare_item(item, cfg, cache)
+    if ctx is None:
+        return status, line
+    out = search.optimize_function(ctx, proposers or make_proposers(cfg, cache.root, proposer), budget_s=budget,
+                                   cache=cache, cfg=cfg, tests=tests, bench=str(cfg.bench) or None)
     if out.status not in ("timeout",):
         queue.remove(cache.root, item.key)
     return out.status, out.line()

@@ -178,6 +178,9 @@ class EmbeddedProposer:
         k = (ctx.source_path, tuple(ctx.cflags) + flags)
         if k in self._units:
             return self._units[k]
+        if any(src != ctx.source_path for src, _ in self._units):
+            # one proposer works a whole queue (`llmcc optimize`): keep only the current file's units
+            self._units = {u: v for u, v in self._units.items() if u[0] == ctx.source_path}
         cmd = [ctx.compiler, *ctx.cflags, *flags, "-w", "-S", "-o", "-", ctx.source_path]
         timeout = 60.0
         if self.deadline is not None:
