@@ -7,6 +7,7 @@
     Function.normalized()        the same, stripped of everything that depends on where the
                                  function sat (file, directory, position), for hashing
     Unit.replace(name, asm)      a new Unit with one function swapped for other assembly
+    Unit.replace_many(rewrites)  the same for several functions ({name: asm}), one parse
     parse_function(text, name)   a standalone function (a candidate) as a Function
 
 A Unit is the list of the file's lines plus, for each function, the lines it owns:
@@ -162,7 +163,7 @@ class _Block:
     alias of another constant (gcc writes `.set .LC2,.LC0` when one constant is a prefix of
     another): then `label` is the `.set` line and the block is that line alone."""
 
-    __slots__ = ("symbol", "start", "label", "end", "section", "alias")
+    __slots__ = ("alias", "end", "label", "section", "start", "symbol")
 
     def __init__(self, symbol: str, start: int, label: int, end: int, section: _Section,
                  alias: bool = False) -> None:
@@ -444,6 +445,19 @@ class _Canon:
         return self.pattern.sub(self._sub, s)
 
 
+class _Plan:
+    """A rewrite of one function, ready to insert: `body` is its lines (renamed, with the
+    original's symbol directives), `at` the index of its label in them."""
+
+    __slots__ = ("at", "body", "new", "old")
+
+    def __init__(self, old: Function, new: Function, body: list[str], at: int) -> None:
+        self.old = old
+        self.new = new
+        self.body = body
+        self.at = at
+
+
 class Unit:
     """A parsed .s file. Immutable: replace() returns a new Unit."""
 
@@ -460,6 +474,7 @@ class Unit:
         self._aliases: dict[str, int] = {}  # `.set .LCn,...` lines
         self._other_defs: set[str] = set()  # symbols defined by .comm, .set, ...
         self._ownership: dict[str, str | None] | None = None
+        self._users_cache: dict[str, set[str]] | None = None
         self._block_cache: dict[str, _Block] | None = None
         self._refs_cache: dict[str, list[str]] = {}
         self._scan()
@@ -715,13 +730,16 @@ class Unit:
             self._ownership = self._compute_ownership()
         return self._ownership.get(sym)
 
-    def _compute_ownership(self) -> dict[str, str | None]:
-        """A constant belongs to a function when nothing but that function (and constants that
-        belong to it, and debug information) refers to it."""
+    def _constant_users(self) -> dict[str, set[str]]:
+        """Who refers to each constant: "f:NAME" (a function), "b:SYM" (another constant) or
+        "top" (anything else but debug information)."""
+        if self._users_cache is not None:
+            return self._users_cache
         blocks = self._blocks
+        users: dict[str, set[str]] = {b: set() for b in blocks}
+        self._users_cache = users
         if not blocks:
-            return {}
-        users: dict[str, set[str]] = {b: set() for b in blocks}  # "f:NAME" | "b:SYM" | "top"
+            return users
         lines = self.lines
         taken = bytearray(len(lines))
 
@@ -742,6 +760,12 @@ class Unit:
         debug = [sec.is_debug for sec in self._sections]
         sec_idx = self._sec_idx
         note("top", [i for i in range(len(lines)) if not taken[i] and not debug[sec_idx[i]]])
+        return users
+
+    def _compute_ownership(self) -> dict[str, str | None]:
+        """A constant belongs to a function when nothing but that function (and constants that
+        belong to it, and debug information) refers to it."""
+        users = self._constant_users()
         owner: dict[str, str | None] = {}
         for sym, us in users.items():
             fs = {u[2:] for u in us if u.startswith("f:")}
@@ -766,6 +790,22 @@ class Unit:
                     changed = True
         return owner
 
+    def _removable(self, names: set[str]) -> set[str]:
+        """The constants that nothing but these functions (and constants removable with them,
+        and debug information) refers to: they go when all of these functions are replaced."""
+        users = self._constant_users()
+        out = {c for n in names for c in self.functions[n].constants()
+               if users[c] and "top" not in users[c]
+               and all(u[2:] in names for u in users[c] if u[0] == "f")}
+        changed = True
+        while changed:  # a constant still used by a constant that stays, stays
+            changed = False
+            for c in list(out):
+                if any(u[0] == "b" and u[2:] not in out for u in users[c]):
+                    out.discard(c)
+                    changed = True
+        return out
+
     # -- output
 
     def render(self) -> str:
@@ -779,6 +819,82 @@ class Unit:
         and type directives are kept. Labels of the old function that debug information still
         refers to are re-pointed into the new code, so a -g unit still assembles (the debug
         information of a rewritten function is approximate)."""
+        return self.replace_many({name: asm})
+
+    def replace_many(self, rewrites: dict[str, str]) -> Unit:
+        """replace() for several functions at once, with one parse of the result (the driver
+        swaps in every cache hit of a file). Each rewrite is checked as replace() checks it, and
+        the first one refused raises its AsmError. The result is what replacing them one after
+        the other gives, except for which AsmError a set of rewrites that refer to each other's
+        old parts (gcc's `f.cold` of another function) raises."""
+        if not rewrites:
+            return self
+        plans = [self._plan(name, asm) for name, asm in rewrites.items()]
+        names = set(rewrites)
+
+        # Lines that go: the old functions (the unit's .file lines inside them stay: later .locs
+        # need them) and the constants only they used, except constants a rewrite refers to by
+        # name without carrying them (one of gcc's local objects another function's rewrite
+        # still uses), and what those refer to in turn.
+        own = {c for p in plans for c in p.old.owned_constants()}
+        consts = own | self._removable(names)
+        keep: set[str] = set()
+        wanted = [t for p in plans for ln in p.body for t in _idents(ln.strip()) if t in consts]
+        while wanted:
+            c = wanted.pop()
+            if c not in keep:
+                keep.add(c)
+                wanted.extend(t for t in self._refs(self._blocks[c].data) if t in consts)
+        consts -= keep
+        lines = self.lines
+        span_lines: dict[str, set[int]] = {
+            p.old.name: {i for a, b in p.old.spans for i in range(a, b)
+                         if not lines[i].lstrip().startswith(".file")} for p in plans}
+        removed: set[int] = set().union(*span_lines.values())
+        for c in consts:
+            removed.update(range(self._blocks[c].start, self._blocks[c].end))
+        redefined = {m.group(1) for p in plans for ln in p.body if (m := _LABEL.match(ln.strip()))}
+        # each constant that goes is one function's to re-point for debug information: its
+        # owner's or, shared by several of them, the last one's that uses it (as one replace
+        # after the other would)
+        goes_with: dict[str, list[str]] = {p.old.name: [] for p in plans}
+        for c in consts:
+            by = next((p for p in plans if c in p.old.owned_constants()), None) \
+                or next(p for p in reversed(plans) if c in p.old.constants())
+            goes_with[by.old.name].append(c)
+
+        bodies: dict[int, list[str]] = {}
+        for k, p in enumerate(plans):
+            old = p.old
+            mine = span_lines[old.name]
+            single = mine | {i for c in old.owned_constants()
+                             for i in range(self._blocks[c].start, self._blocks[c].end)}
+            actual = mine | {i for c in goes_with[old.name]
+                             for i in range(self._blocks[c].start, self._blocks[c].end)}
+            elsewhere = {n for n, i in self._labels.items()
+                         if i in removed and i not in single and n not in redefined}
+            self._check_references(old, p.new, sorted(single), elsewhere)
+            others = [ln for q in plans[:k] + plans[k + 1:] for ln in q.body]
+            body = self._repoint(old, sorted(actual), list(p.body), p.at, removed, others)
+            a0, b0 = old.spans[0]
+            body.append(self._best(self._section_at(b0 - 1)).directive())
+            bodies[a0] = body
+
+        out: list[str] = []
+        for i, line in enumerate(lines):
+            body = bodies.get(i)
+            if body is not None:
+                if out and not out[-1].endswith("\n"):
+                    out[-1] += "\n"
+                out.extend(body)
+            if i not in removed:
+                out.append(line)
+        return parse("".join(out))
+
+    def _plan(self, name: str, asm: str) -> _Plan:
+        """The rewrite of `name` parsed, its local names renamed, the original's symbol
+        directives in front of its label: the lines to insert, before the checks against the
+        unit."""
         old = self.functions.get(name)
         if old is None:
             raise AsmError(f"no function {name!r} in this unit")
@@ -818,35 +934,17 @@ class Unit:
             body += [new._section.directive(), f"\t.size\t{name}, .-{name}\n"]
         at = next(k for k, ln in enumerate(body) if ln.strip().split(":")[0] == name and _LABEL.match(ln.strip()))
         body[at:at] = [h if h.endswith("\n") else h + "\n" for h in head]
-        at += len(head)
+        return _Plan(old, new, body, at + len(head))
 
-        removed = sorted({i for a, b in old.spans for i in range(a, b)
-                          if not self.lines[i].lstrip().startswith(".file")}  # the unit's, not its
-                         | {i for c in old.owned_constants()
-                            for i in range(self._blocks[c].start, self._blocks[c].end)})
-        self._check_references(old, new, removed)
-        body = self._repoint(old, removed, body, at)
-
-        a0, b0 = old.spans[0]
-        after = self._section_at(b0 - 1)
-        body.append(self._best(after).directive())
-        removed_set = set(removed)
-        out: list[str] = []
-        for i, line in enumerate(self.lines):
-            if i == a0:
-                if out and not out[-1].endswith("\n"):
-                    out[-1] += "\n"
-                out.extend(body)
-            if i not in removed_set:
-                out.append(line)
-        return parse("".join(out))
-
-    def _check_references(self, old: Function, new: Function, removed: list[int]) -> None:
+    def _check_references(self, old: Function, new: Function, removed: list[int],
+                          elsewhere: set[str] | None = None) -> None:
         """A rewrite may refer only to symbols it defines, that the unit defines (and keeps), or
         that the unit already refers to. Anything else would be a new undefined symbol: a
         static function or variable of the unit the rewrite was made in (gcc's `calls.1`,
         `f.part.0`, or a `static` helper that this unit inlined away) fails to link, or
-        worse, links to someone else's global of that name."""
+        worse, links to someone else's global of that name. `elsewhere`: the unit's symbols
+        that other rewrites done at the same time remove."""
+        elsewhere = elsewhere or set()
         nu = new._unit
         wanted = _symbol_refs([ln for a, b in new.spans for ln in nu.lines[a:b]])
         for c in new.constants():
@@ -856,7 +954,7 @@ class Unit:
         if not wanted:
             return
         removed_set = set(removed)
-        gone = {n for n, i in self._labels.items() if i in removed_set}
+        gone = {n for n, i in self._labels.items() if i in removed_set} | elsewhere
         wanted -= (set(self._labels) - gone) | self._other_defs | _RUNTIME
         wanted -= _symbol_refs([self.lines[i] for a, b in old.spans for i in range(a, b)]) - gone
         if not wanted:
@@ -864,19 +962,21 @@ class Unit:
         debug = [sec.is_debug for sec in self._sections]
         code = _STRING_LINE.sub("", "".join([ln for i, ln in enumerate(self.lines)
                                              if i not in removed_set and not debug[self._sec_idx[i]]]))
-        present = set(_IDENT.findall(code))
+        present = set(_IDENT.findall(code)) - elsewhere
         unknown = sorted(wanted - present)
         if unknown:
             raise AsmError(f"{old.name}: refers to {', '.join(unknown[:5])}, which this unit "
                            "neither defines nor uses")
 
-    def _repoint(self, old: Function, removed: list[int], body: list[str], at: int) -> list[str]:
-        """Define again, inside the new code, the old function's symbols that the rest of the
-        unit still refers to. Only debug information may do that: anything else means the
-        function cannot be replaced on its own."""
+    def _repoint(self, old: Function, removed: list[int], body: list[str], at: int,
+                 gone: set[int], others: list[str]) -> list[str]:
+        """Define again, inside the new code, the old function's symbols (its `removed` lines)
+        that the rest of the unit still refers to. Only debug information may do that: anything
+        else means the function cannot be replaced on its own. The rest of the unit is its lines
+        but the `gone` ones, and the `others` lines that other rewrites insert."""
         defined: dict[str, int] = {}
         views: set[str] = set()
-        removed_set = set(removed)
+        removed_set = gone
         for i in removed:
             s = self.lines[i].strip()
             m = _LABEL.match(s)
@@ -903,6 +1003,9 @@ class Unit:
             hit = min(outside)
             where = next(i for i in code if hit in _idents(self.lines[i].strip()))
             raise AsmError(f"{old.name}: {hit} is used outside the function (line {where + 1})")
+        outside = wanted & set(_IDENT.findall(_STRING_LINE.sub("", "".join(others))))
+        if outside:
+            raise AsmError(f"{old.name}: {min(outside)} is used by another rewrite")
         text = _STRING_LINE.sub("", "".join([self.lines[i] for i in rest if debug[self._sec_idx[i]]]))
         dangling = [t for t in dict.fromkeys(_IDENT.findall(text)) if t in wanted]
         if not dangling:
