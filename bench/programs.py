@@ -10,9 +10,11 @@ a changed output is reported and counts as no speedup. Times are the CPU time (u
 run, the variants interleaved with the baseline round by round (measure.measure_programs); a
 figure is the median per-round ratio baseline/variant, with its min-max spread.
 
-    python bench/programs.py [--budget S] [--rounds N] [--only a,b] [--out DIR]
+    python bench/programs.py [--budget S] [--rounds N] [--only a,b] [--limit N] [--quick] [--out DIR] [--json]
 
-Writes DIR/programs.json and DIR/programs.md (default bench/out/).
+Writes DIR/programs.json and DIR/programs.md (default bench/out/). --limit N runs the first N
+programs (by name); --quick is --limit 4 --budget 8 --rounds 3 (each unless given). --json also
+prints the summary figures as one JSON object on the last line of stdout (bench/run_all.py).
 """
 
 from __future__ import annotations
@@ -100,13 +102,26 @@ def geomean(xs: list[float]) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--budget", type=float, default=40.0, help="llmcc's optimization seconds per program")
-    ap.add_argument("--rounds", type=int, default=7, help="interleaved timing rounds per variant")
+    ap.add_argument("--budget", type=float, default=None, help="llmcc's optimization seconds per program (40)")
+    ap.add_argument("--rounds", type=int, default=None, help="interleaved timing rounds per variant (7)")
     ap.add_argument("--only", default="", help="comma-separated program names")
+    ap.add_argument("--limit", type=int, default=None, help="run only the first N programs")
+    ap.add_argument("--quick", action="store_true", help="a subset for `make bench`: --limit 4 --budget 8 --rounds 3")
+    ap.add_argument("--json", action="store_true", help="print the summary as one JSON object on the last line")
     ap.add_argument("--out", default=str(HERE / "out"))
     args = ap.parse_args(argv)
+    quick = {"limit": 4, "budget": 8.0, "rounds": 3} if args.quick else {}
+    defaults = {"limit": None, "budget": 40.0, "rounds": 7}
+    for k, v in defaults.items():
+        if getattr(args, k) is None:
+            setattr(args, k, quick.get(k, v))
     only = {s for s in args.only.split(",") if s}
     progs = [p for p in programs() if not only or p.stem in only]
+    if args.limit is not None:
+        progs = progs[: max(0, args.limit)]
+    if not progs:
+        print("bench/programs.py: no program selected", file=sys.stderr)
+        return 2
     work = Path(tempfile.mkdtemp(prefix="llmcc-bench-programs-"))
     cache = work / "cache"
     env = {k: v for k, v in os.environ.items() if not k.startswith("LLMCC_")}
@@ -149,7 +164,22 @@ def main(argv: list[str] | None = None) -> int:
     (out / "programs.md").write_text(_markdown(result))
     print(_markdown(result))
     shutil.rmtree(work, ignore_errors=True)
+    if args.json:
+        print(json.dumps(figures(result)))
     return 0
+
+
+def figures(r: dict) -> dict:
+    """The summary for bench/run_all.py: per variant the geometric mean of the speedups over gcc -O3,
+    how many programs improved by at least 5%, and changed outputs; the per-program rows stay in
+    programs.json."""
+    s = r["summary"]
+    out: dict = {"programs": len(r["rows"]), "rounds": r["rounds"], "budget_s": r["budget"],
+                 "accepted_rewrites": len(r["accepted"] or [])}
+    for v in VARIANTS:
+        out[v] = {"geomean": round(s[v]["geomean"], 4), "improved_5pct": s[v]["improved_5pct"],
+                  "changed_outputs": s[v]["changed_outputs"]}
+    return out
 
 
 def _accepted(cache: Path) -> list[dict]:

@@ -189,3 +189,20 @@ def test_sync_build_sends_the_hot_functions_requests_together(project, llmcc_env
     by_fn = {a["function"]: a for a in attempts(cache_dir)}
     assert by_fn["bits"]["outcome"] == by_fn["squares"]["outcome"] == "rejected"
     assert "not assembly" in by_fn["bits"]["reason"]
+
+
+def test_llmcc_optimize_sends_the_queues_requests_together(project, llmcc_env, llmcc_bin, cache_dir):
+    from fake_vllm import Answer, FakeVLLM
+
+    env = dict(llmcc_env, LLMCC_MODE="queue", LLMCC_HOT="bits,squares", LLMCC_HOT_TOP="2")
+    subprocess.run([str(llmcc_bin), "-O3", "-c", "k.c", "-o", "k.o"], cwd=project, env=env, check=True)
+    assert len(queued(cache_dir)) == 2
+    with FakeVLLM() as fake:
+        fake.add(".", Answer(["no assembly here"], gate=2))
+        env.update(LLMCC_SERVER=fake.url, LLMCC_N="1", LLMCC_LLM_SAMPLES="1")
+        r = subprocess.run([str(llmcc_bin), "optimize", "--proposer", "llm", "--budget", "20"], cwd=project, env=env,
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        assert fake.max_in_flight >= 2
+    assert "bits: rejected" in r.stdout and "squares: rejected" in r.stdout
+    assert queued(cache_dir) == {}
