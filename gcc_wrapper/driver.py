@@ -307,8 +307,16 @@ def _apply_rewrites(unit, inv: args.Invocation, cfg):
         if not _safe_for_callers(unit, name, entry.asm, inv):
             cache.bump("rewrite.ipa_unsafe")
             continue
+        rewrites[name] = entry.asm
+    if not rewrites:
+        return unit
+    try:
+        return unit.replace_many(rewrites)  # one parse of the result for all of them
+    except AsmError:
+        pass
+    for name, text in rewrites.items():  # find the one that cannot be used, keep the others
         try:
-            unit = unit.replace(name, entry.asm)
+            unit = unit.replace(name, text)
         except AsmError:
             cache.bump("rewrite.unusable")
     return unit
