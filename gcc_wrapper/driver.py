@@ -300,6 +300,7 @@ def _apply_rewrites(unit, inv: args.Invocation, cfg):
         st.found = cache.get_functions(list(dict.fromkeys(keys.values())))
     from gcc_wrapper.asm import AsmError
 
+    rewrites: dict[str, str] = {}
     for name, k in keys.items():
         entry = st.found.get(k)
         if entry is None or entry.function != name or name not in unit.functions:
