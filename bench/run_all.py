@@ -46,6 +46,8 @@ def scripts() -> list[str]:
     found = sorted(p.stem for p in HERE.glob("*.py") if p.name != Path(__file__).name)
     return list(BENCHMARKS) + [n for n in found if n not in BENCHMARKS]
 SCRIPT_TIMEOUT = 1800
+# Sized so that `make bench` finishes in minutes on 2 cores (the full set: `bench/programs.py`).
+EXTRA_ARGS = {"programs": ["--quick"]}
 
 
 def run_script(name: str) -> tuple[str, dict | None, str]:
@@ -55,7 +57,8 @@ def run_script(name: str) -> tuple[str, dict | None, str]:
         return "missing", None, ""
     t0 = time.monotonic()
     try:
-        p = subprocess.run([sys.executable, str(script), "--json"], cwd=ROOT, capture_output=True, text=True,
+        p = subprocess.run([sys.executable, str(script), "--json", *EXTRA_ARGS.get(name, [])], cwd=ROOT,
+                           capture_output=True, text=True,
                            timeout=SCRIPT_TIMEOUT)
     except subprocess.TimeoutExpired:
         return "failed", None, f"timed out after {SCRIPT_TIMEOUT} s"

@@ -118,6 +118,7 @@ def _table(r: dict[str, Any]) -> str:
     row("  misses", c.get("fn.miss", 0), fn)
     row("Rewrites accepted", c.get("rewrite.accepted", 0))
     row("Rewrites rejected", sum(v for k, v in c.items() if k.startswith("rewrite.rejected.")))
+    row("Correct but not faster", c.get("rewrite.slower", 0))
     by_prefix("rewrite.rejected.")
     row("Cached rewrites that did not fit the unit", c.get("rewrite.unusable", 0))
     row("Fallbacks to plain gcc", sum(v for k, v in c.items() if k.startswith("fallback.")))
@@ -139,7 +140,7 @@ def _table(r: dict[str, Any]) -> str:
     row("Damaged entries removed", c.get("entry.corrupt", 0))
     row("Cache write errors", c.get("cache.write_error", 0))
     row("Entries evicted", c.get("evicted", 0))
-    shown = {"compiles", "tu.hit", "tu.miss", "direct.hit", "object.hit", "fn.hit", "fn.miss", "rewrite.accepted",
+    shown = {"compiles", "tu.hit", "tu.miss", "direct.hit", "object.hit", "fn.hit", "fn.miss", "rewrite.accepted", "rewrite.slower",
              "rewrite.unusable", "entry.corrupt", "cache.write_error", "evicted", "cache.bytes"}
     other = {k: v for k, v in c.items() if v and k not in shown and not k.startswith(("rewrite.rejected.", "fallback.", "remote."))}
     if other:
@@ -262,6 +263,7 @@ def _clear(cache: Cache, gcc_only: bool) -> int:
         # the record of candidates tried, and the model's request/reply log (docs/llm.md)
         shutil.rmtree(cache.root / "attempts", ignore_errors=True)
         shutil.rmtree(cache.root / "llm", ignore_errors=True)
+        shutil.rmtree(cache.root / "optimized", ignore_errors=True)  # the optimizer's "finished with this unit" marks
     if cache.root.is_dir():
         cache.stats.set_total("cache.bytes", _census(cache)[1])
     what = "gcc's cached output" if gcc_only else "everything"

@@ -7,7 +7,7 @@ an fcntl lock on a side file (the `filelock` package costs ~50 ms to import, mor
 for a small file, so the compile path uses fcntl directly).
 
 Counter names: compiles, tu.hit, tu.miss, direct.hit, object.hit, fn.hit, fn.miss,
-fallback.<reason>, rewrite.accepted, rewrite.rejected.<reason>, rewrite.unusable, remote.hit, remote.miss, remote.error, remote.bad_signature,
+fallback.<reason>, rewrite.accepted, rewrite.rejected.<reason>, rewrite.slower, rewrite.ipa_unsafe, rewrite.unusable, remote.hit, remote.miss, remote.error, remote.bad_signature,
 remote.unsigned, remote.corrupt, entry.corrupt, cache.write_error, evicted, and the running
 totals cache.bytes (drives eviction, recalibrated by every eviction scan).
 """
