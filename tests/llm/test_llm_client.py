@@ -4,11 +4,10 @@ their bound, down-marking, concurrency, the request/reply log and replay."""
 from __future__ import annotations
 
 import json
-import socket
 from concurrent.futures import wait
 
 import pytest
-from fake_vllm import Answer, Drop, Fail, FakeVLLM
+from fake_vllm import Answer, Drop, Fail, FakeVLLM, free_port
 
 from gcc_wrapper.propose.client import (
     Client,
@@ -26,14 +25,6 @@ MSG = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "o
 def client(fake: FakeVLLM, tmp_path=None, **kw) -> Client:
     kw.setdefault("backoff", 0.01)
     return Client(fake.url, log_dir=(tmp_path / "llm") if tmp_path else None, **kw)
-
-
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def test_models_give_name_and_context_length(fake_vllm):

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
 import pytest
-from fake_vllm import Answer, Fail, FakeVLLM
+from fake_vllm import Answer, Fail, FakeVLLM, free_port
 
 PROJECT = Path(__file__).resolve().parent / "project"
 EXPECTED = "a8cd3c475dca2801 f8d73846"
@@ -48,14 +47,6 @@ def script(fake: FakeVLLM, gate: int = 0) -> None:
         Answer(["The code gcc produced is already optimal.", fenced(OTHER_SYMBOL), "```assembly\nchecksum:\n\tret\n"], gate=gate),
     )
     fake.add("", Answer(["No."], gate=gate))
-
-
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def build(tmp_path: Path, llmcc_env: dict, cache: Path, server: str, name: str, jobs: int = 2, **extra: str):

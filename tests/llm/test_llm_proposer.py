@@ -3,9 +3,8 @@ becomes a candidate (usable, or rejected with its reason)."""
 
 from __future__ import annotations
 
-import socket
 
-from fake_vllm import Answer, Fail
+from fake_vllm import Answer, Fail, free_port
 from llm_helpers import SUM_C, compile_function
 
 from gcc_wrapper import config
@@ -118,11 +117,7 @@ def test_server_errors_give_no_candidates(fake_vllm, llm_cfg, sum_ctx, tmp_path)
 
 
 def test_dead_server_gives_no_candidates_and_is_remembered(llm_cfg, sum_ctx, tmp_path):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    p = proposer(llm_cfg, tmp_path, url=f"http://127.0.0.1:{port}/v1", replay="off")
+    p = proposer(llm_cfg, tmp_path, url=f"http://127.0.0.1:{free_port()}/v1", replay="off")
     assert p.propose(sum_ctx, [], 2) == []
     assert not p.available and p.stats["server_down"] == 1
     assert p.propose(sum_ctx, [], 2) == []

@@ -7,20 +7,12 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
+from fake_vllm import free_port
 
 FAKE = Path(__file__).resolve().parent / "fake_vllm.py"
-
-
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def env_with(tmp_path: Path, llmcc_env: dict, vllm_script: str | None) -> dict:

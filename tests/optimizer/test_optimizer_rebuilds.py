@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "llm"))
+from fake_vllm import free_port  # noqa: E402
 
 KERNEL = """int bits(const unsigned *a, int n)
 {
@@ -152,17 +152,9 @@ def test_sync_mode_verifies_through_the_projects_tests(project, tmp_path, llmcc_
     assert bits[0]["reason"].startswith("tests: "), bits
 
 
-def closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def test_auto_proposer_falls_back_to_gcc_variants_when_the_server_is_down(project, llmcc_env, llmcc_bin, cache_dir):
     env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="8", LLMCC_HOT="bits", LLMCC_HOT_TOP="1",
-               LLMCC_PROPOSER="auto", LLMCC_SERVER=f"http://127.0.0.1:{closed_port()}/v1")
+               LLMCC_PROPOSER="auto", LLMCC_SERVER=f"http://127.0.0.1:{free_port()}/v1")
     make(project, env, llmcc_bin)
     tried = attempts(cache_dir)
     bits = [a for a in tried if a["function"] == "bits"]
