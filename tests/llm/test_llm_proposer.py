@@ -3,7 +3,6 @@ becomes a candidate (usable, or rejected with its reason)."""
 
 from __future__ import annotations
 
-
 from fake_vllm import Answer, Fail, free_port
 from llm_helpers import SUM_C, compile_function
 

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+
 from fake_vllm import free_port
 
 FAKE = Path(__file__).resolve().parent / "fake_vllm.py"

@@ -5,7 +5,6 @@ proposer "auto" falls back to gcc variants when the model's server is down."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
