@@ -37,7 +37,7 @@ def open_cache(cfg: object) -> Cache:
     """The cache that the configuration names (cache_dir, max_size, remote, remote_readonly,
     cache_secret, which LLMCC_CACHE_SECRET sets). No I/O until the first read or write."""
     return Cache(
-        cfg.cache_path,
+        cfg.cache_path_str,
         max_size=cfg.max_size_bytes,
         remote=cfg.remote,
         remote_readonly=cfg.remote_readonly,

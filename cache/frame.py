@@ -9,8 +9,7 @@ every compile's path: standard library only, nothing that costs at import.
 
 from __future__ import annotations
 
-import json
-
+from cache.json_light import loads
 from cache.key import FORMAT, blake2b
 
 _MAGIC = b"llmcc"
@@ -54,12 +53,14 @@ def kind_of(data: bytes) -> str | None:
 
 
 def json_body(obj: object) -> bytes:
+    import json  # writing happens on a miss; json imports re (see cache.json_light)
+
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def json_unframe(kind: str, data: bytes) -> object:
     """The JSON body of a framed blob, or EntryError."""
     try:
-        return json.loads(unframe(kind, data))
+        return loads(unframe(kind, data))
     except (UnicodeDecodeError, ValueError) as e:
         raise EntryError(f"unreadable body: {e}") from None

@@ -14,9 +14,14 @@ totals cache.bytes (drives eviction, recalibrated by every eviction scan).
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
+
+from cache.json_light import dumps_counters, loads
+
+# `pathlib` costs a warm compile ~10 ms of imports: paths here are strings (os.PathLike accepted)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from os import PathLike
 
 SHARDS = 16
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.-")
@@ -33,7 +38,7 @@ class locked:
     missing); got is False when not blocking and someone else holds it. Closing the descriptor
     releases the lock. (A class, not contextlib: one import fewer on every compile.)"""
 
-    def __init__(self, path: Path, blocking: bool = True) -> None:
+    def __init__(self, path: str | PathLike, blocking: bool = True) -> None:
         self.path = path
         self.blocking = blocking
         self.fd = -1
@@ -55,9 +60,10 @@ class locked:
         os.close(self.fd)
 
 
-def read_shard(path: Path) -> dict[str, int]:
+def read_shard(path: str | PathLike) -> dict[str, int]:
     try:
-        data = json.loads(path.read_bytes())
+        with open(path, "rb") as f:
+            data = loads(f.read())
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict):
@@ -65,17 +71,19 @@ def read_shard(path: Path) -> dict[str, int]:
     return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, int)}
 
 
-def _write_shard(path: Path, counters: dict[str, int]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(counters, sort_keys=True))
+def _write_shard(path: str, counters: dict[str, int]) -> None:
+    d, name = os.path.split(path)
+    tmp = os.path.join(d, f".{name}.{os.getpid()}.tmp")
+    with open(tmp, "w") as f:
+        f.write(dumps_counters(counters))
     os.replace(tmp, path)
 
 
 class Stats:
     """Per-process counter deltas, merged into a shard on flush()."""
 
-    def __init__(self, root: Path) -> None:
-        self.dir = root / "stats"
+    def __init__(self, root: str | PathLike) -> None:
+        self.dir = os.path.join(root, "stats")  # a str
         self.deltas: dict[str, int] = {}
 
     def bump(self, counter: str, n: int = 1) -> None:
@@ -87,9 +95,9 @@ class Stats:
             return
         deltas, self.deltas = self.deltas, {}
         try:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            shard = self.dir / format(os.getpid() % SHARDS, "x")
-            with locked(shard.with_suffix(".lock")):
+            os.makedirs(self.dir, exist_ok=True)
+            shard = os.path.join(self.dir, format(os.getpid() % SHARDS, "x"))
+            with locked(shard + ".lock"):
                 counters = read_shard(shard)
                 for k, v in deltas.items():
                     counters[k] = counters.get(k, 0) + v
@@ -101,16 +109,16 @@ class Stats:
         """The sum over all shards (this process's unflushed deltas not included)."""
         out: dict[str, int] = {}
         for i in range(SHARDS):
-            for k, v in read_shard(self.dir / format(i, "x")).items():
+            for k, v in read_shard(os.path.join(self.dir, format(i, "x"))).items():
                 out[k] = out.get(k, 0) + v
         return out
 
     def set_total(self, counter: str, value: int) -> None:
         """Make the sum over shards of one counter equal value (recalibration after a scan)."""
-        self.dir.mkdir(parents=True, exist_ok=True)
+        os.makedirs(self.dir, exist_ok=True)
         for i in range(SHARDS):
-            shard = self.dir / format(i, "x")
-            with locked(shard.with_suffix(".lock")):
+            shard = os.path.join(self.dir, format(i, "x"))
+            with locked(shard + ".lock"):
                 counters = read_shard(shard)
                 want = value if i == 0 else 0
                 if counters.get(counter, 0) != want:
@@ -119,10 +127,10 @@ class Stats:
 
     def zero(self, keep: tuple[str, ...] = ("cache.bytes",)) -> None:
         """Reset every counter except the running totals in `keep`."""
-        if not self.dir.is_dir():
+        if not os.path.isdir(self.dir):
             return
         for i in range(SHARDS):
-            shard = self.dir / format(i, "x")
-            with locked(shard.with_suffix(".lock")):
+            shard = os.path.join(self.dir, format(i, "x"))
+            with locked(shard + ".lock"):
                 counters = read_shard(shard)
                 _write_shard(shard, {k: v for k, v in counters.items() if k in keep})

@@ -216,36 +216,36 @@ def _stat_key(path: str) -> str:
     return f"{real}:{st.st_size}:{st.st_mtime_ns}"
 
 
-def _cache_file(cache_dir: str | os.PathLike | None):
-    from pathlib import Path
-
+def _cache_file(cache_dir: str | os.PathLike | None) -> str:
     if cache_dir is None:
         from gcc_wrapper import config
 
-        cache_dir = config.load().cache_path
-    return Path(cache_dir) / _CACHE_FILE
+        cache_dir = config.load().cache_path_str
+    return os.path.join(cache_dir, _CACHE_FILE)
 
 
-def _load(path) -> dict:
-    import json
+def _load(path: str) -> dict:
+    from cache.json_light import loads  # not json: it imports re, a warm compile does without
 
     try:
-        data = json.loads(path.read_text())
+        with open(path) as f:
+            data = loads(f.read())
         return data if isinstance(data, dict) else {}
     except (OSError, ValueError):
         return {}
 
 
-def _store(path, key: str, value) -> None:
+def _store(path: str, key: str, value) -> None:
     """Merge one answer into the cache file (temp + rename; a lost race only costs a re-ask)."""
     import json
     import tempfile
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        d = os.path.dirname(path) or "."
+        os.makedirs(d, exist_ok=True)
         data = _load(path)
         data[key] = value
-        fd, tmp = tempfile.mkstemp(prefix=".compilers.", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=".compilers.", dir=d)
         with os.fdopen(fd, "w") as f:
             json.dump(data, f, indent=1, sort_keys=True)
         os.replace(tmp, path)

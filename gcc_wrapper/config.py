@@ -3,14 +3,18 @@ walking up from the working directory, then `~/.config/llmcc/config.toml`,
 then the defaults below.
 
 This module is on the compile path, so it imports only light standard-library modules
-(no dataclasses or typing: together they cost more than the rest of a compile's imports)
-and reads a TOML file only when one exists.
+(no dataclasses or typing: together they cost more than the rest of a compile's imports; no
+pathlib: ~10 ms with what it imports, so paths are strings inside and the Path-returning
+functions import it when called) and reads a TOML file only when one exists.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # name -> (default, type, one-line description). The order is the order `llmcc config` prints.
 SETTINGS: dict[str, tuple[object, type, str]] = {
@@ -79,17 +83,30 @@ class Config:
 
     @property
     def cache_path(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.cache_path_str)
+
+    @property
+    def cache_path_str(self) -> str:
+        """cache_path as a string (for the compile path, which does without pathlib)."""
         if self.values["cache_dir"]:
-            return Path(self.values["cache_dir"]).expanduser()
+            return os.path.expanduser(self.values["cache_dir"])
         xdg = os.environ.get("XDG_CACHE_HOME")
-        base = Path(xdg) if xdg else Path.home() / ".cache"
-        return base / "llmcc"
+        return os.path.join(xdg if xdg else os.path.join(os.path.expanduser("~"), ".cache"), "llmcc")
 
     @property
     def log_path(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.log_path_str)
+
+    @property
+    def log_path_str(self) -> str:
+        """log_path as a string."""
         if self.values["log"]:
-            return Path(self.values["log"]).expanduser()
-        return self.cache_path / "llmcc.log"
+            return os.path.expanduser(self.values["log"])
+        return os.path.join(self.cache_path_str, "llmcc.log")
 
     @property
     def max_size_bytes(self) -> int:
@@ -125,21 +142,39 @@ def _coerce(name: str, raw: object, where: str) -> object:
         raise ConfigError(f"{where}: {name} = {raw!r} is not a valid {typ.__name__}") from None
 
 
-def find_project_file(start: Path | None = None) -> Path | None:
-    d = (start or Path.cwd()).resolve()
-    for p in (d, *d.parents):
-        f = p / PROJECT_FILE
-        if f.is_file():
+def find_project_file(start: str | os.PathLike | None = None) -> Path | None:
+    from pathlib import Path
+
+    f = _find_project_file(start)
+    return Path(f) if f is not None else None
+
+
+def _find_project_file(start: str | os.PathLike | None) -> str | None:
+    """find_project_file as a string: llmcc.toml in `start` (default: the working directory),
+    resolved, or in the nearest of its parents that has one."""
+    d = os.path.realpath(os.getcwd() if start is None else start)
+    while True:
+        f = os.path.join(d, PROJECT_FILE)
+        if os.path.isfile(f):
             return f
-    return None
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
 
 
 def user_file() -> Path:
+    from pathlib import Path
+
+    return Path(_user_file())
+
+
+def _user_file() -> str:
     xdg = os.environ.get("XDG_CONFIG_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".config") / "llmcc" / "config.toml"
+    return os.path.join(xdg if xdg else os.path.join(os.path.expanduser("~"), ".config"), "llmcc", "config.toml")
 
 
-def _read_toml(path: Path) -> dict[str, object]:
+def _read_toml(path: str | os.PathLike) -> dict[str, object]:
     import tomllib
 
     try:
@@ -153,13 +188,13 @@ def _read_toml(path: Path) -> dict[str, object]:
     return data
 
 
-def load(cwd: Path | None = None, environ: dict[str, str] | None = None) -> Config:
+def load(cwd: str | os.PathLike | None = None, environ: dict[str, str] | None = None) -> Config:
     env = os.environ if environ is None else environ
     values = {k: (list(v[0]) if isinstance(v[0], list) else v[0]) for k, v in SETTINGS.items()}
     sources: dict[str, str] = {}
-    files = [user_file(), find_project_file(cwd)]
+    files = [_user_file(), _find_project_file(cwd)]
     for path in files:  # lowest precedence first
-        if path is None or not path.is_file():
+        if path is None or not os.path.isfile(path):
             continue
         for k, raw in _read_toml(path).items():
             if k not in SETTINGS:

@@ -208,7 +208,7 @@ def _baseline(inv: args.Invocation, src: str, cfg) -> Baseline:
     from cache.tu import Manifest, make_record
 
     started = time.time()
-    ident = compiler.identity(inv.cc, cache_dir=cfg.cache_path)
+    ident = compiler.identity(inv.cc, cache_dir=cfg.cache_path_str)
     cwd = os.getcwd()
     dep_args = inv.dep_args_for(src)
     deps_path = dep_args[dep_args.index("-MF") + 1] if "-MF" in dep_args else None
@@ -387,7 +387,7 @@ def function_keys(unit, inv: args.Invocation, cfg) -> dict[str, str]:
     definition of a function's key: the optimizer stores accepted rewrites under these."""
     from cache.key import function_key
 
-    ident = compiler.identity(inv.cc, cache_dir=cfg.cache_path)
+    ident = compiler.identity(inv.cc, cache_dir=cfg.cache_path_str)
     flags, isa = _key_flags(inv, cfg)
     return {name: function_key(fn.normalized(), ident, flags, isa) for name, fn in unit.functions.items()}
 
@@ -405,14 +405,14 @@ def _key_flags(inv: args.Invocation, cfg) -> tuple[list[str], str]:
     for w in inv.code_flags:
         if w in ("-march=native", "-mtune=native", "-mcpu=native"):
             if native is None:
-                native = compiler.expand_march_native(inv.cc, cache_dir=cfg.cache_path)
+                native = compiler.expand_march_native(inv.cc, cache_dir=cfg.cache_path_str)
                 flags += native
         else:
             flags.append(w)
     isa = str(cfg.isa or inv.isa)
     if isa == "native":
         if native is None:
-            native = compiler.expand_march_native(inv.cc, cache_dir=cfg.cache_path)
+            native = compiler.expand_march_native(inv.cc, cache_dir=cfg.cache_path_str)
         isa = "native:" + " ".join(native)
     return flags, isa
 
@@ -458,7 +458,7 @@ def _reuse_object(inv: args.Invocation, dest: str, cfg) -> bool:
     if st is None or st.entry is None or st.fn_keys is None:
         return False
     cache = _cache(cfg)
-    if str(cfg.mode) == "sync" and not os.path.exists(_finished_marker(cache.root, st.key, cfg)):
+    if str(cfg.mode) == "sync" and not os.path.exists(_finished_marker(cache.root_str, st.key, cfg)):
         return False
     from cache.key import object_key
 
@@ -471,7 +471,7 @@ def _reuse_object(inv: args.Invocation, dest: str, cfg) -> bool:
     return True
 
 
-def _finished_marker(root, tu_key: str, cfg) -> str:
+def _finished_marker(root: str, tu_key: str, cfg) -> str:
     """The file by which the optimizer (optimize.optimize_unit, sync mode) says it has finished
     with a translation unit: every function hot.select picks has a rewrite, was tried, or is
     queued. Keyed by the TU and by what decides which functions are hot (the hot settings and the
@@ -515,7 +515,7 @@ def _optimize(unit, inv: args.Invocation, src: str, cfg):
         job = optimize.UnitJob(os.path.abspath(src), os.getcwd(), inv.cc, tuple(inv.compile_flags), tuple(flags), isa)
         finished = None
         if _tu is not None and _tu.key:
-            finished = _finished_marker(_cache(cfg).root, _tu.key, cfg)
+            finished = _finished_marker(_cache(cfg).root_str, _tu.key, cfg)
         return optimize.optimize_unit(unit, job, cfg, keys, finished=finished)[0]
     except Exception as e:  # noqa: BLE001 - keep gcc's (and the cache's) unit
         llmcc_log.write(cfg, "optimize", _reason(e), _describe(e), list(inv.argv))
@@ -535,7 +535,7 @@ def _assemble(inv: args.Invocation, text: str, dest: str, inject_fault: bool = F
     if inject_fault:
         data += b"\t.llmcc_injected_fault\n"
     tmp = _temp_beside(dest)
-    direct = compiler.assembler_command(inv.cc, inv.asm_flags, cache_dir=cfg.cache_path) if cfg else None
+    direct = compiler.assembler_command(inv.cc, inv.asm_flags, cache_dir=cfg.cache_path_str) if cfg else None
     try:
         if direct is not None:
             cmd = [tmp if w == compiler._AS_OUTPUT else w for w in direct]
