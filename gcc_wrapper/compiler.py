@@ -225,7 +225,8 @@ def _cache_file(cache_dir: str | os.PathLike | None) -> str:
 
 
 def _load(path: str) -> dict:
-    from cache.json_light import loads  # not json: it imports re, a warm compile does without
+    # not json: it imports re, which a warm compile does without
+    from cache.json_light import loads
 
     try:
         with open(path) as f:
