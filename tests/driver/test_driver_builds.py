@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -60,7 +59,6 @@ def _compiler_id(build: Path) -> str:
     return ""
 
 
-@pytest.mark.skipif(shutil.which("cmake") is None, reason="cmake is not installed")
 @pytest.mark.parametrize("how", ["toolchain", "launcher"])
 def test_cmake(llmcc_bin, gcc, env, example_copy, how):
     build = example_copy / "build"
