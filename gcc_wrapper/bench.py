@@ -44,6 +44,7 @@ from typing import Any, Sequence
 
 from gcc_wrapper import dataset, metrics
 from gcc_wrapper.candidate import Measurement
+from gcc_wrapper.files import write_atomic
 
 VARIANTS = ("llmcc", "o3-native", "pgo")  # what a problem's builds are compared with gcc -O3 by
 COMPARE_CHOICES = ("o3-native", "pgo")
@@ -577,8 +578,8 @@ def write_outputs(out: Path, meta: dict[str, Any], ds: dataset.Dataset, records:
         "problems": [r.to_json() for r in records],
         "notes": notes,
     }
-    _write_atomic(out / "results.json", json.dumps(_strict(data), indent=1, allow_nan=False) + "\n")
-    _write_atomic(out / "report.md", render_markdown(meta, ds, records, summ, notes))
+    write_atomic(out / "results.json", json.dumps(_strict(data), indent=1, allow_nan=False) + "\n")
+    write_atomic(out / "report.md", render_markdown(meta, ds, records, summ, notes))
     return notes
 
 
@@ -591,12 +592,6 @@ def _strict(obj: Any) -> Any:
     if isinstance(obj, (list, tuple)):
         return [_strict(v) for v in obj]
     return obj
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def _f(x: float | None, fmt: str = "{:.3f}") -> str:

@@ -239,17 +239,14 @@ def _load(path: str) -> dict:
 def _store(path: str, key: str, value) -> None:
     """Merge one answer into the cache file (temp + rename; a lost race only costs a re-ask)."""
     import json
-    import tempfile
+
+    from gcc_wrapper.files import write_atomic
 
     try:
-        d = os.path.dirname(path) or "."
-        os.makedirs(d, exist_ok=True)
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         data = _load(path)
         data[key] = value
-        fd, tmp = tempfile.mkstemp(prefix=".compilers.", dir=d)
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=1, sort_keys=True)
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps(data, indent=1, sort_keys=True))
     except OSError:
         pass
 

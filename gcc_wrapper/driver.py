@@ -26,6 +26,7 @@ import sys
 
 from gcc_wrapper import args, compiler
 from gcc_wrapper import log as llmcc_log
+from gcc_wrapper.files import temp_beside, write_atomic
 
 FAULT_ENV = "LLMCC_FAULT"
 
@@ -174,7 +175,7 @@ def _compile(inv: args.Invocation, cfg) -> int:
             optimized = _optimize(unit, inv, src, cfg)
             text = optimized.render()
             if inv.stage == "S":
-                _write_atomic(dest, text.encode("utf-8", "surrogateescape"))
+                write_atomic(dest, text.encode("utf-8", "surrogateescape"))
                 stderr.append(base.stderr)
                 continue
             stderr.append(base.stderr + _assemble(inv, text, dest, fault == "assemble", cfg))
@@ -447,7 +448,7 @@ def _included_files(pre: bytes) -> list[str]:
 
 def _write_deps(path: str | None, text: str) -> None:
     if path is not None:
-        _write_atomic(path, text.encode("utf-8", "surrogateescape"))
+        write_atomic(path, text.encode("utf-8", "surrogateescape"))
 
 
 def _reuse_object(inv: args.Invocation, dest: str, cfg) -> bool:
@@ -466,7 +467,7 @@ def _reuse_object(inv: args.Invocation, dest: str, cfg) -> bool:
     data = cache.get_object(object_key(st.key, [e.digest for e in st.found.values()], inv.asm_flags))
     if data is None:
         return False
-    _write_atomic(dest, data)
+    write_atomic(dest, data)
     cache.bump("object.hit")
     return True
 
@@ -534,7 +535,7 @@ def _assemble(inv: args.Invocation, text: str, dest: str, inject_fault: bool = F
     data = text.encode("utf-8", "surrogateescape")
     if inject_fault:
         data += b"\t.llmcc_injected_fault\n"
-    tmp = _temp_beside(dest)
+    tmp = temp_beside(dest)
     direct = compiler.assembler_command(inv.cc, inv.asm_flags, cache_dir=cfg.cache_path_str) if cfg else None
     try:
         if direct is not None:
@@ -587,23 +588,6 @@ def _color_flags(inv: args.Invocation) -> list[str]:
         return ["-fdiagnostics-color=always"] if os.isatty(2) else []
     except OSError:
         return []
-
-
-def _temp_beside(dest: str) -> str:
-    d, base = os.path.split(dest)
-    return os.path.join(d, f".{base}.llmcc-{os.getpid()}.tmp")
-
-
-def _write_atomic(dest: str, data: bytes) -> None:
-    tmp = _temp_beside(dest)
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, dest)
-    finally:
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
 
 
 def _write_stderr(data: bytes) -> None:

@@ -27,6 +27,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from gcc_wrapper.files import write_atomic
+
 MIN_INSNS = 8
 
 _LABEL = re.compile(r"^([\w.$]+):")
@@ -210,9 +212,7 @@ def profile_main(argv: list[str]) -> int:
     d.mkdir(parents=True, exist_ok=True)
     data = {"tool": used, "command": argv, "cwd": os.getcwd(), "created": time.time(), "functions": shares}
     dest = d / f"{int(time.time() * 1000)}-{os.getpid()}.json"
-    tmp = dest.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
-    os.replace(tmp, dest)
+    write_atomic(dest, json.dumps(data, indent=1, sort_keys=True))
     print(f"llmcc profile: recorded with {used}; {dest}")
     for name, share in sorted(shares.items(), key=lambda kv: -kv[1])[:10]:
         print(f"  {share * 100:6.2f}%  {name}")

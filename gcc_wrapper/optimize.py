@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from gcc_wrapper.candidate import Context
+from gcc_wrapper.files import write_atomic
 
 
 @dataclass(frozen=True)
@@ -197,9 +198,7 @@ def _write_marker(path: Path, hot_keys: dict[str, str]) -> None:
     """The optimizer's note that it has finished with a unit (its hot functions, for the curious)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"hot": hot_keys, "time": time.time()}))
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps({"hot": hot_keys, "time": time.time()}))
     except OSError:
         pass  # the unit is looked at again next time: slower, never wrong
 
@@ -269,9 +268,7 @@ def _spend(root: Path, cwd: str, seconds: float) -> None:
         except (OSError, ValueError):
             data = {}
         spent = float(data.get("spent", 0.0)) if int(data.get("hour", -1)) == hour else 0.0
-        tmp = f.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"hour": hour, "spent": spent + seconds}))
-        os.replace(tmp, f)
+        write_atomic(f, json.dumps({"hour": hour, "spent": spent + seconds}))
 
 
 # -- llmcc optimize ------------------------------------------------------------------------------

@@ -9,10 +9,11 @@ queue at once; the same key queued twice is one entry.
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from gcc_wrapper.files import write_atomic
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,7 @@ def add(cache_root: Path, item: QueueItem) -> bool:
         return False
     if not item.queued:
         item = QueueItem(**{**asdict(item), "queued": time.time()})
-    tmp = d / f".{item.key}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(item.to_json(), indent=1))
-    os.replace(tmp, dest)
+    write_atomic(dest, json.dumps(item.to_json(), indent=1))
     return True
 
 

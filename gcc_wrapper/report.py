@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from cache import Cache, Entry, EntryError
+from gcc_wrapper.files import write_atomic
 from gcc_wrapper.metrics import median
 
 
@@ -335,8 +336,8 @@ def main(argv: Sequence[str]) -> int:
     ap.add_argument("--json", action="store_true", help="the accepted entries and attempts as JSON on stdout")
     args = ap.parse_args(list(argv))
 
-    from gcc_wrapper import config
     from cache import open_cache
+    from gcc_wrapper import config
 
     try:
         cfg = config.load()
@@ -346,12 +347,9 @@ def main(argv: Sequence[str]) -> int:
     contents = collect(open_cache(cfg), None if args.all else Path.cwd())
     if args.html:
         dest = Path(args.html)
-        tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
         try:
-            tmp.write_text(render_html(contents), encoding="utf-8")
-            os.replace(tmp, dest)
+            write_atomic(dest, render_html(contents))
         except OSError as e:
-            tmp.unlink(missing_ok=True)
             print(f"llmcc report: cannot write {dest}: {e.strerror or e}", file=sys.stderr)
             return 1
         print(f"llmcc report: wrote {dest} ({len(contents.entries)} rewrites, {len(contents.attempts)} "

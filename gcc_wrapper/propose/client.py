@@ -28,17 +28,17 @@ import hashlib
 import http.client
 import json
 import os
+import queue
 import random
-import tempfile
 import threading
 import time
-import queue
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 from urllib.parse import urlsplit
 
+from gcc_wrapper.files import write_atomic
 
 MAX_REPLY_BYTES = 64 << 20  # a server's reply is untrusted input too
 
@@ -213,7 +213,7 @@ class Client:
                 path = self.log_dir / "down.json"
                 known = _load_json(path)
                 known[self.server] = {"until": time.time() + self.down_ttl, "reason": reason}
-                _write_atomic(path, json.dumps(known, indent=1).encode())
+                write_atomic(path, json.dumps(known, indent=1).encode())
             except OSError:
                 self._count("log_errors")
 
@@ -541,7 +541,7 @@ def append_reply(log_dir: Path, h: str, body: dict, payload: Any, seconds: float
         rec["replies"].append(
             {"time": time.time(), "server": server, "model": body.get("model"), "seconds": round(seconds, 3), "response": payload}
         )
-        _write_atomic(path, json.dumps(rec, indent=1).encode())
+        write_atomic(path, json.dumps(rec, indent=1).encode())
 
 
 def record_server(log_dir: Path, server: str, info: ServerInfo) -> None:
@@ -550,7 +550,7 @@ def record_server(log_dir: Path, server: str, info: ServerInfo) -> None:
     log_dir.mkdir(parents=True, exist_ok=True)
     known = _load_json(path)
     known[server] = {"model": info.model, "max_model_len": info.max_model_len, "time": time.time()}
-    _write_atomic(path, json.dumps(known, indent=1).encode())
+    write_atomic(path, json.dumps(known, indent=1).encode())
 
 
 def _load(path: Path) -> dict | None:
@@ -567,17 +567,6 @@ def _load_json(path: Path) -> dict:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # ---- one client per process ------------------------------------------------------------------

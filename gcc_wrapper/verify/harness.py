@@ -25,6 +25,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from gcc_wrapper.files import write_atomic
 from gcc_wrapper.verify.static import assemble, object_info, work_root
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -258,9 +259,7 @@ def _build_locked(d: Path, name: str, baseline_asm: str, unit_asm: str, cc: str,
     objects.insert(2, d / "support.o")
     _fnptr(d / "self_fnptr.o", BASE_SYMBOL)
     _fnptr(d / "cand_fnptr.o", name)
-    tmp = d / f".build.txt.{os.getpid()}"
-    tmp.write_text("\n".join(str(p) for p in objects) + "\n\n" + " ".join(writable))
-    os.replace(tmp, done)
+    write_atomic(done, "\n".join(str(p) for p in objects) + "\n\n" + " ".join(writable))
     return Build(d, tuple(objects), d / "self_fnptr.o", d / "cand_fnptr.o", tuple(writable), cc)
 
 
