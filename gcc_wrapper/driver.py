@@ -302,11 +302,14 @@ def _apply_rewrites(unit, inv: args.Invocation, cfg):
     from gcc_wrapper.asm import AsmError
 
     rewrites: dict[str, str] = {}
+    funcs: dict[str, str] | None = None  # the unit's functions as text, for the callers' contract
     for name, k in keys.items():
         entry = st.found.get(k)
         if entry is None or entry.function != name or name not in unit.functions:
             continue
-        if not _safe_for_callers(unit, name, entry.asm, inv):
+        if funcs is None:
+            funcs = {n: f.text() for n, f in unit.functions.items()}
+        if not _safe_for_callers(funcs, name, entry.asm, inv):
             cache.bump("rewrite.ipa_unsafe")
             continue
         rewrites[name] = entry.asm
@@ -324,15 +327,12 @@ def _apply_rewrites(unit, inv: args.Invocation, cfg):
     return unit
 
 
-def _safe_for_callers(unit, name: str, rewrite: str, inv: args.Invocation) -> bool:
+def _safe_for_callers(funcs: dict[str, str], name: str, rewrite: str, inv: args.Invocation) -> bool:
     """A rewrite was verified with the callers of the unit it was found in; this unit's callers
-    of the same function may keep values in registers across the call (gcc -fipa-ra) or call it
-    with an unaligned stack (-fipa-stack-alignment). Check that contract here, for this unit."""
+    (funcs: name -> Function.text()) may keep values in registers across the call (gcc -fipa-ra)
+    or call it with an unaligned stack (-fipa-stack-alignment). Check that contract for this unit."""
     from gcc_wrapper.verify import ipa
 
-    funcs = {n: f.text() for n, f in unit.functions.items()}
-    if not ipa.direct_callers(funcs, name):
-        return True
     verdict = ipa.check_text(funcs, name, rewrite, inv.compile_flags)
     return verdict is None or verdict.passed
 
