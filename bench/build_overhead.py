@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _builds import clean_build, summary
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
@@ -44,27 +46,14 @@ def _env(scratch: Path) -> dict[str, str]:
 
 
 def build(project: Path, cc: str, env: dict[str, str], jobs: int) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of all the processes) of one clean build."""
-    import resource
-
-    subprocess.run(["make", "-s", "clean"], cwd=project, env=env, check=True, stdout=subprocess.DEVNULL)
-    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t = time.perf_counter()
-    subprocess.run(["make", "-s", f"-j{jobs}", f"CC={cc}", "CFLAGS=-O3"], cwd=project, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
-    wall = time.perf_counter() - t
-    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    """(wall seconds, CPU seconds of all the processes) of one clean build at -O3."""
+    return clean_build(project, cc, env, jobs, ["CFLAGS=-O3"])
 
 
 def start(cmd: list[str], env: dict[str, str]) -> float:
     t = time.perf_counter()
     subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - t
-
-
-def summary(xs: list[float]) -> dict[str, float]:
-    return {"median": statistics.median(xs), "min": min(xs), "max": max(xs)}
 
 
 def main(argv: list[str] | None = None) -> int:

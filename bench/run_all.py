@@ -43,7 +43,7 @@ def scripts() -> list[str]:
     only = os.environ.get("LLMCC_BENCH_ONLY")
     if only is not None:
         return [n for n in (x.strip() for x in only.split(",")) if n]
-    found = sorted(p.stem for p in HERE.glob("*.py") if p.name != Path(__file__).name)
+    found = sorted(p.stem for p in HERE.glob("*.py") if p.name != Path(__file__).name and not p.name.startswith("_"))
     return list(BENCHMARKS) + [n for n in found if n not in BENCHMARKS]
 SCRIPT_TIMEOUT = 1800
 # Sized so that `make bench` finishes in minutes on 2 cores (the full set: `bench/programs.py`).

@@ -23,36 +23,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from _builds import clean_build, summary
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 # warm must follow cold on the same cache; gcc moves around them from round to round
 ORDERS = (("gcc", "cold", "warm"), ("cold", "warm", "gcc"), ("cold", "gcc", "warm"))
-
-
-def build(project: Path, cc: str, env: dict[str, str], jobs: int, extra: list[str]) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of every process of the build) of a build after `make clean`."""
-    subprocess.run(["make", "-s", "clean"], cwd=project, env=env, check=True, stdout=subprocess.DEVNULL)
-    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t = time.perf_counter()
-    subprocess.run(
-        ["make", "-s", f"-j{jobs}", f"CC={cc}", *extra], cwd=project, env=env, check=True, stdout=subprocess.DEVNULL
-    )
-    wall = time.perf_counter() - t
-    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
-
-
-def summary(xs: list[float]) -> dict[str, float]:
-    return {"median": statistics.median(xs), "min": min(xs), "max": max(xs)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         env["XDG_CONFIG_HOME"] = str(scratch / "config")
         # warm up the OS file cache and Python's bytecode caches before measuring
         warm_env = {**env, "LLMCC_CACHE_DIR": str(scratch / "warmup")}
-        build(project, str(llmcc), warm_env, a.jobs, a.make_arg)
-        build(project, gcc, env, a.jobs, a.make_arg)
+        clean_build(project, str(llmcc), warm_env, a.jobs, a.make_arg)
+        clean_build(project, gcc, env, a.jobs, a.make_arg)
 
         times: dict[str, list[float]] = {"gcc": [], "cold": [], "warm": []}
         cpu: dict[str, list[float]] = {"gcc": [], "cold": [], "warm": []}
@@ -95,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             llmcc_env = {**env, "LLMCC_CACHE_DIR": str(cache_dir)}
             for which in ORDERS[r % len(ORDERS)]:
                 cc, e = (gcc, env) if which == "gcc" else (str(llmcc), llmcc_env)
-                wall, used = build(project, cc, e, a.jobs, a.make_arg)
+                wall, used = clean_build(project, cc, e, a.jobs, a.make_arg)
                 times[which].append(wall)
                 cpu[which].append(used)
             last_cache = llmcc_env
