@@ -483,18 +483,27 @@ def _interleaved(cmds, inputs, rounds, lock_dir, timeout, cwd, method) -> Measur
 
 def cpu_time_of(cmd: Sequence[str], *, stdin: bytes = b"", timeout: float = 60.0, cwd: str | Path | None = None) -> float:
     """User + system CPU seconds of one run of cmd (and its waited-for descendants); raises
-    MeasureError when it fails or exceeds the timeout."""
+    MeasureError when it fails or exceeds the timeout. The child (it may be a candidate's build,
+    already verified) runs in its own session under the sandbox's limits, and its group is killed
+    when it is done; wait4 gives its own CPU time, exactly, whatever else runs. The limits are set
+    from here and there is no network namespace: a preexec_fn or an unshare would be work charged
+    to the child, a constant on both sides that pulls every ratio towards 1."""
+    from gcc_wrapper.verify import sandbox
+
     with tempfile.TemporaryFile() as fin:
         fin.write(stdin)
         fin.seek(0)
-        proc = subprocess.Popen(list(cmd), stdin=fin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
+        proc = subprocess.Popen(list(cmd), stdin=fin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd,
+                                start_new_session=True)
+        sandbox.limit_running(proc.pid, cpu_seconds=timeout, memory_bytes=PROGRAM_MEMORY, fsize_bytes=1 << 30)
         end = time.monotonic() + timeout
         while True:
             pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
             if pid:
+                sandbox.kill_tree(proc.pid)  # whatever it left running in its group
                 break
             if time.monotonic() > end:
-                proc.kill()
+                sandbox.kill_tree(proc.pid)
                 os.wait4(proc.pid, 0)
                 raise MeasureError(f"{cmd[0]} exceeded {timeout:.0f} s")
             time.sleep(0.002)
@@ -502,6 +511,11 @@ def cpu_time_of(cmd: Sequence[str], *, stdin: bytes = b"", timeout: float = 60.0
     if proc.returncode != 0:
         raise MeasureError(f"{' '.join(cmd)} exited with status {proc.returncode}")
     return ru.ru_utime + ru.ru_stime
+
+
+# Address-space limit of a timed program or benchmark command (a whole project's `make bench` may
+# run a compiler and a linker under it).
+PROGRAM_MEMORY = 8 << 30
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Run untrusted code in a child process with limits.
 
 Every execution of candidate code (the differential-test harness, a candidate program, the
-project's tests with a candidate in place) goes through `run`. The child gets:
+project's tests with a candidate in place) goes through `run`, or, where the caller needs the
+child's exact CPU time from wait4 (measure.cpu_time_of), through `limit_running` and `kill_tree`
+(the same limits, own session, group killed; no network namespace). The child gets:
 
 - its own session and process group (setsid), killed as a whole when the wall clock runs out
   (psutil walks the tree too, for grandchildren that changed their group);
@@ -80,7 +82,20 @@ def _limits(cpu_seconds: float, memory_bytes: int, fsize_bytes: int, isolate_net
     return preexec
 
 
-def _kill_tree(pid: int) -> None:
+def limit_running(pid: int, *, cpu_seconds: float, memory_bytes: int, fsize_bytes: int) -> None:
+    """Put an already started child (started with start_new_session=True) under run's limits.
+    For a caller that times the child by its own CPU time: a preexec_fn would make the spawn a full
+    fork whose cost is charged to the child. The limits apply from a few microseconds after exec."""
+    cpu = max(1, int(cpu_seconds + 0.999))
+    for what, value in ((resource.RLIMIT_CPU, (cpu, cpu + 1)), (resource.RLIMIT_FSIZE, (fsize_bytes, fsize_bytes)),
+                        (resource.RLIMIT_CORE, (0, 0)), (resource.RLIMIT_AS, (memory_bytes, memory_bytes))):
+        try:
+            resource.prlimit(pid, what, value)
+        except ProcessLookupError:
+            return  # it has already finished
+
+
+def kill_tree(pid: int) -> None:
     import psutil
 
     try:
@@ -134,11 +149,11 @@ def run(
             out, err = proc.communicate(stdin, timeout=timeout)
         except subprocess.TimeoutExpired:
             timed_out = True
-            _kill_tree(proc.pid)
+            kill_tree(proc.pid)
             out, err = proc.communicate()
         else:
             # The child is gone; anything it left running in its group goes with it.
-            _kill_tree(proc.pid)
+            kill_tree(proc.pid)
         wall = time.monotonic() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

@@ -83,3 +83,27 @@ def test_measurement_lock_is_exclusive(tmp_path):
         with pytest.raises(measure.MeasureError):
             with measure.measurement_lock(tmp_path, deadline=time.monotonic() + 0.2):
                 pass
+
+
+def test_timed_programs_run_contained(tmp_path):
+    """Program-level timing runs candidate builds: under the sandbox's limits, and whatever they
+    leave running is killed with their process group."""
+    import time
+
+    import psutil
+
+    script = "ulimit -c > core.txt; ulimit -t > cpu.txt; sleep 300 & echo $! > bg.txt"
+    measure.cpu_time_of(["sh", "-c", script], timeout=7, cwd=tmp_path)
+    assert (tmp_path / "core.txt").read_text().strip() == "0"
+    assert (tmp_path / "cpu.txt").read_text().strip() == "7"
+    bg = int((tmp_path / "bg.txt").read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:  # killed, then reaped by its new parent
+        try:
+            if psutil.Process(bg).status() == psutil.STATUS_ZOMBIE:
+                break
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError(f"process {bg}, left running by the timed command, was not killed")
