@@ -85,7 +85,9 @@ def _limits(cpu_seconds: float, memory_bytes: int, fsize_bytes: int, isolate_net
 def limit_running(pid: int, *, cpu_seconds: float, memory_bytes: int, fsize_bytes: int) -> None:
     """Put an already started child (started with start_new_session=True) under run's limits.
     For a caller that times the child by its own CPU time: a preexec_fn would make the spawn a full
-    fork whose cost is charged to the child. The limits apply from a few microseconds after exec."""
+    fork whose cost is charged to the child. The limits apply from shortly after exec (the parent
+    sets them once Popen returns; on a loaded machine that can be milliseconds): enough to stop a
+    runaway, not a guarantee for the child's first instructions."""
     cpu = max(1, int(cpu_seconds + 0.999))
     for what, value in ((resource.RLIMIT_CPU, (cpu, cpu + 1)), (resource.RLIMIT_FSIZE, (fsize_bytes, fsize_bytes)),
                         (resource.RLIMIT_CORE, (0, 0)), (resource.RLIMIT_AS, (memory_bytes, memory_bytes))):

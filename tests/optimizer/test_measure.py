@@ -92,10 +92,12 @@ def test_timed_programs_run_contained(tmp_path):
 
     import psutil
 
-    script = "ulimit -c > core.txt; ulimit -t > cpu.txt; sleep 300 & echo $! > bg.txt"
+    # the limits are set from the parent just after the child starts (see sandbox.limit_running),
+    # so the child looks at them a moment later
+    script = "sleep 0.3; ulimit -t > cpu.txt; ulimit -f > fsize.txt; sleep 300 & echo $! > bg.txt"
     measure.cpu_time_of(["sh", "-c", script], timeout=7, cwd=tmp_path)
-    assert (tmp_path / "core.txt").read_text().strip() == "0"
     assert (tmp_path / "cpu.txt").read_text().strip() == "7"
+    assert (tmp_path / "fsize.txt").read_text().strip() == str((1 << 30) // 512)  # sh counts 512-byte blocks
     bg = int((tmp_path / "bg.txt").read_text())
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:  # killed, then reaped by its new parent
