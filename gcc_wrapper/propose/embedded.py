@@ -10,6 +10,14 @@ how gcc optimizes, never what the program means, and never the instruction set: 
 denylist so that a future edit of the table cannot slip one in. (-mtune=native tunes scheduling for
 this host without changing which instructions may be used.)
 
+The "pgo" dimension is profile feedback: `-fprofile-use` with counters from a training run of
+the function in measure's harness, on the inputs the timing uses (pgo.py). Its table entry is the
+bare flag; the compile gets Profile.use_flags() (the counters' directory and the options that keep
+a partial or mismatched profile from failing the compile). Training runs the first time a pgo
+variant of a function is compiled, at most once per function; when the harness cannot drive the
+function or the training fails, the proposer proposes no pgo variant of it and goes on with the
+others. Other dimensions combine with it like any two dimensions (-fprofile-use -funroll-loops).
+
 The proposer walks a tree of flag sets: a parent's children add one dimension's choice to the
 parent's flags. The search (search.py) decides which node to expand; the proposer is told the
 parent through the feedback (its last item, whose candidate carries meta["flags"]).
@@ -25,15 +33,20 @@ from __future__ import annotations
 
 import random
 import re
+import shutil
 import subprocess
+import tempfile
 import time
+import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
+from pathlib import Path
 
 from gcc_wrapper.candidate import Candidate, Context, Feedback
 
 # (dimension, choices); "" means "leave gcc's default". Each choice is a string of flags.
 DIMENSIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("pgo", ("-fprofile-use",)),  # with the counters of a training run: see PGO below
     ("unroll", ("-funroll-loops", "-funroll-all-loops", "-funroll-loops --param=max-unroll-times=2",
                 "-funroll-loops --param=max-unroll-times=4", "-fno-unroll-loops -fno-peel-loops")),
     ("vectorize", ("-fno-tree-vectorize", "-fvect-cost-model=cheap", "-fvect-cost-model=dynamic",
@@ -49,17 +62,26 @@ DIMENSIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("tune", ("-mtune=native",)),
 )
 
+# The table's pgo choice: the flag a variant's label carries, expanded at compile time
+PGO = "-fprofile-use"
+
 # Never, whatever the table says: these change results (math relaxations, undefined-behaviour
-# semantics, visibility) or the instruction set.
+# semantics, visibility) or the instruction set, or make the candidate compile instrument code
+# (profile generation, coverage) or read a profile other than the proposer's own training run's
+# (AutoFDO).
 _DENY = re.compile(
     r"^(-Ofast|-ffast-math|-funsafe-math-optimizations|-fassociative-math|-freciprocal-math"
     r"|-ffinite-math-only|-fno-signed-zeros|-fno-trapping-math|-fno-math-errno|-fcx-limited-range"
     r"|-fwrapv|-ftrapv|-fno-strict-overflow|-fallow-store-data-races|-march=.*|-mcpu=.*"
-    r"|-m(?!tune=)(?!no-)[a-z0-9].*|-fwhole-program|-flto.*|-fvisibility=.*|-fprofile-generate.*)$"
+    r"|-m(?!tune=)(?!no-)[a-z0-9].*|-fwhole-program|-flto.*|-fvisibility=.*|-fprofile-generate.*"
+    r"|-fprofile-arcs|-ftest-coverage|--coverage|-fprofile-update=.*|-fauto-profile.*|-fprofile-use=.*"
+    r"|-fprofile-dir=.*|-finstrument-functions.*|-pg|-p)$"
 )
 
 
 def allowed(flags: Sequence[str]) -> bool:
+    """Whether a variant's flags (as the table spells them: the bare -fprofile-use, whose
+    directory only the proposer's own training supplies) stay clear of the denylist."""
     return not any(_DENY.match(f) for f in flags)
 
 
@@ -76,7 +98,7 @@ class Variant:
     def label(self) -> str:
         return " ".join(self.flags) or "(gcc's own)"
 
-    def with_choice(self, dim: str, choice: str) -> "Variant":
+    def with_choice(self, dim: str, choice: str) -> Variant:
         order = [d for d, _ in DIMENSIONS]
         ch = dict(self.choices)
         ch[dim] = choice
@@ -95,7 +117,11 @@ class EmbeddedProposer:
         self._units: dict[tuple[str, tuple[str, ...]], object] = {}  # (source, flags) -> Unit | str
         self._tried: dict[str, set[Variant]] = {}  # ctx.key -> variants compiled
         self._seen: dict[str, set[str]] = {}  # ctx.key -> normalized asm already proposed (+ baseline)
+        # ctx.key -> its training's profile, or why there is none (never trained twice)
+        self._profiles: dict[str, object] = {}
+        self._pgo_dir: str | None = None  # the profiles' directory, made on the first training
         self.compiles = 0
+        self.trainings = 0
 
     # -- the Proposer protocol -----------------------------------------------------------------
 
@@ -123,7 +149,7 @@ class EmbeddedProposer:
             if variant in tried:
                 continue
             tried.add(variant)
-            cand = self._candidate(ctx, variant, seen)
+            cand = self._candidate(ctx, variant, seen, ident)
             if cand is not None:
                 out.append(cand)
         return out
@@ -136,20 +162,30 @@ class EmbeddedProposer:
         # a fixed order per function (reproducible), different between functions
         rng = random.Random(f"{self.seed}:{ident}:{parent.label()}")
         rng.shuffle(kids)
-        # the choices that most often pay off first: unrolling and vectorizer cost models
-        kids.sort(key=lambda v: 0 if v.choices and v.choices[-1][0] in ("unroll", "vectorize") and not parent.choices else 1)
+        if not parent.choices:
+            # the choices that most often pay off first: profile feedback, then unrolling and
+            # vectorizer cost models
+            first = {"pgo": 0, "unroll": 1, "vectorize": 1}
+            kids.sort(key=lambda v: first.get(v.choices[0][0], 2))
         return kids
 
     def _out_of_time(self) -> bool:
         return self.deadline is not None and time.monotonic() >= self.deadline - 0.5
 
-    def _candidate(self, ctx: Context, variant: Variant, seen: set[str]) -> Candidate | None:
-        from gcc_wrapper import asm
+    def _candidate(self, ctx: Context, variant: Variant, seen: set[str], ident: str) -> Candidate | None:
+        from gcc_wrapper import asm, pgo
 
         flags = variant.flags
         if not allowed(flags):
             return None
-        unit = self._compile(ctx, flags)
+        gcc_flags, cwd, env = flags, ctx.cwd or None, None
+        if PGO in flags:
+            profile = self._profile(ctx, ident)
+            if not isinstance(profile, pgo.Profile):
+                return None
+            gcc_flags = tuple(w for f in flags for w in (profile.use_flags() if f == PGO else (f,)))
+            cwd, env = profile.cwd, pgo.compile_env()  # where and how the counters were named
+        unit = self._compile(ctx, gcc_flags, cwd=cwd, env=env)
         if not isinstance(unit, asm.Unit):
             return None
         fn = unit.functions.get(ctx.name)
@@ -169,10 +205,35 @@ class EmbeddedProposer:
             asm=text,
             proposer=f"embedded:{variant.label()}",
             origin=" ".join(flags),
-            meta={"variant": variant, "flags": list(flags)},
+            meta={"variant": variant, "flags": list(flags), "gcc_flags": list(gcc_flags)},
         )
 
-    def _compile(self, ctx: Context, flags: tuple[str, ...]):
+    def _profile(self, ctx: Context, ident: str):
+        """ctx's training profile (pgo.Profile), trained now if it has not been, or why there is
+        none (a string). Only the current function's counters are kept on disk."""
+        from gcc_wrapper import pgo
+
+        got = self._profiles.get(ident)
+        if got is not None:
+            return got
+        if self._pgo_dir is None:
+            self._pgo_dir = tempfile.mkdtemp(prefix="llmcc-pgo-")
+            weakref.finalize(self, shutil.rmtree, self._pgo_dir, True)
+        for other, prof in list(self._profiles.items()):
+            if isinstance(prof, pgo.Profile):
+                shutil.rmtree(prof.dir, ignore_errors=True)
+                self._profiles[other] = "counters discarded for another function's"
+        where = Path(tempfile.mkdtemp(dir=self._pgo_dir))
+        self.trainings += 1
+        try:
+            got = pgo.train(ctx, where, deadline=self.deadline)
+        except pgo.TrainingError as e:
+            shutil.rmtree(where, ignore_errors=True)
+            got = f"no profile: {e}"
+        self._profiles[ident] = got
+        return got
+
+    def _compile(self, ctx: Context, flags: tuple[str, ...], *, cwd: str | None = None, env: dict | None = None):
         from gcc_wrapper import asm
 
         k = (ctx.source_path, tuple(ctx.cflags) + flags)
@@ -187,7 +248,7 @@ class EmbeddedProposer:
             timeout = max(0.1, self.deadline - time.monotonic())
         self.compiles += 1
         try:
-            p = subprocess.run(cmd, cwd=ctx.cwd or None, capture_output=True, timeout=timeout)
+            p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, timeout=timeout, check=False)
         except (subprocess.TimeoutExpired, OSError) as e:
             return f"gcc: {e}"  # a timeout is not remembered as a result: not stored below
         if p.returncode != 0:
@@ -201,9 +262,9 @@ class EmbeddedProposer:
         return result
 
 
-_DEF = re.compile(r"^\s*([^\s:#]+):", re.M)
+_DEF = re.compile(r"^\s*([^\s:#]+):", re.MULTILINE)
 _SYM = re.compile(r"(?<![\w.$%])([A-Za-z_][\w.$]*)(?:@[A-Za-z]+)?")
-_SET = re.compile(r"^\s*\.set\s+([\w.$]+)\s*,", re.M)
+_SET = re.compile(r"^\s*\.set\s+([\w.$]+)\s*,", re.MULTILINE)
 _LOCAL_CONST = re.compile(r"(?<![\w.$])(\.LC\d+)")
 _NOT_SYMBOLS = {"rip", "st", "byte", "word", "dword", "qword", "ptr"}
 
