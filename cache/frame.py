@@ -53,9 +53,9 @@ def kind_of(data: bytes) -> str | None:
 
 
 def json_body(obj: object) -> bytes:
-    import json  # writing happens on a miss; json imports re (see cache.json_light)
+    from cache.json_light import dumps_compact
 
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return dumps_compact(obj).encode()
 
 
 def json_unframe(kind: str, data: bytes) -> object:

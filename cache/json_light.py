@@ -7,17 +7,20 @@ drives it directly with json.loads's defaults, so a value reads exactly as json.
 Anything unusual (a byte order mark, UTF-16/32, malformed text, another Python without `_json`)
 is handed to json itself, so errors are json's own (ValueError subclasses).
 
-Writing entries happens on a miss and uses json; the flat counter objects of cache.stats are
-written here (dumps_counters), byte for byte as json.dumps(sort_keys=True) writes them.
+Writing goes through the same accelerator: dumps_compact writes what json.dumps(sort_keys=True,
+separators=(",", ":"), ensure_ascii=False) writes (the entries a cold compile stores), and
+dumps_counters the flat counter objects of cache.stats as json.dumps(sort_keys=True) does.
 """
 
 from __future__ import annotations
 
 try:
+    from _json import encode_basestring as _encode
     from _json import encode_basestring_ascii as _quote
+    from _json import make_encoder as _make_encoder
     from _json import make_scanner as _make_scanner
 except ImportError:  # another Python implementation: json does the work
-    _make_scanner = None
+    _make_scanner = _make_encoder = None
 
 _WS = " \t\n\r"  # json's whitespace
 
@@ -53,6 +56,21 @@ def loads(s: str | bytes) -> object:
     if len(s.rstrip(_WS)) != end:  # (a value never ends in whitespace) extra data: json says so
         return _json_loads(s)
     return obj
+
+
+def dumps_compact(obj: object) -> str:
+    """json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)."""
+    if _make_encoder is None:
+        import json
+
+        return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # the arguments json.encoder.JSONEncoder.iterencode hands the C encoder for these settings
+    encode = _make_encoder({}, _not_serializable, _encode, None, ":", ",", True, False, True)
+    return "".join(encode(obj, 0))
+
+
+def _not_serializable(o: object) -> object:
+    raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")
 
 
 def dumps_counters(counters: dict[str, int]) -> str:

@@ -75,6 +75,12 @@ def manifest_key(compiler_id: str, source: bytes, args: Sequence[str], cwd: str,
     return Hasher("manifest").add(compiler_id).add(source).add_all(args).add(cwd).add_all(env).hexdigest()
 
 
+def depend_tu_key(manifest_key: str, files: Sequence[tuple[str, str]]) -> str:
+    """Depend mode's TU key: everything the manifest key covers (compiler, source, arguments,
+    working directory, environment) plus each file the compile read, with its content hash."""
+    return Hasher("tu-depend").add(manifest_key).add_all(f"{p}\0{h}" for p, h in files).hexdigest()
+
+
 def object_key(tu: str, rewrites: Sequence[str], assembler_args: Sequence[str]) -> str:
     """Key of a final object: the TU key, the checksums of the rewrite entries substituted into it
     (sorted: order of lookup does not matter) and the arguments that reach the assembler. A newly

@@ -58,6 +58,9 @@ def check_key(key: str) -> str:
     return key
 
 
+NAMES = "names"
+
+
 class Cache:
     """One cache directory, optionally backed by a shared Redis tier for function entries."""
 
@@ -224,13 +227,15 @@ class Cache:
             self.bump("remote.corrupt")
             return None
         self.bump("remote.hit")
-        self._write("fn", key, data)
+        if self._write("fn", key, data):
+            self._note_name(entry.function)
         return entry
 
     def put_function(self, entry: Entry) -> None:
         """Store an accepted rewrite locally and in the remote tier (signed when a secret is set)."""
         data = sign.seal(entry.to_bytes(), self.secret)
-        self._write("fn", entry.key, data, durable=True)
+        if self._write("fn", entry.key, data, durable=True):
+            self._note_name(entry.function)
         if self.remote is not None:
             if self.remote.put(entry.key, data):
                 self.bump("remote.put")
@@ -248,7 +253,35 @@ class Cache:
         check_key(entry.key)
         if not self._write("fn", entry.key, data, durable=True):
             raise EntryError(f"cannot write to {self.root}")
+        self._note_name(entry.function)
         return entry
+
+    # ---- the names index ----------------------------------------------------------------------
+
+    def function_names(self) -> frozenset[str]:
+        """Names of the functions that have (or had) a rewrite in this directory: the file NAMES,
+        one name per line, appended whenever an entry is stored. A compile with no shared tier
+        computes keys only for these names (normalizing every function of every file costs a
+        cold build more than all the lookups); the index may name more than the entries (evicted,
+        cleared), never fewer, except for entries copied in by hand."""
+        try:
+            with open(os.path.join(self.root_str, NAMES), "rb") as f:
+                data = f.read()
+        except OSError:
+            return frozenset()
+        return frozenset(data.decode("utf-8", "surrogateescape").split("\n")) - {""}
+
+    def _note_name(self, name: str) -> None:
+        if "\n" in name or name in self.function_names():
+            return
+        try:  # one write of one short line with O_APPEND: concurrent writers do not interleave
+            fd = os.open(os.path.join(self.root_str, NAMES), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, name.encode("utf-8", "surrogateescape") + b"\n")
+            finally:
+                os.close(fd)
+        except OSError:
+            self.bump("cache.write_error")
 
     # ---- translation units, manifests, objects ------------------------------------------------
 

@@ -252,12 +252,10 @@ def _store(path: str, key: str, value) -> None:
 
 
 def _run(cc: str, args: list[str]) -> tuple[int, str, str]:
-    import subprocess
+    from gcc_wrapper import spawn
 
-    p = subprocess.run(
-        [cc, *args], stdin=subprocess.DEVNULL, capture_output=True, text=True, env=child_env(cc)
-    )
-    return p.returncode, p.stdout, p.stderr
+    out, err, status = spawn.run([cc, *args], cc, child_env(cc))
+    return status, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
 
 
 def _file_digest(path: str) -> str:

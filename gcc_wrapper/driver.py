@@ -167,13 +167,18 @@ def _compile(inv: args.Invocation, cfg) -> int:
                 objects[inv.source_positions[i]] = dest
             else:
                 dest = inv.output_for(src)
+            unit = _prepare_keys(base.asm_text, inv, cfg)
             if inv.stage != "S" and _reuse_object(inv, dest, cfg):
                 stderr.append(base.stderr)
                 continue
-            unit = _parse(base.asm_text)
-            unit = _apply_rewrites(unit, inv, cfg)
-            optimized = _optimize(unit, inv, src, cfg)
-            text = optimized.render()
+            if unit is None and not _tu.found and str(cfg.mode) == "off":
+                text = base.asm_text  # nothing to replace, nothing to optimize: gcc's text as it is
+                optimized = unit
+            else:
+                unit = _parse(base.asm_text) if unit is None else unit
+                unit = _apply_rewrites(unit, inv, cfg)
+                optimized = _optimize(unit, inv, src, cfg)
+                text = optimized.render()
             if inv.stage == "S":
                 write_atomic(dest, text.encode("utf-8", "surrogateescape"))
                 stderr.append(base.stderr)
@@ -235,6 +240,12 @@ def _baseline(inv: args.Invocation, src: str, cfg) -> Baseline:
         _tu = _TU(tkey, entry, dict(entry.functions))
         return Baseline(asm_text=entry.asm, stderr=entry.stderr.encode("utf-8", "surrogateescape"))
 
+    # depend mode needs the whole list (-MD, not -MMD) and must not disturb dependency options
+    # it does not manage (-Wp,-MD,file writes its own file, and a second -MD would retarget it)
+    if cfg.depend_mode and (deps_path is None or dep_args[0] == "-MD") and not any(
+        w.startswith(("-M", "-Wp,")) for w in inv.compile_flags
+    ):
+        return _depend_baseline(inv, src, cache, mkey, manifest, deps_path, cwd, started)
     cmd = [inv.cc_name, *inv.compile_flags, "-E", *lang, src]
     pre, _, status = _run(inv.cc, cmd)
     if status != 0:
@@ -268,9 +279,53 @@ def _baseline(inv: args.Invocation, src: str, cfg) -> Baseline:
     return base
 
 
-def _gcc_baseline(inv: args.Invocation, src: str) -> Baseline:
-    """gcc -S of `src` with the user's words and the forced level."""
-    cmd = [inv.cc_name, *inv.compile_flags, *_color_flags(inv), *inv.dep_args_for(src), "-S", "-o", "-"]
+def _depend_baseline(inv: args.Invocation, src: str, cache, mkey: str, manifest, deps_path: str | None,
+                     cwd: str, started: float) -> Baseline:
+    """Depend mode (ccache's name for it), on a direct-mode miss: no preprocessor run. gcc -S
+    also writes the dependency list (into the user's -MD file, else a private one), and the TU
+    key is the manifest key plus the content of every file in that list, so the next compile of
+    the same source and headers finds it through the manifest. (Preprocessor mode, depend_mode =
+    false, pays a `gcc -E` per miss to also hit when the same preprocessed text comes from
+    another directory.) A user's -MMD file leaves system headers out, so that case never gets here."""
+    global _tu
+    from cache import key as ckey
+    from cache.tu import Manifest, ManifestRecord, make_record, parse_depfile
+
+    private = None
+    if deps_path is None:
+        tmp_dir = os.path.join(cache.root_str, "tmp")
+        try:
+            os.makedirs(tmp_dir, exist_ok=True)
+        except OSError:
+            cache.bump("tu.miss")
+            return _gcc_baseline(inv, src)  # nowhere to put the list: compile uncached
+        private = temp_beside(os.path.join(tmp_dir, "deps"))
+    try:
+        base = _gcc_baseline(inv, src, [] if private is None else ["-MD", "-MF", private])
+        try:
+            with open(private or deps_path, encoding="utf-8", errors="surrogateescape") as f:
+                deps = f.read()
+        except OSError:
+            deps = None
+    finally:
+        if private is not None and os.path.lexists(private):
+            os.unlink(private)
+    cache.bump("tu.miss")
+    record = make_record(parse_depfile(deps), "", cwd, started) if deps is not None else None
+    if record is None:  # a header changed during the compile, or __DATE__ and friends: not a function of the files
+        return base
+    from cache import TUEntry
+
+    tkey = ckey.depend_tu_key(mkey, record.files)
+    cache.put_manifest(mkey, (manifest or Manifest()).with_record(ManifestRecord(record.files, tkey)))
+    stored = "" if private is not None else deps
+    _tu = _TU(tkey, None, None, TUEntry(base.asm_text, stored, base.stderr.decode("utf-8", "surrogateescape")))
+    return base
+
+
+def _gcc_baseline(inv: args.Invocation, src: str, extra: list[str] | None = None) -> Baseline:
+    """gcc -S of `src` with the user's words and the forced level (and `extra` words)."""
+    cmd = [inv.cc_name, *inv.compile_flags, *_color_flags(inv), *inv.dep_args_for(src), *(extra or ()), "-S", "-o", "-"]
     if src in inv.forced_c:
         cmd += ["-x", "c"]
     cmd.append(src)
@@ -280,31 +335,72 @@ def _gcc_baseline(inv: args.Invocation, src: str) -> Baseline:
     return Baseline(asm_text=out.decode("utf-8", "surrogateescape"), stderr=err)
 
 
-def _apply_rewrites(unit, inv: args.Invocation, cfg):
-    """Replace the functions that have accepted rewrites in the cache (local, then the shared
-    tier). Runs on every compile, translation-unit hit or not, so a rewrite accepted since the
-    last build takes effect now."""
+def _prepare_keys(asm_text: str, inv: args.Invocation, cfg):
+    """Make _tu.fn_keys hold the key of every function of the unit that could have a cached
+    rewrite, and _tu.found the rewrites found for them. Runs on every compile, translation-unit
+    hit or not, so a rewrite accepted since the last build takes effect now. Returns the parsed
+    unit when it had to parse gcc's assembly, else None.
+
+    Keys map names to "" until computed: with no shared tier and no optimizer (mode off), only
+    the functions whose names are in the cache's names index can have a rewrite, so only those
+    are normalized and hashed (most files of a build have none, and skip asm parsing entirely).
+    A translation-unit entry keeps the keys computed so far; a later hit computes the rest when
+    their names turn up in the index."""
     global _tu
     cache = _cache(cfg)
     st = _tu
-    if st is not None and st.fn_keys is not None:
-        keys = st.fn_keys
-    else:
-        keys = function_keys(unit, inv, cfg)
-        if st is not None and st.pending is not None:
-            p = st.pending
-            cache.put_tu(st.key, type(p)(p.asm, p.deps, p.stderr, keys))
     if st is None:
-        st = _tu = _TU("", None, keys)
+        st = _tu = _TU("", None, None)
+    keys = dict(st.fn_keys) if st.fn_keys is not None else dict.fromkeys(_function_names(asm_text), "")
+    wanted = None if str(cfg.mode) != "off" or cfg.remote else cache.function_names()
+    unit = None
+    missing = [n for n, k in keys.items() if not k and (wanted is None or n in wanted)]
+    if missing or (wanted is None and not keys):
+        unit = _parse(asm_text)
+        for name in unit.functions:
+            keys.setdefault(name, "")
+        missing = [n for n, k in keys.items() if not k and (wanted is None or n in wanted) and n in unit.functions]
+        keys.update(function_keys(unit, inv, cfg, only=missing))
+    if st.pending is not None:
+        p = st.pending
+        cache.put_tu(st.key, type(p)(p.asm, p.deps, p.stderr, keys))
+        st.pending = None
+    elif st.entry is not None and missing and st.key:
+        e = st.entry
+        cache.put_tu(st.key, type(e)(e.asm, e.deps, e.stderr, keys))  # the next hit need not parse
     st.fn_keys = keys
-    if st.found is None:
-        st.found = cache.get_functions(list(dict.fromkeys(keys.values())))
+    wanted_keys = [k for k in dict.fromkeys(keys.values()) if k]
+    st.found = cache.get_functions(wanted_keys) if wanted_keys else {}
+    return unit
+
+
+def _function_names(asm_text: str) -> list[str]:
+    """The names gcc gave `.type NAME, @function`, found without parsing the assembly (a
+    superset of asm.Unit.functions: cold parts are typed as functions too)."""
+    names = []
+    at = asm_text.find(".type\t")
+    while at >= 0:
+        end = asm_text.find("\n", at)
+        line = asm_text[at + 6 : end if end >= 0 else len(asm_text)]
+        sym, _, kind = line.partition(",")
+        if kind.strip() == "@function":
+            names.append(sym.strip())
+        at = asm_text.find(".type\t", at + 6)
+    return names
+
+
+def _apply_rewrites(unit, inv: args.Invocation, cfg):
+    """Replace the functions that have accepted rewrites in the cache (_tu.found, filled by
+    _prepare_keys: local, then the shared tier)."""
+    cache = _cache(cfg)
+    st = _tu
+    keys = st.fn_keys
     from gcc_wrapper.asm import AsmError
 
     rewrites: dict[str, str] = {}
     funcs: dict[str, str] | None = None  # the unit's functions as text, for the callers' contract
     for name, k in keys.items():
-        entry = st.found.get(k)
+        entry = st.found.get(k) if k else None
         if entry is None or entry.function != name or name not in unit.functions:
             continue
         if funcs is None:
@@ -382,20 +478,27 @@ def _cache(cfg):
     return _cache_instance
 
 
-def function_keys(unit, inv: args.Invocation, cfg) -> dict[str, str]:
+def function_keys(unit, inv: args.Invocation, cfg, only=None) -> dict[str, str]:
     """name -> cache key of each function of a unit as gcc made it (asm.Function.normalized(),
-    compiler identity, the code/ABI flags with -march=native expanded, the allowed ISA). The one
-    definition of a function's key: the optimizer stores accepted rewrites under these."""
+    compiler identity, the code/ABI flags with -march=native expanded, the allowed ISA); of the
+    functions named in `only`, when given. The one definition of a function's key: the
+    optimizer stores accepted rewrites under these."""
     from cache.key import function_key
 
+    if only is not None and not only:
+        return {}
     ident = compiler.identity(inv.cc, cache_dir=cfg.cache_path_str)
     flags, isa = _key_flags(inv, cfg)
-    return {name: function_key(fn.normalized(), ident, flags, isa) for name, fn in unit.functions.items()}
+    fns = unit.functions.items() if only is None else ((n, unit.functions[n]) for n in only)
+    return {name: function_key(fn.normalized(), ident, flags, isa) for name, fn in fns}
 
 
 def baseline_keys() -> dict[str, str]:
-    """Function keys of the translation unit being compiled (gcc's baseline, before rewrites)."""
-    return dict(_tu.fn_keys) if _tu is not None and _tu.fn_keys is not None else {}
+    """Function keys of the translation unit being compiled (gcc's baseline, before rewrites);
+    complete whenever the optimizer runs (see _prepare_keys)."""
+    if _tu is None or _tu.fn_keys is None:
+        return {}
+    return {n: k for n, k in _tu.fn_keys.items() if k}
 
 
 def _key_flags(inv: args.Invocation, cfg) -> tuple[list[str], str]:
@@ -463,7 +566,6 @@ def _reuse_object(inv: args.Invocation, dest: str, cfg) -> bool:
         return False
     from cache.key import object_key
 
-    st.found = cache.get_functions(list(dict.fromkeys(st.fn_keys.values())))
     data = cache.get_object(object_key(st.key, [e.digest for e in st.found.values()], inv.asm_flags))
     if data is None:
         return False
@@ -554,27 +656,19 @@ def _assemble(inv: args.Invocation, text: str, dest: str, inject_fault: bool = F
 
 
 def _link(inv: args.Invocation, objects: dict[int, str]) -> int:
-    import subprocess
+    from gcc_wrapper import spawn
 
     words = [objects.get(i, w) for i, w in enumerate(inv.link_args)]
     sys.stdout.flush()
     sys.stderr.flush()
-    return subprocess.run([inv.cc_name, *words], executable=inv.cc, env=compiler.child_env(inv.cc)).returncode
+    return spawn.call([inv.cc_name, *words], inv.cc, compiler.child_env(inv.cc))
 
 
 def _run(cc: str, cmd: list[str], stdin: bytes | None = None, program: str | None = None) -> tuple[bytes, bytes, int]:
     """Run `program` (default: the compiler `cc`) with argv `cmd`; (stdout, stderr, status)."""
-    import subprocess
+    from gcc_wrapper import spawn
 
-    p = subprocess.run(
-        cmd,
-        executable=program or cc,
-        input=stdin,
-        stdin=subprocess.DEVNULL if stdin is None else None,
-        capture_output=True,
-        env=compiler.child_env(cc),
-    )
-    return p.stdout, p.stderr, p.returncode
+    return spawn.run(cmd, program or cc, compiler.child_env(cc), stdin)
 
 
 def _color_flags(inv: args.Invocation) -> list[str]:

@@ -49,3 +49,20 @@ def example_copy(tmp_path: Path) -> Path:
     dst = tmp_path / "examples"
     shutil.copytree(EXAMPLES, dst, ignore=shutil.ignore_patterns("*.o", "build", "__pycache__"))
     return dst
+
+
+@pytest.fixture
+def baseline_key(llmcc_env: dict[str, str]):
+    """key(asm_text, function, words) -> the cache key llmcc computes for `function` of gcc's
+    assembly `asm_text` compiled with the gcc command line `words` (driver.function_keys). A
+    translation-unit entry written with the optimizer off holds keys only for names the cache
+    already has rewrites for, so tests that plant a rewrite compute its key this way."""
+    from gcc_wrapper import args, asm, compiler, config, driver
+
+    def key(asm_text: str, function: str, words: list[str]) -> str:
+        cfg = config.load(environ=llmcc_env)
+        cc = compiler.find_real_compiler("llmcc", list(words), cfg)[0]
+        inv = args.parse(words, opt=str(cfg.opt)).replace(cc=cc)
+        return driver.function_keys(asm.parse(asm_text), inv, cfg, only=[function])[function]
+
+    return key

@@ -250,9 +250,10 @@ class Builds:
     shared_expected = staticmethod(shared_expected)
     write_shared_project = staticmethod(write_shared_project)
 
-    def __init__(self, llmcc_bin: Path, env: dict[str, str]) -> None:
+    def __init__(self, llmcc_bin: Path, env: dict[str, str], baseline_key) -> None:
         self.llmcc = llmcc_bin
         self.env = env
+        self.baseline_key = baseline_key
 
     def make(self, project: Path, *extra: str, env: dict[str, str] | None = None, jobs: int = 4) -> subprocess.CompletedProcess:
         e = env or self.env
@@ -280,10 +281,10 @@ class Builds:
     def run(project: Path, prog: str = "./prog") -> str:
         return subprocess.run([prog], cwd=project, capture_output=True, text=True, check=True, timeout=60).stdout
 
-    @staticmethod
-    def accept_rewrite(cache_dir: Path, function: str, cache: Any = None) -> Entry:
+    def accept_rewrite(self, cache_dir: Path, function: str, cache: Any = None, words: tuple[str, ...] = ("-O3", "-c", "x.c")) -> Entry:
         """Store a rewrite of `function` (gcc's own code plus a harmless marker instruction) the
-        way the optimizer does: under the key the driver computed for it, via put_function."""
+        way the optimizer does: under the key the driver computes for it (`words`: the compile
+        command's flags), via put_function."""
         from cache import Cache, TUEntry
         from gcc_wrapper import asm
 
@@ -298,8 +299,10 @@ class Builds:
         lines = baseline.splitlines(keepends=True)
         at = next(i for i, ln in enumerate(lines) if ln.strip() == f"{function}:")
         rewrite = "".join(lines[: at + 1]) + MARKER_ASM + "".join(lines[at + 1 :])
+        key = self.baseline_key(tu.asm, function, list(words))
+        assert tu.functions[function] in ("", key)  # a key the driver computed is this one
         e = Entry(
-            key=tu.functions[function],
+            key=key,
             function=function,
             source="(test)",
             asm=rewrite,
@@ -316,8 +319,8 @@ class Builds:
 
 
 @pytest.fixture
-def builds(llmcc_bin: Path, llmcc_env: dict[str, str]) -> Builds:
-    return Builds(llmcc_bin, llmcc_env)
+def builds(llmcc_bin: Path, llmcc_env: dict[str, str], baseline_key) -> Builds:
+    return Builds(llmcc_bin, llmcc_env, baseline_key)
 
 
 @pytest.fixture(scope="session")

@@ -34,13 +34,13 @@ def _llmcc(llmcc_bin: Path, env: dict, cwd: Path, *words: str) -> None:
     subprocess.run([str(llmcc_bin), *words], cwd=cwd, env=env, check=True, capture_output=True)
 
 
-def _leaf_key(cache_dir: Path) -> str:
+def _leaf_key(cache_dir: Path, baseline_key) -> str:
     from cache import TUEntry
 
     for p in cache_dir.glob("??/*.tu"):
         tu = TUEntry.from_bytes(p.read_bytes())
         if "leaf" in (tu.functions or {}):
-            return tu.functions["leaf"]
+            return baseline_key(tu.asm, "leaf", ["-c", "a.c"])
     raise AssertionError("no cached unit defines leaf")
 
 
@@ -60,12 +60,12 @@ def _store_clobbering_rewrite(cache_dir: Path, key: str) -> None:
         created=time.time(), llmcc_version="test"))
 
 
-def test_rewrite_refused_where_a_caller_keeps_values_in_its_registers(llmcc_bin, llmcc_env, cache_dir, tmp_path):
+def test_rewrite_refused_where_a_caller_keeps_values_in_its_registers(llmcc_bin, llmcc_env, cache_dir, tmp_path, baseline_key):
     (tmp_path / "a.c").write_text(LEAF)
     (tmp_path / "b.c").write_text(LEAF + CALLER)
     (tmp_path / "main.c").write_text(MAIN)
     _llmcc(llmcc_bin, llmcc_env, tmp_path, "-c", "a.c")
-    _store_clobbering_rewrite(cache_dir, _leaf_key(cache_dir))
+    _store_clobbering_rewrite(cache_dir, _leaf_key(cache_dir, baseline_key))
 
     # where nothing calls leaf, the rewrite is substituted
     _llmcc(llmcc_bin, llmcc_env, tmp_path, "-c", "a.c")
