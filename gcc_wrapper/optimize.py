@@ -6,7 +6,8 @@ optimize_unit -- called by the driver for every compiled file (LLMCC_MODE sync o
     tried (attempts recorded for its key) is not tried again; one that differential testing cannot
     verify, or the harness cannot time, is queued for `llmcc optimize --tests`.
 main          -- `llmcc optimize [--tests CMD] [--budget S] [--jobs N] [--proposer NAME]`: works the
-    queue, one line of outcome per function. Ctrl-C stops; what was accepted stays in the cache.
+    queue, one line of outcome per function. Ctrl-C stops at once (status 130): what was accepted
+    stays in the cache, what was not finished stays queued (Interruption).
 
 Budgets are hard: the search gets a deadline, and no function starts once the file's budget
 (cfg.budget) or the build directory's hourly allowance (cfg.build_budget) is spent.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -279,7 +281,88 @@ USAGE = """usage: llmcc optimize [--tests CMD] [--budget SECONDS] [--jobs N] [--
 Work the queue of hot functions recorded by builds (LLMCC_MODE=queue, or functions a sync build
 could not verify or time). Each function gets --budget seconds (default: the budget setting);
 --tests CMD also verifies candidates through the project's tests; --jobs N works N functions at
-once (timing still takes one machine-wide lock). Ctrl-C stops; accepted rewrites stay cached."""
+once (timing still takes one machine-wide lock). Ctrl-C stops at once, with status 130: accepted
+rewrites stay cached, unfinished functions stay queued."""
+
+
+class Interruption:
+    """Ctrl-C while the lanes of `llmcc optimize` work. A terminal's SIGINT reaches the whole
+    foreground process group: the compilers, test programs and harnesses a lane is running die of
+    it too, and what the lane would conclude from that (a candidate "rejected", a source that "no
+    longer compiles", an item finished) is not to be believed. So every write a lane makes goes
+    through `write`, and none is made once the signal has arrived.
+
+    The signal is seen the moment it arrives, in whichever thread: Python's own handler (the
+    KeyboardInterrupt) runs only in the main thread and may come after a lane has already seen its
+    child die, but the C-level handler writes to the wakeup fd (signal.set_wakeup_fd) before any
+    thread goes on. A lane that would write after it waits until the process exits; `close` (the
+    main thread) waits for a write in progress, so no file is left half-written."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen = threading.Event()
+        self._r, self._w = os.pipe()
+        os.set_blocking(self._r, False)
+        os.set_blocking(self._w, False)
+        self._previous = signal.set_wakeup_fd(self._w, warn_on_full_buffer=False)
+
+    def noticed(self) -> bool:
+        if not self._seen.is_set():
+            try:
+                if signal.SIGINT in os.read(self._r, 64):
+                    self._seen.set()
+            except BlockingIOError:
+                pass
+        return self._seen.is_set()
+
+    def write(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """fn(*args, **kwargs), unless Ctrl-C has come: then wait for the end of the process."""
+        with self._lock:
+            if not self.noticed():
+                return fn(*args, **kwargs)
+        threading.Event().wait()
+
+    def close(self) -> None:
+        """No write from now on (the main thread, once interrupted): waits for one in progress."""
+        self._seen.set()
+        self._lock.acquire()
+
+    def uninstall(self) -> None:
+        signal.set_wakeup_fd(self._previous)
+        os.close(self._r)
+        os.close(self._w)
+
+
+class _GuardedCache:
+    """The cache as the lanes see it: reads go straight through, writes through Interruption.write."""
+
+    _WRITES = frozenset({"put_function", "put_tu", "put_manifest", "put_object", "import_function", "record_attempt",
+                         "bump", "discard", "evict"})
+
+    def __init__(self, cache: Any, guard: Interruption) -> None:
+        self._cache = cache
+        self._guard = guard
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._cache, name)
+        if name in self._WRITES:
+            return lambda *a, **k: self._guard.write(attr, *a, **k)
+        return attr
+
+    def unqueue(self, key: str) -> None:
+        from gcc_wrapper import queue
+
+        self._guard.write(queue.remove, self._cache.root, key)
+
+
+def _unqueue(cache: Any, key: str) -> None:
+    """Take a function that has a result off the queue."""
+    if isinstance(cache, _GuardedCache):
+        cache.unqueue(key)
+    else:
+        from gcc_wrapper import queue
+
+        queue.remove(cache.root, key)
 
 
 def main(argv: list[str]) -> int:
@@ -320,31 +403,39 @@ def main(argv: list[str]) -> int:
     except (ValueError, ImportError) as e:
         print(f"llmcc optimize: {e}", file=sys.stderr)
         return 2
-    print(f"llmcc optimize: {len(items)} queued function(s), {budget:g} s each, {jobs} at a time")
+    print(f"llmcc optimize: {len(items)} queued function(s), {budget:g} s each, {jobs} at a time", flush=True)
     done = 0
     counts: dict[str, int] = {}
     import queue as stdqueue
 
     results: stdqueue.Queue = stdqueue.Queue()
-    stop = threading.Event()
+    guard = Interruption()
     lanes = [items[i::jobs] for i in range(min(jobs, len(items)))]
+    guarded = _GuardedCache(cache, guard)
 
     def lane(mine: list[Any]) -> None:
         try:
-            _work_lane(mine, cfg, cache, budget=budget, tests=opts["tests"], proposer=opts["proposer"], stop=stop,
+            _work_lane(mine, cfg, guarded, budget=budget, tests=opts["tests"], proposer=opts["proposer"], guard=guard,
                        emit=lambda item, status, line: results.put((item, status, line)))
         except Exception as e:  # noqa: BLE001 - one lane's failure is reported, the others go on
             results.put((None, "error", f"{type(e).__name__}: {e}"))
         finally:
             results.put(None)
 
-    threads = [threading.Thread(target=lane, args=(mine,), daemon=True) for mine in lanes]
-    for t in threads:
-        t.start()
-    running = len(threads)
     try:
+        threads = [threading.Thread(target=lane, args=(mine,), daemon=True) for mine in lanes]
+        for t in threads:
+            t.start()
+        running = len(threads)
         while running:
-            got = results.get()
+            # not a blocking get(): when the signal lands in a lane's thread, the main thread's wait
+            # is not interrupted, and a lane that noticed it will not report again
+            try:
+                got = results.get(timeout=0.2)
+            except stdqueue.Empty:
+                if guard.noticed():
+                    raise KeyboardInterrupt from None
+                continue
             if got is None:
                 running -= 1
                 continue
@@ -354,15 +445,18 @@ def main(argv: list[str]) -> int:
             where = os.path.basename(item.source) if item is not None else "llmcc optimize"
             print(f"{_bar(done, len(items))} {where}: {line}", flush=True)
     except KeyboardInterrupt:
-        stop.set()
-        print(f"\nllmcc optimize: interrupted after {done} of {len(items)}; accepted rewrites are in the cache")
+        guard.close()  # the lanes are left waiting; they end with the process
+        left = len(queue.items(cache.root))
+        print(f"\nllmcc optimize: interrupted after {done} of {len(items)}; accepted rewrites are in the cache, "
+              f"{left} function(s) still queued", flush=True)
         return 130
+    guard.uninstall()
     print("llmcc optimize: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
     return 0
 
 
 def _work_lane(items: Sequence[Any], cfg: Any, cache: Any, *, budget: float, tests: str | None, proposer: str | None,
-               stop: threading.Event, emit: Any) -> None:
+               guard: Interruption, emit: Any) -> None:
     """Work some queued functions one after the other with one set of proposers. The functions
     are prepared a window ahead (cfg.concurrency), and the model's first requests for them sent
     together (prefetch), so that they are in flight while earlier ones are verified and timed."""
@@ -371,7 +465,7 @@ def _work_lane(items: Sequence[Any], cfg: Any, cache: Any, *, budget: float, tes
     prepared: dict[int, tuple[Context | None, str, str]] = {}
     nxt = 0
     for i, item in enumerate(items):
-        if stop.is_set():
+        if guard.noticed():
             return
         fresh = []
         while nxt < len(items) and nxt < i + ahead:
@@ -395,24 +489,26 @@ def prepare_item(item: Any, cfg: Any, cache: Any) -> tuple[Context | None, str, 
     cannot be searched (an item that no longer applies leaves the queue)."""
     import subprocess
 
-    from gcc_wrapper import asm, queue
+    from gcc_wrapper import asm
 
     job = UnitJob(item.source, item.cwd, item.cc, tuple(item.compile_flags), tuple(item.code_flags), item.isa)
     try:
         p = subprocess.run([item.cc, *item.compile_flags, "-w", "-S", "-o", "-", item.source], cwd=item.cwd,
                            capture_output=True, timeout=120)
+        if p.returncode < 0:  # killed (Ctrl-C reaches gcc too): nothing is known about the source
+            return None, "error", f"{item.name}: error: the compiler died of signal {-p.returncode}"
         if p.returncode != 0:
-            queue.remove(cache.root, item.key)
+            _unqueue(cache, item.key)
             return None, "dropped", f"{item.name}: dropped: the source no longer compiles"
         unit = asm.parse(p.stdout.decode("utf-8", "surrogateescape"))
     except (OSError, subprocess.TimeoutExpired, asm.AsmError) as e:
         return None, "error", f"{item.name}: error: {e}"
     fn = unit.functions.get(item.name)
     if fn is None or norm_digest(fn) != item.digest:
-        queue.remove(cache.root, item.key)
+        _unqueue(cache, item.key)
         return None, "dropped", f"{item.name}: dropped: the source changed since it was queued"
     if cache.get_function(item.key) is not None:
-        queue.remove(cache.root, item.key)
+        _unqueue(cache, item.key)
         return None, "cached", f"{item.name}: already in the cache"
     ctx, why = _context(unit, item.name, item.key, job, cfg)
     if ctx is None:
@@ -425,7 +521,7 @@ def optimize_item(item: Any, cfg: Any, cache: Any, *, budget: float, tests: str 
                   prepared: tuple[Context | None, str, str] | None = None) -> tuple[str, str]:
     """Search one queued function (prepare_item's result, else prepared now) and say what
     happened: (status, one line). Items with a result leave the queue."""
-    from gcc_wrapper import queue, search
+    from gcc_wrapper import search
 
     ctx, status, line = prepared if prepared is not None else prepare_item(item, cfg, cache)
     if ctx is None:
@@ -433,5 +529,5 @@ def optimize_item(item: Any, cfg: Any, cache: Any, *, budget: float, tests: str 
     out = search.optimize_function(ctx, proposers or make_proposers(cfg, cache.root, proposer), budget_s=budget,
                                    cache=cache, cfg=cfg, tests=tests, bench=str(cfg.bench) or None)
     if out.status not in ("timeout",):
-        queue.remove(cache.root, item.key)
+        _unqueue(cache, item.key)
     return out.status, out.line()
