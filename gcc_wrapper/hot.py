@@ -8,10 +8,20 @@ usually runs once; a tiny function's call overhead dwarfs anything a rewrite cou
 cfg.hot names are always chosen (if the file defines them); cfg.hot_top bounds the count.
 
 Profiles live in CACHE/profiles/*.json: {"tool", "command", "cwd", "created", "functions":
-{name: share}}. A compile uses the newest profile recorded in its directory or one above or below
-it. Samples are keyed by symbol name (the profile is recorded on the built program, where the
-functions' cache keys are not known); a name that several programs of the project define gets
-the largest share seen.
+{name: share}, "arguments": {"registers", "calls": {name: [[value per register], ...]}, "note"}}.
+A compile uses the newest profile recorded in its directory or one above or below it. Samples are
+keyed by symbol name (the profile is recorded on the built program, where the functions' cache
+keys are not known); a name that several programs of the project define gets the largest share
+seen.
+
+Arguments: after the profiled run, the workload runs once more under gdb (batch mode, its output
+discarded), with a breakpoint at the entry of each of the hottest functions that the program
+itself defines (RECORD_FUNCTIONS of them). The first RECORD_CALLS calls of each print the argument
+registers of the SysV x86-64 ABI (rdi, rsi, rdx, rcx, r8, r9, and the low 64 bits of xmm0-xmm7),
+then the breakpoint is disabled and the workload goes on at full speed. Which register is which
+parameter, and of what type, is for the reader to say (measure.py, which knows the prototype).
+Without gdb, with a program that is not an ELF executable (a script, `make run`), or one without
+symbols, the profile has shares only, and its note says why.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -30,6 +41,9 @@ from pathlib import Path
 from gcc_wrapper.files import write_atomic
 
 MIN_INSNS = 8
+RECORD_FUNCTIONS = 8  # the hottest this many functions get their arguments recorded
+RECORD_CALLS = 256  # the first this many calls of each
+ARG_REGISTERS = ("rdi", "rsi", "rdx", "rcx", "r8", "r9", *(f"xmm{i}" for i in range(8)))
 
 _LABEL = re.compile(r"^([\w.$]+):")
 _JUMP = re.compile(r"^\s*(j[a-z]+|loop[a-z]*)\s+([\w.$]+)\s*$")
@@ -107,28 +121,62 @@ def profiles_dir(cache_root: Path) -> Path:
     return Path(cache_root) / "profiles"
 
 
-def load_profile(cache_root: Path, cwd: str | None = None) -> dict[str, float] | None:
-    """The newest profile recorded in `cwd`, an ancestor of it or a descendant (name -> share)."""
+def _related_profiles(cache_root: Path, cwd: str | None) -> list[dict]:
+    """The profiles recorded in `cwd`, an ancestor of it or a descendant, newest first."""
     d = profiles_dir(cache_root)
     if not d.is_dir():
-        return None
+        return []
     here = os.path.realpath(cwd or os.getcwd())
-    best: tuple[float, dict[str, float]] | None = None
+    found: list[tuple[float, dict]] = []
     for f in d.glob("*.json"):
         try:
             data = json.loads(f.read_text())
         except (OSError, ValueError):
             continue
-        where = os.path.realpath(str(data.get("cwd", "")))
-        related = here == where or here.startswith(where + os.sep) or where.startswith(here + os.sep)
-        if not related:
+        if not isinstance(data, dict):
             continue
-        created = float(data.get("created", 0))
-        if best is None or created > best[0]:
-            funcs = data.get("functions", {})
-            if isinstance(funcs, dict):
-                best = (created, {str(k): float(v) for k, v in funcs.items()})
-    return best[1] if best else None
+        where = os.path.realpath(str(data.get("cwd", "")))
+        if here == where or here.startswith(where + os.sep) or where.startswith(here + os.sep):
+            found.append((float(data.get("created", 0)), data))
+    return [data for _, data in sorted(found, key=lambda t: -t[0])]
+
+
+def load_profile(cache_root: Path, cwd: str | None = None) -> dict[str, float] | None:
+    """The newest profile recorded in `cwd`, an ancestor of it or a descendant (name -> share)."""
+    for data in _related_profiles(cache_root, cwd):
+        funcs = data.get("functions", {})
+        if isinstance(funcs, dict):
+            return {str(k): float(v) for k, v in funcs.items()}
+    return None
+
+
+@dataclass(frozen=True)
+class RecordedCalls:
+    """Argument registers at the entry of some calls of one function, in the order they were
+    made: per call, one unsigned value per register of `registers` (ARG_REGISTERS)."""
+
+    name: str
+    registers: tuple[str, ...]
+    calls: tuple[tuple[int, ...], ...]
+
+
+def recorded_calls(cache_root: Path, cwd: str | None, name: str) -> RecordedCalls | None:
+    """The calls of `name` recorded by the newest related profile that has any."""
+    for data in _related_profiles(cache_root, cwd):
+        args = data.get("arguments")
+        if not isinstance(args, dict) or not isinstance(args.get("calls"), dict):
+            continue
+        calls = args["calls"].get(name)
+        regs = tuple(str(r) for r in args.get("registers", ()))
+        if not calls or not regs:
+            continue
+        try:
+            rows = tuple(tuple(int(v) for v in c) for c in calls if len(c) == len(regs))
+        except (TypeError, ValueError):
+            continue
+        if rows:
+            return RecordedCalls(name, regs, rows)
+    return None
 
 
 def record(cmd: list[str], cwd: str, tool: str | None = None) -> tuple[str, dict[str, float]]:
@@ -185,35 +233,151 @@ def _callgrind(cmd: list[str], cwd: str, tmp: Path) -> dict[str, float]:
     return shares
 
 
+_PLAIN_NAME = re.compile(r"^[A-Za-z_]\w*$")
+
+
+def stdin_offset() -> int | None:
+    """Where our stdin stands when it is a regular file (a workload's input to replay), else None."""
+    try:
+        return os.lseek(0, 0, os.SEEK_CUR) if stat.S_ISREG(os.fstat(0).st_mode) else None
+    except OSError:
+        return None
+
+
+def record_arguments(cmd: list[str], cwd: str, names: list[str], *, calls: int = RECORD_CALLS,
+                     timeout: float = 600.0, stdin_at: int | None = None) -> tuple[dict[str, list[list[int]]], str]:
+    """Run the workload under gdb and record the argument registers of the first `calls` calls of
+    each function in `names` that the program defines: (name -> calls, a note on what was done or
+    why nothing was). The workload's output is discarded; its stdin is ours from offset `stdin_at`
+    (stdin_offset() before the profiled run), or empty when that is None."""
+    gdb = shutil.which("gdb")
+    if gdb is None:
+        return {}, "arguments not recorded: gdb is not installed"
+    exe = cmd[0] if os.sep in cmd[0] else shutil.which(cmd[0])
+    if exe is None:
+        return {}, f"arguments not recorded: {cmd[0]} not found"
+    exe = os.path.join(cwd, exe)  # unchanged when absolute
+    try:
+        with open(exe, "rb") as f:
+            if f.read(4) != b"\x7fELF":
+                return {}, f"arguments not recorded: {cmd[0]} is not an ELF executable (a script?); profile the program itself"
+    except OSError:
+        return {}, f"arguments not recorded: cannot read {cmd[0]}"
+    try:
+        nm = subprocess.run(["nm", "--defined-only", str(exe)], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return {}, f"arguments not recorded: nm cannot read the program's symbols ({e})"
+    defined = {parts[2] for parts in (line.split() for line in nm.stdout.splitlines())
+               if len(parts) == 3 and parts[1] in "tT"}
+    chosen = [n for n in names if _PLAIN_NAME.match(n) and n in defined]
+    if not chosen:
+        return {}, (f"arguments not recorded: {os.path.basename(exe)} does not define the hot functions (a stripped "
+                    "binary, or a shell or interpreter running the program?); profile the program itself")
+    regs = ", ".join(f"${r}" if r.startswith("r") else f"${r}.v2_int64[0]" for r in ARG_REGISTERS)
+    fmt = " ".join(["%lx"] * len(ARG_REGISTERS))
+    with tempfile.TemporaryDirectory(prefix="llmcc-args-") as tmp:
+        log = Path(tmp) / "calls.log"
+        script = [
+            "set pagination off", "set confirm off", "set verbose off", "set breakpoint pending off",
+            "set startup-with-shell off", "set print thread-events off", "set print inferior-events off",
+            "handle all nostop noprint pass",  # the workload's own signals are its business
+            f"set logging file {log}", "set logging overwrite on", "set logging redirect on", "set logging enabled on",
+        ]
+        for i, name in enumerate(chosen):
+            # `*name`: the entry address itself, before the prologue has moved any argument
+            script += [f"set $llmcc_n{i} = 0", f"break *{name}", "commands", "silent",
+                       f"set $llmcc_n{i} = $llmcc_n{i} + 1",
+                       f'printf "@llmcc {i} {fmt}\\n", {regs}',
+                       f"if $llmcc_n{i} >= {calls}", f"disable {i + 1}", "end", "continue", "end"]
+        script.append("run")
+        (Path(tmp) / "record.gdb").write_text("\n".join(script) + "\n")
+        stdin = subprocess.DEVNULL
+        if stdin_at is not None:
+            try:
+                os.lseek(0, stdin_at, os.SEEK_SET)  # the profiled run read it: the same input again
+                stdin = None
+            except OSError:
+                pass
+        note = ""
+        proc = subprocess.Popen([gdb, "-batch", "-nx", "-x", str(Path(tmp) / "record.gdb"), "--args", str(exe), *cmd[1:]],
+                                cwd=cwd, stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.wait()
+            note = f" (stopped after {timeout:.0f} s)"
+        try:
+            lines = log.read_text(errors="replace").splitlines()
+        except OSError:
+            lines = []
+    out: dict[str, list[list[int]]] = {}
+    for line in lines:
+        parts = line.split()
+        if len(parts) != 2 + len(ARG_REGISTERS) or parts[0] != "@llmcc":
+            continue
+        try:
+            i = int(parts[1])
+            values = [int(v, 16) & (2**64 - 1) for v in parts[2:]]
+        except ValueError:
+            continue
+        if 0 <= i < len(chosen) and len(out.setdefault(chosen[i], [])) < calls:
+            out[chosen[i]].append(values)
+    if not out:
+        return {}, f"arguments not recorded: gdb saw no call of {', '.join(chosen)}{note}"
+    return out, f"arguments of {len(out)} function(s) recorded with gdb{note}"
+
+
 def profile_main(argv: list[str]) -> int:
-    """`llmcc profile [--tool perf|callgrind] -- CMD ARGS...`"""
+    """`llmcc profile [--tool perf|callgrind] [--no-arguments] -- CMD ARGS...`"""
     from gcc_wrapper import config
 
     tool = None
-    if argv[:1] == ["--tool"] and len(argv) >= 2:
-        tool, argv = argv[1], argv[2:]
-        tool = {"callgrind": "valgrind"}.get(tool, tool)
+    arguments = True
+    while argv[:1] in (["--tool"], ["--no-arguments"]):
+        if argv[0] == "--no-arguments":
+            arguments, argv = False, argv[1:]
+        elif len(argv) >= 2:
+            tool, argv = {"callgrind": "valgrind"}.get(argv[1], argv[1]), argv[2:]
+        else:
+            break
     if argv[:1] == ["--"]:
         argv = argv[1:]
     if not argv or argv[0] in ("-h", "--help"):
-        print("usage: llmcc profile [--tool perf|callgrind] -- CMD ARGS...\n\n"
-              "Run a workload and record which functions take its time; later builds optimize those.")
+        print("usage: llmcc profile [--tool perf|callgrind] [--no-arguments] -- CMD ARGS...\n\n"
+              "Run a workload and record which functions take its time; later builds optimize those.\n"
+              "Then run it once more under gdb, its output discarded, to record the arguments of the\n"
+              f"first {RECORD_CALLS} calls of the {RECORD_FUNCTIONS} hottest functions (timing uses them as inputs);\n"
+              "--no-arguments skips that.")
         return 0 if argv else 2
     try:
         cfg = config.load()
+        at = stdin_offset()
+        t0 = time.monotonic()
         used, shares = record(argv, os.getcwd(), tool)
+        took = time.monotonic() - t0
     except (RuntimeError, OSError, config.ConfigError) as e:
         print(f"llmcc profile: {e}", file=sys.stderr)
         return 1
     if not shares:
         print("llmcc profile: no samples in the program's own code (too short a run?)", file=sys.stderr)
         return 1
+    data = {"tool": used, "command": argv, "cwd": os.getcwd(), "created": time.time(), "functions": shares}
+    hottest = [n for n, _ in sorted(shares.items(), key=lambda kv: -kv[1])][:RECORD_FUNCTIONS]
+    if arguments:
+        # under gdb the workload runs at full speed once each breakpoint has had its calls; the
+        # margin is for gdb's start and the recorded calls
+        calls, note = record_arguments(argv, os.getcwd(), hottest, timeout=60 + 3 * took, stdin_at=at)
+    else:
+        calls, note = {}, "arguments not recorded: --no-arguments"
+    data["arguments"] = {"registers": list(ARG_REGISTERS), "calls": calls, "note": note}
     d = profiles_dir(cfg.cache_path)
     d.mkdir(parents=True, exist_ok=True)
-    data = {"tool": used, "command": argv, "cwd": os.getcwd(), "created": time.time(), "functions": shares}
     dest = d / f"{int(time.time() * 1000)}-{os.getpid()}.json"
-    write_atomic(dest, json.dumps(data, indent=1, sort_keys=True))
-    print(f"llmcc profile: recorded with {used}; {dest}")
+    write_atomic(dest, json.dumps(data, separators=(",", ":"), sort_keys=True))
+    print(f"llmcc profile: recorded with {used}; {note}; {dest}")
     for name, share in sorted(shares.items(), key=lambda kv: -kv[1])[:10]:
-        print(f"  {share * 100:6.2f}%  {name}")
+        n = len(calls.get(name, ()))
+        print(f"  {share * 100:6.2f}%  {name}" + (f"  ({n} calls recorded)" if n else ""))
     return 0

@@ -89,6 +89,7 @@ class Param:
     kind: str  # "int" | "float" | "ptr"
     elem_kind: str = ""  # for pointers: "int" | "float"
     const: bool = False  # pointer to const: never written, never restored
+    name: str = ""  # the parameter's name, when the prototype gives one
 
 
 @dataclass(frozen=True)
@@ -129,8 +130,9 @@ def _param(text: str, *, allow_void: bool) -> Param:
     t = re.sub(r"\[[^\]]*\]", " ", t).replace("*", " ")
     words = [w for w in t.split() if w not in _QUALIFIERS]
     const = bool(re.search(r"\bconst\b", text.split("*")[0])) if depth else False
+    pname = ""
     if len(words) >= 2 and (" ".join(words) not in _SCALARS):
-        words = words[:-1]  # drop the parameter's name
+        pname, words = words[-1], words[:-1]  # the parameter's name
     base = " ".join(words)
     if depth == 0:
         if base == "void" and allow_void:
@@ -138,15 +140,15 @@ def _param(text: str, *, allow_void: bool) -> Param:
         if base not in _SCALARS:
             raise MeasureError(f"parameter type not supported by the harness: {text.strip()!r}")
         kind, c = _SCALARS[base]
-        return Param(c, kind)
+        return Param(c, kind, name=pname)
     if depth > 1:
         raise MeasureError(f"pointer to pointer not supported: {text.strip()!r}")
     if base == "void":
-        return Param("unsigned char", "ptr", "int", const)
+        return Param("unsigned char", "ptr", "int", const, pname)
     if base not in _SCALARS:
         raise MeasureError(f"pointer to {base!r} not supported by the harness")
     kind, c = _SCALARS[base]
-    return Param(c, "ptr", kind, const)
+    return Param(c, "ptr", kind, const, pname)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,18 +159,36 @@ _NBUF = 1 << 20  # elements per pointer argument; a size argument V <= 1024 may 
 _SIZES = (1024, 256, 64, 16)  # the value of every scalar argument, largest that runs quickly wins
 _CALL_MAX_S = 0.004  # a single call should take at most this long at the chosen size
 _BATCH_S = 0.02  # each side's batch per round
+_RECORDED_CALL_MAX_S = _BATCH_S / 2  # a recorded call slower than this is left out of the sample
+_BUFFERS_MAX = 256 << 20  # bytes of all pointer buffers (pristine and working copies) together
 # Code placement alone moved an identical function by 1.8x on this project's test machine, so each
 # side is linked PLACEMENTS times (unit start at page + 16*k bytes) and the rounds cycle through
 # them: a candidate must win at every placement, not just at the one it happened to get.
 PLACEMENTS = 4
 
+_SIZEOF = {
+    "char": 1, "signed char": 1, "unsigned char": 1, "_Bool": 1, "short": 2, "unsigned short": 2,
+    "int": 4, "unsigned": 4, "float": 4, "double": 8, "long": 8, "unsigned long": 8, "long long": 8,
+    "unsigned long long": 8, "size_t": 8, "ptrdiff_t": 8, "intptr_t": 8, "uintptr_t": 8,
+    **{f"{u}int{b}_t": b // 8 for u in ("", "u") for b in (8, 16, 32, 64)},
+}
+_UNSIGNED = {"unsigned char", "_Bool", "unsigned short", "unsigned", "unsigned long", "unsigned long long", "size_t",
+             "uintptr_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t"}
+
 
 def harness_source(name: str, sig: Signature) -> str:
-    """C source of the harness: `h V REPS ROUNDS` prints one `base cand` CPU-seconds line per round
-    (REPS calls per side per round); `h V 0 0` calls the baseline once and prints its CPU time."""
+    """C source of the harness. `h V REPS ROUNDS [CALLS]` prints one `base cand` CPU-seconds line
+    per round (REPS calls per side per round); `h V 0 0 [CALLS]` prints the mean CPU time of one
+    baseline call (calibration). The scalar arguments come from the CALLS file (RecordedInputs.write)
+    or, without one, are generated from V; pointer buffers are always generated, their elements
+    below V. `h V -1 0 CALLS` runs each call of the file once, alone in a child process, and prints
+    `index seconds extent...` for those that returned (the bytes each written buffer changed)."""
     decl_params = ", ".join(
         (f"{'const ' if p.const else ''}{p.ctype} *" if p.kind == "ptr" else p.ctype) for p in sig.params
     ) or "void"
+    ptrs = [i for i, p in enumerate(sig.params) if p.kind == "ptr"]
+    scalars = [i for i, p in enumerate(sig.params) if p.kind != "ptr"]
+    written = [i for i in ptrs if not sig.params[i].const]
     out: list[str] = [
         "#define _GNU_SOURCE",
         "#include <sched.h>",
@@ -178,6 +198,7 @@ def harness_source(name: str, sig: Signature) -> str:
         "#include <stdlib.h>",
         "#include <string.h>",
         "#include <sys/mman.h>",
+        "#include <sys/wait.h>",
         "#include <time.h>",
         "#include <unistd.h>",
         *(f"{sig.ret} __llmcc_{side}{k}_{name}({decl_params});" for side in "bc" for k in range(PLACEMENTS)),
@@ -194,48 +215,69 @@ def harness_source(name: str, sig: Signature) -> str:
         " mprotect(m + len, pg, PROT_NONE); return m + len - bytes; }",
         "static unsigned long long rng = 0x9e3779b97f4a7c15ull;",
         "static unsigned long long next(void) { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return rng; }",
+        f"static long nbuf = {_NBUF}; static int ncalls;",
     ]
-    ptrs = [i for i, p in enumerate(sig.params) if p.kind == "ptr"]
     for i in ptrs:
         p = sig.params[i]
         out.append(f"static {p.ctype} *pristine{i}, *work{i}; static size_t extent{i};")
-    # the scalar arguments of successive calls: the size value and up to half below it (in bounds
-    # wherever the size itself is), so that branches see varied inputs as in a real workload
-    out.append("static long vals[256];")
-    out.append("static void fill(long v) {")
-    out.append("  for (int k = 0; k < 256; k++) vals[k] = v - (long)(next() % (unsigned long long)(v / 2 + 1));")
+    for i in scalars:
+        out.append(f"static {sig.params[i].ctype} *arg{i};")
+    # generated scalars: the size value, then up to half below it (in bounds wherever the size itself
+    # is), so that branches see varied inputs as in a real workload
+    out.append("static void generate(long v) {")
+    out.append("  ncalls = 256;")
+    for i in scalars:
+        out.append(f"  arg{i} = malloc(256 * sizeof *arg{i});")
+    out.append("  for (int k = 0; k < 256; k++) { long x = k ? v - (long)(next() % (unsigned long long)(v / 2 + 1)) : v;")
+    for i in scalars:
+        p = sig.params[i]
+        if p.kind == "float":
+            out.append(f"    arg{i}[k] = ({p.ctype})(x * 0.5 + 0.25);")
+        elif p.ctype == "_Bool":
+            out.append(f"    arg{i}[k] = 1;")
+        else:
+            out.append(f"    arg{i}[k] = ({p.ctype})x;")
+    out.append("  (void)x; }")
+    out.append("}")
+    # recorded scalars: `N NBUF` then one extent per pointer parameter (-1: the whole buffer), then
+    # per call the bit pattern (hex) of each scalar parameter
+    out.append("static int load(const char *path) {")
+    out.append("  FILE *f = fopen(path, \"r\"); long n; long long e; unsigned long long b; (void)e; (void)b;")
+    out.append("  if (!f || fscanf(f, \"%ld %ld\", &n, &nbuf) != 2 || n <= 0 || n > 1000000 || nbuf <= 0) return 0;")
+    for i in ptrs:
+        out.append(f"  if (fscanf(f, \"%lld\", &e) != 1) return 0; extent{i} = e < 0 ? (size_t)-1 : (size_t)e;")
+    out.append("  ncalls = (int)n;")
+    for i in scalars:
+        out.append(f"  arg{i} = calloc((size_t)n, sizeof *arg{i});")
+    out.append("  for (long k = 0; k < n; k++) {")
+    for i in scalars:
+        out.append(f"    if (fscanf(f, \"%llx\", &b) != 1) return 0; memcpy(&arg{i}[k], &b, sizeof *arg{i});")
+    out.append("  }")
+    out.append("  fclose(f); return 1;")
+    out.append("}")
+    out.append("static void buffers(long v) {")
     for i in ptrs:
         p = sig.params[i]
-        n = _NBUF
-        out.append(f"  pristine{i} = guarded({n} * sizeof({p.ctype})); work{i} = guarded({n} * sizeof({p.ctype}));")
+        out.append(f"  pristine{i} = guarded(nbuf * sizeof({p.ctype})); work{i} = guarded(nbuf * sizeof({p.ctype}));")
         if p.elem_kind == "float":
-            out.append(f"  for (size_t k = 0; k < {n}; k++) pristine{i}[k] = ({p.ctype})((next() >> 11) * 0x1.0p-53);")
+            out.append(f"  for (long k = 0; k < nbuf; k++) pristine{i}[k] = ({p.ctype})((next() >> 11) * 0x1.0p-53);")
         elif "char" in p.ctype:
             # text-like bytes, NUL-terminated at the very end, so string scanners stop in bounds
-            out.append(f"  for (size_t k = 0; k < {n}; k++) pristine{i}[k] = ({p.ctype})(\"abcdefghij klmnop\\nqrstuvwxyz0123\"[next() % 32]);")
-            out.append(f"  pristine{i}[{n} - 1] = 0;")
+            out.append(f"  for (long k = 0; k < nbuf; k++) pristine{i}[k] = ({p.ctype})(\"abcdefghij klmnop\\nqrstuvwxyz0123\"[next() % 32]);")
+            out.append(f"  pristine{i}[nbuf - 1] = 0;")
         else:
             # small non-negative values: valid as indices, counts and bin numbers
-            out.append(f"  for (size_t k = 0; k < {n}; k++) pristine{i}[k] = ({p.ctype})(next() % (unsigned long long)(v > 1 ? v : 2));")
-        out.append(f"  memcpy(work{i}, pristine{i}, {n} * sizeof({p.ctype})); extent{i} = {n} * sizeof({p.ctype});")
+            out.append(f"  for (long k = 0; k < nbuf; k++) pristine{i}[k] = ({p.ctype})(next() % (unsigned long long)(v > 1 ? v : 2));")
+        out.append(f"  memcpy(work{i}, pristine{i}, nbuf * sizeof({p.ctype}));")
+        out.append(f"  if (extent{i} > nbuf * sizeof({p.ctype})) extent{i} = nbuf * sizeof({p.ctype});")
+    out.append("  (void)v;")
     out.append("}")
-    args = []
-    for i, p in enumerate(sig.params):
-        if p.kind == "ptr":
-            args.append(f"work{i}")
-        elif p.kind == "float":
-            args.append(f"({p.ctype})(v * 0.5 + 0.25)")
-        elif p.ctype == "_Bool":
-            args.append("1")
-        else:
-            args.append(f"({p.ctype})v")
+    args = [f"work{i}" if p.kind == "ptr" else f"arg{i}[k]" for i, p in enumerate(sig.params)]
     call_args = ", ".join(args)
-    restore = " ".join(
-        f"memcpy(work{i}, pristine{i}, extent{i});" for i in ptrs if not sig.params[i].const
-    )
+    restore = " ".join(f"memcpy(work{i}, pristine{i}, extent{i});" for i in written)
     for side in "bc":
         fn = f"f{side}[pl]"
-        out.append(f"static void call_{side}(long v, int pl) {{ {restore}")
+        out.append(f"static inline void bare_{side}(int k, int pl) {{")
         if sig.ret_kind == "void":
             out.append(f"  {fn}({call_args}); sink++; }}")
         elif sig.ret_kind == "float":
@@ -244,34 +286,58 @@ def harness_source(name: str, sig: Signature) -> str:
             out.append(f"  sink ^= (unsigned long long)(uintptr_t){fn}({call_args}); }}")
         else:
             out.append(f"  sink ^= (unsigned long long){fn}({call_args}); }}")
-    # extents: after one baseline call, only the bytes it wrote need restoring before each call
-    shrink = []
-    for i in ptrs:
-        if sig.params[i].const:
-            continue
-        shrink.append(
-            f"  {{ unsigned char *w = (unsigned char *)work{i}, *o = (unsigned char *)pristine{i};"
-            f" size_t e = extent{i}; while (e > 0 && w[e - 1] == o[e - 1]) e--; extent{i} = e; }}"
-        )
+        out.append(f"static void call_{side}(int k, int pl) {{ {restore} bare_{side}(k, pl); }}")
+    # the bytes one call changed in each written buffer: only those need restoring before a call
+    out.append("static size_t last_change(const unsigned char *w, const unsigned char *o, size_t e) {")
+    out.append("  while (e >= 4096 && memcmp(w + e - 4096, o + e - 4096, 4096) == 0) e -= 4096;")
+    out.append("  while (e > 0 && w[e - 1] == o[e - 1]) e--; return e; }")
+    out.append("static void changed(size_t *ext) { int j = 0; (void)j; (void)ext;")
+    for i in written:
+        out.append(f"  ext[j++] = last_change((unsigned char *)work{i}, (unsigned char *)pristine{i}, extent{i});")
+    out.append("}")
     out.append("int main(int argc, char **argv) {")
     out.append("  if (argc < 4) return 2;")
-    out.append("  long v = atol(argv[1]); long reps = atol(argv[2]); int rounds = atoi(argv[3]);")
+    out.append("  long v = atol(argv[1]); long reps = atol(argv[2]); int rounds = atoi(argv[3]); int rec = argc > 4;")
+    out.append("  size_t ext[%d];" % max(1, len(written)))
     out.append("  cpu_set_t cs; if (sched_getaffinity(0, sizeof cs, &cs) == 0) { int last = -1;"
                " for (int k = 0; k < CPU_SETSIZE; k++) if (CPU_ISSET(k, &cs)) last = k;"
                " if (last >= 0) { CPU_ZERO(&cs); CPU_SET(last, &cs); sched_setaffinity(0, sizeof cs, &cs); } }")
-    out.append("  fill(v);")
-    out.append("  double t0 = cpu(); call_b(v, 0); double once = cpu() - t0;")
-    out.extend(shrink)
-    # calibration: the mean CPU time of one call (restores included), over at least 2 ms
-    out.append("  if (reps == 0) { if (once > 0.05) { printf(\"%.9f\\n\", once); return 0; } long k = 0; t0 = cpu();"
-               " do { call_b(vals[k & 255], 0); k++; } while (cpu() - t0 < 0.002); printf(\"%.9f\\n\", (cpu() - t0) / k); return 0; }")
+    for i in ptrs:
+        out.append(f"  extent{i} = (size_t)-1;")
+    out.append("  if (rec) { if (!load(argv[4])) return 4; } else generate(v);")
+    out.append("  buffers(v);")
+    # the probe: each recorded call alone in a child (a crash or a hang loses that call only),
+    # on the pristine buffers; the times and extents come back through shared memory
+    nw = len(written)
+    out.append("  if (reps < 0) { if (!rec) return 2;")
+    out.append(f"    double *res = mmap(0, (size_t)ncalls * {nw + 1} * sizeof(double), PROT_READ | PROT_WRITE,"
+               " MAP_SHARED | MAP_ANONYMOUS, -1, 0); if (res == MAP_FAILED) return 3;")
+    out.append("    for (int k = 0; k < ncalls; k++) {")
+    out.append(f"      double *r = res + (size_t)k * {nw + 1}; r[0] = -1; fflush(stdout); pid_t pid = fork(); if (pid < 0) return 3;")
+    out.append(f"      if (pid == 0) {{ alarm(2); double a = cpu(); bare_b(k, 0); double t = cpu() - a;")
+    out.append("        changed(ext);" + "".join(f" r[{j + 1}] = (double)ext[{j}];" for j in range(nw)) + " r[0] = t; _exit(0); }")
+    out.append("      int st; if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || r[0] < 0) continue;")
+    out.append("      printf(\"%d %.9f\", k, r[0]);" + "".join(f" printf(\" %.0f\", r[{j + 1}]);" for j in range(nw))
+               + " printf(\"\\n\"); }")
+    out.append("    return 0; }")
+    # generated inputs: after one baseline call at the size itself (the largest), only the bytes
+    # it changed are restored; recorded ones come with the extents the probe found
+    out.append("  double once = 0;")
+    out.append("  if (!rec) { double t0 = cpu(); call_b(0, 0); once = cpu() - t0; changed(ext);"
+               + "".join(f" extent{i} = ext[{j}];" for j, i in enumerate(written)) + " }")
+    # calibration: the mean CPU time of one call (restores included), over at least 2 ms and, when
+    # that is cheap, every input once
+    out.append("  if (reps == 0) { if (once > 0.05) { printf(\"%.9f\\n\", once); return 0; } long k = 0; double t0 = cpu(), d;"
+               " do { call_b((int)(k % ncalls), 0); k++; d = cpu() - t0; } while (d < 0.002 || (k < ncalls && d < 0.2));"
+               " printf(\"%.9f\\n\", d / k); return 0; }")
     # warm-up: one unrecorded round over every placement (page faults, caches, predictors)
-    out.append("  for (int pl = 0; pl < %d; pl++) { for (long k = 0; k < reps; k++) call_b(vals[k & 255], pl);"
-               " for (long k = 0; k < reps; k++) call_c(vals[k & 255], pl); }" % PLACEMENTS)
-    out.append("  for (int r = 0; r < rounds; r++) { double tb = 0, tc = 0; int pl = r %% %d;" % PLACEMENTS)
-    out.append("    for (int s = 0; s < 2; s++) { int cand = (s ^ (r / %d)) & 1; double a = cpu();" % PLACEMENTS)
-    out.append("      if (cand) for (long k = 0; k < reps; k++) call_c(vals[k & 255], pl);"
-               " else for (long k = 0; k < reps; k++) call_b(vals[k & 255], pl);")
+    out.append("  for (int pl = 0; pl < %d; pl++) { int i = 0; for (long k = 0; k < reps; k++) { call_b(i, pl); if (++i == ncalls) i = 0; }"
+               " i = 0; for (long k = 0; k < reps; k++) { call_c(i, pl); if (++i == ncalls) i = 0; } }" % PLACEMENTS)
+    # both sides of a round get the same inputs; successive rounds go on through the sample
+    out.append("  for (int r = 0; r < rounds; r++) { double tb = 0, tc = 0; int pl = r %% %d; int start = (int)((r * reps) %% ncalls);" % PLACEMENTS)
+    out.append("    for (int s = 0; s < 2; s++) { int cand = (s ^ (r / %d)) & 1; int i = start; double a = cpu();" % PLACEMENTS)
+    out.append("      if (cand) for (long k = 0; k < reps; k++) { call_c(i, pl); if (++i == ncalls) i = 0; }"
+               " else for (long k = 0; k < reps; k++) { call_b(i, pl); if (++i == ncalls) i = 0; }")
     out.append("      double d = cpu() - a; if (cand) tc = d; else tb = d; }")
     out.append("    printf(\"%.9f %.9f\\n\", tb, tc); }")
     out.append("  return 0;")
@@ -280,15 +346,120 @@ def harness_source(name: str, sig: Signature) -> str:
 
 
 @dataclass(frozen=True)
+class RecordedInputs:
+    """Recorded calls of one function, as the harness takes them: per call, the bit pattern of
+    each scalar parameter (in order), read from the argument registers of the SysV x86-64 ABI and
+    cut to the parameter's type, as the callee sees it."""
+
+    calls: tuple[tuple[int, ...], ...]
+    names: tuple[str, ...]  # the scalar parameters' names ("" where the prototype has none)
+    kinds: tuple[str, ...]  # their C types
+
+    def write(self, path: Path, nbuf: int, extents: Sequence[int], keep: Sequence[int] | None = None) -> None:
+        """The harness's CALLS file: these calls (or those at the indices `keep`), `nbuf` elements
+        per pointer buffer, `extents` bytes restored before each call (-1: the whole buffer)."""
+        rows = self.calls if keep is None else [self.calls[k] for k in keep]
+        lines = [f"{len(rows)} {nbuf}", " ".join(str(int(e)) for e in extents)]
+        lines += [" ".join(f"{b:x}" for b in row) for row in rows]
+        path.write_text("\n".join(lines) + "\n")
+
+    def values(self, j: int, keep: Sequence[int] | None = None) -> list[int | float]:
+        """The values of scalar parameter j in the calls (those at `keep`)."""
+        rows = self.calls if keep is None else [self.calls[k] for k in keep]
+        return [_value(self.kinds[j], row[j]) for row in rows]
+
+    def describe(self, keep: Sequence[int] | None = None) -> str:
+        """`N calls, n=777` -- what a Measurement says about its inputs."""
+        n = len(self.calls) if keep is None else len(keep)
+        parts = [f"{n} calls"]
+        for j, kind in enumerate(self.kinds):
+            vals = self.values(j, keep)
+            distinct = sorted(set(vals))
+            label = self.names[j] or f"arg{j + 1}"
+            shown = "|".join(_fmt(v) for v in distinct) if len(distinct) <= 3 else \
+                f"{_fmt(distinct[0])}..{_fmt(distinct[-1])} ({len(distinct)} values)"
+            parts.append(f"{label}={shown}")
+        return ", ".join(parts)
+
+
+def _value(ctype: str, bits: int) -> int | float:
+    import struct
+
+    if ctype == "float":
+        return struct.unpack("<f", struct.pack("<I", bits & 0xFFFFFFFF))[0]
+    if ctype == "double":
+        return struct.unpack("<d", struct.pack("<Q", bits & (2**64 - 1)))[0]
+    width = 8 * _SIZEOF[ctype]
+    if ctype not in _UNSIGNED and bits >> (width - 1) & 1:
+        return bits - (1 << width)
+    return bits
+
+
+def _fmt(v: int | float) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def recorded_inputs(sig: Signature, rec) -> RecordedInputs | None:
+    """The scalar arguments of recorded calls (hot.RecordedCalls) for this signature, or None when
+    one of its scalar parameters is not passed in a register (the recording has only those).
+    Integer-class parameters take rdi, rsi, rdx, rcx, r8, r9 in order, floating ones xmm0-xmm7;
+    a value is cut to its type's width (the ABI leaves the upper bits of a narrow argument
+    undefined), a _Bool to 0 or 1."""
+    gp = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"]
+    xmm = [f"xmm{i}" for i in range(8)]
+    where: list[int] = []  # per scalar parameter, its register's position in rec.registers
+    names: list[str] = []
+    kinds: list[str] = []
+    for p in sig.params:
+        bank = xmm if p.kind == "float" else gp
+        reg = bank.pop(0) if bank else None
+        if p.kind == "ptr":
+            continue
+        if reg is None or reg not in rec.registers:
+            return None
+        where.append(rec.registers.index(reg))
+        names.append(p.name)
+        kinds.append(p.ctype)
+    calls = []
+    for row in rec.calls:
+        vals = []
+        for pos, kind in zip(where, kinds):
+            bits = int(row[pos])
+            if kind == "_Bool":
+                bits = 1 if bits & 0xFF else 0
+            else:
+                bits &= (1 << (8 * _SIZEOF[kind])) - 1
+            vals.append(bits)
+        calls.append(tuple(vals))
+    if not calls or not kinds:
+        return None  # no scalar parameter: nothing recorded to use
+    return RecordedInputs(tuple(calls), tuple(names), tuple(kinds))
+
+
+@dataclass(frozen=True)
 class Harness:
     exe: Path
-    size: int  # the scalar argument value chosen
+    size: int  # the scalar argument value chosen (generated), or the bound of buffer elements (recorded)
     reps: int  # calls per side per round
+    inputs: str = "generated"  # "recorded" (the workload's own calls) | "generated"
+    detail: str = ""  # what the inputs were: "size 1024", "256 calls, n=777"
+    calls: Path | None = None  # the CALLS file of recorded inputs
+
+    def to_json(self) -> dict:
+        return {"exe": str(self.exe), "size": self.size, "reps": self.reps, "inputs": self.inputs,
+                "detail": self.detail, "calls": str(self.calls) if self.calls else ""}
+
+    @classmethod
+    def from_json(cls, j: dict) -> "Harness":
+        return cls(Path(j["exe"]), int(j["size"]), int(j["reps"]), str(j.get("inputs", "generated")),
+                   str(j.get("detail", "")), Path(j["calls"]) if j.get("calls") else None)
 
 
-def build_harness(ctx: Context, cand: Candidate, workdir: Path, *, deadline: float | None = None) -> Harness:
+def build_harness(ctx: Context, cand: Candidate, workdir: Path, *, deadline: float | None = None,
+                  recorded=None) -> Harness:
     """Assemble baseline and candidate units, rename them apart, link them with the harness and
-    calibrate the input size and repetitions on the baseline."""
+    calibrate the input size and repetitions on the baseline. `recorded`: hot.RecordedCalls of
+    the function, used as its scalar inputs where the baseline runs cleanly on them."""
     from gcc_wrapper import asm
 
     sig = parse_prototype(ctx.prototype, ctx.name) if ctx.prototype else None
@@ -301,13 +472,17 @@ def build_harness(ctx: Context, cand: Candidate, workdir: Path, *, deadline: flo
         cand_unit = unit.replace(ctx.name, cand.asm).render()
     except asm.AsmError as e:
         raise MeasureError(f"cannot put the candidate into its unit: {e}") from None
-    return link_and_calibrate(ctx.compiler, ctx.name, sig, ctx.unit_asm, cand_unit, workdir, deadline=deadline)
+    return link_and_calibrate(ctx.compiler, ctx.name, sig, ctx.unit_asm, cand_unit, workdir, deadline=deadline,
+                              recorded=recorded)
 
 
 def link_and_calibrate(
-    compiler: str, name: str, sig: Signature, base_unit: str, cand_unit: str, workdir: Path, *, deadline: float | None = None
+    compiler: str, name: str, sig: Signature, base_unit: str, cand_unit: str, workdir: Path, *, deadline: float | None = None,
+    recorded=None,
 ) -> Harness:
-    """The harness for two whole-unit assemblies of `name`, calibrated on the baseline."""
+    """The harness for two whole-unit assemblies of `name`, calibrated on the baseline: on the
+    recorded calls (hot.RecordedCalls) when there are any the baseline runs quickly and cleanly
+    on, else on generated inputs."""
     globals_ = _global_symbols(base_unit) | _global_symbols(cand_unit) | {name}
     parts = []
     for side, text in (("b", base_unit), ("c", cand_unit)):
@@ -325,6 +500,16 @@ def link_and_calibrate(
         [compiler, "-O2", str(src), *parts, "-o", str(exe), "-lm", "-Wl,--unresolved-symbols=ignore-all"],
         workdir, deadline, "build the harness",
     )
+    why = ""
+    if recorded is not None:
+        inputs = recorded_inputs(sig, recorded)
+        if inputs is None:
+            why = "the recorded calls do not fit the prototype"
+        else:
+            h = _calibrate_recorded(exe, sig, inputs, deadline)
+            if isinstance(h, Harness):
+                return h
+            why = h
     for size in _SIZES:
         res = _sandboxed([str(exe), str(size), "0", "0"], workdir, timeout=5.0, deadline=deadline)
         if res is None:
@@ -335,48 +520,109 @@ def link_and_calibrate(
             continue
         if once <= _CALL_MAX_S:
             reps = max(1, min(10_000_000, round(_BATCH_S / max(once, 1e-9))))
-            return Harness(exe, size, reps)
+            return Harness(exe, size, reps, "generated", f"size {size}" + (f"; recorded calls unused: {why}" if why else ""))
     raise BaselineUnmeasurable(f"the baseline {name} does not run quickly and cleanly on generated inputs")
+
+
+def _calibrate_recorded(exe: Path, sig: Signature, inputs: RecordedInputs, deadline: float | None) -> Harness | str:
+    """The harness on the recorded calls that the baseline, alone in the sandbox, runs cleanly and
+    in under _RECORDED_CALL_MAX_S each; or why there are none."""
+    ptrs = [p for p in sig.params if p.kind == "ptr"]
+    ints = [j for j, kind in enumerate(inputs.kinds) if kind not in ("float", "double")]
+    # the buffers cover every recorded size, and its square where that is affordable (a size may
+    # be a matrix's side), within _BUFFERS_MAX; a call that still overruns faults and is left out
+    per_element = 2 * sum(_SIZEOF[p.ctype] for p in ptrs) or 1
+    cap = max(_NBUF, _BUFFERS_MAX // per_element)
+    biggest = max((v for j in ints for v in inputs.values(j) if 0 < v <= cap), default=0)
+    nbuf = max(_NBUF, min(cap, biggest + 1))
+    if 0 < biggest and biggest * biggest <= cap:
+        nbuf = max(nbuf, biggest * biggest)
+    # buffer elements below the smallest typical size: valid indices for whatever that size bounds
+    typical = [statistics.median(pos) for j in ints if (pos := [v for v in inputs.values(j) if 0 < v <= nbuf])]
+    bound = int(max(2, min(typical))) if typical else 1024
+    # each distinct call is probed once (a workload often repeats one size)
+    distinct = list(dict.fromkeys(inputs.calls))
+    first = [inputs.calls.index(c) for c in distinct]
+    calls = exe.parent / "calls.txt"
+    inputs.write(calls, nbuf, [-1] * len(ptrs), first)
+    out = _sandboxed([str(exe), str(bound), "-1", "0", str(calls)], exe.parent,
+                     timeout=min(60.0, 5 + 0.05 * len(distinct)), deadline=deadline)
+    if out is None:
+        return "the probe of the recorded calls failed"
+    written = [j for j, p in enumerate(ptrs) if not p.const]
+    good: set[tuple[int, ...]] = set()
+    extents = [0] * len(ptrs)
+    for line in out.splitlines():
+        f = line.split()
+        try:
+            k, t, ext = int(f[0]), float(f[1]), [int(x) for x in f[2:]]
+        except (ValueError, IndexError):
+            continue
+        if t > _RECORDED_CALL_MAX_S or len(ext) != len(written) or not 0 <= k < len(distinct):
+            continue
+        good.add(distinct[k])
+        for j, e in zip(written, ext):
+            extents[j] = max(extents[j], e)
+    keep = [k for k, c in enumerate(inputs.calls) if c in good]
+    if not keep:
+        return f"none of the {len(inputs.calls)} ran cleanly in under {_RECORDED_CALL_MAX_S * 1000:g} ms"
+    inputs.write(calls, nbuf, extents, keep)
+    res = _sandboxed([str(exe), str(bound), "0", "0", str(calls)], exe.parent, timeout=5.0, deadline=deadline)
+    try:
+        once = float((res or "").strip().split()[0])
+    except (ValueError, IndexError):
+        return "the calibration on the recorded calls failed"
+    reps = max(1, min(10_000_000, round(_BATCH_S / max(once, 1e-9))))
+    return Harness(exe, bound, reps, "recorded", inputs.describe(keep), calls)
 
 
 def measure(
     ctx: Context, cand: Candidate, *, rounds: int = 8, lock_dir: Path, deadline: float | None = None,
-    workdir: Path | None = None,
+    workdir: Path | None = None, recorded=None,
 ) -> Measurement:
     """Time candidate against baseline with the function harness: `rounds` interleaved rounds of
-    CPU time, taken under the machine-wide measurement lock. With a workdir, the harness built for
-    this candidate is kept there and reused by a later call (the re-measurement of a winner)."""
+    CPU time, taken under the machine-wide measurement lock. lock_dir is the cache directory: the
+    lock is there, and so are the profiles whose recorded calls of the function (hot.recorded_calls)
+    are its inputs, unless `recorded` gives them (hot.RecordedCalls, or False for generated inputs).
+    With a workdir, the harness built for this candidate is kept there and reused by a later call
+    (the re-measurement of a winner)."""
+    if recorded is None:
+        from gcc_wrapper import hot
+
+        recorded = hot.recorded_calls(Path(lock_dir), ctx.cwd or None, ctx.name)
+    recorded = recorded or None
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix="llmcc-measure-") as tmp:
-            h = build_harness(ctx, cand, Path(tmp), deadline=deadline)
+            h = build_harness(ctx, cand, Path(tmp), deadline=deadline, recorded=recorded)
             return time_harness(h, rounds, lock_dir=lock_dir, deadline=deadline)
     d = Path(workdir) / cand.id
     info = d / "harness.json"
     if info.exists():
-        j = json.loads(info.read_text())
-        h = Harness(Path(j["exe"]), int(j["size"]), int(j["reps"]))
+        h = Harness.from_json(json.loads(info.read_text()))
     else:
         d.mkdir(parents=True, exist_ok=True)
-        h = build_harness(ctx, cand, d, deadline=deadline)
-        info.write_text(json.dumps({"exe": str(h.exe), "size": h.size, "reps": h.reps}))
+        h = build_harness(ctx, cand, d, deadline=deadline, recorded=recorded)
+        info.write_text(json.dumps(h.to_json()))
     return time_harness(h, rounds, lock_dir=lock_dir, deadline=deadline)
 
 
 def measure_units(
     compiler: str, name: str, prototype: str, base_unit: str, cand_unit: str, *,
-    rounds: int = 8, lock_dir: Path, deadline: float | None = None,
+    rounds: int = 8, lock_dir: Path, deadline: float | None = None, recorded=None,
 ) -> Measurement:
-    """Like measure, for two whole translation-unit assemblies that both define `name`."""
+    """Like measure, for two whole translation-unit assemblies that both define `name`; inputs
+    recorded only when given (hot.RecordedCalls)."""
     sig = parse_prototype(prototype, name)
     with tempfile.TemporaryDirectory(prefix="llmcc-measure-") as tmp:
-        h = link_and_calibrate(compiler, name, sig, base_unit, cand_unit, Path(tmp), deadline=deadline)
+        h = link_and_calibrate(compiler, name, sig, base_unit, cand_unit, Path(tmp), deadline=deadline, recorded=recorded)
         return time_harness(h, rounds, lock_dir=lock_dir, deadline=deadline)
 
 
 def time_harness(h: Harness, rounds: int, *, lock_dir: Path, deadline: float | None = None) -> Measurement:
     with measurement_lock(lock_dir, deadline=deadline):
         expected = 5 + (rounds + PLACEMENTS) * _BATCH_S * 25  # room for a candidate ~20x slower
-        out = _sandboxed([str(h.exe), str(h.size), str(h.reps), str(rounds)], h.exe.parent, timeout=expected, deadline=deadline)
+        cmd = [str(h.exe), str(h.size), str(h.reps), str(rounds), *([str(h.calls)] if h.calls else [])]
+        out = _sandboxed(cmd, h.exe.parent, timeout=expected, deadline=deadline)
     if out is None:
         raise MeasureError("the harness failed while timing (crash or time limit)")
     base, cand_t = [], []
@@ -386,7 +632,7 @@ def time_harness(h: Harness, rounds: int, *, lock_dir: Path, deadline: float | N
         cand_t.append(float(c))
     if len(base) != rounds:
         raise MeasureError("the harness printed an incomplete set of rounds")
-    return summarize(f"function-harness cpu-time (size {h.size}, {h.reps} calls/round)", base, cand_t)
+    return summarize(f"function-harness cpu-time ({h.inputs} inputs: {h.detail}; {h.reps} calls/round)", base, cand_t)
 
 
 def summarize(method: str, base: Sequence[float], cand: Sequence[float]) -> Measurement:
