@@ -325,7 +325,7 @@ def record_arguments(cmd: list[str], cwd: str, names: list[str], *, calls: int =
         if 0 <= i < len(chosen) and len(out.setdefault(chosen[i], [])) < calls:
             out[chosen[i]].append(values)
     if not out:
-        return {}, f"arguments not recorded: gdb saw no call of {', '.join(chosen)}{note}"
+        return {}, f"arguments not recorded: gdb saw no call of {', '.join(chosen)} (never called, or no ptrace here){note}"
     return out, f"arguments of {len(out)} function(s) recorded with gdb{note}"
 
 
