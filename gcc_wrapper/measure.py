@@ -326,9 +326,11 @@ def harness_source(name: str, sig: Signature) -> str:
     out.append("  if (!rec) { double t0 = cpu(); call_b(0, 0); once = cpu() - t0; changed(ext);"
                + "".join(f" extent{i} = ext[{j}];" for j, i in enumerate(written)) + " }")
     # calibration: the mean CPU time of one call (restores included), over at least 2 ms and, when
-    # that is cheap, every input once
-    out.append("  if (reps == 0) { if (once > 0.05) { printf(\"%.9f\\n\", once); return 0; } long k = 0; double t0 = cpu(), d;"
-               " do { call_b((int)(k % ncalls), 0); k++; d = cpu() - t0; } while (d < 0.002 || (k < ncalls && d < 0.2));"
+    # that is cheap, every input once; the clock is read after batches of doubling length, as
+    # reading it can cost more than a short call
+    out.append("  if (reps == 0) { if (once > 0.05) { printf(\"%.9f\\n\", once); return 0; } long k = 0, n = 1; double t0 = cpu(), d;"
+               " do { for (long j = 0; j < n; j++, k++) call_b((int)(k % ncalls), 0); n *= 2; d = cpu() - t0; }"
+               " while (d < 0.002 || (k < ncalls && d < 0.2));"
                " printf(\"%.9f\\n\", d / k); return 0; }")
     # warm-up: one unrecorded round over every placement (page faults, caches, predictors)
     out.append("  for (int pl = 0; pl < %d; pl++) { int i = 0; for (long k = 0; k < reps; k++) { call_b(i, pl); if (++i == ncalls) i = 0; }"
