@@ -7,6 +7,7 @@ shows that the recording run was given the profiled run's input."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -153,3 +154,21 @@ def test_script_workload_is_profiled_without_arguments(tmp_path, llmcc_bin):
     assert "arguments not recorded: ./run.sh is not an ELF executable" in r.stdout
     data = json.loads(next((tmp_path / "cache" / "profiles").glob("*.json")).read_text())
     assert "scan" in data["functions"] and data["arguments"]["calls"] == {}
+
+
+def test_without_gdb_the_profile_has_shares_only(tmp_path, llmcc_bin):
+    (tmp_path / "prog.c").write_text(SRC)
+    subprocess.run(["gcc", "-O3", "-o", "prog", "prog.c"], cwd=tmp_path, check=True)
+    tools = tmp_path / "bin"  # what a machine without gdb has
+    tools.mkdir()
+    for tool in ("perf", "nm", "valgrind", "callgrind_annotate"):
+        found = shutil.which(tool)
+        if found:
+            (tools / tool).symlink_to(found)
+    env = {"PATH": str(tools), "LLMCC_CACHE_DIR": str(tmp_path / "cache"), "XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+    r = subprocess.run([str(llmcc_bin), "profile", "--", "./prog"], cwd=tmp_path, env=env, capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "arguments not recorded: gdb is not installed" in r.stdout
+    assert hot.load_profile(tmp_path / "cache", str(tmp_path))["scan"] > 0.5
+    assert hot.recorded_calls(tmp_path / "cache", str(tmp_path), "scan") is None
