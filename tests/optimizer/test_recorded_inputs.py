@@ -172,3 +172,66 @@ def test_without_gdb_the_profile_has_shares_only(tmp_path, llmcc_bin):
     assert "arguments not recorded: gdb is not installed" in r.stdout
     assert hot.load_profile(tmp_path / "cache", str(tmp_path))["scan"] > 0.5
     assert hot.recorded_calls(tmp_path / "cache", str(tmp_path), "scan") is None
+
+
+BITS_SLOW = """int bits(const unsigned *a, int n)
+{
+    int c = 0;
+    for (int i = 0; i < n; i++) {
+        unsigned x = a[i];
+        while (x) { c += x & 1; x >>= 1; }
+    }
+    return c;
+}
+"""
+BITS_FAST = """int bits(const unsigned *a, int n)
+{
+    int c = 0;
+    for (int i = 0; i < n; i++) {
+        unsigned x = a[i];
+        x = x - ((x >> 1) & 0x55555555u);
+        x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
+        x = (x + (x >> 4)) & 0x0f0f0f0fu;
+        c += (int)((x * 0x01010101u) >> 24);
+    }
+    return c;
+}
+"""
+BITS_MAIN = r"""#include <stdio.h>
+int bits(const unsigned *a, int n);
+int main(void)
+{
+    static unsigned a[4096];
+    unsigned s = 1;
+    for (int i = 0; i < 4096; i++) { s = s * 1103515245u + 12345u; a[i] = s; }
+    long t = 0;
+    for (int r = 0; r < 3000; r++) { a[r] ^= r; t += bits(a + (r & 7), 777); }
+    printf("%ld\n", t);
+    return 0;
+}
+"""
+
+
+def test_a_build_after_profiling_times_on_the_recorded_calls(tmp_path, llmcc_bin, llmcc_env, cache_dir):
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "k.c").write_text(BITS_SLOW)
+    (proj / "main.c").write_text(BITS_MAIN)
+    (proj / "Makefile").write_text("prog: main.o k.o\n\t$(CC) -O3 -o $@ $^\n%.o: %.c\n\t$(CC) -O3 -c $< -o $@\n")
+    fast = tmp_path / "fast"
+    fast.mkdir()
+    (fast / "src.c").write_text(BITS_FAST)
+    out = subprocess.run(["gcc", "-O3", "-fno-tree-vectorize", "-S", "-o", "-", "src.c"], cwd=fast, capture_output=True,
+                         text=True, check=True).stdout
+    (fast / "bits.s").write_text(asm.parse(out).functions["bits"].text())
+
+    subprocess.run(["make", "-s", f"CC={llmcc_bin}"], cwd=proj, env=llmcc_env, check=True, capture_output=True)
+    r = subprocess.run([str(llmcc_bin), "profile", "--", "./prog"], cwd=proj, env=llmcc_env, capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0 and "recorded with gdb" in r.stdout, r.stdout + r.stderr
+    env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="40", LLMCC_PROPOSER=f"file:{fast}", LLMCC_HOT="bits")
+    subprocess.run(["make", "-s", "-B", f"CC={llmcc_bin}"], cwd=proj, env=env, check=True, capture_output=True)
+    listing = subprocess.run([str(llmcc_bin), "cache", "list"], env=env, capture_output=True, text=True).stdout
+    key = next(line.split()[0] for line in listing.splitlines() if " bits " in line)
+    show = subprocess.run([str(llmcc_bin), "cache", "show", key], env=env, capture_output=True, text=True).stdout
+    assert "recorded inputs: 256 calls, n=777" in show, show
