@@ -366,6 +366,14 @@ def _unqueue(cache: Any, key: str) -> None:
 
 
 def main(argv: list[str]) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # before the lanes started or after they ended: nothing to undo
+        print("\nllmcc optimize: interrupted", flush=True)
+        return 130
+
+
+def _main(argv: list[str]) -> int:
     from gcc_wrapper import config
 
     opts = {"tests": None, "budget": None, "jobs": "1", "proposer": None}
