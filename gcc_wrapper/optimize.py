@@ -437,12 +437,15 @@ def _main(argv: list[str]) -> int:
         running = len(threads)
         while running:
             # not a blocking get(): when the signal lands in a lane's thread, the main thread's wait
-            # is not interrupted, and a lane that noticed it will not report again
+            # is not interrupted, and a lane that noticed it will not report again; and a report
+            # that comes after the signal may be of what the signal did to the lane's children
             try:
                 got = results.get(timeout=0.2)
             except stdqueue.Empty:
-                if guard.noticed():
-                    raise KeyboardInterrupt from None
+                got = ()
+            if guard.noticed():
+                raise KeyboardInterrupt
+            if got == ():
                 continue
             if got is None:
                 running -= 1
