@@ -26,7 +26,15 @@ $(STAMP): pyproject.toml
 	$(VPY) -m pip install -q --disable-pip-version-check -e '.[test]' --config-settings editable_mode=compat
 	touch $@
 
-venv: $(STAMP)
+# The native front end (gcc_wrapper/data/client.c) replaces the `llmcc` script pip wrote: it
+# hands compiles to a warm compile server and runs the Python entry, llmcc-py, when there is none.
+CLIENT := $(VENV)/.client-stamp
+$(CLIENT): gcc_wrapper/data/client.c $(STAMP)
+	gcc -O2 -Wall -o $(VENV)/bin/llmcc.tmp gcc_wrapper/data/client.c
+	mv -f $(VENV)/bin/llmcc.tmp $(VENV)/bin/llmcc
+	touch $@
+
+venv: $(STAMP) $(CLIENT)
 
 sysdeps:
 	@missing=""; \

@@ -10,6 +10,9 @@ DIR is a C project built by `make` that honours CC and CFLAGS and has a `clean` 
 Both builds use CFLAGS=-O3, so the compiler does the same work; llmcc runs with
 LLMCC_MODE=off and a fresh, empty cache for every build (no optimizer, no cache hits: the
 overhead of the compile path itself); `--set tu_cache=0` (any LLMCC_ setting) changes that.
+llmcc is timed twice per round: with its compile server already running (as for any build
+within a few minutes of another compile) and with none at the start (the build's first compiles
+run through Python and start it); the server's CPU time is counted in the build's.
 Each round runs the two builds in alternating order
 after a `make clean`; the report gives the per-round ratio llmcc/gcc of wall time and of CPU
 time (user + system of every process of the build, less sensitive to a busy machine) as
@@ -45,9 +48,9 @@ def _env(scratch: Path) -> dict[str, str]:
     return env
 
 
-def build(project: Path, cc: str, env: dict[str, str], jobs: int) -> tuple[float, float]:
+def build(project: Path, cc: str, env: dict[str, str], jobs: int, server: str = "up") -> tuple[float, float]:
     """(wall seconds, CPU seconds of all the processes) of one clean build at -O3."""
-    return clean_build(project, cc, env, jobs, ["CFLAGS=-O3"])
+    return clean_build(project, cc, env, jobs, ["CFLAGS=-O3"], server=server)
 
 
 def start(cmd: list[str], env: dict[str, str]) -> float:
@@ -89,22 +92,34 @@ def main(argv: list[str] | None = None) -> int:
 
         gcc_t: list[float] = []
         llmcc_t: list[float] = []
+        first_t: list[float] = []
         ratios: list[float] = []
         cpu_ratios: list[float] = []
+        first_ratios: list[float] = []
+        first_cpu_ratios: list[float] = []
         for r in range(a.rounds):
-            cache = scratch / f"cache-{r}"  # fresh and empty for every llmcc build
-            lenv = dict(env, **settings, LLMCC_CACHE_DIR=str(cache))
-            if r % 2 == 0:
-                g, gc = build(project, "gcc", env, a.jobs)
-                m, mc = build(project, llmcc, lenv, a.jobs)
-            else:
-                m, mc = build(project, llmcc, lenv, a.jobs)
-                g, gc = build(project, "gcc", env, a.jobs)
+            # fresh and empty caches for every llmcc build
+            lenv = dict(env, **settings, LLMCC_CACHE_DIR=str(scratch / f"cache-{r}"))
+            fenv = dict(env, **settings, LLMCC_CACHE_DIR=str(scratch / f"cache-first-{r}"))
+            runs = {
+                "gcc": lambda: build(project, "gcc", env, a.jobs),
+                "llmcc": lambda: build(project, llmcc, lenv, a.jobs, "up"),
+                "first": lambda: build(project, llmcc, fenv, a.jobs, "none"),
+            }
+            order = list(runs) if r % 2 == 0 else list(reversed(runs))
+            got = {name: None for name in runs}
+            for name in order:
+                got[name] = runs[name]()
+            (g, gc), (m, mc), (f, fc) = got["gcc"], got["llmcc"], got["first"]
             gcc_t.append(g)
             llmcc_t.append(m)
+            first_t.append(f)
             ratios.append(m / g)
             cpu_ratios.append(mc / gc)
-            print(f"round {r + 1}: gcc {g:.3f} s, llmcc {m:.3f} s, ratio {m / g:.3f} (CPU time {mc / gc:.3f})",
+            first_ratios.append(f / g)
+            first_cpu_ratios.append(fc / gc)
+            print(f"round {r + 1}: gcc {g:.3f} s, llmcc {m:.3f} s, ratio {m / g:.3f} (CPU time {mc / gc:.3f}); "
+                  f"with no server at the start {f:.3f} s, ratio {f / g:.3f} (CPU time {fc / gc:.3f})",
                   file=sys.stderr)
 
         g_start: list[float] = []
@@ -126,7 +141,10 @@ def main(argv: list[str] | None = None) -> int:
         "startup_gcc_ms": statistics.median(g_start) * 1000,
         "startup_llmcc_ms": statistics.median(m_start) * 1000,
         "startup_ratio": statistics.median(m_start) / statistics.median(g_start),
-        "per_round": {"gcc": gcc_t, "llmcc": llmcc_t, "ratio": ratios, "cpu_ratio": cpu_ratios},
+        "first_build_ratio": summary(first_ratios),
+        "first_build_cpu_ratio": summary(first_cpu_ratios),
+        "per_round": {"gcc": gcc_t, "llmcc": llmcc_t, "ratio": ratios, "cpu_ratio": cpu_ratios,
+                      "first": first_t, "first_ratio": first_ratios, "first_cpu_ratio": first_cpu_ratios},
     }
     br = fig["build_ratio"]
     print(f"clean build of {a.project.name} (make -j{a.jobs}, CFLAGS=-O3), {a.rounds} interleaved rounds:")
@@ -136,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  ratio llmcc/gcc median {br['median']:.3f}  [min {br['min']:.3f}, max {br['max']:.3f}]")
     cr = fig["build_cpu_ratio"]
     print(f"  CPU-time ratio  median {cr['median']:.3f}  [min {cr['min']:.3f}, max {cr['max']:.3f}]")
+    fr, fcr = fig["first_build_ratio"], fig["first_build_cpu_ratio"]
+    print(f"  with no compile server at the start (its start-up in the build): ratio median {fr['median']:.3f} "
+          f"[{fr['min']:.3f}, {fr['max']:.3f}], CPU {fcr['median']:.3f} [{fcr['min']:.3f}, {fcr['max']:.3f}]")
     print(f"start-up (--version, median of {a.starts}): gcc {fig['startup_gcc_ms']:.1f} ms, "
           f"llmcc {fig['startup_llmcc_ms']:.1f} ms")
     if a.json == "-":

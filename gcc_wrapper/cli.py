@@ -7,6 +7,7 @@ every compile of every build imports it: subcommands are imported only when used
 
 from __future__ import annotations
 
+import os
 import sys
 
 # reserved first word -> "module:function" taking argv (the words after it) and returning a status
@@ -20,6 +21,7 @@ SUBCOMMANDS = {
     "report": "gcc_wrapper.report:main",
     "bench": "gcc_wrapper.bench:main",
     "serve": "gcc_wrapper.serve:main",
+    "server": "gcc_wrapper.compile_server:cli_main",
     "batch": "gcc_wrapper.propose.batch:main",
 }
 
@@ -43,6 +45,7 @@ commands:
   report      what llmcc changed in this project (--html FILE)
   bench       speedups on a problem set: bench --dataset FILE --out DIR
   serve       start a vLLM server for llmcc to use
+  server      the compile server that saves each compile Python's start-up: status | stop
   batch       offline: generate the queue's first-round rewrites with vllm.LLM in-process (GPU)
   help        this text
 
@@ -71,6 +74,8 @@ def _run_subcommand(target: str, argv: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv if argv is None else argv
     prog, rest = args[0], args[1:]
+    if "LLMCC_ARGV0" in os.environ:
+        prog = _native_client_handoff(prog, rest)
     if rest and not _masquerading(prog):
         first = rest[0]
         if first in SUBCOMMANDS:
@@ -93,9 +98,23 @@ def main(argv: list[str] | None = None) -> int:
     return driver.main(prog, rest)
 
 
+def _native_client_handoff(prog: str, rest: list[str]) -> str:
+    """The native client (data/client.c) ran us: take the name it was called by (masquerade mode
+    and the recursion guard decide by it, as they would by a script's path), and start a compile
+    server for the next compiles if it found none (not for a management command). Neither
+    variable reaches gcc."""
+    prog = os.environ.pop("LLMCC_ARGV0") or prog
+    sock = os.environ.pop("LLMCC_START_SERVER", None)
+    if sys.argv:
+        sys.argv[0] = prog
+    if sock and not (rest and rest[0] in SUBCOMMANDS and not _masquerading(prog)):
+        from gcc_wrapper import compile_server
+
+        compile_server.start(sock)
+    return prog
+
+
 def _masquerading(prog: str) -> bool:
     """Installed as gcc/cc through a symlink, every argument is gcc's."""
-    import os
-
     name = os.path.basename(prog)
     return name in ("cc", "c89", "c99") or ("gcc" in name and not name.startswith("llmcc"))

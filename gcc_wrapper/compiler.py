@@ -34,7 +34,8 @@ def _self_paths(prog: str) -> set[str]:
     paths = {os.path.realpath(sys.argv[0])} if sys.argv and sys.argv[0] else set()
     if os.sep in prog:
         paths.add(os.path.realpath(prog))
-    paths.add(os.path.realpath(os.path.join(os.path.dirname(sys.executable), "llmcc")))
+    for name in ("llmcc", "llmcc-py"):  # the native client and the Python entry behind it
+        paths.add(os.path.realpath(os.path.join(os.path.dirname(sys.executable), name)))
     return paths
 
 
@@ -171,12 +172,21 @@ def _config_files_exist() -> bool:
         d = parent
 
 
+# False in a compile server's child (compile_server.py): there the process must live on to
+# report the status, so "becoming gcc" means running it on our streams and waiting for it.
+EXEC_IN_PLACE = True
+
+
 def exec_compiler(cc: str, rest: list[str]) -> int:
     """Become the real gcc: same argv, stdin, stdout, stderr and exit status. Returns (127) only
     when it cannot be run, having said why."""
     sys.stdout.flush()
     sys.stderr.flush()
     try:
+        if not EXEC_IN_PLACE:
+            from gcc_wrapper import spawn
+
+            return spawn.call([run_name(cc), *rest], cc, child_env(cc))
         os.execve(cc, [run_name(cc), *rest], child_env(cc))
     except OSError as e:
         print(f"llmcc: error: cannot run {cc}: {e.strerror}", file=sys.stderr)

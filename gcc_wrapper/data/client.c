@@ -1,0 +1,271 @@
+/* llmcc's native front end: the `llmcc` a build runs.
+ *
+ * Starting Python costs ~13 ms and importing the compile path a few more, on every file of
+ * every build: on small files that is as much as gcc itself. This client hands the command line
+ * to a running compile server (gcc_wrapper/compile_server.py, a warm Python process that forks
+ * one child per compile) and exits with the status the compile ended with. The child works on
+ * this process's own standard streams (passed over a Unix socket), in its working directory,
+ * with its environment and umask, so nothing a build system observes changes.
+ *
+ * Whenever the server cannot do the job, the client becomes the Python `llmcc` (llmcc-py beside
+ * it) with the same arguments: no server yet (then it asks Python to start one for the next
+ * compile), a server that is stale or refuses, a server that died mid-compile, or
+ * LLMCC_COMPILE_SERVER=0. Signals (Ctrl-C, make's SIGTERM) are forwarded to the compile's
+ * process group.
+ *
+ * Protocol (one connection per compile): the client sends "LLMCC1\0\0", a 4-byte length and,
+ * with file descriptors 0, 1 and 2 attached (SCM_RIGHTS), then the payload: NUL-terminated
+ * fields cwd, umask, argv0, argc, the arguments, envc, the environment. The server answers with
+ * 8-byte messages, a 4-letter tag and a 32-bit integer: PGID (the compile's process group),
+ * EXIT (its status; -N means killed by signal N), PYTH (run the Python llmcc instead).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static char self_dir[PATH_MAX];
+static char argv0_path[PATH_MAX];
+static volatile pid_t compile_group;
+
+static void become_python(char **argv, const char *start_socket)
+{
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/llmcc-py", self_dir);
+    setenv("LLMCC_ARGV0", argv0_path, 1);
+    if (start_socket)
+        setenv("LLMCC_START_SERVER", start_socket, 1);
+    execv(path, argv);
+    fprintf(stderr, "llmcc: error: cannot run %s: %s\n", path, strerror(errno));
+    exit(127);
+}
+
+/* argv[0] as the kernel would have named a script: a name without a slash is looked up on
+ * PATH (masquerade mode decides by this name, the recursion guard by its real path). */
+static void resolve_argv0(const char *name)
+{
+    snprintf(argv0_path, sizeof argv0_path, "%s", name);
+    if (strchr(name, '/'))
+        return;
+    const char *path = getenv("PATH");
+    if (!path)
+        return;
+    while (*path) {
+        const char *end = strchr(path, ':');
+        size_t len = end ? (size_t)(end - path) : strlen(path);
+        char cand[PATH_MAX];
+        if (len == 0)
+            snprintf(cand, sizeof cand, "./%s", name);
+        else
+            snprintf(cand, sizeof cand, "%.*s/%s", (int)len, path, name);
+        struct stat st;
+        if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0) {
+            snprintf(argv0_path, sizeof argv0_path, "%s", cand);
+            return;
+        }
+        if (!end)
+            break;
+        path = end + 1;
+    }
+}
+
+static int socket_path(char *out, size_t size)
+{
+    char dir[64];
+    snprintf(dir, sizeof dir, "/tmp/llmcc-%u", (unsigned)getuid());
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return -1;
+    struct stat st;
+    /* a directory someone else owns or can write into is not ours to trust */
+    if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() || (st.st_mode & 077))
+        return -1;
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a of this installation's directory */
+    for (const char *p = self_dir; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    int n = snprintf(out, size, "%s/%016llx.sock", dir, (unsigned long long)h);
+    return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+static void forward(int sig)
+{
+    if (compile_group > 0)
+        kill(-compile_group, sig);
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int read_all(int fd, char *p, size_t n)
+{
+    while (n) {
+        ssize_t r = read(fd, p, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        p += r;
+        n -= (size_t)r;
+    }
+    return 0;
+}
+
+/* Append a NUL-terminated field to a growing buffer. */
+static int put(char **buf, size_t *len, size_t *cap, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    if (*len + n > *cap) {
+        size_t c = (*cap + n) * 2;
+        char *b = realloc(*buf, c);
+        if (!b)
+            return -1;
+        *buf = b;
+        *cap = c;
+    }
+    memcpy(*buf + *len, s, n);
+    *len += n;
+    return 0;
+}
+
+static int send_request(int fd, int argc, char **argv)
+{
+    char *buf = NULL, num[32], cwd[PATH_MAX];
+    size_t len = 0, cap = 0;
+    mode_t mask = umask(022);
+    umask(mask);
+    if (!getcwd(cwd, sizeof cwd))
+        return -1;
+    int envc = 0;
+    while (environ[envc])
+        envc++;
+    int bad = put(&buf, &len, &cap, cwd);
+    snprintf(num, sizeof num, "%u", (unsigned)mask);
+    bad |= put(&buf, &len, &cap, num);
+    bad |= put(&buf, &len, &cap, argv0_path);
+    snprintf(num, sizeof num, "%d", argc - 1);
+    bad |= put(&buf, &len, &cap, num);
+    for (int i = 1; i < argc; i++)
+        bad |= put(&buf, &len, &cap, argv[i]);
+    snprintf(num, sizeof num, "%d", envc);
+    bad |= put(&buf, &len, &cap, num);
+    for (int i = 0; i < envc; i++)
+        bad |= put(&buf, &len, &cap, environ[i]);
+    if (bad || len > UINT32_MAX) {
+        free(buf);
+        return -1;
+    }
+
+    char head[12] = "LLMCC1\0\0";
+    uint32_t n = (uint32_t)len;
+    memcpy(head + 8, &n, 4);
+    struct iovec iov = {head, sizeof head};
+    int fds[3] = {0, 1, 2};
+    union {
+        char space[CMSG_SPACE(sizeof fds)];
+        struct cmsghdr align;
+    } ctl;
+    memset(&ctl, 0, sizeof ctl);
+    struct msghdr msg = {0};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = ctl.space;
+    msg.msg_controllen = sizeof ctl.space;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof fds);
+    memcpy(CMSG_DATA(c), fds, sizeof fds);
+    ssize_t sent;
+    do
+        sent = sendmsg(fd, &msg, MSG_NOSIGNAL);
+    while (sent < 0 && errno == EINTR);
+    int rc = (sent == (ssize_t)sizeof head && write_all(fd, buf, len) == 0) ? 0 : -1;
+    free(buf);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        fprintf(stderr, "llmcc: error: cannot find its own installation\n");
+        return 127;
+    }
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    *slash = 0;
+    snprintf(self_dir, sizeof self_dir, "%s", exe[0] ? exe : "/");
+    resolve_argv0(argv[0]);
+
+    const char *off = getenv("LLMCC_COMPILE_SERVER");
+    if (off && (!strcmp(off, "0") || !strcasecmp(off, "false") || !strcasecmp(off, "no") || !strcasecmp(off, "off")))
+        become_python(argv, NULL);
+    for (int fd = 0; fd <= 2; fd++)  /* a closed standard stream cannot be passed on */
+        if (fcntl(fd, F_GETFD) < 0)
+            become_python(argv, NULL);
+
+    char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    if (socket_path(path, sizeof path) != 0)
+        become_python(argv, NULL);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    memcpy(addr.sun_path, path, strlen(path) + 1);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0)
+        become_python(argv, path); /* and have it start a server for the next compile */
+    if (send_request(fd, argc, argv) != 0) {
+        close(fd);
+        become_python(argv, NULL);
+    }
+
+    char reply[8];
+    while (read_all(fd, reply, sizeof reply) == 0) {
+        int32_t value;
+        memcpy(&value, reply + 4, 4);
+        if (!memcmp(reply, "PGID", 4)) {
+            compile_group = value;
+            struct sigaction sa = {0};
+            sa.sa_handler = forward;
+            sa.sa_flags = SA_RESTART;
+            sigemptyset(&sa.sa_mask);
+            int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+            for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+                sigaction(sigs[i], &sa, NULL);
+        } else if (!memcmp(reply, "EXIT", 4)) {
+            if (value < 0) { /* the compiler was killed by a signal: so are we, as after exec */
+                signal(-value, SIG_DFL);
+                raise(-value);
+            }
+            return value & 0xff;
+        } else if (!memcmp(reply, "PYTH", 4)) {
+            break;
+        }
+    }
+    /* refused, or the server went away before the end: Python does the whole job */
+    close(fd);
+    compile_group = 0;
+    become_python(argv, NULL);
+    return 127;
+}

@@ -1,0 +1,181 @@
+"""The native client and the compile server: a compile served by the warm server is the compile
+the Python llmcc makes; the client falls back to Python whenever the server cannot serve it,
+forwards Ctrl-C, and keeps masquerade mode.
+
+Each test runs a private installation (a copy of the client binary in its own directory, with
+llmcc-py beside it): the client names its server's socket after its directory, so these
+servers are the tests' own, and are stopped at the end."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from gcc_wrapper import compile_server
+
+SRC = "int scale(int *a, int n) { int s = 0; for (int i = 0; i < n; i++) s += a[i] * 3; return s; }\n"
+
+
+class Install:
+    def __init__(self, root: Path, venv_bin: Path, env: dict[str, str]) -> None:
+        self.bin = root / "bin"
+        self.bin.mkdir(parents=True)
+        shutil.copy2(venv_bin / "llmcc", self.bin / "llmcc")
+        (self.bin / "llmcc-py").symlink_to(venv_bin / "llmcc-py")
+        self.llmcc = self.bin / "llmcc"
+        self.env = dict(env, LLMCC_SERVER_IDLE="60")
+        h = 1469598103934665603
+        for b in os.fsencode(os.path.realpath(self.bin)):
+            h = ((h ^ b) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+        self.sock = f"/tmp/llmcc-{os.getuid()}/{h:016x}.sock"
+
+    def run(self, *words: str, cwd: Path, env: dict[str, str] | None = None, **kw) -> subprocess.CompletedProcess:
+        return subprocess.run([str(self.llmcc), *words], cwd=cwd, env=env or self.env, capture_output=True, **kw)
+
+    def server(self) -> int | None:
+        return compile_server.server_pid(self.sock)
+
+    def wait_for_server(self) -> int:
+        for _ in range(100):
+            pid = self.server()
+            if pid is not None and os.path.exists(self.sock):
+                return pid
+            time.sleep(0.05)
+        raise AssertionError("no compile server started")
+
+    def stop(self) -> None:
+        pid = self.server()
+        if pid is not None:
+            os.kill(pid, signal.SIGTERM)
+
+
+@pytest.fixture
+def inst(tmp_path: Path, llmcc_bin: Path, env: dict[str, str]):
+    i = Install(tmp_path / "inst", llmcc_bin.parent, env)
+    yield i
+    i.stop()
+
+
+def _parent_cmdline_logger(tmp_path: Path, gcc: str, log: Path, delay: float = 0.0) -> Path:
+    """A real-gcc stand-in named gcc that records who ran it (the -S compile only)."""
+    d = tmp_path / "fakebin"
+    d.mkdir(exist_ok=True)
+    fake = d / "gcc"
+    fake.write_text(
+        "#!/bin/sh\n"
+        'case " $* " in *" -S "*)\n'
+        f'  tr "\\0" " " < /proc/$PPID/cmdline >> "{log}"; echo >> "{log}"\n'
+        f"  sleep {delay}\n"
+        "  echo done >> \"" + str(log) + '.done" ;;\n'
+        "esac\n"
+        f'exec "{gcc}" "$@"\n'
+    )
+    fake.chmod(0o755)
+    return fake
+
+
+def test_second_compile_is_served_and_equals_gccs(inst: Install, work: Path, gcc: str, tmp_path: Path) -> None:
+    log = tmp_path / "who"
+    env = dict(inst.env, LLMCC_CC=str(_parent_cmdline_logger(tmp_path, gcc, log)))
+    (work / "s.c").write_text(SRC)
+    first = inst.run("-O2", "-c", "s.c", "-o", "first.o", cwd=work, env=env)
+    assert first.returncode == 0, first.stderr
+    inst.wait_for_server()
+    second = inst.run("-O2", "-c", "s.c", "-o", "second.o", cwd=work, env=dict(env, LLMCC_TU_CACHE="0"))
+    assert second.returncode == 0 and second.stderr == b""
+    runners = log.read_text().splitlines()
+    assert "llmcc-py" in runners[0] and "compile_server" in runners[1], runners
+    subprocess.run([gcc, "-O3", "-c", "s.c", "-o", "ref.o"], cwd=work, check=True)
+    for o in ("first.o", "second.o"):
+        assert (work / o).read_bytes() == (work / "ref.o").read_bytes(), o
+
+
+def test_errors_stdin_and_status_through_the_server(inst: Install, work: Path, gcc: str) -> None:
+    inst.run("--version", cwd=work)
+    inst.wait_for_server()
+    (work / "bad.c").write_text("int f(void) { return nope; }\n")
+    mine = inst.run("-c", "bad.c", cwd=work)
+    theirs = subprocess.run([gcc, "-c", "bad.c"], cwd=work, capture_output=True, env=inst.env)
+    assert mine.returncode == theirs.returncode == 1
+    assert mine.stderr == theirs.stderr and b"nope" in mine.stderr
+    piped = inst.run("-x", "c", "-c", "-", "-o", "piped.o", cwd=work, input=SRC.encode())
+    assert piped.returncode == 0 and (work / "piped.o").stat().st_size > 0
+    v = inst.run("--version", cwd=work)
+    assert v.stdout == subprocess.run([gcc, "--version"], capture_output=True).stdout
+    assert inst.run("config", cwd=work).returncode == 0  # management commands: the Python llmcc
+
+
+def test_switched_off_runs_python(inst: Install, work: Path, gcc: str, tmp_path: Path) -> None:
+    inst.run("--version", cwd=work)
+    inst.wait_for_server()
+    log = tmp_path / "who"
+    env = dict(inst.env, LLMCC_CC=str(_parent_cmdline_logger(tmp_path, gcc, log)), LLMCC_COMPILE_SERVER="0")
+    (work / "s.c").write_text(SRC)
+    assert inst.run("-c", "s.c", cwd=work, env=env).returncode == 0
+    assert "llmcc-py" in log.read_text()
+
+
+def test_a_server_that_dies_mid_compile_costs_nothing(inst: Install, work: Path, gcc: str, tmp_path: Path) -> None:
+    inst.run("--version", cwd=work)
+    server = inst.wait_for_server()
+    log = tmp_path / "who"
+    env = dict(inst.env, LLMCC_CC=str(_parent_cmdline_logger(tmp_path, gcc, log, delay=1.5)), LLMCC_TU_CACHE="0")
+    (work / "s.c").write_text(SRC)
+    p = subprocess.Popen([str(inst.llmcc), "-c", "s.c", "-o", "s.o"], cwd=work, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    for _ in range(100):
+        if log.exists():
+            break
+        time.sleep(0.05)
+    children = [int(c) for c in Path(f"/proc/{server}/task/{server}/children").read_text().split()]
+    assert children, "the compile is not running in the server"
+    for c in children:
+        os.kill(c, signal.SIGKILL)  # the server's child doing this compile
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    subprocess.run([gcc, "-O3", "-c", "s.c", "-o", "ref.o"], cwd=work, check=True)
+    assert (work / "s.o").read_bytes() == (work / "ref.o").read_bytes()
+    assert "compile_server" in log.read_text().splitlines()[0] and "llmcc-py" in log.read_text().splitlines()[-1]
+
+
+def test_ctrl_c_reaches_the_compiler(inst: Install, work: Path, gcc: str, tmp_path: Path) -> None:
+    inst.run("--version", cwd=work)
+    inst.wait_for_server()
+    log = tmp_path / "who"
+    env = dict(inst.env, LLMCC_CC=str(_parent_cmdline_logger(tmp_path, gcc, log, delay=30)), LLMCC_TU_CACHE="0")
+    (work / "s.c").write_text(SRC)
+    p = subprocess.Popen([str(inst.llmcc), "-c", "s.c", "-o", "s.o"], cwd=work, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    for _ in range(100):
+        if log.exists():
+            break
+        time.sleep(0.05)
+    assert "compile_server" in log.read_text()
+    started = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    p.communicate(timeout=20)
+    assert time.monotonic() - started < 15  # the 30 s compile was interrupted, not waited for
+    assert p.returncode != 0
+    assert not (work / "s.o").exists() and not Path(str(log) + ".done").exists()
+
+
+def test_masquerade_as_gcc_through_a_symlink(inst: Install, work: Path, gcc: str, tmp_path: Path) -> None:
+    inst.run("--version", cwd=work)
+    inst.wait_for_server()
+    masq = tmp_path / "masq"
+    masq.mkdir()
+    (masq / "gcc").symlink_to(inst.llmcc)
+    env = dict(inst.env, PATH=f"{masq}{os.pathsep}{inst.env['PATH']}")
+    (work / "s.c").write_text(SRC)
+    r = subprocess.run(["gcc", "-O2", "-c", "s.c", "-o", "m.o"], cwd=work, env=env, capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    subprocess.run([gcc, "-O3", "-c", "s.c", "-o", "ref.o"], cwd=work, check=True)
+    assert (work / "m.o").read_bytes() == (work / "ref.o").read_bytes()
+    v = subprocess.run(["gcc", "--version"], cwd=work, env=env, capture_output=True, timeout=60)
+    assert v.stdout == subprocess.run([gcc, "--version"], capture_output=True).stdout
