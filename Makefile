@@ -50,8 +50,9 @@ sysdeps:
 demo: venv
 	$(VPY) -m gcc_wrapper.demo
 
+# the compile server the suite's builds started is stopped with it (it would idle for 5 minutes)
 test: venv sysdeps
-	$(VPY) -m pytest -q -n $(JOBS) tests
+	$(VPY) -m pytest -q -n $(JOBS) tests; status=$$?; $(VENV)/bin/llmcc server stop >/dev/null; exit $$status
 
 test-fast: venv
 	$(VPY) -m pytest -q -x -n $(JOBS) tests -m "not slow"
