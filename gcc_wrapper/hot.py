@@ -305,9 +305,13 @@ def record_arguments(cmd: list[str], cwd: str, names: list[str], *, calls: int =
         try:
             proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
+            os.killpg(proc.pid, 9)  # gdb's inferior dies with it (PTRACE_O_EXITKILL)
             proc.wait()
             note = f" (stopped after {timeout:.0f} s)"
+        except KeyboardInterrupt:  # its own session does not get the terminal's Ctrl-C
+            os.killpg(proc.pid, 9)
+            proc.wait()
+            raise
         try:
             lines = log.read_text(errors="replace").splitlines()
         except OSError:
@@ -368,7 +372,10 @@ def profile_main(argv: list[str]) -> int:
     if arguments:
         # under gdb the workload runs at full speed once each breakpoint has had its calls; the
         # margin is for gdb's start and the recorded calls
-        calls, note = record_arguments(argv, os.getcwd(), hottest, timeout=60 + 3 * took, stdin_at=at)
+        try:
+            calls, note = record_arguments(argv, os.getcwd(), hottest, timeout=60 + 3 * took, stdin_at=at)
+        except KeyboardInterrupt:
+            calls, note = {}, "arguments not recorded: interrupted"
     else:
         calls, note = {}, "arguments not recorded: --no-arguments"
     data["arguments"] = {"registers": list(ARG_REGISTERS), "calls": calls, "note": note}
