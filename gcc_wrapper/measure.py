@@ -512,7 +512,7 @@ def link_and_calibrate(
         if inputs is None:
             why = "the recorded calls do not fit the prototype"
         else:
-            h = _calibrate_recorded(exe, sig, inputs, deadline)
+            h = calibrate_recorded(exe, sig, inputs, deadline)
             if isinstance(h, Harness):
                 return h
             why = h
@@ -530,9 +530,11 @@ def link_and_calibrate(
     raise BaselineUnmeasurable(f"the baseline {name} does not run quickly and cleanly on generated inputs")
 
 
-def _calibrate_recorded(exe: Path, sig: Signature, inputs: RecordedInputs, deadline: float | None) -> Harness | str:
-    """The harness on the recorded calls that the baseline, alone in the sandbox, runs cleanly and
-    in under _RECORDED_CALL_MAX_S each; or why there are none."""
+def calibrate_recorded(exe: Path, sig: Signature, inputs: RecordedInputs, deadline: float | None) -> Harness | str:
+    """The harness `exe` (built from harness_source) on the recorded calls that the baseline,
+    alone in the sandbox, runs cleanly and in under _RECORDED_CALL_MAX_S each; or why there are
+    none. The Harness's size and calls file are the arguments of its runs: `exe SIZE REPS ROUNDS
+    CALLS` (REPS 0: calibration, which is also a run of every call kept)."""
     ptrs = [p for p in sig.params if p.kind == "ptr"]
     ints = [j for j, kind in enumerate(inputs.kinds) if kind not in ("float", "double")]
     # the buffers cover every recorded size, and its square where that is affordable (a size may
