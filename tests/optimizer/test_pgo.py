@@ -174,3 +174,41 @@ def test_a_build_with_its_own_profiling_is_left_alone(tmp_path):
     ctx = context(tmp_path, BRANCHY, "classify", BRANCHY_PROTO, cflags=("-O3", "-fprofile-arcs"))
     with pytest.raises(pgo.TrainingError, match="its own profiling"):
         pgo.train(ctx, tmp_path / "prof")
+
+
+MAIN = """#include <stdio.h>
+int classify(const int *a, int n);
+int main(void)
+{
+    static int a[8192];
+    unsigned s = 1;
+    for (int i = 0; i < 8192; i++) { s = s * 1103515245u + 12345u; a[i] = (int)(s >> 16) % 1000; }
+    long t = 0;
+    for (int r = 0; r < 20; r++) t += classify(a, 8192 - r);
+    printf("%ld\\n", t);
+    return 0;
+}
+"""
+
+
+def test_a_sync_build_tries_the_pgo_variant_and_records_it(tmp_path, llmcc_env, llmcc_bin, cache_dir):
+    import json
+
+    (tmp_path / "k.c").write_text(BRANCHY)
+    (tmp_path / "main.c").write_text(MAIN)
+    env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="20", LLMCC_PROPOSER="embedded", LLMCC_HOT="classify")
+    for f in ("k", "main"):
+        subprocess.run([str(llmcc_bin), "-O3", "-c", f"{f}.c", "-o", f"{f}.o"], cwd=tmp_path, env=env, check=True)
+    subprocess.run(["gcc", "-o", "prog", "k.o", "main.o"], cwd=tmp_path, check=True)
+    ref = subprocess.run(["gcc", "-O3", "-o", "ref", "k.c", "main.c"], cwd=tmp_path, check=True)
+    assert ref.returncode == 0
+    out = [subprocess.run([f"./{x}"], cwd=tmp_path, capture_output=True, text=True, check=True).stdout for x in ("prog", "ref")]
+    assert out[0] == out[1]
+    tried = [json.loads(line) for f in (cache_dir / "attempts").rglob("*") if f.is_file()
+             for line in f.read_text().splitlines() if line.strip()]
+    pgo_tried = [a for a in tried if a["proposer"].split(":", 1)[-1].split()[:1] == ["-fprofile-use"]]
+    assert pgo_tried, [a["proposer"] for a in tried]
+    # verified (differential testing passed) and then timed: faster or not, never rejected
+    first = pgo_tried[0]
+    assert first["outcome"] in ("accepted", "slower"), first
+    assert first["speedup"] is not None
