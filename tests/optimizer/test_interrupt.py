@@ -4,7 +4,7 @@ queued, and nothing is left half-written.
 The project has four hot functions, one per file, queued by a queue-mode build in file order. The
 file proposer has a known-faster candidate for the first (`bits`) and plain gcc variants for the
 others, which take seconds each to verify and time. SIGINT goes to the whole process group, as a
-terminal's Ctrl-C does (so the compilers and test programs llmcc is running get it too), once
+terminal's Ctrl-C does (so the compilers llmcc is running get it too), once
 `bits`'s outcome line has been printed."""
 
 from __future__ import annotations
