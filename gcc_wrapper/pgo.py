@@ -7,11 +7,12 @@ counters are made here, for one function at a time:
   1. the unit is compiled with the user's flags + `-fprofile-generate=DIR -fprofile-update=single`
      (to assembly, `-o -`, in the directory of the original compile);
   2. its global symbols are renamed apart (as measure.py does for the baseline) and it is linked
-     with measure's function harness (measure.harness_source: the same generated inputs, the same
-     argument values cycling through the same range as the timing runs) and gcc's libgcov;
-  3. the harness runs in the verifier's sandbox in its calibration mode (one call, then calls over
-     the argument values for a couple of milliseconds), at the first input size that runs cleanly
-     and about as quickly as the measurement wants, and writes the counters at exit.
+     with measure's function harness (measure.harness_source) and gcc's libgcov;
+  3. the harness runs in the verifier's sandbox in its calibration mode, on the inputs the timing
+     will use: the calls recorded from the workload (`llmcc profile`; measure.calibrate_recorded
+     probes them and then runs every call that behaves), else generated inputs at the first size
+     that runs cleanly and about as quickly as the measurement wants; libgcov writes the counters
+     at exit.
 
 The candidate compile (`Profile.use_flags()`) then reads them with `-fprofile-use=DIR`.
 
@@ -57,7 +58,7 @@ class Profile:
     dir: str  # the -fprofile-use directory
     gcda: str  # the counters file (in dir)
     cwd: str  # the directory both compiles run in (the real path)
-    size: int  # the scalar argument value of the training run
+    inputs: str  # what the training run called the function on: "recorded: 256 calls, n=777", "generated: size 1024"
 
     def use_flags(self) -> tuple[str, ...]:
         """The candidate compile's extra flags. Profile feedback changes how gcc optimizes
@@ -82,9 +83,11 @@ def compile_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != "PWD" and not k.startswith("GCOV_")}
 
 
-def train(ctx: Context, workdir: Path, *, deadline: float | None = None) -> Profile:
+def train(ctx: Context, workdir: Path, *, deadline: float | None = None, recorded=None) -> Profile:
     """Counters for ctx's unit from running ctx.name in the harness; workdir (made if missing,
-    private to this training) becomes the profile's directory. Raises TrainingError."""
+    private to this training) becomes the profile's directory. `recorded`: the function's calls
+    recorded from the workload (hot.RecordedCalls), used where the harness can run them, as the
+    measurement does. Raises TrainingError."""
     from gcc_wrapper import measure
     from gcc_wrapper.verify import sandbox
 
@@ -131,6 +134,17 @@ def train(ctx: Context, workdir: Path, *, deadline: float | None = None) -> Prof
     exe = workdir / "train"
     _run([ctx.compiler, "-O2", "harness.c", "unit.s", "-o", str(exe), *aliases, "-lgcov", "-lm",
           "-Wl,--unresolved-symbols=ignore-all"], str(workdir), env, deadline, "training harness link")
+    inputs = measure.recorded_inputs(sig, recorded) if recorded is not None else None
+    if inputs is not None:
+        gcda.unlink(missing_ok=True)
+        try:
+            # the probe runs each call in a child that leaves without writing counters; then the
+            # calibration runs every call that behaved, and writes them
+            h = measure.calibrate_recorded(exe, sig, inputs, deadline)
+        except measure.MeasureError as e:
+            raise TrainingError(f"training on the recorded calls: {e}") from None
+        if isinstance(h, measure.Harness) and gcda.is_file():
+            return Profile(str(workdir), str(gcda), cwd, f"recorded: {h.detail}")
     for size in measure._SIZES:
         gcda.unlink(missing_ok=True)  # counters of one size only: the one the timing will use
         t = _left(deadline, 5.0)
@@ -145,7 +159,7 @@ def train(ctx: Context, workdir: Path, *, deadline: float | None = None) -> Prof
         if per_call <= measure._CALL_MAX_S * _OVERHEAD:
             if not gcda.is_file():
                 raise TrainingError(f"the training run wrote no counters ({gcda.name})")
-            return Profile(str(workdir), str(gcda), cwd, size)
+            return Profile(str(workdir), str(gcda), cwd, f"generated: size {size}")
     gcda.unlink(missing_ok=True)
     raise TrainingError(f"{ctx.name} does not run quickly and cleanly on generated inputs")
 

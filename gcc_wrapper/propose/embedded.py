@@ -224,9 +224,15 @@ class EmbeddedProposer:
                 shutil.rmtree(prof.dir, ignore_errors=True)
                 self._profiles[other] = "counters discarded for another function's"
         where = Path(tempfile.mkdtemp(dir=self._pgo_dir))
+        recorded = None
+        if self.cfg is not None:
+            from gcc_wrapper import hot
+
+            # the calls `llmcc profile` recorded, which the measurement will time it on too
+            recorded = hot.recorded_calls(Path(self.cfg.cache_path), ctx.cwd or None, ctx.name)
         self.trainings += 1
         try:
-            got = pgo.train(ctx, where, deadline=self.deadline)
+            got = pgo.train(ctx, where, deadline=self.deadline, recorded=recorded)
         except pgo.TrainingError as e:
             shutil.rmtree(where, ignore_errors=True)
             got = f"no profile: {e}"

@@ -63,7 +63,7 @@ def test_training_writes_the_counters_the_candidate_compile_reads(tmp_path, monk
     prof = pgo.train(ctx, prof_dir)
     assert Path(prof.gcda).is_file() and Path(prof.gcda).parent == prof_dir.resolve()
     assert Path(prof.gcda).name == "llmcc-pgo.gcda"
-    assert prof.size in (1024, 256, 64, 16)
+    assert prof.inputs in {f"generated: size {n}" for n in (1024, 256, 64, 16)}
     used = use_compile(ctx, prof)
     assert used.returncode == 0, used.stderr
     assert "profile count data file not found" not in used.stderr
@@ -151,6 +151,42 @@ def test_failed_training_yields_no_pgo_candidate_and_the_search_goes_on(tmp_path
     assert not any("proposer failed" in r["reason"] for r in cache.records)
     assert not any("-fprofile-use" in r["proposer"] for r in cache.records)
     assert q.trainings == 1
+
+
+# The branch taken depends on a scalar argument: generated inputs (values near the size, 512..1024)
+# always take the first, the recorded calls (mode 5) always the second.
+MODAL = """
+long pick(const long *a, int n, int mode)
+{
+    long s = 0;
+    for (int i = 0; i < n; i++) {
+        if (mode > 100) s += a[i] * 3;
+        else s ^= (a[i] >> 1) + i;
+    }
+    return s;
+}
+"""
+
+
+def test_training_runs_on_the_recorded_calls_when_there_are_any(tmp_path):
+    from gcc_wrapper import hot
+
+    ctx = context(tmp_path, MODAL, "pick", "long pick(const long *a, int n, int mode)")
+    regs = hot.ARG_REGISTERS
+    calls = tuple(tuple({"rsi": 300 + k, "rdx": 5}.get(r, 0) for r in regs) for k in range(16))
+    rec = hot.RecordedCalls("pick", regs, calls)
+    gen = pgo.train(ctx, tmp_path / "gen")
+    got = pgo.train(ctx, tmp_path / "rec", recorded=rec)
+    assert gen.inputs.startswith("generated:")
+    assert got.inputs.startswith("recorded: 16 calls"), got.inputs
+    assert "mode=5" in got.inputs
+    # the counters, and what gcc makes of them, follow the inputs
+    assert Path(gen.gcda).read_bytes() != Path(got.gcda).read_bytes()
+    texts = [asm.parse(use_compile(ctx, prof).stdout).functions["pick"].normalized() for prof in (gen, got)]
+    assert texts[0] != texts[1]
+    # recorded calls that do not fit the prototype: generated inputs, as the measurement falls back
+    wrong = hot.RecordedCalls("pick", ("xmm0",), ((1,),))
+    assert pgo.train(ctx, tmp_path / "fallback", recorded=wrong).inputs.startswith("generated:")
 
 
 def test_training_respects_the_deadline(tmp_path):
