@@ -353,6 +353,8 @@ def _record(cache, ctx: Context, t: Tried) -> None:
         "outcome": t.outcome,
         "reason": t.reason,
         "speedup": t.measurement.speedup if t.measurement is not None else None,
+        # how it was timed, and on which inputs (recorded from the workload or generated)
+        "method": t.measurement.method if t.measurement is not None else None,
         "function": ctx.name,
         "source": ctx.source_path,
         "time": time.time(),
