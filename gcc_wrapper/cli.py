@@ -41,7 +41,7 @@ commands:
   cache       list | show KEY | clear | prune | verify | export FILE | import FILE
   verify      check a candidate rewrite of one function: verify SOURCE.c FUNCTION CANDIDATE.s
   optimize    work the queue of hot functions (--tests CMD, --budget S, --jobs N)
-  profile     record which functions are hot: profile -- CMD ARGS...
+  profile     record which functions are hot and their calls' arguments: profile [--no-arguments] -- CMD ARGS...
   report      what llmcc changed in this project (--html FILE)
   bench       speedups on a problem set: bench --dataset FILE --out DIR
   serve       start a vLLM server for llmcc to use
