@@ -80,6 +80,18 @@ def _parent_cmdline_logger(tmp_path: Path, gcc: str, log: Path, delay: float = 0
     return fake
 
 
+def _start_compile(inst: Install, work: Path, env: dict[str, str], log: Path) -> subprocess.Popen:
+    """Start compiling s.c in the background; return once the (logging) gcc has started."""
+    (work / "s.c").write_text(SRC)
+    p = subprocess.Popen([str(inst.llmcc), "-c", "s.c", "-o", "s.o"], cwd=work, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    for _ in range(200):
+        if log.exists():
+            return p
+        time.sleep(0.05)
+    raise AssertionError("the compile did not start")
+
+
 def test_second_compile_is_served_and_equals_gccs(inst: Install, work: Path, gcc: str, tmp_path: Path) -> None:
     log = tmp_path / "who"
     env = dict(inst.env, LLMCC_CC=str(_parent_cmdline_logger(tmp_path, gcc, log)))
@@ -126,13 +138,7 @@ def test_a_server_that_dies_mid_compile_costs_nothing(inst: Install, work: Path,
     server = inst.wait_for_server()
     log = tmp_path / "who"
     env = dict(inst.env, LLMCC_CC=str(_parent_cmdline_logger(tmp_path, gcc, log, delay=1.5)), LLMCC_TU_CACHE="0")
-    (work / "s.c").write_text(SRC)
-    p = subprocess.Popen([str(inst.llmcc), "-c", "s.c", "-o", "s.o"], cwd=work, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    for _ in range(100):
-        if log.exists():
-            break
-        time.sleep(0.05)
+    p = _start_compile(inst, work, env, log)
     children = [int(c) for c in Path(f"/proc/{server}/task/{server}/children").read_text().split()]
     assert children, "the compile is not running in the server"
     for c in children:
@@ -149,13 +155,7 @@ def test_ctrl_c_reaches_the_compiler(inst: Install, work: Path, gcc: str, tmp_pa
     inst.wait_for_server()
     log = tmp_path / "who"
     env = dict(inst.env, LLMCC_CC=str(_parent_cmdline_logger(tmp_path, gcc, log, delay=30)), LLMCC_TU_CACHE="0")
-    (work / "s.c").write_text(SRC)
-    p = subprocess.Popen([str(inst.llmcc), "-c", "s.c", "-o", "s.o"], cwd=work, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    for _ in range(100):
-        if log.exists():
-            break
-        time.sleep(0.05)
+    p = _start_compile(inst, work, env, log)
     assert "compile_server" in log.read_text()
     started = time.monotonic()
     p.send_signal(signal.SIGINT)
