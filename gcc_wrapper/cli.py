@@ -90,9 +90,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
     from gcc_wrapper import compiler
 
-    status = compiler.pass_through_early(prog, rest)  # execs gcc unless llmcc compiles this
-    if status is not None:
-        return status
+    if compiler.EXEC_IN_PLACE:  # (in a compile server the driver is imported already: no shortcut to take)
+        status = compiler.pass_through_early(prog, rest)  # execs gcc unless llmcc compiles this
+        if status is not None:
+            return status
     from gcc_wrapper import driver
 
     return driver.main(prog, rest)
