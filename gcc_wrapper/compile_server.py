@@ -119,9 +119,17 @@ def main(argv: list[str]) -> int:
                     break
                 running -= _reap()
                 continue
-            conn, _ = listener.accept()
+            try:
+                conn, _ = listener.accept()
+            except OSError:  # out of descriptors, or the client gave up: it falls back to Python
+                running -= _reap()
+                continue
             stale = _stamps() != stamps
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError:
+                conn.close()  # the client sees the connection end without a status: Python does the compile
+                continue
             if pid == 0:
                 listener.close()
                 os.close(lock)
@@ -283,6 +291,7 @@ def _child(conn: socket.socket, stale: bool) -> None:
 
 def _receive(conn: socket.socket) -> list[str]:
     """Read one request; install its streams, directory, umask and environment; its argv."""
+    conn.settimeout(30)  # a client that connects and says nothing does not hold a child forever
     head, anc, _, _ = conn.recvmsg(12, socket.CMSG_SPACE(3 * 4))
     fds: list[int] = []
     for level, kind, data in anc:
@@ -303,6 +312,7 @@ def _receive(conn: socket.socket) -> list[str]:
     args = fields[4 : 4 + argc]
     envc = int(fields[4 + argc])
     env = fields[5 + argc : 5 + argc + envc]
+    conn.settimeout(None)
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
         os.close(fd)
