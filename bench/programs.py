@@ -124,7 +124,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     work = Path(tempfile.mkdtemp(prefix="llmcc-bench-programs-"))
     cache = work / "cache"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LLMCC_")}
+    # no user settings leak in, except the switch for llmcc's compile server (A/B runs of another
+    # checkout need the Python llmcc of that checkout)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LLMCC_") or k == "LLMCC_COMPILE_SERVER"}
     env.update(LLMCC_CACHE_DIR=str(cache), LLMCC_MODE="sync", LLMCC_PROPOSER="embedded", LLMCC_BUDGET=str(args.budget),
                LLMCC_BUILD_BUDGET=str(args.budget * len(progs) + 60))
     llmcc = str(Path(sys.executable).parent / "llmcc")

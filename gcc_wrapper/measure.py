@@ -156,8 +156,8 @@ def _param(text: str, *, allow_void: bool) -> Param:
 
 
 _NBUF = 1 << 20  # elements per pointer argument; a size argument V <= 1024 may index V*V of them
-_SIZES = (1024, 256, 64, 16)  # the value of every scalar argument, largest that runs quickly wins
-_CALL_MAX_S = 0.004  # a single call should take at most this long at the chosen size
+SIZES = (1024, 256, 64, 16)  # the value of every scalar argument, largest that runs quickly wins
+CALL_MAX_S = 0.004  # a single call should take at most this long at the chosen size
 _BATCH_S = 0.02  # each side's batch per round
 _RECORDED_CALL_MAX_S = _BATCH_S / 2  # a recorded call slower than this is left out of the sample
 _BUFFERS_MAX = 256 << 20  # bytes of all pointer buffers (pristine and working copies) together
@@ -516,7 +516,7 @@ def link_and_calibrate(
             if isinstance(h, Harness):
                 return h
             why = h
-    for size in _SIZES:
+    for size in SIZES:
         res = _sandboxed([str(exe), str(size), "0", "0"], workdir, timeout=5.0, deadline=deadline)
         if res is None:
             continue
@@ -524,7 +524,7 @@ def link_and_calibrate(
             once = float(res.strip().split()[0])
         except (ValueError, IndexError):
             continue
-        if once <= _CALL_MAX_S:
+        if once <= CALL_MAX_S:
             reps = max(1, min(10_000_000, round(_BATCH_S / max(once, 1e-9))))
             return Harness(exe, size, reps, "generated", f"size {size}" + (f"; recorded calls unused: {why}" if why else ""))
     raise BaselineUnmeasurable(f"the baseline {name} does not run quickly and cleanly on generated inputs")

@@ -145,7 +145,7 @@ def train(ctx: Context, workdir: Path, *, deadline: float | None = None, recorde
             raise TrainingError(f"training on the recorded calls: {e}") from None
         if isinstance(h, measure.Harness) and gcda.is_file():
             return Profile(str(workdir), str(gcda), cwd, f"recorded: {h.detail}")
-    for size in measure._SIZES:
+    for size in measure.SIZES:
         gcda.unlink(missing_ok=True)  # counters of one size only: the one the timing will use
         t = _left(deadline, 5.0)
         res = sandbox.run([str(exe), str(size), "0", "0"], cwd=str(workdir), timeout=t, cpu_seconds=t + 1,
@@ -156,7 +156,7 @@ def train(ctx: Context, workdir: Path, *, deadline: float | None = None, recorde
             per_call = float(res.stdout.split()[0])
         except (ValueError, IndexError):
             continue
-        if per_call <= measure._CALL_MAX_S * _OVERHEAD:
+        if per_call <= measure.CALL_MAX_S * _OVERHEAD:
             if not gcda.is_file():
                 raise TrainingError(f"the training run wrote no counters ({gcda.name})")
             return Profile(str(workdir), str(gcda), cwd, f"generated: size {size}")
