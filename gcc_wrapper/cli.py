@@ -54,7 +54,8 @@ options of llmcc itself:
   --print-toolchain-file   path of the CMake toolchain file that makes llmcc the C compiler
 
 environment: LLMCC_DISABLE=1 (pure pass-through), LLMCC_MODE=sync|queue|off,
-LLMCC_CC (real compiler), LLMCC_CACHE_DIR, LLMCC_DEBUG=1; see `llmcc config`.
+LLMCC_CC (real compiler), LLMCC_CACHE_DIR, LLMCC_DEBUG=1, LLMCC_COMPILE_SERVER=0 (no
+compile server); see `llmcc config`.
 gcc's --version, -v, -dumpversion, -dumpmachine, -print-* and -### answer as gcc does.
 """
 
