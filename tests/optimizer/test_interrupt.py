@@ -17,30 +17,8 @@ import time
 from pathlib import Path
 
 from gcc_wrapper import asm
+from optimizer_kernels import BITS_FAST, BITS_SLOW
 
-BITS_SLOW = """int bits(const unsigned *a, int n)
-{
-    int c = 0;
-    for (int i = 0; i < n; i++) {
-        unsigned x = a[i];
-        while (x) { c += x & 1; x >>= 1; }
-    }
-    return c;
-}
-"""
-BITS_FAST = """int bits(const unsigned *a, int n)
-{
-    int c = 0;
-    for (int i = 0; i < n; i++) {
-        unsigned x = a[i];
-        x = x - ((x >> 1) & 0x55555555u);
-        x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
-        x = (x + (x >> 4)) & 0x0f0f0f0fu;
-        c += (int)((x * 0x01010101u) >> 24);
-    }
-    return c;
-}
-"""
 OTHERS = {
     "sumsq": "long sumsq(const int *a, int n)\n{ long s = 0; for (int i = 0; i < n; i++) s += (long)a[i] * a[i]; return s; }\n",
     "maxrun": "int maxrun(const int *a, int n)\n{ int best = 0, run = 0;\n"

@@ -11,31 +11,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from optimizer_kernels import BITS_FAST, BITS_SLOW
 
-SLOW = """#include <stddef.h>
-int bits(const unsigned *a, int n)
-{
-    int c = 0;
-    for (int i = 0; i < n; i++) {
-        unsigned x = a[i];
-        while (x) { c += x & 1; x >>= 1; }
-    }
-    return c;
-}
-"""
-FAST = """int bits(const unsigned *a, int n)
-{
-    int c = 0;
-    for (int i = 0; i < n; i++) {
-        unsigned x = a[i];
-        x = x - ((x >> 1) & 0x55555555u);
-        x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
-        x = (x + (x >> 4)) & 0x0f0f0f0fu;
-        c += (int)((x * 0x01010101u) >> 24);
-    }
-    return c;
-}
-"""
+SLOW = "#include <stddef.h>\n" + BITS_SLOW
+FAST = BITS_FAST
 WRONG = "int bits(const unsigned *a, int n) { return n; }\n"
 MAIN = """#include <stdio.h>
 int bits(const unsigned *a, int n);

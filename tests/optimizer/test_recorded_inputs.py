@@ -15,6 +15,7 @@ import pytest
 
 from gcc_wrapper import asm, hot, measure
 from gcc_wrapper.candidate import Candidate, Context
+from optimizer_kernels import BITS_FAST, BITS_SLOW
 
 SRC = r"""
 #include <stdio.h>
@@ -174,29 +175,6 @@ def test_without_gdb_the_profile_has_shares_only(tmp_path, llmcc_bin):
     assert hot.recorded_calls(tmp_path / "cache", str(tmp_path), "scan") is None
 
 
-BITS_SLOW = """int bits(const unsigned *a, int n)
-{
-    int c = 0;
-    for (int i = 0; i < n; i++) {
-        unsigned x = a[i];
-        while (x) { c += x & 1; x >>= 1; }
-    }
-    return c;
-}
-"""
-BITS_FAST = """int bits(const unsigned *a, int n)
-{
-    int c = 0;
-    for (int i = 0; i < n; i++) {
-        unsigned x = a[i];
-        x = x - ((x >> 1) & 0x55555555u);
-        x = (x & 0x33333333u) + ((x >> 2) & 0x33333333u);
-        x = (x + (x >> 4)) & 0x0f0f0f0fu;
-        c += (int)((x * 0x01010101u) >> 24);
-    }
-    return c;
-}
-"""
 BITS_MAIN = r"""#include <stdio.h>
 int bits(const unsigned *a, int n);
 int main(void)
