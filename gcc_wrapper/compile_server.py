@@ -257,6 +257,7 @@ def _child(conn: socket.socket, stale: bool) -> None:
     try:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the server's "stop": a compile just ends
         os.setpgid(0, 0)  # the client forwards its signals to this group: us and our gcc
         argv = _receive(conn)
         conn.sendall(b"PGID" + struct.pack("=i", os.getpid()))

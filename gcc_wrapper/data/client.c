@@ -38,6 +38,7 @@ extern char **environ;
 static char self_dir[PATH_MAX];
 static char argv0_path[PATH_MAX];
 static volatile pid_t compile_group;
+static volatile sig_atomic_t forwarded; /* a terminating signal we passed on to the compile */
 
 static void become_python(char **argv, const char *start_socket)
 {
@@ -99,6 +100,7 @@ static int socket_path(char *out, size_t size)
 
 static void forward(int sig)
 {
+    forwarded = sig;
     if (compile_group > 0)
         kill(-compile_group, sig);
 }
@@ -262,6 +264,13 @@ int main(int argc, char **argv)
         } else if (!memcmp(reply, "PYTH", 4)) {
             break;
         }
+    }
+    /* The compile ended without a status. If we passed it a signal (make stopping the build),
+     * that is why: end as the signal says, never start the compile again. */
+    if (forwarded) {
+        signal(forwarded, SIG_DFL);
+        raise(forwarded);
+        return 128 + forwarded;
     }
     /* refused, or the server went away before the end: Python does the whole job */
     close(fd);

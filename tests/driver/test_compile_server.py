@@ -179,3 +179,18 @@ def test_masquerade_as_gcc_through_a_symlink(inst: Install, work: Path, gcc: str
     assert (work / "m.o").read_bytes() == (work / "ref.o").read_bytes()
     v = subprocess.run(["gcc", "--version"], cwd=work, env=env, capture_output=True, timeout=60)
     assert v.stdout == subprocess.run([gcc, "--version"], capture_output=True).stdout
+
+
+def test_sigterm_stops_the_compile_and_is_not_retried(inst: Install, work: Path, gcc: str, tmp_path: Path) -> None:
+    inst.run("--version", cwd=work)
+    inst.wait_for_server()
+    log = tmp_path / "who"
+    env = dict(inst.env, LLMCC_CC=str(_parent_cmdline_logger(tmp_path, gcc, log, delay=30)), LLMCC_TU_CACHE="0")
+    p = _start_compile(inst, work, env, log)
+    p.send_signal(signal.SIGTERM)  # what make does to its jobs when it is stopped
+    p.communicate(timeout=20)
+    assert p.returncode == -signal.SIGTERM
+    time.sleep(0.5)
+    runners = log.read_text().splitlines()
+    assert len(runners) == 1 and "compile_server" in runners[0], runners  # no Python redo
+    assert not (work / "s.o").exists()
