@@ -63,8 +63,10 @@ def build_two_units(cc: str, flags: list[str], src: Path, exe: Path, env: dict |
     return p.returncode == 0, p.stderr[-300:]
 
 
-def build_all(src: Path, work: Path, env: dict, llmcc: str) -> dict[str, tuple[Path | None, str]]:
-    """name -> (executable or None, note)."""
+def build_all(src: Path, work: Path, env: dict, llmcc: str, profile: bool = False) -> dict[str, tuple[Path | None, str]]:
+    """name -> (executable or None, note). With `profile`, llmcc's build follows the documented
+    workflow: build with the optimizer off, `llmcc profile -- ./prog` (hot shares and the hot
+    functions' recorded arguments), then the optimizing build."""
     out: dict[str, tuple[Path | None, str]] = {}
     stem = src.stem
 
@@ -87,6 +89,12 @@ def build_all(src: Path, work: Path, env: dict, llmcc: str) -> dict[str, tuple[P
         out["pgo"] = (None, err)
     exe = work / f"{stem}.llmcc"
     t0 = time.monotonic()
+    if profile:
+        plain = work / f"{stem}.llmcc-plain"
+        ok, err = build_two_units(llmcc, ["-O3"], src, plain, dict(env, LLMCC_MODE="off"))
+        if ok:
+            subprocess.run([llmcc, "profile", "--", str(plain)], cwd=work, env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=900)
     ok, err = build_two_units(llmcc, ["-O3"], src, exe, env)
     out["llmcc"] = (exe if ok else None, f"built in {time.monotonic() - t0:.1f} s {err}")
     return out
@@ -108,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="run only the first N programs")
     ap.add_argument("--quick", action="store_true", help="a subset for `make bench`: --limit 4 --budget 8 --rounds 3")
     ap.add_argument("--json", action="store_true", help="print the summary as one JSON object on the last line")
+    ap.add_argument("--profile", action="store_true",
+                    help="llmcc profile each program (built with the optimizer off) before llmcc's optimizing build")
     ap.add_argument("--out", default=str(HERE / "out"))
     args = ap.parse_args(argv)
     quick = {"limit": 4, "budget": 8.0, "rounds": 3} if args.quick else {}
@@ -132,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     llmcc = str(Path(sys.executable).parent / "llmcc")
     rows = []
     for src in progs:
-        builds = build_all(src, work, env, llmcc)
+        builds = build_all(src, work, env, llmcc, args.profile)
         base = builds["base"][0]
         expected = run_output(base)
         row = {"program": src.stem, "checksum": expected.strip(), "variants": {}}
@@ -160,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
                       "changed_outputs": changed, "programs": len(xs)}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    result = {"rounds": args.rounds, "budget": args.budget, "rows": rows, "summary": summary, "accepted": accepted,
+    result = {"rounds": args.rounds, "budget": args.budget, "profiled": args.profile, "rows": rows, "summary": summary, "accepted": accepted,
               "method": "CPU time (user+sys) per run, interleaved with the baseline; median per-round ratio"}
     (out / "programs.json").write_text(json.dumps(result, indent=1))
     (out / "programs.md").write_text(_markdown(result))
@@ -193,15 +203,18 @@ def _accepted(cache: Path) -> list[dict]:
             e = Entry.from_bytes(f.read_bytes())
         except (OSError, EntryError):
             continue
+        method = str(e.measurement.get("method", ""))
         out.append({"function": e.function, "source": Path(e.source).name, "proposer": e.proposer,
-                    "speedup": e.measurement.get("speedup")})
+                    "speedup": e.measurement.get("speedup"),
+                    "inputs": "recorded" if "recorded inputs" in method else "generated"})
     return out
 
 
 def _markdown(r: dict) -> str:
     lines = ["# Compute-bound programs: speedup over gcc -O3 (CPU time, median of interleaved rounds)", "",
              f"{r['rounds']} rounds per variant; llmcc: sync mode, embedded proposer, {r['budget']:g} s per file, "
-             "baseline instruction set. `control` is a second, identical gcc -O3 binary: the noise floor.", "",
+             + ("after `llmcc profile` of each program, " if r.get("profiled") else "")
+             + "baseline instruction set. `control` is a second, identical gcc -O3 binary: the noise floor.", "",
              "| program | " + " | ".join(VARIANTS) + " |", "|---|" + "---|" * len(VARIANTS)]
     for row in r["rows"]:
         cells = []
@@ -219,7 +232,8 @@ def _markdown(r: dict) -> str:
     lines.append("| changed outputs | " + " | ".join(str(s[v]["changed_outputs"]) for v in VARIANTS) + " |")
     lines += ["", "Rewrites llmcc accepted:", ""]
     for a in r["accepted"] or []:
-        lines.append(f"- {a['source']}: {a['function']} x{a['speedup']:.3f} ({a['proposer']})")
+        lines.append(f"- {a['source']}: {a['function']} x{a['speedup']:.3f} ({a['proposer']}; "
+                     f"{a.get('inputs', 'generated')} inputs)")
     if not r["accepted"]:
         lines.append("- none")
     return "\n".join(lines) + "\n"
