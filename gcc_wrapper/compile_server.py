@@ -155,7 +155,8 @@ def _stamps() -> dict[str, int]:
     out = {}
     for name, mod in list(sys.modules.items()):
         path = getattr(mod, "__file__", None)
-        if path and (name.startswith("gcc_wrapper") or name == "cache" or name.startswith("cache.")):
+        # (this module runs as __main__: an edit of it makes the server stale too)
+        if path and (name.startswith("gcc_wrapper") or name in ("cache", "__main__") or name.startswith("cache.")):
             try:
                 out[path] = os.stat(path).st_mtime_ns
             except OSError:
@@ -181,10 +182,12 @@ def _stop(signum, frame) -> None:
 # ---- `llmcc server`: finding and stopping this installation's server ----------------------------
 
 
-def socket_path() -> str:
-    """The socket the native client of this installation connects to (data/client.c: FNV-1a of
-    the directory of the client's real path, under /tmp/llmcc-UID)."""
-    exe_dir = os.path.dirname(os.path.realpath(os.path.join(os.path.dirname(sys.executable), "llmcc")))
+def socket_path(install_dir: str | os.PathLike | None = None) -> str:
+    """The socket the native client in `install_dir` (default: this installation's bin) connects
+    to (data/client.c: FNV-1a of the directory of the client's real path, under /tmp/llmcc-UID)."""
+    if install_dir is None:
+        install_dir = os.path.dirname(sys.executable)
+    exe_dir = os.path.dirname(os.path.realpath(os.path.join(install_dir, "llmcc")))
     h = 1469598103934665603
     for b in exe_dir.encode():
         h = ((h ^ b) * 1099511628211) & 0xFFFFFFFFFFFFFFFF

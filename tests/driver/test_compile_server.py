@@ -30,10 +30,7 @@ class Install:
         (self.bin / "llmcc-py").symlink_to(venv_bin / "llmcc-py")
         self.llmcc = self.bin / "llmcc"
         self.env = dict(env, LLMCC_SERVER_IDLE="60")
-        h = 1469598103934665603
-        for b in os.fsencode(os.path.realpath(self.bin)):
-            h = ((h ^ b) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
-        self.sock = f"/tmp/llmcc-{os.getuid()}/{h:016x}.sock"
+        self.sock = compile_server.socket_path(self.bin)
 
     def run(self, *words: str, cwd: Path, env: dict[str, str] | None = None, **kw) -> subprocess.CompletedProcess:
         return subprocess.run([str(self.llmcc), *words], cwd=cwd, env=env or self.env, capture_output=True, **kw)
