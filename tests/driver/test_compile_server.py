@@ -191,3 +191,28 @@ def test_sigterm_stops_the_compile_and_is_not_retried(inst: Install, work: Path,
     runners = log.read_text().splitlines()
     assert len(runners) == 1 and "compile_server" in runners[0], runners  # no Python redo
     assert not (work / "s.o").exists()
+
+
+def test_an_edited_llmcc_is_never_served_by_the_old_server(inst: Install, work: Path, gcc: str, tmp_path: Path) -> None:
+    pkg = tmp_path / "pkg"  # a copy of llmcc's code that the test may edit
+    root = Path(compile_server.__file__).resolve().parent.parent
+    for name in ("gcc_wrapper", "cache"):
+        shutil.copytree(root / name, pkg / name, ignore=shutil.ignore_patterns("__pycache__"))
+    log = tmp_path / "who"
+    env = dict(inst.env, PYTHONPATH=str(pkg), LLMCC_CC=str(_parent_cmdline_logger(tmp_path, gcc, log)), LLMCC_TU_CACHE="0")
+    (work / "s.c").write_text(SRC)
+    assert inst.run("-c", "s.c", cwd=work, env=env).returncode == 0
+    old = inst.wait_for_server()
+    assert inst.run("-c", "s.c", cwd=work, env=env).returncode == 0
+    assert "compile_server" in log.read_text().splitlines()[-1]
+    driver = pkg / "gcc_wrapper" / "driver.py"
+    os.utime(driver, ns=(driver.stat().st_atime_ns, driver.stat().st_mtime_ns + 10**9))
+    assert inst.run("-c", "s.c", cwd=work, env=env).returncode == 0
+    assert "llmcc-py" in log.read_text().splitlines()[-1]  # the stale server handed it to Python
+    for _ in range(100):
+        if inst.server() != old:
+            break
+        time.sleep(0.05)
+    assert inst.server() != old  # and went away
+    assert inst.run("-c", "s.c", cwd=work, env=env).returncode == 0  # (this one starts a new server)
+    assert inst.wait_for_server() != old
