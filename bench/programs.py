@@ -8,9 +8,13 @@ instruction set, a private cache), gcc -O3 -march=native, and gcc's profile-guid
 (-fprofile-generate, one run, -fprofile-use). Every binary must print the baseline's checksum;
 a changed output is reported and counts as no speedup. Times are the CPU time (user+sys) of each
 run, the variants interleaved with the baseline round by round (measure.measure_programs); a
-figure is the median per-round ratio baseline/variant, with its min-max spread.
+figure is the median per-round ratio baseline/variant, with its min-max spread. As in `llmcc
+bench` (SuperCoder's rule), a build whose code is byte-identical to the baseline's
+(bench.code_bytes: .text, .rodata, .data) counts 1.0, its raw ratio shown beside it: that is
+timing noise, which the control column shows on its own.
 
-    python bench/programs.py [--budget S] [--rounds N] [--only a,b] [--limit N] [--quick] [--out DIR] [--json]
+    python bench/programs.py [--budget S] [--rounds N] [--only a,b] [--limit N] [--quick] [--profile]
+                             [--out DIR] [--json]
 
 Writes DIR/programs.json and DIR/programs.md (default bench/out/). --limit N runs the first N
 programs (by name); --quick is --limit 4 --budget 8 --rounds 3 (each unless given). --json also
@@ -35,6 +39,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from gcc_wrapper import measure  # noqa: E402
+from gcc_wrapper.bench import code_bytes  # noqa: E402
 
 PROGRAMS = HERE / "programs"
 VARIANTS = ("control", "llmcc", "native", "pgo")
@@ -145,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         builds = build_all(src, work, env, llmcc, args.profile)
         base = builds["base"][0]
         expected = run_output(base)
+        base_code = code_bytes(base)
         row = {"program": src.stem, "checksum": expected.strip(), "variants": {}}
         for v in VARIANTS:
             exe, note = builds[v]
@@ -155,7 +161,9 @@ def main(argv: list[str] | None = None) -> int:
                 row["variants"][v] = {"error": "OUTPUT CHANGED", "speedup": 1.0}
                 continue
             m = measure.measure_programs(base, exe, [b""], args.rounds, lock_dir=cache)
-            row["variants"][v] = {"speedup": m.speedup, "spread": list(m.spread), "base_s": sorted(m.baseline)[len(m.baseline) // 2],
+            identical = v != "control" and base_code is not None and code_bytes(exe) == base_code
+            row["variants"][v] = {"speedup": 1.0 if identical else m.speedup, "raw": m.speedup, "identical_code": identical,
+                                  "spread": list(m.spread), "base_s": sorted(m.baseline)[len(m.baseline) // 2],
                                   "note": note if v == "llmcc" else ""}
         rows.append(row)
         print(f"{src.stem:<10} " + "  ".join(
@@ -214,7 +222,8 @@ def _markdown(r: dict) -> str:
     lines = ["# Compute-bound programs: speedup over gcc -O3 (CPU time, median of interleaved rounds)", "",
              f"{r['rounds']} rounds per variant; llmcc: sync mode, embedded proposer, {r['budget']:g} s per file, "
              + ("after `llmcc profile` of each program, " if r.get("profiled") else "")
-             + "baseline instruction set. `control` is a second, identical gcc -O3 binary: the noise floor.", "",
+             + "baseline instruction set. `control` is a second, identical gcc -O3 binary: the noise floor. "
+             "A build with code byte-identical to gcc -O3's counts 1.0 (`=`), as in `llmcc bench`.", "",
              "| program | " + " | ".join(VARIANTS) + " |", "|---|" + "---|" * len(VARIANTS)]
     for row in r["rows"]:
         cells = []
@@ -223,7 +232,8 @@ def _markdown(r: dict) -> str:
             if "error" in d:
                 cells.append(d["error"][:30])
             else:
-                cells.append(f"x{d['speedup']:.3f} ({d['spread'][0]:.2f}-{d['spread'][1]:.2f})")
+                cells.append(f"= x1.000 (identical code; raw x{d['raw']:.3f})" if d.get("identical_code")
+                             else f"x{d['speedup']:.3f} ({d['spread'][0]:.2f}-{d['spread'][1]:.2f})")
         lines.append(f"| {row['program']} | " + " | ".join(cells) + " |")
     lines += ["", "| | " + " | ".join(VARIANTS) + " |", "|---|" + "---|" * len(VARIANTS)]
     s = r["summary"]
