@@ -89,6 +89,15 @@ def _start_compile(inst: Install, work: Path, env: dict[str, str], log: Path) ->
     raise AssertionError("the compile did not start")
 
 
+def _slow_served_compile(inst: Install, work: Path, gcc: str, tmp_path: Path, delay: float):
+    """A compile of s.c running in the server, its gcc sleeping `delay` s first; (process, log)."""
+    inst.run("--version", cwd=work)
+    inst.wait_for_server()
+    log = tmp_path / "who"
+    env = dict(inst.env, LLMCC_CC=str(_parent_cmdline_logger(tmp_path, gcc, log, delay=delay)), LLMCC_TU_CACHE="0")
+    return _start_compile(inst, work, env, log), log
+
+
 def test_second_compile_is_served_and_equals_gccs(inst: Install, work: Path, gcc: str, tmp_path: Path) -> None:
     log = tmp_path / "who"
     env = dict(inst.env, LLMCC_CC=str(_parent_cmdline_logger(tmp_path, gcc, log)))
@@ -131,11 +140,8 @@ def test_switched_off_runs_python(inst: Install, work: Path, gcc: str, tmp_path:
 
 
 def test_a_server_that_dies_mid_compile_costs_nothing(inst: Install, work: Path, gcc: str, tmp_path: Path) -> None:
-    inst.run("--version", cwd=work)
-    server = inst.wait_for_server()
-    log = tmp_path / "who"
-    env = dict(inst.env, LLMCC_CC=str(_parent_cmdline_logger(tmp_path, gcc, log, delay=1.5)), LLMCC_TU_CACHE="0")
-    p = _start_compile(inst, work, env, log)
+    p, log = _slow_served_compile(inst, work, gcc, tmp_path, delay=1.5)
+    server = inst.server()
     children = [int(c) for c in Path(f"/proc/{server}/task/{server}/children").read_text().split()]
     assert children, "the compile is not running in the server"
     for c in children:
@@ -148,11 +154,7 @@ def test_a_server_that_dies_mid_compile_costs_nothing(inst: Install, work: Path,
 
 
 def test_ctrl_c_reaches_the_compiler(inst: Install, work: Path, gcc: str, tmp_path: Path) -> None:
-    inst.run("--version", cwd=work)
-    inst.wait_for_server()
-    log = tmp_path / "who"
-    env = dict(inst.env, LLMCC_CC=str(_parent_cmdline_logger(tmp_path, gcc, log, delay=30)), LLMCC_TU_CACHE="0")
-    p = _start_compile(inst, work, env, log)
+    p, log = _slow_served_compile(inst, work, gcc, tmp_path, delay=30)
     assert "compile_server" in log.read_text()
     started = time.monotonic()
     p.send_signal(signal.SIGINT)
@@ -179,11 +181,7 @@ def test_masquerade_as_gcc_through_a_symlink(inst: Install, work: Path, gcc: str
 
 
 def test_sigterm_stops_the_compile_and_is_not_retried(inst: Install, work: Path, gcc: str, tmp_path: Path) -> None:
-    inst.run("--version", cwd=work)
-    inst.wait_for_server()
-    log = tmp_path / "who"
-    env = dict(inst.env, LLMCC_CC=str(_parent_cmdline_logger(tmp_path, gcc, log, delay=30)), LLMCC_TU_CACHE="0")
-    p = _start_compile(inst, work, env, log)
+    p, log = _slow_served_compile(inst, work, gcc, tmp_path, delay=30)
     p.send_signal(signal.SIGTERM)  # what make does to its jobs when it is stopped
     p.communicate(timeout=20)
     assert p.returncode == -signal.SIGTERM
