@@ -47,7 +47,7 @@ def scripts() -> list[str]:
     return list(BENCHMARKS) + [n for n in found if n not in BENCHMARKS]
 SCRIPT_TIMEOUT = 1800
 # Sized so that `make bench` finishes in minutes on 2 cores (the full set: `bench/programs.py`).
-EXTRA_ARGS = {"programs": ["--quick"]}
+EXTRA_ARGS = {"programs": ["--quick", "--profile"]}  # the documented workflow: profile, then optimize
 
 
 def run_script(name: str) -> tuple[str, dict | None, str]:
