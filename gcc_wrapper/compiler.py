@@ -234,7 +234,18 @@ def _cache_file(cache_dir: str | os.PathLike | None) -> str:
     return os.path.join(cache_dir, _CACHE_FILE)
 
 
+# path -> its contents, read once per process: a compile asks for the identity, the assembler
+# command and maybe -march=native, and each answer is in the same file
+_loaded: dict[str, dict] = {}
+
+
 def _load(path: str) -> dict:
+    if path not in _loaded:
+        _loaded[path] = _read(path)
+    return _loaded[path]
+
+
+def _read(path: str) -> dict:
     # not json: it imports re, which a warm compile does without
     from cache.json_light import loads
 
@@ -254,8 +265,9 @@ def _store(path: str, key: str, value) -> None:
 
     try:
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        data = _load(path)
+        data = _read(path)  # what other processes stored since this one read it
         data[key] = value
+        _loaded[path] = data
         write_atomic(path, json.dumps(data, indent=1, sort_keys=True))
     except OSError:
         pass
