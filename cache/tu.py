@@ -158,8 +158,15 @@ def _hash_file(path: str) -> str | None:
 
 def make_record(paths: Iterable[str], tu_key: str, cwd: str, started: float) -> ManifestRecord | None:
     """A record for these include files (as named in the dependency output, relative to cwd), or
-    None when direct mode must not be used for this compile: a file is gone, was modified at or
-    after `started` (the compile may have read an older version), or uses a temporal macro."""
+    None when direct mode must not be used for this compile (see record_files)."""
+    files = record_files(paths, cwd, started)
+    return None if files is None else ManifestRecord(files, tu_key)
+
+
+def record_files(paths: Iterable[str], cwd: str, started: float) -> tuple[tuple[str, str], ...] | None:
+    """((path, content hash), ...) of these files, or None when direct mode must not be used for
+    this compile: a file is gone, was modified at or after `started` (the compile may have read an
+    older version), or uses a temporal macro."""
     files = []
     for p in dict.fromkeys(paths):
         full = os.path.join(cwd, p)
@@ -172,7 +179,7 @@ def make_record(paths: Iterable[str], tu_key: str, cwd: str, started: float) -> 
         if max(st.st_mtime, st.st_ctime) >= started or any(t in data for t in _TEMPORAL):
             return None
         files.append((p, content_hash(data)))
-    return ManifestRecord(tuple(files), tu_key)
+    return tuple(files)
 
 
 def parse_depfile(text: str) -> list[str]:

@@ -289,7 +289,7 @@ def _depend_baseline(inv: args.Invocation, src: str, cache, mkey: str, manifest,
     another directory.) A user's -MMD file leaves system headers out, so that case never gets here."""
     global _tu
     from cache import key as ckey
-    from cache.tu import Manifest, ManifestRecord, make_record, parse_depfile
+    from cache.tu import Manifest, ManifestRecord, parse_depfile, record_files
 
     private = None
     if deps_path is None:
@@ -311,13 +311,13 @@ def _depend_baseline(inv: args.Invocation, src: str, cache, mkey: str, manifest,
         if private is not None and os.path.lexists(private):
             os.unlink(private)
     cache.bump("tu.miss")
-    record = make_record(parse_depfile(deps), "", cwd, started) if deps is not None else None
-    if record is None:  # a header changed during the compile, or __DATE__ and friends: not a function of the files
+    files = record_files(parse_depfile(deps), cwd, started) if deps is not None else None
+    if files is None:  # a header changed during the compile, or __DATE__ and friends: not a function of the files
         return base
     from cache import TUEntry
 
-    tkey = ckey.depend_tu_key(mkey, record.files)
-    cache.put_manifest(mkey, (manifest or Manifest()).with_record(ManifestRecord(record.files, tkey)))
+    tkey = ckey.depend_tu_key(mkey, files)
+    cache.put_manifest(mkey, (manifest or Manifest()).with_record(ManifestRecord(files, tkey)))
     stored = "" if private is not None else deps
     _tu = _TU(tkey, None, None, TUEntry(base.asm_text, stored, base.stderr.decode("utf-8", "surrogateescape")))
     return base
