@@ -77,18 +77,17 @@ def main(argv: list[str] | None = None) -> int:
     prog, rest = args[0], args[1:]
     if "LLMCC_ARGV0" in os.environ:
         prog = _native_client_handoff(prog, rest)
-    if rest and not _masquerading(prog):
+    if own_command(prog, rest):
         first = rest[0]
         if first in SUBCOMMANDS:
             return _run_subcommand(SUBCOMMANDS[first], rest[1:])
-        if first in ("help", "--help", "-h") and len(rest) == 1:
-            sys.stdout.write(HELP)
-            return 0
-        if first == "--print-toolchain-file" and len(rest) == 1:
+        if first == "--print-toolchain-file":
             from pathlib import Path
 
             print(Path(__file__).resolve().parent / "data" / "llmcc-toolchain.cmake")
             return 0
+        sys.stdout.write(HELP)
+        return 0
     from gcc_wrapper import compiler
 
     if compiler.EXEC_IN_PLACE:  # (in a compile server the driver is imported already: no shortcut to take)
@@ -100,6 +99,15 @@ def main(argv: list[str] | None = None) -> int:
     return driver.main(prog, rest)
 
 
+def own_command(prog: str, rest: list[str]) -> bool:
+    """Whether this command line is llmcc's own (a management command, --help,
+    --print-toolchain-file) rather than a gcc command line: main's rule, which the compile
+    server also asks before taking a command line."""
+    if not rest or _masquerading(prog):
+        return False
+    return rest[0] in SUBCOMMANDS or (len(rest) == 1 and rest[0] in ("help", "--help", "-h", "--print-toolchain-file"))
+
+
 def _native_client_handoff(prog: str, rest: list[str]) -> str:
     """The native client (data/client.c) ran us: take the name it was called by (masquerade mode
     and the recursion guard decide by it, as they would by a script's path), and start a compile
@@ -109,7 +117,7 @@ def _native_client_handoff(prog: str, rest: list[str]) -> str:
     sock = os.environ.pop("LLMCC_START_SERVER", None)
     if sys.argv:
         sys.argv[0] = prog
-    if sock and not (rest and rest[0] in SUBCOMMANDS and not _masquerading(prog)):
+    if sock and not own_command(prog, rest):
         from gcc_wrapper import compile_server
 
         compile_server.start(sock)

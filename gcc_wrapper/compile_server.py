@@ -264,11 +264,11 @@ def _child(conn: socket.socket, stale: bool) -> None:
         os.setpgid(0, 0)  # the client forwards its signals to this group: us and our gcc
         argv = _receive(conn)
         conn.sendall(b"PGID" + struct.pack("=i", os.getpid()))
-        if stale or _not_a_compile(argv):
-            conn.sendall(b"PYTH" + struct.pack("=i", 0))
-            os._exit(0)
         from gcc_wrapper import cli, compiler
 
+        if stale or cli.own_command(argv[0], argv[1:]):  # management commands: the Python llmcc
+            conn.sendall(b"PYTH" + struct.pack("=i", 0))
+            os._exit(0)
         compiler.EXEC_IN_PLACE = False
         sys.argv = list(argv)
         try:
@@ -328,16 +328,6 @@ def _receive(conn: socket.socket) -> list[str]:
         if sep:
             os.environ[k] = v
     return [argv0, *args]
-
-
-def _not_a_compile(argv: list[str]) -> bool:
-    """Management commands and llmcc's own options: the Python llmcc runs those."""
-    from gcc_wrapper import cli
-
-    rest = argv[1:]
-    if not rest or cli._masquerading(argv[0]):
-        return False
-    return rest[0] in cli.SUBCOMMANDS or (len(rest) == 1 and rest[0] in ("help", "--help", "-h", "--print-toolchain-file"))
 
 
 if __name__ == "__main__":
