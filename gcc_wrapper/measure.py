@@ -6,10 +6,10 @@ Two levels:
   are assembled side by side into one harness process, their defined symbols renamed apart
   (`__llmcc_b_f`, `__llmcc_c_f`). The harness pins itself to one core, builds inputs in guarded
   buffers (an overrun faults instead of silently reading junk), and calls baseline and candidate
-  alternately: each round times a batch of many short calls of one side, then of the other, the
-  order flipping every round. Time is the thread's CPU time (CLOCK_THREAD_CPUTIME_ID: the process
-  clock is tick-granular once RLIMIT_CPU arms a process timer, as the sandbox does), so the
-  other work of a parallel build does not count against whichever side was unlucky.
+  alternately: each round times ten short slices of calls per side, interleaved b c c b b c ...,
+  so that a burst of other load falls on both sides alike. Time is the thread's CPU time
+  (CLOCK_THREAD_CPUTIME_ID: the process clock is tick-granular once RLIMIT_CPU arms a process
+  timer, as the sandbox does), so the other work of a parallel build does not count against whichever side was unlucky.
 - Program level (`measure_programs`, `measure_commands`): whole executables or commands, run
   alternately, each timed by the CPU time of its child processes (os.wait4's resource usage).
 
@@ -165,6 +165,8 @@ _BUFFERS_MAX = 256 << 20  # bytes of all pointer buffers (pristine and working c
 # side is linked PLACEMENTS times (unit start at page + 16*k bytes) and the rounds cycle through
 # them: a candidate must win at every placement, not just at the one it happened to get.
 PLACEMENTS = 4
+# Slices per side per round, alternated b c c b ...: see harness_source.
+SLICES = 10
 
 _SIZEOF = {
     "char": 1, "signed char": 1, "unsigned char": 1, "_Bool": 1, "short": 2, "unsigned short": 2,
@@ -339,12 +341,17 @@ def harness_source(name: str, sig: Signature) -> str:
     # warm-up: one unrecorded round over every placement (page faults, caches, predictors)
     out.append("  for (int pl = 0; pl < %d; pl++) { int i = 0; for (long k = 0; k < reps; k++) { call_b(i, pl); if (++i == ncalls) i = 0; }"
                " i = 0; for (long k = 0; k < reps; k++) { call_c(i, pl); if (++i == ncalls) i = 0; } }" % PLACEMENTS)
-    # both sides of a round get the same inputs; successive rounds go on through the sample
-    out.append("  for (int r = 0; r < rounds; r++) { double tb = 0, tc = 0; int pl = r %% %d; int start = (int)((r * reps) %% ncalls);" % PLACEMENTS)
-    out.append("    for (int s = 0; s < 2; s++) { int cand = (s ^ (r / %d)) & 1; int i = start; double a = cpu();" % PLACEMENTS)
-    out.append("      if (cand) for (long k = 0; k < reps; k++) { call_c(i, pl); if (++i == ncalls) i = 0; }"
-               " else for (long k = 0; k < reps; k++) { call_b(i, pl); if (++i == ncalls) i = 0; }")
-    out.append("      double d = cpu() - a; if (cand) tc = d; else tb = d; }")
+    # a round is SLICES short slices per side, in the order b c c b b c ... (flipped every 4
+    # rounds): a burst of other load, or a drift in clock speed, then lands on both sides alike
+    # instead of on whichever side's one long batch it hit. Both sides of a slice get the same
+    # inputs; successive slices and rounds go on through the sample.
+    out.append("  long per = reps / %d > 0 ? reps / %d : 1; int slices = (int)(reps / per);" % (SLICES, SLICES))
+    out.append("  for (int r = 0; r < rounds; r++) { double tb = 0, tc = 0; int pl = r %% %d; int start = (int)(((long)r * reps) %% ncalls);" % PLACEMENTS)
+    out.append("    for (int j = 0; j < slices; j++) for (int s = 0; s < 2; s++) {"
+               " int cand = (s ^ j ^ (r / %d)) & 1; int i = start; double a = cpu();" % PLACEMENTS)
+    out.append("      if (cand) for (long k = 0; k < per; k++) { call_c(i, pl); if (++i == ncalls) i = 0; }"
+               " else for (long k = 0; k < per; k++) { call_b(i, pl); if (++i == ncalls) i = 0; }")
+    out.append("      double d = cpu() - a; if (cand) tc += d; else tb += d; if (s) start = i; }")
     out.append("    printf(\"%.9f %.9f\\n\", tb, tc); }")
     out.append("  return 0;")
     out.append("}")
