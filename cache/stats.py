@@ -89,10 +89,11 @@ class Stats:
     def bump(self, counter: str, n: int = 1) -> None:
         self.deltas[counter] = self.deltas.get(counter, 0) + n
 
-    def flush(self) -> None:
-        """Add this process's deltas to its shard. Never raises: statistics are not worth a build."""
+    def flush(self) -> dict[str, int]:
+        """Add this process's deltas to its shard; the shard's counters after that ({} when
+        nothing was written). Never raises: statistics are not worth a build."""
         if not self.deltas:
-            return
+            return {}
         deltas, self.deltas = self.deltas, {}
         try:
             os.makedirs(self.dir, exist_ok=True)
@@ -102,8 +103,9 @@ class Stats:
                 for k, v in deltas.items():
                     counters[k] = counters.get(k, 0) + v
                 _write_shard(shard, counters)
+            return counters
         except OSError:
-            pass
+            return {}
 
     def totals(self) -> dict[str, int]:
         """The sum over all shards (this process's unflushed deltas not included)."""

@@ -22,7 +22,7 @@ import time
 
 from cache import sign
 from cache.frame import EntryError, frame, unframe
-from cache.stats import Stats, locked
+from cache.stats import SHARDS, Stats, locked
 from cache.tu import Manifest, TUEntry
 
 # `typing` costs a warm compile 4 ms, `pathlib` 10 ms and `json` (through re) 8 ms: annotations
@@ -389,8 +389,12 @@ class Cache:
         if self._remote is not None:
             self._remote.close()
         wrote, self._wrote = self._wrote, False
-        self.stats.flush()
-        if wrote and self.stats.totals().get("cache.bytes", 0) > self.max_size:
+        shard = self.stats.flush()
+        # the total is over the limit only if some shard holds over 1/SHARDS of it: a process
+        # whose own shard does not reads no other (as ccache judges by its own subdirectory)
+        if not wrote or shard.get("cache.bytes", 0) * SHARDS <= self.max_size:
+            return
+        if self.stats.totals().get("cache.bytes", 0) > self.max_size:
             self.evict(blocking=False)
 
     def files(self) -> Iterator[tuple[str, str, os.DirEntry]]:

@@ -270,6 +270,7 @@ def _child(conn: socket.socket, stale: bool) -> None:
             conn.sendall(b"PYTH" + struct.pack("=i", 0))
             os._exit(0)
         compiler.EXEC_IN_PLACE = False
+        compiler._real.clear()  # the path memo lives for one compile, never for the long-lived server
         sys.argv = list(argv)
         try:
             status = cli.main(argv)

@@ -30,12 +30,24 @@ class CompilerNotFound(Exception):
     """No real compiler to run."""
 
 
+_real: dict[str, str] = {}
+
+
+def _realpath(path: str) -> str:
+    """os.path.realpath, remembered for the process: a compile asks about the same few paths
+    (llmcc, gcc) a dozen times, each answer costing a stat per path component."""
+    got = _real.get(path)
+    if got is None:
+        got = _real[path] = os.path.realpath(path)
+    return got
+
+
 def _self_paths(prog: str) -> set[str]:
-    paths = {os.path.realpath(sys.argv[0])} if sys.argv and sys.argv[0] else set()
+    paths = {_realpath(sys.argv[0])} if sys.argv and sys.argv[0] else set()
     if os.sep in prog:
-        paths.add(os.path.realpath(prog))
+        paths.add(_realpath(prog))
     for name in ("llmcc", "llmcc-py"):  # the native client and the Python entry behind it
-        paths.add(os.path.realpath(os.path.join(os.path.dirname(sys.executable), name)))
+        paths.add(_realpath(os.path.join(os.path.dirname(sys.executable), name)))
     return paths
 
 
@@ -69,7 +81,7 @@ def _is_compiler_word(word: str, self_paths: set[str]) -> str | None:
     if os.sep in word:
         if not (os.path.isfile(word) and os.access(word, os.X_OK)):
             return None
-        if os.path.realpath(word) in self_paths:
+        if _realpath(word) in self_paths:
             return word
         return word if (_gcc_name(base) or _looks_like_compiler(base)) else None
     if not (_gcc_name(base) or _looks_like_compiler(base) or base == "llmcc"):
@@ -108,14 +120,14 @@ def find_real_compiler(prog: str, argv: list[str], cfg) -> tuple[str, list[str]]
         if cc is None:
             break
         argv = argv[1:]
-        if os.path.realpath(cc) not in selves:
+        if _realpath(cc) not in selves:
             return cc, argv
     configured = str(getattr(cfg, "cc", "") or "") if cfg is not None else os.environ.get("LLMCC_CC", "")
     if configured:
         cc = _resolve(configured)
         if cc is None:
             raise CompilerNotFound(f"the configured compiler {configured!r} was not found")
-        if os.path.realpath(cc) not in selves and os.path.realpath(cc) not in seen:
+        if _realpath(cc) not in selves and _realpath(cc) not in seen:
             return cc, argv
     names = []
     base = os.path.basename(prog)
@@ -124,7 +136,7 @@ def find_real_compiler(prog: str, argv: list[str], cfg) -> tuple[str, list[str]]
     names.append("gcc")
     for name in names:
         for cc in _which_all(name):
-            real = os.path.realpath(cc)
+            real = _realpath(cc)
             if real in selves or real in seen or cc in seen:
                 continue
             return cc, argv
@@ -162,7 +174,7 @@ def _config_files_exist() -> bool:
     base = xdg if xdg else os.path.join(os.path.expanduser("~"), ".config")
     if os.path.isfile(os.path.join(base, "llmcc", "config.toml")):
         return True
-    d = os.path.realpath(os.getcwd())
+    d = _realpath(os.getcwd())
     while True:
         if os.path.isfile(os.path.join(d, "llmcc.toml")):
             return True
@@ -206,7 +218,7 @@ def child_env(cc: str) -> dict[str, str]:
     """The environment for running `cc`: ours, with `cc` remembered in $LLMCC_SEEN."""
     env = dict(os.environ)
     seen = env.get(SEEN_ENV, "")
-    real = os.path.realpath(cc)
+    real = _realpath(cc)
     if real not in seen.split(os.pathsep):
         env[SEEN_ENV] = seen + os.pathsep + real if seen else real
     return env
@@ -214,14 +226,14 @@ def child_env(cc: str) -> dict[str, str]:
 
 def is_gcc(cc: str) -> bool:
     """Whether `cc` is a GNU C compiler driver (not g++, clang, ...), judged by its real name."""
-    return _gcc_name(os.path.basename(os.path.realpath(cc)))
+    return _gcc_name(os.path.basename(_realpath(cc)))
 
 
 # --- facts about a compiler, cached on disk ---------------------------------------------------
 
 
 def _stat_key(path: str) -> str:
-    real = os.path.realpath(path)
+    real = _realpath(path)
     st = os.stat(real)
     return f"{real}:{st.st_size}:{st.st_mtime_ns}"
 
@@ -259,8 +271,7 @@ def _read(path: str) -> dict:
 
 def _store(path: str, key: str, value) -> None:
     """Merge one answer into the cache file (temp + rename; a lost race only costs a re-ask)."""
-    import json
-
+    from cache.json_light import dumps_compact
     from gcc_wrapper.files import write_atomic
 
     try:
@@ -268,7 +279,7 @@ def _store(path: str, key: str, value) -> None:
         data = _read(path)  # what other processes stored since this one read it
         data[key] = value
         _loaded[path] = data
-        write_atomic(path, json.dumps(data, indent=1, sort_keys=True))
+        write_atomic(path, dumps_compact(data))  # (json would import re: ~3 ms on a first compile)
     except OSError:
         pass
 
@@ -336,11 +347,8 @@ def identity(cc: str, *, cache_dir: str | os.PathLike | None = None) -> str:
     cached = _load(path).get(key)
     if isinstance(cached, dict) and _cc1_unchanged(cached.get("cc1", "")):
         return str(cached["identity"])
-    _, version, _ = _run(cc, ["-dumpfullversion"])
-    _, machine, _ = _run(cc, ["-dumpmachine"])
-    _, cc1, _ = _run(cc, ["-print-prog-name=cc1"])
-    cc1 = cc1.strip()
-    parts = [_file_digest(os.path.realpath(cc))]
+    version, machine, cc1 = _describe(cc)
+    parts = [_file_digest(_realpath(cc))]
     if os.sep in cc1 and os.path.isfile(cc1):
         parts.append(_file_digest(cc1))
         cc1_key = _stat_key(cc1)
@@ -349,9 +357,30 @@ def identity(cc: str, *, cache_dir: str | os.PathLike | None = None) -> str:
     import hashlib
 
     digest = hashlib.blake2b("\n".join(parts).encode(), digest_size=8).hexdigest()
-    ident = f"gcc {version.strip()} {machine.strip()} {digest}"
+    ident = f"gcc {version} {machine} {digest}"
     _store(path, key, {"identity": ident, "cc1": cc1_key})
     return ident
+
+
+def _describe(cc: str) -> tuple[str, str, str]:
+    """(full version, target, cc1's path) of `cc`: what -dumpfullversion, -dumpmachine and
+    -print-prog-name=cc1 print, read from one `-###` run (the first compile into a new cache pays
+    one gcc start instead of three), else asked one by one."""
+    status, _, err = _run(cc, ["-###", "-x", "c", "-c", os.devnull, "-o", _AS_OUTPUT])
+    version = machine = cc1 = ""
+    for line in err.splitlines():
+        if line.startswith("Target: "):
+            machine = line[8:].strip()
+        elif line.startswith("gcc version ") and len(line.split()) >= 3:
+            version = line.split()[2]
+        elif line.startswith(" ") and not cc1:
+            first = line.split()[0].strip('"')
+            if os.path.basename(first) == "cc1":
+                cc1 = first
+    if status == 0 and version and machine and cc1:
+        return version, machine, cc1
+    return (_run(cc, ["-dumpfullversion"])[1].strip(), _run(cc, ["-dumpmachine"])[1].strip(),
+            _run(cc, ["-print-prog-name=cc1"])[1].strip())
 
 
 def _cc1_unchanged(cc1_key: str) -> bool:
@@ -383,14 +412,39 @@ def assembler_command(cc: str, asm_flags, *, cache_dir: str | os.PathLike | None
     cmd: list[str] = []
     lines = [ln for ln in err.splitlines() if ln.startswith(" ")]
     if status == 0 and len(lines) == 1:
-        import shlex
-
-        words = shlex.split(lines[0])
+        words = _split_verbose(lines[0])
         prog = os.path.basename(words[0]) if words else ""
         if (prog == "as" or prog.endswith("-as")) and words[-1] == "-" and words.count(_AS_OUTPUT) == 1:
             cmd = words
     _store(path, key, cmd)
     return cmd or None
+
+
+def _split_verbose(line: str) -> list[str]:
+    """The words of a command as gcc -### prints it: bare, or in double quotes with `"`, `\\`
+    and `$` escaped by a backslash (gcc.cc's rule). shlex would do, but it imports re: ~5 ms on
+    the first compile into a new cache."""
+    words: list[str] = []
+    i, n = 0, len(line)
+    while i < n:
+        if line[i] == " ":
+            i += 1
+            continue
+        word = []
+        if line[i] == '"':
+            i += 1
+            while i < n and line[i] != '"':
+                if line[i] == "\\" and i + 1 < n:
+                    i += 1
+                word.append(line[i])
+                i += 1
+            i += 1
+        else:
+            while i < n and line[i] != " ":
+                word.append(line[i])
+                i += 1
+        words.append("".join(word))
+    return words
 
 
 def _host_cpu() -> str:
