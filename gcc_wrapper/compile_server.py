@@ -86,6 +86,7 @@ def main(argv: list[str]) -> int:
     from gcc_wrapper import asm  # noqa: F401
     import cache  # noqa: F401
     import cache.tu  # noqa: F401
+    import hashlib  # noqa: F401 - the first compile into a new cache digests the compiler (~5 ms to import)
 
     import gc
 
@@ -270,7 +271,7 @@ def _child(conn: socket.socket, stale: bool) -> None:
             conn.sendall(b"PYTH" + struct.pack("=i", 0))
             os._exit(0)
         compiler.EXEC_IN_PLACE = False
-        compiler._real.clear()  # the path memo lives for one compile, never for the long-lived server
+        compiler.forget_paths()  # path lookups are remembered for one compile, not for the server's life
         sys.argv = list(argv)
         try:
             status = cli.main(argv)

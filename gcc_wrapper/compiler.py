@@ -31,15 +31,23 @@ class CompilerNotFound(Exception):
 
 
 _real: dict[str, str] = {}
+_which: dict[str, list[str]] = {}  # PATH searches, remembered the same way
 
 
 def _realpath(path: str) -> str:
     """os.path.realpath, remembered for the process: a compile asks about the same few paths
-    (llmcc, gcc) a dozen times, each answer costing a stat per path component."""
+    (llmcc, gcc) a dozen times, each answer costing a stat per path component. (Forget with
+    forget_paths().)"""
     got = _real.get(path)
     if got is None:
         got = _real[path] = os.path.realpath(path)
     return got
+
+
+def forget_paths() -> None:
+    """Drop what _realpath and _which_all remember: a compile server's child starts afresh."""
+    _real.clear()
+    _which.clear()
 
 
 def _self_paths(prog: str) -> set[str]:
@@ -56,12 +64,13 @@ def _seen() -> set[str]:
 
 
 def _which_all(name: str) -> list[str]:
-    out = []
-    for d in os.environ.get("PATH", os.defpath).split(os.pathsep):
-        p = os.path.join(d or ".", name)
-        if os.path.isfile(p) and os.access(p, os.X_OK):
-            out.append(p)
-    return out
+    path = os.environ.get("PATH", os.defpath)
+    key = f"{name}\0{path}"
+    found = _which.get(key)
+    if found is None:
+        found = _which[key] = [p for d in path.split(os.pathsep)
+                               if os.path.isfile(p := os.path.join(d or ".", name)) and os.access(p, os.X_OK)]
+    return list(found)
 
 
 def _resolve(name: str) -> str | None:
