@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import resource
 import statistics
 import subprocess
@@ -50,7 +51,8 @@ def _running_server(cc: str, env: dict[str, str]) -> int | None:
         pid = compile_server.server_pid()
         if pid is not None:
             return pid
-        subprocess.run([cc, "--version"], env=env, check=True, stdout=subprocess.DEVNULL)
+        # (not --version: the client passes that straight to gcc, and only Python starts a server)
+        subprocess.run([cc, "-E", "-x", "c", os.devnull], env=env, check=True, stdout=subprocess.DEVNULL)
         time.sleep(0.1)
     return None
 

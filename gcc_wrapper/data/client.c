@@ -7,6 +7,9 @@
  * this process's own standard streams (passed over a Unix socket), in its working directory,
  * with its environment and umask, so nothing a build system observes changes.
  *
+ * A command line that links or asks gcc a question never reaches the server: the client execs
+ * gcc itself when the decision is plain (pass_through_if_plain, below).
+ *
  * Whenever the server cannot do the job, the client becomes the Python `llmcc` (llmcc-py beside
  * it) with the same arguments: no server yet (then it asks Python to start one for the next
  * compile), a server that is stale or refuses, a server that died mid-compile, or
@@ -208,6 +211,168 @@ static int send_request(int fd, int argc, char **argv)
     return rc;
 }
 
+/* ---- Command lines that are not compiles: straight to gcc ------------------------------
+ *
+ * A link (`llmcc -o prog a.o b.o -lm`) or a question (`--version`, -dumpmachine, -print-...)
+ * is passed through to gcc unchanged by the Python llmcc too; through the server it costs ~4 ms
+ * more than gcc itself, so a build's link step and a configure script's probes would pay it.
+ * Here the client execs gcc at once, deciding exactly as compiler.find_real_compiler and the
+ * driver's pass-through would, but only where that decision is plain: the client runs as
+ * `llmcc` (not masquerading as gcc, not a launcher), no configuration file or LLMCC_CC could
+ * pick another compiler, and every word is one this list knows cannot start a compile.
+ * Anything else goes to the server as before. */
+
+static int suffix(const char *s, const char *suf)
+{
+    size_t n = strlen(s), m = strlen(suf);
+    return n > m && !strcmp(s + n - m, suf);
+}
+
+static int prefix(const char *s, const char *pre)
+{
+    return !strncmp(s, pre, strlen(pre));
+}
+
+/* A word of a command line that links objects or asks gcc a question, never one that compiles. */
+static int link_or_query_word(const char *w)
+{
+    static const char *exact[] = {"--version", "-dumpversion", "-dumpfullversion", "-dumpmachine", "-dumpspecs",
+                                  "-pthread", "-shared", "-static", "-rdynamic", "-s", "-pie", "-no-pie",
+                                  "-static-libgcc", "-nostdlib", "-nostartfiles", "-nodefaultlibs"};
+    for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
+        if (!strcmp(w, exact[i]))
+            return 1;
+    if (w[0] != '-')  /* an input: only objects and libraries */
+        return suffix(w, ".o") || suffix(w, ".a") || suffix(w, ".so") || strstr(w, ".so.") != NULL;
+    static const char *pre[] = {"-print-", "-l", "-L", "-Wl,", "-O", "-g", "-m", "-std=", "-D", "-U", "-I"};
+    for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++)
+        if (prefix(w, pre[i]) && w[strlen(pre[i])] != 0)
+            return 1;
+    if (prefix(w, "-W") && !prefix(w, "-Wa,") && !prefix(w, "-Wp,"))
+        return w[2] != 0;
+    /* -f options, but not those that change what the driver does with its inputs */
+    return prefix(w, "-f") && w[2] && !prefix(w, "-fsyntax-only") && !prefix(w, "-flto") && !prefix(w, "-fdump");
+}
+
+static int is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/* Whether `word` is one of the ':'-separated entries of `list`. */
+static int listed(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = list; p && *p;) {
+        const char *end = strchr(p, ':');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && !strncmp(p, word, n))
+            return 1;
+        p = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
+static int config_file_exists(void)
+{
+    char path[PATH_MAX + 64], cwd[PATH_MAX], dir[PATH_MAX];
+    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    if (xdg && *xdg)
+        snprintf(path, sizeof path, "%s/llmcc/config.toml", xdg);
+    else if (home)
+        snprintf(path, sizeof path, "%s/.config/llmcc/config.toml", home);
+    else
+        return 1;  /* cannot tell: let Python look */
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        return 1;
+    if (!getcwd(cwd, sizeof cwd) || !realpath(cwd, dir))
+        return 1;
+    for (;;) {  /* llmcc.toml here or in any parent, as config.find_project_file looks */
+        snprintf(path, sizeof path, "%s/llmcc.toml", strcmp(dir, "/") ? dir : "");
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+            return 1;
+        if (!strcmp(dir, "/"))
+            return 0;
+        char *slash = strrchr(dir, '/');
+        if (slash == dir)
+            dir[1] = 0;
+        else
+            *slash = 0;
+    }
+}
+
+static void pass_through_if_plain(int argc, char **argv)
+{
+    const char *base = strrchr(argv0_path, '/');
+    base = base ? base + 1 : argv0_path;
+    if (argc < 2 || strcmp(base, "llmcc") || getenv("LLMCC_CC") || argv[1][0] != '-')
+        return;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-o") && i + 1 < argc) {
+            i++;
+            continue;
+        }
+        if (!link_or_query_word(argv[i]))
+            return;
+    }
+    if (config_file_exists())
+        return;
+    /* the real gcc: the first on PATH that is not this llmcc and not one llmcc already ran */
+    char selves[3][PATH_MAX], path[PATH_MAX + 16];
+    int nselves = 0;
+    if (realpath(argv0_path, selves[nselves]))
+        nselves++;
+    const char *names[] = {"llmcc", "llmcc-py"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(path, sizeof path, "%s/%s", self_dir, names[k]);
+        if (realpath(path, selves[nselves]))
+            nselves++;
+    }
+    const char *seen = getenv("LLMCC_SEEN"), *p = getenv("PATH");
+    char cc[PATH_MAX + 16] = "", first[PATH_MAX + 16] = "", real[PATH_MAX];
+    if (!p)
+        p = "/bin:/usr/bin";  /* os.defpath */
+    for (;;) {
+        const char *end = strchr(p, ':');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        snprintf(path, sizeof path, "%.*s/gcc", (int)(len ? len : 1), len ? p : ".");
+        if (is_file(path) && realpath(path, real)) {
+            if (!first[0])
+                snprintf(first, sizeof first, "%s", path);
+            int self = 0;
+            for (int k = 0; k < nselves; k++)
+                self |= !strcmp(real, selves[k]);
+            if (!self && !listed(seen, real) && !listed(seen, path)) {
+                snprintf(cc, sizeof cc, "%s", path);
+                break;
+            }
+        }
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    if (!cc[0])
+        return;  /* Python says what is wrong */
+    /* as compiler.child_env: gcc is remembered in LLMCC_SEEN; as compiler.run_name: argv[0] is
+     * the bare name when a PATH search finds this very gcc */
+    if (!listed(seen, real)) {
+        size_t n = (seen && *seen ? strlen(seen) + 1 : 0) + strlen(real) + 1;
+        char *value = malloc(n);
+        if (!value)
+            return;
+        if (seen && *seen)
+            snprintf(value, n, "%s:%s", seen, real);
+        else
+            snprintf(value, n, "%s", real);
+        setenv("LLMCC_SEEN", value, 1);
+    }
+    argv[0] = strcmp(first, cc) ? cc : "gcc";
+    execv(cc, argv);
+    /* could not run it: the Python llmcc reports that as the driver would */
+}
+
 int main(int argc, char **argv)
 {
     char exe[PATH_MAX];
@@ -221,6 +386,7 @@ int main(int argc, char **argv)
     *slash = 0;
     snprintf(self_dir, sizeof self_dir, "%s", exe[0] ? exe : "/");
     resolve_argv0(argv[0]);
+    pass_through_if_plain(argc, argv);
 
     const char *off = getenv("LLMCC_COMPILE_SERVER");
     if (off && (!strcmp(off, "0") || !strcasecmp(off, "false") || !strcasecmp(off, "no") || !strcasecmp(off, "off")))

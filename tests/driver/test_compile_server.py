@@ -46,6 +46,12 @@ class Install:
             time.sleep(0.05)
         raise AssertionError("no compile server started")
 
+    def start_server(self, cwd: Path) -> int:
+        """Have the Python llmcc start a server (a command line the client does not pass straight
+        to gcc, with no server there yet); its pid."""
+        self.run("-E", "-x", "c", os.devnull, cwd=cwd)
+        return self.wait_for_server()
+
     def stop(self) -> None:
         pid = self.server()
         if pid is not None:
@@ -91,8 +97,7 @@ def _start_compile(inst: Install, work: Path, env: dict[str, str], log: Path) ->
 
 def _slow_served_compile(inst: Install, work: Path, gcc: str, tmp_path: Path, delay: float):
     """A compile of s.c running in the server, its gcc sleeping `delay` s first; (process, log)."""
-    inst.run("--version", cwd=work)
-    inst.wait_for_server()
+    inst.start_server(work)
     log = tmp_path / "who"
     env = dict(inst.env, LLMCC_CC=str(_parent_cmdline_logger(tmp_path, gcc, log, delay=delay)), LLMCC_TU_CACHE="0")
     return _start_compile(inst, work, env, log), log
@@ -115,8 +120,7 @@ def test_second_compile_is_served_and_equals_gccs(inst: Install, work: Path, gcc
 
 
 def test_errors_stdin_and_status_through_the_server(inst: Install, work: Path, gcc: str) -> None:
-    inst.run("--version", cwd=work)
-    inst.wait_for_server()
+    inst.start_server(work)
     (work / "bad.c").write_text("int f(void) { return nope; }\n")
     mine = inst.run("-c", "bad.c", cwd=work)
     theirs = subprocess.run([gcc, "-c", "bad.c"], cwd=work, capture_output=True, env=inst.env)
@@ -130,8 +134,7 @@ def test_errors_stdin_and_status_through_the_server(inst: Install, work: Path, g
 
 
 def test_switched_off_runs_python(inst: Install, work: Path, gcc: str, tmp_path: Path) -> None:
-    inst.run("--version", cwd=work)
-    inst.wait_for_server()
+    inst.start_server(work)
     log = tmp_path / "who"
     env = dict(inst.env, LLMCC_CC=str(_parent_cmdline_logger(tmp_path, gcc, log)), LLMCC_COMPILE_SERVER="0")
     (work / "s.c").write_text(SRC)
@@ -165,8 +168,7 @@ def test_ctrl_c_reaches_the_compiler(inst: Install, work: Path, gcc: str, tmp_pa
 
 
 def test_masquerade_as_gcc_through_a_symlink(inst: Install, work: Path, gcc: str, tmp_path: Path) -> None:
-    inst.run("--version", cwd=work)
-    inst.wait_for_server()
+    inst.start_server(work)
     masq = tmp_path / "masq"
     masq.mkdir()
     (masq / "gcc").symlink_to(inst.llmcc)
@@ -214,3 +216,71 @@ def test_an_edited_llmcc_is_never_served_by_the_old_server(inst: Install, work: 
     assert inst.server() != old  # and went away
     assert inst.run("-c", "s.c", cwd=work, env=env).returncode == 0  # (this one starts a new server)
     assert inst.wait_for_server() != old
+
+
+def _loggers(inst: Install, tmp_path: Path, gcc: str, log: Path) -> Path:
+    """Record how each command line was run: the installation's llmcc-py becomes a wrapper that
+    logs "python" (the client handed the command line to the Python llmcc), and the directory
+    returned holds a stand-in `gcc` that logs "gcc|LLMCC_SEEN|its arguments" (LLMCC_SEEN: the
+    recursion guard llmcc gives the compilers it runs), then runs gcc."""
+    real_py = (inst.bin / "llmcc-py").resolve()
+    (inst.bin / "llmcc-py").unlink()
+    (inst.bin / "llmcc-py").write_text(f'#!/bin/sh\necho python >> "{log}"\nexec "{real_py}" "$@"\n')
+    (inst.bin / "llmcc-py").chmod(0o755)
+    d = tmp_path / "logbin"
+    d.mkdir(exist_ok=True)
+    fake = d / "gcc"
+    fake.write_text(f'#!/bin/sh\necho "gcc|$LLMCC_SEEN|$*" >> "{log}"\nexec "{gcc}" "$@"\n')
+    fake.chmod(0o755)
+    return d
+
+
+def test_links_and_questions_go_straight_to_gcc(inst: Install, work: Path, gcc: str, tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    fakebin = _loggers(inst, tmp_path, gcc, log)
+    # LLMCC_COMPILE_SERVER=0: whatever the client does not pass straight to gcc goes to Python
+    env = dict(inst.env, PATH=f"{fakebin}{os.pathsep}{inst.env['PATH']}", LLMCC_COMPILE_SERVER="0")
+    for src in ("k.c", "main.c"):
+        subprocess.run([gcc, "-O2", "-c", src], cwd=work, check=True)
+    straight = [["--version"], ["-dumpmachine"], ["-O2", "-o", "prog", "main.o", "k.o", "-lm"], ["-print-prog-name=cc1"]]
+    for words in straight:
+        mine = inst.run(*words, cwd=work, env=env)
+        theirs = subprocess.run([gcc, *words], cwd=work, capture_output=True)
+        assert (mine.returncode, mine.stdout, mine.stderr) == (theirs.returncode, theirs.stdout, theirs.stderr), words
+    assert (work / "prog").exists()
+    lines = log.read_text().splitlines()
+    assert lines == [f"gcc|{(fakebin / 'gcc').resolve()}|{' '.join(words)}" for words in straight]
+    # compiles, and anything the list does not know, take the long way
+    long_way = [["-c", "k.c", "-o", "k2.o"], ["-O2", "-o", "prog2", "k.c"], ["-E", "k.c"], ["-v", "-o", "p3", "k.o"]]
+    for words in long_way:
+        log.unlink()
+        inst.run(*words, cwd=work, env=env)
+        assert log.read_text().startswith("python\n"), (words, log.read_text())
+    # with the server allowed, a link still starts none (only Python starts servers)
+    assert inst.run("-o", "prog", "main.o", "k.o", cwd=work).returncode == 0
+    assert inst.server() is None
+
+
+def test_a_config_file_or_another_compiler_takes_the_long_way(inst: Install, work: Path, gcc: str, tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    fakebin = _loggers(inst, tmp_path, gcc, log)
+    env = dict(inst.env, PATH=f"{fakebin}{os.pathsep}{inst.env['PATH']}", LLMCC_COMPILE_SERVER="0")
+    masquerade = tmp_path / "masq"
+    masquerade.mkdir()
+    (masquerade / "gcc").symlink_to(inst.llmcc)
+    (work / "sub").mkdir()
+    cases = [
+        ([str(inst.llmcc), "--version"], work / "sub", env, "llmcc.toml"),  # a configuration file may name another cc
+        ([str(inst.llmcc), "--version"], work, dict(env, LLMCC_CC=str(fakebin / "gcc")), None),
+        ([str(masquerade / "gcc"), "--version"], work, env, None),  # masquerade: the name decides which gcc
+    ]
+    for cmd, cwd, e, config in cases:
+        if config:
+            (work / config).write_text('mode = "off"\n')
+        if log.exists():
+            log.unlink()
+        r = subprocess.run(cmd, cwd=cwd, env=e, capture_output=True)
+        assert r.returncode == 0 and r.stdout == subprocess.run([gcc, "--version"], capture_output=True).stdout
+        assert log.read_text().startswith("python\n"), (cmd, log.read_text())
+        if config:
+            (work / config).unlink()
