@@ -57,6 +57,8 @@ test: venv sysdeps
 test-fast: venv
 	$(VPY) -m pytest -q -x -n $(JOBS) tests -m "not slow"
 
+# ccache: bench/build_overhead.py times it beside llmcc, for scale (the suite does not use it)
+bench: APT_PACKAGES += ccache
 bench: venv sysdeps
 	$(VPY) bench/run_all.py
 

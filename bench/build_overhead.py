@@ -18,6 +18,10 @@ after a `make clean`; the report gives the per-round ratio llmcc/gcc of wall tim
 time (user + system of every process of the build, less sensitive to a busy machine) as
 median and [min, max], and the median seconds of each.
 
+When ccache is installed (`make bench` installs it), each round also times `CC="ccache gcc"`
+with an empty ccache directory: the cold-miss cost of a mature compiler cache written in C, for
+scale (`--no-ccache` leaves it out).
+
 llmcc runs as a user's build runs it: the installed console script, bytecode caching on.
 """
 
@@ -67,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--starts", type=int, default=20, help="start-up measurements of each")
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="an llmcc setting for the llmcc builds, e.g. tu_cache=0 (repeatable)")
+    ap.add_argument("--no-ccache", action="store_true", help="do not time ccache gcc alongside (when installed)")
     ap.add_argument("--json", nargs="?", const="-", help="also print (or write to FILE) the figures as JSON")
     a = ap.parse_args(argv)
     llmcc = shutil.which("llmcc", path=str(VENV_BIN)) or shutil.which("llmcc")
@@ -97,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         cpu_ratios: list[float] = []
         first_ratios: list[float] = []
         first_cpu_ratios: list[float] = []
+        ccache = None if a.no_ccache else shutil.which("ccache", path=env["PATH"])
+        ccache_ratios: list[float] = []
+        if ccache:
+            build(project, f"{ccache} gcc", dict(env, CCACHE_DIR=str(scratch / "ccache-warmup")), a.jobs)
         for r in range(a.rounds):
             # fresh and empty caches for every llmcc build
             lenv = dict(env, **settings, LLMCC_CACHE_DIR=str(scratch / f"cache-{r}"))
@@ -106,11 +115,16 @@ def main(argv: list[str] | None = None) -> int:
                 "llmcc": lambda: build(project, llmcc, lenv, a.jobs, "up"),
                 "first": lambda: build(project, llmcc, fenv, a.jobs, "none"),
             }
+            if ccache:  # an empty ccache directory for every build, as llmcc's cache
+                runs["ccache"] = lambda: build(project, f"{ccache} gcc", dict(env, CCACHE_DIR=str(scratch / f"ccache-{r}")),
+                                               a.jobs)
             order = list(runs) if r % 2 == 0 else list(reversed(runs))
             got = {name: None for name in runs}
             for name in order:
                 got[name] = runs[name]()
             (g, gc), (m, mc), (f, fc) = got["gcc"], got["llmcc"], got["first"]
+            if ccache:
+                ccache_ratios.append(got["ccache"][0] / g)
             gcc_t.append(g)
             llmcc_t.append(m)
             first_t.append(f)
@@ -119,8 +133,8 @@ def main(argv: list[str] | None = None) -> int:
             first_ratios.append(f / g)
             first_cpu_ratios.append(fc / gc)
             print(f"round {r + 1}: gcc {g:.3f} s, llmcc {m:.3f} s, ratio {m / g:.3f} (CPU time {mc / gc:.3f}); "
-                  f"with no server at the start {f:.3f} s, ratio {f / g:.3f} (CPU time {fc / gc:.3f})",
-                  file=sys.stderr)
+                  f"with no server at the start {f:.3f} s, ratio {f / g:.3f} (CPU time {fc / gc:.3f})"
+                  + (f"; ccache gcc ratio {ccache_ratios[-1]:.3f}" if ccache else ""), file=sys.stderr)
 
         g_start: list[float] = []
         m_start: list[float] = []
@@ -143,8 +157,10 @@ def main(argv: list[str] | None = None) -> int:
         "startup_ratio": statistics.median(m_start) / statistics.median(g_start),
         "first_build_ratio": summary(first_ratios),
         "first_build_cpu_ratio": summary(first_cpu_ratios),
+        "ccache_build_ratio": summary(ccache_ratios) if ccache_ratios else None,
         "per_round": {"gcc": gcc_t, "llmcc": llmcc_t, "ratio": ratios, "cpu_ratio": cpu_ratios,
-                      "first": first_t, "first_ratio": first_ratios, "first_cpu_ratio": first_cpu_ratios},
+                      "first": first_t, "first_ratio": first_ratios, "first_cpu_ratio": first_cpu_ratios,
+                      "ccache_ratio": ccache_ratios},
     }
     br = fig["build_ratio"]
     print(f"clean build of {a.project.name} (make -j{a.jobs}, CFLAGS=-O3), {a.rounds} interleaved rounds:")
@@ -157,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     fr, fcr = fig["first_build_ratio"], fig["first_build_cpu_ratio"]
     print(f"  with no compile server at the start (its start-up in the build): ratio median {fr['median']:.3f} "
           f"[{fr['min']:.3f}, {fr['max']:.3f}], CPU {fcr['median']:.3f} [{fcr['min']:.3f}, {fcr['max']:.3f}]")
+    if fig["ccache_build_ratio"]:
+        ccr = fig["ccache_build_ratio"]
+        print(f"  for scale, ccache gcc (empty ccache) / gcc: median {ccr['median']:.3f} [{ccr['min']:.3f}, {ccr['max']:.3f}]")
     print(f"start-up (--version, median of {a.starts}): gcc {fig['startup_gcc_ms']:.1f} ms, "
           f"llmcc {fig['startup_llmcc_ms']:.1f} ms")
     if a.json == "-":
