@@ -847,25 +847,31 @@ def measurement_lock(lock_dir: Path, *, deadline: float | None = None):
     return _Held()
 
 
-def _remaining(deadline: float | None, cap: float) -> float:
+def _remaining(deadline: float | None, cap: float, error: type[Exception] = MeasureError, least: float = 0.0) -> float:
+    """Seconds a step may take: `cap`, or less when the deadline is nearer; raises `error` when
+    fewer than `least` are left."""
     if deadline is None:
         return cap
     left = deadline - time.monotonic()
-    if left <= 0:
-        raise MeasureError("out of time")
+    if left <= least:
+        raise error("out of time")
     return min(cap, left)
 
 
-def _run(cmd: list[str], cwd: Path, deadline: float | None, what: str) -> str:
+def _run(cmd: list[str], cwd: str | Path, deadline: float | None, what: str, *, env: dict[str, str] | None = None,
+         error: type[Exception] = MeasureError, least: float = 0.0) -> str:
+    """Run a build step (gcc, the linker) to its end within the deadline; its stdout. Raises
+    `error` saying `what` failed and why (the end of its stderr)."""
     try:
-        p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=_remaining(deadline, 60.0))
+        p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, timeout=_remaining(deadline, 60.0, error, least),
+                           check=False)
     except subprocess.TimeoutExpired:
-        raise MeasureError(f"{what}: out of time") from None
+        raise error(f"{what}: out of time") from None
     except OSError as e:
-        raise MeasureError(f"{what}: {e}") from None
+        raise error(f"{what}: {e}") from None
     if p.returncode != 0:
-        raise MeasureError(f"{what} failed: {p.stderr.strip()[:400]}")
-    return p.stdout
+        raise error(f"{what} failed: {p.stderr.decode(errors='replace').strip()[-400:]}")
+    return p.stdout.decode("utf-8", "surrogateescape")
 
 
 def _sandboxed(cmd: list[str], cwd: Path, *, timeout: float, deadline: float | None) -> str | None:

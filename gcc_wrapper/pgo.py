@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,21 +163,12 @@ def train(ctx: Context, workdir: Path, *, deadline: float | None = None, recorde
 
 
 def _left(deadline: float | None, cap: float) -> float:
-    if deadline is None:
-        return cap
-    left = deadline - time.monotonic()
-    if left < _MIN_TIME:
-        raise TrainingError("out of time")
-    return min(cap, left)
+    from gcc_wrapper import measure
+
+    return measure._remaining(deadline, cap, TrainingError, _MIN_TIME)
 
 
 def _run(cmd: list[str], cwd: str, env: dict[str, str], deadline: float | None, what: str) -> str:
-    try:
-        p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, timeout=_left(deadline, 60.0), check=False)
-    except subprocess.TimeoutExpired:
-        raise TrainingError(f"{what}: out of time") from None
-    except OSError as e:
-        raise TrainingError(f"{what}: {e}") from None
-    if p.returncode != 0:
-        raise TrainingError(f"{what} failed: {p.stderr.decode(errors='replace').strip()[-300:]}")
-    return p.stdout.decode("utf-8", "surrogateescape")
+    from gcc_wrapper import measure
+
+    return measure._run(cmd, cwd, deadline, what, env=env, error=TrainingError, least=_MIN_TIME)
