@@ -4,8 +4,9 @@ hands compiles to, so a build does not pay Python's start-up and imports once pe
     python -m gcc_wrapper.compile_server SOCKET
 
 It is started in the background by the first compile that found none (cli.main, when the
-client sets LLMCC_START_SERVER), imports the compile path once, and forks one child per
-connection. The child takes over the client's standard streams (received over the socket),
+client sets LLMCC_START_SERVER), imports the compile path once, and keeps one forked child
+waiting in accept() for the next connection (a spare: the fork is done before the compile
+arrives; when the spare takes a connection, the server forks the next). The child takes over the client's standard streams (received over the socket),
 working directory, umask and environment, runs cli.main exactly as the Python `llmcc` would
 (where that would exec gcc, it runs gcc and waits: compiler.EXEC_IN_PLACE), runs the exit
 handlers (cache statistics) and reports the status. Each compile is a fresh fork of a process
@@ -30,6 +31,7 @@ import signal
 import socket
 import struct
 import sys
+import time
 
 IDLE_ENV = "LLMCC_SERVER_IDLE"
 START_ENV = "LLMCC_START_SERVER"
@@ -108,40 +110,82 @@ def main(argv: list[str]) -> int:
     os.chmod(sock_path, 0o600)
     listener.listen(64)
     inode = os.stat(sock_path).st_ino
+    # A spare child waits in accept() with the fork, its start and the staleness check behind it
+    # (about 1 ms a compile would otherwise wait for). It tells us through this pipe when it has
+    # taken a connection ("T" and its pid; "S" when our code changed on disk), and we fork the
+    # next spare while it compiles.
+    news, tell = os.pipe()
     poller = select.poll()
-    poller.register(listener, select.POLLIN)
-    running = 0
+    poller.register(news, select.POLLIN)
+    spare: int | None = None
+    watch = -1  # the spare's pidfd: readable when it dies waiting (killed), to fork another at once
+    refusing = False
+    serving: set[int] = set()
+    gone: set[int] = set()  # reaped before their news was read
+    last = time.monotonic()
+    stale = False
     try:
-        while True:
+        while not stale:
+            if spare is None:
+                # `llmcc server stop` between the fork and this assignment would leave a spare behind
+                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+                try:
+                    spare = _fork_spare(listener, lock, news, tell, stamps)
+                finally:
+                    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+                if watch >= 0:
+                    poller.unregister(watch)
+                    os.close(watch)
+                    watch = -1
+                if spare is not None and hasattr(os, "pidfd_open"):
+                    try:
+                        watch = os.pidfd_open(spare)
+                        poller.register(watch, select.POLLIN)
+                    except OSError:
+                        watch = -1
+                if (spare is None) != refusing:  # cannot fork: take the connections ourselves, and refuse them
+                    (poller.register(listener, select.POLLIN) if spare is None else poller.unregister(listener))
+                    refusing = spare is None
             # while compiles run, wake often to reap them: their CPU time then shows in ours
-            # (`llmcc server status`, the build benchmark) as soon as they end
-            if not poller.poll(50 if running else idle * 1000):
-                if not running:
-                    break
-                running -= _reap()
-                continue
-            try:
-                conn, _ = listener.accept()
-            except OSError:  # out of descriptors, or the client gave up: it falls back to Python
-                running -= _reap()
-                continue
-            stale = _stamps() != stamps
-            try:
-                pid = os.fork()
-            except OSError:
-                conn.close()  # the client sees the connection end without a status: Python does the compile
-                continue
-            if pid == 0:
-                listener.close()
-                os.close(lock)
-                _child(conn, stale)  # never returns
-            conn.close()
-            running += 1 - _reap()
-            if stale:
+            # (`llmcc server status`, the build benchmark) as soon as they end; a spare that has no
+            # pidfd to watch is looked at every second
+            left = max(0.0, idle - (time.monotonic() - last))
+            events = poller.poll(50 if serving or spare is None else min(left, 1.0 if watch < 0 else left) * 1000)
+            for fd, _ in events:
+                if fd == news:
+                    data = os.read(news, 4096)
+                    for at in range(0, len(data) - len(data) % 5, 5):
+                        (pid,) = struct.unpack("=i", data[at + 1 : at + 5])
+                        stale |= data[at : at + 1] == b"S"
+                        last = time.monotonic()
+                        if pid == spare:
+                            spare = None
+                        if pid in gone:
+                            gone.discard(pid)
+                        else:
+                            serving.add(pid)
+                elif fd == listener.fileno():
+                    try:
+                        listener.accept()[0].close()  # the client sees no status: Python compiles
+                    except OSError:
+                        pass
+            for pid in _reap():
+                if pid == spare:
+                    spare = None  # died waiting (killed): another is forked
+                elif pid in serving:
+                    serving.discard(pid)
+                else:
+                    gone.add(pid)
+            if not serving and time.monotonic() - last >= idle:
                 break
     except SystemExit:
         pass
     finally:
+        if spare is not None:
+            try:
+                os.kill(spare, signal.SIGKILL)
+            except OSError:
+                pass
         try:
             if os.stat(sock_path).st_ino == inode:
                 os.unlink(sock_path)
@@ -149,6 +193,29 @@ def main(argv: list[str]) -> int:
             pass
         listener.close()
     return 0
+
+
+def _fork_spare(listener: socket.socket, lock: int, news: int, tell: int, stamps: dict[str, int]) -> int | None:
+    """Fork the child that takes the next connection; its pid, None when fork fails."""
+    try:
+        pid = os.fork()
+    except OSError:
+        return None
+    if pid:
+        return pid
+    try:
+        os.close(news)
+        os.close(lock)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # stopped while waiting: nothing to finish
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # (blocked by the fork; gcc inherits the mask)
+        conn, _ = listener.accept()
+        listener.close()
+        stale = _stamps() != stamps
+        os.write(tell, (b"S" if stale else b"T") + struct.pack("=i", os.getpid()))
+        os.close(tell)
+    except BaseException:  # noqa: BLE001 - the server forks another
+        os._exit(0)
+    _child(conn, stale)  # never returns
 
 
 def _stamps() -> dict[str, int]:
@@ -165,15 +232,15 @@ def _stamps() -> dict[str, int]:
     return out
 
 
-def _reap() -> int:
-    """Collect the compiles that have ended; how many."""
-    n = 0
+def _reap() -> list[int]:
+    """Collect the children that have ended; their pids."""
+    out = []
     try:
-        while os.waitpid(-1, os.WNOHANG)[0] > 0:
-            n += 1
+        while (pid := os.waitpid(-1, os.WNOHANG)[0]) > 0:
+            out.append(pid)
     except ChildProcessError:
         pass
-    return n
+    return out
 
 
 def _stop(signum, frame) -> None:
@@ -233,7 +300,10 @@ def cli_main(argv: list[str]) -> int:
                                  "LLMCC_COMPILE_SERVER=0 makes llmcc run without it.")
     ap.add_argument("action", nargs="?", choices=("status", "stop"), default="status")
     a = ap.parse_args(argv)
-    sock = socket_path()
+    # the server of the installation that ran this command (the client passes its own path as
+    # argv[0]), not necessarily the one this Python belongs to
+    here = sys.argv[0] if sys.argv and os.path.basename(sys.argv[0]).startswith("llmcc") else ""
+    sock = socket_path(os.path.dirname(os.path.abspath(here)) if here else None)
     pid = server_pid(sock)
     if a.action == "status":
         if pid is None:

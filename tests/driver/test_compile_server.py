@@ -284,3 +284,50 @@ def test_a_config_file_or_another_compiler_takes_the_long_way(inst: Install, wor
         assert log.read_text().startswith("python\n"), (cmd, log.read_text())
         if config:
             (work / config).unlink()
+
+
+def _children(pid: int) -> list[int]:
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _gone(pid: int, within: float = 10.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
+                return True  # dead, waiting for init to collect it
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_spare_killed_while_waiting_is_replaced_at_once(inst: Install, work: Path, gcc: str, tmp_path: Path) -> None:
+    server = inst.start_server(work)
+    time.sleep(0.2)  # the child that ran the -E is collected; what is left waits for the next compile
+    spares = _children(server)
+    assert len(spares) == 1, spares
+    os.kill(spares[0], signal.SIGKILL)
+    log = tmp_path / "who"
+    env = dict(inst.env, LLMCC_CC=str(_parent_cmdline_logger(tmp_path, gcc, log)), LLMCC_TU_CACHE="0")
+    (work / "s.c").write_text(SRC)
+    # with no spare nobody would accept: the client would wait (here: until the timeout fails the test)
+    r = subprocess.run([str(inst.llmcc), "-c", "s.c", "-o", "s.o"], cwd=work, env=env, capture_output=True, timeout=20)
+    assert r.returncode == 0, r.stderr
+    assert "compile_server" in log.read_text()  # served, by the spare forked in place of the killed one
+    assert inst.server() == server
+
+
+@pytest.mark.parametrize("how", ["idle", "stop"])
+def test_the_spare_goes_with_the_server(inst: Install, work: Path, how: str) -> None:
+    if how == "idle":
+        inst.env["LLMCC_SERVER_IDLE"] = "1"
+    server = inst.start_server(work)
+    time.sleep(0.2)
+    spares = _children(server)
+    assert len(spares) == 1, spares
+    if how == "stop":
+        assert inst.run("server", "stop", cwd=work).returncode == 0
+    assert _gone(server), (server, Path(f"/proc/{server}/stat").read_text() if Path(f"/proc/{server}").exists() else "")
+    assert _gone(spares[0])
+    assert not os.path.exists(inst.sock)
