@@ -1,5 +1,6 @@
 """C sources the optimizer tests share: a popcount loop gcc compiles bit by bit (BITS_SLOW),
-and the same function written the fast way (BITS_FAST), a known-faster correct rewrite."""
+the same function written the fast way (BITS_FAST), a known-faster correct rewrite, and a main
+that calls it (bits_main)."""
 
 BITS_SLOW = """int bits(const unsigned *a, int n)
 {
@@ -23,4 +24,22 @@ BITS_FAST = """int bits(const unsigned *a, int n)
     }
     return c;
 }
+"""
+
+
+def bits_main(rounds: int, call: str) -> str:
+    """A main that fills 4096 words, then sums `call` (an expression calling bits, in a loop over
+    r < rounds that changes a[r] first) and prints the sum."""
+    return f"""#include <stdio.h>
+int bits(const unsigned *a, int n);
+int main(void)
+{{
+    static unsigned a[4096];
+    unsigned s = 1;
+    for (int i = 0; i < 4096; i++) {{ s = s * 1103515245u + 12345u; a[i] = s; }}
+    long t = 0;
+    for (int r = 0; r < {rounds}; r++) {{ a[r] ^= r; t += {call}; }}
+    printf("%ld\\n", t);
+    return 0;
+}}
 """

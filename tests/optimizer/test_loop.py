@@ -6,29 +6,16 @@ outcome is certain; one test runs the embedded proposer with a short budget."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
-from optimizer_kernels import BITS_FAST, BITS_SLOW
+from optimizer_kernels import BITS_FAST, BITS_SLOW, bits_main
 
 SLOW = "#include <stddef.h>\n" + BITS_SLOW
 FAST = BITS_FAST
 WRONG = "int bits(const unsigned *a, int n) { return n; }\n"
-MAIN = """#include <stdio.h>
-int bits(const unsigned *a, int n);
-int main(void)
-{
-    static unsigned a[4096];
-    unsigned s = 1;
-    for (int i = 0; i < 4096; i++) { s = s * 1103515245u + 12345u; a[i] = s; }
-    long t = 0;
-    for (int r = 0; r < 50; r++) { a[r] ^= r; t += bits(a, 4096); }
-    printf("%ld\\n", t);
-    return 0;
-}
-"""
+MAIN = bits_main(50, "bits(a, 4096)")
 MAKEFILE = """CC ?= cc
 CFLAGS ?= -O3
 prog: main.o k.o

@@ -15,7 +15,7 @@ import pytest
 
 from gcc_wrapper import asm, hot, measure
 from gcc_wrapper.candidate import Candidate, Context
-from optimizer_kernels import BITS_FAST, BITS_SLOW
+from optimizer_kernels import BITS_FAST, BITS_SLOW, bits_main
 
 SRC = r"""
 #include <stdio.h>
@@ -175,19 +175,7 @@ def test_without_gdb_the_profile_has_shares_only(tmp_path, llmcc_bin):
     assert hot.recorded_calls(tmp_path / "cache", str(tmp_path), "scan") is None
 
 
-BITS_MAIN = r"""#include <stdio.h>
-int bits(const unsigned *a, int n);
-int main(void)
-{
-    static unsigned a[4096];
-    unsigned s = 1;
-    for (int i = 0; i < 4096; i++) { s = s * 1103515245u + 12345u; a[i] = s; }
-    long t = 0;
-    for (int r = 0; r < 3000; r++) { a[r] ^= r; t += bits(a + (r & 7), 777); }
-    printf("%ld\n", t);
-    return 0;
-}
-"""
+BITS_MAIN = bits_main(3000, "bits(a + (r & 7), 777)")
 
 
 def test_a_build_after_profiling_times_on_the_recorded_calls(tmp_path, llmcc_bin, llmcc_env, cache_dir):
