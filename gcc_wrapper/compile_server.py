@@ -210,7 +210,7 @@ def _fork_spare(listener: socket.socket, lock: int, news: int, tell: int, stamps
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # (blocked by the fork; gcc inherits the mask)
         conn, _ = listener.accept()
         listener.close()
-        stale = _stamps() != stamps
+        stale = _stamps(list(stamps)) != stamps
         os.write(tell, (b"S" if stale else b"T") + struct.pack("=i", os.getpid()))
         os.close(tell)
     except BaseException:  # noqa: BLE001 - the server forks another
@@ -218,17 +218,23 @@ def _fork_spare(listener: socket.socket, lock: int, news: int, tell: int, stamps
     _child(conn, stale)  # never returns
 
 
-def _stamps() -> dict[str, int]:
-    """Modification times of the modules of llmcc this process has imported."""
+def _stamps(paths: list[str] | None = None) -> dict[str, int]:
+    """Modification times of `paths`, by default the modules of llmcc this process has imported.
+    (The server passes the list it made at start: what a child imports later comes from disk
+    fresh, and walking sys.modules costs a compile more than the stats do.)"""
+    if paths is None:
+        paths = []
+        for name, mod in list(sys.modules.items()):
+            path = getattr(mod, "__file__", None)
+            # (this module runs as __main__: an edit of it makes the server stale too)
+            if path and (name.startswith(("gcc_wrapper", "cache.")) or name in ("cache", "__main__")):
+                paths.append(path)
     out = {}
-    for name, mod in list(sys.modules.items()):
-        path = getattr(mod, "__file__", None)
-        # (this module runs as __main__: an edit of it makes the server stale too)
-        if path and (name.startswith("gcc_wrapper") or name in ("cache", "__main__") or name.startswith("cache.")):
-            try:
-                out[path] = os.stat(path).st_mtime_ns
-            except OSError:
-                out[path] = -1
+    for path in paths:
+        try:
+            out[path] = os.stat(path).st_mtime_ns
+        except OSError:
+            out[path] = -1
     return out
 
 
