@@ -231,6 +231,9 @@ def _show(cache: Cache, prefix: str) -> int:
     if m:
         spread = m.get("spread") or ["?", "?"]
         print(f"speedup      {m.get('speedup')} (rounds {m.get('rounds')}, spread {spread[0]}..{spread[-1]}; {m.get('method')})")
+        whole = m.get("program")
+        if isinstance(whole, dict):
+            print(f"program      {whole.get('speedup')} ({whole.get('rounds')} rounds; {whole.get('method')})")
     if v:
         print(f"verification {v.get('verdict')}: {v.get('reason')}; inputs tried {v.get('inputs_tried', '?')}")
         for c in v.get("checks", []):

@@ -172,6 +172,9 @@ def _measured(m: dict[str, Any]) -> str:
     base, cand = m.get("baseline") or [], m.get("candidate") or []
     if base and cand:
         parts.append(f"median CPU {median(base) * 1e3:.3f} ms → {median(cand) * 1e3:.3f} ms")
+    whole = m.get("program")
+    if isinstance(whole, dict) and isinstance(whole.get("speedup"), (int, float)):
+        parts.append(f"confirmed at program level x{whole['speedup']:.3f} ({whole.get('method', '?')})")
     return ", ".join(parts)
 
 

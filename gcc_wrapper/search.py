@@ -197,18 +197,25 @@ def optimize_function(
     import shutil
     import tempfile
 
+    # A winner timed by the function harness is confirmed with the project's benchmark command when
+    # there is one: a gain in the harness must not be a loss in the program (code placement, the
+    # cache the rest of the program uses). The search keeps a third of the budget for that.
+    confirm = None
+    if harness and bench:
+        confirm = (bench, deadline)
+        deadline = start + budget_s * 2 / 3
     workdir = Path(tempfile.mkdtemp(prefix="llmcc-search-"))  # harnesses, kept for the re-measurement
     try:
         program = None if harness else bench
         return _search(ctx, proposers, deadline, start, cache, cfg, threshold, tests, policy, batch, rounds,
                        remeasure_rounds, evaluate or _evaluator(cache, tests, rounds, threshold, workdir, program),
-                       workdir, program)
+                       workdir, program, confirm)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _search(ctx, proposers, deadline, start, cache, cfg, threshold, tests, policy, batch, rounds, remeasure_rounds,
-            evaluate, workdir, program=None) -> Outcome:
+            evaluate, workdir, program=None, confirm=None) -> Outcome:
     for p in proposers:
         if hasattr(p, "deadline"):
             p.deadline = deadline
@@ -267,7 +274,7 @@ def _search(ctx, proposers, deadline, start, cache, cfg, threshold, tests, polic
     # a proposer that could not be asked (the model's server down) is not an answer of "nothing"
     present = all(getattr(p, "available", True) for p in proposers)
     return _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, start, workdir, program,
-                     _names(proposers) if present else "")
+                     _names(proposers) if present else "", confirm)
 
 
 def _names(proposers: Sequence[Any]) -> str:
@@ -275,7 +282,7 @@ def _names(proposers: Sequence[Any]) -> str:
 
 
 def _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, start, workdir, program=None,
-              proposers_name: str = "") -> Outcome:
+              proposers_name: str = "", confirm: tuple[str, float] | None = None) -> Outcome:
     elapsed = lambda: time.monotonic() - start  # noqa: E731
     if not tried:
         if time.monotonic() >= deadline - 0.5:
@@ -301,10 +308,34 @@ def _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, sta
                   again if not isinstance(again, str) else None)
         _record(cache, ctx, t)
         return Outcome(ctx.name, "no-faster", reason, tried=tuple(tried), seconds=elapsed())
-    entry = _store(ctx, best, again, cache)
-    _record(cache, ctx, Tried(best.candidate, "accepted", f"x{again.speedup:.3f}", best.verdict, again))
+    note, whole = "", None
+    if confirm:
+        whole = _confirm(ctx, best.candidate, cache, confirm, remeasure_rounds, threshold)
+        if isinstance(whole, str):
+            reason = f"x{again.speedup:.3f} in the function harness, not confirmed at program level: {whole}"
+            _record(cache, ctx, Tried(best.candidate, "slower", reason, best.verdict, again))
+            return Outcome(ctx.name, "no-faster", reason, tried=tuple(tried), seconds=elapsed())
+        note = f"; program level x{whole.speedup:.3f} (spread {whole.spread[0]:.3f}-{whole.spread[1]:.3f})"
+    entry = _store(ctx, best, again, cache, whole)
+    _record(cache, ctx, Tried(best.candidate, "accepted", f"x{again.speedup:.3f}{note}", best.verdict, again))
     return Outcome(ctx.name, "accepted", speedup=again.speedup, proposer=best.candidate.proposer,
                    tried=tuple(tried), seconds=elapsed(), entry=entry)
+
+
+def _confirm(ctx, cand, cache, confirm: tuple[str, float], rounds: int, threshold: float) -> Measurement | str:
+    """The winner timed with the project's benchmark command (measure.measure_project) by the
+    deadline; the Measurement when the program is not slower by the threshold, else why not."""
+    from gcc_wrapper import measure
+
+    bench, deadline = confirm
+    try:
+        m = measure.measure_project(ctx, cand, bench, rounds=max(5, rounds // 2), lock_dir=cache.root,
+                                    deadline=deadline)
+    except measure.MeasureError as e:
+        return f"`{bench}` could not time it: {e}"
+    if m.speedup < 1 - threshold:
+        return f"x{m.speedup:.3f} (spread {m.spread[0]:.3f}-{m.spread[1]:.3f}) running `{bench}`"
+    return m
 
 
 def _remeasure(ctx, cand, cache, rounds, deadline, workdir, program=None) -> Measurement | str:
@@ -319,7 +350,9 @@ def _remeasure(ctx, cand, cache, rounds, deadline, workdir, program=None) -> Mea
         return f"re-measurement failed: {e}"
 
 
-def _store(ctx: Context, best: Tried, m: Measurement, cache) -> Any:
+def _store(ctx: Context, best: Tried, m: Measurement, cache, program: Measurement | None = None) -> Any:
+    """Put the winner in the cache with its measurement (and, when it was confirmed with the
+    project's benchmark command, that measurement under "program")."""
     from cache.entry import Entry
 
     from gcc_wrapper import __version__ as version
@@ -333,7 +366,7 @@ def _store(ctx: Context, best: Tried, m: Measurement, cache) -> Any:
         baseline_asm=ctx.baseline_asm,
         proposer=best.candidate.proposer,
         verification=verification,
-        measurement=m.to_json(),
+        measurement=m.to_json() | ({"program": program.to_json()} if program is not None else {}),
         created=time.time(),
         llmcc_version=version,
     )

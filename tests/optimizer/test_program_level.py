@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 from gcc_wrapper import asm
+from optimizer_kernels import BITS_FAST, BITS_SLOW, bits_main
 
 HEADER = "struct buf { const unsigned *a; int n; };\nint bits(const struct buf *b);\n"
 SLOW = HEADER.replace("int bits(const struct buf *b);\n", "") + """int bits(const struct buf *b)
@@ -94,3 +95,43 @@ def test_struct_parameter_is_timed_through_the_bench_command(tmp_path, llmcc_env
     entries = [Entry.from_bytes(f.read_bytes()) for f in cache_dir.glob("??/*.fn")]
     assert [e.function for e in entries] == ["bits"]
     assert entries[0].measurement["method"].startswith("command cpu-time: make -s run")
+
+
+def test_a_harness_winner_is_confirmed_by_the_bench_command(tmp_path, llmcc_env, llmcc_bin, cache_dir):
+    """bits(const unsigned *, int) is timed by the function harness; with `bench` configured, the
+    winner is also timed running the project's benchmark before it is stored."""
+    plain_header = "int bits(const unsigned *a, int n);\n"
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "k.h").write_text(plain_header)
+    (proj / "k.c").write_text(BITS_SLOW)
+    (proj / "main.c").write_text('#include "k.h"\n' + bits_main(300, "bits(a, 4096)"))
+    (proj / "Makefile").write_text(MAKEFILE)
+    plain = tmp_path / "plain"
+    subprocess.run(["gcc", "-O3", "-o", str(plain), str(proj / "main.c"), str(proj / "k.c")], check=True)
+    (proj / "expected.txt").write_text(subprocess.run([str(plain)], capture_output=True, text=True, check=True).stdout)
+    cand = tmp_path / "cand"
+    cand.mkdir()
+    (cand / "src.c").write_text(BITS_FAST)
+    out = subprocess.run(["gcc", "-O3", "-fno-tree-vectorize", "-S", "-o", "-", str(cand / "src.c")], capture_output=True,
+                         text=True, check=True).stdout
+    (cand / "bits.s").write_text(asm.parse(out).functions["bits"].text())
+
+    env = dict(llmcc_env, LLMCC_MODE="queue", LLMCC_HOT="bits")
+    subprocess.run(["make", "-s", f"CC={llmcc_bin}"], cwd=proj, env=env, check=True, capture_output=True)
+    env["LLMCC_BENCH"] = "make -s run"
+    r = subprocess.run([str(llmcc_bin), "optimize", "--proposer", f"file:{cand}", "--budget", "60"], cwd=proj, env=env,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "bits: accepted x" in r.stdout, r.stdout
+    tried = [json.loads(line) for f in (cache_dir / "attempts").rglob("*") if f.is_file()
+             for line in f.read_text().splitlines()]
+    accepted = [a for a in tried if a["outcome"] == "accepted"]
+    assert len(accepted) == 1 and "program level x" in accepted[0]["reason"], accepted
+    assert accepted[0]["method"].startswith("function-harness")
+    from cache.entry import Entry
+
+    (entry,) = [Entry.from_bytes(f.read_bytes()) for f in cache_dir.glob("??/*.fn")]
+    assert entry.measurement["method"].startswith("function-harness")
+    assert entry.measurement["program"]["method"].startswith("command cpu-time: make -s run")
+    assert entry.measurement["program"]["speedup"] > 1.0  # popcount by bit tricks: the program is faster too

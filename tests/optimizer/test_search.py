@@ -120,3 +120,45 @@ def test_tree_uct_prefers_unvisited_then_mean():
     assert t.uct(b, t.root) == float("inf")
     t.backup(b, 0.0)
     assert t.uct(a, t.root) > t.uct(b, t.root)
+
+
+@pytest.mark.parametrize("program, status", [
+    (0.91, "no-faster"),  # x2 in the harness, 9% slower running the project's benchmark: not stored
+    (1.01, "accepted"),  # a small gain in a whole program confirms it
+    (None, "no-faster"),  # the benchmark could not time it (out of time, a failed build): not stored
+])
+def test_a_harness_winner_is_confirmed_with_the_bench_command(monkeypatch, program, status):
+    from gcc_wrapper import measure
+
+    monkeypatch.setattr(search, "_remeasure", lambda *a, **k: Measurement("again", (2,), (1,), 2.0, (2.0, 2.0), 1))
+    stored = []
+    monkeypatch.setattr(search, "_store", lambda ctx, best, m, cache, whole=None: stored.append(whole) or "entry")
+    asked = []
+
+    def measure_project(ctx, cand, bench, *, rounds, lock_dir, deadline):
+        asked.append((bench, deadline))
+        if program is None:
+            raise measure.MeasureError("out of time")
+        return Measurement(f"command cpu-time: {bench}", (1.0,) * 5, (1 / program,) * 5, program,
+                           (program - 0.01, program + 0.01), 5)
+
+    monkeypatch.setattr(measure, "measure_project", measure_project)
+    start = __import__("time").monotonic()
+    out = search.optimize_function(CTX, [Scripted()], budget_s=30, cache=NoCache(), cfg=Cfg(), bench="make run",
+                                   evaluate=evaluator)
+    assert out.status == status, out
+    assert [b for b, _ in asked] == ["make run"] and asked[0][1] == pytest.approx(start + 30, abs=1)
+    if status == "accepted":
+        assert stored[0].speedup == 1.01  # the program-level figure is stored with the entry
+    else:
+        assert not stored and "program level" in out.reason
+
+
+def test_without_a_bench_command_nothing_is_confirmed(monkeypatch):
+    from gcc_wrapper import measure
+
+    monkeypatch.setattr(search, "_remeasure", lambda *a, **k: Measurement("again", (2,), (1,), 2.0, (2.0, 2.0), 1))
+    monkeypatch.setattr(search, "_store", lambda *a: "entry")
+    monkeypatch.setattr(measure, "measure_project", lambda *a, **k: pytest.fail("measure_project was called"))
+    out = search.optimize_function(CTX, [Scripted()], budget_s=30, cache=NoCache(), cfg=Cfg(), evaluate=evaluator)
+    assert out.status == "accepted"
