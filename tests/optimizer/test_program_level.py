@@ -61,22 +61,34 @@ check: prog
 """
 
 
-def test_struct_parameter_is_timed_through_the_bench_command(tmp_path, llmcc_env, llmcc_bin, cache_dir):
+def _project(tmp_path: Path, header: str, kernel: str, main: str) -> Path:
+    """proj/ with k.h, k.c, main.c, the Makefile and the expected output of a plain gcc build."""
     proj = tmp_path / "proj"
     proj.mkdir()
-    (proj / "k.h").write_text(HEADER)
-    (proj / "k.c").write_text(SLOW)
-    (proj / "main.c").write_text(MAIN)
+    (proj / "k.h").write_text(header)
+    (proj / "k.c").write_text(kernel)
+    (proj / "main.c").write_text(main)
     (proj / "Makefile").write_text(MAKEFILE)
     plain = tmp_path / "plain"
     subprocess.run(["gcc", "-O3", "-I", str(proj), "-o", str(plain), str(proj / "main.c"), str(proj / "k.c")], check=True)
     (proj / "expected.txt").write_text(subprocess.run([str(plain)], capture_output=True, text=True, check=True).stdout)
+    return proj
+
+
+def _candidate(tmp_path: Path, src: str) -> Path:
+    """A file proposer's directory holding bits() compiled from `src`."""
     cand = tmp_path / "cand"
     cand.mkdir()
-    (cand / "src.c").write_text(FAST)
+    (cand / "src.c").write_text(src)
     out = subprocess.run(["gcc", "-O3", "-fno-tree-vectorize", "-S", "-o", "-", str(cand / "src.c")], capture_output=True,
                          text=True, check=True).stdout
     (cand / "bits.s").write_text(asm.parse(out).functions["bits"].text())
+    return cand
+
+
+def test_struct_parameter_is_timed_through_the_bench_command(tmp_path, llmcc_env, llmcc_bin, cache_dir):
+    proj = _project(tmp_path, HEADER, SLOW, MAIN)
+    cand = _candidate(tmp_path, FAST)
 
     env = dict(llmcc_env, LLMCC_MODE="queue", LLMCC_HOT="bits")
     subprocess.run(["make", "-s", f"CC={llmcc_bin}"], cwd=proj, env=env, check=True, capture_output=True)
@@ -100,22 +112,9 @@ def test_struct_parameter_is_timed_through_the_bench_command(tmp_path, llmcc_env
 def test_a_harness_winner_is_confirmed_by_the_bench_command(tmp_path, llmcc_env, llmcc_bin, cache_dir):
     """bits(const unsigned *, int) is timed by the function harness; with `bench` configured, the
     winner is also timed running the project's benchmark before it is stored."""
-    plain_header = "int bits(const unsigned *a, int n);\n"
-    proj = tmp_path / "proj"
-    proj.mkdir()
-    (proj / "k.h").write_text(plain_header)
-    (proj / "k.c").write_text(BITS_SLOW)
-    (proj / "main.c").write_text('#include "k.h"\n' + bits_main(300, "bits(a, 4096)"))
-    (proj / "Makefile").write_text(MAKEFILE)
-    plain = tmp_path / "plain"
-    subprocess.run(["gcc", "-O3", "-o", str(plain), str(proj / "main.c"), str(proj / "k.c")], check=True)
-    (proj / "expected.txt").write_text(subprocess.run([str(plain)], capture_output=True, text=True, check=True).stdout)
-    cand = tmp_path / "cand"
-    cand.mkdir()
-    (cand / "src.c").write_text(BITS_FAST)
-    out = subprocess.run(["gcc", "-O3", "-fno-tree-vectorize", "-S", "-o", "-", str(cand / "src.c")], capture_output=True,
-                         text=True, check=True).stdout
-    (cand / "bits.s").write_text(asm.parse(out).functions["bits"].text())
+    proj = _project(tmp_path, "int bits(const unsigned *a, int n);\n", BITS_SLOW,
+                    '#include "k.h"\n' + bits_main(300, "bits(a, 4096)"))
+    cand = _candidate(tmp_path, BITS_FAST)
 
     env = dict(llmcc_env, LLMCC_MODE="queue", LLMCC_HOT="bits")
     subprocess.run(["make", "-s", f"CC={llmcc_bin}"], cwd=proj, env=env, check=True, capture_output=True)
