@@ -55,33 +55,36 @@ static void become_python(char **argv, const char *start_socket)
     exit(127);
 }
 
+static int is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/* The next executable `name` in the ':'-separated directory list at *dirs, as a PATH search
+ * finds it (an empty entry is "."): 1 with its path in out and *dirs moved past it, 0 at the end. */
+static int next_on_path(const char **dirs, const char *name, char *out, size_t size)
+{
+    while (*dirs) {
+        const char *p = *dirs, *end = strchr(p, ':');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        *dirs = end ? end + 1 : NULL;
+        snprintf(out, size, "%.*s/%s", (int)(len ? len : 1), len ? p : ".", name);
+        if (is_file(out))
+            return 1;
+    }
+    return 0;
+}
+
 /* argv[0] as the kernel would have named a script: a name without a slash is looked up on
  * PATH (masquerade mode decides by this name, the recursion guard by its real path). */
 static void resolve_argv0(const char *name)
 {
     snprintf(argv0_path, sizeof argv0_path, "%s", name);
-    if (strchr(name, '/'))
-        return;
-    const char *path = getenv("PATH");
-    if (!path)
-        return;
-    while (*path) {
-        const char *end = strchr(path, ':');
-        size_t len = end ? (size_t)(end - path) : strlen(path);
-        char cand[PATH_MAX];
-        if (len == 0)
-            snprintf(cand, sizeof cand, "./%s", name);
-        else
-            snprintf(cand, sizeof cand, "%.*s/%s", (int)len, path, name);
-        struct stat st;
-        if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) && access(cand, X_OK) == 0) {
-            snprintf(argv0_path, sizeof argv0_path, "%s", cand);
-            return;
-        }
-        if (!end)
-            break;
-        path = end + 1;
-    }
+    const char *dirs = getenv("PATH");
+    char found[PATH_MAX];
+    if (!strchr(name, '/') && dirs && next_on_path(&dirs, name, found, sizeof found))
+        snprintf(argv0_path, sizeof argv0_path, "%s", found);
 }
 
 static int socket_path(char *out, size_t size)
@@ -254,12 +257,6 @@ static int link_or_query_word(const char *w)
     return prefix(w, "-f") && w[2] && !prefix(w, "-fsyntax-only") && !prefix(w, "-flto") && !prefix(w, "-fdump");
 }
 
-static int is_file(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
-}
-
 /* Whether `word` is one of the ':'-separated entries of `list`. */
 static int listed(const char *list, const char *word)
 {
@@ -330,28 +327,22 @@ static void pass_through_if_plain(int argc, char **argv)
         if (realpath(path, selves[nselves]))
             nselves++;
     }
-    const char *seen = getenv("LLMCC_SEEN"), *p = getenv("PATH");
+    const char *seen = getenv("LLMCC_SEEN"), *dirs = getenv("PATH");
     char cc[PATH_MAX + 16] = "", first[PATH_MAX + 16] = "", real[PATH_MAX];
-    if (!p)
-        p = "/bin:/usr/bin";  /* os.defpath */
-    for (;;) {
-        const char *end = strchr(p, ':');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        snprintf(path, sizeof path, "%.*s/gcc", (int)(len ? len : 1), len ? p : ".");
-        if (is_file(path) && realpath(path, real)) {
-            if (!first[0])
-                snprintf(first, sizeof first, "%s", path);
-            int self = 0;
-            for (int k = 0; k < nselves; k++)
-                self |= !strcmp(real, selves[k]);
-            if (!self && !listed(seen, real) && !listed(seen, path)) {
-                snprintf(cc, sizeof cc, "%s", path);
-                break;
-            }
-        }
-        if (!end)
+    if (!dirs)
+        dirs = "/bin:/usr/bin";  /* os.defpath */
+    while (next_on_path(&dirs, "gcc", path, sizeof path)) {
+        if (!realpath(path, real))
+            continue;
+        if (!first[0])
+            snprintf(first, sizeof first, "%s", path);
+        int self = 0;
+        for (int k = 0; k < nselves; k++)
+            self |= !strcmp(real, selves[k]);
+        if (!self && !listed(seen, real) && !listed(seen, path)) {
+            snprintf(cc, sizeof cc, "%s", path);
             break;
-        p = end + 1;
+        }
     }
     if (!cc[0])
         return;  /* Python says what is wrong */
