@@ -6,8 +6,8 @@ hands compiles to, so a build does not pay Python's start-up and imports once pe
 It is started in the background by the first compile that found none (cli.main, when the
 client sets LLMCC_START_SERVER), imports the compile path once, and keeps one forked child
 waiting in accept() for the next connection (a spare: the fork is done before the compile
-arrives; when the spare takes a connection, the server forks the next). The child takes over the client's standard streams (received over the socket),
-working directory, umask and environment, runs cli.main exactly as the Python `llmcc` would
+arrives; when the spare takes a connection, the server forks the next). The child takes over
+the client's standard streams (received over the socket), working directory, umask and environment, runs cli.main exactly as the Python `llmcc` would
 (where that would exec gcc, it runs gcc and waits: compiler.EXEC_IN_PLACE), runs the exit
 handlers (cache statistics) and reports the status. Each compile is a fresh fork of a process
 that has never compiled anything, so no state passes from one compile to the next.
@@ -143,9 +143,11 @@ def main(argv: list[str]) -> int:
                         poller.register(watch, select.POLLIN)
                     except OSError:
                         watch = -1
-                if (spare is None) != refusing:  # cannot fork: take the connections ourselves, and refuse them
-                    (poller.register(listener, select.POLLIN) if spare is None else poller.unregister(listener))
-                    refusing = spare is None
+                if spare is None and not refusing:  # cannot fork: take the connections ourselves, and refuse them
+                    poller.register(listener, select.POLLIN)
+                elif spare is not None and refusing:
+                    poller.unregister(listener)
+                refusing = spare is None
             # while compiles run, wake often to reap them: their CPU time then shows in ours
             # (`llmcc server status`, the build benchmark) as soon as they end; a spare that has no
             # pidfd to watch is looked at every second
@@ -210,7 +212,7 @@ def _fork_spare(listener: socket.socket, lock: int, news: int, tell: int, stamps
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # (blocked by the fork; gcc inherits the mask)
         conn, _ = listener.accept()
         listener.close()
-        stale = _stamps(list(stamps)) != stamps
+        stale = _stamps(stamps) != stamps
         os.write(tell, (b"S" if stale else b"T") + struct.pack("=i", os.getpid()))
         os.close(tell)
     except BaseException:  # noqa: BLE001 - the server forks another
@@ -218,17 +220,15 @@ def _fork_spare(listener: socket.socket, lock: int, news: int, tell: int, stamps
     _child(conn, stale)  # never returns
 
 
-def _stamps(paths: list[str] | None = None) -> dict[str, int]:
-    """Modification times of `paths`, by default the modules of llmcc this process has imported.
-    (The server passes the list it made at start: what a child imports later comes from disk
-    fresh, and walking sys.modules costs a compile more than the stats do.)"""
+def _stamps(paths: list[str] | dict[str, int] | None = None) -> dict[str, int]:
+    """Modification times of `paths` (or of the paths of a previous answer), by default of the
+    modules of llmcc this process has imported. (A spare checks the server's answer from start:
+    what a child imports later comes from disk fresh, and walking sys.modules costs a compile
+    more than the stats do.)"""
     if paths is None:
-        paths = []
-        for name, mod in list(sys.modules.items()):
-            path = getattr(mod, "__file__", None)
-            # (this module runs as __main__: an edit of it makes the server stale too)
-            if path and (name.startswith(("gcc_wrapper", "cache.")) or name in ("cache", "__main__")):
-                paths.append(path)
+        # (this module runs as __main__: an edit of it makes the server stale too)
+        paths = [path for name, mod in list(sys.modules.items()) if (path := getattr(mod, "__file__", None))
+                 and (name.startswith(("gcc_wrapper", "cache.")) or name in ("cache", "__main__"))]
     out = {}
     for path in paths:
         try:
