@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 
 import pytest
 
@@ -143,7 +144,7 @@ def test_a_harness_winner_is_confirmed_with_the_bench_command(monkeypatch, progr
                            (program - 0.01, program + 0.01), 5)
 
     monkeypatch.setattr(measure, "measure_project", measure_project)
-    start = __import__("time").monotonic()
+    start = time.monotonic()
     out = search.optimize_function(CTX, [Scripted()], budget_s=30, cache=NoCache(), cfg=Cfg(), bench="make run",
                                    evaluate=evaluator)
     assert out.status == status, out
