@@ -308,6 +308,10 @@ def test_a_spare_killed_while_waiting_is_replaced_at_once(inst: Install, work: P
     spares = _children(server)
     assert len(spares) == 1, spares
     os.kill(spares[0], signal.SIGKILL)
+    # A killed process that has not run yet can still take a connection that arrives meanwhile
+    # (the kernel hands it over before the signal is acted on) and die with it, and the client
+    # would then fall back to Python: connect only once the spare is dead.
+    assert _gone(spares[0])
     log = tmp_path / "who"
     env = dict(inst.env, LLMCC_CC=str(_parent_cmdline_logger(tmp_path, gcc, log)), LLMCC_TU_CACHE="0")
     (work / "s.c").write_text(SRC)
