@@ -37,7 +37,7 @@ def clean_build(project: Path, cc: str, env: dict[str, str], jobs: int, extra: l
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     if llmcc:
-        time.sleep(0.3)  # the server collects its last compiles within 50 ms
+        time.sleep(0.3)  # the last workers write their statistics and wait again
         after = compile_server.server_pid()
         if after is not None:
             cpu += compile_server.cpu_seconds(after) - (before if after == pid else 0.0)

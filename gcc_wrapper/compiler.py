@@ -45,9 +45,11 @@ def _realpath(path: str) -> str:
 
 
 def forget_paths() -> None:
-    """Drop what _realpath and _which_all remember: a compile server's child starts afresh."""
+    """Drop what the process remembers (_realpath, _which_all, the compiler files read by _load):
+    a compile server's worker starts each compile afresh."""
     _real.clear()
     _which.clear()
+    _loaded.clear()
 
 
 def _self_paths(prog: str) -> set[str]:

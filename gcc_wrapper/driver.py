@@ -468,6 +468,14 @@ class _TU:
 _tu: _TU | None = None
 
 
+def forget() -> None:
+    """Drop the cache and the unit this process used: a compile server's worker starts each
+    compile afresh."""
+    global _cache_instance, _tu
+    _cache_instance = None
+    _tu = None
+
+
 def _cache(cfg):
     """The cache, opened once per process (cheap: no I/O until used)."""
     global _cache_instance

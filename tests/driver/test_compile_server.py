@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from cache.stats import Stats
 from gcc_wrapper import compile_server
 
 SRC = "int scale(int *a, int n) { int s = 0; for (int i = 0; i < n; i++) s += a[i] * 3; return s; }\n"
@@ -66,14 +67,15 @@ def inst(tmp_path: Path, llmcc_bin: Path, env: dict[str, str]):
 
 
 def _parent_cmdline_logger(tmp_path: Path, gcc: str, log: Path, delay: float = 0.0) -> Path:
-    """A real-gcc stand-in named gcc that records who ran it (the -S compile only)."""
+    """A real-gcc stand-in named gcc that records who ran it, pid and command line, one line per
+    -S compile."""
     d = tmp_path / "fakebin"
     d.mkdir(exist_ok=True)
     fake = d / "gcc"
     fake.write_text(
         "#!/bin/sh\n"
         'case " $* " in *" -S "*)\n'
-        f'  tr "\\0" " " < /proc/$PPID/cmdline >> "{log}"; echo >> "{log}"\n'
+        f'  printf "%s " $PPID >> "{log}"; tr "\\0" " " < /proc/$PPID/cmdline >> "{log}"; echo >> "{log}"\n'
         f"  sleep {delay}\n"
         "  echo done >> \"" + str(log) + '.done" ;;\n'
         "esac\n"
@@ -335,3 +337,74 @@ def test_the_spare_goes_with_the_server(inst: Install, work: Path, how: str) -> 
     assert _gone(server), (server, Path(f"/proc/{server}/stat").read_text() if Path(f"/proc/{server}").exists() else "")
     assert _gone(spares[0])
     assert not os.path.exists(inst.sock)
+
+
+def _worker_pids(log: Path) -> list[int]:
+    return [int(line.split()[0]) for line in log.read_text().splitlines() if "compile_server" in line]
+
+
+def test_a_worker_serves_compile_after_compile_each_as_if_fresh(inst: Install, work: Path, gcc: str,
+                                                                 tmp_path: Path) -> None:
+    """Workers are reused; nothing of one compile (directory, umask, environment, cache, remembered
+    paths, streams) reaches the next."""
+    inst.start_server(work)
+    log, other_log = tmp_path / "who", tmp_path / "who2"
+    other = tmp_path / "other"
+    other.mkdir()
+    other_logger = shutil.move(_parent_cmdline_logger(tmp_path, gcc, other_log), other / "gcc")
+    logger = _parent_cmdline_logger(tmp_path, gcc, log)
+    for name in ("a", "b"):
+        (work / name).mkdir()
+        for src in ("k.c", "w.c"):
+            shutil.copy(work / src, work / name / src)
+    cache_a, cache_b = tmp_path / "cache-a", tmp_path / "cache-b"
+    # (no translation-unit cache: every compile runs gcc -S, so the logger sees who served it)
+    env_a = dict(inst.env, LLMCC_CC=str(logger), LLMCC_CACHE_DIR=str(cache_a), LLMCC_MODE="off", LLMCC_TU_CACHE="0")
+    env_b = dict(env_a, LLMCC_CACHE_DIR=str(cache_b))
+
+    def compile_(where: str, src: str, env: dict[str, str], umask: int = 0o022) -> subprocess.CompletedProcess:
+        r = subprocess.run([str(inst.llmcc), "-Wall", "-c", src], cwd=work / where, env=env, capture_output=True,
+                           umask=umask, timeout=60)
+        assert r.returncode == 0, r.stderr
+        return r
+
+    compile_("a", "k.c", env_a)
+    compile_("b", "k.c", env_b, umask=0o077)
+    warned = compile_("a", "w.c", env_a)
+    quiet = compile_("b", "k.c", env_b, umask=0o077)
+    compile_("b", "w.c", dict(env_b, LLMCC_CC=str(other_logger)))
+    compile_("a", "k.c", env_a)
+
+    pids = _worker_pids(log)
+    assert len(pids) == 5 and len(set(pids)) < len(pids), pids  # served, by fewer workers than compiles
+    assert len(_worker_pids(other_log)) == 1  # the compile's own LLMCC_CC, not the gcc found before
+    for stem in ("k", "w"):
+        subprocess.run([gcc, "-Wall", "-O3", "-c", f"{stem}.c", "-o", f"ref-{stem}.o"], cwd=work, check=True,
+                       capture_output=True)
+    for where in ("a", "b"):
+        for stem in ("k", "w"):
+            assert (work / where / f"{stem}.o").read_bytes() == (work / f"ref-{stem}.o").read_bytes(), (where, stem)
+    assert (work / "b" / "k.o").stat().st_mode & 0o777 == 0o600  # its own umask, not the last one's
+    assert (work / "a" / "k.o").stat().st_mode & 0o777 == 0o644
+    assert warned.stderr.count(b"warning: unused variable") == 1 and quiet.stderr == b""
+    for cache in (cache_a, cache_b):  # each compile counted in its own cache
+        assert Stats(cache).totals().get("compiles") == 3, cache
+
+
+def test_a_compile_that_leaves_state_behind_ends_its_worker(inst: Install, work: Path, gcc: str,
+                                                             tmp_path: Path) -> None:
+    """A one-shot compile and link imports modules the server never loaded (their state is not
+    reset between compiles), so its worker serves no other compile; a plain -c keeps its worker."""
+    inst.start_server(work)
+    log = tmp_path / "who"
+    env = dict(inst.env, LLMCC_CC=str(_parent_cmdline_logger(tmp_path, gcc, log)), LLMCC_MODE="off",
+               LLMCC_TU_CACHE="0")
+    r = subprocess.run([str(inst.llmcc), "-o", "prog", "main.c", "k.c"], cwd=work, env=env, capture_output=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    linked = _worker_pids(log)[-1]
+    assert _gone(linked)
+    r = subprocess.run([str(inst.llmcc), "-c", "k.c"], cwd=work, env=env, capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    plain = _worker_pids(log)[-1]
+    assert plain != linked and not _gone(plain, within=0.5)  # waiting for the next compile
