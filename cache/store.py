@@ -134,10 +134,11 @@ class Cache:
         d, name = os.path.split(dest)
         tmp = os.path.join(d, f".{name}.{os.getpid()}.{time.monotonic_ns() % 1_000_000_007}.tmp")
         try:
-            tag = os.path.join(self.root_str, "CACHEDIR.TAG")
-            if not os.path.isdir(self.root_str) or not os.path.exists(tag):
-                os.makedirs(self.root_str, exist_ok=True)
-                _write_file(tag, CACHEDIR_TAG.encode())
+            if not self._wrote:  # (once a write has succeeded, the directory and its tag are there)
+                tag = os.path.join(self.root_str, "CACHEDIR.TAG")
+                if not os.path.isdir(self.root_str) or not os.path.exists(tag):
+                    os.makedirs(self.root_str, exist_ok=True)
+                    _write_file(tag, CACHEDIR_TAG.encode())
             try:
                 os.mkdir(d)
             except FileExistsError:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from cache import Cache, TUEntry
+from cache.key import content_hash
 from cache.tu import Manifest, make_record, parse_depfile
 
 
@@ -205,6 +206,20 @@ def test_manifest_records(tmp_path: Path) -> None:
     src.write_text("const char *d = __DATE__;\n")
     os.utime(src, (old, old))
     assert make_record(["a.c"], "cd" * 20, str(tmp_path), started) is None  # temporal macro
+
+
+
+def test_records_hash_whole_files_large_or_of_unknown_size(tmp_path: Path) -> None:
+    """A header is read in one system call when its size is known; a file whose size the kernel
+    does not know in advance (/proc) or that is larger than one read still hashes whole."""
+    big = tmp_path / "big.h"
+    big.write_bytes(bytes(range(256)) * 20000)  # 5 MB
+    old = time.time() - 10
+    os.utime(big, (old, old))
+    for path, data in ((str(big), big.read_bytes()), ("/proc/version", Path("/proc/version").read_bytes())):
+        rec = make_record([path], "ab" * 20, str(tmp_path), time.time() + 1)
+        assert rec is not None and len(data) > 0
+        assert rec.files == ((path, content_hash(data)),), path
 
 
 def test_open_cache_is_cheap(tmp_path: Path) -> None:
