@@ -232,8 +232,9 @@ def _worker(listener: socket.socket, tell: int, stamps: dict[str, int]) -> None:
     (_serve); between compiles the worker puts back what the server had (_reset). It serves
     again only if the compile ended normally and left the process as the server made it: no
     module imported that the server had not (the optimizer, the shared tier, a one-shot link:
-    their state is not reset here, so their worker ends), no thread, no open file, not
-    interrupted. After MAX_SERVED compiles it ends anyway; the server forks another."""
+    their state is not reset here, so their worker ends), no thread, no open file, no process
+    of its own left, nothing unwritten, not interrupted. After MAX_SERVED compiles it ends
+    anyway; the server forks another."""
     preloaded = frozenset(sys.modules)
     server = os.getppid()
     me = struct.pack("=i", os.getpid())
@@ -264,6 +265,11 @@ def _clean(preloaded: frozenset[str], fds: set[int]) -> bool:
     threading = sys.modules.get("threading")
     if threading is not None and threading.active_count() > 1:
         return False
+    try:
+        os.waitpid(-1, os.WNOHANG)
+        return False  # a process it started is still there (running, or not collected)
+    except ChildProcessError:
+        pass
     for name in os.listdir("/proc/self/fd"):
         fd = int(name)
         if fd > 2 and fd not in fds:
@@ -406,8 +412,8 @@ def cli_main(argv: list[str]) -> int:
 
 def _serve(conn: socket.socket, stale: bool) -> bool:
     """Run the compile the client on `conn` asks for and report its status. Whether the worker
-    may serve another: the compile was not interrupted, and the client has gone (so a signal it
-    passes on cannot reach the next compile)."""
+    may serve another: the compile was not interrupted, all it printed reached the client, and
+    the client has gone (so a signal it passes on cannot reach the next compile)."""
     status = None
     try:
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -424,23 +430,23 @@ def _serve(conn: socket.socket, stale: bool) -> bool:
         compiler.EXEC_IN_PLACE = False
         compiler.forget_paths()  # path lookups are remembered for one compile, not for the server's life
         sys.argv = list(argv)
-        interrupted = False
+        unfit = False  # for another compile
         try:
             status = cli.main(argv)
         except SystemExit as e:
             status = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
         except KeyboardInterrupt:
-            status, interrupted = 130, True
+            status, unfit = 130, True
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
             except (OSError, ValueError):
-                pass
+                unfit = True  # what it could not write stays in the buffer: not for the next client
         atexit._run_exitfuncs()  # the cache's statistics are written at exit
         _quiet()
         _release_streams()  # the client's pipes see their end when the client does
         conn.sendall(b"EXIT" + struct.pack("=i", int(status)))
-        if interrupted:
+        if unfit:
             return False
         conn.settimeout(5)
         return conn.recv(1) == b""  # the client has ended
