@@ -39,6 +39,8 @@ import time
 
 IDLE_ENV = "LLMCC_SERVER_IDLE"
 MAX_SERVED = 100  # compiles per worker: whatever a compile leaks, it leaks for a bounded time
+_PR_SET_PDEATHSIG = 1
+_prctl = None
 START_ENV = "LLMCC_START_SERVER"
 ARGV0_ENV = "LLMCC_ARGV0"
 _HEAD = b"LLMCC1\0\0"
@@ -94,6 +96,14 @@ def main(argv: list[str]) -> int:
     import cache  # noqa: F401
     import cache.tu  # noqa: F401
     import hashlib  # noqa: F401 - the first compile into a new cache digests the compiler (~5 ms to import)
+
+    global _prctl
+    try:
+        import ctypes
+
+        _prctl = ctypes.CDLL(None, use_errno=True).prctl  # for the workers' PR_SET_PDEATHSIG
+    except (ImportError, OSError, AttributeError):
+        _prctl = None
 
     import gc
 
@@ -205,6 +215,7 @@ def main(argv: list[str]) -> int:
 
 def _fork_worker(listener: socket.socket, tell: int, stamps: dict[str, int]) -> int | None:
     """Fork a worker that waits for the next connection; its pid, None when fork fails."""
+    server = os.getpid()
     try:
         pid = os.fork()
     except OSError:
@@ -220,6 +231,12 @@ def _fork_worker(listener: socket.socket, tell: int, stamps: dict[str, int]) -> 
                     pass
         _quiet()
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # (blocked by the fork; gcc inherits the mask)
+        # when the server dies, however it dies, its workers hear of it: a waiting one ends (it
+        # would wait forever on a socket nobody can reach), a serving one finishes its compile
+        if _prctl is not None:
+            _prctl(_PR_SET_PDEATHSIG, signal.SIGUSR1, 0, 0, 0)
+        if os.getppid() != server:
+            return
         _worker(listener, tell, stamps)
     finally:
         os._exit(0)
@@ -256,6 +273,7 @@ def _quiet() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGUSR1, signal.SIG_DFL)  # the server died (PR_SET_PDEATHSIG)
 
 
 def _clean(preloaded: frozenset[str], fds: set[int]) -> bool:
@@ -419,6 +437,7 @@ def _serve(conn: socket.socket, stale: bool) -> bool:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGHUP, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the server's "stop": a compile just ends
+        signal.signal(signal.SIGUSR1, _noted)  # the server died: finish (_worker then sees it has gone)
         os.setpgid(0, 0)  # the client forwards its signals to this group: us and our gcc
         argv = _receive(conn)
         conn.sendall(b"PGID" + struct.pack("=i", os.getpid()))
@@ -459,6 +478,10 @@ def _serve(conn: socket.socket, stale: bool) -> bool:
         return False
     finally:
         conn.close()
+
+
+def _noted(signum, frame) -> None:
+    pass
 
 
 def _release_streams() -> None:

@@ -2,17 +2,20 @@
  *
  * Starting Python costs ~13 ms and importing the compile path a few more, on every file of
  * every build: on small files that is as much as gcc itself. This client hands the command line
- * to a running compile server (gcc_wrapper/compile_server.py, a warm Python process that forks
- * one child per compile) and exits with the status the compile ended with. The child works on
- * this process's own standard streams (passed over a Unix socket), in its working directory,
- * with its environment and umask, so nothing a build system observes changes.
+ * to a running compile server (gcc_wrapper/compile_server.py, a warm Python process whose
+ * forked workers serve compiles) and exits with the status the compile ended with. The worker
+ * works on this process's own standard streams (passed over a Unix socket), in its working
+ * directory, with its environment and umask, so nothing a build system observes changes. When
+ * no server is running, the client starts one and waits for it (start_server): that costs a
+ * build's first compiles less than each running the Python llmcc.
  *
  * A command line that links or asks gcc a question never reaches the server: the client execs
  * gcc itself when the decision is plain (pass_through_if_plain, below).
  *
  * Whenever the server cannot do the job, the client becomes the Python `llmcc` (llmcc-py beside
- * it) with the same arguments: no server yet (then it asks Python to start one for the next
- * compile), a server that is stale or refuses, a server that died mid-compile, or
+ * it) with the same arguments: no server and none could be started (then it asks Python to
+ * start one for the next compile), a server that is stale or refuses, a server that died
+ * mid-compile, or
  * LLMCC_COMPILE_SERVER=0. Signals (Ctrl-C, make's SIGTERM) are forwarded to the compile's
  * process group.
  *
@@ -33,7 +36,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/file.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -102,6 +107,96 @@ static int socket_path(char *out, size_t size)
         h = (h ^ (unsigned char)*p) * 1099511628211ULL;
     int n = snprintf(out, size, "%s/%016llx.sock", dir, (unsigned long long)h);
     return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+/* The interpreter named by llmcc-py's "#!" line, when that is a plain path to a Python. */
+static int script_python(char *out, size_t size)
+{
+    char path[PATH_MAX + 16], line[PATH_MAX + 8];
+    snprintf(path, sizeof path, "%s/llmcc-py", self_dir);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    char *got = fgets(line, sizeof line, f);
+    fclose(f);
+    if (!got || strncmp(line, "#!", 2))
+        return -1;
+    char *p = line + 2;
+    p += strspn(p, " \t");
+    size_t n = strcspn(p, " \t\r\n");
+    const char *rest = p + n + strspn(p + n, " \t\r");
+    p[n] = 0;
+    const char *base = strrchr(p, '/');
+    /* an argument after the interpreter, or pip's "#!/bin/sh" for long paths: leave it to Python */
+    if (p[0] != '/' || !base || strncmp(base + 1, "python", 6) || (*rest && *rest != '\n') || access(p, X_OK))
+        return -1;
+    return snprintf(out, size, "%s", p) < (int)size ? 0 : -1;
+}
+
+/* Start a compile server (python -m gcc_wrapper.compile_server SOCKET, in its own session, its
+ * streams on /dev/null, as compile_server.start does); its pid, or -1. */
+static pid_t spawn_server(const char *python, const char *sock)
+{
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    setsid();
+    for (int fd = 3; fd < 1024; fd++) /* make's jobserver pipe and the like: not the server's to hold */
+        close(fd);
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+    }
+    execl(python, python, "-m", "gcc_wrapper.compile_server", sock, (char *)NULL);
+    _exit(127);
+}
+
+/* No server answers at `sock`: start one (unless one is starting: it holds the lock) and wait
+ * for it to accept, a few seconds at most. The connected socket, or -1: then Python compiles. */
+static int start_server(const char *sock, const struct sockaddr_un *addr)
+{
+    char python[PATH_MAX], lock_path[PATH_MAX];
+    if (script_python(python, sizeof python) != 0)
+        return -1;
+    snprintf(lock_path, sizeof lock_path, "%s.lock", sock);
+    int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    pid_t child = 0;
+    int starts = 0;
+    useconds_t pause = 500;
+    for (int waited = 0; waited < 5000000; waited += pause) {
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            break;
+        if (connect(fd, (const struct sockaddr *)addr, sizeof *addr) == 0) {
+            if (lock >= 0)
+                close(lock);
+            return fd;
+        }
+        close(fd);
+        int status;
+        if (child > 0 && waitpid(child, &status, WNOHANG) == child) {
+            if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                break; /* it could not start */
+            child = 0; /* another server had the lock: wait for that one */
+        }
+        /* nobody holds the lock: no server is running or starting (a stale one that just
+         * removed its socket lets go of it when it exits) */
+        if (child == 0 && starts < 3 && lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) == 0) {
+            flock(lock, LOCK_UN);
+            child = spawn_server(python, sock);
+            starts++;
+            if (child < 0)
+                break;
+        }
+        usleep(pause);
+        if (pause < 8000)
+            pause *= 2;
+    }
+    if (lock >= 0)
+        close(lock);
+    return -1;
 }
 
 static void forward(int sig)
@@ -392,8 +487,13 @@ int main(int argc, char **argv)
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     memcpy(addr.sun_path, path, strlen(path) + 1);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0)
-        become_python(argv, path); /* and have it start a server for the next compile */
+    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+        if (fd >= 0)
+            close(fd);
+        fd = start_server(path, &addr);
+        if (fd < 0)
+            become_python(argv, path); /* and have it start a server for the next compile */
+    }
     if (send_request(fd, argc, argv) != 0) {
         close(fd);
         become_python(argv, NULL);

@@ -115,7 +115,8 @@ def test_second_compile_is_served_and_equals_gccs(inst: Install, work: Path, gcc
     second = inst.run("-O2", "-c", "s.c", "-o", "second.o", cwd=work, env=dict(env, LLMCC_TU_CACHE="0"))
     assert second.returncode == 0 and second.stderr == b""
     runners = log.read_text().splitlines()
-    assert "llmcc-py" in runners[0] and "compile_server" in runners[1], runners
+    # no server at first: the client started one and waited for it, rather than run Python
+    assert "compile_server" in runners[0] and "compile_server" in runners[1], runners
     subprocess.run([gcc, "-O3", "-c", "s.c", "-o", "ref.o"], cwd=work, check=True)
     for o in ("first.o", "second.o"):
         assert (work / o).read_bytes() == (work / "ref.o").read_bytes(), o
@@ -304,39 +305,68 @@ def _gone(pid: int, within: float = 10.0) -> bool:
     return False
 
 
-def test_a_spare_killed_while_waiting_is_replaced_at_once(inst: Install, work: Path, gcc: str, tmp_path: Path) -> None:
+def _waiting_workers(server: int) -> list[int]:
+    """The server's workers, once the one that served the -E that started it waits again."""
+    time.sleep(0.2)
+    for _ in range(100):
+        workers = _children(server)
+        # (where a process sleeps, when the kernel says: an accept() on a Unix socket waits in
+        # __skb_wait_for_more_packets)
+        where = [Path(f"/proc/{w}/wchan").read_text() for w in workers]
+        if workers and all("skb_wait" in w or "accept" in w or w == "0" for w in where):
+            return workers
+        time.sleep(0.05)
+    raise AssertionError(f"workers not waiting: {_children(server)}")
+
+
+def test_workers_killed_while_waiting_are_replaced_at_once(inst: Install, work: Path, gcc: str,
+                                                           tmp_path: Path) -> None:
     server = inst.start_server(work)
-    time.sleep(0.2)  # the child that ran the -E is collected; what is left waits for the next compile
-    spares = _children(server)
-    assert len(spares) == 1, spares
-    os.kill(spares[0], signal.SIGKILL)
+    workers = _waiting_workers(server)
+    for w in workers:
+        os.kill(w, signal.SIGKILL)
     # A killed process that has not run yet can still take a connection that arrives meanwhile
     # (the kernel hands it over before the signal is acted on) and die with it, and the client
-    # would then fall back to Python: connect only once the spare is dead.
-    assert _gone(spares[0])
+    # would then fall back to Python: connect only once they are dead.
+    assert all(_gone(w) for w in workers)
     log = tmp_path / "who"
     env = dict(inst.env, LLMCC_CC=str(_parent_cmdline_logger(tmp_path, gcc, log)), LLMCC_TU_CACHE="0")
     (work / "s.c").write_text(SRC)
-    # with no spare nobody would accept: the client would wait (here: until the timeout fails the test)
+    # with no worker waiting nobody would accept: the client would wait (here: until the timeout fails the test)
     r = subprocess.run([str(inst.llmcc), "-c", "s.c", "-o", "s.o"], cwd=work, env=env, capture_output=True, timeout=20)
     assert r.returncode == 0, r.stderr
-    assert "compile_server" in log.read_text()  # served, by the spare forked in place of the killed one
+    assert "compile_server" in log.read_text()  # served, by a worker forked in place of the killed ones
+    assert _worker_pids(log)[0] not in workers
     assert inst.server() == server
 
 
 @pytest.mark.parametrize("how", ["idle", "stop"])
-def test_the_spare_goes_with_the_server(inst: Install, work: Path, how: str) -> None:
+def test_the_workers_go_with_the_server(inst: Install, work: Path, how: str) -> None:
     if how == "idle":
         inst.env["LLMCC_SERVER_IDLE"] = "1"
     server = inst.start_server(work)
-    time.sleep(0.2)
-    spares = _children(server)
-    assert len(spares) == 1, spares
+    workers = _waiting_workers(server)
     if how == "stop":
         assert inst.run("server", "stop", cwd=work).returncode == 0
     assert _gone(server), (server, Path(f"/proc/{server}/stat").read_text() if Path(f"/proc/{server}").exists() else "")
-    assert _gone(spares[0])
+    assert all(_gone(w) for w in workers)
     assert not os.path.exists(inst.sock)
+
+
+def test_workers_end_with_a_killed_server_once_their_compile_is_done(inst: Install, work: Path, gcc: str,
+                                                                      tmp_path: Path) -> None:
+    """A server that dies without cleaning up (SIGKILL, the OOM killer) leaves no worker waiting
+    forever on a socket nobody can reach; a compile in progress still ends as it should."""
+    p, log = _slow_served_compile(inst, work, gcc, tmp_path, delay=1.5)
+    server = inst.server()
+    workers = _children(server)
+    os.kill(server, signal.SIGKILL)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    assert [line for line in log.read_text().splitlines() if "llmcc-py" in line] == []  # not redone in Python
+    subprocess.run([gcc, "-O3", "-c", "s.c", "-o", "ref.o"], cwd=work, check=True)
+    assert (work / "s.o").read_bytes() == (work / "ref.o").read_bytes()
+    assert workers and all(_gone(w) for w in workers)
 
 
 def _worker_pids(log: Path) -> list[int]:
