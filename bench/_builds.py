@@ -18,7 +18,7 @@ def clean_build(project: Path, cc: str, env: dict[str, str], jobs: int, extra: l
     With llmcc, the compile server's CPU time during the build, its compiles' included, is added
     (those processes are not make's children). server="up" times a build with the server already
     running (started by an untimed compile if need be: any build within its idle time of another
-    one); "none" stops it first, so the build's first compiles run through Python and start it."""
+    one); "none" stops it first, so the build's first compile starts it and the first compiles wait for it."""
     from gcc_wrapper import compile_server
 
     llmcc = Path(cc).name == "llmcc"

@@ -12,7 +12,7 @@ LLMCC_MODE=off and a fresh, empty cache for every build (no optimizer, no cache 
 overhead of the compile path itself); `--set tu_cache=0` (any LLMCC_ setting) changes that.
 llmcc is timed twice per round: with its compile server already running (as for any build
 within a few minutes of another compile) and with none at the start (the build's first compiles
-run through Python and start it); the server's CPU time is counted in the build's.
+start it and wait for it); the server's CPU time is counted in the build's.
 Each round runs the two builds in alternating order
 after a `make clean`; the report gives the per-round ratio llmcc/gcc of wall time and of CPU
 time (user + system of every process of the build, less sensitive to a busy machine) as

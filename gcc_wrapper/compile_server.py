@@ -3,8 +3,9 @@ hands compiles to, so a build does not pay Python's start-up and imports once pe
 
     python -m gcc_wrapper.compile_server SOCKET
 
-It is started in the background by the first compile that found none (cli.main, when the
-client sets LLMCC_START_SERVER), imports the compile path once, and forks workers that wait in
+It is started in the background by the first compile that found none (the client, which then
+waits for it; or cli.main when the client sets LLMCC_START_SERVER, if the client could not
+start it), imports the compile path once, and forks workers that wait in
 accept() for connections (one is always waiting: the fork is done before the compile arrives;
 when the last waiting one takes a connection, the server forks another). A worker takes over the
 client's standard streams (received over the socket), working directory, umask and environment,
