@@ -619,14 +619,16 @@ def _optimize(unit, inv: args.Invocation, src: str, cfg):
     if str(cfg.mode) not in ("sync", "queue"):
         return unit
     try:
+        finished = None
+        if _tu is not None and _tu.key:
+            finished = _finished_marker(_cache(cfg).root_str, _tu.key, cfg)
+            if str(cfg.mode) == "sync" and os.path.exists(finished):
+                return unit  # done with this unit (as _reuse_object trusts): no optimizer to load (~0.1 s)
         from gcc_wrapper import optimize
 
         keys = baseline_keys() or function_keys(unit, inv, cfg)
         flags, isa = _key_flags(inv, cfg)
         job = optimize.UnitJob(os.path.abspath(src), os.getcwd(), inv.cc, tuple(inv.compile_flags), tuple(flags), isa)
-        finished = None
-        if _tu is not None and _tu.key:
-            finished = _finished_marker(_cache(cfg).root_str, _tu.key, cfg)
         return optimize.optimize_unit(unit, job, cfg, keys, finished=finished)[0]
     except Exception as e:  # noqa: BLE001 - keep gcc's (and the cache's) unit
         llmcc_log.write(cfg, "optimize", _reason(e), _describe(e), list(inv.argv))

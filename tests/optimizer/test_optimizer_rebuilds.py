@@ -132,6 +132,28 @@ def test_warm_sync_build_after_a_search_tries_nothing_and_counts_once(project, t
         {k: v for k, v in first.items() if k.startswith("rewrite.")}
 
 
+def test_a_unit_the_optimizer_has_finished_with_compiles_without_loading_it(project, tmp_path, llmcc_env,
+                                                                            llmcc_bin, cache_dir):
+    """Once the optimizer is done with a unit, a sync compile that cannot reuse the unit's object
+    (here: objects evicted) assembles the cached result without importing the optimizer."""
+    env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="30", LLMCC_HOT="bits", LLMCC_HOT_TOP="1",
+               LLMCC_PROPOSER=f"file:{wrong_candidates(tmp_path)}")
+    make(project, env, llmcc_bin)
+    tried = attempts(cache_dir)
+    assert [a["outcome"] for a in tried if a["function"] == "bits"] == ["rejected"]
+    first = (project / "k.o").read_bytes()
+    objects = list(cache_dir.rglob("*.obj"))
+    assert objects
+    for o in objects:
+        o.unlink()
+    r = subprocess.run([sys.executable, "-X", "importtime", str(llmcc_bin.with_name("llmcc-py")), "-O3", "-c", "k.c",
+                        "-o", "k.o"], cwd=project, env=env, capture_output=True, text=True, check=True)
+    imported = [line.rsplit("|", 1)[-1].strip() for line in r.stderr.splitlines() if line.startswith("import time:")]
+    assert "gcc_wrapper.driver" in imported and "gcc_wrapper.optimize" not in imported
+    assert (project / "k.o").read_bytes() == first
+    assert attempts(cache_dir) == tried and any(cache_dir.rglob("*.obj"))
+
+
 def test_sync_mode_verifies_through_the_projects_tests(project, tmp_path, llmcc_env, llmcc_bin, cache_dir):
     # LLMCC_TEST reaches the verifier: a test command that builds k.c (so the candidate is in)
     # and then fails rejects a candidate that differential testing alone would pass
