@@ -280,15 +280,16 @@ def _read(path: str) -> dict:
         return {}
 
 
-def _store(path: str, key: str, value) -> None:
-    """Merge one answer into the cache file (temp + rename; a lost race only costs a re-ask)."""
+def _store(path: str, answers: dict) -> None:
+    """Merge answers (key -> value) into the cache file (temp + rename; a lost race only costs a
+    re-ask)."""
     from cache.json_light import dumps_compact
     from gcc_wrapper.files import write_atomic
 
     try:
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         data = _read(path)  # what other processes stored since this one read it
-        data[key] = value
+        data.update(answers)
         _loaded[path] = data
         write_atomic(path, dumps_compact(data))  # (json would import re: ~3 ms on a first compile)
     except OSError:
@@ -358,7 +359,7 @@ def identity(cc: str, *, cache_dir: str | os.PathLike | None = None) -> str:
     cached = _load(path).get(key)
     if isinstance(cached, dict) and _cc1_unchanged(cached.get("cc1", "")):
         return str(cached["identity"])
-    version, machine, cc1 = _describe(cc)
+    version, machine, cc1, assembler = _describe(cc)
     parts = [_file_digest(_realpath(cc))]
     if os.sep in cc1 and os.path.isfile(cc1):
         parts.append(_file_digest(cc1))
@@ -369,29 +370,48 @@ def identity(cc: str, *, cache_dir: str | os.PathLike | None = None) -> str:
 
     digest = hashlib.blake2b("\n".join(parts).encode(), digest_size=8).hexdigest()
     ident = f"gcc {version} {machine} {digest}"
-    _store(path, key, {"identity": ident, "cc1": cc1_key})
+    answers = {key: {"identity": ident, "cc1": cc1_key}}
+    if assembler and "GCC_EXEC_PREFIX" not in os.environ and "COMPILER_PATH" not in os.environ:
+        answers[_assembler_key(cc, ())] = assembler  # what assembler_command(cc, ()) would ask gcc
+    _store(path, answers)
     return ident
 
 
-def _describe(cc: str) -> tuple[str, str, str]:
-    """(full version, target, cc1's path) of `cc`: what -dumpfullversion, -dumpmachine and
-    -print-prog-name=cc1 print, read from one `-###` run (the first compile into a new cache pays
-    one gcc start instead of three), else asked one by one."""
+def _describe(cc: str) -> tuple[str, str, str, list[str]]:
+    """(full version, target, cc1's path, assembler command) of `cc`: what -dumpfullversion,
+    -dumpmachine and -print-prog-name=cc1 print, read from one `-###` run (the first compile into
+    a new cache pays one gcc start instead of four), else asked one by one. The assembler command
+    is the one this run shows, reading from stdin: gcc runs the same `as` for assembly read from
+    stdin as for the assembly cc1 wrote (the same spec), so it answers assembler_command for a
+    command line with no assembler options; [] when the run does not show exactly one."""
     status, _, err = _run(cc, ["-###", "-x", "c", "-c", os.devnull, "-o", _AS_OUTPUT])
     version = machine = cc1 = ""
+    commands = []
     for line in err.splitlines():
         if line.startswith("Target: "):
             machine = line[8:].strip()
         elif line.startswith("gcc version ") and len(line.split()) >= 3:
             version = line.split()[2]
-        elif line.startswith(" ") and not cc1:
+        elif line.startswith(" "):
+            commands.append(line)
             first = line.split()[0].strip('"')
-            if os.path.basename(first) == "cc1":
+            if os.path.basename(first) == "cc1" and not cc1:
                 cc1 = first
     if status == 0 and version and machine and cc1:
-        return version, machine, cc1
+        assembler = []
+        if len(commands) == 2:
+            words = _split_verbose(commands[1])
+            if _is_assembler(words, words[-1] if words else "") and words[-1].endswith(".s"):
+                assembler = [*words[:-1], "-"]
+        return version, machine, cc1, assembler
     return (_run(cc, ["-dumpfullversion"])[1].strip(), _run(cc, ["-dumpmachine"])[1].strip(),
-            _run(cc, ["-print-prog-name=cc1"])[1].strip())
+            _run(cc, ["-print-prog-name=cc1"])[1].strip(), [])
+
+
+def _is_assembler(words: list[str], source: str) -> bool:
+    """Whether a command gcc -### shows is one `as` reading `source` and writing _AS_OUTPUT."""
+    prog = os.path.basename(words[0]) if words else ""
+    return (prog == "as" or prog.endswith("-as")) and words[-1] == source and words.count(_AS_OUTPUT) == 1
 
 
 def _cc1_unchanged(cc1_key: str) -> bool:
@@ -415,7 +435,7 @@ def assembler_command(cc: str, asm_flags, *, cache_dir: str | os.PathLike | None
     if "GCC_EXEC_PREFIX" in os.environ or "COMPILER_PATH" in os.environ:
         return None  # they move where gcc finds as: let gcc look
     path = _cache_file(cache_dir)
-    key = f"as {_stat_key(cc)} " + "\x1f".join(asm_flags)
+    key = _assembler_key(cc, asm_flags)
     cached = _load(path).get(key)
     if isinstance(cached, list):
         return [str(w) for w in cached] or None
@@ -424,11 +444,14 @@ def assembler_command(cc: str, asm_flags, *, cache_dir: str | os.PathLike | None
     lines = [ln for ln in err.splitlines() if ln.startswith(" ")]
     if status == 0 and len(lines) == 1:
         words = _split_verbose(lines[0])
-        prog = os.path.basename(words[0]) if words else ""
-        if (prog == "as" or prog.endswith("-as")) and words[-1] == "-" and words.count(_AS_OUTPUT) == 1:
+        if _is_assembler(words, "-"):
             cmd = words
-    _store(path, key, cmd)
+    _store(path, {key: cmd})
     return cmd or None
+
+
+def _assembler_key(cc: str, asm_flags) -> str:
+    return f"as {_stat_key(cc)} " + "\x1f".join(asm_flags)
 
 
 def _split_verbose(line: str) -> list[str]:
@@ -497,5 +520,5 @@ def expand_march_native(cc: str, *, cache_dir: str | os.PathLike | None = None) 
     if flags:
         start = next(i for i, w in enumerate(flags) if w.startswith("-march="))
         flags = flags[start:]
-        _store(path, key, flags)
+        _store(path, {key: flags})
     return flags

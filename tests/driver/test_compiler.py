@@ -3,6 +3,7 @@ guards; and the cached facts about a compiler."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -199,9 +200,22 @@ def test_identity_from_one_probe_matches_the_three_questions(gcc, tmp_path):
     # -dumpfullversion, -dumpmachine and -print-prog-name=cc1 answer
     asked = [subprocess.run([gcc, q], capture_output=True, text=True, check=True).stdout.strip()
              for q in ("-dumpfullversion", "-dumpmachine", "-print-prog-name=cc1")]
-    assert list(compiler._describe(gcc)) == asked
+    assert list(compiler._describe(gcc))[:3] == asked
     version, machine, _ = asked
     assert compiler.identity(gcc, cache_dir=tmp_path).startswith(f"gcc {version} {machine} ")
+
+
+def test_identity_probe_answers_the_assembler_command_too(gcc, tmp_path):
+    # the `as` the identity's -### run shows (reading stdin in place of cc1's file) is the one a
+    # -### run for assembly on stdin shows: the first compile into a new cache asks gcc once
+    fresh = tmp_path / "fresh"
+    asked = compiler.assembler_command(gcc, (), cache_dir=fresh)
+    assert asked is not None and asked[-1] == "-"
+    seeded = tmp_path / "seeded"
+    compiler.identity(gcc, cache_dir=seeded)
+    compiler.forget_paths()  # (the answers are read from the file again)
+    assert json.loads((seeded / "compilers.json").read_text())[compiler._assembler_key(gcc, ())] == asked
+    assert compiler.assembler_command(gcc, (), cache_dir=seeded) == asked
 
 
 def test_verbose_command_words_are_read_as_gcc_quotes_them(gcc, tmp_path):
