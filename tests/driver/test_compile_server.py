@@ -377,7 +377,7 @@ def test_a_worker_serves_compile_after_compile_each_as_if_fresh(inst: Install, w
                                                                  tmp_path: Path) -> None:
     """Workers are reused; nothing of one compile (directory, umask, environment, cache, remembered
     paths, streams) reaches the next."""
-    inst.start_server(work)
+    server = inst.start_server(work)
     log, other_log = tmp_path / "who", tmp_path / "who2"
     other = tmp_path / "other"
     other.mkdir()
@@ -393,6 +393,7 @@ def test_a_worker_serves_compile_after_compile_each_as_if_fresh(inst: Install, w
     env_b = dict(env_a, LLMCC_CACHE_DIR=str(cache_b))
 
     def compile_(where: str, src: str, env: dict[str, str], umask: int = 0o022) -> subprocess.CompletedProcess:
+        _waiting_workers(server)  # (each compile finds the workers of the last ones waiting: none is forked)
         r = subprocess.run([str(inst.llmcc), "-Wall", "-c", src], cwd=work / where, env=env, capture_output=True,
                            umask=umask, timeout=60)
         assert r.returncode == 0, r.stderr
