@@ -311,7 +311,7 @@ def _reset() -> None:
 
 def _stamps(paths: list[str] | dict[str, int] | None = None) -> dict[str, int]:
     """Modification times of `paths` (or of the paths of a previous answer), by default of the
-    modules of llmcc this process has imported. (A spare checks the server's answer from start:
+    modules of llmcc this process has imported. (A worker checks the server's answer from start:
     what a child imports later comes from disk fresh, and walking sys.modules costs a compile
     more than the stats do.)"""
     if paths is None:
