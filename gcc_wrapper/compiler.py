@@ -371,8 +371,9 @@ def identity(cc: str, *, cache_dir: str | os.PathLike | None = None) -> str:
     digest = hashlib.blake2b("\n".join(parts).encode(), digest_size=8).hexdigest()
     ident = f"gcc {version} {machine} {digest}"
     answers = {key: {"identity": ident, "cc1": cc1_key}}
+    # what assembler_command(cc, ()) would ask gcc (which it asks nothing when these move `as`)
     if assembler and "GCC_EXEC_PREFIX" not in os.environ and "COMPILER_PATH" not in os.environ:
-        answers[_assembler_key(cc, ())] = assembler  # what assembler_command(cc, ()) would ask gcc
+        answers[_assembler_key(cc, ())] = assembler
     _store(path, answers)
     return ident
 
@@ -401,7 +402,7 @@ def _describe(cc: str) -> tuple[str, str, str, list[str]]:
         assembler = []
         if len(commands) == 2:
             words = _split_verbose(commands[1])
-            if _is_assembler(words, words[-1] if words else "") and words[-1].endswith(".s"):
+            if words and words[-1].endswith(".s") and _is_assembler(words, words[-1]):
                 assembler = [*words[:-1], "-"]
         return version, machine, cc1, assembler
     return (_run(cc, ["-dumpfullversion"])[1].strip(), _run(cc, ["-dumpmachine"])[1].strip(),

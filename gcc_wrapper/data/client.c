@@ -154,7 +154,9 @@ static pid_t spawn_server(const char *python, const char *sock)
 }
 
 /* No server answers at `sock`: start one (unless one is starting: it holds the lock) and wait
- * for it to accept, a few seconds at most. The connected socket, or -1: then Python compiles. */
+ * for it to accept, 5 s at most for one we started, 2 s for another's (whoever holds the lock
+ * may never answer: a server whose socket a /tmp cleaner removed). The connected socket, or -1:
+ * then Python compiles. */
 static int start_server(const char *sock, const struct sockaddr_un *addr)
 {
     char python[PATH_MAX], lock_path[PATH_MAX];
@@ -165,7 +167,7 @@ static int start_server(const char *sock, const struct sockaddr_un *addr)
     pid_t child = 0;
     int starts = 0;
     useconds_t pause = 500;
-    for (int waited = 0; waited < 5000000; waited += pause) {
+    for (int waited = 0; waited < (starts ? 5000000 : 2000000); waited += pause) {
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
             break;
