@@ -40,6 +40,7 @@ import time
 
 IDLE_ENV = "LLMCC_SERVER_IDLE"
 MAX_SERVED = 100  # compiles per worker: whatever a compile leaks, it leaks for a bounded time
+CHECK_SOCKET = 5.0  # seconds between looks at whether our socket is still ours
 _PR_SET_PDEATHSIG = 1
 _prctl = None
 START_ENV = "LLMCC_START_SERVER"
@@ -164,9 +165,10 @@ def main(argv: list[str]) -> int:
                 elif pid is not None and refusing:
                     poller.unregister(listener)
                 refusing = pid is None
-            # a worker that ends wakes us through its pidfd; without pidfds, look every second
+            # a worker that ends wakes us through its pidfd; without pidfds, look every second;
+            # every few seconds, see whether our socket is still there
             left = max(0.0, idle - (time.monotonic() - last))
-            events = poller.poll(50 if refusing else min(left, left if can_watch else 1.0) * 1000)
+            events = poller.poll(50 if refusing else min(left, CHECK_SOCKET if can_watch else 1.0) * 1000)
             for fd, _ in events:
                 if fd == news:
                     data = os.read(news, 4096)
@@ -197,6 +199,11 @@ def main(argv: list[str]) -> int:
                     os.close(watches.pop(pid))
             if not serving and time.monotonic() - last >= idle:
                 break
+            try:
+                if os.stat(sock_path).st_ino != inode:
+                    break  # another server took the name (and the lock is ours: it is not running)
+            except OSError:
+                break  # removed (a /tmp cleaner): no client can reach us, and our lock keeps others from starting
     except SystemExit:
         pass
     finally:
