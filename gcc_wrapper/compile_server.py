@@ -22,7 +22,9 @@ The server steps aside rather than guess:
     runs the Python `llmcc`, which owns the terminal as it always has;
   - when a module it imported has changed on disk (an upgrade, a developer's edit) it answers
     PYTH, removes its socket and exits; the Python run starts a new server;
-  - after LLMCC_SERVER_IDLE seconds (default 300) without a compile it exits.
+  - after LLMCC_SERVER_IDLE seconds (default 300) without a compile it exits;
+  - when its socket has been removed or taken by another server it exits (within CHECK_SOCKET
+    seconds): its lock would otherwise keep clients from starting one they can reach.
 Only the user who owns /tmp/llmcc-UID (mode 0700) can connect.
 """
 
