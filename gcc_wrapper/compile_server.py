@@ -233,12 +233,8 @@ def _fork_worker(listener: socket.socket, tell: int, stamps: dict[str, int]) -> 
     if pid:
         return pid
     try:
-        for name in os.listdir("/proc/self/fd"):  # the server's lock, pipe end and the other workers' pidfds
-            if int(name) > 2 and int(name) not in (listener.fileno(), tell):
-                try:
-                    os.close(int(name))
-                except OSError:
-                    pass
+        for fd in _other_fds({listener.fileno(), tell}):  # the server's lock, pipe end and the other workers' pidfds
+            os.close(fd)
         _quiet()
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # (blocked by the fork; gcc inherits the mask)
         # when the server dies, however it dies, its workers hear of it: a waiting one ends (it
@@ -298,15 +294,21 @@ def _clean(preloaded: frozenset[str], fds: set[int]) -> bool:
         return False  # a process it started is still there (running, or not collected)
     except ChildProcessError:
         pass
+    return not _other_fds(fds)
+
+
+def _other_fds(keep: set[int]) -> list[int]:
+    """The open file descriptors besides the standard streams and `keep`."""
+    out = []
     for name in os.listdir("/proc/self/fd"):
         fd = int(name)
-        if fd > 2 and fd not in fds:
+        if fd > 2 and fd not in keep:
             try:
                 os.readlink(f"/proc/self/fd/{fd}")
             except OSError:
                 continue  # the directory listdir read, closed since
-            return False
-    return True
+            out.append(fd)
+    return out
 
 
 def _reset() -> None:
@@ -457,7 +459,6 @@ def _serve(conn: socket.socket, stale: bool) -> bool:
             conn.sendall(b"PYTH" + struct.pack("=i", 0))
             return False
         compiler.EXEC_IN_PLACE = False
-        compiler.forget_paths()  # path lookups are remembered for one compile, not for the server's life
         sys.argv = list(argv)
         unfit = False  # for another compile
         try:
