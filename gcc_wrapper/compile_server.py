@@ -173,8 +173,8 @@ def main(argv: list[str]) -> int:
             events = poller.poll(50 if refusing else min(left, CHECK_SOCKET if can_watch else 1.0) * 1000)
             for fd, _ in events:
                 if fd == news:
-                    data = os.read(news, 4096)
-                    for at in range(0, len(data) - len(data) % 5, 5):
+                    data = os.read(news, 4095)  # (whole 5-byte messages: the writes are atomic)
+                    for at in range(0, len(data), 5):
                         what = data[at : at + 1]
                         (pid,) = struct.unpack("=i", data[at + 1 : at + 5])
                         if pid in dead:
