@@ -159,8 +159,11 @@ def _self_tested(b: harness.Build, sig: inputs.Signature, xs: list[inputs.Input]
 
 def _self_test(b: harness.Build, sig: inputs.Signature, xs: list[inputs.Input], sd: Path) -> dict:
     """The original against itself on every input: {"behaved", "skip"} or {"untestable": why}."""
-    everything = _write_inputs(sd / "inputs.all.bin", sig, xs, NDET)
-    exe = sd / f"selftest.{os.getpid()}.{threading.get_ident()}"  # threads may prepare at once
+    # Private to this self-test: another process may run the same one at once, and each removes
+    # its own file when done.
+    mine = f"{os.getpid()}.{threading.get_ident()}"
+    everything = _write_inputs(sd / f"inputs.all.{mine}.bin", sig, xs, NDET)
+    exe = sd / f"selftest.{mine}"  # threads may prepare at once
     err = harness.link(b, exe, None)
     if err:
         return {"untestable": f"the harness does not link with the original: {err}", "transient": True}
