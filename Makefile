@@ -26,11 +26,11 @@ $(STAMP): pyproject.toml
 	$(VPY) -m pip install -q --disable-pip-version-check -e '.[test]' --config-settings editable_mode=compat
 	touch $@
 
-# The native front end (gcc_wrapper/data/client.c) replaces the `llmcc` script pip wrote: it
+# The native front end (gcc_wrapper/compile/client.c) replaces the `llmcc` script pip wrote: it
 # hands compiles to a warm compile server and runs the Python entry, llmcc-py, when there is none.
 CLIENT := $(VENV)/.client-stamp
-$(CLIENT): gcc_wrapper/data/client.c $(STAMP)
-	gcc -O2 -Wall -o $(VENV)/bin/llmcc.tmp gcc_wrapper/data/client.c
+$(CLIENT): gcc_wrapper/compile/client.c $(STAMP)
+	gcc -O2 -Wall -o $(VENV)/bin/llmcc.tmp gcc_wrapper/compile/client.c
 	mv -f $(VENV)/bin/llmcc.tmp $(VENV)/bin/llmcc
 	touch $@
 
@@ -48,11 +48,11 @@ sysdeps:
 	fi
 
 demo: venv
-	$(VPY) -m gcc_wrapper.demo
+	$(VPY) -m gcc_wrapper.tools.demo
 
 # the compile server the suite's builds started is stopped with it (it would idle for 5 minutes)
 test: venv sysdeps
-	$(VPY) -m pytest -q -n $(JOBS) tests; status=$$?; $(VENV)/bin/llmcc server stop >/dev/null; exit $$status
+	$(VPY) -m pytest -q -n $(JOBS) tests; status=$$?; $(VENV)/bin/llmcc compile-server stop >/dev/null; exit $$status
 
 test-fast: venv
 	$(VPY) -m pytest -q -x -n $(JOBS) tests -m "not slow"

@@ -19,13 +19,13 @@ def clean_build(project: Path, cc: str, env: dict[str, str], jobs: int, extra: l
     (those processes are not make's children). server="up" times a build with the server already
     running (started by an untimed compile if need be: any build within its idle time of another
     one); "none" stops it first, so the build's first compile starts it and the first compiles wait for it."""
-    from gcc_wrapper import compile_server
+    from gcc_wrapper.compile import server as compile_server
 
     llmcc = Path(cc).name == "llmcc"
     subprocess.run(["make", "-s", "clean"], cwd=project, env=env, check=True, stdout=subprocess.DEVNULL)
     pid = None
     if llmcc and server == "none":
-        subprocess.run([cc, "server", "stop"], env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([cc, "compile-server", "stop"], env=env, check=True, stdout=subprocess.DEVNULL)
     elif llmcc:
         pid = _running_server(cc, env)
     before = compile_server.cpu_seconds(pid) if pid else 0.0
@@ -45,7 +45,7 @@ def clean_build(project: Path, cc: str, env: dict[str, str], jobs: int, extra: l
 
 
 def _running_server(cc: str, env: dict[str, str]) -> int | None:
-    from gcc_wrapper import compile_server
+    from gcc_wrapper.compile import server as compile_server
 
     for _ in range(50):
         pid = compile_server.server_pid()

@@ -1,4 +1,4 @@
-"""How long gcc_wrapper.asm takes on big assembly files (it runs on every compile).
+"""How long gcc_wrapper.compile.asm takes on big assembly files (it runs on every compile).
 
     .venv/bin/python bench/asm_parse.py [--functions N] [--repeat R]
 
@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gcc_wrapper import asm
+from gcc_wrapper.compile import asm
 
 TEMPLATE = r"""
 int sw_{i}(unsigned k) {{

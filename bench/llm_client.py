@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "tests" / "llm"))
 
 from fake_vllm import Answer, FakeVLLM  # noqa: E402
 
-from gcc_wrapper.propose.client import Client, Sampling  # noqa: E402
+from gcc_wrapper.optimize.propose.model_client import Client, Sampling  # noqa: E402
 
 CONCURRENCY = (1, 4, 8, 16)
 
@@ -51,7 +51,7 @@ class ServerProcess:
         s.close()
         self.proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "llm" / "fake_vllm.py"), "serve", "m",
                                       "--port", str(self.port), "--script", str(script)], stdout=subprocess.DEVNULL)
-        from gcc_wrapper.serve import healthy
+        from gcc_wrapper.tools.serve_model import healthy
 
         deadline = time.monotonic() + 30
         while not healthy("127.0.0.1", self.port):
@@ -104,8 +104,9 @@ def part1(rounds: int) -> dict:
 
 
 def mix_context(tmp: Path):
-    from gcc_wrapper import asm, source
-    from gcc_wrapper.candidate import Context
+    from gcc_wrapper.compile import asm
+    from gcc_wrapper.optimize import source
+    from gcc_wrapper.optimize.candidate import Context
 
     src = ROOT / "tests" / "llm" / "project" / "mix.c"
     s = subprocess.run(["gcc", "-O3", "-S", "-o", "-", str(src)], check=True, capture_output=True, text=True).stdout
@@ -117,8 +118,10 @@ def mix_context(tmp: Path):
 def part2(rounds: int) -> dict:
     from test_llm_e2e import BROKEN_MIX, FAST_MIX, WRONG_MIX, fenced
 
-    from gcc_wrapper import config, verify
-    from gcc_wrapper.propose.llm import LLMProposer
+    from gcc_wrapper.compile import config
+
+    from gcc_wrapper.optimize import verify
+    from gcc_wrapper.optimize.propose.llm import LLMProposer
 
     out = {}
     with tempfile.TemporaryDirectory() as tmp:

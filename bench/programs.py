@@ -38,8 +38,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from gcc_wrapper import measure  # noqa: E402
-from gcc_wrapper.bench import code_bytes  # noqa: E402
+from gcc_wrapper.optimize import measure  # noqa: E402
+from gcc_wrapper.tools.bench import code_bytes  # noqa: E402
 
 PROGRAMS = HERE / "programs"
 VARIANTS = ("control", "llmcc", "native", "pgo")

@@ -37,8 +37,8 @@ def main() -> int:
 
     from verify_helpers import CORPUS, make_context
 
-    from gcc_wrapper.candidate import Candidate
-    from gcc_wrapper.verify import verify
+    from gcc_wrapper.optimize.candidate import Candidate
+    from gcc_wrapper.optimize.verify import verify
 
     cases = []
     for d in sorted(p for p in CORPUS.iterdir() if (p / "case.json").exists()):

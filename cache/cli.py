@@ -44,7 +44,7 @@ KIND_NAMES = {"fn": "rewrites", "tu": "translation units", "mf": "manifests", "o
 
 
 def _open() -> tuple[Cache | None, Any]:
-    from gcc_wrapper import config
+    from gcc_wrapper.compile import config
 
     try:
         cfg = config.load()
@@ -277,7 +277,7 @@ def _clear(cache: Cache, gcc_only: bool) -> int:
 def _prune(cache: Cache, argv: list[str]) -> int:
     target = None
     if argv[:1] == ["--max-size"] and len(argv) == 2:
-        from gcc_wrapper.config import parse_size
+        from gcc_wrapper.compile.config import parse_size
 
         try:
             target = parse_size(argv[1])

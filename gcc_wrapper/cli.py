@@ -14,15 +14,15 @@ import sys
 SUBCOMMANDS = {
     "stats": "cache.cli:stats_main",
     "cache": "cache.cli:main",
-    "config": "gcc_wrapper.config:main",
-    "verify": "gcc_wrapper.verify.cli:main",
-    "optimize": "gcc_wrapper.optimize:main",
-    "profile": "gcc_wrapper.hot:profile_main",
-    "report": "gcc_wrapper.report:main",
-    "bench": "gcc_wrapper.bench:main",
-    "serve": "gcc_wrapper.serve:main",
-    "server": "gcc_wrapper.compile_server:cli_main",
-    "batch": "gcc_wrapper.propose.batch:main",
+    "config": "gcc_wrapper.compile.config:main",
+    "verify": "gcc_wrapper.optimize.verify.cli:main",
+    "optimize": "gcc_wrapper.optimize.run:main",
+    "profile": "gcc_wrapper.optimize.hot:profile_main",
+    "report": "gcc_wrapper.tools.report:main",
+    "bench": "gcc_wrapper.tools.bench:main",
+    "serve": "gcc_wrapper.tools.serve_model:main",
+    "compile-server": "gcc_wrapper.compile.server:cli_main",
+    "batch": "gcc_wrapper.optimize.propose.batch:main",
 }
 
 HELP = """\
@@ -44,8 +44,8 @@ commands:
   profile     record which functions are hot and their calls' arguments: profile [--no-arguments] -- CMD ARGS...
   report      what llmcc changed in this project (--html FILE)
   bench       speedups on a problem set: bench --dataset FILE --out DIR
-  serve       start a vLLM server for llmcc to use
-  server      the compile server that saves each compile Python's start-up: status | stop
+  serve       start a vLLM model server for llmcc to use
+  compile-server  the warm process that saves each compile Python's start-up: status | stop
   batch       offline: generate the queue's first-round rewrites with vllm.LLM in-process (GPU)
   help        this text
 
@@ -84,17 +84,17 @@ def main(argv: list[str] | None = None) -> int:
         if first == "--print-toolchain-file":
             from pathlib import Path
 
-            print(Path(__file__).resolve().parent / "data" / "llmcc-toolchain.cmake")
+            print(Path(__file__).resolve().parent / "compile" / "llmcc-toolchain.cmake")
             return 0
         sys.stdout.write(HELP)
         return 0
-    from gcc_wrapper import compiler
+    from gcc_wrapper.compile import compiler
 
     if compiler.EXEC_IN_PLACE:  # (in a compile server the driver is imported already: no shortcut to take)
         status = compiler.pass_through_early(prog, rest)  # execs gcc unless llmcc compiles this
         if status is not None:
             return status
-    from gcc_wrapper import driver
+    from gcc_wrapper.compile import driver
 
     return driver.main(prog, rest)
 
@@ -118,7 +118,7 @@ def _native_client_handoff(prog: str, rest: list[str]) -> str:
     if sys.argv:
         sys.argv[0] = prog
     if sock and not own_command(prog, rest):
-        from gcc_wrapper import compile_server
+        from gcc_wrapper.compile import server as compile_server
 
         compile_server.start(sock)
     return prog

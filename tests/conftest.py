@@ -57,7 +57,7 @@ def baseline_key(llmcc_env: dict[str, str]):
     assembly `asm_text` compiled with the gcc command line `words` (driver.function_keys). A
     translation-unit entry written with the optimizer off holds keys only for names the cache
     already has rewrites for, so tests that plant a rewrite compute its key this way."""
-    from gcc_wrapper import args, asm, compiler, config, driver
+    from gcc_wrapper.compile import args, asm, compiler, config, driver
 
     def key(asm_text: str, function: str, words: list[str]) -> str:
         cfg = config.load(environ=llmcc_env)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from asm_helpers import CORPUS, assemble, gcc_s, run, undefined_locals
 
-from gcc_wrapper import asm
+from gcc_wrapper.compile import asm
 
 SRC = CORPUS / "vectors.c"
 ALIAS = re.compile(r"^\t\.set\t(\.LC\d+),(\.LC\d+)$", re.MULTILINE)

@@ -10,7 +10,7 @@ from asm_helpers import CORPUS, assemble, gcc_s, run
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gcc_wrapper import asm
+from gcc_wrapper.compile import asm
 
 
 def _unit(name: str, *flags: str) -> tuple[str, asm.Unit]:

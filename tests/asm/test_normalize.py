@@ -12,7 +12,7 @@ from asm_helpers import CORPUS, gcc_s
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gcc_wrapper import asm
+from gcc_wrapper.compile import asm
 
 TARGETS = r"""
 const char *target(int op, double *out, double x)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from asm_helpers import assemble, gcc_s, run
 
-from gcc_wrapper import asm
+from gcc_wrapper.compile import asm
 
 # A few of them (the biggest, and the most varied): each is compiled and every function of it
 # replaced, one replace at a time.

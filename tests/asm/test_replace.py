@@ -12,7 +12,7 @@ from asm_helpers import ROOT, gcc_s, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gcc_wrapper import asm
+from gcc_wrapper.compile import asm
 
 PROGRAM = Path(__file__).resolve().parent / "program"
 LIB = PROGRAM / "lib.c"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from asm_helpers import CORPUS, gcc_s, run
 
-from gcc_wrapper import asm
+from gcc_wrapper.compile import asm
 
 PROGRAM = CORPUS.parent / "program"
 SOURCES = [*sorted(CORPUS.glob("*.c")), PROGRAM / "lib.c"]

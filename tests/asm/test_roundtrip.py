@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from asm_helpers import CORPUS, assemble, c_files, gcc_s, undefined_locals
 
-from gcc_wrapper import asm
+from gcc_wrapper.compile import asm
 
 FLAG_SETS = [
     ["-O0"],

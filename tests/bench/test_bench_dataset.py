@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from gcc_wrapper import dataset
+from gcc_wrapper.tools import dataset
 
 PROG = '#include <stdio.h>\nint main(void) { puts("x"); return 0; }\n'
 

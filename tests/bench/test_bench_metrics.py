@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from gcc_wrapper import metrics
-from gcc_wrapper.metrics import Result
+from gcc_wrapper.tools import metrics
+from gcc_wrapper.tools.metrics import Result
 
 
 def test_effective_speedup_follows_the_papers_rule():

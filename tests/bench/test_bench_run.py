@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gcc_wrapper import bench, dataset
+from gcc_wrapper.tools import bench, dataset
 
 ADD = '#include <stdio.h>\nint main(void) { int a, b; if (scanf("%d %d", &a, &b) != 2) return 1; printf("%d\\n", a + b); return 0; }\n'
 # A dependency chain gcc cannot fold: tens of milliseconds of CPU, so the problem is compute-bound.

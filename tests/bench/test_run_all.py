@@ -41,7 +41,7 @@ def test_programs_become_a_problem_set_checked_against_their_gcc_output(tmp_path
         import run_all
     finally:
         sys.path.remove(str(ROOT / "bench"))
-    from gcc_wrapper import dataset
+    from gcc_wrapper.tools import dataset
 
     ds = dataset.load(run_all.programs_dataset(tmp_path))
     names = sorted(p.stem for p in (ROOT / "bench" / "programs").glob("*.c"))

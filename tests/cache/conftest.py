@@ -286,7 +286,7 @@ class Builds:
         way the optimizer does: under the key the driver computes for it (`words`: the compile
         command's flags), via put_function."""
         from cache import Cache, TUEntry
-        from gcc_wrapper import asm
+        from gcc_wrapper.compile import asm
 
         c = cache or Cache(cache_dir)
         for p in sorted(cache_dir.glob("??/*.tu")):

@@ -224,7 +224,7 @@ def test_records_hash_whole_files_large_or_of_unknown_size(tmp_path: Path) -> No
 
 def test_open_cache_is_cheap(tmp_path: Path) -> None:
     out = subprocess.run(
-        [sys.executable, "-c", "import sys, cache; from gcc_wrapper import config; "
+        [sys.executable, "-c", "import sys, cache; from gcc_wrapper.compile import config; "
          "c = cache.open_cache(config.load()); print(sorted(m for m in ('redis', 'filelock', 'socket') if m in sys.modules)); "
          "import os; print(os.path.exists(c.root))"],
         env={**os.environ, "LLMCC_CACHE_DIR": str(tmp_path / "never-created")},

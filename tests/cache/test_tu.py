@@ -62,7 +62,7 @@ def with_cc(inv, cc: str):
 
 
 def test_native_flags_are_expanded_in_keys(builds) -> None:
-    from gcc_wrapper import args, asm, compiler, config, driver
+    from gcc_wrapper.compile import args, asm, compiler, config, driver
 
     cfg = config.load(environ=builds.env)
     cc = compiler.find_real_compiler("llmcc", ["-c", "x.c"], cfg)[0]

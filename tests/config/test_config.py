@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from gcc_wrapper import config
+from gcc_wrapper.compile import config
 
 
 def test_defaults_when_nothing_is_set(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gcc_wrapper import args
+from gcc_wrapper.compile import args
 
 
 @pytest.mark.parametrize(

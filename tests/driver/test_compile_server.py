@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from cache.stats import Stats
-from gcc_wrapper import compile_server
+from gcc_wrapper.compile import server as compile_server
 
 SRC = "int scale(int *a, int n) { int s = 0; for (int i = 0; i < n; i++) s += a[i] * 3; return s; }\n"
 
@@ -116,7 +116,7 @@ def test_second_compile_is_served_and_equals_gccs(inst: Install, work: Path, gcc
     assert second.returncode == 0 and second.stderr == b""
     runners = log.read_text().splitlines()
     # no server at first: the client started one and waited for it, rather than run Python
-    assert "compile_server" in runners[0] and "compile_server" in runners[1], runners
+    assert "compile.server" in runners[0] and "compile.server" in runners[1], runners
     subprocess.run([gcc, "-O3", "-c", "s.c", "-o", "ref.o"], cwd=work, check=True)
     for o in ("first.o", "second.o"):
         assert (work / o).read_bytes() == (work / "ref.o").read_bytes(), o
@@ -156,12 +156,12 @@ def test_a_server_that_dies_mid_compile_costs_nothing(inst: Install, work: Path,
     assert p.returncode == 0, err
     subprocess.run([gcc, "-O3", "-c", "s.c", "-o", "ref.o"], cwd=work, check=True)
     assert (work / "s.o").read_bytes() == (work / "ref.o").read_bytes()
-    assert "compile_server" in log.read_text().splitlines()[0] and "llmcc-py" in log.read_text().splitlines()[-1]
+    assert "compile.server" in log.read_text().splitlines()[0] and "llmcc-py" in log.read_text().splitlines()[-1]
 
 
 def test_ctrl_c_reaches_the_compiler(inst: Install, work: Path, gcc: str, tmp_path: Path) -> None:
     p, log = _slow_served_compile(inst, work, gcc, tmp_path, delay=30)
-    assert "compile_server" in log.read_text()
+    assert "compile.server" in log.read_text()
     started = time.monotonic()
     p.send_signal(signal.SIGINT)
     p.communicate(timeout=20)
@@ -192,13 +192,13 @@ def test_sigterm_stops_the_compile_and_is_not_retried(inst: Install, work: Path,
     assert p.returncode == -signal.SIGTERM
     time.sleep(0.5)
     runners = log.read_text().splitlines()
-    assert len(runners) == 1 and "compile_server" in runners[0], runners  # no Python redo
+    assert len(runners) == 1 and "compile.server" in runners[0], runners  # no Python redo
     assert not (work / "s.o").exists()
 
 
 def test_an_edited_llmcc_is_never_served_by_the_old_server(inst: Install, work: Path, gcc: str, tmp_path: Path) -> None:
     pkg = tmp_path / "pkg"  # a copy of llmcc's code that the test may edit
-    root = Path(compile_server.__file__).resolve().parent.parent
+    root = Path(compile_server.__file__).resolve().parents[2]
     for name in ("gcc_wrapper", "cache"):
         shutil.copytree(root / name, pkg / name, ignore=shutil.ignore_patterns("__pycache__"))
     log = tmp_path / "who"
@@ -207,8 +207,8 @@ def test_an_edited_llmcc_is_never_served_by_the_old_server(inst: Install, work: 
     assert inst.run("-c", "s.c", cwd=work, env=env).returncode == 0
     old = inst.wait_for_server()
     assert inst.run("-c", "s.c", cwd=work, env=env).returncode == 0
-    assert "compile_server" in log.read_text().splitlines()[-1]
-    driver = pkg / "gcc_wrapper" / "driver.py"
+    assert "compile.server" in log.read_text().splitlines()[-1]
+    driver = pkg / "gcc_wrapper" / "compile" / "driver.py"
     os.utime(driver, ns=(driver.stat().st_atime_ns, driver.stat().st_mtime_ns + 10**9))
     assert inst.run("-c", "s.c", cwd=work, env=env).returncode == 0
     assert "llmcc-py" in log.read_text().splitlines()[-1]  # the stale server handed it to Python
@@ -335,7 +335,7 @@ def test_workers_killed_while_waiting_are_replaced_at_once(inst: Install, work: 
     # with no worker waiting nobody would accept: the client would wait (here: until the timeout fails the test)
     r = subprocess.run([str(inst.llmcc), "-c", "s.c", "-o", "s.o"], cwd=work, env=env, capture_output=True, timeout=20)
     assert r.returncode == 0, r.stderr
-    assert "compile_server" in log.read_text()  # served, by a worker forked in place of the killed ones
+    assert "compile.server" in log.read_text()  # served, by a worker forked in place of the killed ones
     assert _worker_pids(log)[0] not in workers
     assert inst.server() == server
 
@@ -347,7 +347,7 @@ def test_the_workers_go_with_the_server(inst: Install, work: Path, how: str) -> 
     server = inst.start_server(work)
     workers = _waiting_workers(server)
     if how == "stop":
-        assert inst.run("server", "stop", cwd=work).returncode == 0
+        assert inst.run("compile-server", "stop", cwd=work).returncode == 0
     assert _gone(server), (server, Path(f"/proc/{server}/stat").read_text() if Path(f"/proc/{server}").exists() else "")
     assert all(_gone(w) for w in workers)
     assert not os.path.exists(inst.sock)
@@ -386,12 +386,12 @@ def test_a_server_whose_socket_was_removed_costs_only_speed(inst: Install, work:
     assert _gone(server, within=20)
     r = subprocess.run([str(inst.llmcc), "-c", "s.c", "-o", "s.o"], cwd=work, env=env, capture_output=True, timeout=60)
     assert r.returncode == 0, r.stderr
-    assert "compile_server" in log.read_text().splitlines()[-1]
+    assert "compile.server" in log.read_text().splitlines()[-1]
     assert inst.server() not in (None, server)
 
 
 def _worker_pids(log: Path) -> list[int]:
-    return [int(line.split()[0]) for line in log.read_text().splitlines() if "compile_server" in line]
+    return [int(line.split()[0]) for line in log.read_text().splitlines() if "compile.server" in line]
 
 
 def test_a_worker_serves_compile_after_compile_each_as_if_fresh(inst: Install, work: Path, gcc: str,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from driver_helpers import log_events, run
 
-from gcc_wrapper import compiler
+from gcc_wrapper.compile import compiler
 
 
 def _path_with(first: Path, env: dict[str, str]) -> dict[str, str]:
@@ -151,7 +151,7 @@ def test_launcher_with_another_compiler_passes_through(llmcc_bin, gcc, env, work
 
 def test_config_file_rule_is_configs(tmp_path, monkeypatch):
     """compiler._config_files_exist() (the early pass-through's test) agrees with config.py."""
-    from gcc_wrapper import config
+    from gcc_wrapper.compile import config
 
     deep = tmp_path / "proj" / "sub" / "dir"
     deep.mkdir(parents=True)

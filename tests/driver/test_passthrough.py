@@ -134,14 +134,14 @@ def test_pass_through_imports_almost_nothing(llmcc_bin, gcc, env, work, args):
     the cache or dataclasses are imported."""
     r = run([sys.executable, "-X", "importtime", llmcc_bin.with_name("llmcc-py"), *args], env, work)
     imported = {line.split("|")[-1].strip() for line in r.stderr.decode().splitlines() if "|" in line}
-    assert "gcc_wrapper.args" in imported
-    assert not imported & {"gcc_wrapper.driver", "gcc_wrapper.config", "cache", "dataclasses", "subprocess"}
+    assert "gcc_wrapper.compile.args" in imported
+    assert not imported & {"gcc_wrapper.compile.driver", "gcc_wrapper.compile.config", "cache", "dataclasses", "subprocess"}
 
 
 def test_compile_goes_to_the_driver(llmcc_bin, gcc, env, work):
     r = run([sys.executable, "-X", "importtime", llmcc_bin.with_name("llmcc-py"), "-c", "k.c"], env, work)
     assert r.returncode == 0
-    assert b"gcc_wrapper.driver" in r.stderr and (work / "k.o").exists()
+    assert b"gcc_wrapper.compile.driver" in r.stderr and (work / "k.o").exists()
 
 
 def test_config_file_takes_the_long_way(llmcc_bin, gcc, env, work, tmp_path):

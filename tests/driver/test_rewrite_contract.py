@@ -47,7 +47,7 @@ def _leaf_key(cache_dir: Path, baseline_key) -> str:
 def _store_clobbering_rewrite(cache_dir: Path, key: str) -> None:
     from cache import Cache
     from cache.entry import Entry
-    from gcc_wrapper import asm
+    from gcc_wrapper.compile import asm
 
     base = asm.parse(subprocess.run(["gcc", "-O3", "-S", "-o", "-", "-x", "c", "-"], input=LEAF, text=True,
                                     capture_output=True, check=True).stdout).functions["leaf"].text()

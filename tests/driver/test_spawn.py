@@ -1,4 +1,4 @@
-"""gcc_wrapper.spawn: the compile path's process runner behaves as subprocess.run does for it."""
+"""gcc_wrapper.compile.spawn: the compile path's process runner behaves as subprocess.run does for it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from gcc_wrapper import spawn
+from gcc_wrapper.compile import spawn
 
 ENV = dict(os.environ)
 

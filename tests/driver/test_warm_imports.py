@@ -1,6 +1,6 @@
 """A warm compile (direct-mode TU hit, object reused) imports neither pathlib nor re; nor does
 a cold one (a miss, optimizer off) in a cache with no rewrite for any of its functions: it runs
-gcc and the assembler through gcc_wrapper.spawn and never parses the assembly.
+gcc and the assembler through gcc_wrapper.compile.spawn and never parses the assembly.
 
 Together with what they pull in (fnmatch, urllib.parse, ipaddress, enum, functools,
 collections), they were more than half of a warm compile's import time; `json` imports re,
@@ -48,7 +48,7 @@ def test_warm_object_reuse_imports_no_pathlib_or_re(work: Path, env: dict[str, s
     _compile(work, env, modules)  # cold: gcc, assembler, the TU entry and the object are stored
     cold_object = (work / "k.o").read_bytes()
     cold_modules = set(modules.read_text().split())
-    assert "gcc_wrapper.spawn" in cold_modules and "gcc_wrapper.asm" not in cold_modules
+    assert "gcc_wrapper.compile.spawn" in cold_modules and "gcc_wrapper.compile.asm" not in cold_modules
     assert not HEAVY & cold_modules, sorted(HEAVY & cold_modules)
 
     (work / "k.o").unlink()
@@ -57,5 +57,5 @@ def test_warm_object_reuse_imports_no_pathlib_or_re(work: Path, env: dict[str, s
     counters = Cache(cache_dir).stats.totals()
     assert counters["direct.hit"] == 1 and counters["object.hit"] == 1
     assert (work / "k.o").read_bytes() == cold_object
-    assert {"gcc_wrapper.driver", "cache.store"} <= warm
+    assert {"gcc_wrapper.compile.driver", "cache.store"} <= warm
     assert not HEAVY & warm, sorted(HEAVY & warm)

@@ -1,4 +1,4 @@
-"""gcc_wrapper.files.write_atomic: every file llmcc writes is old or new, never half, never litter."""
+"""gcc_wrapper.compile.files.write_atomic: every file llmcc writes is old or new, never half, never litter."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from gcc_wrapper.files import write_atomic
+from gcc_wrapper.compile.files import write_atomic
 
 
 def test_replaces_content_and_leaves_nothing_else(tmp_path):

@@ -27,7 +27,7 @@ def sum_ctx(tmp_path: Path):
 @pytest.fixture
 def llm_cfg(tmp_path: Path, fake_vllm):
     """A configuration pointing at the fake server, with a private cache."""
-    from gcc_wrapper import config
+    from gcc_wrapper.compile import config
 
     env = {
         "LLMCC_SERVER": fake_vllm.url,

@@ -22,8 +22,8 @@ def compile_function(tmp_path: Path, src: str, name: str, cflags: tuple[str, ...
     """A Context for `name` in src, with gcc's real -O3 assembly as the baseline."""
     import subprocess
 
-    from gcc_wrapper import asm
-    from gcc_wrapper.candidate import Context
+    from gcc_wrapper.compile import asm
+    from gcc_wrapper.optimize.candidate import Context
 
     c = tmp_path / f"{name}.c"
     c.write_text(src)

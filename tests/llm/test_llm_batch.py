@@ -13,12 +13,13 @@ from pathlib import Path
 
 from test_llm_e2e import FAST_MIX, PROJECT, WRONG_MIX, fenced
 
-from gcc_wrapper import config
-from gcc_wrapper.propose import batch, client
+from gcc_wrapper.compile import config
+from gcc_wrapper.optimize.propose import batch
+from gcc_wrapper.optimize.propose import model_client as client
 
 
 def test_without_vllm_a_clear_error(llmcc_env, tmp_path):
-    r = subprocess.run([sys.executable, "-m", "gcc_wrapper.propose.batch"], env=llmcc_env, cwd=tmp_path,
+    r = subprocess.run([sys.executable, "-m", "gcc_wrapper.optimize.propose.batch"], env=llmcc_env, cwd=tmp_path,
                        capture_output=True, text=True)
     assert r.returncode == 2
     assert "vLLM is not installed" in r.stderr and "Traceback" not in r.stderr

@@ -9,7 +9,7 @@ from concurrent.futures import wait
 import pytest
 from fake_vllm import Answer, Drop, Fail, FakeVLLM, free_port
 
-from gcc_wrapper.propose.client import (
+from gcc_wrapper.optimize.propose.model_client import (
     Client,
     ContextTooLong,
     ReplayMiss,
@@ -208,7 +208,7 @@ def test_a_request_in_flight_does_not_hold_the_process(fake_vllm, tmp_path):
     prog.write_text(
         "import sys\n"
         f"sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r})\n"
-        "from gcc_wrapper.propose.client import Client, Sampling\n"
+        "from gcc_wrapper.optimize.propose.model_client import Client, Sampling\n"
         f"c = Client({fake_vllm.url!r})\n"
         "f = c.submit([{'role': 'user', 'content': 'x'}], Sampling(n=1))\n"
         "sys.stdin.readline()\n"  # the test says when the request is at the server
@@ -266,7 +266,7 @@ def test_an_oversized_reply_is_refused(fake_vllm):
 
 
 def test_bad_numbers_in_the_environment_fall_back_to_defaults(monkeypatch):
-    from gcc_wrapper.propose.client import env_number
+    from gcc_wrapper.optimize.propose.model_client import env_number
 
     monkeypatch.setenv("LLMCC_LLM_TIMEOUT", "soon")
     assert env_number("LLMCC_LLM_TIMEOUT", 300.0) == 300.0

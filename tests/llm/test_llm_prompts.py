@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gcc_wrapper.candidate import Candidate, Check, Context, Feedback, Measurement, Verdict
-from gcc_wrapper.propose import prompts
+from gcc_wrapper.optimize.candidate import Candidate, Check, Context, Feedback, Measurement, Verdict
+from gcc_wrapper.optimize.propose import prompts
 
 CTX = Context(
     name="dot",

@@ -6,10 +6,10 @@ from __future__ import annotations
 from fake_vllm import Answer, Fail, free_port
 from llm_helpers import SUM_C, compile_function
 
-from gcc_wrapper import config
-from gcc_wrapper.candidate import Candidate, Feedback, Verdict
-from gcc_wrapper.propose.client import Client
-from gcc_wrapper.propose.llm import LLMProposer, defined_symbols
+from gcc_wrapper.compile import config
+from gcc_wrapper.optimize.candidate import Candidate, Feedback, Verdict
+from gcc_wrapper.optimize.propose.model_client import Client
+from gcc_wrapper.optimize.propose.llm import LLMProposer, defined_symbols
 
 GOOD = """\
 \t.text

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from gcc_wrapper import asm
-from gcc_wrapper.candidate import Context, Feedback
-from gcc_wrapper.propose import embedded
+from gcc_wrapper.compile import asm
+from gcc_wrapper.optimize.candidate import Context, Feedback
+from gcc_wrapper.optimize.propose import embedded
 
 SRC = """
 static int helper(int x) { return x * 3 + 1; }

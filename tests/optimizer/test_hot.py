@@ -7,7 +7,9 @@ import json
 import subprocess
 from pathlib import Path
 
-from gcc_wrapper import asm, config, hot
+from gcc_wrapper.compile import asm, config
+
+from gcc_wrapper.optimize import hot
 
 SRC = r"""
 #include <stdio.h>

@@ -16,7 +16,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from gcc_wrapper import asm
+from gcc_wrapper.compile import asm
 from optimizer_kernels import BITS_FAST, BITS_SLOW
 
 OTHERS = {

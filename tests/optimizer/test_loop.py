@@ -29,7 +29,7 @@ def candidate_dir(tmp: Path, name: str, c_text: str) -> Path:
     """A directory holding bits.s: gcc -O3's assembly of c_text, lifted as one function.
     (Scalar code: the vectorized version has `.set .LC3,.LC0` constant aliases, which asm's
     Function.text() does not carry yet.)"""
-    from gcc_wrapper import asm
+    from gcc_wrapper.compile import asm
 
     d = tmp / name
     d.mkdir()
@@ -125,7 +125,7 @@ def test_embedded_proposer_end_to_end(project, tmp_path, llmcc_env, llmcc_bin, c
     assert tried and all(a["proposer"].startswith("embedded:") for a in tried)
     assert {a["outcome"] for a in tried} <= {"accepted", "slower", "rejected", "error"}
     # every flag set it tried stays inside the allowlist
-    from gcc_wrapper.propose.embedded import allowed
+    from gcc_wrapper.optimize.propose.embedded import allowed
 
     assert all(allowed(a["proposer"].split(":", 1)[1].split()) for a in tried)
 

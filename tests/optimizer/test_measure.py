@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gcc_wrapper import measure
+from gcc_wrapper.optimize import measure
 
 SRC = """
 unsigned revbits(const unsigned *a, int n)

@@ -67,7 +67,7 @@ def project(tmp_path: Path) -> Path:
 
 def wrong_candidates(tmp: Path) -> Path:
     """A directory with bits.s: a wrong version of bits, for the file proposer."""
-    from gcc_wrapper import asm
+    from gcc_wrapper.compile import asm
 
     d = tmp / "wrong"
     d.mkdir()
@@ -149,7 +149,7 @@ def test_a_unit_the_optimizer_has_finished_with_compiles_without_loading_it(proj
     r = subprocess.run([sys.executable, "-X", "importtime", str(llmcc_bin.with_name("llmcc-py")), "-O3", "-c", "k.c",
                         "-o", "k.o"], cwd=project, env=env, capture_output=True, text=True, check=True)
     imported = [line.rsplit("|", 1)[-1].strip() for line in r.stderr.splitlines() if line.startswith("import time:")]
-    assert "gcc_wrapper.driver" in imported and "gcc_wrapper.optimize" not in imported
+    assert "gcc_wrapper.compile.driver" in imported and "gcc_wrapper.optimize.run" not in imported
     assert (project / "k.o").read_bytes() == first
     assert attempts(cache_dir) == tried and any(cache_dir.rglob("*.obj"))
 
@@ -157,7 +157,7 @@ def test_a_unit_the_optimizer_has_finished_with_compiles_without_loading_it(proj
 def test_sync_mode_verifies_through_the_projects_tests(project, tmp_path, llmcc_env, llmcc_bin, cache_dir):
     # LLMCC_TEST reaches the verifier: a test command that builds k.c (so the candidate is in)
     # and then fails rejects a candidate that differential testing alone would pass
-    from gcc_wrapper import asm
+    from gcc_wrapper.compile import asm
 
     d = tmp_path / "same"
     d.mkdir()

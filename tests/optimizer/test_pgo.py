@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from gcc_wrapper import asm, pgo
-from gcc_wrapper.candidate import Context, Feedback
-from gcc_wrapper.propose import embedded
+from gcc_wrapper.compile import asm
+
+from gcc_wrapper.optimize import pgo
+from gcc_wrapper.optimize.candidate import Context, Feedback
+from gcc_wrapper.optimize.propose import embedded
 
 # Rare branches and a data-dependent dispatch: with counters gcc lays the code out for the common
 # path (block order, which side falls through), without them it guesses.
@@ -77,7 +79,7 @@ def test_training_writes_the_counters_the_candidate_compile_reads(tmp_path, monk
 
 
 def test_pgo_variant_differs_from_gcc_and_passes_verification(tmp_path):
-    from gcc_wrapper import verify
+    from gcc_wrapper.optimize import verify
 
     ctx = context(tmp_path, BRANCHY, "classify", BRANCHY_PROTO)
     p = embedded.EmbeddedProposer()
@@ -114,7 +116,7 @@ def test_a_function_the_harness_cannot_drive_gets_no_pgo_variant(tmp_path):
 
 
 def test_failed_training_yields_no_pgo_candidate_and_the_search_goes_on(tmp_path):
-    from gcc_wrapper import search
+    from gcc_wrapper.optimize import search
 
     # it faults on the harness's inputs (every size is above 12: it reads far past its buffer),
     # not on most of differential testing's, so its other variants can still be verified
@@ -169,7 +171,7 @@ long pick(const long *a, int n, int mode)
 
 
 def test_training_runs_on_the_recorded_calls_when_there_are_any(tmp_path):
-    from gcc_wrapper import hot
+    from gcc_wrapper.optimize import hot
 
     ctx = context(tmp_path, MODAL, "pick", "long pick(const long *a, int n, int mode)")
     regs = hot.ARG_REGISTERS

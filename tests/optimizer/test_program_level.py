@@ -7,7 +7,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from gcc_wrapper import asm
+from gcc_wrapper.compile import asm
 from optimizer_kernels import BITS_FAST, BITS_SLOW, bits_main
 
 HEADER = "struct buf { const unsigned *a; int n; };\nint bits(const struct buf *b);\n"

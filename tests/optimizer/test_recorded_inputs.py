@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from gcc_wrapper import asm, hot, measure
-from gcc_wrapper.candidate import Candidate, Context
+from gcc_wrapper.compile import asm
+
+from gcc_wrapper.optimize import hot, measure
+from gcc_wrapper.optimize.candidate import Candidate, Context
 from optimizer_kernels import BITS_FAST, BITS_SLOW, bits_main
 
 SRC = r"""

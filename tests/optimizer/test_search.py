@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from gcc_wrapper import search
-from gcc_wrapper.candidate import Candidate, Context, Measurement, Verdict
+from gcc_wrapper.optimize import search
+from gcc_wrapper.optimize.candidate import Candidate, Context, Measurement, Verdict
 
 
 class Scripted:
@@ -129,7 +129,7 @@ def test_tree_uct_prefers_unvisited_then_mean():
     (None, "no-faster"),  # the benchmark could not time it (out of time, a failed build): not stored
 ])
 def test_a_harness_winner_is_confirmed_with_the_bench_command(monkeypatch, program, status):
-    from gcc_wrapper import measure
+    from gcc_wrapper.optimize import measure
 
     monkeypatch.setattr(search, "_remeasure", lambda *a, **k: Measurement("again", (2,), (1,), 2.0, (2.0, 2.0), 1))
     stored = []
@@ -156,7 +156,7 @@ def test_a_harness_winner_is_confirmed_with_the_bench_command(monkeypatch, progr
 
 
 def test_without_a_bench_command_nothing_is_confirmed(monkeypatch):
-    from gcc_wrapper import measure
+    from gcc_wrapper.optimize import measure
 
     monkeypatch.setattr(search, "_remeasure", lambda *a, **k: Measurement("again", (2,), (1,), 2.0, (2.0, 2.0), 1))
     monkeypatch.setattr(search, "_store", lambda *a: "entry")

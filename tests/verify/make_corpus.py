@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT))
-from gcc_wrapper import asm
+from gcc_wrapper.compile import asm
 
 OUT = str(Path(__file__).resolve().parent / "corpus")
 

@@ -75,7 +75,7 @@ def test_untestable_without_tests_exit_2(llmcc_bin, llmcc_env, tmp_path, src, wh
     c.write_text(src)
     name = {"variadic": "first", "function pointer": "apply", "printf": "say", "nondeterministic": "noisy"}[why]
     unit = subprocess.run(["gcc", "-O3", "-S", "-o", "-", str(c)], capture_output=True, text=True, check=True).stdout
-    from gcc_wrapper import asm
+    from gcc_wrapper.compile import asm
 
     cand = tmp_path / "c.s"
     cand.write_text(asm.parse(unit).functions[name].text())

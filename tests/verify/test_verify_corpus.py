@@ -12,8 +12,8 @@ import json
 import pytest
 from verify_helpers import CORPUS, make_context
 
-from gcc_wrapper.candidate import Candidate
-from gcc_wrapper.verify import verify
+from gcc_wrapper.optimize.candidate import Candidate
+from gcc_wrapper.optimize.verify import verify
 
 CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "case.json").exists())
 

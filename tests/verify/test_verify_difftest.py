@@ -7,9 +7,9 @@ import subprocess
 
 from verify_helpers import make_context
 
-from gcc_wrapper import asm
-from gcc_wrapper.candidate import Candidate
-from gcc_wrapper.verify import verify
+from gcc_wrapper.compile import asm
+from gcc_wrapper.optimize.candidate import Candidate
+from gcc_wrapper.optimize.verify import verify
 
 UNIT = """\
 #include <string.h>
@@ -78,7 +78,7 @@ def test_original_that_mostly_crashes_is_not_testable(tmp_path):
 def test_a_pruned_build_is_made_again(tmp_path):
     import shutil
 
-    from gcc_wrapper.verify import difftest
+    from gcc_wrapper.optimize.verify import difftest
 
     src, other = compiled(tmp_path, "pruned_sum", ["-O1"])
     ctx = make_context(src, "pruned_sum")

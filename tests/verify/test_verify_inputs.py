@@ -8,9 +8,9 @@ import struct
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gcc_wrapper.source import CType, Param, Prototype
-from gcc_wrapper.verify import inputs
-from gcc_wrapper.verify.inputs import REGION_CAP, Arg, Signature
+from gcc_wrapper.optimize.source import CType, Param, Prototype
+from gcc_wrapper.optimize.verify import inputs
+from gcc_wrapper.optimize.verify.inputs import REGION_CAP, Arg, Signature
 
 INT_TYPES = [(s, sg) for s in (1, 2, 4, 8) for sg in (True, False)]
 
@@ -146,7 +146,7 @@ def test_untestable_prototypes():
 
 
 def test_struct_elements_respect_members():
-    from gcc_wrapper.source import Field, Layout
+    from gcc_wrapper.optimize.source import Field, Layout
 
     layout = Layout(16, 8, (Field("n", 0, "int", 2, True, 1), Field("ok", 2, "bool", 1, False, 3), Field("d", 8, "double", 8, False, 1)))
     pt = CType("struct", 16, "struct s", layout=layout)

@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
-from gcc_wrapper import asm
-from gcc_wrapper.verify import ipa
+from gcc_wrapper.compile import asm
+from gcc_wrapper.optimize.verify import ipa
 
 
 @pytest.mark.parametrize("head,ops,under,over", [

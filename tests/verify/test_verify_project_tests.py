@@ -8,9 +8,9 @@ from pathlib import Path
 
 from verify_helpers import make_context
 
-from gcc_wrapper.candidate import Candidate
-from gcc_wrapper.verify import tests as project_tests
-from gcc_wrapper.verify import verify
+from gcc_wrapper.optimize.candidate import Candidate
+from gcc_wrapper.optimize.verify import project_tests
+from gcc_wrapper.optimize.verify import verify
 
 MAKEFILE = """\
 CC ?= cc

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from gcc_wrapper.verify import sandbox
+from gcc_wrapper.optimize.verify import sandbox
 
 
 def test_output_status_and_private_dir():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gcc_wrapper import source
+from gcc_wrapper.optimize import source
 
 SRC = """\
 #include <stddef.h>

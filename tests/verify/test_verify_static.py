@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gcc_wrapper.candidate import Candidate, Context
-from gcc_wrapper.verify import static
+from gcc_wrapper.optimize.candidate import Candidate, Context
+from gcc_wrapper.optimize.verify import static
 
 
 def fn(name, body, bind=".globl"):

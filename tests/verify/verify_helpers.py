@@ -6,8 +6,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from gcc_wrapper import asm
-from gcc_wrapper.candidate import Context
+from gcc_wrapper.compile import asm
+from gcc_wrapper.optimize.candidate import Context
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 

@@ -1,0 +1,886 @@
+"""How much faster a verified candidate is, measured so that the figure survives a noisy machine.
+
+Two levels:
+
+- Function level (`measure`): the baseline translation unit and the candidate's translation unit
+  are assembled side by side into one harness process, their defined symbols renamed apart
+  (`__llmcc_b_f`, `__llmcc_c_f`). The harness pins itself to one core, builds inputs in guarded
+  buffers (an overrun faults instead of silently reading junk), and calls baseline and candidate
+  alternately: each round times ten short slices of calls per side, interleaved b c c b b c ...,
+  so that a burst of other load falls on both sides alike. Time is the thread's CPU time
+  (CLOCK_THREAD_CPUTIME_ID: the process clock is tick-granular once RLIMIT_CPU arms a process
+  timer, as the sandbox does), so the other work of a parallel build does not count against whichever side was unlucky.
+- Program level (`measure_programs`, `measure_commands`): whole executables or commands, run
+  alternately, each timed by the CPU time of its child processes (os.wait4's resource usage).
+
+Both take a machine-wide lock (`measure.lock` in the cache directory) so that no two llmcc
+processes time at once. A Measurement keeps every per-round figure; acceptance
+(Measurement.faster_by) wants the median ratio above the threshold and no round slower.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from gcc_wrapper.optimize.candidate import Candidate, Context, Measurement
+
+
+class MeasureError(Exception):
+    """The candidate could not be measured (unsupported prototype, build failure, crash)."""
+
+
+class BaselineUnmeasurable(MeasureError):
+    """The harness cannot time even gcc's own version: no candidate of this function can be."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Prototypes the function harness can drive
+
+
+_SCALARS = {
+    # C type words (qualifiers removed) -> (kind, C spelling used in the harness)
+    "char": ("int", "char"),
+    "signed char": ("int", "signed char"),
+    "unsigned char": ("int", "unsigned char"),
+    "short": ("int", "short"),
+    "short int": ("int", "short"),
+    "unsigned short": ("int", "unsigned short"),
+    "unsigned short int": ("int", "unsigned short"),
+    "int": ("int", "int"),
+    "signed": ("int", "int"),
+    "signed int": ("int", "int"),
+    "unsigned": ("int", "unsigned"),
+    "unsigned int": ("int", "unsigned"),
+    "long": ("int", "long"),
+    "long int": ("int", "long"),
+    "signed long": ("int", "long"),
+    "unsigned long": ("int", "unsigned long"),
+    "unsigned long int": ("int", "unsigned long"),
+    "long long": ("int", "long long"),
+    "long long int": ("int", "long long"),
+    "unsigned long long": ("int", "unsigned long long"),
+    "unsigned long long int": ("int", "unsigned long long"),
+    "_Bool": ("int", "_Bool"),
+    "bool": ("int", "_Bool"),
+    "float": ("float", "float"),
+    "double": ("float", "double"),
+    "size_t": ("int", "size_t"),
+    "ssize_t": ("int", "long"),
+    "ptrdiff_t": ("int", "ptrdiff_t"),
+    "intptr_t": ("int", "intptr_t"),
+    "uintptr_t": ("int", "uintptr_t"),
+    **{f"{u}int{b}_t": ("int", f"{u}int{b}_t") for u in ("", "u") for b in (8, 16, 32, 64)},
+}
+_QUALIFIERS = {"const", "volatile", "restrict", "__restrict", "__restrict__", "register", "static", "inline", "extern"}
+
+
+@dataclass(frozen=True)
+class Param:
+    ctype: str  # scalar C spelling (the element type for pointers)
+    kind: str  # "int" | "float" | "ptr"
+    elem_kind: str = ""  # for pointers: "int" | "float"
+    const: bool = False  # pointer to const: never written, never restored
+    name: str = ""  # the parameter's name, when the prototype gives one
+
+
+@dataclass(frozen=True)
+class Signature:
+    ret: str  # C spelling, "void" or a scalar
+    ret_kind: str  # "void" | "int" | "float" | "ptr"
+    params: tuple[Param, ...]
+
+
+def parse_prototype(proto: str, name: str) -> Signature:
+    """The signature of `name` from a C declaration, if the harness can drive it: scalar arithmetic
+    parameters and pointers to them (one level). Anything else raises MeasureError."""
+    text = re.sub(r"/\*.*?\*/", " ", proto, flags=re.S)
+    text = re.sub(r"__attribute__\s*\(\(.*?\)\)", " ", text).strip().rstrip(";{ \n")
+    m = re.match(r"^(.*?)\b" + re.escape(name) + r"\s*\((.*)\)\s*$", text, re.S)
+    if not m:
+        raise MeasureError(f"cannot read the prototype of {name}: {proto!r}")
+    ret_words, params_text = m.group(1), m.group(2).strip()
+    ret = _param(ret_words + " __ret", allow_void=True)
+    if ret.kind == "ptr":
+        ret_c, ret_kind = "void *", "ptr"
+    else:
+        ret_c, ret_kind = ret.ctype, ret.kind
+    params: list[Param] = []
+    if params_text not in ("", "void"):
+        for p in params_text.split(","):
+            if "..." in p:
+                raise MeasureError(f"{name} is variadic")
+            params.append(_param(p, allow_void=False))
+    return Signature(ret_c, ret_kind, tuple(params))
+
+
+def _param(text: str, *, allow_void: bool) -> Param:
+    t = text.strip()
+    if "(" in t:
+        raise MeasureError(f"function pointer parameter not supported: {text.strip()!r}")
+    depth = t.count("*") + t.count("[")
+    t = re.sub(r"\[[^\]]*\]", " ", t).replace("*", " ")
+    words = [w for w in t.split() if w not in _QUALIFIERS]
+    const = bool(re.search(r"\bconst\b", text.split("*")[0])) if depth else False
+    pname = ""
+    if len(words) >= 2 and (" ".join(words) not in _SCALARS):
+        pname, words = words[-1], words[:-1]  # the parameter's name
+    base = " ".join(words)
+    if depth == 0:
+        if base == "void" and allow_void:
+            return Param("void", "void")
+        if base not in _SCALARS:
+            raise MeasureError(f"parameter type not supported by the harness: {text.strip()!r}")
+        kind, c = _SCALARS[base]
+        return Param(c, kind, name=pname)
+    if depth > 1:
+        raise MeasureError(f"pointer to pointer not supported: {text.strip()!r}")
+    if base == "void":
+        return Param("unsigned char", "ptr", "int", const, pname)
+    if base not in _SCALARS:
+        raise MeasureError(f"pointer to {base!r} not supported by the harness")
+    kind, c = _SCALARS[base]
+    return Param(c, "ptr", kind, const, pname)
+
+
+# ---------------------------------------------------------------------------------------------
+# The harness
+
+
+_NBUF = 1 << 20  # elements per pointer argument; a size argument V <= 1024 may index V*V of them
+SIZES = (1024, 256, 64, 16)  # the value of every scalar argument, largest that runs quickly wins
+CALL_MAX_S = 0.004  # a single call should take at most this long at the chosen size
+_BATCH_S = 0.02  # each side's batch per round
+_RECORDED_CALL_MAX_S = _BATCH_S / 2  # a recorded call slower than this is left out of the sample
+_BUFFERS_MAX = 256 << 20  # bytes of all pointer buffers (pristine and working copies) together
+# Code placement alone moved an identical function by 1.8x on this project's test machine, so each
+# side is linked PLACEMENTS times (unit start at page + 16*k bytes) and the rounds cycle through
+# them: a candidate must win at every placement, not just at the one it happened to get.
+PLACEMENTS = 4
+# Slices per side per round, alternated b c c b ...: see harness_source.
+SLICES = 10
+
+_SIZEOF = {
+    "char": 1, "signed char": 1, "unsigned char": 1, "_Bool": 1, "short": 2, "unsigned short": 2,
+    "int": 4, "unsigned": 4, "float": 4, "double": 8, "long": 8, "unsigned long": 8, "long long": 8,
+    "unsigned long long": 8, "size_t": 8, "ptrdiff_t": 8, "intptr_t": 8, "uintptr_t": 8,
+    **{f"{u}int{b}_t": b // 8 for u in ("", "u") for b in (8, 16, 32, 64)},
+}
+_UNSIGNED = {"unsigned char", "_Bool", "unsigned short", "unsigned", "unsigned long", "unsigned long long", "size_t",
+             "uintptr_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t"}
+
+
+def harness_source(name: str, sig: Signature) -> str:
+    """C source of the harness. `h V REPS ROUNDS [CALLS]` prints one `base cand` CPU-seconds line
+    per round (REPS calls per side per round); `h V 0 0 [CALLS]` prints the mean CPU time of one
+    baseline call (calibration). The scalar arguments come from the CALLS file (RecordedInputs.write)
+    or, without one, are generated from V; pointer buffers are always generated, their elements
+    below V. `h V -1 0 CALLS` runs each call of the file once, alone in a child process, and prints
+    `index seconds extent...` for those that returned (the bytes each written buffer changed)."""
+    decl_params = ", ".join(
+        (f"{'const ' if p.const else ''}{p.ctype} *" if p.kind == "ptr" else p.ctype) for p in sig.params
+    ) or "void"
+    ptrs = [i for i, p in enumerate(sig.params) if p.kind == "ptr"]
+    scalars = [i for i, p in enumerate(sig.params) if p.kind != "ptr"]
+    written = [i for i in ptrs if not sig.params[i].const]
+    out: list[str] = [
+        "#define _GNU_SOURCE",
+        "#include <sched.h>",
+        "#include <stddef.h>",
+        "#include <stdint.h>",
+        "#include <stdio.h>",
+        "#include <stdlib.h>",
+        "#include <string.h>",
+        "#include <sys/mman.h>",
+        "#include <sys/wait.h>",
+        "#include <time.h>",
+        "#include <unistd.h>",
+        *(f"{sig.ret} __llmcc_{side}{k}_{name}({decl_params});" for side in "bc" for k in range(PLACEMENTS)),
+        f"typedef {sig.ret} (*fn_t)({decl_params});",
+        "static fn_t fb[] = {" + ", ".join(f"__llmcc_b{k}_{name}" for k in range(PLACEMENTS)) + "};",
+        "static fn_t fc[] = {" + ", ".join(f"__llmcc_c{k}_{name}" for k in range(PLACEMENTS)) + "};",
+        "static volatile unsigned long long sink;",
+        "static double cpu(void) { struct timespec t; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);"
+        " return t.tv_sec + t.tv_nsec * 1e-9; }",
+        # data at the end of the mapping, a PROT_NONE page right after it: overruns fault
+        "static void *guarded(size_t bytes) { size_t pg = (size_t)sysconf(_SC_PAGESIZE);"
+        " size_t len = (bytes + pg - 1) / pg * pg; char *m = mmap(0, len + pg, PROT_READ | PROT_WRITE,"
+        " MAP_PRIVATE | MAP_ANONYMOUS, -1, 0); if (m == MAP_FAILED) exit(3);"
+        " mprotect(m + len, pg, PROT_NONE); return m + len - bytes; }",
+        "static unsigned long long rng = 0x9e3779b97f4a7c15ull;",
+        "static unsigned long long next(void) { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return rng; }",
+        f"static long nbuf = {_NBUF}; static int ncalls;",
+    ]
+    for i in ptrs:
+        p = sig.params[i]
+        out.append(f"static {p.ctype} *pristine{i}, *work{i}; static size_t extent{i};")
+    for i in scalars:
+        out.append(f"static {sig.params[i].ctype} *arg{i};")
+    # generated scalars: the size value, then up to half below it (in bounds wherever the size itself
+    # is), so that branches see varied inputs as in a real workload
+    out.append("static void generate(long v) {")
+    out.append("  ncalls = 256;")
+    for i in scalars:
+        out.append(f"  arg{i} = malloc(256 * sizeof *arg{i});")
+    out.append("  for (int k = 0; k < 256; k++) { long x = k ? v - (long)(next() % (unsigned long long)(v / 2 + 1)) : v;")
+    for i in scalars:
+        p = sig.params[i]
+        if p.kind == "float":
+            out.append(f"    arg{i}[k] = ({p.ctype})(x * 0.5 + 0.25);")
+        elif p.ctype == "_Bool":
+            out.append(f"    arg{i}[k] = 1;")
+        else:
+            out.append(f"    arg{i}[k] = ({p.ctype})x;")
+    out.append("  (void)x; }")
+    out.append("}")
+    # recorded scalars: `N NBUF` then one extent per pointer parameter (-1: the whole buffer), then
+    # per call the bit pattern (hex) of each scalar parameter
+    out.append("static int load(const char *path) {")
+    out.append("  FILE *f = fopen(path, \"r\"); long n; long long e; unsigned long long b; (void)e; (void)b;")
+    out.append("  if (!f || fscanf(f, \"%ld %ld\", &n, &nbuf) != 2 || n <= 0 || n > 1000000 || nbuf <= 0) return 0;")
+    for i in ptrs:
+        out.append(f"  if (fscanf(f, \"%lld\", &e) != 1) return 0; extent{i} = e < 0 ? (size_t)-1 : (size_t)e;")
+    out.append("  ncalls = (int)n;")
+    for i in scalars:
+        out.append(f"  arg{i} = calloc((size_t)n, sizeof *arg{i});")
+    out.append("  for (long k = 0; k < n; k++) {")
+    for i in scalars:
+        out.append(f"    if (fscanf(f, \"%llx\", &b) != 1) return 0; memcpy(&arg{i}[k], &b, sizeof *arg{i});")
+    out.append("  }")
+    out.append("  fclose(f); return 1;")
+    out.append("}")
+    out.append("static void buffers(long v) {")
+    for i in ptrs:
+        p = sig.params[i]
+        out.append(f"  pristine{i} = guarded(nbuf * sizeof({p.ctype})); work{i} = guarded(nbuf * sizeof({p.ctype}));")
+        if p.elem_kind == "float":
+            out.append(f"  for (long k = 0; k < nbuf; k++) pristine{i}[k] = ({p.ctype})((next() >> 11) * 0x1.0p-53);")
+        elif "char" in p.ctype:
+            # text-like bytes, NUL-terminated at the very end, so string scanners stop in bounds
+            out.append(f"  for (long k = 0; k < nbuf; k++) pristine{i}[k] = ({p.ctype})(\"abcdefghij klmnop\\nqrstuvwxyz0123\"[next() % 32]);")
+            out.append(f"  pristine{i}[nbuf - 1] = 0;")
+        else:
+            # small non-negative values: valid as indices, counts and bin numbers
+            out.append(f"  for (long k = 0; k < nbuf; k++) pristine{i}[k] = ({p.ctype})(next() % (unsigned long long)(v > 1 ? v : 2));")
+        out.append(f"  memcpy(work{i}, pristine{i}, nbuf * sizeof({p.ctype}));")
+        out.append(f"  if (extent{i} > nbuf * sizeof({p.ctype})) extent{i} = nbuf * sizeof({p.ctype});")
+    out.append("  (void)v;")
+    out.append("}")
+    args = [f"work{i}" if p.kind == "ptr" else f"arg{i}[k]" for i, p in enumerate(sig.params)]
+    call_args = ", ".join(args)
+    restore = " ".join(f"memcpy(work{i}, pristine{i}, extent{i});" for i in written)
+    for side in "bc":
+        fn = f"f{side}[pl]"
+        out.append(f"static inline void bare_{side}(int k, int pl) {{")
+        if sig.ret_kind == "void":
+            out.append(f"  {fn}({call_args}); sink++; }}")
+        elif sig.ret_kind == "float":
+            out.append(f"  double r = (double){fn}({call_args}); unsigned long long u; memcpy(&u, &r, 8); sink ^= u; }}")
+        elif sig.ret_kind == "ptr":
+            out.append(f"  sink ^= (unsigned long long)(uintptr_t){fn}({call_args}); }}")
+        else:
+            out.append(f"  sink ^= (unsigned long long){fn}({call_args}); }}")
+        out.append(f"static void call_{side}(int k, int pl) {{ {restore} bare_{side}(k, pl); }}")
+    # the bytes one call changed in each written buffer: only those need restoring before a call
+    out.append("static size_t last_change(const unsigned char *w, const unsigned char *o, size_t e) {")
+    out.append("  while (e >= 4096 && memcmp(w + e - 4096, o + e - 4096, 4096) == 0) e -= 4096;")
+    out.append("  while (e > 0 && w[e - 1] == o[e - 1]) e--; return e; }")
+    out.append("static void changed(size_t *ext) { int j = 0; (void)j; (void)ext;")
+    for i in written:
+        out.append(f"  ext[j++] = last_change((unsigned char *)work{i}, (unsigned char *)pristine{i}, extent{i});")
+    out.append("}")
+    out.append("int main(int argc, char **argv) {")
+    out.append("  if (argc < 4) return 2;")
+    out.append("  long v = atol(argv[1]); long reps = atol(argv[2]); int rounds = atoi(argv[3]); int rec = argc > 4;")
+    out.append("  size_t ext[%d];" % max(1, len(written)))
+    out.append("  cpu_set_t cs; if (sched_getaffinity(0, sizeof cs, &cs) == 0) { int last = -1;"
+               " for (int k = 0; k < CPU_SETSIZE; k++) if (CPU_ISSET(k, &cs)) last = k;"
+               " if (last >= 0) { CPU_ZERO(&cs); CPU_SET(last, &cs); sched_setaffinity(0, sizeof cs, &cs); } }")
+    for i in ptrs:
+        out.append(f"  extent{i} = (size_t)-1;")
+    out.append("  if (rec) { if (!load(argv[4])) return 4; } else generate(v);")
+    out.append("  buffers(v);")
+    # the probe: each recorded call alone in a child (a crash or a hang loses that call only), on
+    # the pristine buffers; the times and extents come back through shared memory
+    nw = len(written)
+    out.append("  if (reps < 0) { if (!rec) return 2;")
+    out.append(f"    double *res = mmap(0, (size_t)ncalls * {nw + 1} * sizeof(double), PROT_READ | PROT_WRITE,"
+               " MAP_SHARED | MAP_ANONYMOUS, -1, 0); if (res == MAP_FAILED) return 3;")
+    out.append("    for (int k = 0; k < ncalls; k++) {")
+    out.append(f"      double *r = res + (size_t)k * {nw + 1}; r[0] = -1; fflush(stdout); pid_t pid = fork(); if (pid < 0) return 3;")
+    # the first call finds the bytes it writes (and pays for copying the pages it writes); the
+    # second, on the input restored, is the one timed
+    out.append("      if (pid == 0) { alarm(2); bare_b(k, 0); changed(ext);"
+               + "".join(f" r[{j + 1}] = (double)ext[{j}];" for j in range(nw))
+               + "".join(f" memcpy(work{i}, pristine{i}, ext[{j}]);" for j, i in enumerate(written))
+               + " double a = cpu(); bare_b(k, 0); r[0] = cpu() - a; _exit(0); }")
+    out.append("      int st; if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || r[0] < 0) continue;")
+    out.append("      printf(\"%d %.9f\", k, r[0]);" + "".join(f" printf(\" %.0f\", r[{j + 1}]);" for j in range(nw))
+               + " printf(\"\\n\"); }")
+    out.append("    return 0; }")
+    # generated inputs: after one baseline call at the size itself (the largest), only the bytes
+    # it changed are restored; recorded ones come with the extents the probe found
+    out.append("  double once = 0;")
+    out.append("  if (!rec) { double t0 = cpu(); call_b(0, 0); once = cpu() - t0; changed(ext);"
+               + "".join(f" extent{i} = ext[{j}];" for j, i in enumerate(written)) + " }")
+    # calibration: the mean CPU time of one call (restores included), over at least 2 ms and, when
+    # that is cheap, every input once; the clock is read after batches of doubling length, as
+    # reading it can cost more than a short call
+    out.append("  if (reps == 0) { if (once > 0.05) { printf(\"%.9f\\n\", once); return 0; } long k = 0, n = 1; double t0 = cpu(), d;"
+               " do { for (long j = 0; j < n; j++, k++) call_b((int)(k % ncalls), 0); n *= 2; d = cpu() - t0; }"
+               " while (d < 0.002 || (k < ncalls && d < 0.2));"
+               " printf(\"%.9f\\n\", d / k); return 0; }")
+    # warm-up: one unrecorded round over every placement (page faults, caches, predictors)
+    out.append("  for (int pl = 0; pl < %d; pl++) { int i = 0; for (long k = 0; k < reps; k++) { call_b(i, pl); if (++i == ncalls) i = 0; }"
+               " i = 0; for (long k = 0; k < reps; k++) { call_c(i, pl); if (++i == ncalls) i = 0; } }" % PLACEMENTS)
+    # a round is SLICES short slices per side, in the order b c c b b c ... (flipped every 4
+    # rounds): a burst of other load, or a drift in clock speed, then lands on both sides alike
+    # instead of on whichever side's one long batch it hit. Both sides of a slice get the same
+    # inputs; successive slices and rounds go on through the sample.
+    out.append("  long per = reps / %d > 0 ? reps / %d : 1; int slices = (int)(reps / per);" % (SLICES, SLICES))
+    out.append("  for (int r = 0; r < rounds; r++) { double tb = 0, tc = 0; int pl = r %% %d; int start = (int)(((long)r * reps) %% ncalls);" % PLACEMENTS)
+    out.append("    for (int j = 0; j < slices; j++) for (int s = 0; s < 2; s++) {"
+               " int cand = (s ^ j ^ (r / %d)) & 1; int i = start; double a = cpu();" % PLACEMENTS)
+    out.append("      if (cand) for (long k = 0; k < per; k++) { call_c(i, pl); if (++i == ncalls) i = 0; }"
+               " else for (long k = 0; k < per; k++) { call_b(i, pl); if (++i == ncalls) i = 0; }")
+    out.append("      double d = cpu() - a; if (cand) tc += d; else tb += d; if (s) start = i; }")
+    out.append("    printf(\"%.9f %.9f\\n\", tb, tc); }")
+    out.append("  return 0;")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+@dataclass(frozen=True)
+class RecordedInputs:
+    """Recorded calls of one function, as the harness takes them: per call, the bit pattern of
+    each scalar parameter (in order), read from the argument registers of the SysV x86-64 ABI and
+    cut to the parameter's type, as the callee sees it."""
+
+    calls: tuple[tuple[int, ...], ...]
+    names: tuple[str, ...]  # the scalar parameters' names ("" where the prototype has none)
+    kinds: tuple[str, ...]  # their C types
+
+    def write(self, path: Path, nbuf: int, extents: Sequence[int], keep: Sequence[int] | None = None) -> None:
+        """The harness's CALLS file: these calls (or those at the indices `keep`), `nbuf` elements
+        per pointer buffer, `extents` bytes restored before each call (-1: the whole buffer)."""
+        rows = self.calls if keep is None else [self.calls[k] for k in keep]
+        lines = [f"{len(rows)} {nbuf}", " ".join(str(int(e)) for e in extents)]
+        lines += [" ".join(f"{b:x}" for b in row) for row in rows]
+        path.write_text("\n".join(lines) + "\n")
+
+    def values(self, j: int, keep: Sequence[int] | None = None) -> list[int | float]:
+        """The values of scalar parameter j in the calls (those at `keep`)."""
+        rows = self.calls if keep is None else [self.calls[k] for k in keep]
+        return [_value(self.kinds[j], row[j]) for row in rows]
+
+    def describe(self, keep: Sequence[int] | None = None) -> str:
+        """`N calls, n=777` -- what a Measurement says about its inputs."""
+        n = len(self.calls) if keep is None else len(keep)
+        parts = [f"{n} calls"]
+        for j, kind in enumerate(self.kinds):
+            vals = self.values(j, keep)
+            distinct = sorted(set(vals))
+            label = self.names[j] or f"arg{j + 1}"
+            shown = "|".join(_fmt(v) for v in distinct) if len(distinct) <= 3 else \
+                f"{_fmt(distinct[0])}..{_fmt(distinct[-1])} ({len(distinct)} values)"
+            parts.append(f"{label}={shown}")
+        return ", ".join(parts)
+
+
+def _value(ctype: str, bits: int) -> int | float:
+    import struct
+
+    if ctype == "float":
+        return struct.unpack("<f", struct.pack("<I", bits & 0xFFFFFFFF))[0]
+    if ctype == "double":
+        return struct.unpack("<d", struct.pack("<Q", bits & (2**64 - 1)))[0]
+    width = 8 * _SIZEOF[ctype]
+    if ctype not in _UNSIGNED and bits >> (width - 1) & 1:
+        return bits - (1 << width)
+    return bits
+
+
+def _fmt(v: int | float) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def recorded_inputs(sig: Signature, rec) -> RecordedInputs | None:
+    """The scalar arguments of recorded calls (hot.RecordedCalls) for this signature, or None when
+    one of its scalar parameters is not passed in a register (the recording has only those).
+    Integer-class parameters take rdi, rsi, rdx, rcx, r8, r9 in order, floating ones xmm0-xmm7;
+    a value is cut to its type's width (the ABI leaves the upper bits of a narrow argument
+    undefined), a _Bool to 0 or 1."""
+    gp = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"]
+    xmm = [f"xmm{i}" for i in range(8)]
+    where: list[int] = []  # per scalar parameter, its register's position in rec.registers
+    names: list[str] = []
+    kinds: list[str] = []
+    for p in sig.params:
+        bank = xmm if p.kind == "float" else gp
+        reg = bank.pop(0) if bank else None
+        if p.kind == "ptr":
+            continue
+        if reg is None or reg not in rec.registers:
+            return None
+        where.append(rec.registers.index(reg))
+        names.append(p.name)
+        kinds.append(p.ctype)
+    calls = []
+    for row in rec.calls:
+        vals = []
+        for pos, kind in zip(where, kinds):
+            bits = int(row[pos])
+            if kind == "_Bool":
+                bits = 1 if bits & 0xFF else 0
+            else:
+                bits &= (1 << (8 * _SIZEOF[kind])) - 1
+            vals.append(bits)
+        calls.append(tuple(vals))
+    if not calls or not kinds:
+        return None  # no scalar parameter: nothing recorded to use
+    return RecordedInputs(tuple(calls), tuple(names), tuple(kinds))
+
+
+@dataclass(frozen=True)
+class Harness:
+    exe: Path
+    size: int  # the scalar argument value chosen (generated), or the bound of buffer elements (recorded)
+    reps: int  # calls per side per round
+    inputs: str = "generated"  # "recorded" (the workload's own calls) | "generated"
+    detail: str = ""  # what the inputs were: "size 1024", "256 calls, n=777"
+    calls: Path | None = None  # the CALLS file of recorded inputs
+
+    def to_json(self) -> dict:
+        return {"exe": str(self.exe), "size": self.size, "reps": self.reps, "inputs": self.inputs,
+                "detail": self.detail, "calls": str(self.calls) if self.calls else ""}
+
+    @classmethod
+    def from_json(cls, j: dict) -> "Harness":
+        return cls(Path(j["exe"]), int(j["size"]), int(j["reps"]), str(j.get("inputs", "generated")),
+                   str(j.get("detail", "")), Path(j["calls"]) if j.get("calls") else None)
+
+
+def build_harness(ctx: Context, cand: Candidate, workdir: Path, *, deadline: float | None = None,
+                  recorded=None) -> Harness:
+    """Assemble baseline and candidate units, rename them apart, link them with the harness and
+    calibrate the input size and repetitions on the baseline. `recorded`: hot.RecordedCalls of
+    the function, used as its scalar inputs where the baseline runs cleanly on them."""
+    from gcc_wrapper.compile import asm
+
+    sig = parse_prototype(ctx.prototype, ctx.name) if ctx.prototype else None
+    if sig is None:
+        raise MeasureError(f"no prototype for {ctx.name}")
+    if "." in ctx.name:
+        raise MeasureError(f"{ctx.name} is a compiler-made clone; its calling convention is gcc's own")
+    try:
+        unit = asm.parse(ctx.unit_asm)
+        cand_unit = unit.replace(ctx.name, cand.asm).render()
+    except asm.AsmError as e:
+        raise MeasureError(f"cannot put the candidate into its unit: {e}") from None
+    return link_and_calibrate(ctx.compiler, ctx.name, sig, ctx.unit_asm, cand_unit, workdir, deadline=deadline,
+                              recorded=recorded)
+
+
+def link_and_calibrate(
+    compiler: str, name: str, sig: Signature, base_unit: str, cand_unit: str, workdir: Path, *, deadline: float | None = None,
+    recorded=None,
+) -> Harness:
+    """The harness for two whole-unit assemblies of `name`, calibrated on the baseline: on the
+    recorded calls (hot.RecordedCalls) when there are any the baseline runs quickly and cleanly
+    on, else on generated inputs."""
+    globals_ = _global_symbols(base_unit) | _global_symbols(cand_unit) | {name}
+    parts = []
+    for side, text in (("b", base_unit), ("c", cand_unit)):
+        for k in range(PLACEMENTS):
+            tag = f"{side}{k}"
+            s = workdir / f"{tag}.s"
+            # the unit starts on a page boundary plus k*16 bytes: both sides see the same placements
+            s.write_text(f"\t.text\n\t.p2align 12\n\t.skip {16 * k}\n" + rename_symbols(text, globals_, f"__llmcc_{tag}_")
+                         + f"\t.globl\t__llmcc_{tag}_{name}\n")
+            parts.append(str(s))
+    src = workdir / "harness.c"
+    src.write_text(harness_source(name, sig))
+    exe = workdir / "harness"
+    _run(
+        [compiler, "-O2", str(src), *parts, "-o", str(exe), "-lm", "-Wl,--unresolved-symbols=ignore-all"],
+        workdir, deadline, "build the harness",
+    )
+    why = ""
+    if recorded is not None:
+        inputs = recorded_inputs(sig, recorded)
+        if inputs is None:
+            why = "the recorded calls do not fit the prototype"
+        else:
+            h = calibrate_recorded(exe, sig, inputs, deadline)
+            if isinstance(h, Harness):
+                return h
+            why = h
+    for size in SIZES:
+        res = _sandboxed([str(exe), str(size), "0", "0"], workdir, timeout=5.0, deadline=deadline)
+        if res is None:
+            continue
+        try:
+            once = float(res.strip().split()[0])
+        except (ValueError, IndexError):
+            continue
+        if once <= CALL_MAX_S:
+            reps = max(1, min(10_000_000, round(_BATCH_S / max(once, 1e-9))))
+            return Harness(exe, size, reps, "generated", f"size {size}" + (f"; recorded calls unused: {why}" if why else ""))
+    raise BaselineUnmeasurable(f"the baseline {name} does not run quickly and cleanly on generated inputs")
+
+
+def calibrate_recorded(exe: Path, sig: Signature, inputs: RecordedInputs, deadline: float | None) -> Harness | str:
+    """The harness `exe` (built from harness_source) on the recorded calls that the baseline,
+    alone in the sandbox, runs cleanly and in under _RECORDED_CALL_MAX_S each; or why there are
+    none. The Harness's size and calls file are the arguments of its runs: `exe SIZE REPS ROUNDS
+    CALLS` (REPS 0: calibration, which is also a run of every call kept)."""
+    ptrs = [p for p in sig.params if p.kind == "ptr"]
+    ints = [j for j, kind in enumerate(inputs.kinds) if kind not in ("float", "double")]
+    # the buffers cover every recorded size, and its square where that is affordable (a size may
+    # be a matrix's side), within _BUFFERS_MAX; a call that still overruns faults and is left out
+    per_element = 2 * sum(_SIZEOF[p.ctype] for p in ptrs) or 1
+    cap = max(_NBUF, _BUFFERS_MAX // per_element)
+    biggest = max((v for j in ints for v in inputs.values(j) if 0 < v <= cap), default=0)
+    nbuf = max(_NBUF, min(cap, biggest + 1))
+    if 0 < biggest and biggest * biggest <= cap:
+        nbuf = max(nbuf, biggest * biggest)
+    # buffer elements below the smallest typical size: valid indices for whatever that size bounds
+    typical = [statistics.median(pos) for j in ints if (pos := [v for v in inputs.values(j) if 0 < v <= nbuf])]
+    bound = int(max(2, min(typical))) if typical else 1024
+    # each distinct call is probed once (a workload often repeats one size)
+    distinct = list(dict.fromkeys(inputs.calls))
+    first = [inputs.calls.index(c) for c in distinct]
+    calls = exe.parent / "calls.txt"
+    inputs.write(calls, nbuf, [-1] * len(ptrs), first)
+    out = _sandboxed([str(exe), str(bound), "-1", "0", str(calls)], exe.parent,
+                     timeout=min(60.0, 5 + 0.05 * len(distinct)), deadline=deadline)
+    if out is None:
+        return "the probe of the recorded calls failed"
+    written = [j for j, p in enumerate(ptrs) if not p.const]
+    good: set[tuple[int, ...]] = set()
+    extents = [0] * len(ptrs)
+    for line in out.splitlines():
+        f = line.split()
+        try:
+            k, t, ext = int(f[0]), float(f[1]), [int(x) for x in f[2:]]
+        except (ValueError, IndexError):
+            continue
+        if t > _RECORDED_CALL_MAX_S or len(ext) != len(written) or not 0 <= k < len(distinct):
+            continue
+        good.add(distinct[k])
+        for j, e in zip(written, ext):
+            extents[j] = max(extents[j], e)
+    keep = [k for k, c in enumerate(inputs.calls) if c in good]
+    if not keep:
+        return f"none of the {len(inputs.calls)} ran cleanly in under {_RECORDED_CALL_MAX_S * 1000:g} ms"
+    inputs.write(calls, nbuf, extents, keep)
+    res = _sandboxed([str(exe), str(bound), "0", "0", str(calls)], exe.parent, timeout=5.0, deadline=deadline)
+    try:
+        once = float((res or "").strip().split()[0])
+    except (ValueError, IndexError):
+        return "the calibration on the recorded calls failed"
+    reps = max(1, min(10_000_000, round(_BATCH_S / max(once, 1e-9))))
+    return Harness(exe, bound, reps, "recorded", inputs.describe(keep), calls)
+
+
+def measure(
+    ctx: Context, cand: Candidate, *, rounds: int = 8, lock_dir: Path, deadline: float | None = None,
+    workdir: Path | None = None, recorded=None,
+) -> Measurement:
+    """Time candidate against baseline with the function harness: `rounds` interleaved rounds of
+    CPU time, taken under the machine-wide measurement lock. lock_dir is the cache directory: the
+    lock is there, and so are the profiles whose recorded calls of the function (hot.recorded_calls)
+    are its inputs, unless `recorded` gives them (hot.RecordedCalls, or False for generated inputs).
+    With a workdir, the harness built for this candidate is kept there and reused by a later call
+    (the re-measurement of a winner)."""
+    if recorded is None:
+        from gcc_wrapper.optimize import hot
+
+        recorded = hot.recorded_calls(Path(lock_dir), ctx.cwd or None, ctx.name)
+    recorded = recorded or None
+    if workdir is None:
+        with tempfile.TemporaryDirectory(prefix="llmcc-measure-") as tmp:
+            h = build_harness(ctx, cand, Path(tmp), deadline=deadline, recorded=recorded)
+            return time_harness(h, rounds, lock_dir=lock_dir, deadline=deadline)
+    d = Path(workdir) / cand.id
+    info = d / "harness.json"
+    if info.exists():
+        h = Harness.from_json(json.loads(info.read_text()))
+    else:
+        d.mkdir(parents=True, exist_ok=True)
+        h = build_harness(ctx, cand, d, deadline=deadline, recorded=recorded)
+        info.write_text(json.dumps(h.to_json()))
+    return time_harness(h, rounds, lock_dir=lock_dir, deadline=deadline)
+
+
+def measure_units(
+    compiler: str, name: str, prototype: str, base_unit: str, cand_unit: str, *,
+    rounds: int = 8, lock_dir: Path, deadline: float | None = None, recorded=None,
+) -> Measurement:
+    """Like measure, for two whole translation-unit assemblies that both define `name`; inputs
+    recorded only when given (hot.RecordedCalls)."""
+    sig = parse_prototype(prototype, name)
+    with tempfile.TemporaryDirectory(prefix="llmcc-measure-") as tmp:
+        h = link_and_calibrate(compiler, name, sig, base_unit, cand_unit, Path(tmp), deadline=deadline, recorded=recorded)
+        return time_harness(h, rounds, lock_dir=lock_dir, deadline=deadline)
+
+
+def time_harness(h: Harness, rounds: int, *, lock_dir: Path, deadline: float | None = None) -> Measurement:
+    with measurement_lock(lock_dir, deadline=deadline):
+        expected = 5 + (rounds + PLACEMENTS) * _BATCH_S * 25  # room for a candidate ~20x slower
+        cmd = [str(h.exe), str(h.size), str(h.reps), str(rounds), *([str(h.calls)] if h.calls else [])]
+        out = _sandboxed(cmd, h.exe.parent, timeout=expected, deadline=deadline)
+    if out is None:
+        raise MeasureError("the harness failed while timing (crash or time limit)")
+    base, cand_t = [], []
+    for line in out.strip().splitlines():
+        b, c = line.split()
+        base.append(float(b))
+        cand_t.append(float(c))
+    if len(base) != rounds:
+        raise MeasureError("the harness printed an incomplete set of rounds")
+    return summarize(f"function-harness cpu-time ({h.inputs} inputs: {h.detail}; {h.reps} calls/round)", base, cand_t)
+
+
+def summarize(method: str, base: Sequence[float], cand: Sequence[float]) -> Measurement:
+    """Per-round ratios baseline/candidate: their median is the speedup, their range the spread."""
+    ratios = [b / c if c > 0 else float("inf") for b, c in zip(base, cand)]
+    if not ratios:
+        raise MeasureError("no rounds measured")
+    return Measurement(
+        method=method,
+        baseline=tuple(base),
+        candidate=tuple(cand),
+        speedup=statistics.median(ratios),
+        spread=(min(ratios), max(ratios)),
+        rounds=len(ratios),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Program level
+
+
+def measure_programs(
+    base_exe: str | Path,
+    cand_exe: str | Path,
+    inputs: Sequence[bytes],
+    rounds: int,
+    *,
+    args: Sequence[str] = (),
+    lock_dir: Path | None = None,
+    timeout: float = 60.0,
+    cwd: str | Path | None = None,
+) -> Measurement:
+    """Run both executables on every input, alternately (the order flips each round), and compare
+    the CPU time (user + system) of the child processes."""
+    cmds = ([str(base_exe), *args], [str(cand_exe), *args])
+    return _interleaved(cmds, list(inputs) or [b""], rounds, lock_dir, timeout, cwd, "program cpu-time")
+
+
+def measure_commands(
+    base_cmd: str, cand_cmd: str, rounds: int, *, cwd: str | Path | tuple[str | Path, str | Path],
+    lock_dir: Path | None = None, timeout: float = 600.0,
+) -> Measurement:
+    """Program level for a project's benchmark or test command (run through the shell): CPU time
+    of the command and everything it waited for. cwd: one directory, or (baseline's, candidate's)."""
+    cmds = (["/bin/sh", "-c", base_cmd], ["/bin/sh", "-c", cand_cmd])
+    return _interleaved(cmds, [b""], rounds, lock_dir, timeout, cwd, f"command cpu-time: {base_cmd}")
+
+
+def measure_project(
+    ctx: Context, cand: Candidate, bench: str, *, rounds: int = 5, lock_dir: Path, deadline: float | None = None
+) -> Measurement:
+    """Program level for one function: two private copies of the project (ctx.cwd), built by the
+    `bench` command with gcc's version and with the candidate in place (the verifier's compiler
+    shim), then `bench` timed in both, interleaved. For functions the harness cannot drive."""
+    from gcc_wrapper.optimize.verify import project_tests as tests
+
+    limit = _remaining(deadline, 600.0)
+    try:
+        with tests.built(ctx, ctx.baseline_asm, bench, limit) as (rb, base_copy):
+            with tests.built(ctx, cand.asm, bench, _remaining(deadline, 600.0)) as (rc, cand_copy):
+                if rb.returncode != 0 or rc.returncode != 0 or rb.timed_out or rc.timed_out:
+                    raise MeasureError(f"`{bench}` failed in a copy of the project")
+                # the verifier dates the copied source in the future so that the build recompiles
+                # it; put it back in the past, or every timed run would rebuild it (without the
+                # candidate, and timing the compiler)
+                rel = os.path.relpath(os.path.realpath(ctx.source_path), os.path.realpath(ctx.cwd or os.getcwd()))
+                for copy in (base_copy, cand_copy):
+                    os.utime(Path(copy) / rel, (time.time() - 3600, time.time() - 3600))
+                per_run = max(rb.wall, rc.wall, 0.1)
+                if deadline is not None and time.monotonic() + per_run * 2 * rounds > deadline:
+                    rounds = max(3, int((deadline - time.monotonic()) / (per_run * 2)))
+                return measure_commands(bench, bench, rounds, cwd=(base_copy, cand_copy), lock_dir=lock_dir,
+                                        timeout=max(10.0, per_run * 5))
+    except tests.TestsUnavailable as e:
+        raise MeasureError(str(e)) from None
+
+
+def _interleaved(cmds, inputs, rounds, lock_dir, timeout, cwd, method) -> Measurement:
+    base: list[float] = []
+    cand: list[float] = []
+    lock = measurement_lock(lock_dir) if lock_dir is not None else _nolock()
+    with lock:
+        for r in range(rounds):
+            times = [0.0, 0.0]
+            for s in range(2):
+                side = s ^ (r & 1)
+                where = cwd[side] if isinstance(cwd, tuple) else cwd
+                for data in inputs:
+                    times[side] += cpu_time_of(cmds[side], stdin=data, timeout=timeout, cwd=where)
+            base.append(times[0])
+            cand.append(times[1])
+    return summarize(method, base, cand)
+
+
+def cpu_time_of(cmd: Sequence[str], *, stdin: bytes = b"", timeout: float = 60.0, cwd: str | Path | None = None) -> float:
+    """User + system CPU seconds of one run of cmd (and its waited-for descendants); raises
+    MeasureError when it fails or exceeds the timeout. The child (it may be a candidate's build,
+    already verified) runs in its own session under the sandbox's limits, and its group is killed
+    when it is done; wait4 gives its own CPU time, exactly, whatever else runs. The limits are set
+    from here and there is no network namespace: a preexec_fn or an unshare would be work charged
+    to the child, a constant on both sides that pulls every ratio towards 1."""
+    from gcc_wrapper.optimize.verify import sandbox
+
+    with tempfile.TemporaryFile() as fin:
+        fin.write(stdin)
+        fin.seek(0)
+        proc = subprocess.Popen(list(cmd), stdin=fin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd,
+                                start_new_session=True)
+        sandbox.limit_running(proc.pid, cpu_seconds=timeout, memory_bytes=PROGRAM_MEMORY, fsize_bytes=1 << 30)
+        end = time.monotonic() + timeout
+        while True:
+            pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                sandbox.kill_tree(proc.pid)  # whatever it left running in its group
+                break
+            if time.monotonic() > end:
+                sandbox.kill_tree(proc.pid)
+                os.wait4(proc.pid, 0)
+                raise MeasureError(f"{cmd[0]} exceeded {timeout:.0f} s")
+            time.sleep(0.002)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise MeasureError(f"{' '.join(cmd)} exited with status {proc.returncode}")
+    return ru.ru_utime + ru.ru_stime
+
+
+# Address-space limit of a timed program or benchmark command (a whole project's `make bench` may
+# run a compiler and a linker under it).
+PROGRAM_MEMORY = 8 << 30
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+_GLOBL = re.compile(r"^\s*\.(?:globl|global|weak)\s+([\w.$]+)", re.M)
+_INSN = re.compile(r"^(\s+)([^\s.][^\s]*)(.*)$")
+
+
+def _global_symbols(text: str) -> set[str]:
+    return set(_GLOBL.findall(text))
+
+
+def rename_symbols(text: str, names: set[str], prefix: str) -> str:
+    """`text` with every symbol in `names` renamed prefix+name: in labels, directives and operands,
+    never inside string literals, and never an instruction's mnemonic (a function may be called
+    `add`)."""
+    if not names:
+        return text
+    pat = re.compile(r"(?<![\w.$%])(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?![\w.$])")
+
+    def sub(part: str) -> str:
+        # even pieces are outside double quotes
+        pieces = re.split(r'("(?:[^"\\]|\\.)*")', part)
+        return "".join(p if i % 2 else pat.sub(lambda m: prefix + m.group(1), p) for i, p in enumerate(pieces))
+
+    out = []
+    for line in text.splitlines():
+        m = _INSN.match(line)
+        if m and not m.group(2).endswith(":"):
+            out.append(m.group(1) + m.group(2) + sub(m.group(3)))
+        else:
+            out.append(sub(line))
+    return "\n".join(out) + "\n"
+
+
+class _nolock:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def measurement_lock(lock_dir: Path, *, deadline: float | None = None):
+    """The machine-wide lock: only one llmcc process times at once. Waits at most until the
+    deadline (MeasureError after that)."""
+    from filelock import FileLock, Timeout
+
+    lock_dir = Path(lock_dir)
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(lock_dir / "measure.lock"))
+    wait = -1 if deadline is None else max(0.0, deadline - time.monotonic())
+
+    class _Held:
+        def __enter__(self):
+            try:
+                lock.acquire(timeout=wait)
+            except Timeout:
+                raise MeasureError("the measurement lock stayed busy until the deadline") from None
+            return self
+
+        def __exit__(self, *exc):
+            lock.release()
+            return False
+
+    return _Held()
+
+
+def _remaining(deadline: float | None, cap: float, error: type[Exception] = MeasureError, least: float = 0.0) -> float:
+    """Seconds a step may take: `cap`, or less when the deadline is nearer; raises `error` when
+    fewer than `least` are left."""
+    if deadline is None:
+        return cap
+    left = deadline - time.monotonic()
+    if left <= least:
+        raise error("out of time")
+    return min(cap, left)
+
+
+def _run(cmd: list[str], cwd: str | Path, deadline: float | None, what: str, *, env: dict[str, str] | None = None,
+         error: type[Exception] = MeasureError, least: float = 0.0) -> str:
+    """Run a build step (gcc, the linker) to its end within the deadline; its stdout. Raises
+    `error` saying `what` failed and why (the end of its stderr)."""
+    try:
+        p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, timeout=_remaining(deadline, 60.0, error, least),
+                           check=False)
+    except subprocess.TimeoutExpired:
+        raise error(f"{what}: out of time") from None
+    except OSError as e:
+        raise error(f"{what}: {e}") from None
+    if p.returncode != 0:
+        raise error(f"{what} failed: {p.stderr.decode(errors='replace').strip()[-400:]}")
+    return p.stdout.decode("utf-8", "surrogateescape")
+
+
+def _sandboxed(cmd: list[str], cwd: Path, *, timeout: float, deadline: float | None) -> str | None:
+    """Run harness code (the user's function on generated inputs) confined like difftest runs it;
+    its stdout, or None when it failed."""
+    from gcc_wrapper.optimize.verify import sandbox
+
+    t = _remaining(deadline, timeout)
+    res = sandbox.run(cmd, cwd=str(cwd), timeout=t, cpu_seconds=t + 1, memory_bytes=1 << 30)
+    if res.returncode != 0 or res.timed_out:
+        return None
+    return res.stdout.decode(errors="replace")

@@ -1,0 +1,174 @@
+"""Training runs for profile-guided variants of one function (the embedded proposer's "pgo" choice).
+
+gcc's profile feedback needs counters (a .gcda file) from an instrumented build of the same
+translation unit. The recorded workload profile (hot.py) holds sample shares, not counters, so the
+counters are made here, for one function at a time:
+
+  1. the unit is compiled with the user's flags + `-fprofile-generate=DIR -fprofile-update=single`
+     (to assembly, `-o -`, in the directory of the original compile);
+  2. its global symbols are renamed apart (as measure.py does for the baseline) and it is linked
+     with measure's function harness (measure.harness_source) and gcc's libgcov;
+  3. the harness runs in the verifier's sandbox in its calibration mode, on the inputs the timing
+     will use: the calls recorded from the workload (`llmcc profile`; measure.calibrate_recorded
+     probes them and then runs every call that behaves), else generated inputs at the first size
+     that runs cleanly and about as quickly as the measurement wants; libgcov writes the counters
+     at exit.
+
+The candidate compile (`Profile.use_flags()`) then reads them with `-fprofile-use=DIR`.
+
+Naming the .gcda: gcc names it DIR/ + the mangled path of the dump base. Both compiles run in the
+same directory with the same `-dumpbase` and `-fprofile-prefix-path=<that directory>` (so the name
+is DIR/llmcc-pgo.gcda instead of a '#'-mangled absolute path that could exceed NAME_MAX), both
+print to stdout (`-o -`: an -o elsewhere would become part of the name), and PWD is taken out of
+their environment so that gcc's idea of the directory is the real path. The name gcc wrote into
+the instrumented unit is read back from it, and training fails unless that very file was written.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from gcc_wrapper.optimize.candidate import Context
+
+DUMPBASE = "llmcc-pgo"
+# The instrumented function is slower than gcc's (counter updates): it may take this many times
+# the measurement's per-call bound and still be trained at the size the measurement will pick.
+_OVERHEAD = 3.0
+_MIN_TIME = 1.0  # seconds: less than this before the deadline and no training starts
+# user flags that would fight the training's (a build doing its own PGO or coverage)
+_USERS_OWN = ("-fprofile", "-fauto-profile", "-fbranch-probabilities", "--coverage", "-ftest-coverage", "-dumpbase",
+              "-dumpdir")
+_GCDA = re.compile(r'^\s*\.string\s+"([^"]+\.gcda)"', re.MULTILINE)
+_GLOBL = re.compile(r"^\s*\.(?:globl|global|weak)\s+([\w.$]+)", re.MULTILINE)
+
+
+class TrainingError(Exception):
+    """No profile: the harness cannot drive the function, or a step of the training failed."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Counters from one training run of one function's translation unit."""
+
+    dir: str  # the -fprofile-use directory
+    gcda: str  # the counters file (in dir)
+    cwd: str  # the directory both compiles run in (the real path)
+    inputs: str  # what the training run called the function on: "recorded: 256 calls, n=777", "generated: size 1024"
+
+    def use_flags(self) -> tuple[str, ...]:
+        """The candidate compile's extra flags. Profile feedback changes how gcc optimizes
+        (branch probabilities, block order, unrolling, value-profile specialisations), never the
+        instruction set or floating-point semantics. -fprofile-partial-training: functions the
+        run never reached are optimized as without a profile, not for size. -Wno-coverage-mismatch:
+        a function whose control flow differs from the trained one (another flag changed an early
+        pass) gets no profile instead of failing the compile. -fno-reorder-functions: the
+        function stays in its baseline's section (not .text.hot/.text.startup), where it is timed
+        and where the user's object will have it."""
+        return (
+            f"-fprofile-use={self.dir}", f"-fprofile-prefix-path={self.cwd}", "-dumpbase", DUMPBASE,
+            "-fprofile-partial-training", "-Wno-missing-profile", "-Wno-coverage-mismatch",
+            "-fno-reorder-functions",
+        )
+
+
+def compile_env() -> dict[str, str]:
+    """The environment of both compiles and the training run: no PWD (gcc would take a symlinked
+    PWD for the directory, and the name of the .gcda with it) and none of libgcov's GCOV_PREFIX
+    variables (they would move the counters somewhere else)."""
+    return {k: v for k, v in os.environ.items() if k != "PWD" and not k.startswith("GCOV_")}
+
+
+def train(ctx: Context, workdir: Path, *, deadline: float | None = None, recorded=None) -> Profile:
+    """Counters for ctx's unit from running ctx.name in the harness; workdir (made if missing,
+    private to this training) becomes the profile's directory. `recorded`: the function's calls
+    recorded from the workload (hot.RecordedCalls), used where the harness can run them, as the
+    measurement does. Raises TrainingError."""
+    from gcc_wrapper.optimize import measure
+    from gcc_wrapper.optimize.verify import sandbox
+
+    if not ctx.prototype or "." in ctx.name:
+        raise TrainingError(f"the harness cannot drive {ctx.name}")
+    own = [f for f in ctx.cflags if f.startswith(_USERS_OWN)]
+    if own:
+        raise TrainingError(f"the build sets its own profiling or dump names ({' '.join(own)})")
+    try:
+        sig = measure.parse_prototype(ctx.prototype, ctx.name)
+    except measure.MeasureError as e:
+        raise TrainingError(f"the harness cannot drive {ctx.name}: {e}") from None
+    workdir = Path(workdir).resolve()
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise TrainingError(f"no directory for the counters: {e}") from None
+    cwd = os.path.realpath(ctx.cwd or os.getcwd())
+    env = compile_env()
+    gen = _run(
+        [ctx.compiler, *ctx.cflags, f"-fprofile-generate={workdir}", "-fprofile-update=single",
+         f"-fprofile-prefix-path={cwd}", "-dumpbase", DUMPBASE, "-w", "-S", "-o", "-", ctx.source_path],
+        cwd, env, deadline, "instrumented compile",
+    )
+    names = set(_GCDA.findall(gen))
+    if len(names) != 1:
+        raise TrainingError("the instrumented unit does not name one counters file")
+    gcda = Path(names.pop())
+    if gcda.parent != workdir:
+        raise TrainingError(f"gcc would write the counters to {gcda}, outside {workdir}")
+    if not re.search(rf"^{re.escape(ctx.name)}:", gen, re.MULTILINE):
+        raise TrainingError(f"{ctx.name} is not in the instrumented unit")
+    # one copy of the unit, renamed apart like the measurement's baseline (the file may have a
+    # main of its own); every name the harness calls is that copy's function
+    prefix = "__llmcc_b0_"
+    text = measure.rename_symbols(gen, set(_GLOBL.findall(gen)) | {ctx.name}, prefix)
+    try:
+        (workdir / "unit.s").write_text(text + f"\t.globl\t{prefix}{ctx.name}\n")
+        (workdir / "harness.c").write_text(measure.harness_source(ctx.name, sig))
+    except OSError as e:
+        raise TrainingError(f"cannot write the training harness: {e}") from None
+    aliases = [f"-Wl,--defsym=__llmcc_{side}{k}_{ctx.name}={prefix}{ctx.name}"
+               for side in "bc" for k in range(measure.PLACEMENTS) if (side, k) != ("b", 0)]
+    exe = workdir / "train"
+    _run([ctx.compiler, "-O2", "harness.c", "unit.s", "-o", str(exe), *aliases, "-lgcov", "-lm",
+          "-Wl,--unresolved-symbols=ignore-all"], str(workdir), env, deadline, "training harness link")
+    inputs = measure.recorded_inputs(sig, recorded) if recorded is not None else None
+    if inputs is not None:
+        gcda.unlink(missing_ok=True)
+        try:
+            # the probe runs each call in a child that leaves without writing counters; then the
+            # calibration runs every call that behaved, and writes them
+            h = measure.calibrate_recorded(exe, sig, inputs, deadline)
+        except measure.MeasureError as e:
+            raise TrainingError(f"training on the recorded calls: {e}") from None
+        if isinstance(h, measure.Harness) and gcda.is_file():
+            return Profile(str(workdir), str(gcda), cwd, f"recorded: {h.detail}")
+    for size in measure.SIZES:
+        gcda.unlink(missing_ok=True)  # counters of one size only: the one the timing will use
+        t = _left(deadline, 5.0)
+        res = sandbox.run([str(exe), str(size), "0", "0"], cwd=str(workdir), timeout=t, cpu_seconds=t + 1,
+                          memory_bytes=1 << 30, env=env)
+        if res.returncode != 0 or res.timed_out:
+            continue
+        try:
+            per_call = float(res.stdout.split()[0])
+        except (ValueError, IndexError):
+            continue
+        if per_call <= measure.CALL_MAX_S * _OVERHEAD:
+            if not gcda.is_file():
+                raise TrainingError(f"the training run wrote no counters ({gcda.name})")
+            return Profile(str(workdir), str(gcda), cwd, f"generated: size {size}")
+    gcda.unlink(missing_ok=True)
+    raise TrainingError(f"{ctx.name} does not run quickly and cleanly on generated inputs")
+
+
+def _left(deadline: float | None, cap: float) -> float:
+    from gcc_wrapper.optimize import measure
+
+    return measure._remaining(deadline, cap, TrainingError, _MIN_TIME)
+
+
+def _run(cmd: list[str], cwd: str, env: dict[str, str], deadline: float | None, what: str) -> str:
+    from gcc_wrapper.optimize import measure
+
+    return measure._run(cmd, cwd, deadline, what, env=env, error=TrainingError, least=_MIN_TIME)

@@ -1,0 +1,445 @@
+"""The search: which proposals to verify and measure, within a hard time budget.
+
+The tree's root is gcc's baseline; a node is a verified-or-not candidate; expanding a node asks a
+proposer for children of it (the proposer sees the path from the root as feedback: the last item
+is the node being refined, with its verdict or measured speed). Three policies:
+
+  best-of-n -- only the root is expanded: N independent proposals
+  refine    -- always expand the best node so far (iterative refinement on measured speed)
+  uct       -- Monte-Carlo tree search: descend from the root by UCT (mean reward + C*sqrt(ln N/n)),
+               expand where measured gains are, back the reward up the path (as in LLM-guided MCTS
+               for compilers). The default.
+
+A node's reward is its measured speedup over the baseline minus one, when that is at least half
+the threshold (noise-level gains are not worth refining), else zero; a rejected or unmeasurable
+candidate scores zero. Every candidate tried is recorded in the cache
+(cache.record_attempt) with its outcome and reason. Because the best of many noisy measurements
+is biased upward, the winner is measured again, with more rounds, before it is accepted; only a
+candidate faster by cfg.threshold in that second measurement is stored as a rewrite.
+
+Tree and policies are plain data structures (no gcc, no I/O), tested on their own.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from gcc_wrapper.optimize.candidate import Candidate, Context, Feedback, Measurement, Verdict
+
+UCT_C = 0.5  # exploration constant; rewards are speedup-1, typically 0..0.5
+
+
+@dataclass
+class Node:
+    candidate: Candidate | None  # None at the root (gcc's baseline)
+    parent: "Node | None" = None
+    proposer: int = 0  # index of the proposer that made it (children are asked of the same one)
+    children: list["Node"] = field(default_factory=list)
+    visits: int = 0
+    total: float = 0.0
+    reward: float = 0.0  # its own
+    exhausted: bool = False  # the proposer has nothing more below it
+    feedback: Feedback | None = None
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.visits if self.visits else 0.0
+
+    def path(self) -> list["Node"]:
+        out, n = [], self
+        while n is not None:
+            out.append(n)
+            n = n.parent
+        return out[::-1]
+
+
+class Tree:
+    def __init__(self, policy: str = "uct", *, c: float = UCT_C, max_children: int = 6):
+        if policy not in ("uct", "best-of-n", "refine"):
+            raise ValueError(f"unknown search policy {policy!r}")
+        self.policy = policy
+        self.c = c
+        self.max_children = max_children
+        self.root = Node(None)
+        self.nodes: list[Node] = [self.root]
+
+    def expandable(self, n: Node) -> bool:
+        if n.exhausted:
+            return False
+        if n is self.root:
+            return True
+        return n.reward > 0 and len(n.children) < self.max_children
+
+    def select(self) -> Node | None:
+        """The node to expand next, or None when nothing is left to expand."""
+        if self.policy == "best-of-n":
+            return self.root if self.expandable(self.root) else None
+        if self.policy == "refine":
+            live = [n for n in self.nodes if self.expandable(n)]
+            if not live:
+                return None
+            return max(live, key=lambda n: (n.reward, -len(n.children), n is self.root))
+        node = self.root
+        while True:
+            kids = [k for k in node.children if self._alive(k)]
+            if self.expandable(node) and (len(node.children) < self.max_children or not kids):
+                # progressive widening: keep expanding a node while it has few children
+                if not kids or len(node.children) < 1 + int(math.sqrt(node.visits)):
+                    return node
+            if not kids:
+                return node if self.expandable(node) else None
+            node = max(kids, key=lambda k: self.uct(k, node))
+
+    def _alive(self, n: Node) -> bool:
+        return self.expandable(n) or any(self._alive(k) for k in n.children)
+
+    def uct(self, n: Node, parent: Node) -> float:
+        if n.visits == 0:
+            return math.inf
+        return n.mean + self.c * math.sqrt(math.log(max(parent.visits, 1)) / n.visits)
+
+    def add(self, parent: Node, cand: Candidate, proposer: int) -> Node:
+        n = Node(cand, parent=parent, proposer=proposer)
+        parent.children.append(n)
+        self.nodes.append(n)
+        return n
+
+    def backup(self, n: Node, reward: float) -> None:
+        n.reward = reward
+        m: Node | None = n
+        while m is not None:
+            m.visits += 1
+            m.total += reward
+            m = m.parent
+
+    def feedback_path(self, n: Node) -> list[Feedback]:
+        return [m.feedback for m in n.path() if m.feedback is not None]
+
+
+@dataclass(frozen=True)
+class Tried:
+    """One candidate and what became of it."""
+
+    candidate: Candidate
+    outcome: str  # accepted | rejected | slower | error
+    reason: str
+    verdict: Verdict | None = None
+    measurement: Measurement | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the search did for one function.
+
+    status: accepted | no-faster | rejected (every candidate was wrong) | unverifiable (the
+    verifier cannot check this function: queue it for the project's tests) | unmeasurable (the
+    harness cannot drive it) | nothing (no candidates) | timeout (budget gone before any result)."""
+
+    name: str
+    status: str
+    reason: str = ""
+    speedup: float | None = None
+    proposer: str = ""
+    tried: tuple[Tried, ...] = ()
+    seconds: float = 0.0
+    entry: Any = None  # cache.entry.Entry when accepted
+
+    def line(self) -> str:
+        if self.status == "accepted":
+            return f"{self.name}: accepted x{self.speedup:.2f} ({self.proposer}, {len(self.tried)} tried)"
+        if self.status == "no-faster":
+            return f"{self.name}: no faster candidate ({len(self.tried)} tried)"
+        return f"{self.name}: {self.status}: {self.reason}" if self.reason else f"{self.name}: {self.status}"
+
+
+Evaluator = Callable[[Context, Candidate, float], Tried]
+
+
+def optimize_function(
+    ctx: Context,
+    proposers: Sequence[Any],
+    *,
+    budget_s: float,
+    cache: Any,
+    cfg: Any,
+    tests: str | None = None,
+    bench: str | None = None,
+    policy: str = "uct",
+    batch: int = 3,
+    rounds: int = 8,
+    remeasure_rounds: int = 10,
+    evaluate: Evaluator | None = None,
+) -> Outcome:
+    """Search for a faster correct version of ctx.name; store it in the cache if one is found.
+    budget_s is hard: no step starts after the deadline, and child processes get the time left."""
+    start = time.monotonic()
+    deadline = start + budget_s
+    threshold = float(getattr(cfg, "threshold", 0.03))
+    # the prototype check is cheap and saves compiling variants for nothing; without a harness,
+    # the project's benchmark command (program level) is the only way to time candidates
+    harness = True
+    if ctx.prototype:
+        from gcc_wrapper.optimize import measure
+
+        try:
+            measure.parse_prototype(ctx.prototype, ctx.name)
+        except measure.MeasureError as e:
+            if not bench:
+                # recorded, so a compile does not try it again (it is queued for a program-level run)
+                _record(cache, ctx, Tried(Candidate("", _names(proposers)), "error", f"unmeasurable: {e}"))
+                return Outcome(ctx.name, "unmeasurable", str(e), seconds=time.monotonic() - start)
+            harness = False
+    import shutil
+    import tempfile
+
+    # A winner timed by the function harness is confirmed with the project's benchmark command when
+    # there is one: a gain in the harness must not be a loss in the program (code placement, the
+    # cache the rest of the program uses). The search keeps a third of the budget for that.
+    confirm = None
+    if harness and bench:
+        confirm = (bench, deadline)
+        deadline = start + budget_s * 2 / 3
+    workdir = Path(tempfile.mkdtemp(prefix="llmcc-search-"))  # harnesses, kept for the re-measurement
+    try:
+        program = None if harness else bench
+        return _search(ctx, proposers, deadline, start, cache, cfg, threshold, tests, policy, batch, rounds,
+                       remeasure_rounds, evaluate or _evaluator(cache, tests, rounds, threshold, workdir, program),
+                       workdir, program, confirm)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _search(ctx, proposers, deadline, start, cache, cfg, threshold, tests, policy, batch, rounds, remeasure_rounds,
+            evaluate, workdir, program=None, confirm=None) -> Outcome:
+    for p in proposers:
+        if hasattr(p, "deadline"):
+            p.deadline = deadline
+    tree = Tree(policy)
+    tried: list[Tried] = []
+    slowest_measure = 2.0  # seconds reserved for re-measuring the winner
+    unverifiable = ""
+    done_at_root: set[int] = set()  # proposers with nothing more to offer at the root
+    turn = 0
+    while time.monotonic() < deadline - slowest_measure:
+        node = tree.select()
+        if node is None:
+            break
+        if node.candidate is None:
+            live = [i for i in range(len(proposers)) if i not in done_at_root]
+            pidx = live[turn % len(live)]
+            turn += 1
+        else:
+            pidx = node.proposer
+        try:
+            cands = proposers[pidx].propose(ctx, tree.feedback_path(node), batch)
+        except Exception as e:  # noqa: BLE001 - a broken proposer is one proposer's problem
+            cands = []
+            _record(cache, ctx, Tried(Candidate("", proposers[pidx].name), "error", f"proposer failed: {e}"))
+        if not cands:
+            if node.candidate is None:
+                done_at_root.add(pidx)
+                node.exhausted = len(done_at_root) == len(proposers)
+            else:
+                node.exhausted = True
+            continue
+        for cand in cands:
+            left = deadline - time.monotonic()
+            if left <= 0.5:
+                break
+            t0 = time.monotonic()
+            t = evaluate(ctx, cand, deadline)
+            if t.measurement is not None:
+                slowest_measure = max(slowest_measure, (time.monotonic() - t0) * 1.2)
+            tried.append(t)
+            if t.outcome != "faster":  # the faster ones are recorded when the winner is known
+                _record(cache, ctx, t)
+            child = tree.add(node, cand, pidx)
+            child.feedback = Feedback(cand, t.verdict, t.measurement, note=f"{t.outcome}: {t.reason}")
+            # noise-level gains earn nothing: only a node at least half the threshold faster is refined
+            gain = t.measurement.speedup - 1.0 if t.measurement is not None else 0.0
+            reward = gain if gain >= threshold / 2 else 0.0
+            if t.verdict is not None and t.verdict.verdict == "error":
+                unverifiable = t.verdict.reason
+            tree.backup(child, reward)
+            if t.reason.startswith("unmeasurable:"):
+                return Outcome(ctx.name, "unmeasurable", t.reason.split(":", 1)[1].strip(), tried=tuple(tried),
+                               seconds=time.monotonic() - start)
+        if unverifiable and not any(t.verdict is not None and t.verdict.accepted for t in tried):
+            return Outcome(ctx.name, "unverifiable", unverifiable, tried=tuple(tried), seconds=time.monotonic() - start)
+    # a proposer that could not be asked (the model's server down) is not an answer of "nothing"
+    present = all(getattr(p, "available", True) for p in proposers)
+    return _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, start, workdir, program,
+                     _names(proposers) if present else "", confirm)
+
+
+def _names(proposers: Sequence[Any]) -> str:
+    return ",".join(str(getattr(p, "name", "?")) for p in proposers)
+
+
+def _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, start, workdir, program=None,
+              proposers_name: str = "", confirm: tuple[str, float] | None = None) -> Outcome:
+    elapsed = lambda: time.monotonic() - start  # noqa: E731
+    if not tried:
+        if time.monotonic() >= deadline - 0.5:
+            return Outcome(ctx.name, "timeout", "budget spent", seconds=elapsed())
+        if proposers_name:  # every proposer was there and had nothing: recorded, not asked again by a compile
+            _record(cache, ctx, Tried(Candidate("", proposers_name), "error", "no candidate was proposed"))
+        return Outcome(ctx.name, "nothing", "no candidate was proposed", seconds=elapsed())
+    faster = [t for t in tried if t.measurement is not None and t.measurement.faster_by(threshold)]
+    if not faster:
+        if not any(t.verdict is not None and t.verdict.accepted for t in tried):
+            reasons = sorted({t.reason for t in tried})
+            return Outcome(ctx.name, "rejected", "; ".join(reasons)[:300], tried=tuple(tried), seconds=elapsed())
+        return Outcome(ctx.name, "no-faster", tried=tuple(tried), seconds=elapsed())
+    best = max(faster, key=lambda t: t.measurement.speedup)
+    for t in faster:
+        if t is not best:
+            _record(cache, ctx, Tried(t.candidate, "slower", f"{t.reason}, but another candidate was faster", t.verdict, t.measurement))
+    # the winner of several noisy races is biased upward: race it again before believing it
+    again = _remeasure(ctx, best.candidate, cache, remeasure_rounds, deadline, workdir, program)
+    if isinstance(again, str) or not again.faster_by(threshold):
+        reason = again if isinstance(again, str) else f"re-measured x{again.speedup:.3f} (spread {again.spread[0]:.3f}-{again.spread[1]:.3f})"
+        t = Tried(best.candidate, "slower", f"not faster on re-measurement: {reason}", best.verdict,
+                  again if not isinstance(again, str) else None)
+        _record(cache, ctx, t)
+        return Outcome(ctx.name, "no-faster", reason, tried=tuple(tried), seconds=elapsed())
+    note, whole = "", None
+    if confirm:
+        whole = _confirm(ctx, best.candidate, cache, confirm, remeasure_rounds, threshold)
+        if isinstance(whole, str):
+            reason = f"x{again.speedup:.3f} in the function harness, not confirmed at program level: {whole}"
+            _record(cache, ctx, Tried(best.candidate, "slower", reason, best.verdict, again))
+            return Outcome(ctx.name, "no-faster", reason, tried=tuple(tried), seconds=elapsed())
+        note = f"; program level x{whole.speedup:.3f} (spread {whole.spread[0]:.3f}-{whole.spread[1]:.3f})"
+    entry = _store(ctx, best, again, cache, whole)
+    _record(cache, ctx, Tried(best.candidate, "accepted", f"x{again.speedup:.3f}{note}", best.verdict, again))
+    return Outcome(ctx.name, "accepted", speedup=again.speedup, proposer=best.candidate.proposer,
+                   tried=tuple(tried), seconds=elapsed(), entry=entry)
+
+
+def _confirm(ctx, cand, cache, confirm: tuple[str, float], rounds: int, threshold: float) -> Measurement | str:
+    """The winner timed with the project's benchmark command (measure.measure_project) by the
+    deadline; the Measurement when the program is not slower by the threshold, else why not."""
+    from gcc_wrapper.optimize import measure
+
+    bench, deadline = confirm
+    try:
+        m = measure.measure_project(ctx, cand, bench, rounds=max(5, rounds // 2), lock_dir=cache.root,
+                                    deadline=deadline)
+    except measure.MeasureError as e:
+        return f"`{bench}` could not time it: {e}"
+    if m.speedup < 1 - threshold:
+        return f"x{m.speedup:.3f} (spread {m.spread[0]:.3f}-{m.spread[1]:.3f}) running `{bench}`"
+    return m
+
+
+def _remeasure(ctx, cand, cache, rounds, deadline, workdir, program=None) -> Measurement | str:
+    from gcc_wrapper.optimize import measure
+
+    try:
+        if program:
+            return measure.measure_project(ctx, cand, program, rounds=max(5, rounds // 2), lock_dir=cache.root,
+                                           deadline=deadline + 1.0)
+        return measure.measure(ctx, cand, rounds=rounds, lock_dir=cache.root, deadline=deadline + 1.0, workdir=workdir)
+    except measure.MeasureError as e:
+        return f"re-measurement failed: {e}"
+
+
+def _store(ctx: Context, best: Tried, m: Measurement, cache, program: Measurement | None = None) -> Any:
+    """Put the winner in the cache with its measurement (and, when it was confirmed with the
+    project's benchmark command, that measurement under "program")."""
+    from cache.entry import Entry
+
+    from gcc_wrapper import __version__ as version
+
+    verification = best.verdict.to_json() if best.verdict is not None else {}
+    entry = Entry(
+        key=ctx.key,
+        function=ctx.name,
+        source=ctx.source_path,
+        asm=best.candidate.asm,
+        baseline_asm=ctx.baseline_asm,
+        proposer=best.candidate.proposer,
+        verification=verification,
+        measurement=m.to_json() | ({"program": program.to_json()} if program is not None else {}),
+        created=time.time(),
+        llmcc_version=version,
+    )
+    cache.put_function(entry)
+    _bump(cache, "rewrite.accepted")
+    return entry
+
+
+def _record(cache, ctx: Context, t: Tried) -> None:
+    """Log one tried candidate under the function's key and count it, once: rewrite.rejected.<why>
+    or rewrite.slower (rewrite.accepted is counted when the entry is stored)."""
+    if cache is None or not ctx.key:
+        return
+    attempt = {
+        "proposer": t.candidate.proposer,
+        "id": t.candidate.id if t.candidate.asm else "",
+        "outcome": t.outcome,
+        "reason": t.reason,
+        "speedup": t.measurement.speedup if t.measurement is not None else None,
+        # how it was timed, and on which inputs (recorded from the workload or generated)
+        "method": t.measurement.method if t.measurement is not None else None,
+        "function": ctx.name,
+        "source": ctx.source_path,
+        "time": time.time(),
+    }
+    try:
+        cache.record_attempt(ctx.key, attempt)
+        if t.outcome == "rejected":
+            from cache.stats import counter_name
+
+            _bump(cache, f"rewrite.rejected.{counter_name(t.reason.split(':')[0])}")
+        elif t.outcome == "slower":
+            _bump(cache, "rewrite.slower")
+    except Exception:  # noqa: BLE001 - the record is best effort; the search goes on
+        pass
+
+
+_bump_lock = threading.Lock()
+
+
+def _bump(cache, counter: str) -> None:
+    # `llmcc optimize --jobs N` searches from several threads with one Cache, whose counters are
+    # plain dictionaries
+    with _bump_lock:
+        cache.bump(counter)
+
+
+def _evaluator(cache, tests: str | None, rounds: int, threshold: float, workdir: Path,
+               bench: str | None = None) -> Evaluator:
+    """Verify, then measure: with the function harness, or at program level with `bench`."""
+    def evaluate(ctx: Context, cand: Candidate, deadline: float) -> Tried:
+        from gcc_wrapper.optimize import measure, verify
+
+        if cand.meta.get("error"):
+            return Tried(cand, "rejected", f"unusable proposal: {cand.meta['error']}")
+        left = deadline - time.monotonic()
+        try:
+            verdict = verify.verify(ctx, cand, tests=tests, budget=max(0.5, left))
+        except Exception as e:  # noqa: BLE001 - a verifier crash rejects, it never accepts
+            return Tried(cand, "error", f"verifier failed: {type(e).__name__}: {e}")
+        if not verdict.accepted:
+            outcome = "error" if verdict.verdict == "error" else "rejected"
+            return Tried(cand, outcome, verdict.reason, verdict)
+        try:
+            if bench:
+                m = measure.measure_project(ctx, cand, bench, lock_dir=cache.root, deadline=deadline)
+            else:
+                m = measure.measure(ctx, cand, rounds=rounds, lock_dir=cache.root, deadline=deadline, workdir=workdir)
+        except measure.BaselineUnmeasurable as e:
+            return Tried(cand, "error", f"unmeasurable: {e}", verdict)
+        except measure.MeasureError as e:
+            return Tried(cand, "error", f"not measured: {e}", verdict)
+        outcome = "faster" if m.faster_by(threshold) else "slower"
+        return Tried(cand, outcome, f"x{m.speedup:.3f} (spread {m.spread[0]:.3f}-{m.spread[1]:.3f})", verdict, m)
+
+    return evaluate

@@ -1,0 +1,1 @@
+"""Tools beside the two paths: benchmarks, problem sets, reports, the demo, serving a model."""
