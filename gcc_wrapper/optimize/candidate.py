@@ -30,6 +30,7 @@ class Context:
     profile_share: float | None = None  # share of samples in the recorded profile, if any
     compiler: str = "gcc"  # the real compiler
     cwd: str = ""  # where the compile ran (relative -I paths resolve from here)
+    states: str = ""  # the recording (states/store.py directory) with calls of this function, if any
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,8 @@ class Verdict:
     reason: str
     checks: tuple[Check, ...] = ()
     counterexample: str = ""  # the input that shows a difference, when there is one
-    inputs_tried: int = 0
+    inputs_tried: int = 0  # generated inputs the candidate was compared on
+    states_tried: int = 0  # recorded calls of the workload it was compared on
 
     @property
     def accepted(self) -> bool:
@@ -76,6 +78,7 @@ class Verdict:
             "reason": self.reason,
             "counterexample": self.counterexample,
             "inputs_tried": self.inputs_tried,
+            "states_tried": self.states_tried,
             "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in self.checks],
         }
 

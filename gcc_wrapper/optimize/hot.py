@@ -14,14 +14,15 @@ keyed by symbol name (the profile is recorded on the built program, where the fu
 keys are not known); a name that several programs of the project define gets the largest share
 seen.
 
-Arguments: after the profiled run, the workload runs once more under gdb (batch mode, its output
-discarded), with a breakpoint at the entry of each of the hottest functions that the program
-itself defines (RECORD_FUNCTIONS of them). The first RECORD_CALLS calls of each print the argument
-registers of the SysV x86-64 ABI (rdi, rsi, rdx, rcx, r8, r9, and the low 64 bits of xmm0-xmm7),
-then the breakpoint is disabled and the workload goes on at full speed. Which register is which
-parameter, and of what type, is for the reader to say (measure.py, which knows the prototype).
-Without gdb, with a program that is not an ELF executable (a script, `make run`), or one without
-symbols, the profile has shares only, and its note says why.
+States: after the profiled run, the workload runs once more under llmcc's recorder (states/record.py,
+its output discarded), which records complete entry states of some calls of each of the hottest
+functions the program itself defines (RECORD_FUNCTIONS of them, up to RECORD_CALLS calls each,
+spread over the run): the registers and every page each call touches, and what the call left.
+Candidates are verified and timed on them (states/replay.py). The profile names the recording
+("states") and keeps each call's argument registers ("arguments": rdi, rsi, rdx, rcx, r8, r9 and
+the low 64 bits of xmm0-xmm7), which the function harness and pgo training use as scalar inputs.
+With a program that is not an ELF executable (a script, `make run`), or one without symbols, the
+profile has shares only, and its note says why.
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ from pathlib import Path
 from gcc_wrapper.compile.files import write_atomic
 
 MIN_INSNS = 8
-RECORD_FUNCTIONS = 8  # the hottest this many functions get their arguments recorded
-RECORD_CALLS = 256  # the first this many calls of each
+RECORD_FUNCTIONS = 8  # the hottest this many functions get their states recorded
+RECORD_CALLS = 64  # calls recorded of each, spread over the run (states/record.py Limits.states)
 ARG_REGISTERS = ("rdi", "rsi", "rdx", "rcx", "r8", "r9", *(f"xmm{i}" for i in range(8)))
 
 _LABEL = re.compile(r"^([\w.$]+):")
@@ -233,9 +234,6 @@ def _callgrind(cmd: list[str], cwd: str, tmp: Path) -> dict[str, float]:
     return shares
 
 
-_PLAIN_NAME = re.compile(r"^[A-Za-z_]\w*$")
-
-
 def stdin_offset() -> int | None:
     """Where our stdin stands when it is a regular file (a workload's input to replay), else None."""
     try:
@@ -244,93 +242,22 @@ def stdin_offset() -> int | None:
         return None
 
 
-def record_arguments(cmd: list[str], cwd: str, names: list[str], *, calls: int = RECORD_CALLS,
-                     timeout: float = 600.0, stdin_at: int | None = None) -> tuple[dict[str, list[list[int]]], str]:
-    """Run the workload under gdb and record the argument registers of the first `calls` calls of
-    each function in `names` that the program defines: (name -> calls, a note on what was done or
-    why nothing was). The workload's output is discarded; its stdin is ours from offset `stdin_at`
-    (stdin_offset() before the profiled run), or empty when that is None."""
-    gdb = shutil.which("gdb")
-    if gdb is None:
-        return {}, "arguments not recorded: gdb is not installed"
-    exe = cmd[0] if os.sep in cmd[0] else shutil.which(cmd[0])
-    if exe is None:
-        return {}, f"arguments not recorded: {cmd[0]} not found"
-    exe = os.path.join(cwd, exe)  # unchanged when absolute
-    try:
-        with open(exe, "rb") as f:
-            if f.read(4) != b"\x7fELF":
-                return {}, f"arguments not recorded: {cmd[0]} is not an ELF executable (a script?); profile the program itself"
-    except OSError:
-        return {}, f"arguments not recorded: cannot read {cmd[0]}"
-    try:
-        nm = subprocess.run(["nm", "--defined-only", str(exe)], capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return {}, f"arguments not recorded: nm cannot read the program's symbols ({e})"
-    defined = {parts[2] for parts in (line.split() for line in nm.stdout.splitlines())
-               if len(parts) == 3 and parts[1] in "tT"}
-    chosen = [n for n in names if _PLAIN_NAME.match(n) and n in defined]
-    if not chosen:
-        return {}, (f"arguments not recorded: {os.path.basename(exe)} does not define the hot functions (a stripped "
-                    "binary, or a shell or interpreter running the program?); profile the program itself")
-    regs = ", ".join(f"${r}" if r.startswith("r") else f"${r}.v2_int64[0]" for r in ARG_REGISTERS)
-    fmt = " ".join(["%lx"] * len(ARG_REGISTERS))
-    with tempfile.TemporaryDirectory(prefix="llmcc-args-") as tmp:
-        log = Path(tmp) / "calls.log"
-        script = [
-            "set pagination off", "set confirm off", "set verbose off", "set breakpoint pending off",
-            "set startup-with-shell off", "set print thread-events off", "set print inferior-events off",
-            "handle all nostop noprint pass",  # the workload's own signals are its business
-            f"set logging file {log}", "set logging overwrite on", "set logging redirect on", "set logging enabled on",
-        ]
-        for i, name in enumerate(chosen):
-            # `*name`: the entry address itself, before the prologue has moved any argument
-            script += [f"set $llmcc_n{i} = 0", f"break *{name}", "commands", "silent",
-                       f"set $llmcc_n{i} = $llmcc_n{i} + 1",
-                       f'printf "@llmcc {i} {fmt}\\n", {regs}',
-                       f"if $llmcc_n{i} >= {calls}", f"disable {i + 1}", "end", "continue", "end"]
-        script.append("run")
-        (Path(tmp) / "record.gdb").write_text("\n".join(script) + "\n")
-        stdin = subprocess.DEVNULL
-        if stdin_at is not None:
-            try:
-                os.lseek(0, stdin_at, os.SEEK_SET)  # the profiled run read it: the same input again
-                stdin = None
-            except OSError:
-                pass
-        note = ""
-        proc = subprocess.Popen([gdb, "-batch", "-nx", "-x", str(Path(tmp) / "record.gdb"), "--args", str(exe), *cmd[1:]],
-                                cwd=cwd, stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)  # gdb's inferior dies with it (PTRACE_O_EXITKILL)
-            proc.wait()
-            note = f" (stopped after {timeout:.0f} s)"
-        except KeyboardInterrupt:  # its own session does not get the terminal's Ctrl-C
-            os.killpg(proc.pid, 9)
-            proc.wait()
-            raise
-        try:
-            lines = log.read_text(errors="replace").splitlines()
-        except OSError:
-            lines = []
+# Libraries the system provides: their functions are not the project's to optimize
+_SYSTEM = ("/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/", "/usr/libexec/")
+
+
+def arguments_of(rec) -> dict[str, list[list[int]]]:
+    """The argument registers (ARG_REGISTERS) of each recorded call, from a recording's states:
+    what the function harness cycles through for scalar parameters (measure.recorded_inputs) and
+    what a pgo training runs on."""
     out: dict[str, list[list[int]]] = {}
-    for line in lines:
-        parts = line.split()
-        if len(parts) != 2 + len(ARG_REGISTERS) or parts[0] != "@llmcc":
-            continue
-        try:
-            i = int(parts[1])
-            values = [int(v, 16) & (2**64 - 1) for v in parts[2:]]
-        except ValueError:
-            continue
-        if 0 <= i < len(chosen) and len(out.setdefault(chosen[i], [])) < calls:
-            out[chosen[i]].append(values)
-    if not out:
-        return {}, f"arguments not recorded: gdb saw no call of {', '.join(chosen)} (never called, or no ptrace here){note}"
-    return out, f"arguments of {len(out)} function(s) recorded with gdb{note}"
+    for name in rec.functions:
+        rows = []
+        for s in rec.states(name, RECORD_CALLS):
+            rows.append([s.reg(r) for r in ARG_REGISTERS[:6]] + [s.xmm(i) for i in range(8)])
+        if rows:
+            out[name] = rows
+    return out
 
 
 def profile_main(argv: list[str]) -> int:
@@ -339,8 +266,8 @@ def profile_main(argv: list[str]) -> int:
 
     tool = None
     arguments = True
-    while argv[:1] in (["--tool"], ["--no-arguments"]):
-        if argv[0] == "--no-arguments":
+    while argv[:1] in (["--tool"], ["--no-arguments"], ["--no-states"]):
+        if argv[0] in ("--no-arguments", "--no-states"):
             arguments, argv = False, argv[1:]
         elif len(argv) >= 2:
             tool, argv = {"callgrind": "valgrind"}.get(argv[1], argv[1]), argv[2:]
@@ -349,11 +276,12 @@ def profile_main(argv: list[str]) -> int:
     if argv[:1] == ["--"]:
         argv = argv[1:]
     if not argv or argv[0] in ("-h", "--help"):
-        print("usage: llmcc profile [--tool perf|callgrind] [--no-arguments] -- CMD ARGS...\n\n"
+        print("usage: llmcc profile [--tool perf|callgrind] [--no-states] -- CMD ARGS...\n\n"
               "Run a workload and record which functions take its time; later builds optimize those.\n"
-              "Then run it once more under gdb, its output discarded, to record the arguments of the\n"
-              f"first {RECORD_CALLS} calls of the {RECORD_FUNCTIONS} hottest functions (timing uses them as inputs);\n"
-              "--no-arguments skips that.")
+              "Then run it once more under llmcc's recorder (ptrace), its output discarded, to record\n"
+              f"the complete state of up to {RECORD_CALLS} calls, spread over the run, of each of the {RECORD_FUNCTIONS} hottest\n"
+              "functions: registers and every page each call touches. Candidates are verified and timed\n"
+              "on those calls. --no-states skips that (--no-arguments is the old spelling).")
         return 0 if argv else 2
     try:
         cfg = config.load()
@@ -369,15 +297,22 @@ def profile_main(argv: list[str]) -> int:
         return 1
     data = {"tool": used, "command": argv, "cwd": os.getcwd(), "created": time.time(), "functions": shares}
     hottest = [n for n, _ in sorted(shares.items(), key=lambda kv: -kv[1])][:RECORD_FUNCTIONS]
+    calls: dict[str, list[list[int]]] = {}
     if arguments:
-        # under gdb the workload runs at full speed once each breakpoint has had its calls; the
-        # margin is for gdb's start and the recorded calls
+        from gcc_wrapper.optimize.states import record as states_record
+
+        # the recorder stops the program only at the chosen functions' entries, a few hundred
+        # times in all; the margin is for those calls' recording
         try:
-            calls, note = record_arguments(argv, os.getcwd(), hottest, timeout=60 + 3 * took, stdin_at=at)
+            rec, note = states_record.record(argv, os.getcwd(), hottest, cfg.cache_path, stdin_at=at,
+                                             timeout=60 + 5 * took, system=_SYSTEM)
         except KeyboardInterrupt:
-            calls, note = {}, "arguments not recorded: interrupted"
+            rec, note = None, "states not recorded: interrupted"
+        if rec is not None:
+            data["states"] = rec.id
+            calls = arguments_of(rec)
     else:
-        calls, note = {}, "arguments not recorded: --no-arguments"
+        note = "states not recorded: --no-states"
     data["arguments"] = {"registers": list(ARG_REGISTERS), "calls": calls, "note": note}
     d = profiles_dir(cfg.cache_path)
     d.mkdir(parents=True, exist_ok=True)
@@ -386,5 +321,5 @@ def profile_main(argv: list[str]) -> int:
     print(f"llmcc profile: recorded with {used}; {note}; {dest}")
     for name, share in sorted(shares.items(), key=lambda kv: -kv[1])[:10]:
         n = len(calls.get(name, ()))
-        print(f"  {share * 100:6.2f}%  {name}" + (f"  ({n} calls recorded)" if n else ""))
+        print(f"  {share * 100:6.2f}%  {name}" + (f"  ({n} calls' states recorded)" if n else ""))
     return 0

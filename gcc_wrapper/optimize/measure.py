@@ -600,7 +600,16 @@ def measure(
     lock is there, and so are the profiles whose recorded calls of the function (hot.recorded_calls)
     are its inputs, unless `recorded` gives them (hot.RecordedCalls, or False for generated inputs).
     With a workdir, the harness built for this candidate is kept there and reused by a later call
-    (the re-measurement of a winner)."""
+    (the re-measurement of a winner).
+
+    When the workload's calls of the function were recorded (ctx.states), both versions are timed
+    on those calls, replayed (states/replay.py): what is measured is what the program does, and
+    no prototype is needed. Generated inputs are the fallback when there are none or they cannot
+    be replayed."""
+    if ctx.states and recorded is not False:
+        replayed = measure_states(ctx, cand, rounds=rounds, lock_dir=lock_dir, deadline=deadline)
+        if replayed is not None:
+            return replayed
     if recorded is None:
         from gcc_wrapper.optimize import hot
 
@@ -619,6 +628,33 @@ def measure(
         h = build_harness(ctx, cand, d, deadline=deadline, recorded=recorded)
         info.write_text(json.dumps(h.to_json()))
     return time_harness(h, rounds, lock_dir=lock_dir, deadline=deadline)
+
+
+def measure_states(ctx: Context, cand: Candidate, *, rounds: int, lock_dir: Path,
+                   deadline: float | None = None) -> Measurement | None:
+    """Both versions timed on the workload's recorded calls of the function (states/replay.py), or
+    None when they cannot be replayed (the caller falls back to generated inputs)."""
+    from gcc_wrapper.optimize.states import replay, store
+    from gcc_wrapper.optimize.verify import static
+
+    try:
+        rec = store.load(ctx.states)
+    except store.StoreError:
+        return None
+    if not rec.functions.get(ctx.name) or not rec.functions[ctx.name].states:
+        return None
+    with tempfile.TemporaryDirectory(prefix="llmcc-measure-") as tmp:
+        obj = Path(tmp) / "cand.o"
+        err = static.assemble(cand.asm, obj, None)
+        if err:
+            raise MeasureError(f"the candidate does not assemble: {err}")
+        try:
+            with measurement_lock(lock_dir, deadline=deadline):
+                timeout = _remaining(deadline, 300.0, least=5.0)
+                base, cand_t, note = replay.time_states(ctx, obj, rec, rounds=rounds, timeout=timeout)
+        except replay.ReplayError:
+            return None
+    return summarize(f"replayed cycles ({note})", [float(b) for b in base], [float(c) for c in cand_t])
 
 
 def measure_units(

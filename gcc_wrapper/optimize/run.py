@@ -208,13 +208,17 @@ def _write_marker(path: Path, hot_keys: dict[str, str]) -> None:
 def _context(unit, name: str, key: str, job: UnitJob, cfg) -> tuple[Context | None, str]:
     """The Context for one function, or None and why it cannot be optimized here."""
     from gcc_wrapper.optimize import source
+    from gcc_wrapper.optimize.states import store
 
+    # the workload's recorded calls of it: verification and timing need no prototype then
+    rec = store.find(cfg.cache_path, job.cwd, name)
     try:
-        proto = source.prototype(job.source, name, list(job.compile_flags), cwd=job.cwd)
-    except source.SourceError as e:
-        return None, f"no prototype: {e}"
-    except Exception as e:  # noqa: BLE001 - pycparser trouble means "cannot model it here"
-        return None, f"no prototype: {type(e).__name__}: {e}"
+        proto_text = source.prototype(job.source, name, list(job.compile_flags), cwd=job.cwd).text
+    except Exception as e:  # noqa: BLE001 - pycparser trouble means "cannot model it from its prototype"
+        if rec is None:
+            why = str(e) if isinstance(e, source.SourceError) else f"{type(e).__name__}: {e}"
+            return None, f"no prototype: {why}"
+        proto_text = ""
     isa = job.isa
     if str(cfg.isa) == "native":
         isa = "native"
@@ -226,9 +230,10 @@ def _context(unit, name: str, key: str, job: UnitJob, cfg) -> tuple[Context | No
         unit_asm=unit.render(),
         key=key,
         isa=isa,
-        prototype=proto.text,
+        prototype=proto_text,
         compiler=job.cc,
         cwd=job.cwd,
+        states=str(rec.dir) if rec is not None else "",
     ), ""
 
 

@@ -183,7 +183,7 @@ def optimize_function(
     # the prototype check is cheap and saves compiling variants for nothing; without a harness,
     # the project's benchmark command (program level) is the only way to time candidates
     harness = True
-    if ctx.prototype:
+    if ctx.prototype and not ctx.states:  # recorded calls are timed by replaying them, whatever the prototype
         from gcc_wrapper.optimize import measure
 
         try:

@@ -1,5 +1,5 @@
-"""Inputs recorded from the workload: `llmcc profile` records the arguments of the hottest
-functions' first calls (gdb), and the function harness times candidates on them.
+"""Inputs recorded from the workload: `llmcc profile` records states of the hottest functions'
+calls (states/record.py), whose argument registers the function harness uses as scalar inputs.
 
 The program reads its size from stdin (777 here; 100 without input), so the recorded value also
 shows that the recording run was given the profiled run's input."""
@@ -7,7 +7,6 @@ shows that the recording run was given the profiled run's input."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -62,12 +61,13 @@ def profiled(tmp_path_factory, llmcc_bin):
 def test_profile_records_the_hot_functions_arguments(profiled):
     d, cache, out = profiled
     assert out.count("total ") == 1 or "callgrind" in out  # the recording run's output is not the user's
-    assert "recorded with gdb" in out
+    assert "states recorded" in out
     data = json.loads(next((cache / "profiles").glob("*.json")).read_text())
     assert data["arguments"]["registers"][:2] == ["rdi", "rsi"]
     rec = hot.recorded_calls(cache, str(d), "scan")
     assert rec is not None
-    assert len(rec.calls) == hot.RECORD_CALLS  # called 60000 times: the first RECORD_CALLS
+    # called 60000 times: a few bursts of calls spread over the run, never more than RECORD_CALLS
+    assert 8 <= len(rec.calls) <= hot.RECORD_CALLS
     n = [c[rec.registers.index("rsi")] & 0xFFFFFFFF for c in rec.calls]
     assert set(n) == {777}
     w = measure.recorded_inputs(measure.parse_prototype(PROTO, "scan"), rec)
@@ -154,33 +154,15 @@ def test_script_workload_is_profiled_without_arguments(tmp_path, llmcc_bin):
     r = subprocess.run([str(llmcc_bin), "profile", "--", "./run.sh"], cwd=tmp_path, env=env, capture_output=True,
                        text=True, timeout=300)
     assert r.returncode == 0, r.stderr
-    assert "arguments not recorded: ./run.sh is not an ELF executable" in r.stdout
+    assert "states not recorded: ./run.sh is not an ELF executable" in r.stdout
     data = json.loads(next((tmp_path / "cache" / "profiles").glob("*.json")).read_text())
     assert "scan" in data["functions"] and data["arguments"]["calls"] == {}
-
-
-def test_without_gdb_the_profile_has_shares_only(tmp_path, llmcc_bin):
-    (tmp_path / "prog.c").write_text(SRC)
-    subprocess.run(["gcc", "-O3", "-o", "prog", "prog.c"], cwd=tmp_path, check=True)
-    tools = tmp_path / "bin"  # what a machine without gdb has
-    tools.mkdir()
-    for tool in ("perf", "nm", "valgrind", "callgrind_annotate"):
-        found = shutil.which(tool)
-        if found:
-            (tools / tool).symlink_to(found)
-    env = {"PATH": str(tools), "LLMCC_CACHE_DIR": str(tmp_path / "cache"), "XDG_CONFIG_HOME": str(tmp_path / "xdg")}
-    r = subprocess.run([str(llmcc_bin), "profile", "--", "./prog"], cwd=tmp_path, env=env, capture_output=True,
-                       text=True, timeout=300)
-    assert r.returncode == 0, r.stderr
-    assert "arguments not recorded: gdb is not installed" in r.stdout
-    assert hot.load_profile(tmp_path / "cache", str(tmp_path))["scan"] > 0  # sampled (the share varies with load)
-    assert hot.recorded_calls(tmp_path / "cache", str(tmp_path), "scan") is None
 
 
 BITS_MAIN = bits_main(3000, "bits(a + (r & 7), 777)")
 
 
-def test_a_build_after_profiling_times_on_the_recorded_calls(tmp_path, llmcc_bin, llmcc_env, cache_dir):
+def test_a_build_after_profiling_times_on_the_recorded_states(tmp_path, llmcc_bin, llmcc_env, cache_dir):
     proj = tmp_path / "proj"
     proj.mkdir()
     (proj / "k.c").write_text(BITS_SLOW)
@@ -196,10 +178,11 @@ def test_a_build_after_profiling_times_on_the_recorded_calls(tmp_path, llmcc_bin
     subprocess.run(["make", "-s", f"CC={llmcc_bin}"], cwd=proj, env=llmcc_env, check=True, capture_output=True)
     r = subprocess.run([str(llmcc_bin), "profile", "--", "./prog"], cwd=proj, env=llmcc_env, capture_output=True,
                        text=True, timeout=300)
-    assert r.returncode == 0 and "recorded with gdb" in r.stdout, r.stdout + r.stderr
+    assert r.returncode == 0 and "states recorded" in r.stdout, r.stdout + r.stderr
     env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="40", LLMCC_PROPOSER=f"file:{fast}", LLMCC_HOT="bits")
     subprocess.run(["make", "-s", "-B", f"CC={llmcc_bin}"], cwd=proj, env=env, check=True, capture_output=True)
     listing = subprocess.run([str(llmcc_bin), "cache", "list"], env=env, capture_output=True, text=True).stdout
     key = next(line.split()[0] for line in listing.splitlines() if " bits " in line)
     show = subprocess.run([str(llmcc_bin), "cache", "show", key], env=env, capture_output=True, text=True).stdout
-    assert "recorded inputs: 256 calls, n=777" in show, show
+    # timed on the workload's own calls, replayed (states/replay.py)
+    assert "replayed cycles (recorded states:" in show, show

@@ -10,6 +10,9 @@ actually ran: differential testing against the original (difftest), or the proje
                               stack, size
     difftest   (difftest.py)  same results, memory, globals and ABI behaviour as the original on
                               1,200 inputs; skipped (not failed) when the prototype is not modelled
+    states     (states/replay.py)  the same on every call of the workload `llmcc profile` recorded
+                              (ctx.states): registers, every byte written, ABI state; no prototype
+                              needed
     tests      (tests.py)     the project's test command passes with the candidate built in
     programs   (tests.py)     the program built with the candidate prints what the original's
                               does and exits the same, on every given stdin file
@@ -51,6 +54,16 @@ def verify(ctx: Context, cand: Candidate, *, tests: str | None = None, budget: f
         if d.ran and not d.check.passed:
             return Verdict("reject", f"difftest: {d.check.detail}", tuple(checks), d.counterexample, d.inputs_tried)
         semantic = ["differential testing"] if d.ran else []
+        replayed = _replay(ctx, workdir / "cand.o", budget, start)
+        states_tried = 0
+        if replayed is not None:
+            checks.append(replayed.check)
+            if replayed.ran and not replayed.check.passed:
+                return Verdict("reject", f"states: {replayed.check.detail}", tuple(checks), replayed.counterexample,
+                               d.inputs_tried, replayed.states)
+            if replayed.ran:
+                semantic.append(f"{replayed.states} recorded calls of the workload")
+                states_tried = replayed.states
         from gcc_wrapper.optimize.verify import project_tests
 
         extra = []
@@ -67,12 +80,30 @@ def verify(ctx: Context, cand: Candidate, *, tests: str | None = None, budget: f
                 continue
             checks.append(t)
             if not t.passed:
-                return Verdict("reject", f"{name}: {t.detail}", tuple(checks), "", d.inputs_tried)
+                return Verdict("reject", f"{name}: {t.detail}", tuple(checks), "", d.inputs_tried, states_tried)
             semantic.append(what)
         if not semantic:
             why = d.check.detail.removeprefix("not testable this way: ")
+            states = (f"; {replayed.check.detail}" if replayed is not None else
+                      "; no recorded states (`llmcc profile -- CMD` records the workload's calls)")
             others = "the project tests could not run" if extra else "no project tests were given"
-            return Verdict("error", f"could not verify: not testable by differential testing ({why}) and {others}", tuple(checks))
-        return Verdict("accept", f"passed the static checks and {' and '.join(semantic)}", tuple(checks), "", d.inputs_tried)
+            return Verdict("error", f"could not verify: not testable by differential testing ({why}{states}) and {others}",
+                           tuple(checks))
+        return Verdict("accept", f"passed the static checks and {' and '.join(semantic)}", tuple(checks), "",
+                       d.inputs_tried, states_tried)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _replay(ctx: Context, cand_obj: Path, budget: float | None, start: float):
+    """The candidate on the workload's recorded calls (states/replay.py), when there are any."""
+    if not ctx.states:
+        return None
+    from gcc_wrapper.optimize.states import replay, store
+
+    try:
+        rec = store.load(ctx.states)
+    except store.StoreError as e:
+        return replay.Outcome(False, Check("states", True, f"not replayable: {e}"))
+    left = None if budget is None else max(10.0, budget - (time.monotonic() - start))
+    return replay.check(ctx, cand_obj, rec, budget=left)

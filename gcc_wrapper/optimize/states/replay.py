@@ -1,0 +1,407 @@
+"""Replaying recorded states: gcc's version of a function and a candidate, each run on every state
+the workload gave the function (replayer.c), compared or timed.
+
+    check(ctx, cand_obj, rec, *, budget) -> Outcome         verification
+    time_states(ctx, cand_asm, rec, rounds, ...) -> (per-round base cycles, cand cycles, note)
+
+The images: gcc's version (ctx.baseline_asm) and the candidate are each linked, with ld and a
+two-line linker script, at a free address close to the recorded program's code (RIP-relative
+operands reach 2 GiB), with every symbol they use bound to where the recorded program had it:
+its functions and data from the symbol table saved with the recording (a static symbol from the
+unit's own file first), library functions through the program's PLT. A symbol the recorded
+program does not have makes the function not replayable (the program was built from other code).
+
+The bundle (read by replayer.c, little-endian):
+
+    u64 magic "LLMRPL1"; u32 mode (0 verify, 1 time), u32 nsegments; u32 nstates, u32 nimages;
+    u64 stack_lo, stack_hi; u64 rax_mask, rdx_mask, xmm0 mask low/high, xmm1 mask low/high;
+    f64 base_timeout, cand_factor, cand_min; u32 rounds, u32 reps; u64 coverage function address;
+    u32 ncoverage, u32 pad; u32 offsets[ncoverage] (padded to 8);
+    per segment: u64 address, u64 length, u32 protection, u32 pad, the bytes (padded to 8);
+    per image: u32 kind (0 gcc's, 1 candidate), u32 placement, u64 entry;
+    per state: u32 npages, u32 nexit; entry registers (27 u64), fxsave (512); exit registers,
+    exit fxsave; per page u64 address, u32 flags, u32 pad, 4096 bytes; per exit page u64
+    address, 4096 bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gcc_wrapper.optimize import native
+from gcc_wrapper.optimize.candidate import Check, Context
+from gcc_wrapper.optimize.states import store
+
+HERE = Path(__file__).resolve().parent
+MAGIC = 0x314C50524D4C4C
+PAGE = 4096
+# The replayer is a static executable at a fixed low address, far from where programs live (a
+# PIE program at 0x555555554000 and its libraries near the top, without ASLR as the recorder runs
+# them): the recorded states are mapped back at their own addresses in it.
+REPLAYER_AT = 0x60000000
+MAX_STATES = 128  # states replayed per check
+BASE_TIMEOUT = 2.0  # seconds of CPU time a call of gcc's version may take
+CAND_FACTOR = 20.0
+CAND_MIN = 0.05
+RUN_TIMEOUT = 120.0
+MEMORY = 8 << 30
+RETRIES = 4  # an address of a state taken by the replayer's own random layout: run again
+ABI_BITS = {
+    1: "rbx not preserved", 2: "rbp not preserved", 4: "r12 not preserved", 8: "r13 not preserved",
+    16: "r14 not preserved", 32: "r15 not preserved", 64: "rsp not restored",
+    128: "direction flag left set", 256: "MXCSR control bits changed", 512: "x87 control word changed",
+    2048: "left x87/MMX registers in use (no fstp/emms)",
+}
+
+
+class ReplayError(Exception):
+    """The function cannot be replayed on this recording (the message says why)."""
+
+
+def replayer() -> Path:
+    return native.build("replayer", [HERE / "replayer.c", HERE / "replay_call.s"],
+                        ["-O2", "-fno-stack-protector", "-static", f"-Wl,-Ttext-segment={REPLAYER_AT:#x}"])
+
+
+# ---- return value: which bits of which registers the caller can see ---------------------------------
+
+
+@dataclass(frozen=True)
+class Returns:
+    rax: int = (1 << 64) - 1
+    rdx: int = 0
+    xmm0: tuple[int, int] = ((1 << 64) - 1, 0)
+    xmm1: tuple[int, int] = (0, 0)
+    what: str = "unknown return type: rax and xmm0 compared whole"
+
+
+FULL = (1 << 64) - 1
+
+
+def returns_of(ctx: Context) -> Returns:
+    """The registers the function's return value lives in (SysV x86-64), from its prototype;
+    without one, the conservative choice: rax and the low half of xmm0 compared whole."""
+    from gcc_wrapper.optimize import source
+
+    base = ctx.name.split(".")[0]  # gcc's clones (foo.constprop.0, foo.part.0) return what foo returns
+    try:
+        ret = source.prototype(ctx.source_path, base, ctx.cflags, ctx.cwd or None).ret
+    except Exception:  # noqa: BLE001 - no prototype is a fact about the file, not an error here
+        return Returns()
+    if ctx.name != base and ".isra" in ctx.name:
+        return Returns()  # IPA-SRA may have dropped or changed the return value
+    if ret.kind == "void":
+        return Returns(0, 0, (0, 0), (0, 0), "void: no return registers")
+    if ret.kind in ("int", "bool", "pointer") and ret.size in (1, 2, 4, 8):
+        size = 1 if ret.kind == "bool" else ret.size
+        return Returns((1 << (8 * size)) - 1, 0, (0, 0), (0, 0), f"{ret.text} in rax ({8 * size} bits)")
+    if ret.kind == "float":
+        return Returns(0, 0, (0xFFFFFFFF, 0), (0, 0), "float in xmm0")
+    if ret.kind == "double":
+        return Returns(0, 0, (FULL, 0), (0, 0), "double in xmm0")
+    return Returns(FULL, FULL, (FULL, FULL), (FULL, FULL), f"{ret.text}: every return register compared whole")
+
+
+# ---- images -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Image:
+    kind: int  # 0 gcc's version, 1 the candidate
+    placement: int
+    addr: int  # where its bytes go (page-aligned)
+    data: bytes
+    entry: int  # the function's address
+
+
+def _undefined(obj: Path) -> list[str]:
+    r = subprocess.run(["nm", "-u", str(obj)], capture_output=True, text=True, timeout=60)
+    return [ln.split()[-1] for ln in r.stdout.splitlines() if ln.strip()]
+
+
+@dataclass
+class Binding:
+    """Where the recorded program had each symbol a version of the function can refer to."""
+
+    rec: store.Recording
+    name: str
+    source: str  # the unit's file (to prefer its own static symbols)
+    base: int = 0
+    symbols: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)  # name -> (address, bind, file)
+    plt: dict[str, int] = field(default_factory=dict)
+    lo: int = 0  # the module's code, for placing images near it
+    hi: int = 0
+
+    @classmethod
+    def of(cls, rec: store.Recording, name: str, source: str) -> Binding:
+        f = rec.functions[name]
+        b = cls(rec, name, source, base=f.addr - f.offset)
+        data = rec.symbols(f.module)
+        for sname, value, _size, _typ, bind, file in data.get("symbols", ()):
+            b.symbols.setdefault(sname, []).append((b.base + int(value), str(bind), str(file)))
+        b.plt = {k: b.base + int(v) for k, v in dict(data.get("plt", {})).items()}
+        spans = [(lo, hi) for lo, hi, _p, path in rec.maps if path == f.module]
+        b.lo = min((lo for lo, _ in spans), default=f.addr)
+        b.hi = max((hi for _, hi in spans), default=f.addr)
+        return b
+
+    def address(self, sym: str) -> int:
+        cands = self.symbols.get(sym, [])
+        mine = os.path.basename(self.source)
+        for rank in (lambda c: c[1] == "LOCAL" and c[2] == mine, lambda c: c[1] in ("GLOBAL", "WEAK"),
+                     lambda c: c[1] == "LOCAL"):
+            hits = [c for c in cands if rank(c)]
+            if len(hits) == 1 or (hits and rank is not None and len({h[0] for h in hits}) == 1):
+                return hits[0][0]
+            if len(hits) > 1:
+                raise ReplayError(f"the recorded program has several '{sym}' and none is in {mine}")
+        if sym in self.plt:
+            return self.plt[sym]
+        raise ReplayError(f"the recorded program does not define '{sym}' (it was built from other code)")
+
+    def free_span(self, size: int) -> int:
+        """A page-aligned address with `size` free bytes near the module's code, in no mapping."""
+        taken = sorted((lo, hi) for lo, hi, _p, _path in self.rec.maps)
+        at = (self.lo - (16 << 20)) & ~0xFFFFF
+        for _ in range(64):
+            if at > 0 and not any(lo < at + size and at < hi for lo, hi in taken):
+                return at
+            at -= 16 << 20
+        raise ReplayError("no free address near the program's code for the function's images")
+
+
+# Code first at the placement (its own alignment may move it up: -falign-functions=64 code stays
+# 64-byte aligned), constants after it.
+_SCRIPT = ("SECTIONS {{ . = {addr:#x}; .text : {{ *(.text .text.*) }} .rodata : {{ *(.rodata .rodata.*) }} "
+           "/DISCARD/ : {{ *(.note.*) *(.comment) *(.eh_frame) }} }}\n")
+
+
+def link_image(obj: Path, binding: Binding, addr: int, kind: int, placement: int, workdir: Path) -> Image:
+    """The object linked at `addr` + placement * 16 against the recorded program's symbols."""
+    defs = []
+    for sym in sorted(set(_undefined(obj))):
+        if sym == binding.name:
+            continue  # the image's own (a recursive call, local or global)
+        defs.append(f"--defsym={sym}={binding.address(sym):#x}")
+    start = addr + 16 * placement
+    script = workdir / f"img{kind}.{placement}.ld"
+    script.write_text(_SCRIPT.format(addr=start))
+    elf = workdir / f"img{kind}.{placement}.elf"
+    r = subprocess.run(["ld", "-o", str(elf), "-T", str(script), "-e", binding.name, "--no-relax", *defs, str(obj)],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise ReplayError(f"cannot link it against the recorded program: {r.stderr.strip()[:300]}")
+    flat = elf.with_suffix(".bin")
+    r = subprocess.run(["objcopy", "-O", "binary", str(elf), str(flat)], capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        raise ReplayError(f"objcopy: {r.stderr.strip()[:200]}")
+    nm = subprocess.run(["nm", str(elf)], capture_output=True, text=True, timeout=60).stdout
+    entry = next((int(ln.split()[0], 16) for ln in nm.splitlines() if ln.split()[-1:] == [binding.name]), None)
+    if entry is None:
+        raise ReplayError(f"the image does not define {binding.name}")
+    code = flat.read_bytes()
+    # objcopy's flat image begins at the lowest section's address, wherever alignment put it
+    sections = subprocess.run(["readelf", "-SW", str(elf)], capture_output=True, text=True, timeout=60).stdout
+    vmas = [int(m.group(1), 16) for m in re.finditer(r"^\s*\[\s*\d+\]\s+\.\S+\s+PROGBITS\s+([0-9a-f]+)", sections, re.M)]
+    first = min((v for v in vmas if v >= addr), default=start)
+    pad_front = first - addr
+    data = b"\xcc" * pad_front + code
+    data += b"\xcc" * (-len(data) % PAGE)
+    return Image(kind, placement, addr, data, entry)
+
+
+# ---- the bundle -------------------------------------------------------------------------------------
+
+
+def write_bundle(path: Path, rec: store.Recording, states: list[store.State], images: list[Image], ret: Returns, *,
+                 mode: int, rounds: int = 0, reps: int = 0, coverage: tuple[int, tuple[int, ...]] = (0, ())) -> None:
+    segs = [(addr, code, 5) for addr, code in rec.code()]  # PROT_READ | PROT_EXEC
+    segs += [(im.addr, im.data, 7 if (im.kind == 1 and coverage[1]) else 5) for im in images]  # breakpoints need W
+    cov_fn, offsets = coverage
+    with open(path, "wb") as f:
+        w = f.write
+        w(struct.pack("<QIIIIQQ", MAGIC, mode, len(segs), len(states), len(images), *rec.stack))
+        w(struct.pack("<6Q", ret.rax, ret.rdx, ret.xmm0[0], ret.xmm0[1], ret.xmm1[0], ret.xmm1[1]))
+        w(struct.pack("<3d", BASE_TIMEOUT, CAND_FACTOR, CAND_MIN))
+        w(struct.pack("<IIQII", rounds, reps, cov_fn, len(offsets), 0))
+        blob = struct.pack(f"<{len(offsets)}I", *offsets)
+        w(blob + b"\0" * (-len(blob) % 8))
+        for addr, data, prot in segs:
+            size = len(data) + (-len(data) % PAGE)
+            w(struct.pack("<QQII", addr, size, prot, 0))
+            w(data + b"\0" * (size - len(data)))
+        for im in images:
+            w(struct.pack("<IIQ", im.kind, im.placement, im.entry))
+        for s in states:
+            w(struct.pack("<II", len(s.pages), len(s.exit_pages)))
+            w(struct.pack("<27Q", *s.regs))
+            w(s.fx)
+            w(struct.pack("<27Q", *s.exit_regs))
+            w(s.exit_fx)
+            for p in s.pages:
+                w(struct.pack("<QII", p.addr, int(p.written) | p.prot << 8, 0))
+                w(p.data)
+            for addr, data in s.exit_pages:
+                w(struct.pack("<Q", addr))
+                w(data)
+
+
+def run_bundle(bundle: Path, timeout: float) -> tuple[int, list[str], str]:
+    """(exit status, stdout lines, stderr) of the replayer, sandboxed; a layout clash runs again."""
+    from gcc_wrapper.optimize.verify import sandbox
+
+    exe = replayer()
+    for _ in range(RETRIES):
+        r = sandbox.run([str(exe), str(bundle)], cwd=None, timeout=timeout, cpu_seconds=timeout, memory_bytes=MEMORY)
+        lines = r.stdout.decode(errors="replace").splitlines()
+        if r.returncode != 75:
+            err = r.stderr.decode(errors="replace")
+            if r.timed_out:
+                err = f"timed out after {r.wall:.0f} s. {err}"
+            elif r.returncode < 0:
+                err = f"{r.describe()}. {err}"
+            return r.returncode, lines, err
+    raise ReplayError("the recorded addresses clash with the replayer's own, run after run")
+
+
+# ---- verification -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ran: bool  # False: the function could not be replayed (check.detail says why)
+    check: Check
+    counterexample: str = ""
+    states: int = 0  # states the candidate was compared on
+    unfaithful: int = 0  # states gcc's version did not reproduce (not used)
+
+
+def usable_states(rec: store.Recording, name: str) -> list[store.State]:
+    return rec.states(name, MAX_STATES)
+
+
+def check(ctx: Context, cand_obj: Path, rec: store.Recording, *, budget: float | None = None) -> Outcome:
+    """Gcc's version and the candidate (its assembled object) on every recorded state of ctx.name."""
+    from gcc_wrapper.optimize.verify import static
+
+    name = "states"
+    try:
+        states = usable_states(rec, ctx.name)
+        if not states:
+            raise ReplayError("no recorded states")
+        base = static._baseline_object(ctx.baseline_asm)
+        if isinstance(base, str):
+            raise ReplayError(f"gcc's version does not assemble: {base}")
+        binding = Binding.of(rec, ctx.name, ctx.source_path)
+        with tempfile.TemporaryDirectory(prefix="llmcc-replay-", dir=native.work_root()) as tmp:
+            work = Path(tmp)
+            size = max(os.path.getsize(base.path), os.path.getsize(cand_obj)) * 2 + (1 << 20)
+            at = binding.free_span(2 * size)
+            images = [link_image(base.path, binding, at, 0, 0, work),
+                      link_image(cand_obj, binding, at + size - size % PAGE, 1, 0, work)]
+            bundle = work / "bundle.bin"
+            write_bundle(bundle, rec, states, images, returns_of(ctx), mode=0)
+            timeout = RUN_TIMEOUT if budget is None else max(10.0, min(RUN_TIMEOUT, budget))
+            status, lines, err = run_bundle(bundle, timeout)
+    except (ReplayError, store.StoreError, native.BuildError) as e:
+        return Outcome(False, Check(name, True, f"not replayable: {e}"))
+    unfaithful = [ln for ln in lines if ln.startswith("UNFAITHFUL ")]
+    done = [ln for ln in lines if ln.startswith("DONE ")]
+    mismatch = [ln for ln in lines if ln.startswith("MISMATCH ")]
+    if status == 0 and done:
+        ran, skipped, nunf = (int(x) for x in done[-1].split()[1:4])
+        if ran == 0:
+            why = f"gcc's version reproduced none of the {len(states)} recorded calls"
+            if unfaithful:
+                why += f" ({_unfaithful_reason(unfaithful[0])}: the program was built from other code, or rebuilt since `llmcc profile`)"
+            return Outcome(False, Check(name, True, f"not replayable: {why}"), unfaithful=nunf)
+        extra = f"; {nunf} recorded calls not reproduced by gcc's version, left out" if nunf else ""
+        extra += f"; {skipped} on which gcc's version crashed or hung, left out" if skipped else ""
+        return Outcome(True, Check(name, True, f"same results as gcc's version on {ran} recorded calls{extra}"), "", ran, nunf)
+    if status == 1 and mismatch:
+        words = mismatch[0].split()
+        index = int(words[1])
+        what = explain(words[2:], ctx)
+        s = states[index]
+        where = f"recorded call {index + 1} of {len(states)} ({ctx.name} with rdi={s.reg('rdi'):#x}, rsi={s.reg('rsi'):#x}, rdx={s.reg('rdx'):#x})"
+        return Outcome(True, Check(name, False, f"{what} on {where}"), where, index + 1, len(unfaithful))
+    return Outcome(True, Check(name, False, f"the candidate broke the replayer (exit {status}: {err.strip()[:200]})"))
+
+
+def _unfaithful_reason(line: str) -> str:
+    w = line.split()
+    return {"abi": "it broke the ABI", "return": "it returned something else", "memory": "it wrote other memory"}.get(w[2] if len(w) > 2 else "", "it did something else")
+
+
+def explain(w: list[str], ctx: Context) -> str:
+    kind = w[0]
+    if kind == "status":
+        st, sig, where, addr = int(w[1]), int(w[2]), w[3], w[4]
+        if st == 2:
+            return "the candidate hung (no return within the time limit) where gcc's version returned"
+        if where == "readonly":
+            return f"the candidate wrote memory at {addr} that the recorded call only read (gcc's version does not write it)"
+        if where == "untouched":
+            return f"the candidate touched memory at {addr} that gcc's version never touches on this call"
+        import signal as _signal
+
+        try:
+            name = _signal.Signals(sig).name
+        except ValueError:
+            name = f"signal {sig}"
+        return f"the candidate crashed with {name} where gcc's version returned"
+    if kind == "abi":
+        bits = int(w[1])
+        return "ABI violation: " + ", ".join(v for k, v in ABI_BITS.items() if bits & k)
+    if kind == "return":
+        return f"returned rax={w[3]} xmm0={w[4]}, gcc's version rax={w[1]} xmm0={w[2]}"
+    if kind == "memory":
+        return f"memory at {w[1]} differs after the call (gcc's version: {w[2] if len(w) > 2 else '?'}, the candidate: {w[3] if len(w) > 3 else '?'})"
+    return "results differ: " + " ".join(w)
+
+
+# ---- timing -----------------------------------------------------------------------------------------
+
+PLACEMENTS = 4  # each side linked at a page + 0, 16, 32, 48 bytes: a win must hold at every one (measure.py)
+TIME_STATES = 32  # states timed per round (spread over the recording)
+REPS = 3  # calls per state, side and round; the least is kept
+
+
+def time_states(ctx: Context, cand_obj: Path, rec: store.Recording, *, rounds: int, timeout: float) -> tuple[list[int], list[int], str]:
+    """Per-round cycles (rdtscp, summed over the states, least of REPS calls each) of gcc's version
+    and of the candidate, interleaved state by state on the same recorded states; and a note."""
+    from gcc_wrapper.optimize.verify import static
+
+    states = usable_states(rec, ctx.name)
+    if not states:
+        raise ReplayError("no recorded states")
+    step = max(1, len(states) // TIME_STATES)
+    states = states[::step][:TIME_STATES]
+    base = static._baseline_object(ctx.baseline_asm)
+    if isinstance(base, str):
+        raise ReplayError(f"gcc's version does not assemble: {base}")
+    binding = Binding.of(rec, ctx.name, ctx.source_path)
+    with tempfile.TemporaryDirectory(prefix="llmcc-replay-", dir=native.work_root()) as tmp:
+        work = Path(tmp)
+        size = max(os.path.getsize(base.path), os.path.getsize(cand_obj)) * 2 + (1 << 20)
+        size -= size % PAGE
+        at = binding.free_span(2 * PLACEMENTS * size)
+        images = []
+        for k in range(PLACEMENTS):
+            images.append(link_image(base.path, binding, at + (2 * k) * size, 0, k, work))
+            images.append(link_image(cand_obj, binding, at + (2 * k + 1) * size, 1, k, work))
+        bundle = work / "bundle.bin"
+        write_bundle(bundle, rec, states, images, returns_of(ctx), mode=1, rounds=rounds, reps=REPS)
+        status, lines, err = run_bundle(bundle, timeout)
+    rows = [ln.split() for ln in lines if ln.startswith("ROUND ")]
+    if status != 0 or len(rows) != rounds:
+        bad = next((ln for ln in lines if ln.startswith("FAILED")), "")
+        raise ReplayError(f"the timing run failed (exit {status}{': ' + bad if bad else ''}) {err.strip()[:200]}")
+    note = f"recorded states: {len(states)} calls of {rec.functions[ctx.name].states}, least of {REPS} per call, {PLACEMENTS} placements"
+    return [int(r[2]) for r in rows], [int(r[3]) for r in rows], note
