@@ -237,7 +237,16 @@ def prototype(path: str, name: str, cflags: Sequence[str] = (), cwd: str | None 
     """The prototype of the function `name` defined in the C file at path."""
     from pycparser import c_ast, c_generator
 
-    ast = _parse(path, cflags, cwd)
+    try:
+        ast = _parse(path, cflags, cwd)
+    except SourceError as e:
+        # GNU C pycparser cannot read (computed goto, statement expressions...): gcc's own reading
+        from gcc_wrapper.optimize import dwarf
+
+        try:
+            return dwarf.prototype(path, name, cflags, cwd)
+        except SourceError:
+            raise e from None
     fdef = _find_def(ast, name)
     gen = c_generator.CGenerator()
     typedefs = _typedefs(ast)
@@ -376,7 +385,16 @@ def function_source(path: str, name: str, cflags: Sequence[str] = (), cwd: str |
     transitively."""
     from pycparser import c_ast, c_generator
 
-    ast = _parse(path, cflags, cwd)
+    try:
+        ast = _parse(path, cflags, cwd)
+    except SourceError as e:
+        # GNU C pycparser cannot read (computed goto, statement expressions...): gcc's own reading
+        from gcc_wrapper.optimize import dwarf
+
+        try:
+            return dwarf.prototype(path, name, cflags, cwd)
+        except SourceError:
+            raise e from None
     fdef = _find_def(ast, name)
     main_file = os.path.abspath(os.path.join(cwd or os.getcwd(), path))
 
