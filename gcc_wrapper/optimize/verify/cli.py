@@ -1,9 +1,11 @@
 """`llmcc verify`: check a candidate rewrite of one function.
 
-    llmcc verify [--cflags "FLAGS"] [--isa native|x86-64|...] [--tests CMD]
+    llmcc verify [--cflags "FLAGS"] [--isa native|x86-64|...] [--tests CMD] [--states DIR|none]
                  [--build CMD --run EXE --inputs GLOB] [--json] SOURCE.c FUNCTION CANDIDATE.s
 
-The candidate is checked against FUNCTION as `gcc -O3 FLAGS` compiles it from SOURCE.c.
+The candidate is checked against FUNCTION as `gcc -O3 FLAGS` compiles it from SOURCE.c, on
+generated inputs and, when `llmcc profile` recorded calls of FUNCTION from a workload run here
+(or in a directory above or below), on those calls (--states picks a recording or turns them off).
 Exit 0 accepted, 1 rejected, 2 could not verify (bad input, or nothing semantic could run).
 """
 
@@ -16,8 +18,8 @@ import shlex
 import subprocess
 import sys
 
-USAGE = ("llmcc verify [--cflags FLAGS] [--isa ISA] [--tests CMD] [--build CMD --run EXE --inputs GLOB] [--json] "
-         "SOURCE.c FUNCTION CANDIDATE.s")
+USAGE = ("llmcc verify [--cflags FLAGS] [--isa ISA] [--tests CMD] [--states DIR|none] [--build CMD --run EXE --inputs GLOB] "
+         "[--json] SOURCE.c FUNCTION CANDIDATE.s")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,6 +51,8 @@ def main(argv: list[str]) -> int:
     p.add_argument("--build", default=None, help="program-level test: the command that builds the program")
     p.add_argument("--run", default=None, help="program-level test: the executable it builds (path in the project)")
     p.add_argument("--inputs", default=None, help="program-level test: stdin files (a glob); stdout and exit status must match the original's")
+    p.add_argument("--states", default=None, help="a recording of the workload's calls (a directory under the cache's states/), "
+                   "or 'none'; default: the newest one made by `llmcc profile` here, above or below that has calls of FUNCTION")
     p.add_argument("--json", action="store_true", help="print the verdict as JSON")
     p.add_argument("source")
     p.add_argument("function")
@@ -57,7 +61,7 @@ def main(argv: list[str]) -> int:
     glued: list[str] = []
     it = iter(argv)
     for w in it:
-        glued.append(f"{w}={next(it, '')}" if w in ("--cflags", "--tests", "--isa", "--build", "--run", "--inputs") else w)
+        glued.append(f"{w}={next(it, '')}" if w in ("--cflags", "--tests", "--isa", "--states", "--build", "--run", "--inputs") else w)
     a = p.parse_args(glued)
 
     from gcc_wrapper.compile import asm, config
@@ -97,6 +101,20 @@ def main(argv: list[str]) -> int:
     except asm.AsmError as e:
         return _fail(f"{a.candidate}: {e}", a.json)
     isa = a.isa if a.isa is not None else (cfg.isa or _march(flags) or "x86-64")
+    from gcc_wrapper.optimize.states import store
+
+    states = ""
+    if a.states is None:
+        rec = store.find(cfg.cache_path, os.getcwd(), a.function)
+        states = str(rec.dir) if rec is not None else ""
+    elif a.states != "none":
+        try:
+            rec = store.load(os.path.abspath(a.states))
+        except store.StoreError as e:
+            return _fail(f"--states: {e}", a.json)
+        if not rec.functions.get(a.function) or not rec.functions[a.function].states:
+            return _fail(f"--states: {a.states} has no recorded calls of {a.function}", a.json)
+        states = str(rec.dir)
     ctx = Context(
         name=a.function,
         source_path=os.path.abspath(a.source),
@@ -106,6 +124,7 @@ def main(argv: list[str]) -> int:
         isa=isa,
         compiler=cc,
         cwd=os.getcwd(),
+        states=states,
     )
     tests = a.tests if a.tests is not None else (cfg.test or None)
     programs = None
@@ -137,5 +156,7 @@ def _print(v, as_json: bool) -> None:
             print(f"  counterexample: {v.counterexample}")
         if v.inputs_tried:
             print(f"  inputs tried: {v.inputs_tried}")
+        if v.states_tried:
+            print(f"  recorded calls tried: {v.states_tried}")
         for c in v.checks:
             print(f"  [{'ok' if c.passed else 'FAIL'}] {c.name}{': ' + c.detail if c.detail else ''}")
