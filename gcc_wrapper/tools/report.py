@@ -55,6 +55,20 @@ class Attempt:
         return f"{self.outcome}: {head}"
 
 
+HOT_SHARE = 0.05  # functions with at least this share of the profile each get a line, whatever became of them
+
+
+@dataclass(frozen=True)
+class HotFunction:
+    """A function the profile says takes time, and what llmcc did about it."""
+
+    name: str
+    share: float
+    states: int  # calls of it recorded from the workload
+    status: str  # accepted | no-faster | rejected | queued | not tried
+    detail: str  # the evidence, or the one reason it could not be optimized and what would help
+
+
 @dataclass(frozen=True)
 class Contents:
     """What a report shows."""
@@ -64,6 +78,8 @@ class Contents:
     entries: tuple[Entry, ...]
     attempts: tuple[Attempt, ...]  # not accepted ones, in scope
     unattributed: int = 0  # not accepted attempts whose record names no source: shown only with --all
+    hot: tuple[HotFunction, ...] = ()  # the profile's hot functions, each with what became of it
+    profile: str = ""  # the profile they come from (its command), "" without one
 
     def rejected_by_reason(self) -> list[tuple[str, list[Attempt]]]:
         groups: dict[str, list[Attempt]] = defaultdict(list)
@@ -122,22 +138,88 @@ def under(source: str, root: Path) -> bool:
         return False
 
 
+def _hot(cache: Cache, scope: Path | None, entries: Sequence[Entry], attempts: Sequence[Attempt]) -> tuple[list[HotFunction], str]:
+    """Every function with at least HOT_SHARE of the newest related profile, with its outcome: no
+    hot function is left out silently."""
+    from gcc_wrapper.optimize import hot, worklist
+    from gcc_wrapper.optimize.states import store
+
+    where = str(scope) if scope is not None else os.getcwd()
+    profiles = hot._related_profiles(cache.root, where)
+    if not profiles:
+        return [], ""
+    prof = profiles[0]
+    shares = {str(k): float(v) for k, v in dict(prof.get("functions", {})).items()}
+    rec = None
+    if prof.get("states"):
+        try:
+            rec = store.load(store.states_dir(cache.root) / str(prof["states"]))
+        except store.StoreError:
+            rec = None
+    note = str(dict(prof.get("arguments") or {}).get("note", ""))
+    queued = {q.name: q for q in worklist.items(cache.root)}
+    rows = []
+    for name, share in sorted(shares.items(), key=lambda kv: -kv[1]):
+        if share < HOT_SHARE:
+            break
+        f = rec.functions.get(name) if rec is not None else None
+        nstates = f.states if f is not None else 0
+        mine = [e for e in entries if e.function == name]
+        tried = [a for a in attempts if a.function == name]
+        if mine:
+            e = mine[0]
+            v = e.verification
+            evidence = [f"{v['states_tried']} recorded calls" if v.get("states_tried") else "",
+                        f"{v['inputs_tried']} generated inputs" if v.get("inputs_tried") else ""]
+            rows.append(HotFunction(name, share, nstates, "accepted",
+                                    f"{_speedup(e)} ({e.proposer}); verified on {' and '.join(x for x in evidence if x) or 'tests'}"))
+        elif tried:
+            faster = [a for a in tried if a.outcome == "slower"]
+            verified = [a for a in tried if a.outcome in ("slower", "accepted")]
+            if faster:
+                best = max((a.speedup for a in faster if a.speedup is not None), default=None)
+                rows.append(HotFunction(name, share, nstates, "no-faster",
+                                        f"{len(tried)} tried, {len(verified)} correct, none faster"
+                                        + (f" (best x{best:.3f})" if best is not None else "")))
+            else:
+                reasons = sorted({a.reason_group for a in tried})
+                rows.append(HotFunction(name, share, nstates, "rejected" if any(a.outcome == "rejected" for a in tried) else "error",
+                                        f"{len(tried)} tried: {'; '.join(reasons)[:200]}"))
+        elif name in queued:
+            rows.append(HotFunction(name, share, nstates, "queued",
+                                    f"{queued[name].reason}; `llmcc optimize` works the queue"))
+        else:
+            why = "no compile of its file with the optimizer on since the profile (rebuild with LLMCC_MODE=sync, or queue and `llmcc optimize`)"
+            if f is None and rec is not None:
+                why = "not a function of the program itself (a system library's, or stripped): nothing llmcc compiles"
+            rows.append(HotFunction(name, share, nstates, "not tried", why))
+    for i, r in enumerate(rows):
+        if r.states == 0 and r.status not in ("accepted",):
+            hint = note if note.startswith("states not recorded") else "no calls of it recorded"
+            rows[i] = HotFunction(r.name, r.share, 0, r.status, f"{r.detail}; {hint}")
+    return rows, " ".join(prof.get("command", []))
+
+
 def collect(cache: Cache, scope: Path | None) -> Contents:
     """Entries and non-accepted attempts whose source is under scope (None: all of them)."""
     entries = read_entries(cache)
     attempts = [a for a in read_attempts(cache, entries) if a.outcome != "accepted"]
+    all_attempts = list(attempts)
     unattributed = 0
     if scope is not None:
         root = scope.resolve()
         entries = [e for e in entries if under(e.source, root)]
         unattributed = sum(1 for a in attempts if not a.source)
         attempts = [a for a in attempts if under(a.source, root)]
+    hot_rows, command = _hot(cache, scope, read_entries(cache) if scope is None else entries, all_attempts)
     return Contents(
         scope=str(scope) if scope is not None else "the whole cache",
         cache_root=str(cache.root),
         entries=tuple(entries),
         attempts=tuple(attempts),
         unattributed=unattributed,
+        hot=tuple(hot_rows),
+        profile=command,
     )
 
 
@@ -209,6 +291,11 @@ def render_markdown(c: Contents) -> str:
         f"Scope: {c.scope} (cache {c.cache_root}). {len(c.entries)} accepted rewrite(s), "
         f"{len(c.attempts)} attempt(s) not accepted." + _unattributed_note(c),
     ]
+    if c.hot:
+        lines += ["", f"## Hot functions (at least {HOT_SHARE:.0%} of the profile of `{_md_cell(c.profile)}`)", "",
+                  "| function | share | recorded calls | outcome | evidence or reason |", "| --- | ---: | ---: | --- | --- |"]
+        for h in c.hot:
+            lines.append(f"| `{_md_cell(h.name)}` | {h.share:.1%} | {h.states} | {h.status} | {_md_cell(h.detail)} |")
     if c.entries:
         lines += ["", "| function | source | speedup | proposer |", "| --- | --- | ---: | --- |"]
         for e in c.entries:
@@ -223,7 +310,8 @@ def render_markdown(c: Contents) -> str:
             f"- proposer: {_md_cell(e.proposer)}; accepted {_when(e.created)} by llmcc {e.llmcc_version}; key `{e.key}`",
             f"- measured: {_measured(e.measurement)}",
             f"- verification: {_md_cell(str(v.get('verdict', '?')))} — {_md_cell(str(v.get('reason', '')))}"
-            + (f" ({v['inputs_tried']} inputs tried)" if v.get("inputs_tried") else ""),
+            + (f" ({v['inputs_tried']} inputs tried)" if v.get("inputs_tried") else "")
+            + (f" ({v['states_tried']} recorded calls tried)" if v.get("states_tried") else ""),
         ]
         lines += [f"  - {'✓' if ok else '✗'} {_md_cell(name)}" + (f": {_md_cell(detail)}" if detail else "")
                   for name, ok, detail in _checks(v)]
@@ -288,6 +376,14 @@ def render_html(c: Contents) -> str:
         f"<p>Scope: {_e(c.scope)} (cache {_e(c.cache_root)}). {len(c.entries)} accepted rewrite(s), "
         f"{len(c.attempts)} attempt(s) not accepted.{_e(_unattributed_note(c))}</p>",
     ]
+    if c.hot:
+        out.append(f"<h2>Hot functions (at least {HOT_SHARE:.0%} of the profile of <code>{_e(c.profile)}</code>)</h2>")
+        out.append("<table><thead><tr><th>function</th><th>share</th><th>recorded calls</th><th>outcome</th>"
+                   "<th>evidence or reason</th></tr></thead><tbody>")
+        for h in c.hot:
+            out.append(f"<tr><td><code>{_e(h.name)}</code></td><td class=\"num\">{h.share:.1%}</td>"
+                       f"<td class=\"num\">{h.states}</td><td>{_e(h.status)}</td><td>{_e(h.detail)}</td></tr>")
+        out.append("</tbody></table>")
     if c.entries:
         out.append("<table><thead><tr><th>function</th><th>source</th><th>speedup</th><th>proposer</th></tr></thead><tbody>")
         for e in c.entries:
@@ -303,7 +399,8 @@ def render_html(c: Contents) -> str:
             f"key <code>{_e(e.key)}</code></li>",
             f"<li>measured: {_e(_measured(e.measurement))}</li>",
             f"<li>verification: {_e(v.get('verdict', '?'))} — {_e(v.get('reason', ''))}"
-            + (f" ({_e(v['inputs_tried'])} inputs tried)" if v.get("inputs_tried") else ""),
+            + (f" ({_e(v['inputs_tried'])} inputs tried)" if v.get("inputs_tried") else "")
+            + (f" ({_e(v['states_tried'])} recorded calls tried)" if v.get("states_tried") else ""),
         ]
         checks = _checks(v)
         if checks:
@@ -362,7 +459,8 @@ def main(argv: Sequence[str]) -> int:
         from dataclasses import asdict
 
         print(json.dumps({"scope": contents.scope, "entries": [asdict(e) for e in contents.entries],
-                          "attempts": [asdict(a) for a in contents.attempts]}, indent=1))
+                          "attempts": [asdict(a) for a in contents.attempts],
+                          "hot": [asdict(h) for h in contents.hot]}, indent=1))
         return 0
     sys.stdout.write(render_markdown(contents))
     return 0

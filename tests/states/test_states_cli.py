@@ -39,3 +39,33 @@ def test_profile_then_verify_on_the_recorded_calls(tmp_path, llmcc_bin, llmcc_en
     missing = subprocess.run([str(llmcc_bin), "verify", "--states", "nowhere", "prog.c", "lookup", "good.s"],
                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert missing.returncode == 2 and "--states: not a recording" in missing.stderr
+
+
+def test_report_gives_every_hot_function_a_verdict(tmp_path, llmcc_bin, llmcc_env):
+    build(tmp_path)
+    env = dict(llmcc_env)
+    r = subprocess.run([str(llmcc_bin), "profile", "--", "./prog", "2000", "5000000"], cwd=tmp_path, env=env,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    profile = json.loads(next((tmp_path / "llmcc-cache" / "profiles").glob("*.json")).read_text())
+    hot = [n for n, s in profile["functions"].items() if s >= 0.05]
+    assert "lookup" in hot
+
+    def report() -> dict:
+        out = subprocess.run([str(llmcc_bin), "report", "--json"], cwd=tmp_path, env=env, capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        return {h["name"]: h for h in json.loads(out.stdout)["hot"]}
+
+    rows = report()
+    assert set(rows) == set(hot)  # every one, none silently missing
+    assert rows["lookup"]["status"] == "not tried" and "LLMCC_MODE=sync" in rows["lookup"]["detail"]
+    assert rows["lookup"]["states"] >= 8
+    # a queue-mode build puts it in the queue; the report says so and why
+    subprocess.run(["gcc", "-O3", "-c", "prog.c", "-o", "/dev/null"], cwd=tmp_path, check=True)
+    q = subprocess.run([str(llmcc_bin), "-O3", "-c", "prog.c", "-o", "prog.o"], cwd=tmp_path,
+                       env=dict(env, LLMCC_MODE="queue"), capture_output=True, text=True)
+    assert q.returncode == 0, q.stderr
+    rows = report()
+    assert rows["lookup"]["status"] == "queued" and "queue mode" in rows["lookup"]["detail"]
+    md = subprocess.run([str(llmcc_bin), "report"], cwd=tmp_path, env=env, capture_output=True, text=True).stdout
+    assert "## Hot functions" in md and "`lookup`" in md
