@@ -11,17 +11,22 @@ its functions and data from the symbol table saved with the recording (a static 
 unit's own file first), library functions through the program's PLT. A symbol the recorded
 program does not have makes the function not replayable (the program was built from other code).
 
-The bundle (read by replayer.c, little-endian):
+The replayer reads two files (little-endian). The states file, written once per recording, function
+and choice of states (kept under the verifier's work directory) and reused by every candidate:
 
-    u64 magic "LLMRPL1"; u32 mode (0 verify, 1 time), u32 nsegments; u32 nstates, u32 nimages;
-    u64 stack_lo, stack_hi; u64 rax_mask, rdx_mask, xmm0 mask low/high, xmm1 mask low/high;
-    f64 base_timeout, cand_factor, cand_min; u32 rounds, u32 reps; u64 coverage function address;
-    u32 ncoverage, u32 pad; u32 offsets[ncoverage] (padded to 8);
-    per segment: u64 address, u64 length, u32 protection, u32 pad, the bytes (padded to 8);
-    per image: u32 kind (0 gcc's, 1 candidate), u32 placement, u64 entry;
+    u64 magic "LLLMST1"; u32 nsegments, u32 nstates; u64 stack_lo, stack_hi;
+    per segment (the program's code): u64 address, u64 length, u32 protection, u32 pad, the bytes;
     per state: u32 npages, u32 nexit; entry registers (27 u64), fxsave (512); exit registers,
     exit fxsave; per page u64 address, u32 flags, u32 pad, 4096 bytes; per exit page u64
     address, 4096 bytes.
+
+The run file, per check or timing:
+
+    u64 magic "LLMRPL2"; u32 mode (0 verify, 1 time), u32 nimages; u64 rax_mask, rdx_mask, xmm0
+    mask low/high, xmm1 mask low/high; f64 base_timeout, cand_factor, cand_min; u32 rounds, u32 reps;
+    u64 coverage function address; u32 ncoverage, u32 nsegments; u32 offsets[ncoverage] (padded to
+    8); per image u32 kind (0 gcc's, 1 candidate), u32 placement, u64 entry; per segment (the
+    images' code) as above.
 """
 
 from __future__ import annotations
@@ -39,13 +44,15 @@ from gcc_wrapper.optimize.candidate import Check, Context
 from gcc_wrapper.optimize.states import store
 
 HERE = Path(__file__).resolve().parent
-MAGIC = 0x314C50524D4C4C
+STATES_MAGIC = 0x3154534D4C4C4C  # "LLLMST1"
+RUN_MAGIC = 0x324C50524D4C4C  # "LLMRPL2"
 PAGE = 4096
 # The replayer is a static executable at a fixed low address, far from where programs live (a
 # PIE program at 0x555555554000 and its libraries near the top, without ASLR as the recorder runs
 # them): the recorded states are mapped back at their own addresses in it.
 REPLAYER_AT = 0x60000000
 MAX_STATES = 128  # states replayed per check
+IMAGE_SPAN = 1 << 20  # address space for one image (a function's code is far smaller: static.SIZE_CEILING)
 BASE_TIMEOUT = 2.0  # seconds of CPU time a call of gcc's version may take
 CAND_FACTOR = 20.0
 CAND_MIN = 0.05
@@ -121,8 +128,13 @@ class Image:
 
 
 def _undefined(obj: Path) -> list[str]:
-    r = subprocess.run(["nm", "-u", str(obj)], capture_output=True, text=True, timeout=60)
-    return [ln.split()[-1] for ln in r.stdout.splitlines() if ln.strip()]
+    from elftools.elf.elffile import ELFFile
+
+    with open(obj, "rb") as f:
+        symtab = ELFFile(f).get_section_by_name(".symtab")
+        if symtab is None:
+            return []
+        return [s.name for s in symtab.iter_symbols() if s.name and s["st_shndx"] == "SHN_UNDEF"]
 
 
 @dataclass
@@ -184,6 +196,8 @@ _SCRIPT = ("SECTIONS {{ . = {addr:#x}; .text : {{ *(.text .text.*) }} .rodata : 
 
 def link_image(obj: Path, binding: Binding, addr: int, kind: int, placement: int, workdir: Path) -> Image:
     """The object linked at `addr` + placement * 16 against the recorded program's symbols."""
+    from elftools.elf.elffile import ELFFile
+
     defs = []
     for sym in sorted(set(_undefined(obj))):
         if sym == binding.name:
@@ -197,68 +211,108 @@ def link_image(obj: Path, binding: Binding, addr: int, kind: int, placement: int
                        capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
         raise ReplayError(f"cannot link it against the recorded program: {r.stderr.strip()[:300]}")
-    flat = elf.with_suffix(".bin")
-    r = subprocess.run(["objcopy", "-O", "binary", str(elf), str(flat)], capture_output=True, text=True, timeout=60)
-    if r.returncode != 0:
-        raise ReplayError(f"objcopy: {r.stderr.strip()[:200]}")
-    nm = subprocess.run(["nm", str(elf)], capture_output=True, text=True, timeout=60).stdout
-    entry = next((int(ln.split()[0], 16) for ln in nm.splitlines() if ln.split()[-1:] == [binding.name]), None)
-    if entry is None:
+    with open(elf, "rb") as f:
+        e = ELFFile(f)
+        # the code and constants, each where the link put it (alignment may move them up)
+        parts = [(s["sh_addr"], s.data()) for s in e.iter_sections()
+                 if s["sh_flags"] & 2 and s["sh_type"] == "SHT_PROGBITS" and s["sh_size"]]  # SHF_ALLOC
+        symtab = e.get_section_by_name(".symtab")
+        entry = next((s["st_value"] for s in symtab.iter_symbols() if s.name == binding.name and s["st_shndx"] != "SHN_UNDEF"),
+                     None) if symtab is not None else None
+    if entry is None or not parts:
         raise ReplayError(f"the image does not define {binding.name}")
-    code = flat.read_bytes()
-    # objcopy's flat image begins at the lowest section's address, wherever alignment put it
-    sections = subprocess.run(["readelf", "-SW", str(elf)], capture_output=True, text=True, timeout=60).stdout
-    vmas = [int(m.group(1), 16) for m in re.finditer(r"^\s*\[\s*\d+\]\s+\.\S+\s+PROGBITS\s+([0-9a-f]+)", sections, re.M)]
-    first = min((v for v in vmas if v >= addr), default=start)
-    pad_front = first - addr
-    data = b"\xcc" * pad_front + code
-    data += b"\xcc" * (-len(data) % PAGE)
-    return Image(kind, placement, addr, data, entry)
+    top = max(a + len(d) for a, d in parts)
+    data = bytearray(b"\xcc" * (top - addr + (-(top - addr) % PAGE)))
+    for a, d in parts:
+        data[a - addr:a - addr + len(d)] = d
+    return Image(kind, placement, addr, bytes(data), entry)
 
 
 # ---- the bundle -------------------------------------------------------------------------------------
 
 
-def write_bundle(path: Path, rec: store.Recording, states: list[store.State], images: list[Image], ret: Returns, *,
-                 mode: int, rounds: int = 0, reps: int = 0, coverage: tuple[int, tuple[int, ...]] = (0, ())) -> None:
-    segs = [(addr, code, 5) for addr, code in rec.code()]  # PROT_READ | PROT_EXEC
-    segs += [(im.addr, im.data, 7 if (im.kind == 1 and coverage[1]) else 5) for im in images]  # breakpoints need W
-    cov_fn, offsets = coverage
-    with open(path, "wb") as f:
+def _segment(addr: int, data: bytes, prot: int) -> bytes:
+    size = len(data) + (-len(data) % PAGE)
+    return struct.pack("<QQII", addr, size, prot, 0) + data + b"\0" * (size - len(data))
+
+
+def states_file(rec: store.Recording, name: str, which: tuple[int, ...] | None = None) -> tuple[Path, int]:
+    """The states file of `name`'s recorded calls (all of them up to MAX_STATES, or those at the
+    indices `which`), written once and reused by every candidate; and how many states it holds."""
+    f = rec.functions.get(name)
+    total = min(f.states, MAX_STATES) if f is not None else 0
+    count = total if which is None else len([i for i in which if i < total])
+    key = f"{rec.dir}\0{name}\0{which}\0{MAX_STATES}"
+    import hashlib
+
+    d = native.work_root() / "states"
+    d.mkdir(parents=True, exist_ok=True)
+    path = d / (hashlib.blake2b(key.encode(), digest_size=12).hexdigest() + ".bin")
+    if path.exists() and path.stat().st_mtime >= (rec.dir / "meta.json").stat().st_mtime:
+        return path, count
+    states = usable_states(rec, name)
+    if which is not None:
+        states = [states[i] for i in which if i < len(states)]
+    code = rec.code()
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    with open(tmp, "wb") as f:
         w = f.write
-        w(struct.pack("<QIIIIQQ", MAGIC, mode, len(segs), len(states), len(images), *rec.stack))
-        w(struct.pack("<6Q", ret.rax, ret.rdx, ret.xmm0[0], ret.xmm0[1], ret.xmm1[0], ret.xmm1[1]))
-        w(struct.pack("<3d", BASE_TIMEOUT, CAND_FACTOR, CAND_MIN))
-        w(struct.pack("<IIQII", rounds, reps, cov_fn, len(offsets), 0))
-        blob = struct.pack(f"<{len(offsets)}I", *offsets)
-        w(blob + b"\0" * (-len(blob) % 8))
-        for addr, data, prot in segs:
-            size = len(data) + (-len(data) % PAGE)
-            w(struct.pack("<QQII", addr, size, prot, 0))
-            w(data + b"\0" * (size - len(data)))
-        for im in images:
-            w(struct.pack("<IIQ", im.kind, im.placement, im.entry))
+        w(struct.pack("<QIIQQ", STATES_MAGIC, len(code), len(states), *rec.stack))
+        for addr, data in code:
+            w(_segment(addr, data, 5))  # PROT_READ | PROT_EXEC
         for s in states:
             w(struct.pack("<II", len(s.pages), len(s.exit_pages)))
             w(struct.pack("<27Q", *s.regs))
             w(s.fx)
             w(struct.pack("<27Q", *s.exit_regs))
             w(s.exit_fx)
-            for p in s.pages:
-                w(struct.pack("<QII", p.addr, int(p.written) | p.prot << 8, 0))
-                w(p.data)
+            for pg in s.pages:
+                w(struct.pack("<QII", pg.addr, int(pg.written) | pg.prot << 8, 0))
+                w(pg.data)
             for addr, data in s.exit_pages:
                 w(struct.pack("<Q", addr))
                 w(data)
+    os.replace(tmp, path)
+    _prune(d)
+    return path, len(states)
 
 
-def run_bundle(bundle: Path, timeout: float) -> tuple[int, list[str], str]:
+KEEP_STATES_FILES = 64
+
+
+def _prune(d: Path) -> None:
+    try:
+        files = sorted(d.glob("*.bin"), key=lambda p: p.stat().st_mtime)
+    except OSError:
+        return
+    for old in files[:max(0, len(files) - KEEP_STATES_FILES)]:
+        old.unlink(missing_ok=True)
+
+
+def write_run(path: Path, images: list[Image], ret: Returns, *, mode: int, rounds: int = 0, reps: int = 0,
+              coverage: tuple[int, tuple[int, ...]] = (0, ())) -> None:
+    cov_fn, offsets = coverage
+    with open(path, "wb") as f:
+        w = f.write
+        w(struct.pack("<QII", RUN_MAGIC, mode, len(images)))
+        w(struct.pack("<6Q", ret.rax, ret.rdx, ret.xmm0[0], ret.xmm0[1], ret.xmm1[0], ret.xmm1[1]))
+        w(struct.pack("<3d", BASE_TIMEOUT, CAND_FACTOR, CAND_MIN))
+        w(struct.pack("<IIQII", rounds, reps, cov_fn, len(offsets), len(images)))
+        blob = struct.pack(f"<{len(offsets)}I", *offsets)
+        w(blob + b"\0" * (-len(blob) % 8))
+        for im in images:
+            w(struct.pack("<IIQ", im.kind, im.placement, im.entry))
+        for im in images:
+            w(_segment(im.addr, im.data, 7 if (im.kind == 1 and offsets) else 5))  # breakpoints need W
+
+
+def run_replayer(states: Path, run: Path, timeout: float) -> tuple[int, list[str], str]:
     """(exit status, stdout lines, stderr) of the replayer, sandboxed; a layout clash runs again."""
     from gcc_wrapper.optimize.verify import sandbox
 
     exe = replayer()
     for _ in range(RETRIES):
-        r = sandbox.run([str(exe), str(bundle)], cwd=None, timeout=timeout, cpu_seconds=timeout, memory_bytes=MEMORY)
+        r = sandbox.run([str(exe), str(states), str(run)], cwd=None, timeout=timeout, cpu_seconds=timeout, memory_bytes=MEMORY)
         lines = r.stdout.decode(errors="replace").splitlines()
         if r.returncode != 75:
             err = r.stderr.decode(errors="replace")
@@ -268,6 +322,18 @@ def run_bundle(bundle: Path, timeout: float) -> tuple[int, list[str], str]:
                 err = f"{r.describe()}. {err}"
             return r.returncode, lines, err
     raise ReplayError("the recorded addresses clash with the replayer's own, run after run")
+
+
+_BASE_IMAGES: dict[tuple, Image] = {}  # gcc's version, linked once per recording, place and placement
+
+
+def base_image(base_obj: Path, binding: Binding, addr: int, placement: int, workdir: Path) -> Image:
+    key = (str(base_obj), str(binding.rec.dir), binding.name, addr, placement)
+    if key not in _BASE_IMAGES:
+        if len(_BASE_IMAGES) > 64:
+            _BASE_IMAGES.clear()
+        _BASE_IMAGES[key] = link_image(base_obj, binding, addr, 0, placement, workdir)
+    return _BASE_IMAGES[key]
 
 
 # ---- verification -----------------------------------------------------------------------------------
@@ -292,8 +358,8 @@ def check(ctx: Context, cand_obj: Path, rec: store.Recording, *, budget: float |
 
     name = "states"
     try:
-        states = usable_states(rec, ctx.name)
-        if not states:
+        sfile, nstates = states_file(rec, ctx.name)
+        if not nstates:
             raise ReplayError("no recorded states")
         base = static._baseline_object(ctx.baseline_asm)
         if isinstance(base, str):
@@ -301,14 +367,13 @@ def check(ctx: Context, cand_obj: Path, rec: store.Recording, *, budget: float |
         binding = Binding.of(rec, ctx.name, ctx.source_path)
         with tempfile.TemporaryDirectory(prefix="llmcc-replay-", dir=native.work_root()) as tmp:
             work = Path(tmp)
-            size = max(os.path.getsize(base.path), os.path.getsize(cand_obj)) * 2 + (1 << 20)
-            at = binding.free_span(2 * size)
-            images = [link_image(base.path, binding, at, 0, 0, work),
-                      link_image(cand_obj, binding, at + size - size % PAGE, 1, 0, work)]
-            bundle = work / "bundle.bin"
-            write_bundle(bundle, rec, states, images, returns_of(ctx), mode=0)
+            at = binding.free_span(2 * IMAGE_SPAN)
+            images = [base_image(base.path, binding, at, 0, work),
+                      link_image(cand_obj, binding, at + IMAGE_SPAN, 1, 0, work)]
+            run = work / "run.bin"
+            write_run(run, images, returns_of(ctx), mode=0)
             timeout = RUN_TIMEOUT if budget is None else max(10.0, min(RUN_TIMEOUT, budget))
-            status, lines, err = run_bundle(bundle, timeout)
+            status, lines, err = run_replayer(sfile, run, timeout)
     except (ReplayError, store.StoreError, native.BuildError) as e:
         return Outcome(False, Check(name, True, f"not replayable: {e}"))
     unfaithful = [ln for ln in lines if ln.startswith("UNFAITHFUL ")]
@@ -317,7 +382,7 @@ def check(ctx: Context, cand_obj: Path, rec: store.Recording, *, budget: float |
     if status == 0 and done:
         ran, skipped, nunf = (int(x) for x in done[-1].split()[1:4])
         if ran == 0:
-            why = f"gcc's version reproduced none of the {len(states)} recorded calls"
+            why = f"gcc's version reproduced none of the {nstates} recorded calls"
             if unfaithful:
                 why += f" ({_unfaithful_reason(unfaithful[0])}: the program was built from other code, or rebuilt since `llmcc profile`)"
             return Outcome(False, Check(name, True, f"not replayable: {why}"), unfaithful=nunf)
@@ -328,8 +393,8 @@ def check(ctx: Context, cand_obj: Path, rec: store.Recording, *, budget: float |
         words = mismatch[0].split()
         index = int(words[1])
         what = explain(words[2:], ctx)
-        s = states[index]
-        where = f"recorded call {index + 1} of {len(states)} ({ctx.name} with rdi={s.reg('rdi'):#x}, rsi={s.reg('rsi'):#x}, rdx={s.reg('rdx'):#x})"
+        s = usable_states(rec, ctx.name)[index]
+        where = f"recorded call {index + 1} of {nstates} ({ctx.name} with rdi={s.reg('rdi'):#x}, rsi={s.reg('rsi'):#x}, rdx={s.reg('rdx'):#x})"
         return Outcome(True, Check(name, False, f"{what} on {where}"), where, index + 1, len(unfaithful))
     return Outcome(True, Check(name, False, f"the candidate broke the replayer (exit {status}: {err.strip()[:200]})"))
 
@@ -378,30 +443,28 @@ def time_states(ctx: Context, cand_obj: Path, rec: store.Recording, *, rounds: i
     and of the candidate, interleaved state by state on the same recorded states; and a note."""
     from gcc_wrapper.optimize.verify import static
 
-    states = usable_states(rec, ctx.name)
-    if not states:
+    n = rec.functions[ctx.name].states if ctx.name in rec.functions else 0
+    if not n:
         raise ReplayError("no recorded states")
-    step = max(1, len(states) // TIME_STATES)
-    states = states[::step][:TIME_STATES]
+    step = max(1, min(n, MAX_STATES) // TIME_STATES)
+    sfile, ntimed = states_file(rec, ctx.name, tuple(range(0, min(n, MAX_STATES), step))[:TIME_STATES])
     base = static._baseline_object(ctx.baseline_asm)
     if isinstance(base, str):
         raise ReplayError(f"gcc's version does not assemble: {base}")
     binding = Binding.of(rec, ctx.name, ctx.source_path)
     with tempfile.TemporaryDirectory(prefix="llmcc-replay-", dir=native.work_root()) as tmp:
         work = Path(tmp)
-        size = max(os.path.getsize(base.path), os.path.getsize(cand_obj)) * 2 + (1 << 20)
-        size -= size % PAGE
-        at = binding.free_span(2 * PLACEMENTS * size)
+        at = binding.free_span(2 * PLACEMENTS * IMAGE_SPAN)
         images = []
         for k in range(PLACEMENTS):
-            images.append(link_image(base.path, binding, at + (2 * k) * size, 0, k, work))
-            images.append(link_image(cand_obj, binding, at + (2 * k + 1) * size, 1, k, work))
-        bundle = work / "bundle.bin"
-        write_bundle(bundle, rec, states, images, returns_of(ctx), mode=1, rounds=rounds, reps=REPS)
-        status, lines, err = run_bundle(bundle, timeout)
+            images.append(base_image(base.path, binding, at + (2 * k) * IMAGE_SPAN, k, work))
+            images.append(link_image(cand_obj, binding, at + (2 * k + 1) * IMAGE_SPAN, 1, k, work))
+        run = work / "run.bin"
+        write_run(run, images, returns_of(ctx), mode=1, rounds=rounds, reps=REPS)
+        status, lines, err = run_replayer(sfile, run, timeout)
     rows = [ln.split() for ln in lines if ln.startswith("ROUND ")]
     if status != 0 or len(rows) != rounds:
         bad = next((ln for ln in lines if ln.startswith("FAILED")), "")
         raise ReplayError(f"the timing run failed (exit {status}{': ' + bad if bad else ''}) {err.strip()[:200]}")
-    note = f"recorded states: {len(states)} calls of {rec.functions[ctx.name].states}, least of {REPS} per call, {PLACEMENTS} placements"
+    note = f"recorded states: {ntimed} calls of {n}, least of {REPS} per call, {PLACEMENTS} placements"
     return [int(r[2]) for r in rows], [int(r[3]) for r in rows], note

@@ -2,13 +2,14 @@
  * program (recorder.c), each mapped back at the addresses it had, and compares what they do
  * (verification), or times them (measurement).
  *
- *   replayer BUNDLE
+ *   replayer STATES RUN
  *
- * BUNDLE is written by gcc_wrapper/optimize/states/replay.py (format there). It holds the
- * program's code (its executable mappings, as recorded), the function's images (gcc's version and
- * the candidate, linked by replay.py at free addresses near the program against the program's own
- * symbols), and the recorded states: registers, and every page the call touched with its content
- * at entry, whether the call wrote it, and its content after the call.
+ * Both files are written by gcc_wrapper/optimize/states/replay.py (formats there). STATES holds
+ * the program's code (its executable mappings, as recorded) and the recorded states: registers,
+ * and every page the call touched with its content at entry, whether the call wrote it, and its
+ * content after the call; it is written once per function and recording and reused for every
+ * candidate. RUN holds what to do and the function's images (gcc's version and the candidate,
+ * linked by replay.py at free addresses near the program against the program's own symbols).
  *
  * Per state, memory is exactly what the recorded call saw: the pages it touched, read-only where it
  * only read them; every other page inaccessible. So a function that touches memory the recorded
@@ -47,7 +48,8 @@
 #include <x86intrin.h>
 
 #define PAGE 4096ull
-#define MAGIC 0x314c50524d4c4cull /* "LLMRPL1" */
+#define STATES_MAGIC 0x3154534d4c4c4cull /* "LLLMST1" */
+#define RUN_MAGIC 0x324c50524d4c4cull    /* "LLMRPL2" */
 #define SCRATCH (1ull << 20)      /* bytes of stack below the recorded stack mapping, for deeper frames */
 #define FILL 0xa5u
 
@@ -504,12 +506,11 @@ static int time_them(void)
     return 0;
 }
 
-int main(int argc, char **argv)
+static unsigned char *slurp(const char *path, size_t *len)
 {
-    if (argc != 2) { fprintf(stderr, "usage: replayer BUNDLE\n"); return 4; }
-    int fd = open(argv[1], O_RDONLY);
+    int fd = open(path, O_RDONLY);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) { perror(argv[1]); return 4; }
+    if (fd < 0 || fstat(fd, &st) != 0) { perror(path); exit(4); }
     unsigned char *buf = malloc((size_t)st.st_size + 8);
     size_t got = 0;
     while (buf && got < (size_t)st.st_size) {
@@ -518,25 +519,17 @@ int main(int argc, char **argv)
         got += (size_t)n;
     }
     close(fd);
-    if (!buf || got != (size_t)st.st_size) { fprintf(stderr, "cannot read the bundle\n"); return 4; }
-    cur = buf;
-    end = buf + got;
-    if (u64() != MAGIC) { fprintf(stderr, "not a replay bundle\n"); return 4; }
-    two_u32(&mode, &nsegs);
-    two_u32(&nstates, &nimages);
-    stack_lo = u64(); stack_hi = u64();
-    rax_mask = u64(); rdx_mask = u64();
-    for (int i = 0; i < 4; i++) xmm_mask[i] = u64();
-    base_timeout = f64(); cand_factor = f64(); cand_min = f64();
-    two_u32(&rounds, &reps);
-    cov_fn = u64();
-    uint32_t pad;
-    two_u32(&ncov, &pad);
-    cov_off = take((size_t)ncov * 4);
-    /* the program's code and the function's images, where the recording had them */
-    for (uint32_t i = 0; i < nsegs && !bad; i++) {
+    if (!buf || got != (size_t)st.st_size) { fprintf(stderr, "cannot read %s\n", path); exit(4); }
+    *len = got;
+    return buf;
+}
+
+/* Segments: code of the program or an image, mapped where it was, with its protection. */
+static void map_segments(uint32_t n)
+{
+    uint32_t pad, prot;
+    for (uint32_t i = 0; i < n && !bad; i++) {
         uint64_t addr = u64(), len = u64();
-        uint32_t prot;
         two_u32(&prot, &pad);
         const unsigned char *data = take(len);
         if (bad || (addr | len) % PAGE) { bad = 1; break; }
@@ -544,11 +537,41 @@ int main(int argc, char **argv)
         memcpy((void *)(uintptr_t)addr, data, len);
         protect(addr, len, (int)prot);
     }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) { fprintf(stderr, "usage: replayer STATES RUN\n"); return 4; }
+    size_t slen, rlen;
+    unsigned char *sbuf = slurp(argv[1], &slen), *rbuf = slurp(argv[2], &rlen);
+    uint32_t pad, nimgsegs;
+    /* the run: what to do, the images */
+    cur = rbuf;
+    end = rbuf + rlen;
+    if (u64() != RUN_MAGIC) { fprintf(stderr, "not a replay run file\n"); return 4; }
+    two_u32(&mode, &nimages);
+    rax_mask = u64(); rdx_mask = u64();
+    for (int i = 0; i < 4; i++) xmm_mask[i] = u64();
+    base_timeout = f64(); cand_factor = f64(); cand_min = f64();
+    two_u32(&rounds, &reps);
+    cov_fn = u64();
+    two_u32(&ncov, &nimgsegs);
+    cov_off = take((size_t)ncov * 4);
     images = calloc(nimages + 1, sizeof *images);
     for (uint32_t i = 0; i < nimages && !bad; i++) {
         two_u32(&images[i].kind, &images[i].placement);
         images[i].entry = u64();
     }
+    map_segments(nimgsegs);
+    if (bad || cur != end) { fprintf(stderr, "bad run file\n"); return 4; }
+    /* the states: the program's code where the recording had it, then every call */
+    cur = sbuf;
+    end = sbuf + slen;
+    if (u64() != STATES_MAGIC) { fprintf(stderr, "not a replay states file\n"); return 4; }
+    two_u32(&nsegs, &nstates);
+    stack_lo = u64(); stack_hi = u64();
+    map_segments(nsegs);
+    (void)pad;
     states = calloc(nstates + 1, sizeof *states);
     long total = 0;
     for (uint32_t i = 0; i < nstates && !bad; i++) {
