@@ -31,6 +31,7 @@ class Context:
     compiler: str = "gcc"  # the real compiler
     cwd: str = ""  # where the compile ran (relative -I paths resolve from here)
     states: str = ""  # the recording (states/store.py directory) with calls of this function, if any
+    workload: str = ""  # the profile whose command judges rewrites at program level (workload.py), if any
 
 
 @dataclass(frozen=True)

@@ -122,13 +122,14 @@ def profiles_dir(cache_root: Path) -> Path:
     return Path(cache_root) / "profiles"
 
 
-def _related_profiles(cache_root: Path, cwd: str | None) -> list[dict]:
-    """The profiles recorded in `cwd`, an ancestor of it or a descendant, newest first."""
+def related_profile_files(cache_root: Path, cwd: str | None) -> list[tuple[Path, dict]]:
+    """(file, contents) of the profiles recorded in `cwd`, an ancestor of it or a descendant,
+    newest first."""
     d = profiles_dir(cache_root)
     if not d.is_dir():
         return []
     here = os.path.realpath(cwd or os.getcwd())
-    found: list[tuple[float, dict]] = []
+    found: list[tuple[float, Path, dict]] = []
     for f in d.glob("*.json"):
         try:
             data = json.loads(f.read_text())
@@ -138,8 +139,13 @@ def _related_profiles(cache_root: Path, cwd: str | None) -> list[dict]:
             continue
         where = os.path.realpath(str(data.get("cwd", "")))
         if here == where or here.startswith(where + os.sep) or where.startswith(here + os.sep):
-            found.append((float(data.get("created", 0)), data))
-    return [data for _, data in sorted(found, key=lambda t: -t[0])]
+            found.append((float(data.get("created", 0)), f, data))
+    return [(f, data) for _, f, data in sorted(found, key=lambda t: -t[0])]
+
+
+def _related_profiles(cache_root: Path, cwd: str | None) -> list[dict]:
+    """The profiles recorded in `cwd`, an ancestor of it or a descendant, newest first."""
+    return [data for _, data in related_profile_files(cache_root, cwd)]
 
 
 def load_profile(cache_root: Path, cwd: str | None = None) -> dict[str, float] | None:
@@ -242,6 +248,17 @@ def stdin_offset() -> int | None:
         return None
 
 
+def stdin_file() -> str:
+    """The regular file our stdin is, "" when it is a pipe, a terminal or nothing: the workload's
+    input, for the runs that judge rewrites at program level (workload.py)."""
+    try:
+        if stat.S_ISREG(os.fstat(0).st_mode):
+            return os.path.realpath(f"/proc/self/fd/0")
+    except OSError:
+        pass
+    return ""
+
+
 # Libraries the system provides: their functions are not the project's to optimize
 _SYSTEM = ("/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/", "/usr/libexec/")
 
@@ -295,7 +312,8 @@ def profile_main(argv: list[str]) -> int:
     if not shares:
         print("llmcc profile: no samples in the program's own code (too short a run?)", file=sys.stderr)
         return 1
-    data = {"tool": used, "command": argv, "cwd": os.getcwd(), "created": time.time(), "functions": shares}
+    data = {"tool": used, "command": argv, "cwd": os.getcwd(), "created": time.time(), "functions": shares,
+            "seconds": took, "stdin": stdin_file()}
     hottest = [n for n, _ in sorted(shares.items(), key=lambda kv: -kv[1])][:RECORD_FUNCTIONS]
     calls: dict[str, list[list[int]]] = {}
     if arguments:

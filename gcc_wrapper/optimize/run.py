@@ -207,15 +207,17 @@ def _write_marker(path: Path, hot_keys: dict[str, str]) -> None:
 
 def _context(unit, name: str, key: str, job: UnitJob, cfg) -> tuple[Context | None, str]:
     """The Context for one function, or None and why it cannot be optimized here."""
-    from gcc_wrapper.optimize import source
+    from gcc_wrapper.optimize import source, workload
     from gcc_wrapper.optimize.states import store
 
-    # the workload's recorded calls of it: verification and timing need no prototype then
+    # the workload's recorded calls of it, and the workload itself: verification and timing need
+    # no prototype then
     rec = store.find(cfg.cache_path, job.cwd, name)
+    wl = workload.find(cfg.cache_path, job.cwd)
     try:
         proto_text = source.prototype(job.source, name, list(job.compile_flags), cwd=job.cwd).text
     except Exception as e:  # noqa: BLE001 - pycparser trouble means "cannot model it from its prototype"
-        if rec is None:
+        if rec is None and wl is None:
             why = str(e) if isinstance(e, source.SourceError) else f"{type(e).__name__}: {e}"
             return None, f"no prototype: {why}"
         proto_text = ""
@@ -234,6 +236,7 @@ def _context(unit, name: str, key: str, job: UnitJob, cfg) -> tuple[Context | No
         compiler=job.cc,
         cwd=job.cwd,
         states=str(rec.dir) if rec is not None else "",
+        workload=wl.profile if wl is not None else "",
     ), ""
 
 

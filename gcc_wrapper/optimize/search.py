@@ -32,6 +32,8 @@ from typing import Any, Callable, Sequence
 from gcc_wrapper.optimize.candidate import Candidate, Context, Feedback, Measurement, Verdict
 
 UCT_C = 0.5  # exploration constant; rewards are speedup-1, typically 0..0.5
+# The program-level timer that is not a command: the workload `llmcc profile` ran (workload.py)
+WORKLOAD = "@workload"
 
 
 @dataclass
@@ -182,14 +184,19 @@ def optimize_function(
     threshold = float(getattr(cfg, "threshold", 0.03))
     # the prototype check is cheap and saves compiling variants for nothing; without a harness,
     # the project's benchmark command (program level) is the only way to time candidates
+    # The program level: the project's benchmark command when there is one, else the workload the
+    # profile recorded (its program patched with the candidate: no rebuild needed)
+    whole = bench or (WORKLOAD if ctx.workload else None)
     harness = True
-    if ctx.prototype and not ctx.states:  # recorded calls are timed by replaying them, whatever the prototype
+    if not ctx.states and not ctx.prototype and ctx.workload:
+        harness = False  # a context made for the workload alone (no prototype, no recorded calls)
+    elif ctx.prototype and not ctx.states:  # recorded calls are timed by replaying them, whatever the prototype
         from gcc_wrapper.optimize import measure
 
         try:
             measure.parse_prototype(ctx.prototype, ctx.name)
         except measure.MeasureError as e:
-            if not bench:
+            if not whole:
                 # recorded, so a compile does not try it again (it is queued for a program-level run)
                 _record(cache, ctx, Tried(Candidate("", _names(proposers)), "error", f"unmeasurable: {e}"))
                 return Outcome(ctx.name, "unmeasurable", str(e), seconds=time.monotonic() - start)
@@ -200,13 +207,15 @@ def optimize_function(
     # A winner timed by the function harness is confirmed with the project's benchmark command when
     # there is one: a gain in the harness must not be a loss in the program (code placement, the
     # cache the rest of the program uses). The search keeps a third of the budget for that.
+    # With no benchmark command, the workload is the judge: no rewrite is stored that makes it
+    # slower beyond its measured noise.
     confirm = None
-    if harness and bench:
-        confirm = (bench, deadline)
+    if harness and whole:
+        confirm = (whole, deadline)
         deadline = start + budget_s * 2 / 3
     workdir = Path(tempfile.mkdtemp(prefix="llmcc-search-"))  # harnesses, kept for the re-measurement
     try:
-        program = None if harness else bench
+        program = None if harness else whole
         return _search(ctx, proposers, deadline, start, cache, cfg, threshold, tests, policy, batch, rounds,
                        remeasure_rounds, evaluate or _evaluator(cache, tests, rounds, threshold, workdir, program),
                        workdir, program, confirm)
@@ -329,13 +338,46 @@ def _confirm(ctx, cand, cache, confirm: tuple[str, float], rounds: int, threshol
 
     bench, deadline = confirm
     try:
-        m = measure.measure_project(ctx, cand, bench, rounds=max(5, rounds // 2), lock_dir=cache.root,
-                                    deadline=deadline)
-    except measure.MeasureError as e:
-        return f"`{bench}` could not time it: {e}"
-    if m.speedup < 1 - threshold:
-        return f"x{m.speedup:.3f} (spread {m.spread[0]:.3f}-{m.spread[1]:.3f}) running `{bench}`"
+        m = program_level(ctx, cand, bench, rounds=max(5, rounds // 2), lock_dir=cache.root, deadline=deadline)
+    except (measure.MeasureError, _judge_error()) as e:
+        return f"{_what(ctx, bench)} could not time it: {e}"
+    floor = threshold
+    if bench == WORKLOAD:
+        from gcc_wrapper.optimize import workload
+
+        floor = max(0.005, workload.noise_of(m))  # the workload's own noise, measured in the same runs
+    if m.speedup < 1 - floor:
+        return f"x{m.speedup:.3f} (spread {m.spread[0]:.3f}-{m.spread[1]:.3f}) running {_what(ctx, bench)}"
     return m
+
+
+def _judge_error():
+    from gcc_wrapper.optimize.workload import JudgeError
+
+    return JudgeError
+
+
+def _what(ctx: Context, bench: str) -> str:
+    if bench != WORKLOAD:
+        return f"`{bench}`"
+    from gcc_wrapper.optimize import workload
+
+    w = workload.load(ctx.workload)
+    return f"the workload `{' '.join(w.command)}`" if w else "the workload"
+
+
+def program_level(ctx: Context, cand: Candidate, bench: str, *, rounds: int, lock_dir: Path,
+                  deadline: float | None) -> Measurement:
+    """The whole program timed with the candidate against gcc's version: the project's benchmark
+    command in two builds (measure.measure_project), or the profiled workload's program patched
+    (workload.Judge)."""
+    from gcc_wrapper.optimize import measure
+
+    if bench == WORKLOAD:
+        from gcc_wrapper.optimize import workload
+
+        return workload.judge(ctx).time(cand.asm, rounds, Path(lock_dir), deadline)
+    return measure.measure_project(ctx, cand, bench, rounds=rounds, lock_dir=lock_dir, deadline=deadline)
 
 
 def _remeasure(ctx, cand, cache, rounds, deadline, workdir, program=None) -> Measurement | str:
@@ -343,10 +385,10 @@ def _remeasure(ctx, cand, cache, rounds, deadline, workdir, program=None) -> Mea
 
     try:
         if program:
-            return measure.measure_project(ctx, cand, program, rounds=max(5, rounds // 2), lock_dir=cache.root,
-                                           deadline=deadline + 1.0)
+            return program_level(ctx, cand, program, rounds=max(5, rounds // 2), lock_dir=cache.root,
+                                 deadline=deadline + 1.0)
         return measure.measure(ctx, cand, rounds=rounds, lock_dir=cache.root, deadline=deadline + 1.0, workdir=workdir)
-    except measure.MeasureError as e:
+    except (measure.MeasureError, _judge_error()) as e:
         return f"re-measurement failed: {e}"
 
 
@@ -432,12 +474,13 @@ def _evaluator(cache, tests: str | None, rounds: int, threshold: float, workdir:
             return Tried(cand, outcome, verdict.reason, verdict)
         try:
             if bench:
-                m = measure.measure_project(ctx, cand, bench, lock_dir=cache.root, deadline=deadline)
+                m = program_level(ctx, cand, bench, rounds=3 if bench == WORKLOAD else 5, lock_dir=cache.root,
+                                  deadline=deadline)
             else:
                 m = measure.measure(ctx, cand, rounds=rounds, lock_dir=cache.root, deadline=deadline, workdir=workdir)
         except measure.BaselineUnmeasurable as e:
             return Tried(cand, "error", f"unmeasurable: {e}", verdict)
-        except measure.MeasureError as e:
+        except (measure.MeasureError, _judge_error()) as e:
             return Tried(cand, "error", f"not measured: {e}", verdict)
         outcome = "faster" if m.faster_by(threshold) else "slower"
         return Tried(cand, outcome, f"x{m.speedup:.3f} (spread {m.spread[0]:.3f}-{m.spread[1]:.3f})", verdict, m)

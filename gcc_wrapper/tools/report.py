@@ -169,10 +169,15 @@ def _hot(cache: Cache, scope: Path | None, entries: Sequence[Entry], attempts: S
         if mine:
             e = mine[0]
             v = e.verification
+            passed = {str(c.get("name")) for c in v.get("checks", []) if isinstance(c, dict) and c.get("passed")
+                      and not str(c.get("detail", "")).startswith(("not run", "not testable", "not replayable"))}
             evidence = [f"{v['states_tried']} recorded calls" if v.get("states_tried") else "",
-                        f"{v['inputs_tried']} generated inputs" if v.get("inputs_tried") else ""]
+                        f"{v['inputs_tried']} generated inputs" if v.get("inputs_tried") else "",
+                        "the workload's outputs" if "workload" in passed else "",
+                        "the project's tests" if "tests" in passed else ""]
             rows.append(HotFunction(name, share, nstates, "accepted",
-                                    f"{_speedup(e)} ({e.proposer}); verified on {' and '.join(x for x in evidence if x) or 'tests'}"))
+                                    f"{_speedup(e)} ({e.proposer}); verified on {' and '.join(x for x in evidence if x) or '?'}"
+                                    + (f"; {_measured(e.measurement)}" if e.measurement else "")))
         elif tried:
             faster = [a for a in tried if a.outcome == "slower"]
             verified = [a for a in tried if a.outcome in ("slower", "accepted")]

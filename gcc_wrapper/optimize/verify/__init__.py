@@ -13,6 +13,9 @@ actually ran: differential testing against the original (difftest), or the proje
     states     (states/replay.py)  the same on every call of the workload `llmcc profile` recorded
                               (ctx.states): registers, every byte written, ABI state; no prototype
                               needed
+    workload   (workload.py)  when nothing above could test it: the profiled workload's program
+                              with the candidate patched in prints, writes and exits as with gcc's
+                              version
     tests      (tests.py)     the project's test command passes with the candidate built in
     programs   (tests.py)     the program built with the candidate prints what the original's
                               does and exits the same, on every given stdin file
@@ -64,6 +67,15 @@ def verify(ctx: Context, cand: Candidate, *, tests: str | None = None, budget: f
             if replayed.ran:
                 semantic.append(f"{replayed.states} recorded calls of the workload")
                 states_tried = replayed.states
+        if not semantic and ctx.workload:
+            # nothing at function level could test it (main, calls with system calls...): the
+            # profiled workload, its program patched with gcc's version and with the candidate
+            judged = _workload(ctx, cand)
+            checks.append(judged)
+            if not judged.passed and not judged.detail.startswith("not run:"):
+                return Verdict("reject", f"workload: {judged.detail}", tuple(checks), "", d.inputs_tried)
+            if judged.passed and not judged.detail.startswith("not run:"):
+                semantic.append("the workload's outputs")
         from gcc_wrapper.optimize.verify import project_tests
 
         extra = []
@@ -93,6 +105,15 @@ def verify(ctx: Context, cand: Candidate, *, tests: str | None = None, budget: f
                        d.inputs_tried, states_tried)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _workload(ctx: Context, cand: Candidate) -> Check:
+    from gcc_wrapper.optimize import workload
+
+    try:
+        return workload.judge(ctx).compare(cand.asm)
+    except workload.JudgeError as e:
+        return Check("workload", True, f"not run: {e}")
 
 
 def _replay(ctx: Context, cand_obj: Path, budget: float | None, start: float):
