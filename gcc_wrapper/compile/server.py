@@ -95,7 +95,7 @@ def main(argv: list[str]) -> int:
     os.ftruncate(lock, 0)
     os.write(lock, str(os.getpid()).encode())  # for `llmcc compile-server status|stop`
     # the compile path, imported once for every compile this server will fork
-    from gcc_wrapper.compile import args, compiler, config, driver, files, log
+    from gcc_wrapper.compile import args, compiler, config, driver, files, log  # noqa: F401
     from gcc_wrapper import cli  # noqa: F401
     from gcc_wrapper.compile import spawn  # noqa: F401
     from gcc_wrapper.compile import asm  # noqa: F401
