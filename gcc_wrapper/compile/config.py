@@ -26,6 +26,7 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
     "cache_dir": ("", str, "local cache directory (default: $XDG_CACHE_HOME/llmcc or ~/.cache/llmcc)"),
     "max_size": ("2G", str, "local cache size limit, least recently used entries are evicted"),
     "tu_cache": (True, bool, "cache gcc's own output per translation unit"),
+    "base_dir": ("", str, "paths under this absolute directory are hashed relative to the working directory (ccache's base_dir): other checkouts reuse the cache"),
     "depend_mode": (True, bool, "key a translation unit by its source and headers from gcc's dependency output (no gcc -E); off: by its preprocessed text"),
     "remote": ("", str, "shared cache tier, redis://host:port/db"),
     "remote_readonly": (False, bool, "only read from the shared tier"),
