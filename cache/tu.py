@@ -136,7 +136,7 @@ class Manifest(_Record):
             return cls(
                 tuple(
                     ManifestRecord(tuple((str(p), str(h)) for p, h in r["files"]), str(r["tu_key"]), r.get("cwd") is True)
-                    for r in body
+                    for r in _body_records(body)
                 )
             )
         except (KeyError, TypeError, ValueError) as e:
@@ -166,6 +166,12 @@ def _hash_file(path: str) -> str | None:
         return content_hash(_read(path)[1])
     except OSError:
         return None
+
+
+def _body_records(body: object) -> list:
+    if not isinstance(body, list):
+        raise TypeError("manifest body is not a list")
+    return body
 
 
 def make_record(paths: Iterable[str], tu_key: str, cwd: str, started: float) -> ManifestRecord | None:
@@ -237,8 +243,8 @@ def relative_words(words: Iterable[str], base: str, cwd: str) -> list[str]:
             old, eq, new = value.partition("=")
             out.append(f"{opt}={relative_to(old, base, cwd)}{eq}{new}")
         else:
-            opt = next((o for o in _PATH_OPTIONS if w.startswith(o) and w[len(o):].startswith("/")), None)
-            out.append(w if opt is None else opt + relative_to(w[len(opt):], base, cwd))
+            glued = next((o for o in _PATH_OPTIONS if w.startswith(o) and w[len(o):].startswith("/")), None)
+            out.append(w if glued is None else glued + relative_to(w[len(glued):], base, cwd))
     return out
 
 

@@ -93,7 +93,7 @@ class Config:
     def cache_path_str(self) -> str:
         """cache_path as a string (for the compile path, which does without pathlib)."""
         if self.values["cache_dir"]:
-            return os.path.expanduser(self.values["cache_dir"])
+            return os.path.expanduser(str(self.values["cache_dir"]))
         xdg = os.environ.get("XDG_CACHE_HOME")
         return os.path.join(xdg if xdg else os.path.join(os.path.expanduser("~"), ".cache"), "llmcc")
 
@@ -107,7 +107,7 @@ class Config:
     def log_path_str(self) -> str:
         """log_path as a string."""
         if self.values["log"]:
-            return os.path.expanduser(self.values["log"])
+            return os.path.expanduser(str(self.values["log"]))
         return os.path.join(self.cache_path_str, "llmcc.log")
 
     @property

@@ -171,7 +171,7 @@ def _compile(inv: args.Invocation, cfg) -> int:
             if inv.stage != "S" and _reuse_object(inv, dest, cfg):
                 stderr.append(base.stderr)
                 continue
-            if unit is None and not _tu.found and str(cfg.mode) == "off":
+            if unit is None and not (_tu and _tu.found) and str(cfg.mode) == "off":
                 text = base.asm_text  # nothing to replace, nothing to optimize: gcc's text as it is
                 optimized = unit
             else:
@@ -242,7 +242,7 @@ def _baseline(inv: args.Invocation, src: str, cfg) -> Baseline:
     manifest = cache.get_manifest(mkey)
     tkey = manifest.lookup(cwd) if manifest is not None else None
     entry = cache.get_tu(tkey, count=False) if tkey else None
-    if entry is not None:
+    if entry is not None and tkey:
         cache.bump("tu.hit")
         cache.bump("direct.hit")
         _write_deps(deps_path, entry.deps, cwd)
@@ -284,8 +284,8 @@ def _baseline(inv: args.Invocation, src: str, cfg) -> Baseline:
         deps: str | None = ""
         if deps_path is not None:
             try:
-                with open(deps_path, encoding="utf-8", errors="surrogateescape") as f:
-                    deps = f.read()
+                with open(deps_path, encoding="utf-8", errors="surrogateescape") as df:
+                    deps = df.read()
             except OSError:
                 deps = None
         if deps is not None:  # (a dependency file gcc did not write: do not cache this TU)
@@ -351,7 +351,7 @@ def _depend_baseline(inv: args.Invocation, src: str, cache, mkey: str, manifest,
     try:
         base_out = _gcc_baseline(inv, src, [] if private is None else ["-MD", "-MF", private])
         try:
-            with open(private or deps_path, encoding="utf-8", errors="surrogateescape") as f:
+            with open(str(private or deps_path), encoding="utf-8", errors="surrogateescape") as f:
                 deps = f.read()
         except OSError:
             deps = None
@@ -446,6 +446,7 @@ def _apply_rewrites(unit, inv: args.Invocation, cfg):
     _prepare_keys: local, then the shared tier)."""
     cache = _cache(cfg)
     st = _tu
+    assert st is not None and st.fn_keys is not None and st.found is not None  # _prepare_keys ran
     keys = st.fn_keys
     from gcc_wrapper.compile.asm import AsmError
 
@@ -602,7 +603,7 @@ def _included_files(pre: bytes) -> list[str]:
     """The files the preprocessor read, from the line markers of its output."""
     import re
 
-    seen: dict[str, None] = {}
+    seen: dict[bytes, None] = {}
     for m in re.finditer(rb'^# \d+ "((?:[^"\\]|\\.)*)"', pre, re.M):
         name = m.group(1)
         # <built-in>, <command-line>, and the working directory ("/dir//") that -g records
@@ -626,7 +627,7 @@ def _reuse_object(inv: args.Invocation, dest: str, cfg) -> bool:
     cached rewrites, if there is one. In sync mode only once the optimizer has finished with the
     unit (_finished_marker exists): until then it must see the unit again."""
     st = _tu
-    if st is None or st.entry is None or st.fn_keys is None:
+    if st is None or st.entry is None or st.fn_keys is None or st.found is None:
         return False
     cache = _cache(cfg)
     if str(cfg.mode) == "sync" and not os.path.exists(_finished_marker(cache.root_str, st.key, cfg)):

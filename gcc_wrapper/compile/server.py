@@ -244,7 +244,7 @@ def _fork_worker(listener: socket.socket, tell: int, stamps: dict[str, int]) -> 
         if _prctl is not None:
             _prctl(_PR_SET_PDEATHSIG, signal.SIGUSR1, 0, 0, 0)
         if os.getppid() != server:
-            return
+            return None
         _worker(listener, tell, stamps)
     finally:
         os._exit(0)
