@@ -56,6 +56,9 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
     "llm_samples": (32, int, "model samples per function, over all rounds"),
 }
 
+# settings naming a path: in a file, a relative one is relative to the file's directory (a build
+# compiles in many directories: all of them must find the same cache)
+PATH_SETTINGS = ("cache_dir", "log", "base_dir")
 ENV_PREFIX = "LLMCC_"
 PROJECT_FILE = "llmcc.toml"
 
@@ -202,6 +205,10 @@ def load(cwd: str | os.PathLike | None = None, environ: dict[str, str] | None = 
             if k not in SETTINGS:
                 raise ConfigError(f"{path}: unknown setting {k!r}")
             values[k] = _coerce(k, raw, str(path))
+            if k in PATH_SETTINGS:
+                values[k] = _beside(str(values[k]), path)
+            elif k == "proposer" and str(values[k]).startswith("file:"):
+                values[k] = "file:" + _beside(str(values[k])[5:], path)
             sources[k] = str(path)
     for k in SETTINGS:
         raw = env.get(ENV_PREFIX + k.upper())
@@ -209,6 +216,14 @@ def load(cwd: str | os.PathLike | None = None, environ: dict[str, str] | None = 
             values[k] = _coerce(k, raw, ENV_PREFIX + k.upper())
             sources[k] = ENV_PREFIX + k.upper()
     return Config(values, sources)
+
+
+def _beside(value: str, config_file: str) -> str:
+    """A path setting's value from `config_file`: a relative path (not "~...") joined to the file's
+    directory, normalized; empty and absolute values as they are."""
+    if not value or value.startswith("~") or os.path.isabs(value):
+        return value
+    return os.path.normpath(os.path.join(os.path.dirname(config_file), value))
 
 
 def main(argv: list[str]) -> int:
