@@ -107,8 +107,9 @@ def test_parallel_builds_share_one_cache(builds, shared_project: Path, tmp_path:
     units = builds.UNITS + 1
     assert c["compiles"] == 3 * units
     assert c.get("tu.hit", 0) + c["tu.miss"] == c["compiles"]
-    # depend mode: TU keys carry the working directory, so each checkout compiled every unit
-    assert c["tu.miss"] == 3 * units
+    # the first build compiled every unit; of the two parallel checkouts (same files, relative
+    # paths: the same keys), each unit was compiled by at least one, by both when they raced
+    assert 2 * units <= c["tu.miss"] <= 3 * units
     # only names with a rewrite somewhere are looked up (the names index): none in the first
     # build, then mix in every unit of the two parallel builds, where it is found
     assert c["fn.hit"] == 2 * builds.UNITS and c.get("fn.miss", 0) == 0
