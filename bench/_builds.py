@@ -164,6 +164,13 @@ def project_copy(source: str, dest: Path) -> Path:
     return dest
 
 
+def stop_server(bin_dir: Path) -> None:
+    """Stop the compile server of the llmcc in bin_dir (a scratch install's would otherwise idle
+    on after its directory is gone)."""
+    subprocess.run([str(bin_dir / "llmcc"), "compile-server", "stop"], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, check=False)
+
+
 def pip_install(scratch: Path) -> Path:
     """A fresh venv with `pip install .` of this checkout, as a user installs llmcc (the build
     backend compiles the native client); its bin directory. The checkout is copied first, so the

@@ -45,7 +45,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _builds import clean_build, pip_install, project_copy, summary
+from _builds import clean_build, pip_install, project_copy, stop_server, summary
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -173,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
             order = [("gcc", g_start), (llmcc, m_start)]
             for cc, acc in order if i % 2 == 0 else reversed(order):
                 acc.append(start([cc, "--version"], env))
+        if a.install == "pip":
+            stop_server(bin_dir)
 
     fig = {
         "project": str(a.project),

@@ -35,7 +35,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _builds import clean_build, pip_install, project_copy, summary
+from _builds import clean_build, pip_install, project_copy, stop_server, summary
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -139,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             Path(a.json).write_text(json.dumps(result, indent=2))
         return 0
     finally:
+        if (scratch / "pip-venv" / "bin" / "llmcc").exists():
+            stop_server(scratch / "pip-venv" / "bin")
         shutil.rmtree(scratch, ignore_errors=True)
 
 
