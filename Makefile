@@ -10,31 +10,27 @@ STAMP  := $(VENV)/.installed-stamp
 APT_PACKAGES := redis-server valgrind zlib1g-dev libpng-dev
 JOBS ?= 2
 
-.PHONY: all venv sysdeps demo test test-fast bench clean help
+.PHONY: all venv sysdeps demo test test-fast check bench clean help
 
 all: venv
 
 help:
 	@echo "make demo   set up and run llmcc on the bundled example (embedded optimizer)"
 	@echo "make test   set up and run the whole test suite"
+	@echo "make check  ruff, mypy (cache/, gcc_wrapper/compile/) and the native client with -Werror"
 	@echo "make bench  benchmarks: build overhead, cache, verification rate, speedups"
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+# The install builds the native client (gcc_wrapper/compile/client.c) as .venv/bin/llmcc, beside
+# the Python entry llmcc-py (setup.py): a change to the client reinstalls. The `dev` extra is the
+# test suite's packages and the checkers `make check` runs.
+$(STAMP): pyproject.toml setup.py gcc_wrapper/compile/client.c
+	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install -q --disable-pip-version-check --upgrade pip
 	# compat editable mode: a .pth path entry, so the installed `llmcc` imports with no finder overhead
-	$(VPY) -m pip install -q --disable-pip-version-check -e '.[test]' --config-settings editable_mode=compat
+	$(VPY) -m pip install -q --disable-pip-version-check -e '.[dev]' --config-settings editable_mode=compat
 	touch $@
 
-# The native front end (gcc_wrapper/compile/client.c) replaces the `llmcc` script pip wrote: it
-# hands compiles to a warm compile server and runs the Python entry, llmcc-py, when there is none.
-CLIENT := $(VENV)/.client-stamp
-$(CLIENT): gcc_wrapper/compile/client.c $(STAMP)
-	gcc -O2 -Wall -o $(VENV)/bin/llmcc.tmp gcc_wrapper/compile/client.c
-	mv -f $(VENV)/bin/llmcc.tmp $(VENV)/bin/llmcc
-	touch $@
-
-venv: $(STAMP) $(CLIENT)
+venv: $(STAMP)
 
 sysdeps:
 	@missing=""; \
@@ -54,8 +50,15 @@ demo: venv
 test: venv sysdeps
 	$(VPY) -m pytest -q -n $(JOBS) tests; status=$$?; $(VENV)/bin/llmcc compile-server stop >/dev/null; exit $$status
 
+# leaves out the tests marked slow (wheels, venvs, whole-project builds)
 test-fast: venv
 	$(VPY) -m pytest -q -x -n $(JOBS) tests -m "not slow"
+
+# Lint (rules in pyproject.toml), types on the compile path, and the client as strict as gcc goes.
+check: venv
+	$(VENV)/bin/ruff check .
+	$(VPY) -m mypy
+	gcc -O2 -Wall -Wextra -Werror -c -o /dev/null gcc_wrapper/compile/client.c
 
 # ccache: bench/build_overhead.py times it beside llmcc, for scale (the suite does not use it)
 bench: APT_PACKAGES += ccache

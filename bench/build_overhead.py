@@ -2,11 +2,18 @@
 """Clean-build wall time of a C project with CC=llmcc against CC=gcc, side by side; and the
 start-up cost of `llmcc --version` against `gcc --version`.
 
-    bench/build_overhead.py [--project DIR] [--rounds N] [--jobs J] [--starts N]
-                            [--set NAME=VALUE ...] [--json [FILE]]
+    bench/build_overhead.py [--project DIR|generated:N] [--rounds N] [--jobs J] [--starts N]
+                            [--install venv|pip] [--other-dir] [--set NAME=VALUE ...] [--json [FILE]]
 
 DIR is a C project built by `make` that honours CC and CFLAGS and has a `clean` target
-(default: the bundled examples/). It is copied to a scratch directory and never modified.
+(default: the bundled examples/); `generated:40` is a generated 40-file project
+(bench/_builds.py). It is copied to a scratch directory and never modified.
+
+--install pip times the llmcc a user gets: a fresh venv with `pip install .` of this checkout
+(the native client built by the install), not the checkout's development venv.
+--other-dir adds a third llmcc build per round: a second copy of the project, in another
+directory, built with the cache an untimed build of the first copy filled (base_dir set to
+the scratch directory, as a team sharing a cache across checkouts sets it).
 Both builds use CFLAGS=-O3, so the compiler does the same work; llmcc runs with
 LLMCC_MODE=off and a fresh, empty cache for every build (no optimizer, no cache hits: the
 overhead of the compile path itself); `--set tu_cache=0` (any LLMCC_ setting) changes that.
@@ -38,15 +45,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from _builds import clean_build, summary
+from _builds import clean_build, pip_install, project_copy, stop_server, summary
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
 
-def _env(scratch: Path) -> dict[str, str]:
+def _env(scratch: Path, bin_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LLMCC_") and k != "PYTHONDONTWRITEBYTECODE"}
-    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
     env["LLMCC_MODE"] = "off"
     env["XDG_CONFIG_HOME"] = str(scratch / "xdg")  # no user config
     return env
@@ -65,7 +72,11 @@ def start(cmd: list[str], env: dict[str, str]) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--project", type=Path, default=ROOT / "examples")
+    ap.add_argument("--project", default=str(ROOT / "examples"), help="a project directory, or generated:N")
+    ap.add_argument("--install", choices=("venv", "pip"), default="venv",
+                    help="venv: the checkout's .venv (make venv); pip: a fresh venv with `pip install .`")
+    ap.add_argument("--other-dir", action="store_true",
+                    help="also time a build of a second copy with the cache a build of the first filled")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--starts", type=int, default=20, help="start-up measurements of each")
@@ -74,19 +85,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-ccache", action="store_true", help="do not time ccache gcc alongside (when installed)")
     ap.add_argument("--json", nargs="?", const="-", help="also print (or write to FILE) the figures as JSON")
     a = ap.parse_args(argv)
-    llmcc = shutil.which("llmcc", path=str(VENV_BIN)) or shutil.which("llmcc")
-    if not llmcc:
-        print("build_overhead: llmcc is not installed (make venv)", file=sys.stderr)
-        return 2
-    if not any((a.project / name).exists() for name in ("GNUmakefile", "makefile", "Makefile")):
+    generated = a.project.startswith("generated:")
+    if not generated and not any((Path(a.project) / n).exists() for n in ("GNUmakefile", "makefile", "Makefile")):
         print(f"build_overhead: {a.project} has no Makefile", file=sys.stderr)
         return 2
 
     with tempfile.TemporaryDirectory(prefix="llmcc-bench-") as tmp:
         scratch = Path(tmp)
-        project = scratch / "project"
-        shutil.copytree(a.project, project, ignore=shutil.ignore_patterns("*.o", "build", ".git"))
-        env = _env(scratch)
+        bin_dir = pip_install(scratch) if a.install == "pip" else VENV_BIN
+        llmcc = str(bin_dir / "llmcc")
+        if not os.access(llmcc, os.X_OK):
+            print(f"build_overhead: llmcc is not installed in {bin_dir} (make venv)", file=sys.stderr)
+            return 2
+        project = project_copy(a.project, scratch / "project")
+        other = project_copy(a.project, scratch / "second" / "checkout") if a.other_dir else None
+        env = _env(scratch, bin_dir)
         settings = {}
         for item in a.set:
             name, _, value = item.partition("=")
@@ -102,27 +115,43 @@ def main(argv: list[str] | None = None) -> int:
         cpu_ratios: list[float] = []
         first_ratios: list[float] = []
         first_cpu_ratios: list[float] = []
+        other_t: list[float] = []
+        other_ratios: list[float] = []
+        other_cpu_ratios: list[float] = []
         ccache = None if a.no_ccache else shutil.which("ccache", path=env["PATH"])
         ccache_ratios: list[float] = []
         if ccache:
             build(project, f"{ccache} gcc", dict(env, CCACHE_DIR=str(scratch / "ccache-warmup")), a.jobs)
+        def timed(where: Path, cc: str, e: dict[str, str], server: str = "up"):
+            return lambda: build(where, cc, e, a.jobs, server)
+
         for r in range(a.rounds):
             # fresh and empty caches for every llmcc build
             lenv = dict(env, **settings, LLMCC_CACHE_DIR=str(scratch / f"cache-{r}"))
             fenv = dict(env, **settings, LLMCC_CACHE_DIR=str(scratch / f"cache-first-{r}"))
             runs = {
-                "gcc": lambda: build(project, "gcc", env, a.jobs),
-                "llmcc": lambda: build(project, llmcc, lenv, a.jobs, "up"),
-                "first": lambda: build(project, llmcc, fenv, a.jobs, "none"),
+                "gcc": timed(project, "gcc", env),
+                "llmcc": timed(project, llmcc, lenv),
+                "first": timed(project, llmcc, fenv, "none"),
             }
             if ccache:  # an empty ccache directory for every build, as llmcc's cache
-                runs["ccache"] = lambda: build(project, f"{ccache} gcc", dict(env, CCACHE_DIR=str(scratch / f"ccache-{r}")),
-                                               a.jobs)
+                runs["ccache"] = timed(project, f"{ccache} gcc", dict(env, CCACHE_DIR=str(scratch / f"ccache-{r}")))
+            if other is not None:
+                # the first copy fills a cache (untimed), the second copy is built with it
+                oenv = dict(env, **settings, LLMCC_CACHE_DIR=str(scratch / f"cache-shared-{r}"),
+                            LLMCC_BASE_DIR=str(scratch))
+                build(project, llmcc, oenv, a.jobs)
+                runs["other"] = timed(other, llmcc, oenv)
             order = list(runs) if r % 2 == 0 else list(reversed(runs))
-            got = {name: None for name in runs}
+            got = {name: (0.0, 0.0) for name in runs}
             for name in order:
                 got[name] = runs[name]()
             (g, gc), (m, mc), (f, fc) = got["gcc"], got["llmcc"], got["first"]
+            if other is not None:
+                o, oc = got["other"]
+                other_t.append(o)
+                other_ratios.append(o / g)
+                other_cpu_ratios.append(oc / gc)
             if ccache:
                 ccache_ratios.append(got["ccache"][0] / g)
             gcc_t.append(g)
@@ -134,7 +163,9 @@ def main(argv: list[str] | None = None) -> int:
             first_cpu_ratios.append(fc / gc)
             print(f"round {r + 1}: gcc {g:.3f} s, llmcc {m:.3f} s, ratio {m / g:.3f} (CPU time {mc / gc:.3f}); "
                   f"with no server at the start {f:.3f} s, ratio {f / g:.3f} (CPU time {fc / gc:.3f})"
-                  + (f"; ccache gcc ratio {ccache_ratios[-1]:.3f}" if ccache else ""), file=sys.stderr)
+                  + (f"; ccache gcc ratio {ccache_ratios[-1]:.3f}" if ccache else "")
+                  + (f"; second checkout {other_t[-1]:.3f} s, ratio {other_ratios[-1]:.3f}" if other else ""),
+                  file=sys.stderr)
 
         g_start: list[float] = []
         m_start: list[float] = []
@@ -142,9 +173,12 @@ def main(argv: list[str] | None = None) -> int:
             order = [("gcc", g_start), (llmcc, m_start)]
             for cc, acc in order if i % 2 == 0 else reversed(order):
                 acc.append(start([cc, "--version"], env))
+        if a.install == "pip":
+            stop_server(bin_dir)
 
     fig = {
         "project": str(a.project),
+        "install": a.install,
         "rounds": a.rounds,
         "jobs": a.jobs,
         "settings": settings,
@@ -158,12 +192,16 @@ def main(argv: list[str] | None = None) -> int:
         "first_build_ratio": summary(first_ratios),
         "first_build_cpu_ratio": summary(first_cpu_ratios),
         "ccache_build_ratio": summary(ccache_ratios) if ccache_ratios else None,
+        "other_dir_build_ratio": summary(other_ratios) if other_ratios else None,
+        "other_dir_build_cpu_ratio": summary(other_cpu_ratios) if other_cpu_ratios else None,
         "per_round": {"gcc": gcc_t, "llmcc": llmcc_t, "ratio": ratios, "cpu_ratio": cpu_ratios,
                       "first": first_t, "first_ratio": first_ratios, "first_cpu_ratio": first_cpu_ratios,
-                      "ccache_ratio": ccache_ratios},
+                      "ccache_ratio": ccache_ratios, "other": other_t, "other_ratio": other_ratios,
+                      "other_cpu_ratio": other_cpu_ratios},
     }
     br = fig["build_ratio"]
-    print(f"clean build of {a.project.name} (make -j{a.jobs}, CFLAGS=-O3), {a.rounds} interleaved rounds:")
+    print(f"clean build of {Path(a.project).name} (make -j{a.jobs}, CFLAGS=-O3, llmcc from {a.install}), "
+          f"{a.rounds} interleaved rounds:")
     print(f"  gcc   median {fig['gcc_build_s']['median']:.3f} s")
     extra = "".join(f", {k}={v}" for k, v in settings.items())
     print(f"  llmcc median {fig['llmcc_build_s']['median']:.3f} s  (LLMCC_MODE=off, empty cache{extra})")
@@ -176,6 +214,10 @@ def main(argv: list[str] | None = None) -> int:
     if fig["ccache_build_ratio"]:
         ccr = fig["ccache_build_ratio"]
         print(f"  for scale, ccache gcc (empty ccache) / gcc: median {ccr['median']:.3f} [{ccr['min']:.3f}, {ccr['max']:.3f}]")
+    if fig["other_dir_build_ratio"]:
+        o, oc = fig["other_dir_build_ratio"], fig["other_dir_build_cpu_ratio"]
+        print(f"  second checkout, cache filled by the first: ratio median {o['median']:.3f} [{o['min']:.3f}, "
+              f"{o['max']:.3f}], CPU {oc['median']:.3f} [{oc['min']:.3f}, {oc['max']:.3f}]")
     print(f"start-up (--version, median of {a.starts}): gcc {fig['startup_gcc_ms']:.1f} ms, "
           f"llmcc {fig['startup_llmcc_ms']:.1f} ms")
     if a.json == "-":

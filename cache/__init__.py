@@ -33,7 +33,7 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module 'cache' has no attribute {name!r}")
 
 
-def open_cache(cfg: object) -> Cache:
+def open_cache(cfg) -> Cache:
     """The cache that the configuration names (cache_dir, max_size, remote, remote_readonly,
     cache_secret, which LLMCC_CACHE_SECRET sets). No I/O until the first read or write."""
     return Cache(

@@ -33,7 +33,10 @@ usage: llmcc cache COMMAND
                   evict least recently used entries down to 90% of max_size (or SIZE), and
                   remove temporary files left by killed writers
   verify          read every entry, remove the ones that are damaged; status 1 if any were
-  export FILE     write every accepted rewrite (not gcc's output) into one file
+  export [--format cache|training] FILE
+                  write every accepted rewrite (not gcc's output) into one file for
+                  `llmcc cache import` (cache, the default), or as JSON Lines to train a model
+                  on: accepted rewrites and rejected attempts with their reasons (training)
   import FILE     check every rewrite in FILE and add the good ones; status 1 if any were refused
                   (with cache_secret set, only entries signed with it are accepted)
 """
@@ -265,6 +268,7 @@ def _clear(cache: Cache, gcc_only: bool) -> int:
 
         # the record of candidates tried, and the model's request/reply log (docs/llm.md)
         shutil.rmtree(cache.root / "attempts", ignore_errors=True)
+        shutil.rmtree(cache.root / "contexts", ignore_errors=True)
         shutil.rmtree(cache.root / "llm", ignore_errors=True)
         shutil.rmtree(cache.root / "optimized", ignore_errors=True)  # the optimizer's "finished with this unit" marks
     if cache.root.is_dir():
@@ -360,6 +364,19 @@ def _export(cache: Cache, dest: str) -> int:
     return 0
 
 
+def _export_training(cache: Cache, dest: str) -> int:
+    from cache import training
+
+    try:
+        accepted, negatives = training.write(cache, dest)
+    except OSError as err:
+        print(f"llmcc cache export: cannot write {dest}: {err}", file=sys.stderr)
+        return 1
+    print(f"exported {accepted} accepted rewrites and {negatives} rejected attempts to {dest} "
+          f"(JSON Lines, {training.FORMAT})")
+    return 0
+
+
 def read_export(data: bytes) -> list[bytes]:
     """The blobs of an export file; EntryError if the file itself is not one."""
     if not data.startswith(EXPORT_MAGIC):
@@ -405,6 +422,14 @@ def main(argv: list[str]) -> int:
         print(CACHE_USAGE, end="")
         return 0 if argv else 2
     cmd, rest = argv[0], argv[1:]
+    fmt = "cache"
+    if cmd == "export" and rest[:1] == ["--format"] and len(rest) >= 2:
+        fmt, rest = rest[1], rest[2:]
+    elif cmd == "export" and rest[:1] and rest[0].startswith("--format="):
+        fmt, rest = rest[0].split("=", 1)[1], rest[1:]
+    if fmt not in ("cache", "training"):
+        print(f"llmcc cache export: unknown format {fmt!r} (cache or training)", file=sys.stderr)
+        return 2
     arity = {"list": 0, "show": 1, "verify": 0, "export": 1, "import": 1}
     if cmd in arity and len(rest) != arity[cmd] or cmd == "clear" and rest not in ([], ["--gcc"]):
         print(f"llmcc cache {cmd}: wrong arguments\n{CACHE_USAGE}", end="", file=sys.stderr)
@@ -427,7 +452,7 @@ def main(argv: list[str]) -> int:
         "clear": lambda: _clear(cache, rest == ["--gcc"]),
         "prune": lambda: _prune(cache, rest),
         "verify": lambda: _verify(cache),
-        "export": lambda: _export(cache, rest[0]),
+        "export": lambda: _export(cache, rest[0]) if fmt == "cache" else _export_training(cache, rest[0]),
         "import": lambda: _import(cache, rest[0]),
     }
     return handlers[cmd]()

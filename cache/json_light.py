@@ -20,7 +20,7 @@ try:
     from _json import make_encoder as _make_encoder
     from _json import make_scanner as _make_scanner
 except ImportError:  # another Python implementation: json does the work
-    _make_scanner = _make_encoder = None
+    _make_scanner = _make_encoder = None  # type: ignore[assignment, misc]
 
 _WS = " \t\n\r"  # json's whitespace
 
@@ -36,7 +36,7 @@ class _Defaults:
     parse_constant = {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}.__getitem__
 
 
-_scan = _make_scanner(_Defaults) if _make_scanner is not None else None
+_scan = _make_scanner(_Defaults) if _make_scanner is not None else None  # type: ignore[arg-type]  # duck-typed
 
 
 def loads(s: str | bytes) -> object:

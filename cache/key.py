@@ -69,9 +69,11 @@ def tu_key(compiler_id: str, preprocessed: bytes, code_args: Sequence[str]) -> s
 
 def manifest_key(compiler_id: str, source: bytes, args: Sequence[str], cwd: str, env: Sequence[str] = ()) -> str:
     """Key of a direct-mode manifest: the source file's bytes, every argument that can change the
-    preprocessed text or the code (everything except output and dependency-file names), the
-    working directory (relative include paths and -g's working-directory line depend on it) and
-    the environment variables the preprocessor reads (CPATH, C_INCLUDE_PATH, ...)."""
+    preprocessed text or the code (everything except output and dependency-file names; paths
+    under base_dir relative to the working directory), the working directory when the output
+    depends on it in a way no file names show (profile data; "" otherwise: -g's directory is
+    seen in gcc's output, see tu.names_location and bound_key) and the environment variables the
+    preprocessor reads (CPATH, C_INCLUDE_PATH, ...)."""
     return Hasher("manifest").add(compiler_id).add(source).add_all(args).add(cwd).add_all(env).hexdigest()
 
 
@@ -79,6 +81,12 @@ def depend_tu_key(manifest_key: str, files: Sequence[tuple[str, str]]) -> str:
     """Depend mode's TU key: everything the manifest key covers (compiler, source, arguments,
     working directory, environment) plus each file the compile read, with its content hash."""
     return Hasher("tu-depend").add(manifest_key).add_all(f"{p}\0{h}" for p, h in files).hexdigest()
+
+
+def bound_key(tu_key: str, cwd: str) -> str:
+    """Key of a TU entry whose output names the directory it was compiled in (-g's comp_dir,
+    __FILE__ of an absolute path): the TU key made specific to that directory."""
+    return Hasher("tu-at").add(tu_key).add(cwd).hexdigest()
 
 
 def object_key(tu: str, rewrites: Sequence[str], assembler_args: Sequence[str]) -> str:

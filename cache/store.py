@@ -6,7 +6,8 @@ Layout, like ccache's: ROOT/ab/cdef....<kind>, where abcdef... is the key and ki
     mf   a direct-mode manifest (cache.tu.Manifest)
     obj  a final object file
 plus ROOT/CACHEDIR.TAG, ROOT/stats/ (counters), ROOT/attempts/ab/cdef....jsonl (every candidate
-tried for a function), and the directories other parts keep under the root (queue, profiles, llm).
+tried for a function), ROOT/contexts/ab/cdef....json (what those were made from: the function's
+C text, gcc's assembly; for the training export), and the directories other parts keep under the root (queue, profiles, llm).
 
 Writes go to a temporary file in the destination directory and are renamed into place, so a
 reader sees a whole entry or none, and a killed writer leaves at most a stray temporary file
@@ -43,6 +44,9 @@ KINDS = ("fn", "tu", "mf", "obj")
 _EVICT_ORDER = {"obj": 0, "tu": 0, "mf": 0, "fn": 1}
 EVICT_TO = 0.9  # after eviction the cache holds at most this fraction of max_size
 STALE_TMP_SECONDS = 3600
+# the longest text an attempt record or a function's context keeps (assembly, C source): a
+# function's attempt log stays small however many candidates were tried
+TEXT_LIMIT = 64 * 1024
 _HEX = frozenset("0123456789abcdef")
 
 CACHEDIR_TAG = (
@@ -330,11 +334,12 @@ class Cache:
 
     def record_attempt(self, key: str, attempt: dict[str, Any]) -> None:
         """Append one tried candidate (proposer, id, outcome accepted|rejected|slower|error,
-        reason, speedup, ...) to the function's log. Counting rewrite.* is the caller's (the
+        reason, speedup, the candidate's assembly, ...) to the function's log (a text longer than
+        TEXT_LIMIT is left out, see _bounded). Counting rewrite.* is the caller's (the
         search knows which outcomes it reports once)."""
         import json
 
-        record = {"time": time.time(), **attempt}
+        record = {"time": time.time(), **_bounded(attempt)}
         line = (json.dumps(record, sort_keys=True, default=str) + "\n").encode()
         path = self._attempts_path(key)
         try:
@@ -346,6 +351,42 @@ class Cache:
                 os.close(fd)
         except OSError:
             self.bump("cache.write_error")
+
+    def _context_path(self, key: str) -> Path:
+        check_key(key)
+        return self.root / "contexts" / key[:2] / f"{key[2:]}.json"
+
+    def record_context(self, key: str, context: dict[str, Any]) -> None:
+        """Keep what a function's attempts were made from (its C text, gcc's assembly, flags),
+        once per function key: the training export pairs it with every attempt. A text longer
+        than TEXT_LIMIT is left out (see _bounded)."""
+        import json
+
+        path = self._context_path(key)
+        if path.exists():
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_file(str(path), (json.dumps(_bounded(context), sort_keys=True, default=str) + "\n").encode())
+        except OSError:
+            self.bump("cache.write_error")
+
+    def context(self, key: str) -> dict[str, Any]:
+        """record_context's record for this key, or {}."""
+        import json
+
+        try:
+            rec = json.loads(self._context_path(key).read_bytes())
+        except (OSError, ValueError):
+            return {}
+        return rec if isinstance(rec, dict) else {}
+
+    def attempted_keys(self) -> list[str]:
+        """The function keys with an attempt log."""
+        out = []
+        for d in sorted((self.root / "attempts").glob("??")):
+            out += [d.name + f.name[: -len(".jsonl")] for f in sorted(d.glob("*.jsonl"))]
+        return out
 
     def attempts(self, key: str) -> list[dict[str, Any]]:
         import json
@@ -463,6 +504,19 @@ def _unlink(path: str) -> bool:
         return True
     except OSError:
         return False
+
+
+def _bounded(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with each string longer than TEXT_LIMIT replaced by nothing, and its length
+    under "<name>_omitted": a cut-off C function or assembly would be a wrong training example."""
+    out: dict[str, Any] = {}
+    for k, v in record.items():
+        if isinstance(v, str) and len(v) > TEXT_LIMIT:
+            out[k] = ""
+            out[f"{k}_omitted"] = len(v)
+        else:
+            out[k] = v
+    return out
 
 
 def _write_file(path: str, data: bytes) -> None:

@@ -18,13 +18,14 @@ from __future__ import annotations
 import os
 
 from cache.frame import EntryError, frame, json_body, json_unframe
-from cache.key import content_hash
+from cache.key import bound_key, content_hash
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
 MAX_RECORDS = 16
+_MARK = "\0"  # before a path that base_dir made relative to the working directory
 _TEMPORAL = (b"__DATE__", b"__TIME__", b"__TIMESTAMP__")
 
 
@@ -93,13 +94,23 @@ class TUEntry(_Record):
 
 
 class ManifestRecord(_Record):
-    """files: ((path as gcc named it, content hash), ...); tu_key: what they made."""
+    """files: ((path as gcc named it, or relative to the working directory when under base_dir,
+    content hash), ...); tu_key: what they made; bound: what they made names the directory it
+    was compiled in (see names_location), so the TU entry is stored under
+    key.bound_key(tu_key, cwd) and serves only compiles in that same directory."""
 
-    _fields = ("files", "tu_key")
+    _fields = ("files", "tu_key", "bound")
     __slots__ = _fields
+    files: tuple[tuple[str, str], ...]
+    tu_key: str
+    bound: bool
 
-    def __init__(self, files: tuple[tuple[str, str], ...], tu_key: str) -> None:
-        super().__init__(files, tu_key)
+    def __init__(self, files: tuple[tuple[str, str], ...], tu_key: str, bound: bool = False) -> None:
+        super().__init__(files, tu_key, bound)
+
+    def key_in(self, cwd: str) -> str:
+        """The key of the TU entry this record leads to, for a compile in `cwd`."""
+        return bound_key(self.tu_key, cwd) if self.bound else self.tu_key
 
 
 class Manifest(_Record):
@@ -108,12 +119,14 @@ class Manifest(_Record):
     _fields = ("records",)
     __slots__ = _fields
     KIND = "mf"
+    records: tuple[ManifestRecord, ...]
 
     def __init__(self, records: tuple[ManifestRecord, ...] = ()) -> None:
         super().__init__(records)
 
     def to_bytes(self) -> bytes:
-        body = [{"tu_key": r.tu_key, "files": [list(f) for f in r.files]} for r in self.records]
+        body = [{"tu_key": r.tu_key, "files": [list(f) for f in r.files], **({"cwd": True} if r.bound else {})}
+                for r in self.records]
         return frame(self.KIND, json_body(body))
 
     @classmethod
@@ -122,8 +135,8 @@ class Manifest(_Record):
         try:
             return cls(
                 tuple(
-                    ManifestRecord(tuple((str(p), str(h)) for p, h in r["files"]), str(r["tu_key"]))
-                    for r in body
+                    ManifestRecord(tuple((str(p), str(h)) for p, h in r["files"]), str(r["tu_key"]), r.get("cwd") is True)
+                    for r in _body_records(body)
                 )
             )
         except (KeyError, TypeError, ValueError) as e:
@@ -135,11 +148,11 @@ class Manifest(_Record):
         for rec in reversed(self.records):
             for path, want in rec.files:
                 if path not in hashes:
-                    hashes[path] = _hash_file(os.path.join(cwd, path))
+                    hashes[path] = _hash_file(os.path.join(cwd, path.lstrip(_MARK)))
                 if hashes[path] != want:
                     break
             else:
-                return rec.tu_key
+                return rec.key_in(cwd)
         return None
 
     def with_record(self, rec: ManifestRecord) -> Manifest:
@@ -155,6 +168,12 @@ def _hash_file(path: str) -> str | None:
         return None
 
 
+def _body_records(body: object) -> list:
+    if not isinstance(body, list):
+        raise TypeError("manifest body is not a list")
+    return body
+
+
 def make_record(paths: Iterable[str], tu_key: str, cwd: str, started: float) -> ManifestRecord | None:
     """A record for these include files (as named in the dependency output, relative to cwd), or
     None when direct mode must not be used for this compile (see record_files)."""
@@ -162,10 +181,13 @@ def make_record(paths: Iterable[str], tu_key: str, cwd: str, started: float) -> 
     return None if files is None else ManifestRecord(files, tu_key)
 
 
-def record_files(paths: Iterable[str], cwd: str, started: float) -> tuple[tuple[str, str], ...] | None:
+def record_files(paths: Iterable[str], cwd: str, started: float, base: str = "",
+                 file_macro: list[str] | None = None) -> tuple[tuple[str, str], ...] | None:
     """((path, content hash), ...) of these files, or None when direct mode must not be used for
     this compile: a file is gone, was modified at or after `started` (the compile may have read an
-    older version), or uses a temporal macro."""
+    older version), or uses a temporal macro. Absolute paths under `base` (base_dir) are recorded
+    relative to cwd, so that another checkout's compile checks its own copies. The files that
+    mention __FILE__ or __BASE_FILE__ are appended to `file_macro`, when given."""
     files = []
     for p in dict.fromkeys(paths):
         try:
@@ -174,8 +196,117 @@ def record_files(paths: Iterable[str], cwd: str, started: float) -> tuple[tuple[
             return None
         if max(st.st_mtime, st.st_ctime) >= started or any(t in data for t in _TEMPORAL):
             return None
-        files.append((p, content_hash(data)))
+        if file_macro is not None and (b"__FILE__" in data or b"__BASE_FILE__" in data):
+            file_macro.append(p)
+        files.append((relative_to(p, base, cwd), content_hash(data)))
     return tuple(files)
+
+
+# ---- base_dir: hashing paths relative to the working directory, as ccache does ---------------
+
+
+def under(path: str, base: str) -> bool:
+    """Whether `path` is `base` or inside it (by whole components)."""
+    return bool(base) and (path == base or path.startswith(base if base.endswith("/") else base + "/"))
+
+
+def relative_to(path: str, base: str, cwd: str) -> str:
+    """`path` relative to cwd, behind a NUL mark, when it is an absolute path under base and
+    already normal (no `.`, `..` or `//` parts: a normal path is what joining the relative one to
+    another checkout's directory gives back); otherwise unchanged. The mark (no path or argument
+    has a NUL) keeps `-I/b/inc` made relative apart from a user's own `-Iinc`: gcc spells the
+    two differently in its output (dependency lists, -g's file names)."""
+    if not under(path, base) or os.path.normpath(path) != path:
+        return path
+    return _MARK + os.path.relpath(path, cwd)
+
+
+# options whose glued value is a path (`-I/b/inc`, `--sysroot=/b/root`); the prefix maps' old half
+_PATH_OPTIONS = ("-I", "-iquote", "-isystem", "-idirafter", "-include", "-imacros", "-iprefix", "-isysroot",
+                 "--sysroot=", "-L", "-B")
+_PREFIX_MAPS = ("-fdebug-prefix-map=", "-ffile-prefix-map=", "-fmacro-prefix-map=", "-fprofile-prefix-map=")
+
+
+def relative_words(words: Iterable[str], base: str, cwd: str) -> list[str]:
+    """Command-line words with their paths under base made relative to cwd, for hashing: a whole
+    word (`/b/src/x.c`, the value after `-I`), a path option's glued value (`-I/b/inc`) and the
+    old half of a prefix map (`-ffile-prefix-map=/b/x=.`). Never a macro's value (-DDIR=/b/x):
+    sizeof of the string would differ between checkouts with nothing in the output to show it."""
+    out = []
+    for w in words:
+        if not base or base not in w:
+            out.append(w)
+        elif w[0] == "/":
+            out.append(relative_to(w, base, cwd))
+        elif w.startswith(_PREFIX_MAPS):
+            opt, _, value = w.partition("=")
+            old, eq, new = value.partition("=")
+            out.append(f"{opt}={relative_to(old, base, cwd)}{eq}{new}")
+        else:
+            glued = next((o for o in _PATH_OPTIONS if w.startswith(o) and w[len(o):].startswith("/")), None)
+            out.append(w if glued is None else glued + relative_to(w[len(glued):], base, cwd))
+    return out
+
+
+# gcc writes a path into its assembly (.string, .file) and a dependency file (make's escapes) as
+# it is only when it has none of these; otherwise a directory could be in the text unrecognised
+_PLAIN = frozenset(chr(c) for c in range(0x21, 0x7F)) - set('"\\#$:%')
+
+
+def names_location(texts: Iterable[str], roots: Iterable[str]) -> bool:
+    """Whether any of gcc's outputs (assembly, dependency list, diagnostics) names one of the
+    directories `roots` (base_dir, the working directory): then the output is true of this
+    directory only (-g's DW_AT_comp_dir, __FILE__ of an absolute path, coverage's .gcda name, a
+    warning's file name). A root with characters gcc would escape counts as named."""
+    rs = [r for r in roots if r]
+    if any(not set(r) <= _PLAIN for r in rs):
+        return True
+    return any(r in t for t in texts for r in rs)
+
+
+def portable_deps(text: str, base: str, cwd: str) -> str:
+    """A dependency list with its normal absolute paths under base written relative to cwd
+    (relative_to), so another checkout's compile gets its own paths back (local_deps).
+    Unchanged when base is unset or no path is under it."""
+    if not base or base not in text:
+        return text
+    out = []
+    i = 0
+    while True:
+        at = text.find(base, i)
+        if at < 0:
+            out.append(text[i:])
+            return "".join(out)
+        end = at
+        while end < len(text) and text[end] not in " \t\n\\":
+            end += 1
+        path = text[at:end]
+        colon = path.endswith(":")
+        path = path[:-1] if colon else path
+        rel = relative_to(path, base, cwd) if (at == 0 or text[at - 1] in " \t\n") else path
+        out.append(text[i:at])
+        out.append(rel + (":" if colon else "") if rel != path else text[at:end])
+        i = end
+
+
+def local_deps(text: str, cwd: str) -> str:
+    """portable_deps undone for a compile in cwd."""
+    if _MARK not in text:
+        return text
+    out = []
+    i = 0
+    while (at := text.find(_MARK, i)) >= 0:
+        end = at + 1
+        while end < len(text) and text[end] not in " \t\n\\":
+            end += 1
+        rel = text[at + 1 : end]
+        colon = rel.endswith(":")
+        rel = rel[:-1] if colon else rel
+        out.append(text[i:at])
+        out.append(os.path.normpath(os.path.join(cwd, rel)) + (":" if colon else ""))
+        i = end
+    out.append(text[i:])
+    return "".join(out)
 
 
 def _read(path: str) -> tuple[os.stat_result, bytes]:

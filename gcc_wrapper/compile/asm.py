@@ -585,8 +585,8 @@ class Unit:
         for (a1, b1, n1), (a2, b2, n2) in zip(claimed, claimed[1:]):  # noqa: RUF007 (no itertools)
             if a2 < b1:
                 raise AsmError(f"functions {n1} and {n2} overlap (lines {a1 + 1}-{b1}, {a2 + 1}-{b2})")
-        for lab, n, spans in sorted(result):
-            self.functions[n] = Function(self, n, lab, spans, self._sections[self._sec_idx[lab]],
+        for lab, n, fn_spans in sorted(result):
+            self.functions[n] = Function(self, n, lab, fn_spans, self._sections[self._sec_idx[lab]],
                                          self._bindings.get(n, "local"))
 
     def _head_start(self, name: str, label: int) -> int:
@@ -774,17 +774,17 @@ class Unit:
         while changed:  # a constant used only by constants of one function belongs to it too
             changed = False
             for sym, us in users.items():
-                fs = set()
+                via: set[str | None] = set()
                 ok = "top" not in us
                 for u in us:
                     if u.startswith("f:"):
-                        fs.add(u[2:])
+                        via.add(u[2:])
                     elif u.startswith("b:"):
                         o = owner.get(u[2:])
                         if o is None:
                             ok = False
-                        fs.add(o)
-                new = next(iter(fs)) if ok and len(fs) == 1 else None
+                        via.add(o)
+                new = next(iter(via)) if ok and len(via) == 1 else None
                 if new != owner[sym]:
                     owner[sym] = new
                     changed = True
@@ -882,11 +882,11 @@ class Unit:
 
         out: list[str] = []
         for i, line in enumerate(lines):
-            body = bodies.get(i)
-            if body is not None:
+            here = bodies.get(i)
+            if here is not None:
                 if out and not out[-1].endswith("\n"):
                     out[-1] += "\n"
-                out.extend(body)
+                out.extend(here)
             if i not in removed:
                 out.append(line)
         return parse("".join(out))

@@ -370,7 +370,7 @@ def identity(cc: str, *, cache_dir: str | os.PathLike | None = None) -> str:
 
     digest = hashlib.blake2b("\n".join(parts).encode(), digest_size=8).hexdigest()
     ident = f"gcc {version} {machine} {digest}"
-    answers = {key: {"identity": ident, "cc1": cc1_key}}
+    answers: dict[str, object] = {key: {"identity": ident, "cc1": cc1_key}}
     # what assembler_command(cc, ()) would ask gcc (which it asks nothing when these move `as`)
     if assembler and "GCC_EXEC_PREFIX" not in os.environ and "COMPILER_PATH" not in os.environ:
         answers[_assembler_key(cc, ())] = assembler

@@ -26,6 +26,7 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
     "cache_dir": ("", str, "local cache directory (default: $XDG_CACHE_HOME/llmcc or ~/.cache/llmcc)"),
     "max_size": ("2G", str, "local cache size limit, least recently used entries are evicted"),
     "tu_cache": (True, bool, "cache gcc's own output per translation unit"),
+    "base_dir": ("", str, "paths under this absolute directory are hashed relative to the working directory (ccache's base_dir): other checkouts reuse the cache"),
     "depend_mode": (True, bool, "key a translation unit by its source and headers from gcc's dependency output (no gcc -E); off: by its preprocessed text"),
     "remote": ("", str, "shared cache tier, redis://host:port/db"),
     "remote_readonly": (False, bool, "only read from the shared tier"),
@@ -55,6 +56,9 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
     "llm_samples": (32, int, "model samples per function, over all rounds"),
 }
 
+# settings naming a path: in a file, a relative one is relative to the file's directory (a build
+# compiles in many directories: all of them must find the same cache)
+PATH_SETTINGS = ("cache_dir", "log", "base_dir")
 ENV_PREFIX = "LLMCC_"
 PROJECT_FILE = "llmcc.toml"
 
@@ -92,7 +96,7 @@ class Config:
     def cache_path_str(self) -> str:
         """cache_path as a string (for the compile path, which does without pathlib)."""
         if self.values["cache_dir"]:
-            return os.path.expanduser(self.values["cache_dir"])
+            return os.path.expanduser(str(self.values["cache_dir"]))
         xdg = os.environ.get("XDG_CACHE_HOME")
         return os.path.join(xdg if xdg else os.path.join(os.path.expanduser("~"), ".cache"), "llmcc")
 
@@ -106,7 +110,7 @@ class Config:
     def log_path_str(self) -> str:
         """log_path as a string."""
         if self.values["log"]:
-            return os.path.expanduser(self.values["log"])
+            return os.path.expanduser(str(self.values["log"]))
         return os.path.join(self.cache_path_str, "llmcc.log")
 
     @property
@@ -201,6 +205,10 @@ def load(cwd: str | os.PathLike | None = None, environ: dict[str, str] | None = 
             if k not in SETTINGS:
                 raise ConfigError(f"{path}: unknown setting {k!r}")
             values[k] = _coerce(k, raw, str(path))
+            if k in PATH_SETTINGS:
+                values[k] = _beside(str(values[k]), path)
+            elif k == "proposer" and str(values[k]).startswith("file:"):
+                values[k] = "file:" + _beside(str(values[k])[5:], path)
             sources[k] = str(path)
     for k in SETTINGS:
         raw = env.get(ENV_PREFIX + k.upper())
@@ -208,6 +216,14 @@ def load(cwd: str | os.PathLike | None = None, environ: dict[str, str] | None = 
             values[k] = _coerce(k, raw, ENV_PREFIX + k.upper())
             sources[k] = ENV_PREFIX + k.upper()
     return Config(values, sources)
+
+
+def _beside(value: str, config_file: str) -> str:
+    """A path setting's value from `config_file`: a relative path (not "~...") joined to the file's
+    directory, normalized; empty and absolute values as they are."""
+    if not value or value.startswith("~") or os.path.isabs(value):
+        return value
+    return os.path.normpath(os.path.join(os.path.dirname(config_file), value))
 
 
 def main(argv: list[str]) -> int:

@@ -171,7 +171,7 @@ def _compile(inv: args.Invocation, cfg) -> int:
             if inv.stage != "S" and _reuse_object(inv, dest, cfg):
                 stderr.append(base.stderr)
                 continue
-            if unit is None and not _tu.found and str(cfg.mode) == "off":
+            if unit is None and not (_tu and _tu.found) and str(cfg.mode) == "off":
                 text = base.asm_text  # nothing to replace, nothing to optimize: gcc's text as it is
                 optimized = unit
             else:
@@ -211,11 +211,12 @@ def _baseline(inv: args.Invocation, src: str, cfg) -> Baseline:
     import time
 
     from cache import key as ckey
-    from cache.tu import Manifest, make_record
+    from cache.tu import Manifest, ManifestRecord
 
     started = time.time()
     ident = compiler.identity(inv.cc, cache_dir=cfg.cache_path_str)
     cwd = os.getcwd()
+    base = _base_dir(cfg)
     dep_args = inv.dep_args_for(src)
     deps_path = dep_args[dep_args.index("-MF") + 1] if "-MF" in dep_args else None
     dep_key = [w for w in dep_args if w != deps_path]  # targets and kind matter, the file name not
@@ -229,14 +230,22 @@ def _baseline(inv: args.Invocation, src: str, cfg) -> Baseline:
     from gcc_wrapper import __version__
 
     env = [f"llmcc={__version__}", *(f"{k}={os.environ[k]}" for k in _KEY_ENV if k in os.environ)]
-    mkey = ckey.manifest_key(ident, source, [*inv.compile_flags, *_color_flags(inv), *dep_key, *lang, src], cwd, env)
+    words = plain_words = [*inv.compile_flags, *_color_flags(inv), *dep_key, *lang, src]
+    if base:
+        from cache.tu import relative_words
+
+        words = relative_words(words, base, cwd)
+    # the directory is hashed only where the output depends on it with no file name to show it
+    # (profile data read or written relative to it); elsewhere gcc's output tells (_bound)
+    where = cwd if any(w.startswith(_CWD_FLAGS) for w in inv.compile_flags) else ""
+    mkey = ckey.manifest_key(ident, source, words, where, env)
     manifest = cache.get_manifest(mkey)
     tkey = manifest.lookup(cwd) if manifest is not None else None
     entry = cache.get_tu(tkey, count=False) if tkey else None
-    if entry is not None:
+    if entry is not None and tkey:
         cache.bump("tu.hit")
         cache.bump("direct.hit")
-        _write_deps(deps_path, entry.deps)
+        _write_deps(deps_path, entry.deps, cwd)
         _tu = _TU(tkey, entry, dict(entry.functions))
         return Baseline(asm_text=entry.asm, stderr=entry.stderr.encode("utf-8", "surrogateescape"))
 
@@ -245,48 +254,87 @@ def _baseline(inv: args.Invocation, src: str, cfg) -> Baseline:
     if cfg.depend_mode and (deps_path is None or dep_args[0] == "-MD") and not any(
         w.startswith(("-M", "-Wp,")) for w in inv.compile_flags
     ):
-        return _depend_baseline(inv, src, cache, mkey, manifest, deps_path, cwd, started)
+        return _depend_baseline(inv, src, cache, mkey, manifest, deps_path, cwd, started, base,
+                                words != plain_words)
     cmd = [inv.cc_name, *inv.compile_flags, "-E", *lang, src]
     pre, _, status = _run(inv.cc, cmd)
     if status != 0:
         return _gcc_baseline(inv, src)  # gcc -S reports the error as the user's gcc would
     code_args = [*_code_args(inv.compile_flags), *_color_flags(inv), *dep_key, *lang]
     tkey = ckey.tu_key(ident, pre, code_args + env)
+    from cache.tu import record_files
+
+    file_macro: list[str] = []
+    paths = [src, *_included_files(pre)]
+    files = record_files(paths, cwd, started, base, file_macro)
+    relativized = words != plain_words or (files is not None and any(f[0] != p for f, p in zip(files, paths)))
     entry = cache.get_tu(tkey, count=False)
+    bound = False
+    if entry is None:  # one whose output names its directory (_bound): this directory's, if any
+        entry = cache.get_tu(ckey.bound_key(tkey, cwd), count=False)
+        bound = entry is not None
     if entry is not None:
         cache.bump("tu.hit")
-        _write_deps(deps_path, entry.deps)
-        base = Baseline(asm_text=entry.asm, stderr=entry.stderr.encode("utf-8", "surrogateescape"))
-        _tu = _TU(tkey, entry, dict(entry.functions))
+        _write_deps(deps_path, entry.deps, cwd)
+        base_out = Baseline(asm_text=entry.asm, stderr=entry.stderr.encode("utf-8", "surrogateescape"))
+        _tu = _TU(ckey.bound_key(tkey, cwd) if bound else tkey, entry, dict(entry.functions))
     else:
         cache.bump("tu.miss")
-        base = _gcc_baseline(inv, src)
-        deps = ""
+        base_out = _gcc_baseline(inv, src)
+        deps: str | None = ""
         if deps_path is not None:
             try:
-                with open(deps_path, encoding="utf-8", errors="surrogateescape") as f:
-                    deps = f.read()
+                with open(deps_path, encoding="utf-8", errors="surrogateescape") as df:
+                    deps = df.read()
             except OSError:
                 deps = None
         if deps is not None:  # (a dependency file gcc did not write: do not cache this TU)
             from cache import TUEntry
 
-            pending = TUEntry(base.asm_text, deps, base.stderr.decode("utf-8", "surrogateescape"))
-            _tu = _TU(tkey, None, None, pending)
-    record = make_record([src, *_included_files(pre)], tkey, cwd, started)
-    if record is not None:
-        cache.put_manifest(mkey, (manifest or Manifest()).with_record(record))
-    return base
+            deps = _portable_deps(deps, base, cwd)
+            bound = _bound(base_out.asm_text, deps, base_out.stderr, base, cwd, bool(file_macro) and relativized)
+            pending = TUEntry(base_out.asm_text, deps, base_out.stderr.decode("utf-8", "surrogateescape"))
+            _tu = _TU(ckey.bound_key(tkey, cwd) if bound else tkey, None, None, pending)
+    if files is not None:
+        cache.put_manifest(mkey, (manifest or Manifest()).with_record(ManifestRecord(files, tkey, bound)))
+    return base_out
+
+
+def _base_dir(cfg) -> str:
+    """base_dir as a normal absolute path, or "" (unset, or not absolute: ccache ignores that too)."""
+    base = os.path.expanduser(str(cfg.base_dir))
+    return os.path.normpath(base) if os.path.isabs(base) else ""
+
+
+def _portable_deps(deps: str, base: str, cwd: str) -> str:
+    if not base:
+        return deps
+    from cache.tu import portable_deps
+
+    return portable_deps(deps, base, cwd)
+
+
+def _bound(asm_text: str, deps: str, stderr: bytes, base: str, cwd: str, file_macro: bool = False) -> bool:
+    """Whether gcc's output for this TU is true of this directory only (cache.tu.names_location:
+    it names base_dir or the working directory, as gcc or $PWD spell it), or could be without
+    showing it: __FILE__ in a compile whose paths base_dir made relative."""
+    if file_macro:
+        return True
+    from cache.tu import names_location
+
+    roots = [base, cwd, os.environ.get("PWD", "")]
+    return names_location([asm_text, deps, stderr.decode("utf-8", "surrogateescape")], roots)
 
 
 def _depend_baseline(inv: args.Invocation, src: str, cache, mkey: str, manifest, deps_path: str | None,
-                     cwd: str, started: float) -> Baseline:
+                     cwd: str, started: float, base: str = "", relativized: bool = False) -> Baseline:
     """Depend mode (ccache's name for it), on a direct-mode miss: no preprocessor run. gcc -S
     also writes the dependency list (into the user's -MD file, else a private one), and the TU
     key is the manifest key plus the content of every file in that list, so the next compile of
     the same source and headers finds it through the manifest. (Preprocessor mode, depend_mode =
     false, pays a `gcc -E` per miss to also hit when the same preprocessed text comes from
-    another directory.) A user's -MMD file leaves system headers out, so that case never gets here."""
+    another directory.) A user's -MMD file leaves system headers out, so that case never gets here.
+    With base_dir, the list's paths under it are stored relative (cache.tu.portable_deps)."""
     global _tu
     from cache import key as ckey
     from cache.tu import Manifest, ManifestRecord, parse_depfile, record_files
@@ -301,9 +349,9 @@ def _depend_baseline(inv: args.Invocation, src: str, cache, mkey: str, manifest,
             return _gcc_baseline(inv, src)  # nowhere to put the list: compile uncached
         private = temp_beside(os.path.join(tmp_dir, "deps"))
     try:
-        base = _gcc_baseline(inv, src, [] if private is None else ["-MD", "-MF", private])
+        base_out = _gcc_baseline(inv, src, [] if private is None else ["-MD", "-MF", private])
         try:
-            with open(private or deps_path, encoding="utf-8", errors="surrogateescape") as f:
+            with open(str(private or deps_path), encoding="utf-8", errors="surrogateescape") as f:
                 deps = f.read()
         except OSError:
             deps = None
@@ -311,16 +359,20 @@ def _depend_baseline(inv: args.Invocation, src: str, cache, mkey: str, manifest,
         if private is not None and os.path.lexists(private):
             os.unlink(private)
     cache.bump("tu.miss")
-    files = record_files(parse_depfile(deps), cwd, started) if deps is not None else None
+    file_macro: list[str] = []
+    files = record_files(parse_depfile(deps), cwd, started, base, file_macro) if deps is not None else None
     if files is None:  # a header changed during the compile, or __DATE__ and friends: not a function of the files
-        return base
+        return base_out
     from cache import TUEntry
 
+    stored = "" if private is not None else _portable_deps(deps or "", base, cwd)
+    relativized = relativized or any(f[0] != p for f, p in zip(files, dict.fromkeys(parse_depfile(deps or ""))))
+    bound = _bound(base_out.asm_text, stored, base_out.stderr, base, cwd, bool(file_macro) and relativized)
     tkey = ckey.depend_tu_key(mkey, files)
-    cache.put_manifest(mkey, (manifest or Manifest()).with_record(ManifestRecord(files, tkey)))
-    stored = "" if private is not None else deps
-    _tu = _TU(tkey, None, None, TUEntry(base.asm_text, stored, base.stderr.decode("utf-8", "surrogateescape")))
-    return base
+    cache.put_manifest(mkey, (manifest or Manifest()).with_record(ManifestRecord(files, tkey, bound)))
+    key = ckey.bound_key(tkey, cwd) if bound else tkey
+    _tu = _TU(key, None, None, TUEntry(base_out.asm_text, stored, base_out.stderr.decode("utf-8", "surrogateescape")))
+    return base_out
 
 
 def _gcc_baseline(inv: args.Invocation, src: str, extra: list[str] | None = None) -> Baseline:
@@ -394,6 +446,7 @@ def _apply_rewrites(unit, inv: args.Invocation, cfg):
     _prepare_keys: local, then the shared tier)."""
     cache = _cache(cfg)
     st = _tu
+    assert st is not None and st.fn_keys is not None and st.found is not None  # _prepare_keys ran
     keys = st.fn_keys
     from gcc_wrapper.compile.asm import AsmError
 
@@ -441,6 +494,9 @@ _KEY_ENV = (
     "LANG", "LC_ALL", "LC_MESSAGES", "LC_CTYPE", "GCC_COLORS",
 )
 # Options whose whole effect is on the preprocessed text (already hashed in preprocessor mode).
+# options that read or write profile data relative to the working directory: their compiles
+# are keyed by the directory (ccache hashes it for these too)
+_CWD_FLAGS = ("-fprofile", "-fauto-profile", "-fbranch-probabilities", "--coverage", "-ftest-coverage", "-fcoverage")
 _PP_ONLY_SEPARATE = frozenset("-I -D -U -include -imacros -isystem -idirafter -iquote -iprefix -iwithprefix -iwithprefixbefore".split())
 _PP_ONLY_GLUED = ("-I", "-D", "-U", "-isystem", "-idirafter", "-iquote")
 
@@ -547,7 +603,7 @@ def _included_files(pre: bytes) -> list[str]:
     """The files the preprocessor read, from the line markers of its output."""
     import re
 
-    seen: dict[str, None] = {}
+    seen: dict[bytes, None] = {}
     for m in re.finditer(rb'^# \d+ "((?:[^"\\]|\\.)*)"', pre, re.M):
         name = m.group(1)
         # <built-in>, <command-line>, and the working directory ("/dir//") that -g records
@@ -557,8 +613,12 @@ def _included_files(pre: bytes) -> list[str]:
     return [re.sub(r"\\(.)", r"\1", n.decode("utf-8", "surrogateescape")) for n in seen]
 
 
-def _write_deps(path: str | None, text: str) -> None:
+def _write_deps(path: str | None, text: str, cwd: str) -> None:
     if path is not None:
+        if "\0" in text:  # paths under base_dir, stored relative: this checkout's (cache.tu.portable_deps)
+            from cache.tu import local_deps
+
+            text = local_deps(text, cwd)
         write_atomic(path, text.encode("utf-8", "surrogateescape"))
 
 
@@ -567,7 +627,7 @@ def _reuse_object(inv: args.Invocation, dest: str, cfg) -> bool:
     cached rewrites, if there is one. In sync mode only once the optimizer has finished with the
     unit (_finished_marker exists): until then it must see the unit again."""
     st = _tu
-    if st is None or st.entry is None or st.fn_keys is None:
+    if st is None or st.entry is None or st.fn_keys is None or st.found is None:
         return False
     cache = _cache(cfg)
     if str(cfg.mode) == "sync" and not os.path.exists(_finished_marker(cache.root_str, st.key, cfg)):

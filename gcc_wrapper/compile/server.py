@@ -95,7 +95,7 @@ def main(argv: list[str]) -> int:
     os.ftruncate(lock, 0)
     os.write(lock, str(os.getpid()).encode())  # for `llmcc compile-server status|stop`
     # the compile path, imported once for every compile this server will fork
-    from gcc_wrapper.compile import args, compiler, config, driver, files, log
+    from gcc_wrapper.compile import args, compiler, config, driver, files, log  # noqa: F401
     from gcc_wrapper import cli  # noqa: F401
     from gcc_wrapper.compile import spawn  # noqa: F401
     from gcc_wrapper.compile import asm  # noqa: F401
@@ -244,7 +244,7 @@ def _fork_worker(listener: socket.socket, tell: int, stamps: dict[str, int]) -> 
         if _prctl is not None:
             _prctl(_PR_SET_PDEATHSIG, signal.SIGUSR1, 0, 0, 0)
         if os.getppid() != server:
-            return
+            return None
         _worker(listener, tell, stamps)
     finally:
         os._exit(0)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import select
 
-import _signal
+import _signal  # type: ignore[import-not-found]  # signal without its enum module
 
 _RESET = (_signal.SIGPIPE, _signal.SIGXFSZ)
 _CHUNK = 1 << 16

@@ -345,7 +345,7 @@ class _GuardedCache:
     """The cache as the lanes see it: reads go straight through, writes through Interruption.write."""
 
     _WRITES = frozenset({"put_function", "put_tu", "put_manifest", "put_object", "import_function", "record_attempt",
-                         "bump", "discard", "evict"})
+                         "record_context", "bump", "discard", "evict"})
 
     def __init__(self, cache: Any, guard: Interruption) -> None:
         self._cache = cache

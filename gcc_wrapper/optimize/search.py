@@ -433,9 +433,14 @@ def _record(cache, ctx: Context, t: Tried) -> None:
         "function": ctx.name,
         "source": ctx.source_path,
         "time": time.time(),
+        # for `llmcc cache export --format training`: the candidate and the evidence on it
+        "asm": t.candidate.asm,
+        "verification": t.verdict.to_json() if t.verdict is not None else None,
     }
     try:
         cache.record_attempt(ctx.key, attempt)
+        if t.candidate.asm and not cache.context(ctx.key):
+            cache.record_context(ctx.key, _context(ctx))
         if t.outcome == "rejected":
             from cache.stats import counter_name
 
@@ -444,6 +449,21 @@ def _record(cache, ctx: Context, t: Tried) -> None:
             _bump(cache, "rewrite.slower")
     except Exception:  # noqa: BLE001 - the record is best effort; the search goes on
         pass
+
+
+def _context(ctx: Context) -> dict[str, Any]:
+    """What the function's attempts were made from, for the training export: its C text (from
+    the source, when no proposer needed it yet), gcc's assembly, the flags."""
+    c_source = ctx.c_source
+    if not c_source and ctx.source_path:
+        from gcc_wrapper.optimize import source
+
+        try:
+            c_source = source.function_source(ctx.source_path, ctx.name, list(ctx.cflags), cwd=ctx.cwd or None) or ""
+        except Exception:  # noqa: BLE001 - C the parser cannot read: the examples go without it
+            c_source = ""
+    return {"function": ctx.name, "source": ctx.source_path, "c_source": c_source, "prototype": ctx.prototype,
+            "baseline_asm": ctx.baseline_asm, "cflags": list(ctx.cflags), "isa": ctx.isa, "compiler": ctx.compiler}
 
 
 _bump_lock = threading.Lock()

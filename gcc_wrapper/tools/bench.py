@@ -793,7 +793,8 @@ def main(argv: Sequence[str]) -> int:
     except dataset.DatasetError as e:
         print(f"llmcc bench: {e}", file=sys.stderr)
         return 2
-    out: Path = args.out
+    # absolute: builds and test runs happen in directories below it, each its own cwd
+    out: Path = args.out.absolute()
     out.mkdir(parents=True, exist_ok=True)
     opts = Options(out=out, proposer=args.proposer, compare=args.compare, rounds=args.rounds,
                    budget=args.budget, mode=args.mode, compute_bound_ms=args.compute_bound_ms)

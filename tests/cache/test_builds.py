@@ -33,12 +33,13 @@ def test_rewrite_reused_in_another_directory_and_on_rebuild(
     assert builds.run(other, "./demo") == (other / "expected_output.txt").read_text()
     c2 = builds.counters()
     assert c2["fn.hit"] == 1
-    if depend_mode == "1":  # keys carry the working directory: gcc runs again, the rewrite is reused
-        assert c2["tu.miss"] - c["tu.miss"] == 6 and c2.get("object.hit", 0) == 0
-    else:
-        assert c2["tu.hit"] - c.get("tu.hit", 0) == 6  # preprocessed text is the same
-        # five objects are reused; crc.o is assembled anew because its set of rewrites changed
-        assert c2["object.hit"] - c.get("object.hit", 0) == 5
+    # relative paths and no -g: gcc's output names no directory, so the other checkout's compiles
+    # hit (depend mode: through the manifests, whose keys leave the directory out)
+    assert c2["tu.hit"] - c.get("tu.hit", 0) == 6 and c2["tu.miss"] == c["tu.miss"]
+    if depend_mode == "1":
+        assert c2["direct.hit"] - c.get("direct.hit", 0) == 6
+    # five objects are reused; crc.o is assembled anew because its set of rewrites changed
+    assert c2["object.hit"] - c.get("object.hit", 0) == 5
 
     # the first directory's rebuild hits its manifests and objects, and still takes the rewrite
     builds.make(example_copy)
@@ -46,7 +47,7 @@ def test_rewrite_reused_in_another_directory_and_on_rebuild(
     c3 = builds.counters()
     assert c3["fn.hit"] == 2 and c3["direct.hit"] - c2.get("direct.hit", 0) == 6
     # crc.o with the rewrite comes from the other build when both have the same TU key
-    assert c3["object.hit"] - c2.get("object.hit", 0) == (5 if depend_mode == "1" else 6)
+    assert c3["object.hit"] - c2.get("object.hit", 0) == 6
     assert Cache(cache_dir).local_function(entry.key) == entry
 
 
@@ -106,8 +107,9 @@ def test_parallel_builds_share_one_cache(builds, shared_project: Path, tmp_path:
     units = builds.UNITS + 1
     assert c["compiles"] == 3 * units
     assert c.get("tu.hit", 0) + c["tu.miss"] == c["compiles"]
-    # depend mode: TU keys carry the working directory, so each checkout compiled every unit
-    assert c["tu.miss"] == 3 * units
+    # the first build compiled every unit; of the two parallel checkouts (same files, relative
+    # paths: the same keys), each unit was compiled by at least one, by both when they raced
+    assert 2 * units <= c["tu.miss"] <= 3 * units
     # only names with a rewrite somewhere are looked up (the names index): none in the first
     # build, then mix in every unit of the two parallel builds, where it is found
     assert c["fn.hit"] == 2 * builds.UNITS and c.get("fn.miss", 0) == 0

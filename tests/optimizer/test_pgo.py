@@ -142,6 +142,9 @@ def test_failed_training_yields_no_pgo_candidate_and_the_search_goes_on(tmp_path
         def record_attempt(self, key, attempt):
             self.records.append(attempt)
 
+        def record_context(self, key, context):
+            pass
+
         def bump(self, counter, n=1):
             pass
 
