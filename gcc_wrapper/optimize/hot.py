@@ -253,7 +253,7 @@ def stdin_file() -> str:
     input, for the runs that judge rewrites at program level (workload.py)."""
     try:
         if stat.S_ISREG(os.fstat(0).st_mode):
-            return os.path.realpath(f"/proc/self/fd/0")
+            return os.path.realpath("/proc/self/fd/0")
     except OSError:
         pass
     return ""

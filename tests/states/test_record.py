@@ -4,7 +4,6 @@ functions, taken from a run of the real program without changing what it does.""
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import pytest
 from states_helpers import build

@@ -5,7 +5,6 @@ what they do on the workload's own calls, with no prototype needed."""
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import pytest
 from states_helpers import build, context, replayed, variant

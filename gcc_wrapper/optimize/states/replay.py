@@ -32,7 +32,6 @@ The run file, per check or timing:
 from __future__ import annotations
 
 import os
-import re
 import struct
 import subprocess
 import tempfile
