@@ -50,9 +50,12 @@ def test_inputs_fit_the_prototype(p, seed):
                 assert lo <= v <= hi
                 if a.kind == "bool":
                     assert v in (0, 1)
-            elif a.kind in ("buffer", "string"):
+            elif a.kind in ("buffer", "string") and v is not None:
                 region, off = v
                 r = x.regions[region]
+                if r.lazy:  # a length at its type's limit: reserved, not generated
+                    assert r.content == b"" and off == 0 and r.lazy == x.values[a.length] * a.size
+                    continue
                 assert 0 <= off <= len(r.content) <= REGION_CAP
                 assert off % a.size == 0
                 if r.placement >= 0:
@@ -63,7 +66,7 @@ def test_inputs_fit_the_prototype(p, seed):
                     n = max(0, x.values[a.length])
                     assert len(r.content) - off >= n * a.size  # room for every element the length promises
         # pointers share memory only when neither is restrict and the element types match
-        used = [(a, v[0]) for a, v in zip(sig.args, x.values) if a.kind == "buffer"]
+        used = [(a, v[0]) for a, v in zip(sig.args, x.values) if a.kind == "buffer" and v is not None]
         for k, (a, ra) in enumerate(used):
             for b, rb in used[k + 1:]:
                 if ra == rb:
@@ -77,7 +80,7 @@ def test_generation_is_deterministic(p, seed):
     assert inputs.generate(sig, 30, seed) == inputs.generate(sig, 30, seed)
     data = inputs.encode(sig, inputs.generate(sig, 30, seed), ndet=5, base_timeout=0.1, cand_factor=2, cand_min=0.01)
     assert data == inputs.encode(sig, inputs.generate(sig, 30, seed), ndet=5, base_timeout=0.1, cand_factor=2, cand_min=0.01)
-    assert data.startswith(b"LLMCIN1\0")
+    assert data.startswith(b"LLMCIN2\0")
 
 
 def test_edge_values_come_first():
@@ -132,7 +135,7 @@ def test_int_comparison_uses_the_meaningful_width(t, x, y):
 def test_untestable_prototypes():
     for p, why in [
         (Prototype("f", CType("int", 4, "int"), (), True, False, ""), "variadic"),
-        (proto([("cb", CType("funcptr", 8, "void (*)(void)"))]), "function pointer"),
+        (proto([("cb", CType("funcptr", 8, "void (*)(void)"))]), "unknown type"),
         (proto([("s", CType("struct", 0, "struct s"))]), "by value"),
         (proto([("pp", CType("pointer", 8, "int **", pointee=CType("pointer", 8, "int *")))]), "pointer to"),
         (proto([(f"a{i}", CType("int", 4, "int")) for i in range(7)]), "stack"),
@@ -153,6 +156,8 @@ def test_struct_elements_respect_members():
     sig = inputs.signature(proto([("s", CType("pointer", 8, "struct s *", pointee=pt)), ("n", CType("int", 4, "int", signed=True))]))
     assert sig.args[0].elem == "struct" and sig.args[0].size == 16
     for x in inputs.generate(sig, 300, 5):
+        if x.values[0] is None:
+            continue
         region, off = x.values[0]
         data = x.regions[region].content[off:]
         assert len(data) % 16 == 0
@@ -175,6 +180,8 @@ def test_declared_array_length_sizes_the_buffer():
     sig = inputs.signature(proto([("out", arr), ("n", INT)]))
     assert sig.args[0].length is None and sig.args[0].count == 16  # n does not size a declared array
     for x in inputs.generate(sig, 50, 3):
+        if x.values[0] is None:
+            continue
         region, off = x.values[0]
         assert len(x.regions[region].content) - off == 16 * 8
 
