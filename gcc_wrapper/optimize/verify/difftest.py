@@ -136,10 +136,11 @@ def _prepare(ctx: Context) -> Prepared:
 
 
 def _meaningful(sig: inputs.Signature, kept: list[inputs.Input]) -> int:
-    """Inputs the original survived that say something: with every buffer-sizing length >= 2
-    (an original that only survives n = 0 and 1 is not being tested)."""
+    """Inputs the original survived that say something: with every buffer-sizing length >= 2 and
+    no NULL pointer (an original that only survives n = 0 and 1, or NULL, is not being tested)."""
     lengths = inputs.sizing_lengths(sig)
-    return sum(all(int(x.values[j]) >= 2 for j in lengths) for x in kept)
+    pointers = [j for j, a in enumerate(sig.args) if a.kind in ("buffer", "string", "callback")]
+    return sum(all(int(x.values[j]) >= 2 for j in lengths) and all(x.values[j] is not None for j in pointers) for x in kept)
 
 
 def _self_tested(b: harness.Build, sig: inputs.Signature, xs: list[inputs.Input], sizing: str) -> dict:
@@ -339,6 +340,10 @@ def _read_only_write(sig: inputs.Signature, x: inputs.Input, region: int, rel: i
         where = f"{off - rel} bytes before {a.name}" if rel < off else f"{rel - size} bytes after the end of {a.name}"
     else:
         where = f"{a.name}[{(rel - off) // a.size}]"
+        eo = (rel - off) % a.size
+        for f in a.layout.fields if a.layout is not None else ():
+            if f.offset <= eo < f.offset + f.size * f.count:
+                where += f".{f.path}" + (f"[{(eo - f.offset) // f.size}]" if f.count > 1 else "")
     if x.regions[region].const:
         return (f"the candidate wrote to memory declared const: {where} ({a.name} points to const), "
                 f"even if it restored it before returning")
