@@ -172,7 +172,7 @@ def _self_test(b: harness.Build, sig: inputs.Signature, xs: list[inputs.Input], 
     if err:
         return {"untestable": f"the harness does not link with the original: {err}", "transient": True}
     try:
-        r = _run(exe, everything, RUN_TIMEOUT)
+        r = _run(exe, everything, RUN_TIMEOUT, xs)
     finally:
         exe.unlink(missing_ok=True)
         everything.unlink(missing_ok=True)  # only the self-test reads it: keep the disk small
@@ -196,13 +196,11 @@ def _write_inputs(path: Path, sig: inputs.Signature, xs: list[inputs.Input], nde
     return path
 
 
-def _run(exe: Path, inputs_path: Path, timeout: float) -> sandbox.SandboxResult:
-    # The lazily committed buffers are address space, not memory: the harness commits at most a
-    # few thousand pages of them per call and returns them after it.
-    with open(inputs_path, "rb") as f:
-        head = f.read(80)
-    reserved = int.from_bytes(head[64:72], "little") if len(head) >= 72 else 0
-    return sandbox.run([str(exe), str(inputs_path)], cwd=None, timeout=timeout, cpu_seconds=timeout, memory_bytes=MEMORY + reserved)
+def _run(exe: Path, inputs_path: Path, timeout: float, xs) -> sandbox.SandboxResult:
+    # The lazily committed buffers of xs are address space the harness reserves, not memory: it
+    # commits at most a few thousand of their pages per call and returns them after it.
+    return sandbox.run([str(exe), str(inputs_path)], cwd=None, timeout=timeout, cpu_seconds=timeout,
+                       memory_bytes=MEMORY + inputs.lazy_span(list(xs)))
 
 
 def run(ctx: Context, cand_obj: Path, *, binding: str, budget: float | None = None) -> Outcome:
@@ -239,7 +237,7 @@ def run(ctx: Context, cand_obj: Path, *, binding: str, budget: float | None = No
     if err:
         return Outcome(True, Check("difftest", False, f"does not link: {err}"))
     timeout = RUN_TIMEOUT if budget is None else max(5.0, min(RUN_TIMEOUT, budget))
-    r = _run(exe, p.inputs_path, timeout)
+    r = _run(exe, p.inputs_path, timeout, p.inputs)
     out = r.stdout.decode(errors="replace").strip().splitlines()
     words = out[-1].split() if out else []
     if r.returncode == 0 and words[:1] == ["DONE"]:
