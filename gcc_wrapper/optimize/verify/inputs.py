@@ -11,6 +11,7 @@ binary format harness_main.c reads:
             f64 base_timeout, cand_factor, cand_min,
             u64 lazy_span (bytes of address space to reserve for lazily committed buffers),
             u32 lazy_pages (pages the original may commit per call), ncallbacks,
+            f64 lazy_timeout (the original's time limit on an input with such a buffer),
             per parameter u8 kind (0 integer, 1 xmm, 2 pointer, 3 callback), u8 reg, 6 pad,
             per callback u8 nargs, ret (0 void, 1 int, 2 bool, 3 float, 4 double), ret_size,
             comparator, 4 pad, then per argument u8 class (0 int, 1 bool, 2 float, 3 double,
@@ -54,6 +55,7 @@ MAX_CALLBACKS = 4  # function-pointer parameters (the harness has this many call
 LAZY_MAX_BUFFER = 1 << 42
 LAZY_MAX_TOTAL = 1 << 44
 LAZY_PAGES = 256
+LAZY_TIMEOUT = 0.01  # seconds of CPU for the original on an input with a lazily committed buffer
 NULL_SHARE = 0.01  # of random inputs, per pointer parameter
 HUGE_SHARE = 0.02  # of random inputs, per length parameter that sizes buffers
 LENGTH_NAME = re.compile(
@@ -585,7 +587,7 @@ def encode(sig: Signature, inputs: list[Input], *, ndet: int, base_timeout: floa
     out += struct.pack("<IIII", len(sig.args), len(inputs), nregions, min(ndet, len(inputs)))
     out += struct.pack("<QQII", sig.rax_mask, sig.xmm0_mask, sig.ret == "pointer", REGION_CAP)
     out += struct.pack("<ddd", base_timeout, cand_factor, cand_min)
-    out += struct.pack("<QII", lazy_span(inputs), LAZY_PAGES, len(sig.callbacks))
+    out += struct.pack("<QIId", lazy_span(inputs), LAZY_PAGES, len(sig.callbacks), LAZY_TIMEOUT)
     for a in sig.args:
         out += struct.pack("<BB6x", _param_kind(a), a.reg)
     for cb in sig.callbacks:
