@@ -23,6 +23,7 @@ TOTAL = "long total(const int *a, int n) { if (!a) return -1; long s = 0; for (i
 ISORT = "void isort(int *a, int n, int (*cmp)(int, int)) { for (int i = 1; i < n; i++) { int k = a[i], j = i; while (j > 0 && cmp(a[j-1], k) > 0) { a[j] = a[j-1]; j--; } a[j] = k; } }\n"
 MAPSUM = "long map_sum(const int *a, int n, long (*f)(int)) { long s = 0; for (int i = 0; i < n; i++) s += f(a[i]); return s; }\n"
 COUNTIF = "int count_if(const signed char *s, int n, int (*pred)(signed char)) { int c = 0; for (int i = 0; i < n; i++) c += pred(s[i]) != 0; return c; }\n"
+LOOKUP = "int table[64];\nint lookup(int i) { return table[i & 63] * 3; }\n"
 GSORT = """#include <stddef.h>
 typedef int cmp_t(const void *, const void *);
 void gsort(double *a, size_t n, cmp_t *cmp) {
@@ -92,6 +93,16 @@ def add(case, hand, gcc_text):
 .L30:
 	movl	$-1, %eax
 	ret"""), "reject", "difftest", "sentinel in a member array of a const struct, restored before returning")
+
+    case("lookup_global_scratch_restored", LOOKUP, "lookup", hand("lookup", """
+	andl	$63, %edi
+	leaq	table(%rip), %rdx
+	movl	(%rdx,%rdi,4), %eax
+	leal	(%rax,%rax,2), %ecx
+	movl	%ecx, (%rdx,%rdi,4)
+	movl	%eax, (%rdx,%rdi,4)
+	movl	%ecx, %eax
+	ret"""), "reject", "difftest", "uses an element of a global table it only reads as scratch, and restores it")
 
     # ------------------------------------------------------------ wrong: only for huge lengths
     case("bs_midpoint_overflow", BS, "bs", gcc_text(BS_SUM, "bs"), "reject", "difftest",

@@ -271,6 +271,9 @@ def explain(sig: inputs.Signature, x: inputs.Input, w: list[str]) -> str:
         if cs == 3:
             return (f"the candidate touched more than {4 * inputs.LAZY_PAGES} pages of a lazily committed buffer "
                     f"({_region_users(sig, x, int(w[5]))}) where the original touched at most {inputs.LAZY_PAGES}")
+        if cs == 4 and int(w[5]) < 0:
+            return (f"the candidate wrote to global {w[7]} (byte {w[6]}), which the original only reads on this input, "
+                    f"even if it restored it before returning")
         if cs == 4:
             return _read_only_write(sig, x, int(w[5]), int(w[6]))
         return f"the candidate crashed with {_signame(csig)} where the original returned"

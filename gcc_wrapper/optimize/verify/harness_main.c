@@ -98,6 +98,7 @@ struct run {
     size_t snap_len;
     double seconds;
     uint32_t wrote;                   /* regions it wrote */
+    uint64_t gwrote;                  /* globals it wrote */
     int fault_region;                 /* status 3 and 4: where */
     int64_t fault_off;
     struct lzpage *pages;             /* lazy pages it touched... */
@@ -269,7 +270,9 @@ static int tracking;                  /* the original's run: a first write to a 
                                        * non-const region is recorded and allowed */
 static uint32_t ro;                   /* regions mapped read-only now */
 static uint32_t wrote;                /* regions the call wrote */
-static int fault_kind, fault_region;  /* 1 wrote read-only memory, 2 touched too many lazy pages */
+static uint64_t gro, gwrote;          /* the same for the first 64 writable globals */
+static int fault_kind, fault_region;  /* 1 wrote read-only memory, 2 touched too many lazy pages;
+                                       * a global g is region -1 - g */
 static int64_t fault_off;
 static struct lzpage *committed;      /* lazy pages committed by this call */
 static uint32_t ncommitted, page_cap;
@@ -291,6 +294,22 @@ static int region_at(const unsigned char *a)
     for (uint32_t r = 0; in && r < in->nregions; r++)
         if (a >= in->regions[r].lo && a < in->regions[r].hi) return (int)r;
     return -1;
+}
+
+/* A writable global sits on pages of its own (support.o): it can be mapped read-only. */
+static int global_at(const unsigned char *a)
+{
+    for (uint64_t g = 0; g < llmcc_nglobals && g < 64; g++) {
+        const unsigned char *lo = (const unsigned char *)llmcc_globals[g].addr;
+        if (llmcc_globals[g].writable && a >= lo && a < lo + (llmcc_globals[g].size + PG - 1) / PG * PG) return (int)g;
+    }
+    return -1;
+}
+
+static void protect_global(uint64_t g, int prot)
+{
+    if (llmcc_globals[g].addr % PG == 0)
+        mprotect((void *)(uintptr_t)llmcc_globals[g].addr, (llmcc_globals[g].size + PG - 1) / PG * PG, prot);
 }
 
 static void protect(uint32_t r, int prot)
@@ -340,6 +359,18 @@ static void on_fault(int sig, siginfo_t *si, void *ctx)
             fault_region = r;
             fault_off = a - g->start;
         }
+    }
+    int gl = in_call && r < 0 ? global_at(a) : -1;
+    if (gl >= 0 && (gro & (1ull << gl)) && (((ucontext_t *)ctx)->uc_mcontext.gregs[REG_ERR] & 2)) {
+        if (tracking) {
+            gro &= ~(1ull << gl);
+            gwrote |= 1ull << gl;
+            protect_global((uint64_t)gl, PROT_READ | PROT_WRITE);
+            return;
+        }
+        fault_kind = 1;
+        fault_region = -1 - gl;
+        fault_off = a - (unsigned char *)(uintptr_t)llmcc_globals[gl].addr;
     }
     caught = sig;
     siglongjmp(jump, 1);
@@ -500,9 +531,11 @@ static void arm(double seconds)
     setitimer(ITIMER_PROF, &it, NULL);
 }
 
-/* Call fn on in. track: the original (regions start read-only, its writes to non-const ones are
- * recorded); else the candidate, which may write only the regions in `writable`. */
-static void call(uint64_t fn, const struct input *in, struct run *out, double timeout, int track, uint32_t writable, uint32_t pages)
+/* Call fn on in. track: the original (regions and writable globals start read-only, its writes
+ * to non-const ones are recorded); else the candidate, which may write only the regions in
+ * `writable` and the globals in `gwritable`. */
+static void call(uint64_t fn, const struct input *in, struct run *out, double timeout, int track, uint32_t writable,
+                 uint64_t gwritable, uint32_t pages)
 {
     static struct llmcc_frame f;
     setup(in);
@@ -531,6 +564,13 @@ static void call(uint64_t fn, const struct input *in, struct run *out, double ti
         if (track || !(writable & (1u << r))) ro |= 1u << r;
         if ((ro & (1u << r)) && !in->regions[r].lazy) protect(r, PROT_READ);
     }
+    gwrote = 0;
+    gro = 0;
+    for (uint64_t g = 0; g < llmcc_nglobals && g < 64; g++)
+        if (llmcc_globals[g].writable && (track || !(gwritable & (1ull << g)))) {
+            gro |= 1ull << g;
+            protect_global(g, PROT_READ);
+        }
     out->log.n = out->log.full = 0;
     out->log.calls = 0;
     out->log.hash = 0;
@@ -560,6 +600,9 @@ static void call(uint64_t fn, const struct input *in, struct run *out, double ti
     out->xmm0 = f.xmm0[0];
     out->violations = out->status == 0 ? f.violations | cb_violations : 0;
     out->wrote = wrote;
+    out->gwrote = gwrote;
+    for (uint64_t g = 0; g < llmcc_nglobals && g < 64; g++)
+        if (gro & (1ull << g)) protect_global(g, PROT_READ | PROT_WRITE);
     out->fault_region = fault_region;
     out->fault_off = fault_off;
     for (uint32_t r = 0; r < in->nregions; r++)
@@ -677,8 +720,9 @@ static int compare_calls(const char *prefix, uint32_t index, const struct run *a
 static int compare(const char *prefix, uint32_t index, const struct input *in, const struct run *a, const struct run *b)
 {
     if (a->status != b->status || a->sig != b->sig) {
-        printf("%s %u status %d %d %d %d %d %lld\n", prefix, index, a->status, a->sig, b->status, b->sig,
-               b->fault_region, (long long)b->fault_off);
+        printf("%s %u status %d %d %d %d %d %lld %s\n", prefix, index, a->status, a->sig, b->status, b->sig,
+               b->fault_region, (long long)b->fault_off,
+               b->status == 4 && b->fault_region < 0 ? llmcc_global_names[-1 - b->fault_region] : "-");
         return 1;
     }
     if (a->violations != b->violations) {
@@ -833,9 +877,9 @@ int main(int argc, char **argv)
         for (uint32_t r = 0; r < in.nregions; r++) lazy |= in.regions[r].lazy;
         /* a huge buffer: a search is done in microseconds; an original that reads every element
          * is cut short (by time or by the page budget) and the input skipped */
-        call(llmcc_fn_base, &in, &base, lazy && lazy_timeout < base_timeout ? lazy_timeout : base_timeout, 1, 0, lazy_pages);
+        call(llmcc_fn_base, &in, &base, lazy && lazy_timeout < base_timeout ? lazy_timeout : base_timeout, 1, 0, 0, lazy_pages);
         if (i < ndet && base.status != 2 && base.status != 3) {  /* what is skipped anyway is not run twice */
-            call(llmcc_fn_base, &in, &again, base_timeout, 1, 0, lazy_pages);
+            call(llmcc_fn_base, &in, &again, base_timeout, 1, 0, 0, lazy_pages);
             /* a run near the time limit may finish once and not twice: that is the clock, not
              * the function, so such an input is skipped rather than called nondeterministic */
             if (base.status == 2 || again.status == 2) base.status = 2;
@@ -851,7 +895,7 @@ int main(int argc, char **argv)
         }
         double limit = base.seconds * cand_factor;
         /* the candidate may write what the original wrote, and touch a few times more pages */
-        call(llmcc_fn_cand, &in, &cand, limit > cand_min ? limit : cand_min, 0, base.wrote, 4 * lazy_pages);
+        call(llmcc_fn_cand, &in, &cand, limit > cand_min ? limit : cand_min, 0, base.wrote, base.gwrote, 4 * lazy_pages);
         ran++;
         if (compare("MISMATCH", i, &in, &base, &cand)) { fflush(stdout); return 1; }
     }

@@ -658,7 +658,7 @@ def describe_input(sig: Signature, x: Input, limit: int = 16) -> str:
             parts.append(f"{a.name}=<callback {a.callback.text if a.callback else ''}>")
         elif a.kind == "buffer" and x.regions[v[0]].lazy:
             r = x.regions[v[0]]
-            where = "against the end guard page" if r.placement < 0 else "at the start of its guard pages"
+            where = "against the end guard page" if r.placement < 0 else "against the leading guard page"
             parts.append(f"{a.name}=[{r.lazy // a.size} x {a.elem}{a.size * 8}, an ascending ramp, committed page by page "
                          f"when touched] ({where})")
         elif a.kind == "string":
