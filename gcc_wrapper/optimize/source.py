@@ -247,8 +247,16 @@ def _ctype(node, typedefs: dict, gen) -> CType:
     return CType("other", 0, text)
 
 
-def _functype(node, typedefs: dict, gen) -> FuncType:
-    """The return and parameter types of a c_ast.FuncDecl."""
+def _functype(node, typedefs: dict, gen) -> FuncType | None:
+    """The return and parameter types of a c_ast.FuncDecl (None if pycparser's tree is not what
+    this expects: the parameter is then not modelled, and the prototype still read)."""
+    try:
+        return _functype_of(node, typedefs, gen)
+    except (AttributeError, TypeError, ValueError, RecursionError):
+        return None
+
+
+def _functype_of(node, typedefs: dict, gen) -> FuncType:
     from pycparser import c_ast
 
     params: list[CType] = []
@@ -258,7 +266,7 @@ def _functype(node, typedefs: dict, gen) -> FuncType:
         if isinstance(p, c_ast.EllipsisParam):
             variadic = True
             continue
-        if isinstance(p, c_ast.Typename) or isinstance(p, c_ast.Decl):
+        if isinstance(p, (c_ast.Typename, c_ast.Decl)):
             t = _ctype(p.type, typedefs, gen)
         else:  # an old-style identifier list: its types are unknown
             t = CType("other", 0, gen.visit(p))

@@ -183,3 +183,50 @@ def test_a_libc_sort_with_a_harness_comparator_is_testable(tmp_path):
     wrong = gcc(ctx).replace("$4, %edx", "$2, %edx")  # sorts shorts
     assert wrong != gcc(ctx)
     assert verify(ctx, Candidate(wrong, "t")).verdict == "reject"
+
+
+def test_callbacks_destroy_the_upper_lanes_with_a_native_isa(tmp_path):
+    import pytest
+
+    if " avx " not in open("/proc/cpuinfo").read().replace("\n", " "):
+        pytest.skip("the host has no AVX: no upper lanes to keep")
+    src = tmp_path / "m.c"
+    src.write_text("long map_sum(const int *a, int n, long (*f)(int)) { long s = 0; for (int i = 0; i < n; i++) s += f(a[i]); return s; }\n")
+    ctx = make_context(src, "map_sum", cflags=("-O2", "-march=native"), isa="native")
+    body = """
+	pushq	%r13
+	pushq	%r12
+	pushq	%rbp
+	pushq	%rbx
+	subq	$8, %rsp
+	vpxor	%xmm0, %xmm0, %xmm0
+	vinserti128	$1, %xmm0, %ymm8, %ymm8
+	testl	%esi, %esi
+	jle	.L4
+	movslq	%esi, %rsi
+	movq	%rdx, %r12
+	movq	%rdi, %rbx
+	leaq	(%rdi,%rsi,4), %r13
+.L3:
+	movl	(%rbx), %edi
+	addq	$4, %rbx
+	call	*%r12
+	vextracti128	$1, %ymm8, %xmm1
+	vmovq	%rax, %xmm2
+	vpaddq	%xmm2, %xmm1, %xmm1
+	vinserti128	$1, %xmm1, %ymm8, %ymm8
+	cmpq	%r13, %rbx
+	jne	.L3
+.L4:
+	vextracti128	$1, %ymm8, %xmm1
+	vmovq	%xmm1, %rax
+	vzeroupper
+	addq	$8, %rsp
+	popq	%rbx
+	popq	%rbp
+	popq	%r12
+	popq	%r13
+	ret"""
+    # the sum in the upper half of ymm8 across the calls: caller-saved, like the rest of it
+    v = verify(ctx, Candidate(fn("map_sum", body), "t"))
+    assert v.verdict == "reject" and v.reason.startswith("difftest: returned"), v.reason

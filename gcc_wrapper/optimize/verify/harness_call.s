@@ -265,7 +265,73 @@ llmcc_cb_common:
 	movdqa	%xmm1, %xmm13
 	movdqa	%xmm1, %xmm14
 	movdqa	%xmm1, %xmm15
-	movq	llmcc_cb+136(%rip), %xmm0
+	# the wider state, where the CPU has it (llmcc_cb_vec, set by harness_main.c): the upper
+	# lanes of ymm/zmm, zmm16-31 and the mask registers are caller-saved too
+	cmpl	$0, llmcc_cb_vec(%rip)
+	je	2f
+	vinsertf128	$1, %xmm1, %ymm1, %ymm1
+	vmovdqa	%ymm1, %ymm2
+	vmovdqa	%ymm1, %ymm3
+	vmovdqa	%ymm1, %ymm4
+	vmovdqa	%ymm1, %ymm5
+	vmovdqa	%ymm1, %ymm6
+	vmovdqa	%ymm1, %ymm7
+	vmovdqa	%ymm1, %ymm8
+	vmovdqa	%ymm1, %ymm9
+	vmovdqa	%ymm1, %ymm10
+	vmovdqa	%ymm1, %ymm11
+	vmovdqa	%ymm1, %ymm12
+	vmovdqa	%ymm1, %ymm13
+	vmovdqa	%ymm1, %ymm14
+	vmovdqa	%ymm1, %ymm15
+	vmovdqa	%ymm1, %ymm0
+	cmpl	$2, llmcc_cb_vec(%rip)
+	jne	1f
+	vinserti64x4	$1, %ymm1, %zmm1, %zmm1
+	vmovdqa64	%zmm1, %zmm0
+	vmovdqa64	%zmm1, %zmm2
+	vmovdqa64	%zmm1, %zmm3
+	vmovdqa64	%zmm1, %zmm4
+	vmovdqa64	%zmm1, %zmm5
+	vmovdqa64	%zmm1, %zmm6
+	vmovdqa64	%zmm1, %zmm7
+	vmovdqa64	%zmm1, %zmm8
+	vmovdqa64	%zmm1, %zmm9
+	vmovdqa64	%zmm1, %zmm10
+	vmovdqa64	%zmm1, %zmm11
+	vmovdqa64	%zmm1, %zmm12
+	vmovdqa64	%zmm1, %zmm13
+	vmovdqa64	%zmm1, %zmm14
+	vmovdqa64	%zmm1, %zmm15
+	vmovdqa64	%zmm1, %zmm16
+	vmovdqa64	%zmm1, %zmm17
+	vmovdqa64	%zmm1, %zmm18
+	vmovdqa64	%zmm1, %zmm19
+	vmovdqa64	%zmm1, %zmm20
+	vmovdqa64	%zmm1, %zmm21
+	vmovdqa64	%zmm1, %zmm22
+	vmovdqa64	%zmm1, %zmm23
+	vmovdqa64	%zmm1, %zmm24
+	vmovdqa64	%zmm1, %zmm25
+	vmovdqa64	%zmm1, %zmm26
+	vmovdqa64	%zmm1, %zmm27
+	vmovdqa64	%zmm1, %zmm28
+	vmovdqa64	%zmm1, %zmm29
+	vmovdqa64	%zmm1, %zmm30
+	vmovdqa64	%zmm1, %zmm31
+	kmovw	%eax, %k1
+	kmovw	%eax, %k2
+	kmovw	%eax, %k3
+	kmovw	%eax, %k4
+	kmovw	%eax, %k5
+	kmovw	%eax, %k6
+	kmovw	%eax, %k7
+1:	vmovq	llmcc_cb+136(%rip), %xmm0
+	vmovhps	llmcc_cb+144(%rip), %xmm0, %xmm0
+	vinsertf128	$1, %xmm1, %ymm0, %ymm0
+	movq	llmcc_cb+128(%rip), %rax
+	ret
+2:	movq	llmcc_cb+136(%rip), %xmm0
 	movhps	llmcc_cb+144(%rip), %xmm0
 	movq	llmcc_cb+128(%rip), %rax
 	ret

@@ -49,6 +49,7 @@ extern uint64_t llmcc_rsp;  /* harness_call.s: the stack pointer the function is
 void llmcc_cb0(void), llmcc_cb1(void), llmcc_cb2(void), llmcc_cb3(void);
 struct llmcc_cbstate { uint64_t i[6], x[8], rsp, index, rax, xmm0, garbage, flags; };
 struct llmcc_cbstate llmcc_cb;
+int llmcc_cb_vec;  /* what the callbacks clobber beyond xmm0-15: 1 ymm, 2 zmm and mask registers too */
 void llmcc_callback_body(void);
 
 struct llmcc_global { uint64_t addr, size, writable; };
@@ -861,6 +862,8 @@ int main(int argc, char **argv)
     sigaddset(&sv.sa_mask, SIGPROF);
     sigaction(SIGSEGV, &sv, NULL);
     __asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(saved_mxcsr), "=m"(saved_fpucw));
+    __builtin_cpu_init();
+    llmcc_cb_vec = __builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("avx") ? 1 : 0;
 
     static struct run base, again, cand;
     size_t cap = (size_t)nregions_max * (size_t)region_cap;
