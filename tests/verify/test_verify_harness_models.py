@@ -230,3 +230,23 @@ def test_callbacks_destroy_the_upper_lanes_with_a_native_isa(tmp_path):
     # the sum in the upper half of ymm8 across the calls: caller-saved, like the rest of it
     v = verify(ctx, Candidate(fn("map_sum", body), "t"))
     assert v.verdict == "reject" and v.reason.startswith("difftest: returned"), v.reason
+
+
+def test_callback_reports_in_words():
+    from gcc_wrapper.optimize.verify import inputs
+    from gcc_wrapper.optimize.verify.inputs import Arg, Callback, CallbackArg, Input, Region, Signature
+
+    cb = Callback("int (*)(const int *, long)", (CallbackArg("pointer", 4, False, 0), CallbackArg("int", 8, True, 1)), "int", 4)
+    sig = Signature("f", (Arg("a", "buffer", 4, True, "int", 0, 2), Arg("g", "callback", 8, reg=1, callback=cb),
+                          Arg("n", "int", 4, True, reg=2, is_length=True)), "void")
+    x = Input(((0, 8), 0, 3), (Region(bytes(20), -1),), 1)  # a starts 8 bytes into its region
+    assert difftest.explain(sig, x, ["calls", "4", "3"]) == "the callbacks (g) were called 4 times by the original, 3 times by the candidate"
+
+    def call(offset: int) -> str:  # the harness's words: header, pointer (region 0 + 1, offset), its bytes' digest, the long
+        return ",".join(f"{v:x}" for v in (0 | 4 << 8, 1 << 48 | offset, 0x1234, (1 << 64) - 1))
+
+    assert difftest.explain(sig, x, ["call", "1", call(12), call(16)]) == \
+        "callback call #2: the candidate called g(&a[2], -1), the original g(&a[1], -1)"
+    stack = ",".join(f"{v:x}" for v in (0 | 4 << 8, 0x5AC0 << 48, 0x1234, 5))
+    assert "g((a pointer into the caller's stack), 5)" in difftest.explain(sig, x, ["call", "0", call(8), stack])
+    assert inputs.describe_input(sig, x) == "f(a=[3 x int32: 0, 0, 0] (against the end guard page), g=<callback int (*)(const int *, long)>, n=3)"
