@@ -537,7 +537,7 @@ case("vadd_o2", VADD, "vadd", gcc_text(VADD, "vadd", ("-O2",)), "accept", "difft
 case("count_eq_o1", CNT, "count_eq", gcc_text(CNT, "count_eq", ("-O1",)), "accept", "difftest", "gcc -O1")
 
 # ---------------------------------------------------------------- const, NULL, huge lengths, callbacks
-import make_corpus_harness  # noqa: E402 - beside this file; its cases need case/hand/gcc_text
+import make_corpus_harness  # beside this file; its cases need case/hand/gcc_text
 
 make_corpus_harness.add(case, hand, gcc_text)
 

@@ -5,12 +5,14 @@ the limits of their types over lazily committed buffers, and callbacks for funct
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
+import pytest
 from verify_helpers import make_context
 
 from gcc_wrapper.compile import asm
 from gcc_wrapper.optimize.candidate import Candidate
-from gcc_wrapper.optimize.verify import difftest, verify
+from gcc_wrapper.optimize.verify import difftest, inputs, verify
 
 
 def unit(tmp_path, src: str, name: str):
@@ -186,9 +188,7 @@ def test_a_libc_sort_with_a_harness_comparator_is_testable(tmp_path):
 
 
 def test_callbacks_destroy_the_upper_lanes_with_a_native_isa(tmp_path):
-    import pytest
-
-    if " avx " not in open("/proc/cpuinfo").read().replace("\n", " "):
+    if " avx " not in Path("/proc/cpuinfo").read_text().replace("\n", " "):
         pytest.skip("the host has no AVX: no upper lanes to keep")
     src = tmp_path / "m.c"
     src.write_text("long map_sum(const int *a, int n, long (*f)(int)) { long s = 0; for (int i = 0; i < n; i++) s += f(a[i]); return s; }\n")
@@ -233,13 +233,10 @@ def test_callbacks_destroy_the_upper_lanes_with_a_native_isa(tmp_path):
 
 
 def test_callback_reports_in_words():
-    from gcc_wrapper.optimize.verify import inputs
-    from gcc_wrapper.optimize.verify.inputs import Arg, Callback, CallbackArg, Input, Region, Signature
-
-    cb = Callback("int (*)(const int *, long)", (CallbackArg("pointer", 4, False, 0), CallbackArg("int", 8, True, 1)), "int", 4)
-    sig = Signature("f", (Arg("a", "buffer", 4, True, "int", 0, 2), Arg("g", "callback", 8, reg=1, callback=cb),
-                          Arg("n", "int", 4, True, reg=2, is_length=True)), "void")
-    x = Input(((0, 8), 0, 3), (Region(bytes(20), -1),), 1)  # a starts 8 bytes into its region
+    cb = inputs.Callback("int (*)(const int *, long)", (inputs.CallbackArg("pointer", 4, False, 0), inputs.CallbackArg("int", 8, True, 1)), "int", 4)
+    sig = inputs.Signature("f", (inputs.Arg("a", "buffer", 4, True, "int", 0, 2), inputs.Arg("g", "callback", 8, reg=1, callback=cb),
+                          inputs.Arg("n", "int", 4, True, reg=2, is_length=True)), "void")
+    x = inputs.Input(((0, 8), 0, 3), (inputs.Region(bytes(20), -1),), 1)  # a starts 8 bytes into its region
     assert difftest.explain(sig, x, ["calls", "4", "3"]) == "the callbacks (g) were called 4 times by the original, 3 times by the candidate"
 
     def call(offset: int) -> str:  # the harness's words: header, pointer (region 0 + 1, offset), its bytes' digest, the long

@@ -406,7 +406,7 @@ def huge_lengths(sig: Signature, i: int) -> list[int]:
     sized = [b for b in sig.args if b.kind == "buffer" and b.length == i]
     if not a.is_length or not sized or any(b.layout is not None for b in sized):
         return []
-    lo, hi = int_range(a.size, a.signed)
+    hi = int_range(a.size, a.signed)[1]
     if a.size <= 4:
         vals = [hi, hi - 1, (hi >> 1) + 1, hi - (hi >> 2)]
     else:
@@ -526,7 +526,7 @@ def generate(sig: Signature, n: int, seed: int = 1, sizing: str = "linear") -> l
     for i, a in enumerate(sig.args):
         if a.is_length:
             ladder = PRODUCT_EDGES if sizing == "product" else [v for v in EDGE_LENGTHS if v <= MAX_LENGTH]
-            lo, hi = int_range(a.size, a.signed)
+            hi = int_range(a.size, a.signed)[1]
             edges: list = [v for v in ladder if v <= hi] + ([-1] if a.signed else [])
         elif a.kind == "int":
             edges = int_edges(a.size, a.signed)
