@@ -60,6 +60,7 @@ class CType:
     kind: "int" | "bool" | "float" | "double" | "pointer" | "void" | "struct" | "funcptr" | "other"
     size: bytes in a register or in memory (pointers: 8); signed for integers;
     pointee: for pointers, the pointed-to type (None for funcptr);
+    func: for funcptr, the pointed-to function's return and parameter types;
     const/restrict: qualifiers of this level (for a pointer: restrict on the pointer, const on
     the pointee is pointee.const)."""
 
@@ -73,6 +74,16 @@ class CType:
     layout: Layout | None = None  # structs pointed to by a parameter: the members, from gcc
     count: int = 0  # an array parameter's declared length (int a[16]), 0 if none
     note: str = ""  # why a struct has no layout (pointer, bit-field or union members...)
+    func: FuncType | None = None  # funcptr: what it points to
+
+
+@dataclass(frozen=True)
+class FuncType:
+    """The type of the function a function pointer points to."""
+
+    ret: CType
+    params: tuple[CType, ...]
+    variadic: bool
 
 
 @dataclass(frozen=True)
@@ -185,9 +196,11 @@ def _ctype(node, typedefs: dict, gen) -> CType:
     if isinstance(node, (c_ast.PtrDecl, c_ast.ArrayDecl)):
         inner = node.type
         if isinstance(inner, c_ast.FuncDecl):
-            return CType("funcptr", 8, text)
+            return CType("funcptr", 8, text, func=_functype(inner, typedefs, gen))
         pointee = _ctype(inner, typedefs, gen)
         if pointee.kind == "funcptr" and isinstance(node, c_ast.PtrDecl):
+            if _names_function_type(inner, typedefs):  # cmp_t *f with typedef int cmp_t(int, int)
+                return CType("funcptr", 8, text, func=pointee.func)
             pointee = CType("other", 0, pointee.text)
         restrict = "restrict" in quals or "restrict" in (getattr(node, "dim_quals", None) or [])
         count = 0
@@ -198,8 +211,8 @@ def _ctype(node, typedefs: dict, gen) -> CType:
             except ValueError:
                 count = 0
         return CType("pointer", 8, text, const="const" in quals, restrict=restrict, pointee=pointee, count=count)
-    if isinstance(node, c_ast.FuncDecl):
-        return CType("funcptr", 8, text)
+    if isinstance(node, c_ast.FuncDecl):  # a parameter of function type: a function pointer
+        return CType("funcptr", 8, text, func=_functype(node, typedefs, gen))
     if isinstance(node, c_ast.TypeDecl):
         const = "const" in (node.quals or [])
         t = node.type
@@ -208,7 +221,8 @@ def _ctype(node, typedefs: dict, gen) -> CType:
             words = list(t.names)
             if len(names) == 1 and names[0] in typedefs and names[0] not in _INT_SIZES:
                 base = _ctype(typedefs[names[0]], typedefs, gen)
-                return CType(base.kind, base.size, names[0], base.signed, const or base.const, base.restrict, base.pointee)
+                return CType(base.kind, base.size, names[0], base.signed, const or base.const, base.restrict, base.pointee,
+                             func=base.func)
             unsigned = "unsigned" in words
             core = [n for n in names if n != "unsigned"]
             if core == ["void"]:
@@ -231,6 +245,49 @@ def _ctype(node, typedefs: dict, gen) -> CType:
         if isinstance(t, (c_ast.Struct, c_ast.Union)):
             return CType("struct", 0, text, const=const)
     return CType("other", 0, text)
+
+
+def _functype(node, typedefs: dict, gen) -> FuncType | None:
+    """The return and parameter types of a c_ast.FuncDecl (None if pycparser's tree is not what
+    this expects: the parameter is then not modelled, and the prototype still read)."""
+    try:
+        return _functype_of(node, typedefs, gen)
+    except (AttributeError, TypeError, ValueError, RecursionError):
+        return None
+
+
+def _functype_of(node, typedefs: dict, gen) -> FuncType:
+    from pycparser import c_ast
+
+    params: list[CType] = []
+    variadic = False
+    args = node.args.params if node.args is not None else []
+    for p in args:
+        if isinstance(p, c_ast.EllipsisParam):
+            variadic = True
+            continue
+        if isinstance(p, (c_ast.Typename, c_ast.Decl)):
+            t = _ctype(p.type, typedefs, gen)
+        else:  # an old-style identifier list: its types are unknown
+            t = CType("other", 0, gen.visit(p))
+        if t.kind == "void" and len(args) == 1:  # (void)
+            continue
+        params.append(t)
+    return FuncType(_ctype(node.type, typedefs, gen), tuple(params), variadic)
+
+
+def _names_function_type(node, typedefs: dict) -> bool:
+    """Whether a TypeDecl names (through typedefs) a function type, not a function pointer."""
+    from pycparser import c_ast
+
+    seen = 0
+    while isinstance(node, c_ast.TypeDecl) and isinstance(node.type, c_ast.IdentifierType) and seen < 32:
+        names = node.type.names
+        if len(names) != 1 or names[0] not in typedefs:
+            return False
+        node = typedefs[names[0]]
+        seen += 1
+    return isinstance(node, c_ast.FuncDecl)
 
 
 def prototype(path: str, name: str, cflags: Sequence[str] = (), cwd: str | None = None) -> Prototype:

@@ -536,6 +536,11 @@ case("sumsq_static_helper", STAT, "sq", hand("sq", """
 case("vadd_o2", VADD, "vadd", gcc_text(VADD, "vadd", ("-O2",)), "accept", "difftest", "gcc -O2: a scalar loop, correct under aliasing")
 case("count_eq_o1", CNT, "count_eq", gcc_text(CNT, "count_eq", ("-O1",)), "accept", "difftest", "gcc -O1")
 
+# ---------------------------------------------------------------- const, NULL, huge lengths, callbacks
+import make_corpus_harness  # beside this file; its cases need case/hand/gcc_text
+
+make_corpus_harness.add(case, hand, gcc_text)
+
 if __name__ == "__main__":
     shutil.rmtree(OUT, ignore_errors=True)
     for name, src, fn, cand, verdict, check, note in CASES:

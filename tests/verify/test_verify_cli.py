@@ -66,14 +66,14 @@ def test_bad_input_exit_2(llmcc_bin, llmcc_env, tmp_path, problem):
 
 @pytest.mark.parametrize("src,why", [
     ("#include <stdarg.h>\nint first(int n, ...) { va_list ap; va_start(ap, n); int x = va_arg(ap, int); va_end(ap); return x + n; }\n", "variadic"),
-    ("int apply(int (*f)(int), int x) { return f(x) + 1; }\n", "function pointer"),
+    ("int apply(int *(*f)(int), int x) { return *f(x) + 1; }\n", "returning int *"),
     ("#include <stdio.h>\nint say(int x) { printf(\"%d\\n\", x); return x; }\n", "printf"),
     ("#include <stdlib.h>\nlong noisy(int x) { char *p = malloc(16); return (long)p + x; }\n", "nondeterministic"),
 ])
 def test_untestable_without_tests_exit_2(llmcc_bin, llmcc_env, tmp_path, src, why):
     c = tmp_path / "f.c"
     c.write_text(src)
-    name = {"variadic": "first", "function pointer": "apply", "printf": "say", "nondeterministic": "noisy"}[why]
+    name = {"variadic": "first", "returning int *": "apply", "printf": "say", "nondeterministic": "noisy"}[why]
     unit = subprocess.run(["gcc", "-O3", "-S", "-o", "-", str(c)], capture_output=True, text=True, check=True).stdout
     from gcc_wrapper.compile import asm
 

@@ -23,7 +23,7 @@ check: prog
 \t./prog 0 | grep -qx 1
 """
 LIB = "unsigned fact(unsigned n) { unsigned r = 1; while (n > 1) r *= n--; return r; }\n" \
-      "int apply(int (*f)(int), int x) { return f(x) * 2; }\n"
+      "int apply(int *(*f)(int), int x) { return *f(x) * 2; }\n"
 MAIN = '#include <stdio.h>\n#include <stdlib.h>\nunsigned fact(unsigned);\n' \
        'int main(int c, char **v) { printf("%u\\n", fact(atoi(v[1]))); return 0; }\n'
 
@@ -42,15 +42,15 @@ def fn(name: str, body: str) -> str:
     return f"\t.text\n\t.globl\t{name}\n\t.type\t{name}, @function\n{name}:\n{body}\n\t.size\t{name}, .-{name}\n"
 
 
-APPLY_OK = fn("apply", "\tsubq\t$8, %rsp\n\tmovq\t%rdi, %rax\n\tmovl\t%esi, %edi\n\tcall\t*%rax\n\taddq\t$8, %rsp\n\taddl\t%eax, %eax\n\tret")
-APPLY_WRONG = fn("apply", "\tsubq\t$8, %rsp\n\tmovq\t%rdi, %rax\n\tmovl\t%esi, %edi\n\tcall\t*%rax\n\taddq\t$8, %rsp\n\tleal\t1(%rax,%rax), %eax\n\tret")
+APPLY_OK = fn("apply", "\tsubq\t$8, %rsp\n\tmovq\t%rdi, %rax\n\tmovl\t%esi, %edi\n\tcall\t*%rax\n\tmovl\t(%rax), %eax\n\taddq\t$8, %rsp\n\taddl\t%eax, %eax\n\tret")
+APPLY_WRONG = fn("apply", "\tsubq\t$8, %rsp\n\tmovq\t%rdi, %rax\n\tmovl\t%esi, %edi\n\tcall\t*%rax\n\tmovl\t(%rax), %eax\n\taddq\t$8, %rsp\n\tleal\t1(%rax,%rax), %eax\n\tret")
 FACT_WRONG = fn("fact", "\tmovl\t$120, %eax\n\tret")
 
 
 def test_tests_decide_when_difftest_cannot(tmp_path):
     d = project(tmp_path)
     ctx = make_context(d / "lib.c", "apply")
-    # apply takes a function pointer: not testable by difftest, so without tests: error
+    # apply takes a function returning a pointer: not testable by difftest, so without tests: error
     assert verify(ctx, Candidate(APPLY_OK, "t")).verdict == "error"
     v = verify(ctx, Candidate(APPLY_OK, "t"), tests="make -s check")
     assert v.verdict == "accept", v.reason
@@ -102,7 +102,7 @@ def test_program_level_comparison(tmp_path, llmcc_bin, llmcc_env):
     assert r.returncode == 1 and "reject: difftest" in r.stdout  # difftest catches it first
     apply_wrong = tmp_path / "apply.s"
     apply_wrong.write_text(APPLY_WRONG)
-    # apply takes a function pointer: only the program comparison can judge it; prog never calls apply,
+    # apply's callback returns a pointer: only the program comparison can judge it; prog never calls apply,
     # so both builds behave the same and the candidate passes on these inputs (testing is not proof)
     args[-1] = "apply"
     r = subprocess.run([str(llmcc_bin), *args, str(apply_wrong)], cwd=d, env=llmcc_env, capture_output=True, text=True, timeout=120)

@@ -109,3 +109,23 @@ def test_array_parameter_length(tmp_path):
     p.write_text("void mat4(double out[16], const double a[0x10], const double *b, int v[]) {}\n")
     counts = {q.name: q.type.count for q in source.prototype(str(p), "mat4").params}
     assert counts == {"out": 16, "a": 16, "b": 0, "v": 0}
+
+
+def test_function_pointer_types(tmp_path):
+    p = tmp_path / "fp.c"
+    p.write_text(
+        "typedef int cmp_t(const void *, const void *);\n"
+        "typedef long (*map_p)(int, double);\n"
+        "void f(int (*a)(const void *, const void *), cmp_t *b, cmp_t c, map_p d, int e(short x, ...),\n"
+        "       void (*g)(void), int (**h)(int), float *(*k)(char)) {}\n")
+    q = {x.name: x.type for x in source.prototype(str(p), "f").params}
+    for name in "abc":  # written out, through a typedef of the function type, decayed from one
+        t = q[name]
+        assert t.kind == "funcptr" and t.func.ret.kind == "int" and not t.func.variadic
+        assert [(x.kind, x.pointee.kind, x.pointee.const) for x in t.func.params] == [("pointer", "void", True)] * 2
+    d = q["d"].func  # a typedef of the pointer type
+    assert (d.ret.kind, d.ret.size) == ("int", 8) and [(x.kind, x.size) for x in d.params] == [("int", 4), ("double", 8)]
+    assert q["e"].func.variadic and [(x.kind, x.size, x.signed) for x in q["e"].func.params] == [("int", 2, True)]
+    assert q["g"].func.ret.kind == "void" and q["g"].func.params == ()
+    assert q["h"].kind == "pointer" and q["h"].pointee.kind == "other"  # a pointer to a function pointer
+    assert q["k"].func.ret.kind == "pointer"

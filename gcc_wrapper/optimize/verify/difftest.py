@@ -31,13 +31,16 @@ BASE_TIMEOUT = 0.1  # seconds per call of the original
 CAND_FACTOR = 20.0  # a candidate call may take this many times the original's...
 CAND_MIN = 0.05  # ...or this many seconds, whichever is more, before it counts as a hang
 RUN_TIMEOUT = 60.0
-MEMORY = 1 << 30
+MEMORY = 1 << 30  # address space of the harness, beside what it reserves for lazily committed buffers
 
 ABI_BITS = {
     1: "rbx not preserved", 2: "rbp not preserved", 4: "r12 not preserved", 8: "r13 not preserved",
     16: "r14 not preserved", 32: "r15 not preserved", 64: "rsp not restored",
     128: "direction flag left set", 256: "MXCSR control bits changed", 512: "x87 control word changed",
     1024: "wrote the caller's stack frame", 2048: "left x87/MMX registers in use (no fstp/emms)",
+    4096: "called a callback with the stack not 16-byte aligned",
+    8192: "passed a callback a narrow integer argument not extended to 32 bits",
+    16384: "called a callback with the direction flag set",
 }
 
 
@@ -133,10 +136,11 @@ def _prepare(ctx: Context) -> Prepared:
 
 
 def _meaningful(sig: inputs.Signature, kept: list[inputs.Input]) -> int:
-    """Inputs the original survived that say something: with every buffer-sizing length >= 2
-    (an original that only survives n = 0 and 1 is not being tested)."""
+    """Inputs the original survived that say something: with every buffer-sizing length >= 2 and
+    no NULL pointer (an original that only survives n = 0 and 1, or NULL, is not being tested)."""
     lengths = inputs.sizing_lengths(sig)
-    return sum(all(int(x.values[j]) >= 2 for j in lengths) for x in kept)
+    pointers = [j for j, a in enumerate(sig.args) if a.kind in ("buffer", "string", "callback")]
+    return sum(all(int(x.values[j]) >= 2 for j in lengths) and all(x.values[j] is not None for j in pointers) for x in kept)
 
 
 def _self_tested(b: harness.Build, sig: inputs.Signature, xs: list[inputs.Input], sizing: str) -> dict:
@@ -168,7 +172,7 @@ def _self_test(b: harness.Build, sig: inputs.Signature, xs: list[inputs.Input], 
     if err:
         return {"untestable": f"the harness does not link with the original: {err}", "transient": True}
     try:
-        r = _run(exe, everything, RUN_TIMEOUT)
+        r = _run(exe, everything, RUN_TIMEOUT, xs)
     finally:
         exe.unlink(missing_ok=True)
         everything.unlink(missing_ok=True)  # only the self-test reads it: keep the disk small
@@ -192,8 +196,11 @@ def _write_inputs(path: Path, sig: inputs.Signature, xs: list[inputs.Input], nde
     return path
 
 
-def _run(exe: Path, inputs_path: Path, timeout: float) -> sandbox.SandboxResult:
-    return sandbox.run([str(exe), str(inputs_path)], cwd=None, timeout=timeout, cpu_seconds=timeout, memory_bytes=MEMORY)
+def _run(exe: Path, inputs_path: Path, timeout: float, xs) -> sandbox.SandboxResult:
+    # The lazily committed buffers of xs are address space the harness reserves, not memory: it
+    # commits at most a few thousand of their pages per call and returns them after it.
+    return sandbox.run([str(exe), str(inputs_path)], cwd=None, timeout=timeout, cpu_seconds=timeout,
+                       memory_bytes=MEMORY + inputs.lazy_span(list(xs)))
 
 
 def run(ctx: Context, cand_obj: Path, *, binding: str, budget: float | None = None) -> Outcome:
@@ -230,7 +237,7 @@ def run(ctx: Context, cand_obj: Path, *, binding: str, budget: float | None = No
     if err:
         return Outcome(True, Check("difftest", False, f"does not link: {err}"))
     timeout = RUN_TIMEOUT if budget is None else max(5.0, min(RUN_TIMEOUT, budget))
-    r = _run(exe, p.inputs_path, timeout)
+    r = _run(exe, p.inputs_path, timeout, p.inputs)
     out = r.stdout.decode(errors="replace").strip().splitlines()
     words = out[-1].split() if out else []
     if r.returncode == 0 and words[:1] == ["DONE"]:
@@ -261,19 +268,29 @@ def explain(sig: inputs.Signature, x: inputs.Input, w: list[str]) -> str:
         cs, csig = int(w[3]), int(w[4])
         if cs == 2:
             return "the candidate hung (no return within the time limit) where the original returned"
+        if cs == 3:
+            return (f"the candidate touched more than {4 * inputs.LAZY_PAGES} pages of a lazily committed buffer "
+                    f"({_region_users(sig, x, int(w[5]))}) where the original touched at most {inputs.LAZY_PAGES}")
+        if cs == 4 and int(w[5]) < 0:
+            return (f"the candidate wrote to global {w[7]} (byte {w[6]}), which the original only reads on this input, "
+                    f"even if it restored it before returning")
+        if cs == 4:
+            return _read_only_write(sig, x, int(w[5]), int(w[6]))
         return f"the candidate crashed with {_signame(csig)} where the original returned"
     if kind == "abi":
         bits = int(w[2])
         broken = [v for k, v in ABI_BITS.items() if bits & k]
         return "ABI violation: " + ", ".join(broken)
+    if kind in ("call", "calls", "callhash"):
+        return _calls(sig, x, w)
     if kind == "return":
         ra, xa, rb, xb = (int(v, 16) for v in w[1:5])
         return f"returned {inputs.describe_return(sig, rb, xb)}, the original returned {inputs.describe_return(sig, ra, xa)}"
     if kind == "region":
         region, rel, start = int(w[1]), int(w[2]), int(w[3])
         base_hex, cand_hex = bytes.fromhex(w[4]), bytes.fromhex(w[5])
-        users = [(a, v[1]) for a, v in zip(sig.args, x.values) if a.kind in ("buffer", "string") and v[0] == region]
-        size = len(x.regions[region].content)
+        users = _users(sig, x, region)
+        size = x.regions[region].nbytes
         if not users:
             return f"memory differs at byte {rel} of region {region}"
         if rel < 0 or rel >= size:
@@ -302,3 +319,79 @@ def explain(sig: inputs.Signature, x: inputs.Input, w: list[str]) -> str:
     if kind == "global":
         return f"global {w[1]} differs at byte {w[2]} after the call"
     return "results differ: " + " ".join(w)
+
+
+def _users(sig: inputs.Signature, x: inputs.Input, region: int) -> list[tuple[inputs.Arg, int]]:
+    """The pointer parameters into a region, with their byte offsets in it."""
+    return [(a, v[1]) for a, v in zip(sig.args, x.values) if a.kind in ("buffer", "string") and v is not None and v[0] == region]
+
+
+def _region_users(sig: inputs.Signature, x: inputs.Input, region: int) -> str:
+    return ", ".join(a.name for a, _ in _users(sig, x, region)) or f"region {region}"
+
+
+def _read_only_write(sig: inputs.Signature, x: inputs.Input, region: int, rel: int) -> str:
+    """The candidate wrote a region mapped read-only: const memory, or memory the original only read."""
+    users = _users(sig, x, region)
+    if not users or not 0 <= region < len(x.regions):
+        return "the candidate wrote memory it may not write"
+    size = x.regions[region].nbytes
+    a, off = max(users, key=lambda u: u[1] if u[1] <= rel else -1)
+    if rel < off or rel >= size:
+        where = f"{off - rel} bytes before {a.name}" if rel < off else f"{rel - size} bytes after the end of {a.name}"
+    else:
+        where = f"{a.name}[{(rel - off) // a.size}]"
+        eo = (rel - off) % a.size
+        for f in a.layout.fields if a.layout is not None else ():
+            if f.offset <= eo < f.offset + f.size * f.count:
+                where += f".{f.path}" + (f"[{(eo - f.offset) // f.size}]" if f.count > 1 else "")
+    if x.regions[region].const:
+        return (f"the candidate wrote to memory declared const: {where} ({a.name} points to const), "
+                f"even if it restored it before returning")
+    return (f"the candidate wrote to {where}, which the original only reads on this input "
+            f"(a write, even one undone before returning, faults on read-only memory and races with other threads)")
+
+
+def _calls(sig: inputs.Signature, x: inputs.Input, w: list[str]) -> str:
+    """The callbacks were called differently: which call, and how."""
+    names = [a.name for a in sig.args if a.kind == "callback"]
+    if w[0] == "calls":
+        return f"the callbacks ({', '.join(names)}) were called {w[1]} times by the original, {w[2]} times by the candidate"
+    if w[0] == "callhash":
+        return f"the callbacks ({', '.join(names)}) were called with different arguments after the first {w[1]} calls"
+    k = int(w[1])
+    want, got = (_describe_call(sig, x, ws) for ws in (w[2], w[3]))
+    return f"callback call #{k + 1}: the candidate called {got}, the original {want}"
+
+
+def _describe_call(sig: inputs.Signature, x: inputs.Input, words: str) -> str:
+    """One recorded callback call (the harness's words, in hex) as C would show it."""
+    ws = [int(v, 16) for v in words.split(",")]
+    cbs = [a for a in sig.args if a.kind == "callback"]
+    index = ws[0] & 0xFF
+    if index >= len(cbs) or cbs[index].callback is None:
+        return words
+    cb = cbs[index].callback
+    parts, k = [], 1
+    for c in cb.args:
+        v = ws[k] if k < len(ws) else 0
+        k += 1
+        if c.kind != "pointer":
+            parts.append(inputs._fmt_scalar("int" if c.kind == "bool" else c.kind, c.size, c.signed, v))
+            continue
+        k += 1  # the digest of the bytes it points to
+        if v >> 48 == 0x5AC0:
+            parts.append("(a pointer into the caller's stack)")
+        elif v >> 48:
+            region, off = (v >> 48) - 1, v & 0xFFFFFFFFFFFF
+            off -= (off >> 47) << 48  # signed: before the buffer
+            users = _users(sig, x, region)
+            if users:
+                b, base = max(users, key=lambda u: u[1] if u[1] <= off else -1)
+                rel = off - base
+                parts.append(f"&{b.name}[{rel // b.size}]" if rel % b.size == 0 and rel >= 0 else f"{b.name}+{rel}")
+            else:
+                parts.append(f"region {region}+{off}")
+        else:
+            parts.append("NULL" if v == 0 else f"{v:#x}")
+    return f"{cbs[index].name}({', '.join(parts)})"

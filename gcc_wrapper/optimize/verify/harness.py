@@ -6,8 +6,9 @@ gcc_wrapper/data. Per original function (cached by the hash of its assembly and 
     base.o     the original, its symbol renamed to __llmcc_base_fn (and made global)
     helper_*.o the functions of the same translation unit it calls (static helpers), made global
     support.o  the data objects it refers to: read-only ones copied from the unit, writable ones
-               defined as zeroed space the harness refills before every call; the table of them
-               the harness reads (llmcc_globals), and llmcc_fn_base
+               defined as zeroed space the harness refills before every call, each on pages of
+               its own (so that it can be mapped read-only); the table of them the harness reads
+               (llmcc_globals), and llmcc_fn_base
     self.o     llmcc_fn_cand = the original itself: the self-test that proves the harness and the
                original behave (deterministic, mostly not crashing) before any candidate runs
 
@@ -242,7 +243,8 @@ def _build_locked(d: Path, name: str, baseline_asm: str, unit_asm: str, cc: str,
     writable = []
     for i, (sym, obj) in enumerate(sorted(data.items())):
         if obj.writable:
-            support += ["\t.bss", "\t.p2align 6", f"\t.globl {sym}", f"{sym}:", f"\t.zero {max(obj.size, 1)}"]
+            # pages of its own: the harness maps it read-only while a call may not write it
+            support += ["\t.bss", "\t.p2align 12", f"\t.globl {sym}", f"{sym}:", f"\t.zero {-(-max(obj.size, 1) // 4096) * 4096}"]
             writable.append(sym)
         else:
             support += ["\t.section .rodata", "\t.p2align 6", f"\t.globl {sym}", f"{sym}:", *("\t" + b for b in obj.body)]

@@ -168,7 +168,177 @@ llmcc_call:
 	ret
 	.size	llmcc_call, .-llmcc_call
 
-	.local	llmcc_frame, llmcc_fn, llmcc_rsp, llmcc_mxcsr, llmcc_fpucw, llmcc_scratch, llmcc_env
+# Callbacks, passed for function-pointer parameters: llmcc_cbN records its index N, then the
+# common part saves the argument registers, its entry stack pointer and the flags in llmcc_cb
+# (struct llmcc_cbstate, harness_main.c), and calls llmcc_callback_body on a 16-byte aligned stack
+# (whatever the caller's alignment: the body checks it, and records the call and computes the
+# result). Before returning that result it overwrites every other caller-saved register, the upper
+# lanes of xmm0, and the 128 bytes below its stack pointer -- with the return address, its caller's
+# whole red zone -- with garbage: a caller that keeps anything there across the call loses it.
+#
+# struct llmcc_cbstate (all 8-byte fields): 0 i[6] rdi..r9, 48 x[8] low halves of xmm0..7,
+# 112 rsp at entry, 120 index, 128 rax, 136 xmm0 (results), 144 garbage, 152 rflags at entry.
+
+	.globl	llmcc_cb0, llmcc_cb1, llmcc_cb2, llmcc_cb3
+	.type	llmcc_cb0, @function
+llmcc_cb0:
+	movq	$0, llmcc_cb+120(%rip)
+	jmp	llmcc_cb_common
+	.size	llmcc_cb0, .-llmcc_cb0
+	.type	llmcc_cb1, @function
+llmcc_cb1:
+	movq	$1, llmcc_cb+120(%rip)
+	jmp	llmcc_cb_common
+	.size	llmcc_cb1, .-llmcc_cb1
+	.type	llmcc_cb2, @function
+llmcc_cb2:
+	movq	$2, llmcc_cb+120(%rip)
+	jmp	llmcc_cb_common
+	.size	llmcc_cb2, .-llmcc_cb2
+	.type	llmcc_cb3, @function
+llmcc_cb3:
+	movq	$3, llmcc_cb+120(%rip)
+	jmp	llmcc_cb_common
+	.size	llmcc_cb3, .-llmcc_cb3
+
+	.type	llmcc_cb_common, @function
+llmcc_cb_common:
+	movq	%rdi, llmcc_cb+0(%rip)
+	movq	%rsi, llmcc_cb+8(%rip)
+	movq	%rdx, llmcc_cb+16(%rip)
+	movq	%rcx, llmcc_cb+24(%rip)
+	movq	%r8, llmcc_cb+32(%rip)
+	movq	%r9, llmcc_cb+40(%rip)
+	movq	%xmm0, llmcc_cb+48(%rip)
+	movq	%xmm1, llmcc_cb+56(%rip)
+	movq	%xmm2, llmcc_cb+64(%rip)
+	movq	%xmm3, llmcc_cb+72(%rip)
+	movq	%xmm4, llmcc_cb+80(%rip)
+	movq	%xmm5, llmcc_cb+88(%rip)
+	movq	%xmm6, llmcc_cb+96(%rip)
+	movq	%xmm7, llmcc_cb+104(%rip)
+	movq	%rsp, llmcc_cb+112(%rip)
+	pushfq
+	popq	llmcc_cb+152(%rip)
+	cld
+	andq	$-16, %rsp
+	call	llmcc_callback_body
+	movq	llmcc_cb+112(%rip), %rsp
+	movq	llmcc_cb+144(%rip), %rax
+	movq	%rax, -8(%rsp)
+	movq	%rax, -16(%rsp)
+	movq	%rax, -24(%rsp)
+	movq	%rax, -32(%rsp)
+	movq	%rax, -40(%rsp)
+	movq	%rax, -48(%rsp)
+	movq	%rax, -56(%rsp)
+	movq	%rax, -64(%rsp)
+	movq	%rax, -72(%rsp)
+	movq	%rax, -80(%rsp)
+	movq	%rax, -88(%rsp)
+	movq	%rax, -96(%rsp)
+	movq	%rax, -104(%rsp)
+	movq	%rax, -112(%rsp)
+	movq	%rax, -120(%rsp)
+	movq	%rax, -128(%rsp)
+	movq	%rax, %rcx
+	movq	%rax, %rdx
+	movq	%rax, %rsi
+	movq	%rax, %rdi
+	movq	%rax, %r8
+	movq	%rax, %r9
+	movq	%rax, %r10
+	movq	%rax, %r11
+	movq	%rax, %xmm1
+	punpcklqdq	%xmm1, %xmm1
+	movdqa	%xmm1, %xmm2
+	movdqa	%xmm1, %xmm3
+	movdqa	%xmm1, %xmm4
+	movdqa	%xmm1, %xmm5
+	movdqa	%xmm1, %xmm6
+	movdqa	%xmm1, %xmm7
+	movdqa	%xmm1, %xmm8
+	movdqa	%xmm1, %xmm9
+	movdqa	%xmm1, %xmm10
+	movdqa	%xmm1, %xmm11
+	movdqa	%xmm1, %xmm12
+	movdqa	%xmm1, %xmm13
+	movdqa	%xmm1, %xmm14
+	movdqa	%xmm1, %xmm15
+	# the wider state, where the CPU has it (llmcc_cb_vec, set by harness_main.c): the upper
+	# lanes of ymm/zmm, zmm16-31 and the mask registers are caller-saved too
+	cmpl	$0, llmcc_cb_vec(%rip)
+	je	2f
+	vinsertf128	$1, %xmm1, %ymm1, %ymm1
+	vmovdqa	%ymm1, %ymm2
+	vmovdqa	%ymm1, %ymm3
+	vmovdqa	%ymm1, %ymm4
+	vmovdqa	%ymm1, %ymm5
+	vmovdqa	%ymm1, %ymm6
+	vmovdqa	%ymm1, %ymm7
+	vmovdqa	%ymm1, %ymm8
+	vmovdqa	%ymm1, %ymm9
+	vmovdqa	%ymm1, %ymm10
+	vmovdqa	%ymm1, %ymm11
+	vmovdqa	%ymm1, %ymm12
+	vmovdqa	%ymm1, %ymm13
+	vmovdqa	%ymm1, %ymm14
+	vmovdqa	%ymm1, %ymm15
+	vmovdqa	%ymm1, %ymm0
+	cmpl	$2, llmcc_cb_vec(%rip)
+	jne	1f
+	vinserti64x4	$1, %ymm1, %zmm1, %zmm1
+	vmovdqa64	%zmm1, %zmm0
+	vmovdqa64	%zmm1, %zmm2
+	vmovdqa64	%zmm1, %zmm3
+	vmovdqa64	%zmm1, %zmm4
+	vmovdqa64	%zmm1, %zmm5
+	vmovdqa64	%zmm1, %zmm6
+	vmovdqa64	%zmm1, %zmm7
+	vmovdqa64	%zmm1, %zmm8
+	vmovdqa64	%zmm1, %zmm9
+	vmovdqa64	%zmm1, %zmm10
+	vmovdqa64	%zmm1, %zmm11
+	vmovdqa64	%zmm1, %zmm12
+	vmovdqa64	%zmm1, %zmm13
+	vmovdqa64	%zmm1, %zmm14
+	vmovdqa64	%zmm1, %zmm15
+	vmovdqa64	%zmm1, %zmm16
+	vmovdqa64	%zmm1, %zmm17
+	vmovdqa64	%zmm1, %zmm18
+	vmovdqa64	%zmm1, %zmm19
+	vmovdqa64	%zmm1, %zmm20
+	vmovdqa64	%zmm1, %zmm21
+	vmovdqa64	%zmm1, %zmm22
+	vmovdqa64	%zmm1, %zmm23
+	vmovdqa64	%zmm1, %zmm24
+	vmovdqa64	%zmm1, %zmm25
+	vmovdqa64	%zmm1, %zmm26
+	vmovdqa64	%zmm1, %zmm27
+	vmovdqa64	%zmm1, %zmm28
+	vmovdqa64	%zmm1, %zmm29
+	vmovdqa64	%zmm1, %zmm30
+	vmovdqa64	%zmm1, %zmm31
+	kmovw	%eax, %k1
+	kmovw	%eax, %k2
+	kmovw	%eax, %k3
+	kmovw	%eax, %k4
+	kmovw	%eax, %k5
+	kmovw	%eax, %k6
+	kmovw	%eax, %k7
+1:	vmovq	llmcc_cb+136(%rip), %xmm0
+	vmovhps	llmcc_cb+144(%rip), %xmm0, %xmm0
+	vinsertf128	$1, %xmm1, %ymm0, %ymm0
+	movq	llmcc_cb+128(%rip), %rax
+	ret
+2:	movq	llmcc_cb+136(%rip), %xmm0
+	movhps	llmcc_cb+144(%rip), %xmm0
+	movq	llmcc_cb+128(%rip), %rax
+	ret
+	.size	llmcc_cb_common, .-llmcc_cb_common
+
+	# llmcc_rsp is global: a callback tells pointers into the caller's stack by it
+	.local	llmcc_frame, llmcc_fn, llmcc_mxcsr, llmcc_fpucw, llmcc_scratch, llmcc_env
 	.comm	llmcc_env, 32, 8
 	.comm	llmcc_frame, 8, 8
 	.comm	llmcc_fn, 8, 8
