@@ -19,7 +19,7 @@ import subprocess
 from collections.abc import Sequence
 from functools import lru_cache
 
-from gcc_wrapper.optimize.source import CType, Field, Layout, Param, Prototype, SourceError, _cpp_flags
+from gcc_wrapper.optimize.source import CType, Field, FuncType, Layout, Param, Prototype, SourceError, _cpp_flags
 
 _DROP = {"-g", "-g0", "-g1", "-g2", "-g3", "-ggdb", "-gdwarf", "-flto", "-fprofile-use"}
 
@@ -154,7 +154,11 @@ def _describe(t, const: bool, restrict: bool, alias: str, depth: int) -> CType:
     if t.tag == "DW_TAG_pointer_type":
         inner, iconst, irestrict, ialias = _strip(_target(t))
         if inner is not None and inner.tag == "DW_TAG_subroutine_type":
-            return CType("funcptr", 8, alias or "function pointer", const=const, restrict=restrict)
+            params = tuple(_ctype(c, depth + 1) for c in inner.iter_children() if c.tag == "DW_TAG_formal_parameter")
+            variadic = any(c.tag == "DW_TAG_unspecified_parameters" for c in inner.iter_children())
+            fn = FuncType(_ctype(inner, depth + 1), params, variadic)
+            spelled = f"{_spell(fn.ret)} (*)({', '.join(_spell(x) for x in params) or 'void'})"
+            return CType("funcptr", 8, alias or spelled, const=const, restrict=restrict, func=fn)
         pointee = _describe(inner, iconst, irestrict, ialias, depth + 1) if depth < 2 else CType("other", 0, "...")
         return CType("pointer", 8, alias or f"{_spell(pointee)} *", const=const, restrict=restrict, pointee=pointee)
     if t.tag == "DW_TAG_structure_type":
