@@ -5,7 +5,8 @@ of samples, at least cfg.hot_min_share each. Without one: a static estimate from
 loops are backward branches, a loop inside another one counts ten times more, straight-line code
 counts little, `main` and tiny functions (under MIN_INSNS instructions) are deprioritised (main
 usually runs once; a tiny function's call overhead dwarfs anything a rewrite could save).
-cfg.hot names are always chosen (if the file defines them); cfg.hot_top bounds the count.
+cfg.hot names are always chosen (if the file defines them); cfg.hot_top bounds the count of the
+static estimate's choices (a profile's are all taken: its budget follows the samples, run.budget_for).
 
 Profiles live in CACHE/profiles/*.json: {"tool", "command", "cwd", "created", "functions":
 {name: share}, "arguments": {"registers", "calls": {name: [[value per register], ...]}, "note"}}.
@@ -111,6 +112,8 @@ def select(unit, cfg, profile: dict[str, float] | None = None) -> list[str]:
         ests = [estimate(n, unit.functions[n].text()) for n in names]
         ranked = [e.name for e in sorted(ests, key=lambda e: -e.score) if e.loops > 0 and e.score > 0]
     out = forced + [n for n in ranked if n not in forced]
+    if profile:
+        return out  # measured, not guessed: every function with hot_min_share of the samples
     return out[: max(top, len(forced))]
 
 

@@ -134,7 +134,8 @@ def optimize_unit(unit: Any, job: UnitJob, cfg: Any, keys: dict[str, str], *, lo
 
     start = time.monotonic()
     cache = open_cache(cfg)
-    names = hot.select(unit, cfg, hot.load_profile(cache.root, job.cwd))
+    profile = hot.load_profile(cache.root, job.cwd)
+    names = hot.select(unit, cfg, profile)
     outcomes: list[Any] = []
     todo: list[tuple[str, str]] = []
     for name in names:
@@ -150,7 +151,8 @@ def optimize_unit(unit: Any, job: UnitJob, cfg: Any, keys: dict[str, str], *, lo
         return unit, outcomes
     contexts: dict[str, tuple[Context | None, str]] = {}
     proposers = None
-    left = min(float(cfg.budget), _build_budget_left(cache.root, job.cwd, float(cfg.build_budget)))
+    file_budget = budget_for(todo, profile, cfg)
+    left = min(file_budget, _build_budget_left(cache.root, job.cwd, float(cfg.build_budget)))
     if todo and left >= 3.0:
         proposers = make_proposers(cfg, cache.root)
         if any(hasattr(p, "prefetch") for p in proposers):
@@ -160,9 +162,12 @@ def optimize_unit(unit: Any, job: UnitJob, cfg: Any, keys: dict[str, str], *, lo
             prefetch(proposers, [c for c, _ in contexts.values() if c is not None])
     settled: set[str] = set()  # queued or accepted by this call
     for i, (name, key) in enumerate(todo):
-        left_file = float(cfg.budget) - (time.monotonic() - start)
+        left_file = file_budget - (time.monotonic() - start)
         left_build = _build_budget_left(cache.root, job.cwd, float(cfg.build_budget))
-        share = min(left_file, left_build) / (len(todo) - i)
+        # time goes where the samples are: with a profile, each function's part of what is left
+        # is its share of the samples among those left to do; without one, equal parts
+        weights = [max(profile.get(n, 0.0), 1e-3) if profile else 1.0 for n, _ in todo[i:]]
+        share = min(left_file, left_build) * weights[0] / sum(weights)
         if share < 3.0:
             _queue(cache, unit, job, name, key, "no sync budget left")
             settled.add(name)
@@ -194,6 +199,17 @@ def optimize_unit(unit: Any, job: UnitJob, cfg: Any, keys: dict[str, str], *, lo
     if finished is not None and all(name in settled or cache.attempts(key) for name, key in todo):
         _write_marker(Path(finished), {name: keys.get(name, "") for name in names})
     return unit, outcomes
+
+
+def budget_for(todo: Sequence[tuple[str, str]], profile: dict[str, float] | None, cfg: Any) -> float:
+    """Seconds of search for this file: `budget`, or, with a profile, the build's allowance in
+    proportion to the samples the file's functions hold, when that is more (a file with 60% of
+    the program's time gets 60% of `build_budget`). The build's allowance bounds it either way."""
+    base = float(cfg.budget)
+    if not profile:
+        return base
+    held = sum(profile.get(name, 0.0) for name, _ in todo)
+    return max(base, float(cfg.build_budget) * min(1.0, held))
 
 
 def _write_marker(path: Path, hot_keys: dict[str, str]) -> None:

@@ -163,3 +163,16 @@ def test_without_a_bench_command_nothing_is_confirmed(monkeypatch):
     monkeypatch.setattr(measure, "measure_project", lambda *a, **k: pytest.fail("measure_project was called"))
     out = search.optimize_function(CTX, [Scripted()], budget_s=30, cache=NoCache(), cfg=Cfg(), evaluate=evaluator)
     assert out.status == "accepted"
+
+
+def test_budget_follows_the_profile_share():
+    from types import SimpleNamespace
+
+    from gcc_wrapper.optimize.run import budget_for
+
+    cfg = SimpleNamespace(budget=60.0, build_budget=600.0)
+    todo = [("hot", "k1"), ("warm", "k2")]
+    assert budget_for(todo, None, cfg) == 60.0  # no profile: the file's budget
+    assert budget_for(todo, {"hot": 0.6, "warm": 0.27, "cold": 0.1}, cfg) == pytest.approx(522.0)
+    assert budget_for(todo, {"hot": 0.05, "warm": 0.01}, cfg) == 60.0  # never less than budget
+    assert budget_for(todo, {"hot": 0.9, "warm": 0.9}, cfg) == 600.0  # never more than the build's
