@@ -193,7 +193,8 @@ def _write_inputs(path: Path, sig: inputs.Signature, xs: list[inputs.Input], nde
 
 
 def _run(exe: Path, inputs_path: Path, timeout: float) -> sandbox.SandboxResult:
-    return sandbox.run([str(exe), str(inputs_path)], cwd=None, timeout=timeout, cpu_seconds=timeout, memory_bytes=MEMORY)
+    return sandbox.run([str(exe), str(inputs_path)], cwd=None, timeout=timeout, cpu_seconds=timeout, memory_bytes=MEMORY,
+                       reads=(exe, inputs_path))
 
 
 def run(ctx: Context, cand_obj: Path, *, binding: str, budget: float | None = None) -> Outcome:

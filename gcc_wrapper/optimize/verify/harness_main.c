@@ -27,6 +27,7 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include "seccomp.c"  /* llmcc_confine: the system-call allowlist */
 
 struct llmcc_frame {
     uint64_t fn, iargs[6], fargs[8], rax, rdx, xmm0[2], xmm1[2], violations, garbage;
@@ -348,6 +349,7 @@ int main(int argc, char **argv)
     base.snap = malloc(cap + 8); again.snap = malloc(cap + 8); cand.snap = malloc(cap + 8);
     if (!base.snap || !again.snap || !cand.snap) { fprintf(stderr, "out of memory\n"); return 4; }
 
+    llmcc_confine();  /* from here on: no system calls but output, signals, timer, memory, exit */
     uint32_t ran = 0, skipped = 0, base_hangs = 0;
     static struct input in;
     for (uint32_t i = 0; i < ninputs; i++) {
