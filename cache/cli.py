@@ -80,6 +80,8 @@ def _census(cache: Cache) -> tuple[dict[str, int], int]:
 
 def stats_report(cache: Cache, cfg: Any) -> dict[str, Any]:
     counts, size = _census(cache)
+    from gcc_wrapper.optimize.verify import sandbox  # probes the kernel: here, not on the compile path
+
     return {
         "cache_dir": str(cache.root),
         "counters": dict(sorted(cache.stats.totals().items())),
@@ -89,6 +91,7 @@ def stats_report(cache: Cache, cfg: Any) -> dict[str, Any]:
         "remote": cfg.remote,
         "remote_readonly": bool(cfg.remote_readonly),
         "signed": bool(cache.secret),
+        "sandbox": sandbox.probe().to_json(),
     }
 
 
@@ -150,6 +153,11 @@ def _table(r: dict[str, Any]) -> str:
     e = r["entries"]
     rows.append(("Entries", "  ".join(f"{KIND_NAMES[k]} {e[k]}" for k in KINDS)))
     rows.append(("Size", f"{_human(r['bytes'])} of {_human(r['max_size'])}"))
+    from gcc_wrapper.optimize.verify import sandbox
+
+    rows.append(("Sandbox of candidates' runs (this machine, now)", ""))
+    for layer, state in sandbox.probe().describe():
+        rows.append(("  " + layer, state))
     width = max(len(a) for a, _ in rows)
     head = f"llmcc cache {r['cache_dir']}" + ("  (entries signed)" if r["signed"] else "")
     return "\n".join([head] + [f"{a:<{width}}  {b}".rstrip() for a, b in rows])
