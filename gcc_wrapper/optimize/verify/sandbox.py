@@ -320,8 +320,7 @@ class SandboxResult:
     stdout: bytes
     stderr: bytes
     timed_out: bool
-    wall: float  # seconds
-    cpu: float  # user + system CPU seconds of the child and its waited-for descendants
+    wall: float  # seconds (for CPU time, see `timed`: bubblewrap's pid-namespace init reaps the command)
 
     @property
     def signal(self) -> int | None:
@@ -426,7 +425,6 @@ def run(
             spawn = _Spawn(list(cmd), dict(env) if env is not None else None, (), str(cwd))
             preexec = _limits(cpu_seconds, memory_bytes, fsize_bytes, False)
         start = time.monotonic()
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         proc = subprocess.Popen(
             spawn.argv,
             cwd=spawn.cwd,
@@ -452,12 +450,10 @@ def run(
             # The child is gone; anything it left running in its group goes with it.
             kill_tree(proc.pid)
         wall = time.monotonic() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         rc = proc.returncode
         if spawn.bwrap and rc > 128 and rc - 128 in _SIGNALS:
             rc = 128 - rc  # bubblewrap reports a child killed by signal N as status 128 + N
-        return SandboxResult(rc, out[:MAX_OUTPUT], err[:MAX_OUTPUT], timed_out, wall, cpu)
+        return SandboxResult(rc, out[:MAX_OUTPUT], err[:MAX_OUTPUT], timed_out, wall)
     finally:
         if filter_fd is not None:
             os.close(filter_fd)
