@@ -18,7 +18,8 @@ STATS_USAGE = """\
 usage: llmcc stats [--json | --zero]
 
 Cache and compile statistics: compiles, translation-unit and function hits and misses, rewrites
-accepted and rejected by reason, fallbacks to plain gcc by reason, the remote tier, entries, size.
+accepted and rejected by reason, fallbacks to plain gcc by reason, the remote tier, entries, size,
+and the sandbox layers this machine allows for candidates' runs.
   --json   the same as JSON
   --zero   reset the counters (entries and size are kept)
 """

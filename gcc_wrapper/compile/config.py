@@ -225,23 +225,24 @@ def main(argv: list[str]) -> int:
         print(f"llmcc: config: {e}", file=sys.stderr)
         return 2
     if argv and argv[0] in ("-h", "--help"):
-        print("usage: llmcc config [--json]\n\nPrint every setting, its effective value and its source.")
+        print("usage: llmcc config [--json]\n\nPrint every setting, its effective value and its source, then the sandbox\n"
+              "layers this machine's kernel allows for candidates' runs.")
         return 0
+    if argv and argv[0] != "--json":
+        import sys
+
+        print(f"llmcc config: unknown argument {argv[0]!r} (try --json)", file=sys.stderr)
+        return 2
     # which sandbox layers the kernel allows: probed here, never on the compile path
     from gcc_wrapper.optimize.verify import sandbox
 
     layers = sandbox.probe()
-    if argv and argv[0] == "--json":
+    if argv:
         out = {k: {"value": cfg.values[k], "source": cfg.source(k)} for k in SETTINGS}
         out["cache_dir"]["effective"] = str(cfg.cache_path)
         out["sandbox"] = layers.to_json()
         print(json.dumps(out, indent=2))
         return 0
-    if argv:
-        import sys
-
-        print(f"llmcc config: unknown argument {argv[0]!r} (try --json)", file=sys.stderr)
-        return 2
     width = max(len(k) for k in SETTINGS)
     for k, (_, _, doc) in SETTINGS.items():
         v = cfg.values[k]
