@@ -93,6 +93,7 @@ def stats_report(cache: Cache, cfg: Any) -> dict[str, Any]:
         "remote_readonly": bool(cfg.remote_readonly),
         "signed": bool(cache.secret),
         "sandbox": sandbox.probe().to_json(),
+        "allow_unsandboxed": bool(getattr(cfg, "allow_unsandboxed", False)),
     }
 
 
@@ -157,7 +158,7 @@ def _table(r: dict[str, Any]) -> str:
     from gcc_wrapper.optimize.verify import sandbox
 
     rows.append(("Sandbox of candidates' runs (this machine, now)", ""))
-    for layer, state in sandbox.probe().describe():
+    for layer, state in sandbox.probe().describe(bool(r["allow_unsandboxed"])):
         rows.append(("  " + layer, state))
     width = max(len(a) for a, _ in rows)
     head = f"llmcc cache {r['cache_dir']}" + ("  (entries signed)" if r["signed"] else "")

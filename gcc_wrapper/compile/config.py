@@ -252,6 +252,6 @@ def main(argv: list[str]) -> int:
             v = f"{cfg.cache_path} (derived)"
         print(f"{k:<{width}}  {v!s:<30}  [{cfg.source(k)}]  {doc}")
     print("\nsandbox (what this machine's kernel allows, probed now):")
-    for layer, state in layers.describe():
+    for layer, state in layers.describe(bool(cfg.allow_unsandboxed)):
         print(f"  {layer:<26}{state}")
     return 0

@@ -96,6 +96,8 @@ def test_no_namespaces_and_no_seccomp_is_said_and_refused(tmp_path, llmcc_bin, l
     opted_in = dict(llmcc_env, LLMCC_ALLOW_UNSANDBOXED="1")
     got = json.loads(under(refusing(seccomp=True), [sys.executable, "-c", script], opted_in, tmp_path).stdout)
     assert got["file:/nonexistent.s"] == ["file"]
+    out = under(refusing(seccomp=True), [llmcc_py(llmcc_bin), "stats"], opted_in, tmp_path).stdout
+    assert "model and file candidates" in out and "RUN WITH YOUR FULL RIGHTS (allow_unsandboxed = true)" in out
 
 
 def test_llmcc_optimize_refuses_with_a_message_and_status_2(tmp_path, llmcc_bin, llmcc_env):

@@ -29,7 +29,7 @@ and file candidates when neither the namespaces nor the filter are available
 
 bubblewrap rather than unshare and mount calls of our own: it is the reviewed tool for exactly
 this (Flatpak's sandbox), handles the recursive read-only remount, /proc, /dev, the uid map, the
-pid-namespace init and dying with its parent, and costs about 4 ms per run (docs/verification.md).
+pid-namespace init and dying with its parent, for a few milliseconds per run (docs/verification.md).
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ class Layers:
         the system-call filter. (Limits and a network namespace alone do not.)"""
         return bool(self.bwrap) or self.seccomp
 
-    def describe(self) -> list[tuple[str, str]]:
+    def describe(self, allow_unsandboxed: bool = False) -> list[tuple[str, str]]:
         """(layer, state) for `llmcc config` and `llmcc stats`."""
         rows = []
         if self.bwrap:
@@ -101,7 +101,8 @@ class Layers:
             rows.append(("system-call filter", f"NONE: the kernel refused seccomp ({self.seccomp_refused})"))
         rows.append(("limits", "CPU time, memory, file size, no core dumps, own session killed as a whole"))
         if not self.isolated:
-            rows.append(("model and file candidates", "refused unless allow_unsandboxed = true"))
+            rows.append(("model and file candidates", "RUN WITH YOUR FULL RIGHTS (allow_unsandboxed = true)" if allow_unsandboxed
+                         else "refused unless allow_unsandboxed = true"))
         return rows
 
     def to_json(self) -> dict:
