@@ -224,3 +224,19 @@ def test_execve_a_shell(ctx, tmp_path):
     r = namespaces_only(exe, inputs)
     assert b"PWNED" in r.stdout, r
     assert not marker.exists()
+
+
+def test_an_original_calling_libc_is_still_tested_on_every_input(tmp_path):
+    """The allowlist must not make the original itself fail: qsort asks the kernel for the
+    machine's memory (sysinfo) on arrays over 1 KiB, and refused, every such input would be
+    skipped as a crash of the original."""
+    from gcc_wrapper.optimize.candidate import Candidate
+    from gcc_wrapper.optimize.verify import verify
+
+    src = tmp_path / "q.c"
+    src.write_text("#include <stdlib.h>\n"
+                   "static int cmp(const void *a, const void *b) { long x = *(const long *)a, y = *(const long *)b;"
+                   " return (x > y) - (x < y); }\n"
+                   "long median(long *a, int n) { if (n <= 0) return 0; qsort(a, n, sizeof *a, cmp); return a[n / 2]; }\n")
+    v = verify(make_context(src, "median"), Candidate(make_context(src, "median", ("-O1",)).baseline_asm, "gcc -O1"))
+    assert v.verdict == "accept" and v.inputs_tried == difftest.N_INPUTS, (v.reason, v.inputs_tried)

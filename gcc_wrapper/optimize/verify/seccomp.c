@@ -5,7 +5,8 @@
  *
  * From then on the process may only: write to stdout and stderr; take and return from signals and
  * change its signal mask (sigsetjmp/siglongjmp); arm its CPU-time timer and read clocks; manage its
- * own memory (malloc, a candidate's mprotect); exit. Everything else -- open, unlink, socket,
+ * own memory (malloc, a candidate's mprotect); ask what libc asks about itself and the machine
+ * (below); exit. Everything else -- open, unlink, socket,
  * connect, execve, clone/fork, kill, ptrace, ... -- raises SIGSYS before the kernel does anything
  * (SECCOMP_RET_TRAP): the harness catches it like any crash, so a candidate that reaches a system
  * call, even through a computed pointer into libc, is reported as crashing where the original
@@ -57,6 +58,24 @@ static void llmcc_confine(void)
         LLMCC_ALLOW_NR(__NR_mremap),
         LLMCC_ALLOW_NR(__NR_mprotect),
         LLMCC_ALLOW_NR(__NR_madvise),
+        /* what libc's computational functions may ask about their own process and the machine,
+         * changing nothing: qsort sizes its buffer by the physical memory (sysinfo), sysconf reads
+         * limits and CPUs, locks wait on futexes. Refused, the original itself would "crash" on
+         * those inputs and they would be skipped. */
+        LLMCC_ALLOW_NR(__NR_sysinfo),
+        LLMCC_ALLOW_NR(__NR_getrlimit),
+        LLMCC_ALLOW_NR(__NR_sched_getaffinity),
+        LLMCC_ALLOW_NR(__NR_sched_yield),
+        LLMCC_ALLOW_NR(__NR_uname),
+        LLMCC_ALLOW_NR(__NR_getpid),
+        LLMCC_ALLOW_NR(__NR_gettid),
+        LLMCC_ALLOW_NR(__NR_getuid),
+        LLMCC_ALLOW_NR(__NR_geteuid),
+        LLMCC_ALLOW_NR(__NR_getgid),
+        LLMCC_ALLOW_NR(__NR_getegid),
+        LLMCC_ALLOW_NR(__NR_futex),
+        LLMCC_ALLOW_NR(__NR_clock_getres),
+        LLMCC_ALLOW_NR(__NR_getrandom),
         /* write(fd, ...) to stdout or stderr only */
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_write, 0, 4),
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, LLMCC_ARG0),
