@@ -188,12 +188,16 @@ def test_a_missing_program_raises_as_popen_does(tmp_path):
         sandbox.run(["llmcc-no-such-program"], timeout=5, cpu_seconds=5)
 
 
-def test_a_program_under_tmp_is_found_and_run(tmp_path):
+def test_a_program_under_tmp_and_the_files_it_is_given_are_there_read_only(tmp_path):
     exe = tmp_path / "hello.sh"
-    exe.write_text("#!/bin/sh\necho hello\n")
+    exe.write_text("#!/bin/sh\necho hello; cat \"$1\"; echo more >> \"$1\" || echo read-only\n")
     exe.chmod(0o755)
-    r = sandbox.run([str(exe)], timeout=10, cpu_seconds=5)
-    assert r.returncode == 0 and r.stdout == b"hello\n", r
+    data = tmp_path / "sub" / "data.txt"
+    data.parent.mkdir()
+    data.write_text("data\n")
+    r = sandbox.run([str(exe), str(data)], timeout=10, cpu_seconds=5)
+    assert r.returncode == 0 and r.stdout == b"hello\ndata\nread-only\n", r
+    assert data.read_text() == "data\n"
 
 
 MAKEFILE = """\

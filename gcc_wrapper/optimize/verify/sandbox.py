@@ -10,7 +10,8 @@ The layers, each probed once per process (`probe`) and listed by `llmcc config` 
    (bubblewrap): everything read-only, and writable only the run's own directory (and the
    directories the caller names) and a private /tmp; /run, /dev and /proc are the sandbox's own; no
    capabilities; no network but a loopback of its own; no other process visible, so none to
-   signal. Harness runs (`reads` given) see even less: the system's libraries and the files they
+   signal. The program and the files its command line names by absolute path are visible
+   (read-only) even where the view would hide them (under /tmp). Harness runs (`reads` given) see even less: the system's libraries and the files they
    name, nothing of $HOME, and an empty environment.
 2. A system-call filter (seccomp, syscall_filter.denylist) on the command, installed by bubblewrap
    (`--seccomp`) after its own setup: no ptrace, mount, new namespaces, kernel modules, BPF, perf,
@@ -276,11 +277,13 @@ def _confined(layers: Layers, cmd: Sequence[str], cwd: str | None, env: Mapping[
         real = os.path.realpath(p)
         args += ["--ro-bind", real, real]
         shown.append(real)
-    # the program itself (and the launcher) where the view would hide it (a build under /tmp):
-    # its directory, read-only
+    # where the view would hide them (a build under /tmp), read-only: the program's directory (and
+    # the launcher's), the working directory the caller left as it is, and the files the command
+    # line names by absolute path
     needed = [os.path.dirname(program)] + ([where] if cwd is None else [])
     if launcher:
         needed += [str(LAUNCHER.parent), os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)]
+    needed += [os.path.realpath(a) for a in cmd[1:] if a.startswith("/") and os.path.exists(a)]
     roots = SYSTEM_DIRS if harness_view else ("/",)
     for d in needed:
         if (not _under(d, roots) or _under(d, HIDDEN)) and not _under(d, shown):
