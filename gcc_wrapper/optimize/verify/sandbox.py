@@ -54,6 +54,7 @@ MAX_OUTPUT = 4 << 20  # bytes of stdout/stderr kept; the rest is cut (a runaway 
 NO_SECCOMP_ENV = "LLMCC_SANDBOX_NO_SECCOMP"  # read by seccomp.c: set only when the kernel refuses filters
 LAUNCHER = Path(__file__).resolve().parent / "launcher.py"
 SECCOMP_C = Path(__file__).resolve().parent / "seccomp.c"  # the harnesses' allowlist (#included by them)
+PACKAGE_ROOT = Path(__file__).resolve().parents[3]  # the directory gcc_wrapper is imported from
 NAMESPACES = ("user", "mount", "pid", "network", "ipc", "uts")
 # the system's programs and libraries: what a harness (a C program linked with libc) needs to start
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
@@ -280,12 +281,12 @@ def _confined(layers: Layers, cmd: Sequence[str], cwd: str | None, env: Mapping[
     # where the view would hide them (a build under /tmp), read-only: the program's directory (and
     # the launcher's), the working directory the caller left as it is, and the files the command
     # line names by absolute path
-    needed = [os.path.dirname(program)] + ([where] if cwd is None else [])
-    if launcher:
-        needed += [str(LAUNCHER.parent), os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)]
-    needed += [os.path.realpath(a) for a in cmd[1:] if a.startswith("/") and os.path.exists(a)]
+    needed = [os.path.dirname(p) for p in program] + ([where] if cwd is None else [])
+    if launcher or not harness_view:  # Python and llmcc itself: the launcher, the tests' compiler shim
+        needed += [str(PACKAGE_ROOT), sys.base_prefix, sys.prefix]
+    needed += [a for a in cmd[1:] if a.startswith("/") and os.path.exists(a)]
     roots = SYSTEM_DIRS if harness_view else ("/",)
-    for d in needed:
+    for d in dict.fromkeys(os.path.realpath(n) for n in needed):
         if (not _under(d, roots) or _under(d, HIDDEN)) and not _under(d, shown):
             args += ["--ro-bind", d, d]
             shown.append(d)
@@ -299,19 +300,18 @@ def _under(path: str, dirs: Sequence[str]) -> bool:
     return any(path == d or path.startswith(d.rstrip("/") + "/") for d in dirs)
 
 
-def _executable(name: str, cwd: str, env: Mapping[str, str]) -> str:
-    """The real path of the program cmd[0] names, as the child would find it; FileNotFoundError
-    (as Popen raises it) when there is none: inside the sandbox a missing program would look like a
-    program that failed."""
+def _executable(name: str, cwd: str, env: Mapping[str, str]) -> list[str]:
+    """The program cmd[0] names, as the child would find it: its path and, when that is a
+    symbolic link, its real path; FileNotFoundError (as Popen raises it) when there is none: inside
+    the sandbox a missing program would look like a program that failed."""
     if "/" in name:
-        path = os.path.realpath(os.path.join(cwd, name))
+        path = os.path.abspath(os.path.join(cwd, name))
         found = path if os.path.isfile(path) and os.access(path, os.X_OK) else None
     else:
         found = shutil.which(name, path=env.get("PATH", os.defpath))
-        found = os.path.realpath(found) if found else None
     if found is None:
         raise FileNotFoundError(2, "No such file or directory", name)
-    return found
+    return [os.path.abspath(found), os.path.realpath(found)]
 
 
 # ---------------------------------------------------------------------------------------------
