@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -80,12 +81,19 @@ def per_run(name: str, fn, runs: int, meter: CpuMeter) -> dict:
 
 
 def harness_run_cost(runs: int) -> dict:
+    d = Path(tempfile.mkdtemp(prefix="llmcc-bench-sandbox-"))
+    try:
+        return _harness_run_cost(d, runs)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def _harness_run_cost(d: Path, runs: int) -> dict:
     from verify_helpers import make_context
 
     from gcc_wrapper.optimize.verify import difftest, harness
     from gcc_wrapper.optimize.verify.static import assemble
 
-    d = Path(tempfile.mkdtemp(prefix="llmcc-bench-sandbox-"))
     src = d / "f.c"
     src.write_text("long dot(const long *a, const long *b, int n) { long s = 0; for (int i = 0; i < n; i++) s += a[i] * b[i]; return s; }\n")
     ctx = make_context(src, "dot")
@@ -106,9 +114,16 @@ def harness_run_cost(runs: int) -> dict:
 
 
 def timing_noise(pairs: int) -> dict:
+    d = Path(tempfile.mkdtemp(prefix="llmcc-bench-timing-"))
+    try:
+        return _timing_noise(d, pairs)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def _timing_noise(d: Path, pairs: int) -> dict:
     from gcc_wrapper.optimize import measure
 
-    d = Path(tempfile.mkdtemp(prefix="llmcc-bench-timing-"))
     src = d / "f.c"
     src.write_text("long dot(const long *a, const long *b, int n) { long s = 0; for (int i = 0; i < n; i++) s += a[i] * b[i]; return s; }\n")
     import subprocess
@@ -151,6 +166,7 @@ def main() -> int:
         ]
     finally:
         meter.close()
+        shutil.rmtree(cwd, ignore_errors=True)
     harness = harness_run_cost(max(5, a.runs // 4))
     noise = timing_noise(max(4, a.runs // 5))
     figures = {"layers": layers.to_json(), "per_run": rows, "difftest_run_ms": harness, "timing_harness": noise,
