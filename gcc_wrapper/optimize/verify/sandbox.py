@@ -370,6 +370,20 @@ def _limits(cpu_seconds: float, memory_bytes: int, fsize_bytes: int, isolate_net
     return preexec
 
 
+def limit_running(pid: int, *, cpu_seconds: float, memory_bytes: int, fsize_bytes: int) -> None:
+    """Put an already started child under run's limits, from the parent (prlimit). Only the
+    limits: for a caller that starts and times the child itself (`timed` confines it as well, and
+    sets the limits before the command's first instruction). The limits apply from shortly after
+    exec: enough to stop a runaway, not a guarantee for the child's first instructions."""
+    cpu = max(1, int(cpu_seconds + 0.999))
+    for what, value in ((resource.RLIMIT_CPU, (cpu, cpu + 1)), (resource.RLIMIT_FSIZE, (fsize_bytes, fsize_bytes)),
+                        (resource.RLIMIT_CORE, (0, 0)), (resource.RLIMIT_AS, (memory_bytes, memory_bytes))):
+        try:
+            resource.prlimit(pid, what, value)
+        except ProcessLookupError:
+            return  # it has already finished
+
+
 def kill_tree(pid: int) -> None:
     import psutil
 
