@@ -72,7 +72,6 @@ def test_a_parent_with_a_large_address_space_still_runs_children():
 import shutil
 import signal
 import socket
-import subprocess
 import tempfile
 from pathlib import Path
 

@@ -47,10 +47,9 @@ def main(argv: list[str]) -> int:
 
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(ctypes.c_int(PR_SET_DUMPABLE), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
-    if net:
-        if libc.unshare(CLONE_NEWNET) != 0:
-            _report(fd, f"error network namespace: {os.strerror(ctypes.get_errno())}")
-            return 125
+    if net and libc.unshare(CLONE_NEWNET) != 0:
+        _report(fd, f"error network namespace: {os.strerror(ctypes.get_errno())}")
+        return 125
     for name, what in (("cpu", resource.RLIMIT_CPU), ("fsize", resource.RLIMIT_FSIZE), ("as", resource.RLIMIT_AS)):
         if name in opts:
             v = int(opts[name])
