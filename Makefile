@@ -6,8 +6,9 @@ VENV   := .venv
 VPY    := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 # Debian packages the suite needs: a real Redis for the shared tier, valgrind for profiles,
-# zlib and libpng headers (their example programs are real-world C for the assembly tests).
-APT_PACKAGES := redis-server valgrind zlib1g-dev libpng-dev
+# zlib and libpng headers (their example programs are real-world C for the assembly tests),
+# bubblewrap for the sandbox's namespaces (docs/verification.md).
+APT_PACKAGES := redis-server valgrind zlib1g-dev libpng-dev bubblewrap
 JOBS ?= 2
 
 .PHONY: all venv sysdeps demo test test-fast check bench clean help

@@ -18,7 +18,8 @@ STATS_USAGE = """\
 usage: llmcc stats [--json | --zero]
 
 Cache and compile statistics: compiles, translation-unit and function hits and misses, rewrites
-accepted and rejected by reason, fallbacks to plain gcc by reason, the remote tier, entries, size.
+accepted and rejected by reason, fallbacks to plain gcc by reason, the remote tier, entries, size,
+and the sandbox layers this machine allows for candidates' runs.
   --json   the same as JSON
   --zero   reset the counters (entries and size are kept)
 """
@@ -83,6 +84,8 @@ def _census(cache: Cache) -> tuple[dict[str, int], int]:
 
 def stats_report(cache: Cache, cfg: Any) -> dict[str, Any]:
     counts, size = _census(cache)
+    from gcc_wrapper.optimize.verify import sandbox  # probes the kernel: here, not on the compile path
+
     return {
         "cache_dir": str(cache.root),
         "counters": dict(sorted(cache.stats.totals().items())),
@@ -92,6 +95,8 @@ def stats_report(cache: Cache, cfg: Any) -> dict[str, Any]:
         "remote": cfg.remote,
         "remote_readonly": bool(cfg.remote_readonly),
         "signed": bool(cache.secret),
+        "sandbox": sandbox.probe().to_json(),
+        "allow_unsandboxed": bool(getattr(cfg, "allow_unsandboxed", False)),
     }
 
 
@@ -153,6 +158,11 @@ def _table(r: dict[str, Any]) -> str:
     e = r["entries"]
     rows.append(("Entries", "  ".join(f"{KIND_NAMES[k]} {e[k]}" for k in KINDS)))
     rows.append(("Size", f"{_human(r['bytes'])} of {_human(r['max_size'])}"))
+    from gcc_wrapper.optimize.verify import sandbox
+
+    rows.append(("Sandbox of candidates' runs (this machine, now)", ""))
+    for layer, state in sandbox.probe().describe(bool(r["allow_unsandboxed"])):
+        rows.append(("  " + layer, state))
     width = max(len(a) for a, _ in rows)
     head = f"llmcc cache {r['cache_dir']}" + ("  (entries signed)" if r["signed"] else "")
     return "\n".join([head] + [f"{a:<{width}}  {b}".rstrip() for a, b in rows])

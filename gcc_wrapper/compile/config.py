@@ -42,9 +42,12 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
     "threshold": (0.03, float, "a rewrite must be faster by at least this fraction, consistently"),
     "test": ("", str, "the project's test command, used to verify rewrites (e.g. 'make check')"),
     "bench": ("", str, "the project's benchmark command, for program-level measurement"),
+    "allow_unsandboxed": (False, bool, "run model and file candidates even where the kernel allows the sandbox no isolation (no namespaces, no seccomp)"),
     "server": ("", str, "OpenAI-compatible endpoint, e.g. http://host:8000/v1 (vLLM)"),
     "model": ("", str, "model name (default: the first one the server lists)"),
     "api_key": ("", str, "bearer token for the server"),
+    "ca_bundle": ("", str, "PEM file of the certificate authorities for an https server (default: the system's)"),
+    "tls_verify": (True, bool, "check an https server's certificate and name; false is insecure and warned about"),
     "n": (4, int, "samples per request"),
     "temperature": (0.7, float, "sampling temperature"),
     "top_p": (0.95, float, "nucleus sampling"),
@@ -238,18 +241,24 @@ def main(argv: list[str]) -> int:
         print(f"llmcc: config: {e}", file=sys.stderr)
         return 2
     if argv and argv[0] in ("-h", "--help"):
-        print("usage: llmcc config [--json]\n\nPrint every setting, its effective value and its source.")
+        print("usage: llmcc config [--json]\n\nPrint every setting, its effective value and its source, then the sandbox\n"
+              "layers this machine's kernel allows for candidates' runs.")
         return 0
-    if argv and argv[0] == "--json":
-        out = {k: {"value": cfg.values[k], "source": cfg.source(k)} for k in SETTINGS}
-        out["cache_dir"]["effective"] = str(cfg.cache_path)
-        print(json.dumps(out, indent=2))
-        return 0
-    if argv:
+    if argv and argv[0] != "--json":
         import sys
 
         print(f"llmcc config: unknown argument {argv[0]!r} (try --json)", file=sys.stderr)
         return 2
+    # which sandbox layers the kernel allows: probed here, never on the compile path
+    from gcc_wrapper.optimize.verify import sandbox
+
+    layers = sandbox.probe()
+    if argv:
+        out = {k: {"value": cfg.values[k], "source": cfg.source(k)} for k in SETTINGS}
+        out["cache_dir"]["effective"] = str(cfg.cache_path)
+        out["sandbox"] = layers.to_json()
+        print(json.dumps(out, indent=2))
+        return 0
     width = max(len(k) for k in SETTINGS)
     for k, (_, _, doc) in SETTINGS.items():
         v = cfg.values[k]
@@ -258,4 +267,7 @@ def main(argv: list[str]) -> int:
         if k == "cache_dir" and not v:
             v = f"{cfg.cache_path} (derived)"
         print(f"{k:<{width}}  {v!s:<30}  [{cfg.source(k)}]  {doc}")
+    print("\nsandbox (what this machine's kernel allows, probed now):")
+    for layer, state in layers.describe(bool(cfg.allow_unsandboxed)):
+        print(f"  {layer:<26}{state}")
     return 0

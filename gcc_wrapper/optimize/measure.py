@@ -178,13 +178,15 @@ _UNSIGNED = {"unsigned char", "_Bool", "unsigned short", "unsigned", "unsigned l
              "uintptr_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t"}
 
 
-def harness_source(name: str, sig: Signature) -> str:
+def harness_source(name: str, sig: Signature, *, confine: bool = True) -> str:
     """C source of the harness. `h V REPS ROUNDS [CALLS]` prints one `base cand` CPU-seconds line
     per round (REPS calls per side per round); `h V 0 0 [CALLS]` prints the mean CPU time of one
     baseline call (calibration). The scalar arguments come from the CALLS file (RecordedInputs.write)
     or, without one, are generated from V; pointer buffers are always generated, their elements
     below V. `h V -1 0 CALLS` runs each call of the file once, alone in a child process, and prints
-    `index seconds extent...` for those that returned (the bytes each written buffer changed)."""
+    `index seconds extent...` for those that returned (the bytes each written buffer changed).
+    confine: the system-call allowlist (verify/seccomp.c) goes on once the inputs are set up, before
+    any function of the units runs (pgo's training run, which must write its counters, goes without)."""
     decl_params = ", ".join(
         (f"{'const ' if p.const else ''}{p.ctype} *" if p.kind == "ptr" else p.ctype) for p in sig.params
     ) or "void"
@@ -203,6 +205,7 @@ def harness_source(name: str, sig: Signature) -> str:
         "#include <sys/wait.h>",
         "#include <time.h>",
         "#include <unistd.h>",
+        _confinement(confine),
         *(f"{sig.ret} __llmcc_{side}{k}_{name}({decl_params});" for side in "bc" for k in range(PLACEMENTS)),
         f"typedef {sig.ret} (*fn_t)({decl_params});",
         "static fn_t fb[] = {" + ", ".join(f"__llmcc_b{k}_{name}" for k in range(PLACEMENTS)) + "};",
@@ -308,6 +311,7 @@ def harness_source(name: str, sig: Signature) -> str:
         out.append(f"  extent{i} = (size_t)-1;")
     out.append("  if (rec) { if (!load(argv[4])) return 4; } else generate(v);")
     out.append("  buffers(v);")
+    out.append("  if (reps >= 0) llmcc_confine();")  # the probe's children confine themselves
     # the probe: each recorded call alone in a child (a crash or a hang loses that call only), on
     # the pristine buffers; the times and extents come back through shared memory
     nw = len(written)
@@ -318,7 +322,7 @@ def harness_source(name: str, sig: Signature) -> str:
     out.append(f"      double *r = res + (size_t)k * {nw + 1}; r[0] = -1; fflush(stdout); pid_t pid = fork(); if (pid < 0) return 3;")
     # the first call finds the bytes it writes (and pays for copying the pages it writes); the
     # second, on the input restored, is the one timed
-    out.append("      if (pid == 0) { alarm(2); bare_b(k, 0); changed(ext);"
+    out.append("      if (pid == 0) { alarm(2); llmcc_confine(); bare_b(k, 0); changed(ext);"
                + "".join(f" r[{j + 1}] = (double)ext[{j}];" for j in range(nw))
                + "".join(f" memcpy(work{i}, pristine{i}, ext[{j}]);" for j, i in enumerate(written))
                + " double a = cpu(); bare_b(k, 0); r[0] = cpu() - a; _exit(0); }")
@@ -356,6 +360,15 @@ def harness_source(name: str, sig: Signature) -> str:
     out.append("  return 0;")
     out.append("}")
     return "\n".join(out) + "\n"
+
+
+def _confinement(confine: bool) -> str:
+    """The harness's llmcc_confine(): the system-call allowlist of verify/seccomp.c, or nothing."""
+    if not confine:
+        return "static void llmcc_confine(void) {}"
+    from gcc_wrapper.optimize.verify import sandbox
+
+    return "#include " + json.dumps(str(sandbox.SECCOMP_C))  # a C string literal for any path
 
 
 @dataclass(frozen=True)
@@ -781,33 +794,18 @@ def _interleaved(cmds, inputs, rounds, lock_dir, timeout, cwd, method) -> Measur
 def cpu_time_of(cmd: Sequence[str], *, stdin: bytes = b"", timeout: float = 60.0, cwd: str | Path | None = None) -> float:
     """User + system CPU seconds of one run of cmd (and its waited-for descendants); raises
     MeasureError when it fails or exceeds the timeout. The child (it may be a candidate's build,
-    already verified) runs in its own session under the sandbox's limits, and its group is killed
-    when it is done; wait4 gives its own CPU time, exactly, whatever else runs. The limits are set
-    from here and there is no network namespace: a preexec_fn or an unshare would be work charged
-    to the child, a constant on both sides that pulls every ratio towards 1."""
+    already verified) runs in the sandbox (sandbox.timed), whatever it leaves running is killed
+    when it is done, and wait4 inside the sandbox gives its own CPU time, exactly, whatever else
+    runs: the sandbox's setup is not charged to it (that would be a constant on both sides that
+    pulls every ratio towards 1)."""
     from gcc_wrapper.optimize.verify import sandbox
 
-    with tempfile.TemporaryFile() as fin:
-        fin.write(stdin)
-        fin.seek(0)
-        proc = subprocess.Popen(list(cmd), stdin=fin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd,
-                                start_new_session=True)
-        sandbox.limit_running(proc.pid, cpu_seconds=timeout, memory_bytes=PROGRAM_MEMORY, fsize_bytes=1 << 30)
-        end = time.monotonic() + timeout
-        while True:
-            pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                sandbox.kill_tree(proc.pid)  # whatever it left running in its group
-                break
-            if time.monotonic() > end:
-                sandbox.kill_tree(proc.pid)
-                os.wait4(proc.pid, 0)
-                raise MeasureError(f"{cmd[0]} exceeded {timeout:.0f} s")
-            time.sleep(0.002)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise MeasureError(f"{' '.join(cmd)} exited with status {proc.returncode}")
-    return ru.ru_utime + ru.ru_stime
+    r = sandbox.timed(cmd, stdin=stdin, timeout=timeout, cwd=cwd, memory_bytes=PROGRAM_MEMORY, fsize_bytes=1 << 30)
+    if r.timed_out:
+        raise MeasureError(f"{cmd[0]} exceeded {timeout:.0f} s")
+    if r.error or r.returncode != 0:
+        raise MeasureError(f"{' '.join(cmd)} {r.error or f'exited with status {r.returncode}'}")
+    return r.cpu
 
 
 # Address-space limit of a timed program or benchmark command (a whole project's `make bench` may
@@ -916,7 +914,7 @@ def _sandboxed(cmd: list[str], cwd: Path, *, timeout: float, deadline: float | N
     from gcc_wrapper.optimize.verify import sandbox
 
     t = _remaining(deadline, timeout)
-    res = sandbox.run(cmd, cwd=str(cwd), timeout=t, cpu_seconds=t + 1, memory_bytes=1 << 30)
+    res = sandbox.run(cmd, cwd=str(cwd), timeout=t, cpu_seconds=t + 1, memory_bytes=1 << 30, reads=())
     if res.returncode != 0 or res.timed_out:
         return None
     return res.stdout.decode(errors="replace")

@@ -124,7 +124,7 @@ def train(ctx: Context, workdir: Path, *, deadline: float | None = None, recorde
     text = measure.rename_symbols(gen, set(_GLOBL.findall(gen)) | {ctx.name}, prefix)
     try:
         (workdir / "unit.s").write_text(text + f"\t.globl\t{prefix}{ctx.name}\n")
-        (workdir / "harness.c").write_text(measure.harness_source(ctx.name, sig))
+        (workdir / "harness.c").write_text(measure.harness_source(ctx.name, sig, confine=False))
     except OSError as e:
         raise TrainingError(f"cannot write the training harness: {e}") from None
     aliases = [f"-Wl,--defsym=__llmcc_{side}{k}_{ctx.name}={prefix}{ctx.name}"
@@ -147,7 +147,7 @@ def train(ctx: Context, workdir: Path, *, deadline: float | None = None, recorde
         gcda.unlink(missing_ok=True)  # counters of one size only: the one the timing will use
         t = _left(deadline, 5.0)
         res = sandbox.run([str(exe), str(size), "0", "0"], cwd=str(workdir), timeout=t, cpu_seconds=t + 1,
-                          memory_bytes=1 << 30, env=env)
+                          memory_bytes=1 << 30, env=env, reads=())
         if res.returncode != 0 or res.timed_out:
             continue
         try:

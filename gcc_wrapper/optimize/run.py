@@ -47,6 +47,11 @@ def make_proposers(cfg: Any, cache_root: Path, name: str | None = None) -> list[
     the model with the embedded proposer standing in while the model cannot answer (FallbackProposer)
     when a server is configured, else the embedded proposer."""
     which = (name or str(cfg.proposer) or "auto").strip()
+    if which.startswith("file:") or which == "llm" or (which == "auto" and cfg.server):
+        # candidates we did not make: only inside a sandbox that isolates (or on the user's word)
+        from gcc_wrapper.optimize.verify import sandbox
+
+        sandbox.require_isolation(bool(getattr(cfg, "allow_unsandboxed", False)))
     if which.startswith("file:"):
         from gcc_wrapper.optimize.propose.file import FileProposer
 

@@ -20,7 +20,8 @@ finish_reason "length". Tokens are counted as 4 characters each (no tokenizer he
 
 The script is a list of Rules. A request matches the first rule whose `match` (a regular expression)
 is found in its last user message; the k-th request that matches a rule gets the rule's k-th reply
-(the last one repeats). Replies: Answer (texts for the n choices, cycled; optionally held until
+(the last one repeats). With `tls` (an ssl.SSLContext holding a certificate) it serves https, as
+vLLM does with --ssl-certfile/--ssl-keyfile. Replies: Answer (texts for the n choices, cycled; optionally held until
 `gate` requests have been in flight at once, to show concurrency without relying on timing), Fail
 (an HTTP error), Drop (close the connection without answering). Every reply may be delayed. Requests are recorded,
 with the number in flight at once.
@@ -35,6 +36,7 @@ import json
 import os
 import re
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -97,6 +99,7 @@ class FakeVLLM:
     script: list[Rule] = field(default_factory=list)
     host: str = "127.0.0.1"
     port: int = 0
+    tls: ssl.SSLContext | None = None
 
     def __post_init__(self) -> None:
         self.requests: list[Record] = []
@@ -112,6 +115,11 @@ class FakeVLLM:
         handler = type("Handler", (_Handler,), {"fake": self})
         self._httpd = ThreadingHTTPServer((self.host, self.port), handler)
         self._httpd.daemon_threads = True
+        if self.tls is not None:
+            # the handshake happens in the connection's thread, on its first read: a client that
+            # rejects the certificate costs that thread only
+            self._httpd.socket = self.tls.wrap_socket(self._httpd.socket, server_side=True, do_handshake_on_connect=False)
+            self._httpd.handle_error = lambda request, address: None  # a refused handshake is not news
         self.port = self._httpd.server_address[1]
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
         return self
@@ -130,7 +138,7 @@ class FakeVLLM:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}/v1"
+        return f"{'https' if self.tls is not None else 'http'}://{self.host}:{self.port}/v1"
 
     def add(self, match: str, *replies: Any) -> Rule:
         rule = Rule(match, list(replies))

@@ -87,25 +87,36 @@ def test_measurement_lock_is_exclusive(tmp_path):
 
 def test_timed_programs_run_contained(tmp_path):
     """Program-level timing runs candidate builds: under the sandbox's limits, and whatever they
-    leave running is killed with their process group."""
+    leave running is killed with them."""
+    import os
     import time
 
     import psutil
 
-    # the limits are set from the parent just after the child starts (see sandbox.limit_running),
-    # so the child looks at them a moment later
-    script = "sleep 0.3; ulimit -t > cpu.txt; ulimit -f > fsize.txt; sleep 300 & echo $! > bg.txt"
+    # the background sleep is found by its (unique) argument: in the sandbox's pid namespace the
+    # command sees other process ids than this test
+    mark = f"299.{os.getpid()}{time.monotonic_ns() % 100000}"
+    script = f"ulimit -t > cpu.txt; ulimit -f > fsize.txt; sleep {mark} & echo $! > bg.txt; sleep 0.3"
     measure.cpu_time_of(["sh", "-c", script], timeout=7, cwd=tmp_path)
     assert (tmp_path / "cpu.txt").read_text().strip() == "7"
     assert (tmp_path / "fsize.txt").read_text().strip() == str((1 << 30) // 512)  # sh counts 512-byte blocks
-    bg = int((tmp_path / "bg.txt").read_text())
+    assert (tmp_path / "bg.txt").read_text().strip().isdigit()  # the background process was started
+
+    def left() -> list:
+        found = []
+        for p in psutil.process_iter(["cmdline"]):
+            try:
+                if mark in (p.info["cmdline"] or []) and p.status() != psutil.STATUS_ZOMBIE:
+                    found.append(p)
+            except psutil.Error:
+                pass
+        return found
+
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:  # killed, then reaped by its new parent
-        try:
-            if psutil.Process(bg).status() == psutil.STATUS_ZOMBIE:
-                break
-        except psutil.NoSuchProcess:
+        bg = left()
+        if not bg:
             break
         time.sleep(0.05)
     else:
-        raise AssertionError(f"process {bg}, left running by the timed command, was not killed")
+        raise AssertionError(f"processes {bg}, left running by the timed command, were not killed")

@@ -14,6 +14,11 @@ Failures are classified so that the caller can decide without parsing text:
                       marked down too); or any other error for this one request
     ReplayMiss     -- a ServerDown: no server to ask and nothing recorded for this prompt
 
+https: the server's certificate and name are checked against the system's certificate authorities,
+or against `ca_bundle` (a PEM file) when given; a certificate that does not verify is not retried:
+the server is marked down at once with a message that says so and what to set. `tls_verify=False`
+turns the check off -- and says so on stderr every time a client is made.
+
 Every request and its replies are appended to LOG_DIR/<prompt-hash>.json. The prompt hash covers the
 messages and sampling settings but not n or the model (a replay need not know either), and
 the record keeps the model of each reply. When the server is down, or replay is forced, identical
@@ -30,6 +35,8 @@ import json
 import os
 import queue
 import random
+import ssl
+import sys
 import threading
 import time
 from concurrent.futures import Future
@@ -161,6 +168,8 @@ class Client:
         backoff: float = 0.5,
         backoff_cap: float = 8.0,
         replay: str = "auto",  # "auto": log when the server is down; "only": never connect; "off"
+        ca_bundle: str = "",  # PEM file of the authorities for https (default: the system's store)
+        tls_verify: bool = True,
     ) -> None:
         self.server = server.rstrip("/")
         self.model = model
@@ -185,6 +194,7 @@ class Client:
         self._pool = _Pool(max(1, concurrency))
         parts = urlsplit(self.server) if server else None
         self._https = bool(parts and parts.scheme == "https")
+        self._tls = tls_context(ca_bundle, tls_verify, self.server) if self._https else None
         self._host = (parts.hostname or "127.0.0.1") if parts else ""
         self._port = (parts.port or (443 if self._https else 80)) if parts else 0
         self._base = (parts.path or "").rstrip("/") if parts else ""
@@ -232,8 +242,10 @@ class Client:
     def _conn(self) -> http.client.HTTPConnection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-            conn = cls(self._host, self._port, timeout=self.timeout)
+            if self._tls is not None:
+                conn = http.client.HTTPSConnection(self._host, self._port, timeout=self.timeout, context=self._tls)
+            else:
+                conn = http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
             self._local.conn = conn
             with self._lock:
                 self._conns.append(conn)
@@ -296,6 +308,11 @@ class Client:
         while True:
             try:
                 status, headers, raw = self._http(method, path, body)
+            except ssl.SSLError as e:
+                # a certificate that does not verify will not verify on a retry either
+                self._count("tls_error")
+                self._mark_down(_tls_problem(self.server, e))
+                raise ServerDown(self.down_reason) from None
             except (OSError, http.client.HTTPException) as e:
                 unreachable += 1
                 self._count("unreachable")
@@ -473,6 +490,30 @@ class Client:
         return _load(path) if path is not None else None
 
 
+def tls_context(ca_bundle: str, verify: bool, server: str) -> ssl.SSLContext:
+    """The TLS settings of an https client: certificate and name checked against the system's
+    authorities, or those of ca_bundle; verify False checks nothing and warns on stderr.
+    ValueError names a ca_bundle that cannot be used."""
+    try:
+        ctx = ssl.create_default_context(cafile=os.path.expanduser(ca_bundle) if ca_bundle else None)
+    except (OSError, ssl.SSLError) as e:
+        raise ValueError(f"ca_bundle = {ca_bundle!r}: not a readable PEM file of certificates ({e})") from None
+    if not verify:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        print(f"llmcc: WARNING: tls_verify = false: the certificate of {server} is not checked. Anyone on the "
+              "network path can read the prompts (your source code) and answer in the server's name; set "
+              "ca_bundle to the server's certificate authority instead.", file=sys.stderr, flush=True)
+    return ctx
+
+
+def _tls_problem(server: str, e: ssl.SSLError) -> str:
+    if isinstance(e, ssl.SSLCertVerificationError):
+        return (f"{server}: TLS certificate not trusted ({e.verify_message or e.reason}); set ca_bundle to the PEM "
+                "file of the authority that signed it (the system's store is used otherwise)")
+    return f"{server}: TLS handshake failed ({e.reason or e}); is it an https server?"
+
+
 class _Pool:
     """A bounded pool of daemon threads. ThreadPoolExecutor joins its workers when the interpreter
     exits, so a request still in flight after the search gave up on it (deadline) would hold the
@@ -601,7 +642,9 @@ def shared(cfg: Any, cache_root: Path, factory: Callable[..., Client] = Client) 
     # config.load() reads LLMCC_LLM_TIMEOUT / LLMCC_LLM_REPLAY too, so llmcc.toml works as well
     timeout = float(getattr(cfg, "llm_timeout", 0) or env_number("LLMCC_LLM_TIMEOUT", 300.0))
     replay = replay_mode({"LLMCC_LLM_REPLAY": str(getattr(cfg, "llm_replay", "") or os.environ.get("LLMCC_LLM_REPLAY", "auto"))})
-    key = (cfg.server, cfg.model, cfg.api_key, str(cache_root), int(cfg.concurrency), timeout, replay)
+    ca_bundle = str(getattr(cfg, "ca_bundle", "") or "")
+    tls_verify = bool(getattr(cfg, "tls_verify", True))
+    key = (cfg.server, cfg.model, cfg.api_key, str(cache_root), int(cfg.concurrency), timeout, replay, ca_bundle, tls_verify)
     with _shared_lock:
         c = _shared.get(key)
         if c is None:
@@ -613,6 +656,8 @@ def shared(cfg: Any, cache_root: Path, factory: Callable[..., Client] = Client) 
                 concurrency=int(cfg.concurrency),
                 timeout=timeout,
                 replay=replay,
+                ca_bundle=ca_bundle,
+                tls_verify=tls_verify,
             )
             _shared[key] = c
         return c

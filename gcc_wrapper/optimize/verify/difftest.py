@@ -200,7 +200,7 @@ def _run(exe: Path, inputs_path: Path, timeout: float, xs) -> sandbox.SandboxRes
     # The lazily committed buffers of xs are address space the harness reserves, not memory: it
     # commits at most a few thousand of their pages per call and returns them after it.
     return sandbox.run([str(exe), str(inputs_path)], cwd=None, timeout=timeout, cpu_seconds=timeout,
-                       memory_bytes=MEMORY + inputs.lazy_span(list(xs)))
+                       memory_bytes=MEMORY + inputs.lazy_span(list(xs)), reads=(exe, inputs_path))
 
 
 def run(ctx: Context, cand_obj: Path, *, binding: str, budget: float | None = None) -> Outcome:

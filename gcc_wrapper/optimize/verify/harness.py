@@ -71,7 +71,7 @@ def harness_objects(cc: str) -> tuple[Path, Path]:
     """harness_main.o and harness_call.o, built once per content and compiler."""
     main_c = (DATA / "harness_main.c").read_text()
     call_s = (DATA / "harness_call.s").read_text()
-    d = work_root() / "harness" / _digest(main_c, call_s, cc, *CFLAGS)
+    d = work_root() / "harness" / _digest(main_c, call_s, (DATA / "seccomp.c").read_text(), cc, *CFLAGS)
     d.mkdir(parents=True, exist_ok=True)
     main_o, call_o = d / "harness_main.o", d / "harness_call.o"
     if not main_o.exists():

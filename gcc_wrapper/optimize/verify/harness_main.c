@@ -36,6 +36,7 @@
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
+#include "seccomp.c"  /* llmcc_confine: the system-call allowlist */
 
 struct llmcc_frame {
     uint64_t fn, iargs[6], fargs[8], rax, rdx, xmm0[2], xmm1[2], violations, garbage;
@@ -870,6 +871,7 @@ int main(int argc, char **argv)
     for (uint64_t g = 0; g < llmcc_nglobals; g++) cap += llmcc_globals[g].size;
     if (!alloc_run(&base, cap) || !alloc_run(&again, cap) || !alloc_run(&cand, cap)) { fprintf(stderr, "out of memory\n"); return 4; }
 
+    llmcc_confine();  /* from here on: no system calls but output, signals, timer, memory, exit */
     uint32_t ran = 0, skipped = 0, base_hangs = 0;
     static struct input in;
     for (uint32_t i = 0; i < ninputs; i++) {

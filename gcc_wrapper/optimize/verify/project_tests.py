@@ -84,8 +84,9 @@ def built(ctx: Context, asm_text: str, command: str, timeout: float):
         env["PATH"] = f"{bindir}{os.pathsep}{env.get('PATH', '')}"
         env[SHIM_ENV] = str(Path(tmp) / "shim.json")
         env["LLMCC_MODE"] = "off"
+        # writable: the copy, and beside it the shim's note that it compiled the candidate
         r = sandbox.run(["/bin/sh", "-c", command], cwd=copy, timeout=timeout, cpu_seconds=timeout * 2,
-                        memory_bytes=4 << 30, env=env, fsize_bytes=1 << 30)
+                        memory_bytes=4 << 30, env=env, fsize_bytes=1 << 30, writes=(tmp,))
         if not (Path(tmp) / "used").exists():
             raise TestsUnavailable(f"`{command}` never compiled {rel} through gcc/cc/llmcc on PATH, so it cannot test the candidate")
         yield r, copy
