@@ -109,7 +109,7 @@ def test_a_candidate_with_absolute_addresses_is_not_placed_in_a_pie(profiled):
 
 def test_a_sync_build_optimizes_main_judged_by_the_workload(profiled, llmcc_bin, llmcc_env):
     d, _ = profiled
-    env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="45")
+    env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="45", LLMCC_BUILD_BUDGET="45")
     r = subprocess.run([str(llmcc_bin), "-O3", "-c", "m.c", "-o", "m.o"], cwd=d, env=env, capture_output=True, text=True,
                        timeout=600)
     assert r.returncode == 0, r.stderr

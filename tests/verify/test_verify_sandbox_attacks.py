@@ -239,4 +239,6 @@ def test_an_original_calling_libc_is_still_tested_on_every_input(tmp_path):
                    " return (x > y) - (x < y); }\n"
                    "long median(long *a, int n) { if (n <= 0) return 0; qsort(a, n, sizeof *a, cmp); return a[n / 2]; }\n")
     v = verify(make_context(src, "median"), Candidate(make_context(src, "median", ("-O1",)).baseline_asm, "gcc -O1"))
-    assert v.verdict == "accept" and v.inputs_tried == difftest.N_INPUTS, (v.reason, v.inputs_tried)
+    # skipped: only the inputs the original cannot survive anywhere (a NULL array with n > 0, lengths
+    # of 2^31 and more), about 40; with sysinfo refused, every array over 1 KiB, more than 130
+    assert v.verdict == "accept" and v.inputs_tried >= difftest.N_INPUTS - 60, (v.reason, v.inputs_tried)
