@@ -261,16 +261,16 @@ class Run:
     wall: float
 
 
-def _overlay_preexec(lower: str, upper: str, workdir: str):
-    """Before exec: a mount namespace in which `lower` (the workload's directory) is an overlay
-    whose writes go to `upper`: the run sees its files and cannot change them."""
+def _overlay(lower: str, upper: str, workdir: str):
+    """In the child, before the sandbox starts: a mount namespace in which `lower` (the workload's
+    directory) is an overlay whose writes go to `upper`. The sandbox's view of the file system is
+    made from this namespace, so the run sees its files and cannot change them."""
     import ctypes
 
     libc = ctypes.CDLL(None, use_errno=True)
     uid, gid = os.getuid(), os.getgid()
 
-    def preexec() -> None:
-        os.setsid()
+    def setup() -> None:
         flags = 0x00020000  # CLONE_NEWNS
         if uid != 0:
             flags |= 0x10000000  # CLONE_NEWUSER: an unprivileged user's own namespace
@@ -286,13 +286,14 @@ def _overlay_preexec(lower: str, upper: str, workdir: str):
         opts = f"lowerdir={lower},upperdir={upper},workdir={workdir}".encode()
         if libc.mount(b"overlay", lower.encode(), b"overlay", 0, opts) != 0:
             os._exit(123)
-        os.chdir(lower)
 
-    return preexec
+    return setup
 
 
 def run_once(w: Workload, exe: Path, timeout: float) -> Run:
-    """One run of the workload with `exe` in place of its program, in a private overlay."""
+    """One run of the workload with `exe` in place of its program: confined by the sandbox
+    (sandbox.timed: no network, the system read-only, a system-call filter), its directory an
+    overlay whose writes are kept apart and compared, then discarded."""
     from gcc_wrapper.optimize.verify import sandbox
 
     with tempfile.TemporaryDirectory(prefix="llmcc-workload-") as tmp:
@@ -301,33 +302,21 @@ def run_once(w: Workload, exe: Path, timeout: float) -> Run:
         workdir.mkdir()
         out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"
         t0 = time.monotonic()
-        with open(w.stdin or os.devnull, "rb") as fin, open(out, "wb") as fout, open(err, "wb") as ferr:
-            proc = subprocess.Popen(list(w.command), executable=str(exe), stdin=fin, stdout=fout, stderr=ferr,
-                                    cwd=w.cwd, preexec_fn=_overlay_preexec(w.cwd, str(upper), str(workdir)))  # noqa: PLW1509 - the namespace must be made in the child
-            sandbox.limit_running(proc.pid, cpu_seconds=timeout, memory_bytes=PROGRAM_MEMORY, fsize_bytes=1 << 30)
-            end = time.monotonic() + timeout
-            while True:
-                pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
-                if pid:
-                    sandbox.kill_tree(proc.pid)
-                    break
-                if time.monotonic() > end:
-                    sandbox.kill_tree(proc.pid)
-                    os.wait4(proc.pid, 0)
-                    raise JudgeError(f"a run exceeded {timeout:.0f} s")
-                time.sleep(0.002)
-        code = os.waitstatus_to_exitcode(status)
-        if code in (121, 122, 123):
-            raise JudgeError("cannot give the run a private view of the workload's directory (mount namespaces "
-                             "or overlayfs not allowed here)")
+        with open(out, "wb") as fout, open(err, "wb") as ferr:
+            r = sandbox.timed(list(w.command), timeout=timeout, cwd=w.cwd, memory_bytes=PROGRAM_MEMORY,
+                              fsize_bytes=1 << 30, stdin_file=w.stdin or os.devnull, stdout=fout, stderr=ferr,
+                              setup=_overlay(w.cwd, str(upper), str(workdir)), executable=str(exe))
+        if r.timed_out:
+            raise JudgeError(f"a run exceeded {timeout:.0f} s")
+        if r.error:
+            raise JudgeError(f"the sandbox could not run it: {r.error}")
         files = []
         for p in sorted(upper.rglob("*")):
             if p.is_file() and not p.is_symlink():
                 files.append((str(p.relative_to(upper)), hashlib.blake2b(p.read_bytes(), digest_size=16).hexdigest()))
             elif p.is_char_device():  # overlayfs's whiteout: the run removed the file
                 files.append((str(p.relative_to(upper)), "removed"))
-        return Run(code, out.read_bytes(), err.read_bytes(), tuple(files), ru.ru_utime + ru.ru_stime,
-                   time.monotonic() - t0)
+        return Run(r.returncode, out.read_bytes(), err.read_bytes(), tuple(files), r.cpu, time.monotonic() - t0)
 
 
 def _differ(a: Run, b: Run) -> str:

@@ -129,3 +129,30 @@ def test_a_sync_build_optimizes_main_judged_by_the_workload(profiled, llmcc_bin,
     if main["status"] == "accepted":
         assert "the workload's outputs" in main["detail"]
     os.unlink(d / "m2")
+
+
+def test_a_candidate_that_overwrites_files_is_stopped(profiled, tmp_path_factory):
+    """With the static checks out of the way (the judge called directly), a candidate main that
+    overwrites a file of the workload's directory and one outside it, through the program's own
+    fopen: the overlay keeps the directory as it was, the sandbox the rest of the machine."""
+    d, ctx = profiled
+    outside = tmp_path_factory.mktemp("outside") / "keep.txt"
+    outside.write_text("keep me\n")
+    (d / "hostile.c").write_text(f"""
+#include <stdio.h>
+int main(void)
+{{
+    FILE *f = fopen("result.txt", "w");
+    fprintf(f, "%ld\\n", 7L);
+    fclose(f);
+    FILE *g = fopen("{outside}", "w");
+    printf("%d\\n", g != 0);
+    return 0;
+}}
+""")
+    text = subprocess.run(["gcc", "-O2", "-S", "-o", "-", "hostile.c"], cwd=d, capture_output=True, text=True,
+                          check=True).stdout
+    check = workload.judge(ctx).compare(asm.parse(text).functions["main"].text())
+    assert not check.passed
+    assert (d / "result.txt").read_text() == "the user's own file\n"
+    assert outside.read_text() == "keep me\n"

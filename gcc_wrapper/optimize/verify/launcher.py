@@ -1,6 +1,7 @@
 """The sandbox's launcher for timed runs: started inside the sandbox as
 
-    python -E -s -S launcher.py --report FD [--filter FD] [--net] [--cpu S] [--as BYTES] [--fsize BYTES] -- CMD...
+    python -E -s -S launcher.py --report FD [--filter FD] [--net] [--cpu S] [--as BYTES] [--fsize BYTES]
+                                [--executable FILE] -- CMD...
 
 it puts the limits (and, given --filter, the system-call filter; with --net, a network namespace of
 its own) on itself, spawns CMD with posix_spawn, waits for it and writes CMD's own exit status and
@@ -65,7 +66,9 @@ def main(argv: list[str]) -> int:
             _report(fd, f"error system-call filter: {os.strerror(err)}")
             return 125
     try:
-        pid = os.posix_spawnp(cmd[0], cmd, os.environ)
+        # --executable: this file runs under CMD's name (a patched copy of the program)
+        pid = (os.posix_spawn(opts["executable"], cmd, os.environ) if "executable" in opts
+               else os.posix_spawnp(cmd[0], cmd, os.environ))
     except OSError as e:
         _report(fd, f"error spawn {cmd[0]}: {e.strerror}")
         return 127

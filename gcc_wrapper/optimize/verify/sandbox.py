@@ -488,13 +488,19 @@ class Timed:
 
 
 def timed(cmd: Sequence[str], *, stdin: bytes = b"", timeout: float, cwd: str | os.PathLike[str] | None,
-          memory_bytes: int, fsize_bytes: int) -> Timed:
+          memory_bytes: int, fsize_bytes: int, stdin_file: str = "", stdout=None, stderr=None,
+          setup=None, executable: str = "") -> Timed:
     """Run cmd confined like `run` (the whole file system read-only, cwd writable when given, stdout
     and stderr discarded) and return its own CPU time: the launcher inside the sandbox spawns it
     and reports wait4's figures, so bubblewrap's setup and the launcher's start are not counted,
     and the limits and the filter are in place from the command's first instruction (the launcher
     installs the filter with SECCOMP_FILTER_FLAG_SPEC_ALLOW: no speculation mitigation is turned on
-    for the timed program). Whatever it leaves running is killed with it."""
+    for the timed program). Whatever it leaves running is killed with it.
+
+    stdin_file: a file to read stdin from instead of `stdin`; stdout/stderr: open files to keep the
+    output in; setup: a callable run in the child before the sandbox starts (workload.py mounts an
+    overlay there, which the sandbox's view then shows at cwd); executable: run this program file
+    under cmd[0]'s name (a patched copy of the program)."""
     layers = probe()
     cpu = max(1, int(timeout + 0.999))
     limits = {"cpu": cpu, "fsize": fsize_bytes, "as": memory_bytes}
@@ -502,13 +508,28 @@ def timed(cmd: Sequence[str], *, stdin: bytes = b"", timeout: float, cwd: str | 
     filter_fd = _filter_fd() if layers.seccomp else None
     fds = (report_w,) + ((filter_fd,) if filter_fd is not None else ())
     inner = _launcher_cmd(report=report_w, filter_fd=filter_fd, net=layers.network and not layers.bwrap, limits=limits)
+    if executable:
+        inner = [*inner[:-1], "--executable", executable, "--"]
     spawn = _confined(layers, cmd, str(cwd) if cwd is not None else None, None, None, (), None, inner)
+    if executable and spawn.bwrap:  # the patched program must be visible in the view
+        at = spawn.argv.index("--chdir")
+        spawn = _Spawn([*spawn.argv[:at], "--ro-bind", executable, executable, *spawn.argv[at:]], spawn.env,
+                       spawn.pass_fds, spawn.cwd, spawn.bwrap)
+
+    def child() -> None:
+        os.setsid()
+        if setup is not None:
+            setup()
+
     try:
-        with tempfile.TemporaryFile() as fin:
-            fin.write(stdin)
-            fin.seek(0)
-            proc = subprocess.Popen(spawn.argv, cwd=spawn.cwd, env=spawn.env, stdin=fin, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL, start_new_session=True, pass_fds=fds)
+        with (open(stdin_file, "rb") if stdin_file else tempfile.TemporaryFile()) as fin:
+            if not stdin_file:
+                fin.write(stdin)
+                fin.seek(0)
+            proc = subprocess.Popen(spawn.argv, cwd=spawn.cwd, env=spawn.env, stdin=fin,
+                                    stdout=stdout if stdout is not None else subprocess.DEVNULL,
+                                    stderr=stderr if stderr is not None else subprocess.DEVNULL,
+                                    preexec_fn=child, pass_fds=fds)  # noqa: PLW1509 - the setup must run in the child
             for fd in fds:
                 os.close(fd)
             fds = ()
