@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import mmap
 import os
+import shutil
+import signal
+import socket
 import sys
+import tempfile
+from pathlib import Path
 
-from gcc_wrapper.optimize.verify import sandbox
+import pytest
+from verify_helpers import make_context
+
+from gcc_wrapper.optimize.candidate import Candidate
+from gcc_wrapper.optimize.verify import project_tests, sandbox
 
 
 def test_output_status_and_private_dir():
@@ -55,7 +65,6 @@ def test_no_network_when_the_kernel_allows():
 def test_a_parent_with_a_large_address_space_still_runs_children():
     """The limit applies to the child only: a parent (the optimizer with many threads and their
     arenas, say) that already maps more than the child's memory limit must not break the sandbox."""
-    import mmap
 
     big = mmap.mmap(-1, 3 << 29)  # 1.5 GiB of address space, above the child's 1 GiB limit
     try:
@@ -68,18 +77,6 @@ def test_a_parent_with_a_large_address_space_still_runs_children():
 # ---------------------------------------------------------------------------------------------
 # The boundary: a private view of the file system, namespaces, the system-call filter
 
-
-import shutil
-import signal
-import socket
-import tempfile
-from pathlib import Path
-
-import pytest
-from verify_helpers import make_context
-
-from gcc_wrapper.optimize.candidate import Candidate
-from gcc_wrapper.optimize.verify import project_tests
 
 
 @pytest.fixture
