@@ -1,7 +1,11 @@
-"""Speed on the project's own compute-bound programs (bench/programs/*.c), side by side.
+"""Speed on compute-bound programs, side by side: the project's own (bench/programs/*.c, the set
+the optimizer was tuned on) and the held-out set (bench/heldout/, written and frozen on 2026-12-05
+before the optimizer changed, never tuned on: `--set heldout`).
 
-Each program is built as two translation units, its kernels and its main (the way a library and
-its user are built; see the comment at the top of the programs). For each program, in one run:
+A program of bench/programs is built as two translation units, its kernels and its main (the way
+a library and its user are built; see the comment at the top of the programs); a held-out program
+is built as its one file, `cc -O3 -c prog.c` then linked, with the arguments its manifest gives.
+Each program gets its own directory (its own profile and build budget). For each program, in one run:
 gcc -O3 (the baseline), an identical second gcc -O3 binary (the
 control: it shows the noise floor), llmcc's build (sync mode, embedded proposer, baseline
 instruction set, a private cache), gcc -O3 -march=native, and gcc's profile-guided build
@@ -13,8 +17,8 @@ bench` (SuperCoder's rule), a build whose code is byte-identical to the baseline
 (bench.code_bytes: .text, .rodata, .data) counts 1.0, its raw ratio shown beside it: that is
 timing noise, which the control column shows on its own.
 
-    python bench/programs.py [--budget S] [--rounds N] [--only a,b] [--limit N] [--quick] [--profile]
-                             [--out DIR] [--json]
+    python bench/programs.py [--set programs|heldout] [--budget S] [--rounds N] [--only a,b] [--limit N]
+                             [--quick] [--profile] [--out DIR] [--json]
 
 Writes DIR/programs.json and DIR/programs.md (default bench/out/). --limit N runs the first N
 programs (by name); --quick is --limit 4 --budget 8 --rounds 3 (each unless given). --json also
@@ -32,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -42,16 +47,40 @@ from gcc_wrapper.optimize import measure  # noqa: E402
 from gcc_wrapper.tools.bench import code_bytes  # noqa: E402
 
 PROGRAMS = HERE / "programs"
+HELDOUT = HERE / "heldout"
 VARIANTS = ("control", "llmcc", "native", "pgo")
 
 
-def programs() -> list[Path]:
-    return sorted(PROGRAMS.glob("*.c"))
+@dataclass(frozen=True)
+class Program:
+    name: str
+    src: Path
+    args: tuple[str, ...] = ()
+    units: int = 2  # 2: kernels and main as two units (bench/programs); 1: the file as it is
+
+
+def programs(which: str = "programs") -> list[Program]:
+    if which == "heldout":
+        manifest = json.loads((HELDOUT / "manifest.json").read_text())
+        return [Program(m["name"], HELDOUT / m["source"], tuple(m.get("args", ())), 1) for m in manifest]
+    return [Program(p.stem, p) for p in sorted(PROGRAMS.glob("*.c"))]
 
 
 # the two translation units of a program (see the comment at the top of each program)
 KERNELS_TU = ("-DBENCH_NO_MAIN",)
 MAIN_TU = ("-DKERNEL=__attribute__((weak))",)
+
+
+def build(prog: Program, cc: str, flags: list[str], exe: Path, env: dict | None = None) -> tuple[bool, str]:
+    if prog.units == 2:
+        return build_two_units(cc, flags, prog.src, exe, env)
+    obj = exe.with_name(f"{exe.name}.o")
+    p = subprocess.run([cc, *flags, "-c", str(prog.src), "-o", str(obj)], cwd=exe.parent, env=env, capture_output=True,
+                       text=True)
+    if p.returncode != 0:
+        return False, p.stderr[-300:]
+    p = subprocess.run(["gcc", *flags, "-o", str(exe), str(obj), "-lm"], capture_output=True, text=True)
+    return p.returncode == 0, p.stderr[-300:]
 
 
 def build_two_units(cc: str, flags: list[str], src: Path, exe: Path, env: dict | None = None) -> tuple[bool, str]:
@@ -68,16 +97,16 @@ def build_two_units(cc: str, flags: list[str], src: Path, exe: Path, env: dict |
     return p.returncode == 0, p.stderr[-300:]
 
 
-def build_all(src: Path, work: Path, env: dict, llmcc: str, profile: bool = False) -> dict[str, tuple[Path | None, str]]:
+def build_all(prog: Program, work: Path, env: dict, llmcc: str, profile: bool = False) -> dict[str, tuple[Path | None, str]]:
     """name -> (executable or None, note). With `profile`, llmcc's build follows the documented
     workflow: build with the optimizer off, `llmcc profile -- ./prog` (hot shares and the hot
     functions' recorded arguments), then the optimizing build."""
     out: dict[str, tuple[Path | None, str]] = {}
-    stem = src.stem
+    stem = prog.name
 
     def gcc(name: str, *flags: str) -> None:
         exe = work / f"{stem}.{name}"
-        ok, err = build_two_units("gcc", ["-O3", *flags], src, exe)
+        ok, err = build(prog, "gcc", ["-O3", *flags], exe)
         out[name] = (exe if ok else None, err)
 
     gcc("base")
@@ -86,9 +115,9 @@ def build_all(src: Path, work: Path, env: dict, llmcc: str, profile: bool = Fals
     prof = work / f"{stem}.prof"
     prof.mkdir(exist_ok=True)
     gen = work / f"{stem}.gen"
-    ok, err = build_two_units("gcc", ["-O3", f"-fprofile-generate={prof}"], src, gen)
+    ok, err = build(prog, "gcc", ["-O3", f"-fprofile-generate={prof}"], gen)
     if ok:
-        subprocess.run([str(gen)], cwd=work, stdout=subprocess.DEVNULL, check=True)
+        subprocess.run([str(gen), *prog.args], cwd=work, stdout=subprocess.DEVNULL, check=True)
         gcc("pgo", f"-fprofile-use={prof}", "-fprofile-partial-training", "-Wno-missing-profile")
     else:
         out["pgo"] = (None, err)
@@ -96,17 +125,17 @@ def build_all(src: Path, work: Path, env: dict, llmcc: str, profile: bool = Fals
     t0 = time.monotonic()
     if profile:
         plain = work / f"{stem}.llmcc-plain"
-        ok, err = build_two_units(llmcc, ["-O3"], src, plain, dict(env, LLMCC_MODE="off"))
+        ok, err = build(prog, llmcc, ["-O3"], plain, dict(env, LLMCC_MODE="off"))
         if ok:
-            subprocess.run([llmcc, "profile", "--", str(plain)], cwd=work, env=env, stdout=subprocess.DEVNULL,
+            subprocess.run([llmcc, "profile", "--", str(plain), *prog.args], cwd=work, env=env, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, timeout=900)
-    ok, err = build_two_units(llmcc, ["-O3"], src, exe, env)
+    ok, err = build(prog, llmcc, ["-O3"], exe, env)
     out["llmcc"] = (exe if ok else None, f"built in {time.monotonic() - t0:.1f} s {err}")
     return out
 
 
-def run_output(exe: Path) -> str:
-    return subprocess.run([str(exe)], capture_output=True, text=True, timeout=120).stdout
+def run_output(exe: Path, args: tuple[str, ...] = ()) -> str:
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=300).stdout
 
 
 def geomean(xs: list[float]) -> float:
@@ -115,6 +144,8 @@ def geomean(xs: list[float]) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--set", default="programs", choices=("programs", "heldout"),
+                    help="bench/programs (tuned on) or bench/heldout (frozen, never tuned on)")
     ap.add_argument("--budget", type=float, default=None, help="llmcc's optimization seconds per program (40)")
     ap.add_argument("--rounds", type=int, default=None, help="interleaved timing rounds per variant (7)")
     ap.add_argument("--only", default="", help="comma-separated program names")
@@ -131,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, k) is None:
             setattr(args, k, quick.get(k, v))
     only = {s for s in args.only.split(",") if s}
-    progs = [p for p in programs() if not only or p.stem in only]
+    progs = [p for p in programs(args.set) if not only or p.name in only]
     if args.limit is not None:
         progs = progs[: max(0, args.limit)]
     if not progs:
@@ -142,31 +173,35 @@ def main(argv: list[str] | None = None) -> int:
     # no user settings leak in, except the switch for llmcc's compile server (A/B runs of another
     # checkout need the Python llmcc of that checkout)
     env = {k: v for k, v in os.environ.items() if not k.startswith("LLMCC_") or k == "LLMCC_COMPILE_SERVER"}
+    # each program in its own directory: its own profile, and a build budget of its own (with a
+    # profile, the hot file gets all of it: run.budget_for)
     env.update(LLMCC_CACHE_DIR=str(cache), LLMCC_MODE="sync", LLMCC_PROPOSER="embedded", LLMCC_BUDGET=str(args.budget),
-               LLMCC_BUILD_BUDGET=str(args.budget * len(progs) + 60))
+               LLMCC_BUILD_BUDGET=str(args.budget))
     llmcc = str(Path(sys.executable).parent / "llmcc")
     rows = []
-    for src in progs:
-        builds = build_all(src, work, env, llmcc, args.profile)
+    for prog in progs:
+        pwork = work / prog.name
+        pwork.mkdir()
+        builds = build_all(prog, pwork, env, llmcc, args.profile)
         base = builds["base"][0]
-        expected = run_output(base)
+        expected = run_output(base, prog.args)
         base_code = code_bytes(base)
-        row = {"program": src.stem, "checksum": expected.strip(), "variants": {}}
+        row = {"program": prog.name, "checksum": expected.strip()[-80:], "variants": {}}
         for v in VARIANTS:
             exe, note = builds[v]
             if exe is None:
                 row["variants"][v] = {"error": f"build failed: {note}"}
                 continue
-            if run_output(exe) != expected:
+            if run_output(exe, prog.args) != expected:
                 row["variants"][v] = {"error": "OUTPUT CHANGED", "speedup": 1.0}
                 continue
-            m = measure.measure_programs(base, exe, [b""], args.rounds, lock_dir=cache)
+            m = measure.measure_programs(base, exe, [b""], args.rounds, args=prog.args, lock_dir=cache)
             identical = v != "control" and base_code is not None and code_bytes(exe) == base_code
             row["variants"][v] = {"speedup": 1.0 if identical else m.speedup, "raw": m.speedup, "identical_code": identical,
                                   "spread": list(m.spread), "base_s": sorted(m.baseline)[len(m.baseline) // 2],
                                   "note": note if v == "llmcc" else ""}
         rows.append(row)
-        print(f"{src.stem:<10} " + "  ".join(
+        print(f"{prog.name:<10} " + "  ".join(
             f"{v} " + (f"x{row['variants'][v]['speedup']:.3f}" if "speedup" in row["variants"][v] else row["variants"][v]["error"][:20])
             for v in VARIANTS), flush=True)
     accepted = _accepted(cache)
@@ -178,10 +213,11 @@ def main(argv: list[str] | None = None) -> int:
                       "changed_outputs": changed, "programs": len(xs)}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    result = {"rounds": args.rounds, "budget": args.budget, "profiled": args.profile, "rows": rows, "summary": summary, "accepted": accepted,
+    result = {"set": args.set, "rounds": args.rounds, "budget": args.budget, "profiled": args.profile, "rows": rows,
+              "summary": summary, "accepted": accepted,
               "method": "CPU time (user+sys) per run, interleaved with the baseline; median per-round ratio"}
-    (out / "programs.json").write_text(json.dumps(result, indent=1))
-    (out / "programs.md").write_text(_markdown(result))
+    (out / f"{args.set}.json").write_text(json.dumps(result, indent=1))
+    (out / f"{args.set}.md").write_text(_markdown(result))
     print(_markdown(result))
     shutil.rmtree(work, ignore_errors=True)
     if args.json:
@@ -212,14 +248,17 @@ def _accepted(cache: Path) -> list[dict]:
         except (OSError, EntryError):
             continue
         method = str(e.measurement.get("method", ""))
+        inputs = ("the workload" if method.startswith("workload") else "recorded states" if "recorded states" in method
+                  else "recorded arguments" if "recorded inputs" in method else "generated")
+        whole = e.measurement.get("program") or {}
         out.append({"function": e.function, "source": Path(e.source).name, "proposer": e.proposer,
-                    "speedup": e.measurement.get("speedup"),
-                    "inputs": "recorded" if "recorded inputs" in method else "generated"})
+                    "speedup": e.measurement.get("speedup"), "inputs": inputs,
+                    "program": whole.get("speedup") if isinstance(whole, dict) else None})
     return out
 
 
 def _markdown(r: dict) -> str:
-    lines = ["# Compute-bound programs: speedup over gcc -O3 (CPU time, median of interleaved rounds)", "",
+    lines = [f"# Compute-bound programs ({r.get('set', 'programs')}): speedup over gcc -O3 (CPU time, median of interleaved rounds)", "",
              f"{r['rounds']} rounds per variant; llmcc: sync mode, embedded proposer, {r['budget']:g} s per file, "
              + ("after `llmcc profile` of each program, " if r.get("profiled") else "")
              + "baseline instruction set. `control` is a second, identical gcc -O3 binary: the noise floor. "
@@ -242,8 +281,8 @@ def _markdown(r: dict) -> str:
     lines.append("| changed outputs | " + " | ".join(str(s[v]["changed_outputs"]) for v in VARIANTS) + " |")
     lines += ["", "Rewrites llmcc accepted:", ""]
     for a in r["accepted"] or []:
-        lines.append(f"- {a['source']}: {a['function']} x{a['speedup']:.3f} ({a['proposer']}; "
-                     f"{a.get('inputs', 'generated')} inputs)")
+        lines.append(f"- {a['source']}: {a['function']} x{a['speedup']:.3f} ({a['proposer']}; timed on "
+                     f"{a.get('inputs', 'generated')}" + (f"; program x{a['program']:.3f}" if a.get("program") else "") + ")")
     if not r["accepted"]:
         lines.append("- none")
     return "\n".join(lines) + "\n"

@@ -26,10 +26,11 @@ def work_root() -> Path:
 
 
 def build(name: str, sources: Sequence[Path], flags: Sequence[str] = (), *, cc: str = "gcc",
-          compile_only: bool = False) -> Path:
-    """The executable (or, compile_only, the object) `name` made from `sources` with `flags`."""
+          compile_only: bool = False, includes: Sequence[Path] = ()) -> Path:
+    """The executable (or, compile_only, the object) `name` made from `sources` with `flags`;
+    `includes` are files the sources #include (they count for the content, not as sources)."""
     h = hashlib.blake2b(digest_size=12)
-    for s in sources:
+    for s in (*sources, *includes):
         h.update(Path(s).read_bytes())
         h.update(b"\0")
     for part in (cc, *flags, str(compile_only)):

@@ -71,8 +71,10 @@ class ReplayError(Exception):
 
 
 def replayer() -> Path:
+    verify_dir = HERE.parent / "verify"  # seccomp.c: the harnesses' system-call allowlist
     return native.build("replayer", [HERE / "replayer.c", HERE / "replay_call.s"],
-                        ["-O2", "-fno-stack-protector", "-static", f"-Wl,-Ttext-segment={REPLAYER_AT:#x}"])
+                        ["-O2", "-fno-stack-protector", "-static", f"-Wl,-Ttext-segment={REPLAYER_AT:#x}", f"-I{verify_dir}"],
+                        includes=[verify_dir / "seccomp.c"])
 
 
 # ---- return value: which bits of which registers the caller can see ---------------------------------

@@ -26,9 +26,10 @@
  * "MISMATCH i what...", at the end "DONE ran skipped unfaithful". Exit 0, 1 on a mismatch, 75 when an
  * address is taken in this process (run again: the layout is random), 4 on a bad bundle.
  *
- * Timing (mode 1): rounds over the states, each state's call timed (rdtscp) alternately for gcc's
- * version and the candidate, `reps` times per state and round, the least of each side kept;
- * "ROUND r base_cycles cand_cycles" per round (each the sum over the states).
+ * Timing (mode 1): rounds of about 20 ms per side, each passing over the states again and again,
+ * each state's call timed (rdtscp) for gcc's version and the candidate in turn, the least of each
+ * side per state kept; "ROUND r base_cycles cand_cycles passes" per round (each the sum over the
+ * states).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -44,8 +45,11 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
+#include <sched.h>
 #include <unistd.h>
 #include <x86intrin.h>
+
+#include "seccomp.c" /* llmcc_confine: the harnesses' system-call allowlist (gcc_wrapper/optimize/verify) */
 
 #define PAGE 4096ull
 #define STATES_MAGIC 0x3154534d4c4c4cull /* "LLLMST1" */
@@ -474,33 +478,69 @@ static uint64_t timed(const struct state *s, uint64_t entry, uint32_t index, int
     return t1 - t0;
 }
 
+/* Timing: every page of every state stays readable and writable (the candidate was verified on
+ * these states already), and a state is staged by copying all of its pages in, so the states can
+ * follow one another call after call as the program's calls do: a branch predictor that saw one
+ * state a thousand times in a row would favour branchy code the program never runs that way. */
+static void stage(const struct state *s)
+{
+    for (uint32_t i = 0; i < s->npages; i++)
+        if (!scratch_page(s, s->pages[i].addr)) memcpy((void *)(uintptr_t)s->pages[i].addr, s->pages[i].data, PAGE);
+    fill_frame(s);
+}
+
+static double wall_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+/* Rounds of about ROUND_S per side: each round passes over the states again and again, gcc's
+ * version and the candidate called on each state in turn (which goes first alternates), and keeps
+ * for each state and side its least time (rdtscp) in the round; the round's figure per side is
+ * the sum over the states. `reps` (from the run file) is the least number of passes per round. */
+#define ROUND_S 0.02
+
 static int time_them(void)
 {
     uint32_t placements = 0;
     for (uint32_t i = 0; i < nimages; i++) if (images[i].placement + 1 > placements) placements = images[i].placement + 1;
+    for (long u = 0; u < nupages; u++) { protect(upages[u], PAGE, PROT_READ | PROT_WRITE); uprot[u] = PROT_READ | PROT_WRITE; }
+    if (stack_hi > stack_lo) protect(stack_lo - SCRATCH, stack_hi - stack_lo + SCRATCH, PROT_READ | PROT_WRITE);
     uint64_t *bmin = malloc(nstates * sizeof *bmin), *cmin = malloc(nstates * sizeof *cmin);
+    /* calibration: one pass of both sides, to size the rounds */
+    double t0 = wall_now();
+    for (uint32_t i = 0; i < nstates; i++) {
+        stage(&states[i]);
+        timed(&states[i], image_entry(0, 0), i, 0);
+        stage(&states[i]);
+        timed(&states[i], image_entry(1, 0), i, 1);
+    }
+    double pass = wall_now() - t0;
+    uint32_t passes = reps;
+    if (pass > 0 && ROUND_S * 2 / pass > passes) passes = (uint32_t)(ROUND_S * 2 / pass);
+    if (passes > 2000) passes = 2000;
     for (uint32_t r = 0; r < rounds; r++) {
         uint32_t pl = placements ? r % placements : 0;
         uint64_t base = image_entry(0, pl), cand = image_entry(1, pl);
-        uint64_t bsum = 0, csum = 0;
-        for (uint32_t i = 0; i < nstates; i++) {
-            const struct state *s = &states[i];
-            set_state(s, (int)i);
-            bmin[i] = cmin[i] = UINT64_MAX;
-            for (uint32_t k = 0; k < reps; k++) {
-                int cand_first = (k + r) & 1;
+        for (uint32_t i = 0; i < nstates; i++) bmin[i] = cmin[i] = UINT64_MAX;
+        for (uint32_t k = 0; k < passes; k++) {
+            for (uint32_t i = 0; i < nstates; i++) {
+                const struct state *s = &states[i];
+                int cand_first = (k + r + i) & 1;
                 for (int side = 0; side < 2; side++) {
                     int is_cand = side ^ !cand_first;
-                    reset_state(s);
+                    stage(s);
                     uint64_t t = timed(s, is_cand ? cand : base, i, is_cand);
                     if (is_cand) { if (t < cmin[i]) cmin[i] = t; }
                     else if (t < bmin[i]) bmin[i] = t;
                 }
             }
-            bsum += bmin[i];
-            csum += cmin[i];
         }
-        printf("ROUND %u %llu %llu\n", r, (unsigned long long)bsum, (unsigned long long)csum);
+        uint64_t bsum = 0, csum = 0;
+        for (uint32_t i = 0; i < nstates; i++) { bsum += bmin[i]; csum += cmin[i]; }
+        printf("ROUND %u %llu %llu %u\n", r, (unsigned long long)bsum, (unsigned long long)csum, passes);
         fflush(stdout);
     }
     return 0;
@@ -607,6 +647,13 @@ int main(int argc, char **argv)
     if (stack_hi > stack_lo) map_fixed(stack_lo - SCRATCH, stack_hi - stack_lo + SCRATCH, PROT_READ | PROT_WRITE);
 
     replay_fsgsbase = (getauxval(AT_HWCAP2) & 2) != 0; /* HWCAP2_FSGSBASE: the kernel lets us wrfsbase */
+    if (mode == 1) { /* timing: stay on one core (no migration between the two sides' calls) */
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        int cpu = sched_getcpu();
+        CPU_SET(cpu >= 0 ? cpu : 0, &one);
+        sched_setaffinity(0, sizeof one, &one);
+    }
     uint64_t fs;
     __asm__ volatile("movq %%fs:0, %0" : "=r"(fs)); /* glibc's TCB points to itself: the fs base */
     replay_host_fs = fs;
@@ -620,6 +667,7 @@ int main(int argc, char **argv)
     int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGPROF, SIGABRT, SIGSYS};
     for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) sigaction(sigs[i], &sa, NULL);
     setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+    llmcc_confine(); /* from here on: no system calls but output, signals, timer, memory, exit */
     int rc = mode == 0 ? verify() : time_them();
     fflush(stdout);
     return rc;

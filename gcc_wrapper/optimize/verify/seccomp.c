@@ -58,6 +58,7 @@ static void llmcc_confine(void)
         LLMCC_ALLOW_NR(__NR_mremap),
         LLMCC_ALLOW_NR(__NR_mprotect),
         LLMCC_ALLOW_NR(__NR_madvise),
+        LLMCC_ALLOW_NR(__NR_arch_prctl), /* the replayer's fs base, on CPUs without wrfsbase */
         /* what libc's computational functions may ask about their own process and the machine,
          * changing nothing: qsort sizes its buffer by the physical memory (sysinfo), sysconf reads
          * limits and CPUs, locks wait on futexes. Refused, the original itself would "crash" on
