@@ -541,6 +541,18 @@ import make_corpus_harness  # beside this file; its cases need case/hand/gcc_tex
 
 make_corpus_harness.add(case, hand, gcc_text)
 
+# ---------------------------------------------------------------- decided on recorded states
+import make_corpus_states  # beside this file; each case brings the program whose calls are recorded
+
+STATE_CASES = []
+
+
+def case_states(name, src, main, args, fn, cand, verdict, check, note):
+    STATE_CASES.append((name, src, main, args, fn, cand, verdict, check, note))
+
+
+make_corpus_states.add(case_states, gcc_text)
+
 if __name__ == "__main__":
     shutil.rmtree(OUT, ignore_errors=True)
     for name, src, fn, cand, verdict, check, note in CASES:
@@ -550,4 +562,13 @@ if __name__ == "__main__":
         (d / "cand.s").write_text(cand)
         meta = {"function": fn, "verdict": verdict, "check": check, "what": note}
         (d / "case.json").write_text(json.dumps(meta, indent=1) + "\n")
-    print(len(CASES), sum(c[4] == "reject" for c in CASES), "wrong")
+    for name, src, main, args, fn, cand, verdict, check, note in STATE_CASES:
+        d = Path(OUT) / name
+        d.mkdir(parents=True)
+        (d / "src.c").write_text(src)
+        (d / "main.c").write_text(main)
+        (d / "cand.s").write_text(cand)
+        meta = {"function": fn, "verdict": verdict, "check": check, "what": note, "workload": {"args": args}}
+        (d / "case.json").write_text(json.dumps(meta, indent=1) + "\n")
+    every = CASES + [(c[0], c[1], c[4], c[5], c[6], c[7], c[8]) for c in STATE_CASES]
+    print(len(every), sum(c[4] == "reject" for c in every), "wrong")

@@ -7,7 +7,10 @@ configuration's output) and case.json: function, expected verdict, the check exp
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import shutil
+import subprocess
 
 import pytest
 from verify_helpers import CORPUS, make_context
@@ -24,15 +27,34 @@ def test_corpus_size():
     assert kinds.count("accept") >= 12
 
 
+def _recorded(d, meta, tmp_path):
+    """A case with a workload: src.c and main.c built into the program, its calls of the function
+    recorded (states/record.py), the recording's directory."""
+    from gcc_wrapper.optimize.states import record
+
+    for f in ("src.c", "main.c"):
+        shutil.copy(d / f, tmp_path / f)
+    subprocess.run(["gcc", "-O3", "-o", "prog", "src.c", "main.c"], cwd=tmp_path, check=True)
+    rec, note = record.record(["./prog", *meta["workload"]["args"]], str(tmp_path), [meta["function"]],
+                              tmp_path / "cache", limits=record.Limits(states=32))
+    assert rec is not None and rec.functions[meta["function"]].states >= 8, note
+    return str(rec.dir)
+
+
 @pytest.mark.parametrize("case", CASES)
-def test_case(case):
+def test_case(case, tmp_path):
     d = CORPUS / case
     meta = json.loads((d / "case.json").read_text())
     ctx = make_context(d / "src.c", meta["function"])
+    if "workload" in meta:
+        ctx = dataclasses.replace(ctx, states=_recorded(d, meta, tmp_path))
     v = verify(ctx, Candidate((d / "cand.s").read_text(), f"corpus:{case}"))
     assert v.verdict == meta["verdict"], f"{case} ({meta['what']}): {v.reason}"
     assert v.checks[-1].name == meta["check"], f"{case}: decided by {v.checks[-1].name}: {v.reason}"
-    if meta["verdict"] == "accept":
+    if meta["verdict"] == "accept" and "workload" in meta:
+        assert v.states_tried >= 8
+        assert all(c.passed for c in v.checks)
+    elif meta["verdict"] == "accept":
         assert v.inputs_tried >= 1000
         assert all(c.passed for c in v.checks)
     elif meta["check"] == "difftest":
