@@ -6,6 +6,8 @@ Runs every case of tests/verify/corpus through verify() in one process, ROUNDS t
   warm  later rounds: the optimizer's situation, where a function sees many candidates.
 Reports candidates per minute (wall), the median and spread of seconds per candidate, the inputs
 tried per accepted candidate, and how many wrong candidates were caught / correct ones accepted.
+The corpus's recorded-state cases run on 100 recorded calls of their function (their program is
+built and recorded first, not timed); their rate is also reported on its own ("states").
 
     .venv/bin/python bench/verify_rate.py [--rounds N] [--json]
 """
@@ -40,19 +42,46 @@ def main() -> int:
     from gcc_wrapper.optimize.candidate import Candidate
     from gcc_wrapper.optimize.verify import verify
 
+    import dataclasses
+    import shutil
+    import subprocess
+
+    from gcc_wrapper.optimize.states import record
+
+    recordings: dict[tuple, str] = {}
+
+    def recorded(d: Path, meta: dict) -> str:
+        key = ((d / "src.c").read_text(), (d / "main.c").read_text(), tuple(meta["workload"]["args"]), meta["function"])
+        if key not in recordings:
+            w = Path(tempfile.mkdtemp(prefix="llmcc-bench-states-"))
+            for f in ("src.c", "main.c"):
+                shutil.copy(d / f, w / f)
+            subprocess.run(["gcc", "-O3", "-o", "prog", "src.c", "main.c"], cwd=w, check=True)
+            rec, note = record.record(["./prog", *meta["workload"]["args"]], str(w), [meta["function"]], w / "cache",
+                                      limits=record.Limits(states=100, burst=16))
+            assert rec is not None, note
+            recordings[key] = str(rec.dir)
+        return recordings[key]
+
     cases = []
     for d in sorted(p for p in CORPUS.iterdir() if (p / "case.json").exists()):
         meta = json.loads((d / "case.json").read_text())
-        cases.append((d.name, meta, make_context(d / "src.c", meta["function"]), Candidate((d / "cand.s").read_text(), "bench")))
+        ctx = make_context(d / "src.c", meta["function"])
+        if "workload" in meta:
+            ctx = dataclasses.replace(ctx, states=recorded(d, meta))
+        cases.append((d.name, meta, ctx, Candidate((d / "cand.s").read_text(), "bench")))
 
     rounds = []
     for r in range(a.rounds):
-        times, inputs, right = [], [], 0
+        times, inputs, right, states_times, states_tried = [], [], 0, [], []
         start = time.monotonic()
         for name, meta, ctx, cand in cases:
             t = time.monotonic()
             v = verify(ctx, cand)
             times.append(time.monotonic() - t)
+            if ctx.states:
+                states_times.append(times[-1])
+                states_tried.append(v.states_tried)
             right += v.verdict == meta["verdict"]
             if v.verdict == "accept":
                 inputs.append(v.inputs_tried)
@@ -66,6 +95,9 @@ def main() -> int:
             "seconds_max": round(max(times), 3),
             "inputs_per_accepted_median": statistics.median(inputs) if inputs else 0,
             "verdicts_as_expected": right,
+            "states_candidates": len(states_times),
+            "states_per_minute": round(60 * len(states_times) / sum(states_times), 1) if states_times else 0,
+            "states_per_accepted": max(states_tried, default=0),
         })
     warm = [x for x in rounds if x["round"] == "warm"] or rounds
     wrong = sum(m["verdict"] == "reject" for _, m, _, _ in cases)
@@ -79,6 +111,8 @@ def main() -> int:
         "warm_per_minute_spread": [min(x["per_minute"] for x in warm), max(x["per_minute"] for x in warm)],
         "inputs_per_accepted_candidate": rounds[-1]["inputs_per_accepted_median"],
         "verdicts_as_expected": rounds[-1]["verdicts_as_expected"],
+        "states_per_minute_warm": statistics.median(x["states_per_minute"] for x in warm),
+        "recorded_calls_per_candidate": rounds[-1]["states_per_accepted"],
         "rounds": rounds,
     }
     if a.json:
@@ -87,7 +121,8 @@ def main() -> int:
         for x in rounds:
             print(f"{x['round']:5} {x['candidates']} candidates: {x['per_minute']}/min, median {x['seconds_median']} s "
                   f"[{x['seconds_min']}..{x['seconds_max']}], {x['inputs_per_accepted_median']} inputs per accepted, "
-                  f"{x['verdicts_as_expected']}/{x['candidates']} verdicts as expected")
+                  f"{x['verdicts_as_expected']}/{x['candidates']} verdicts as expected; recorded states: "
+                  f"{x['states_candidates']} candidates at {x['states_per_minute']}/min on up to {x['states_per_accepted']} calls")
     return 0 if summary["verdicts_as_expected"] == len(cases) else 1
 
 
