@@ -44,7 +44,11 @@ def scripts() -> list[str]:
     if only is not None:
         return [n for n in (x.strip() for x in only.split(",")) if n]
     found = sorted(p.stem for p in HERE.glob("*.py") if p.name != Path(__file__).name and not p.name.startswith("_"))
-    return list(BENCHMARKS) + [n for n in found if n not in BENCHMARKS]
+    return list(BENCHMARKS) + [n for n in found if n not in BENCHMARKS and n not in NEEDS_A_PROJECT]
+
+
+# benchmarks of a project the user names (a fetched codebase is never part of the repository)
+NEEDS_A_PROJECT = {"projects"}
 SCRIPT_TIMEOUT = 1800
 # Sized so that `make bench` finishes in minutes on 2 cores (the full set: `bench/programs.py`).
 EXTRA_ARGS = {"programs": ["--quick", "--profile"]}  # the documented workflow: profile, then optimize
