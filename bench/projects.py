@@ -94,11 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     result["same_output"] = outs[0].stdout == outs[1].stdout and outs[0].returncode == outs[1].returncode
     from gcc_wrapper.optimize import measure
 
-    if stdin:
-        run = f"{a.run} < {shlex.quote(stdin)}"
-    else:
-        run = a.run
-    m = measure.measure_commands(run, run, a.rounds, cwd=(gcc_copy, llmcc_copy), lock_dir=work)
+    data = Path(stdin).read_bytes() if stdin else b""
+    m = measure.measure_commands(a.run, a.run, a.rounds, cwd=(gcc_copy, llmcc_copy), lock_dir=work, stdin=data)
     result["program"] = {"speedup": round(m.speedup, 4), "spread": [round(x, 4) for x in m.spread], "rounds": m.rounds,
                          "gcc_cpu_s": round(sorted(m.baseline)[len(m.baseline) // 2], 3),
                          "llmcc_cpu_s": round(sorted(m.candidate)[len(m.candidate) // 2], 3)}

@@ -737,12 +737,13 @@ def measure_programs(
 
 def measure_commands(
     base_cmd: str, cand_cmd: str, rounds: int, *, cwd: str | Path | tuple[str | Path, str | Path],
-    lock_dir: Path | None = None, timeout: float = 600.0,
+    lock_dir: Path | None = None, timeout: float = 600.0, stdin: bytes = b"",
 ) -> Measurement:
     """Program level for a project's benchmark or test command (run through the shell): CPU time
-    of the command and everything it waited for. cwd: one directory, or (baseline's, candidate's)."""
+    of the command and everything it waited for. cwd: one directory, or (baseline's, candidate's);
+    stdin: what both read (the sandbox shows no file of the caller's /tmp)."""
     cmds = (["/bin/sh", "-c", base_cmd], ["/bin/sh", "-c", cand_cmd])
-    return _interleaved(cmds, [b""], rounds, lock_dir, timeout, cwd, f"command cpu-time: {base_cmd}")
+    return _interleaved(cmds, [stdin], rounds, lock_dir, timeout, cwd, f"command cpu-time: {base_cmd}")
 
 
 def measure_project(
