@@ -72,7 +72,10 @@ def _run_subcommand(target: str, argv: list[str]) -> int:
     return int(getattr(mod, func)(argv) or 0)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, in_place: bool = True) -> int:
+    """Run one llmcc command line (`argv` with the program name). Not `in_place` (a compile
+    server's worker, which must live on to report the status), where the Python llmcc would exec
+    gcc it runs gcc and waits for it."""
     args = sys.argv if argv is None else argv
     prog, rest = args[0], args[1:]
     if "LLMCC_ARGV0" in os.environ:
@@ -90,13 +93,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from gcc_wrapper.compile import compiler
 
-    if compiler.EXEC_IN_PLACE:  # (in a compile server the driver is imported already: no shortcut to take)
-        status = compiler.pass_through_early(prog, rest)  # execs gcc unless llmcc compiles this
+    lk = compiler.Lookups()  # what this run learns about paths and compilers, for this run only
+    if in_place:  # (in a compile server the driver is imported already: no shortcut to take)
+        status = compiler.pass_through_early(prog, rest, lk)  # execs gcc unless llmcc compiles this
         if status is not None:
             return status
     from gcc_wrapper.compile import driver
 
-    return driver.main(prog, rest)
+    return driver.main(prog, rest, lk, in_place)
 
 
 def own_command(prog: str, rest: list[str]) -> bool:

@@ -10,10 +10,10 @@ accept() for connections (one is always waiting: the fork is done before the com
 when the last waiting one takes a connection, the server forks another). A worker takes over the
 client's standard streams (received over the socket), working directory, umask and environment,
 runs cli.main exactly as the Python `llmcc` would (where that would exec gcc, it runs gcc and
-waits: compiler.EXEC_IN_PLACE), runs the exit handlers (cache statistics), reports the status,
+waits: cli.main(in_place=False)), runs the exit handlers (cache statistics), reports the status,
 hands the streams back and waits for the next connection. It serves another compile only if
-this one left nothing behind: the worker then is the process the server forked, less what the
-compile remembered, which it forgets (see _worker). A worker's second compile costs about 4 ms
+this one left nothing behind: the worker then is the process the server forked (what a compile
+learns lives in its driver.Context and ends with it; see _worker). A worker's second compile costs about 4 ms
 less than a fresh fork's first: its pages are its own already (no copy-on-write faults) and
 there is no fork or exit to pay.
 
@@ -314,11 +314,8 @@ def _other_fds(keep: set[int]) -> list[int]:
 
 
 def _reset() -> None:
-    """Forget what the last compile remembered, as a fresh fork of the server would."""
-    from gcc_wrapper.compile import compiler, driver
-
-    driver.forget()
-    compiler.forget_paths()
+    """Put back what the last compile changed, as a fresh fork of the server would have it. (What
+    a compile learns lives in its driver.Context, which ends with it: nothing to forget here.)"""
     os.chdir("/")
 
 
@@ -456,16 +453,14 @@ def _serve(conn: socket.socket, stale: bool) -> bool:
         argv = _receive(conn)
         conn.sendall(b"PGID" + struct.pack("=i", os.getpid()))
         from gcc_wrapper import cli
-        from gcc_wrapper.compile import compiler
 
         if stale or cli.own_command(argv[0], argv[1:]):  # management commands: the Python llmcc
             conn.sendall(b"PYTH" + struct.pack("=i", 0))
             return False
-        compiler.EXEC_IN_PLACE = False
         sys.argv = list(argv)
         unfit = False  # for another compile
         try:
-            status = cli.main(argv)
+            status = cli.main(argv, in_place=False)
         except SystemExit as e:
             status = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
         except KeyboardInterrupt:
