@@ -179,20 +179,10 @@ def _truthy(value: str) -> bool:
 
 
 def _config_files_exist(lk: Lookups) -> bool:
-    """Whether config.user_file() or config.find_project_file() would find a file (the same
-    rule, without importing config)."""
-    xdg = os.environ.get("XDG_CONFIG_HOME")
-    base = xdg if xdg else os.path.join(os.path.expanduser("~"), ".config")
-    if os.path.isfile(os.path.join(base, "llmcc", "config.toml")):
-        return True
-    d = lk.realpath(os.getcwd())
-    while True:
-        if os.path.isfile(os.path.join(d, "llmcc.toml")):
-            return True
-        parent = os.path.dirname(d)
-        if parent == d:
-            return False
-        d = parent
+    """Whether config.load would read a file (config_files' rule, without importing config)."""
+    from gcc_wrapper.compile import config_files
+
+    return config_files.any_exists(lk.realpath)
 
 
 def exec_compiler(cc: str, rest: list[str], lk: Lookups, in_place: bool = True) -> int:
