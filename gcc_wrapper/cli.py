@@ -10,6 +10,11 @@ from __future__ import annotations
 import os
 import sys
 
+# protocol.ARGV0_ENV and START_ENV, spelled here so that a run need not import protocol to look
+# (tests/driver/test_client_parity.py checks that they agree)
+_ARGV0_ENV = "LLMCC_ARGV0"
+_START_ENV = "LLMCC_START_SERVER"
+
 # reserved first word -> "module:function" taking argv (the words after it) and returning a status
 SUBCOMMANDS = {
     "stats": "cache.cli:stats_main",
@@ -72,10 +77,13 @@ def _run_subcommand(target: str, argv: list[str]) -> int:
     return int(getattr(mod, func)(argv) or 0)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, in_place: bool = True) -> int:
+    """Run one llmcc command line (`argv` with the program name). Not `in_place` (a compile
+    server's worker, which must live on to report the status), where the Python llmcc would exec
+    gcc it runs gcc and waits for it."""
     args = sys.argv if argv is None else argv
     prog, rest = args[0], args[1:]
-    if "LLMCC_ARGV0" in os.environ:
+    if _ARGV0_ENV in os.environ:
         prog = _native_client_handoff(prog, rest)
     if own_command(prog, rest):
         first = rest[0]
@@ -90,13 +98,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from gcc_wrapper.compile import compiler
 
-    if compiler.EXEC_IN_PLACE:  # (in a compile server the driver is imported already: no shortcut to take)
-        status = compiler.pass_through_early(prog, rest)  # execs gcc unless llmcc compiles this
+    lk = compiler.Lookups()  # what this run learns about paths and compilers, for this run only
+    if in_place:  # (in a compile server the driver is imported already: no shortcut to take)
+        status = compiler.pass_through_early(prog, rest, lk)  # execs gcc unless llmcc compiles this
         if status is not None:
             return status
     from gcc_wrapper.compile import driver
 
-    return driver.main(prog, rest)
+    return driver.main(prog, rest, lk, in_place)
 
 
 def own_command(prog: str, rest: list[str]) -> bool:
@@ -109,12 +118,12 @@ def own_command(prog: str, rest: list[str]) -> bool:
 
 
 def _native_client_handoff(prog: str, rest: list[str]) -> str:
-    """The native client (data/client.c) ran us: take the name it was called by (masquerade mode
+    """The native client (compile/client.c) ran us: take the name it was called by (masquerade mode
     and the recursion guard decide by it, as they would by a script's path), and start a compile
     server for the next compiles if it found none (not for a management command). Neither
     variable reaches gcc."""
-    prog = os.environ.pop("LLMCC_ARGV0") or prog
-    sock = os.environ.pop("LLMCC_START_SERVER", None)
+    prog = os.environ.pop(_ARGV0_ENV) or prog
+    sock = os.environ.pop(_START_ENV, None)
     if sys.argv:
         sys.argv[0] = prog
     if sock and not own_command(prog, rest):

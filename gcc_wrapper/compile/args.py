@@ -17,42 +17,7 @@ from __future__ import annotations
 
 import os
 
-# Options whose value is the next word (when not glued to the option).
-_SEPARATE = frozenset(
-    "-o -x -I -D -U -include -imacros -isystem -idirafter -iquote -iprefix -iwithprefix "
-    "-iwithprefixbefore -isysroot -imultilib -MF -MT -MQ -L -l -T -Xlinker -Xassembler "
-    "-Xpreprocessor -u -z -A --param -B --sysroot".split()
-)
-
-# gcc answers these without compiling anything, or they stop before object code,
-# or they make gcc write files named after the output: always the real gcc's business.
-_PASS_EXACT = frozenset(
-    "-E -M -MM -fsyntax-only -v -### --version --help --target-help -dumpversion "
-    "-dumpfullversion -dumpmachine -dumpspecs -save-temps -flto -fprofile-arcs -ftest-coverage "
-    "--coverage -fbranch-probabilities -fstack-usage -frecord-gcc-switches -gsplit-dwarf "
-    "-dumpbase -dumpbase-ext -dumpdir -aux-info -wrapper -Q -time -fpreprocessed "
-    "-fdirectives-only -traditional-cpp -C -CC -P -no-canonical-prefixes".split()
-)
-_PASS_PREFIX = (
-    "--help=", "-print-", "--print-", "-save-temps=", "-flto=", "-fprofile-generate",
-    "-fprofile-use", "-fauto-profile", "-fcallgraph-info", "-fdump-", "-fplugin", "-specs",
-    "--specs", "-time=", "-fprofile-dir", "-fprofile-update", "-fcoverage",
-)
-
-# -f options that change diagnostics, dependency output or debug paths but not code.
-_F_NOT_CODE_PREFIX = (
-    "-fdiagnostics-", "-fno-diagnostics-", "-fmessage-length=", "-fmax-errors=", "-ftabstop=",
-    "-fopt-info", "-fdebug-prefix-map=", "-ffile-prefix-map=", "-fmacro-prefix-map=",
-    "-fprofile-prefix-map=", "-fshow-column", "-fno-show-column", "-fworking-directory",
-    "-fno-working-directory", "-fverbose-asm", "-fno-verbose-asm", "-fident", "-fno-ident",
-    "-fpch-", "-fno-pch-", "-fcanonical-system-headers", "-fno-canonical-system-headers",
-)
-
-# Linker options: meaningful only when linking; gcc ignores them under -c/-S.
-_LINK_EXACT = frozenset(
-    "-static -static-libgcc -shared-libgcc -static-pie -shared -rdynamic -s -nostdlib "
-    "-nostartfiles -nodefaultlibs -nolibc -pie -no-pie -r -symbolic".split()
-)
+from gcc_wrapper.compile import options
 
 _C_EXT = (".c",)
 # Inputs gcc compiles with something other than the C compiler proper (or that are already
@@ -137,7 +102,7 @@ class Invocation(_Record):
     minus inputs, -o, -c/-S, -x and dependency options, with the forced
     optimization level last: gcc -S with them behaves as the user's gcc would.
     `asm_flags` are the words gcc hands to the assembler (-m*, -g*, -Wa, ...).
-    `code_flags` are the flags that change code or ABI (see `_is_code_flag`), in
+    `code_flags` are the flags that change code or ABI (see `options.kind`), in
     order, ending with the forced level; `isa` is the last -march value.
     """
 
@@ -233,26 +198,8 @@ def parse(argv: list[str] | tuple[str, ...], *, opt: str = "O3") -> Invocation:
         words = expand_response_files(list(given))
     except ResponseFileError as e:
         return _passthrough(given, f"response file: {e}")
-
-    stage = ""
-    output: str | None = None
-    lang: str | None = None  # current -x language
-    saw_x = False
-    sources: list[str] = []
-    source_positions: list[int] = []
-    forced_c: set[str] = set()
-    other_inputs: list[str] = []
-    compile_flags: list[str] = []
-    asm_flags: list[str] = []
-    code_flags: list[str] = []
-    isa = "x86-64"
-    dep_kind: str | None = None
-    dep_file: str | None = None
-    dep_targets: list[tuple[str, str]] = []
-    dep_phony = dep_missing = False
-
-    i = 0
-    n = len(words)
+    seen = _Words(opt)
+    i, n = 0, len(words)
     while i < n:
         w = words[i]
         pos = i
@@ -260,169 +207,159 @@ def parse(argv: list[str] | tuple[str, ...], *, opt: str = "O3") -> Invocation:
         if w == "-":
             return _passthrough(given, "stdin input")
         if not w.startswith("-"):
-            if lang is None:
-                ext = os.path.splitext(w)[1]
-                if ext in _C_EXT:
-                    sources.append(w)
-                    source_positions.append(pos)
-                elif ext in _OTHER_LANG_EXT:
-                    return _passthrough(given, f"not a C source: {w}")
-                else:
-                    other_inputs.append(w)
-            elif lang == "c":
-                sources.append(w)
-                source_positions.append(pos)
-                if not w.endswith(".c"):
-                    forced_c.add(w)
-            else:
-                return _passthrough(given, f"-x {lang}")
-            continue
-
-        # split "-o file" / "-ofile" style options into (opt, value)
-        opt_name, value = w, None
-        if w in _SEPARATE:
-            if i >= n:
-                return _passthrough(given, f"missing argument to {w}")
-            value = words[i]
-            i += 1
+            why = seen.input(w, pos)
         else:
-            for s in ("-o", "-x", "-MF", "-MT", "-MQ"):
-                if w.startswith(s) and len(w) > len(s):
-                    opt_name, value = s, w[len(s):]
-                    break
+            # split "-o file" / "-ofile" style options into (opt, value)
+            opt_name, value = w, None
+            if w in options.TAKES_ARG:
+                if i >= n:
+                    return _passthrough(given, f"missing argument to {w}")
+                value = words[i]
+                i += 1
+            else:
+                for s in options.GLUED_ARG:
+                    if w.startswith(s) and len(w) > len(s):
+                        opt_name, value = s, w[len(s):]
+                        break
+            why = seen.option(w, opt_name, value)
+        if why:
+            return _passthrough(given, why)
+    why = seen.finish()
+    if why:
+        return _passthrough(given, why)
+    return seen.invocation(given, words)
 
-        if w in _PASS_EXACT or w.startswith(_PASS_PREFIX):
-            return _passthrough(given, f"option {w}")
+
+class _Words:
+    """What parse() has read of a command line so far. `input` and `option` take one word (an
+    option with its value); each returns the reason for pass-through, or ""."""
+
+    def __init__(self, opt: str) -> None:
+        self.opt = opt
+        self.stage = ""
+        self.output: str | None = None
+        self.lang: str | None = None  # current -x language
+        self.saw_x = False
+        self.sources: list[str] = []
+        self.source_positions: list[int] = []
+        self.forced_c: set[str] = set()
+        self.other_inputs: list[str] = []
+        self.compile_flags: list[str] = []
+        self.asm_flags: list[str] = []
+        self.code_flags: list[str] = []
+        self.isa = "x86-64"
+        self.dep_kind: str | None = None
+        self.dep_file: str | None = None
+        self.dep_targets: list[tuple[str, str]] = []
+        self.dep_phony = self.dep_missing = False
+
+    def input(self, w: str, pos: int) -> str:
+        if self.lang is None:
+            ext = os.path.splitext(w)[1]
+            if ext in _C_EXT:
+                self.sources.append(w)
+                self.source_positions.append(pos)
+            elif ext in _OTHER_LANG_EXT:
+                return f"not a C source: {w}"
+            else:
+                self.other_inputs.append(w)
+        elif self.lang == "c":
+            self.sources.append(w)
+            self.source_positions.append(pos)
+            if not w.endswith(".c"):
+                self.forced_c.add(w)
+        else:
+            return f"-x {self.lang}"
+        return ""
+
+    def option(self, w: str, opt_name: str, value: str | None) -> str:
+        if options.passes_through(w):
+            return f"option {w}"
         if opt_name == "-o":
             if value == "-":
-                return _passthrough(given, "output to stdout")
-            output = value
-            continue
-        if opt_name == "-x":
-            saw_x = True
-            lang = None if value == "none" else value
-            continue
-        if w == "-c":
-            stage = stage or "c"
-            continue
-        if w == "-S":
-            stage = "S"
-            continue
-        if w in ("-MD", "-MMD"):
-            dep_kind = w
-            continue
-        if opt_name == "-MF":
-            dep_file = value
-            continue
-        if opt_name in ("-MT", "-MQ"):
-            dep_targets.append((opt_name, value or ""))
-            continue
-        if w == "-MP":
-            dep_phony = True
-            continue
-        if w == "-MG":
-            dep_missing = True
-            continue
-        if w == "-pipe":
-            continue
+                return "output to stdout"
+            self.output = value
+        elif opt_name == "-x":
+            self.saw_x = True
+            self.lang = None if value == "none" else value
+        elif w == "-c":
+            self.stage = self.stage or "c"
+        elif w == "-S":
+            self.stage = "S"
+        elif w in ("-MD", "-MMD"):
+            self.dep_kind = w
+        elif opt_name == "-MF":
+            self.dep_file = value
+        elif opt_name in ("-MT", "-MQ"):
+            self.dep_targets.append((opt_name, value or ""))
+        elif w == "-MP":
+            self.dep_phony = True
+        elif w == "-MG":
+            self.dep_missing = True
+        elif w != "-pipe":
+            return self._flag(w, value)
+        return ""
 
+    def _flag(self, w: str, value: str | None) -> str:
+        """An option that stays on gcc's command line: into the flags it belongs to."""
         words_here = [w] if value is None else [w, value]
-        kind = _option_kind(w)
+        kind = options.kind(w)
         if kind is None:
-            return _passthrough(given, f"unknown option {w}")
-        compile_flags += words_here
+            return f"unknown option {w}"
+        self.compile_flags += words_here
         if kind == "code":
-            if w.startswith("-O") and opt != "keep":
-                pass  # overridden by the forced level
-            else:
-                code_flags += words_here
+            if not (w.startswith("-O") and self.opt != "keep"):  # else overridden by the forced level
+                self.code_flags += words_here
             if w.startswith("-march="):
-                isa = w[len("-march="):]
-        if kind in ("asm", "debug") or (kind == "code" and w.startswith("-m")) or w.startswith(
-            ("-fdebug-prefix-map=", "-ffile-prefix-map=", "-B", "--sysroot")
-        ):
-            asm_flags += words_here
+                self.isa = w[len("-march="):]
+        if options.goes_to_assembler(w, kind):
+            self.asm_flags += words_here
+        return ""
 
-    if dep_kind is None and (dep_file or dep_targets or dep_phony or dep_missing):
-        # -MF/-MT without -MD only mean something with -M/-MM, which pass through already
-        return _passthrough(given, "dependency options without -MD/-MMD")
-    if not sources:
-        return _passthrough(given, "no C source")
-    if not stage:
-        stage = "link"
-        if saw_x:
-            return _passthrough(given, "-x while linking")
-        if dep_kind:
-            return _passthrough(given, "dependency file while linking")
-    elif other_inputs:
-        return _passthrough(given, f"linker input under -{stage}: {other_inputs[0]}")
-    if stage != "link" and output is not None and len(sources) > 1:
-        return _passthrough(given, "-o with several sources")
+    def finish(self) -> str:
+        """After the last word: the reason for pass-through the whole line gives, or ""."""
+        if self.dep_kind is None and (self.dep_file or self.dep_targets or self.dep_phony or self.dep_missing):
+            # -MF/-MT without -MD only mean something with -M/-MM, which pass through already
+            return "dependency options without -MD/-MMD"
+        if not self.sources:
+            return "no C source"
+        if not self.stage:
+            self.stage = "link"
+            if self.saw_x:
+                return "-x while linking"
+            if self.dep_kind:
+                return "dependency file while linking"
+        elif self.other_inputs:
+            return f"linker input under -{self.stage}: {self.other_inputs[0]}"
+        if self.stage != "link" and self.output is not None and len(self.sources) > 1:
+            return "-o with several sources"
+        return ""
 
-    if opt != "keep":
-        level = opt if opt.startswith("-") else "-" + opt
-        compile_flags.append(level)
-        code_flags.append(level)
-
-    deps = None
-    if dep_kind:
-        deps = DepOptions(kind=dep_kind, file=dep_file, targets=tuple(dep_targets), phony=dep_phony,
-                          missing_ok=dep_missing)
-    return Invocation(
-        kind="compile",
-        argv=given,
-        stage=stage,
-        sources=tuple(sources),
-        output=output,
-        compile_flags=tuple(compile_flags),
-        asm_flags=tuple(asm_flags),
-        code_flags=tuple(code_flags),
-        isa=isa,
-        deps=deps,
-        forced_c=frozenset(forced_c),
-        link_args=tuple(words) if stage == "link" else (),
-        source_positions=tuple(source_positions) if stage == "link" else (),
-    )
-
-
-def _option_kind(w: str) -> str | None:
-    """code | preproc | diag | debug | asm | link | other, or None when unknown.
-
-    The code-flag rule (what goes into `code_flags`, hence into cache keys): -O*, -m*, -std=*,
-    -ansi, -p/-pg, --param, and every -f option except those that only change diagnostics,
-    dependency output, debug paths or assembly comments. Not code: -D/-U/-I and other
-    preprocessor options (they change the preprocessed text, which the key sees through the
-    assembly), warnings, -g* (debug directives are stripped before hashing), assembler and
-    linker options.
-    """
-    if w.startswith("-O"):
-        return "code"
-    if w.startswith("-f"):
-        return "diag" if w.startswith(_F_NOT_CODE_PREFIX) else "code"
-    if w.startswith("-Wa,") or w == "-Xassembler":
-        return "asm"
-    if w.startswith("-Wl,") or w == "-Xlinker" or w in _LINK_EXACT:
-        return "link"
-    if w.startswith(("-l", "-L", "-T", "-u", "-z")) and w not in ("-undef",):
-        return "link"
-    if w.startswith("-Wp,") or w == "-Xpreprocessor":
-        return "preproc"
-    if w.startswith("-W") or w in ("-w", "-pedantic", "-pedantic-errors"):
-        return "diag"
-    if w.startswith("-m"):
-        return "code"
-    if w.startswith("-std=") or w in ("-ansi", "-p", "-pg") or w.startswith("--param"):
-        return "code"
-    if w.startswith("-g"):
-        return "debug"
-    if w.startswith(("-D", "-U", "-I", "-A", "-include", "-imacros", "-isystem", "-idirafter",
-                     "-iquote", "-iprefix", "-iwithprefix", "-isysroot", "-imultilib")):
-        return "preproc"
-    if w in ("-nostdinc", "-undef", "-trigraphs", "-H", "-pthread", "-remap"):
-        return "preproc"
-    if w.startswith(("-B", "--sysroot")):
-        return "other"
-    return None
+    def invocation(self, given: tuple[str, ...], words: list[str]) -> Invocation:
+        if self.opt != "keep":
+            level = self.opt if self.opt.startswith("-") else "-" + self.opt
+            self.compile_flags.append(level)
+            self.code_flags.append(level)
+        deps = None
+        if self.dep_kind:
+            deps = DepOptions(kind=self.dep_kind, file=self.dep_file, targets=tuple(self.dep_targets),
+                              phony=self.dep_phony, missing_ok=self.dep_missing)
+        link = self.stage == "link"
+        return Invocation(
+            kind="compile",
+            argv=given,
+            stage=self.stage,
+            sources=tuple(self.sources),
+            output=self.output,
+            compile_flags=tuple(self.compile_flags),
+            asm_flags=tuple(self.asm_flags),
+            code_flags=tuple(self.code_flags),
+            isa=self.isa,
+            deps=deps,
+            forced_c=frozenset(self.forced_c),
+            link_args=tuple(words) if link else (),
+            source_positions=tuple(self.source_positions) if link else (),
+        )
 
 
 def expand_response_files(words: list[str], depth: int = 0) -> list[str]:

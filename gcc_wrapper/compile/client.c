@@ -19,11 +19,12 @@
  * LLMCC_COMPILE_SERVER=0. Signals (Ctrl-C, make's SIGTERM) are forwarded to the compile's
  * process group.
  *
- * Protocol (one connection per compile): the client sends "LLMCC1\0\0", a 4-byte length and,
- * with file descriptors 0, 1 and 2 attached (SCM_RIGHTS), then the payload: NUL-terminated
- * fields cwd, umask, argv0, argc, the arguments, envc, the environment. The server answers with
- * 8-byte messages, a 4-letter tag and a 32-bit integer: PGID (the compile's process group),
- * EXIT (its status; -N means killed by signal N), PYTH (run the Python llmcc instead).
+ * What the client and the server say to each other, and where the socket is, is described in
+ * gcc_wrapper/compile/protocol.py; the constants below repeat it. Where this file repeats a
+ * decision of the Python side (the socket path, the configuration-file rule of config_files.py,
+ * the gcc that compiler.find_real_compiler picks, options.link_or_query_word, the request's
+ * encoding), tests/driver/test_client_parity.py builds it with -DLLMCC_PARITY_TEST and requires
+ * the same answers on the same inputs.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,6 +44,17 @@
 
 extern char **environ;
 
+/* protocol.py */
+static const char MAGIC[8] = "LLMCC1\0\0";
+#define HEAD_SIZE 12
+#define REPLY_SIZE 8
+#define TAG_PGID "PGID"
+#define TAG_EXIT "EXIT"
+#define TAG_PYTH "PYTH"
+#define ARGV0_ENV "LLMCC_ARGV0"
+#define START_ENV "LLMCC_START_SERVER"
+#define OFF_ENV "LLMCC_COMPILE_SERVER"
+
 static char self_dir[PATH_MAX];
 static char argv0_path[PATH_MAX];
 static volatile pid_t compile_group;
@@ -52,9 +64,9 @@ static void become_python(char **argv, const char *start_socket)
 {
     char path[PATH_MAX + 16];
     snprintf(path, sizeof path, "%s/llmcc-py", self_dir);
-    setenv("LLMCC_ARGV0", argv0_path, 1);
+    setenv(ARGV0_ENV, argv0_path, 1);
     if (start_socket)
-        setenv("LLMCC_START_SERVER", start_socket, 1);
+        setenv(START_ENV, start_socket, 1);
     execv(path, argv);
     fprintf(stderr, "llmcc: error: cannot run %s: %s\n", path, strerror(errno));
     exit(127);
@@ -254,7 +266,8 @@ static int put(char **buf, size_t *len, size_t *cap, const char *s)
     return 0;
 }
 
-static int send_request(int fd, int argc, char **argv)
+/* The request's payload (protocol.encode_payload) in a new buffer: 0, or -1 when it cannot be made. */
+static int build_payload(int argc, char **argv, char **out, size_t *out_len)
 {
     char *buf = NULL, num[32], cwd[PATH_MAX];
     size_t len = 0, cap = 0;
@@ -281,10 +294,21 @@ static int send_request(int fd, int argc, char **argv)
         free(buf);
         return -1;
     }
+    *out = buf;
+    *out_len = len;
+    return 0;
+}
 
-    char head[12] = "LLMCC1\0\0";
+static int send_request(int fd, int argc, char **argv)
+{
+    char *buf;
+    size_t len;
+    if (build_payload(argc, argv, &buf, &len) != 0)
+        return -1;
+    char head[HEAD_SIZE];
+    memcpy(head, MAGIC, sizeof MAGIC);
     uint32_t n = (uint32_t)len;
-    memcpy(head + 8, &n, 4);
+    memcpy(head + sizeof MAGIC, &n, 4);
     struct iovec iov = {head, sizeof head};
     int fds[3] = {0, 1, 2};
     union {
@@ -397,24 +421,32 @@ static int config_file_exists(void)
     }
 }
 
-static void pass_through_if_plain(int argc, char **argv)
+/* Whether the command line is one the client may pass to gcc itself (see above): called as
+ * `llmcc`, no LLMCC_CC, only link-or-query words, no configuration file. */
+static int plain_command_line(int argc, char **argv)
 {
     const char *base = strrchr(argv0_path, '/');
     base = base ? base + 1 : argv0_path;
     if (argc < 2 || strcmp(base, "llmcc") || getenv("LLMCC_CC") || argv[1][0] != '-')
-        return;
+        return 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-o") && i + 1 < argc) {
             i++;
             continue;
         }
         if (!link_or_query_word(argv[i]))
-            return;
+            return 0;
     }
-    if (config_file_exists())
-        return;
-    /* the real gcc: the first on PATH that is not this llmcc and not one llmcc already ran */
-    char selves[3][PATH_MAX], path[PATH_MAX + 16];
+    return !config_file_exists();
+}
+
+/* The real gcc, as compiler.find_real_compiler picks it for `llmcc`: the first on PATH that is
+ * not this llmcc and not one llmcc already ran (LLMCC_SEEN). 1 with its path in cc, its real
+ * path in real and, in *bare, whether it runs as plain "gcc" (compiler.run_name: a PATH search
+ * for the name finds this very gcc); 0 when there is none. */
+static int find_gcc(char *cc, size_t cc_size, char *real, int *bare)
+{
+    char selves[3][PATH_MAX], path[PATH_MAX + 16], first[PATH_MAX + 16] = "";
     int nselves = 0;
     if (realpath(argv0_path, selves[nselves]))
         nselves++;
@@ -425,7 +457,6 @@ static void pass_through_if_plain(int argc, char **argv)
             nselves++;
     }
     const char *seen = getenv("LLMCC_SEEN"), *dirs = getenv("PATH");
-    char cc[PATH_MAX + 16] = "", first[PATH_MAX + 16] = "", real[PATH_MAX];
     if (!dirs)
         dirs = "/bin:/usr/bin";  /* os.defpath */
     while (next_on_path(&dirs, "gcc", path, sizeof path)) {
@@ -437,30 +468,122 @@ static void pass_through_if_plain(int argc, char **argv)
         for (int k = 0; k < nselves; k++)
             self |= !strcmp(real, selves[k]);
         if (!self && !listed(seen, real) && !listed(seen, path)) {
-            snprintf(cc, sizeof cc, "%s", path);
-            break;
+            snprintf(cc, cc_size, "%s", path);
+            *bare = !strcmp(first, cc);
+            return 1;
         }
     }
-    if (!cc[0])
-        return;  /* Python says what is wrong */
-    /* as compiler.child_env: gcc is remembered in LLMCC_SEEN; as compiler.run_name: argv[0] is
-     * the bare name when a PATH search finds this very gcc */
-    if (!listed(seen, real)) {
-        size_t n = (seen && *seen ? strlen(seen) + 1 : 0) + strlen(real) + 1;
-        char *value = malloc(n);
-        if (!value)
-            return;
-        if (seen && *seen)
-            snprintf(value, n, "%s:%s", seen, real);
-        else
-            snprintf(value, n, "%s", real);
-        setenv("LLMCC_SEEN", value, 1);
+    return 0;
+}
+
+/* LLMCC_SEEN with `real` added, as compiler.child_env sets it; NULL when it is there already
+ * (or out of memory). The caller frees it. */
+static char *seen_with(const char *real)
+{
+    const char *seen = getenv("LLMCC_SEEN");
+    if (listed(seen, real))
+        return NULL;
+    size_t n = (seen && *seen ? strlen(seen) + 1 : 0) + strlen(real) + 1;
+    char *value = malloc(n);
+    if (!value)
+        return NULL;
+    if (seen && *seen)
+        snprintf(value, n, "%s:%s", seen, real);
+    else
+        snprintf(value, n, "%s", real);
+    return value;
+}
+
+static void pass_through_if_plain(int argc, char **argv)
+{
+    char cc[PATH_MAX + 16], real[PATH_MAX];
+    int bare;
+    if (!plain_command_line(argc, argv) || !find_gcc(cc, sizeof cc, real, &bare))
+        return;  /* the server decides, or Python says what is wrong */
+    char *seen = seen_with(real);
+    if (seen) {
+        setenv("LLMCC_SEEN", seen, 1);
+        free(seen);
+    } else if (!listed(getenv("LLMCC_SEEN"), real)) {
+        return;  /* out of memory */
     }
-    argv[0] = strcmp(first, cc) ? cc : "gcc";
+    argv[0] = bare ? "gcc" : cc;
     execv(cc, argv);
     /* could not run it: the Python llmcc reports that as the driver would */
 }
 
+#ifdef LLMCC_PARITY_TEST
+/* A test build (tests/driver/test_client_parity.py): prints the decisions above for the inputs
+ * given, so that they can be compared with the Python side's. Never installed. */
+static void set_self_dir(const char *dir)
+{
+    snprintf(self_dir, sizeof self_dir, "%s", dir);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return 2;
+    const char *what = argv[1];
+    if (!strcmp(what, "constants")) {
+        printf("magic=");
+        for (size_t i = 0; i < sizeof MAGIC; i++)
+            printf("%02x", (unsigned char)MAGIC[i]);
+        printf("\nhead=%d\nreply=%d\npgid=%s\nexit=%s\npyth=%s\nargv0_env=%s\nstart_env=%s\noff_env=%s\n",
+               HEAD_SIZE, REPLY_SIZE, TAG_PGID, TAG_EXIT, TAG_PYTH, ARGV0_ENV, START_ENV, OFF_ENV);
+        return 0;
+    }
+    if (!strcmp(what, "socket-path") && argc == 3) {  /* socket-path SELF_DIR */
+        char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+        set_self_dir(argv[2]);
+        if (socket_path(path, sizeof path) != 0)
+            return 1;
+        printf("%s\n", path);
+        return 0;
+    }
+    if (!strcmp(what, "config-exists")) {
+        printf("%d\n", config_file_exists());
+        return 0;
+    }
+    if (!strcmp(what, "words")) {  /* words WORD...: one 0/1 a line */
+        for (int i = 2; i < argc; i++)
+            printf("%d\n", link_or_query_word(argv[i]));
+        return 0;
+    }
+    if (!strcmp(what, "gcc") && argc == 4) {  /* gcc SELF_DIR ARGV0: cc, run name, LLMCC_SEEN */
+        char cc[PATH_MAX + 16], real[PATH_MAX];
+        int bare;
+        set_self_dir(argv[2]);
+        resolve_argv0(argv[3]);
+        if (!find_gcc(cc, sizeof cc, real, &bare)) {
+            printf("none\n");
+            return 0;
+        }
+        char *seen = seen_with(real);
+        const char *old = getenv("LLMCC_SEEN");
+        printf("%s\n%s\n%s\n", cc, bare ? "gcc" : cc, seen ? seen : (old ? old : ""));
+        free(seen);
+        return 0;
+    }
+    if (!strcmp(what, "plain") && argc >= 4) {  /* plain SELF_DIR ARGV0 ARG...: 0/1 */
+        set_self_dir(argv[2]);
+        resolve_argv0(argv[3]);
+        printf("%d\n", plain_command_line(argc - 3, argv + 3));
+        return 0;
+    }
+    if (!strcmp(what, "payload") && argc >= 3) {  /* payload ARGV0 ARG...: the request's payload */
+        char *buf;
+        size_t len;
+        resolve_argv0(argv[2]);
+        if (build_payload(argc - 2, argv + 2, &buf, &len) != 0)
+            return 1;
+        fwrite(buf, 1, len, stdout);
+        free(buf);
+        return 0;
+    }
+    return 2;
+}
+#else
 int main(int argc, char **argv)
 {
     char exe[PATH_MAX];
@@ -476,7 +599,7 @@ int main(int argc, char **argv)
     resolve_argv0(argv[0]);
     pass_through_if_plain(argc, argv);
 
-    const char *off = getenv("LLMCC_COMPILE_SERVER");
+    const char *off = getenv(OFF_ENV);
     if (off && (!strcmp(off, "0") || !strcasecmp(off, "false") || !strcasecmp(off, "no") || !strcasecmp(off, "off")))
         become_python(argv, NULL);
     for (int fd = 0; fd <= 2; fd++)  /* a closed standard stream cannot be passed on */
@@ -501,11 +624,11 @@ int main(int argc, char **argv)
         become_python(argv, NULL);
     }
 
-    char reply[8];
+    char reply[REPLY_SIZE];
     while (read_all(fd, reply, sizeof reply) == 0) {
         int32_t value;
         memcpy(&value, reply + 4, 4);
-        if (!memcmp(reply, "PGID", 4)) {
+        if (!memcmp(reply, TAG_PGID, 4)) {
             compile_group = value;
             struct sigaction sa = {0};
             sa.sa_handler = forward;
@@ -514,13 +637,13 @@ int main(int argc, char **argv)
             int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
             for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
                 sigaction(sigs[i], &sa, NULL);
-        } else if (!memcmp(reply, "EXIT", 4)) {
+        } else if (!memcmp(reply, TAG_EXIT, 4)) {
             if (value < 0) { /* the compiler was killed by a signal: so are we, as after exec */
                 signal(-value, SIG_DFL);
                 raise(-value);
             }
             return value & 0xff;
-        } else if (!memcmp(reply, "PYTH", 4)) {
+        } else if (!memcmp(reply, TAG_PYTH, 4)) {
             break;
         }
     }
@@ -537,3 +660,4 @@ int main(int argc, char **argv)
     become_python(argv, NULL);
     return 127;
 }
+#endif

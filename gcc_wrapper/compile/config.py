@@ -1,6 +1,6 @@
 """Configuration: `LLMCC_*` environment variables, then `llmcc.toml` found by
 walking up from the working directory, then `~/.config/llmcc/config.toml`,
-then the defaults below.
+then the defaults below (where the files are: config_files).
 
 This module is on the compile path, so it imports only light standard-library modules
 (no dataclasses or typing: together they cost more than the rest of a compile's imports; no
@@ -11,6 +11,8 @@ functions import it when called) and reads a TOML file only when one exists.
 from __future__ import annotations
 
 import os
+
+from gcc_wrapper.compile import config_files
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -63,7 +65,7 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
 # compiles in many directories: all of them must find the same cache)
 PATH_SETTINGS = ("cache_dir", "log", "base_dir")
 ENV_PREFIX = "LLMCC_"
-PROJECT_FILE = "llmcc.toml"
+PROJECT_FILE = config_files.PROJECT_FILE
 
 
 class ConfigError(Exception):
@@ -153,33 +155,14 @@ def _coerce(name: str, raw: object, where: str) -> object:
 def find_project_file(start: str | os.PathLike | None = None) -> Path | None:
     from pathlib import Path
 
-    f = _find_project_file(start)
+    f = config_files.project_file(start)
     return Path(f) if f is not None else None
-
-
-def _find_project_file(start: str | os.PathLike | None) -> str | None:
-    """find_project_file as a string: llmcc.toml in `start` (default: the working directory),
-    resolved, or in the nearest of its parents that has one."""
-    d = os.path.realpath(os.getcwd() if start is None else start)
-    while True:
-        f = os.path.join(d, PROJECT_FILE)
-        if os.path.isfile(f):
-            return f
-        parent = os.path.dirname(d)
-        if parent == d:
-            return None
-        d = parent
 
 
 def user_file() -> Path:
     from pathlib import Path
 
-    return Path(_user_file())
-
-
-def _user_file() -> str:
-    xdg = os.environ.get("XDG_CONFIG_HOME")
-    return os.path.join(xdg if xdg else os.path.join(os.path.expanduser("~"), ".config"), "llmcc", "config.toml")
+    return Path(config_files.user_file())
 
 
 def _read_toml(path: str | os.PathLike) -> dict[str, object]:
@@ -200,7 +183,7 @@ def load(cwd: str | os.PathLike | None = None, environ: dict[str, str] | None = 
     env = os.environ if environ is None else environ
     values = {k: (list(v[0]) if isinstance(v[0], list) else v[0]) for k, v in SETTINGS.items()}
     sources: dict[str, str] = {}
-    files = [_user_file(), _find_project_file(cwd)]
+    files = [config_files.user_file(), config_files.project_file(cwd)]
     for path in files:  # lowest precedence first
         if path is None or not os.path.isfile(path):
             continue

@@ -24,9 +24,13 @@ from __future__ import annotations
 import os
 import sys
 
-from gcc_wrapper.compile import args, compiler
+from gcc_wrapper.compile import args, compiler, options
 from gcc_wrapper.compile import log as llmcc_log
 from gcc_wrapper.compile.files import temp_beside, write_atomic
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing's own import would cost every compile)
+    from cache.tu import Manifest
 
 FAULT_ENV = "LLMCC_FAULT"
 
@@ -48,41 +52,93 @@ class InjectedFault(Exception):
     """Raised by the LLMCC_FAULT test hook."""
 
 
+class Context:
+    """One compile as it goes (ccache's Context): made by main() and passed to every step, so
+    nothing a compile learns outlives it (a compile server's worker serves the next compile with
+    none of it). `cfg` is None only when the configuration could not be read (then the compile
+    falls back to gcc at once)."""
+
+    __slots__ = ("cfg", "lk", "in_place", "_cache")
+
+    def __init__(self, cfg, lk: compiler.Lookups, in_place: bool = True) -> None:
+        self.cfg = cfg
+        self.lk = lk  # what this compile learned about paths and compilers
+        self.in_place = in_place  # "becoming gcc" is an exec (compiler.exec_compiler)
+        self._cache = None
+
+    @property
+    def cache(self):
+        """The cache, opened on first use (cheap: no I/O until read or written)."""
+        if self._cache is None:
+            from cache import open_cache
+
+            self._cache = open_cache(self.cfg)
+        return self._cache
+
+
+class UnitState:
+    """What the cache knows about the translation unit being compiled, from _baseline on.
+
+    key: cache.key.tu_key ("" when the TU cache is off or the unit is not cacheable); entry: the
+    TUEntry on a hit, None on a miss; fn_keys: function name -> cache.key.function_key of gcc's
+    baseline ("" until computed; None until _prepare_keys ran on a miss); pending: on a miss, the
+    TUEntry to store once the function keys are known; found: function key -> accepted Entry, for
+    the functions of this unit (filled by _prepare_keys)."""
+
+    __slots__ = ("key", "entry", "fn_keys", "pending", "found")
+
+    def __init__(self, key: str = "", entry=None, fn_keys: dict | None = None, pending=None) -> None:
+        self.key = key
+        self.entry = entry
+        self.fn_keys = fn_keys
+        self.pending = pending
+        self.found: dict | None = None
+
+    def baseline_keys(self) -> dict[str, str]:
+        """Function keys of gcc's baseline (before rewrites) computed so far; complete whenever
+        the optimizer runs (see _prepare_keys)."""
+        return {n: k for n, k in (self.fn_keys or {}).items() if k}
+
+
 class Baseline:
-    """gcc's own assembly for one source, and what gcc printed while making it. (A plain class:
-    dataclasses costs every compile more than the rest of this module.)"""
+    """gcc's own assembly for one source, what gcc printed while making it, and what the cache
+    knows about the unit. (Plain classes: dataclasses costs every compile more than the rest of
+    this module.)"""
 
-    __slots__ = ("asm_text", "stderr")
+    __slots__ = ("asm_text", "stderr", "unit")
 
-    def __init__(self, asm_text: str, stderr: bytes = b""):
+    def __init__(self, asm_text: str, stderr: bytes = b"", unit: UnitState | None = None):
         self.asm_text = asm_text
         self.stderr = stderr
+        self.unit = UnitState() if unit is None else unit
 
 
-def main(prog: str, argv: list[str]) -> int:
+def main(prog: str, argv: list[str], lk: compiler.Lookups | None = None, in_place: bool = True) -> int:
     """Compile as gcc would (`argv` excludes the program name). Returns the exit status, or
-    does not return at all when it execs the real gcc."""
+    does not return at all when it execs the real gcc (only `in_place`: a compile server's
+    worker runs gcc and waits for it instead)."""
     cfg, problem = _load_config()
+    ctx = Context(cfg, compiler.Lookups() if lk is None else lk, in_place)
     try:
-        cc, rest = compiler.find_real_compiler(prog, list(argv), cfg)
+        cc, rest = compiler.find_real_compiler(prog, list(argv), cfg, ctx.lk)
     except compiler.CompilerNotFound as e:
         print(f"llmcc: error: {e}", file=sys.stderr)
         return 1
     if problem is not None:
-        return _fallback(cfg, cc, rest, "config", problem)
+        return _fallback(ctx, cc, rest, "config", problem)
     if cfg.disable:
-        return _exec(cc, rest)
+        return _exec(ctx, cc, rest)
     try:
-        inv = _plan(cc, rest, cfg)
+        inv = _plan(ctx, cc, rest)
         if inv is None:
-            return _exec(cc, rest)
-        return _compile(inv, cfg)
+            return _exec(ctx, cc, rest)
+        return _compile(ctx, inv)
     except GccFailed as e:
         return e.status
     except KeyboardInterrupt:
         return 130  # as gcc: interrupted, nothing to add (gcc's children got the signal too)
     except Exception as e:  # noqa: BLE001 - any internal failure means "let gcc do it"
-        return _fallback(cfg, cc, rest, _reason(e), _describe(e))
+        return _fallback(ctx, cc, rest, _reason(e), _describe(e))
 
 
 def _load_config():
@@ -94,13 +150,13 @@ def _load_config():
         return None, str(e)
 
 
-def _plan(cc: str, rest: list[str], cfg) -> args.Invocation | None:
+def _plan(ctx: Context, cc: str, rest: list[str]) -> args.Invocation | None:
     """The Invocation to compile, or None for pass-through."""
-    if not compiler.is_gcc(cc):
+    if not compiler.is_gcc(cc, ctx.lk):
         return None
     if "DEPENDENCIES_OUTPUT" in os.environ or "SUNPRO_DEPENDENCIES" in os.environ:
         return None  # dependency output named after gcc's own -o: leave it to gcc
-    inv = args.parse(rest, opt=str(cfg.opt))
+    inv = args.parse(rest, opt=str(ctx.cfg.opt))
     if inv.kind != "compile":
         return None
     outputs = [inv.output or "a.out"] if inv.stage == "link" else [inv.output_for(s) for s in inv.sources]
@@ -117,7 +173,7 @@ def _plan(cc: str, rest: list[str], cfg) -> args.Invocation | None:
             # them (under -c the assembler replaces a symlink too, as the rename does)
             if (inv.stage == "S" and os.path.islink(dest)) or (os.path.lexists(dest) and not os.path.isfile(dest)):
                 return None
-    return inv.replace(cc=cc, cc_name=compiler.run_name(cc))
+    return inv.replace(cc=cc, cc_name=compiler.run_name(cc, ctx.lk))
 
 
 def _remove_failed_output(path: str) -> None:
@@ -137,7 +193,7 @@ def _same_file(a: str, b: str) -> bool:
         return False
 
 
-def _compile(inv: args.Invocation, cfg) -> int:
+def _compile(ctx: Context, inv: args.Invocation) -> int:
     fault = os.environ.get(FAULT_ENV, "")
     if fault == "exception":
         raise InjectedFault("exception")
@@ -152,7 +208,7 @@ def _compile(inv: args.Invocation, cfg) -> int:
         objects: dict[int, str] = {}
         for i, src in enumerate(inv.sources):
             try:
-                base = _baseline(inv, src, cfg)
+                base = _baseline(ctx, inv, src)
             except GccFailed as e:
                 stderr.append(e.stderr)
                 status = max(status, e.status)
@@ -167,29 +223,11 @@ def _compile(inv: args.Invocation, cfg) -> int:
                 objects[inv.source_positions[i]] = dest
             else:
                 dest = inv.output_for(src)
-            unit = _prepare_keys(base.asm_text, inv, cfg)
-            if inv.stage != "S" and _reuse_object(inv, dest, cfg):
-                stderr.append(base.stderr)
-                continue
-            if unit is None and not (_tu and _tu.found) and str(cfg.mode) == "off":
-                text = base.asm_text  # nothing to replace, nothing to optimize: gcc's text as it is
-                optimized = unit
-            else:
-                unit = _parse(base.asm_text) if unit is None else unit
-                unit = _apply_rewrites(unit, inv, cfg)
-                optimized = _optimize(unit, inv, src, cfg)
-                text = optimized.render()
-            if inv.stage == "S":
-                write_atomic(dest, text.encode("utf-8", "surrogateescape"))
-                stderr.append(base.stderr)
-                continue
-            stderr.append(base.stderr + _assemble(inv, text, dest, fault == "assemble", cfg))
-            if optimized is unit:  # the object is a function of the TU and the cached rewrites
-                _keep_object(inv, dest, cfg)
+            stderr.append(base.stderr + _emit(ctx, inv, src, base, dest, fault == "assemble"))
         _write_stderr(b"".join(stderr))
         if status or tmpdir is None:
             return status
-        return _link(inv, objects)
+        return _link(ctx, inv, objects)
     finally:
         if tmpdir is not None:
             import shutil
@@ -197,77 +235,144 @@ def _compile(inv: args.Invocation, cfg) -> int:
             shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-def _baseline(inv: args.Invocation, src: str, cfg) -> Baseline:
+def _emit(ctx: Context, inv: args.Invocation, src: str, base: Baseline, dest: str, inject_fault: bool) -> bytes:
+    """Write `dest` (assembly under -S, else the object) from gcc's baseline with the cached
+    rewrites (and the optimizer's, in sync mode); the assembler's stderr."""
+    unit = _prepare_keys(ctx, base, inv)
+    if inv.stage != "S" and _reuse_object(ctx, base.unit, inv, dest):
+        return b""
+    if unit is None and not base.unit.found and str(ctx.cfg.mode) == "off":
+        text = base.asm_text  # nothing to replace, nothing to optimize: gcc's text as it is
+        optimized = unit
+    else:
+        unit = _parse(base.asm_text) if unit is None else unit
+        unit = _apply_rewrites(ctx, base.unit, unit, inv)
+        optimized = _optimize(ctx, base.unit, unit, inv, src)
+        text = optimized.render()
+    if inv.stage == "S":
+        write_atomic(dest, text.encode("utf-8", "surrogateescape"))
+        return b""
+    err = _assemble(ctx, inv, text, dest, inject_fault)
+    if optimized is unit:  # the object is a function of the TU and the cached rewrites
+        _keep_object(ctx, base.unit, inv, dest)
+    return err
+
+
+class _Lookup:
+    """How the TU cache looks for one source: the words and files that key it, and the direct
+    mode manifest found under `mkey` (see _baseline)."""
+
+    __slots__ = ("started", "ident", "cwd", "base", "deps_path", "dep_key", "lang", "relativized", "mkey",
+                 "manifest", "env", "dep_args")
+    started: float  # when the lookup began: files changed since are not trusted (cache.tu.record_files)
+    ident: str  # compiler.identity
+    cwd: str
+    base: str  # base_dir, or ""
+    dep_args: list[str]  # the dependency options gcc -S is given (Invocation.dep_args_for)
+    deps_path: str | None  # the dependency file they name
+    dep_key: list[str]  # dep_args less the file's name
+    lang: list[str]
+    relativized: bool  # base_dir made words relative
+    mkey: str  # the manifest's key
+    manifest: Manifest | None
+    env: list[str]  # llmcc's version and the environment that changes gcc's output
+
+
+def _baseline(ctx: Context, inv: args.Invocation, src: str) -> Baseline:
     """gcc's assembly for `src`: from the translation-unit cache when it has it (direct mode:
-    the manifest of the source and its headers; else preprocessor mode: `gcc -E` hashed),
+    the manifest of the source and its headers; else depend mode or preprocessor mode),
     otherwise gcc -S with the user's words and the forced level. Raises GccFailed when gcc
-    rejects the source. Leaves what the cache knows about this unit in `_tu`."""
-    global _tu
-    _tu = None
-    cache = _cache(cfg)
+    rejects the source. The Baseline's `unit` says what the cache knows about the unit."""
+    cfg, cache = ctx.cfg, ctx.cache
     cache.bump("compiles")
     if not cfg.tu_cache:
-        return _gcc_baseline(inv, src)
+        return _gcc_baseline(ctx, inv, src)
+    look = _lookup(ctx, inv, src)
+    if look is None:
+        return _gcc_baseline(ctx, inv, src)  # gcc says what is wrong with the source
+    hit = _direct_hit(ctx, look)
+    if hit is not None:
+        return hit
+    # depend mode needs the whole list (-MD, not -MMD) and must not disturb dependency options
+    # it does not manage (-Wp,-MD,file writes its own file, and a second -MD would retarget it)
+    if cfg.depend_mode and (look.deps_path is None or look.dep_args[0] == "-MD") and not any(
+        w.startswith(("-M", "-Wp,")) for w in inv.compile_flags
+    ):
+        return _depend_baseline(ctx, inv, src, look)
+    return _preprocessor_baseline(ctx, inv, src, look)
+
+
+def _lookup(ctx: Context, inv: args.Invocation, src: str) -> _Lookup | None:
+    """The direct-mode key of `src` (its content, the words, the compiler, the environment that
+    matters) and the manifest stored under it; None when the source cannot be read."""
     import time
 
     from cache import key as ckey
-    from cache.tu import Manifest, ManifestRecord
 
-    started = time.time()
-    ident = compiler.identity(inv.cc, cache_dir=cfg.cache_path_str)
-    cwd = os.getcwd()
-    base = _base_dir(cfg)
-    dep_args = inv.dep_args_for(src)
-    deps_path = dep_args[dep_args.index("-MF") + 1] if "-MF" in dep_args else None
-    dep_key = [w for w in dep_args if w != deps_path]  # targets and kind matter, the file name not
-    lang = ["-x", "c"] if src in inv.forced_c else []
+    look = _Lookup()
+    look.started = time.time()
+    look.ident = compiler.identity(inv.cc, cache_dir=ctx.cfg.cache_path_str, lk=ctx.lk)
+    look.cwd = cwd = os.getcwd()
+    look.base = base = _base_dir(ctx.cfg)
+    look.dep_args = dep_args = inv.dep_args_for(src)
+    look.deps_path = dep_args[dep_args.index("-MF") + 1] if "-MF" in dep_args else None
+    look.dep_key = [w for w in dep_args if w != look.deps_path]  # targets and kind matter, the file name not
+    look.lang = ["-x", "c"] if src in inv.forced_c else []
     try:
         with open(src, "rb") as f:
             source = f.read()
     except OSError:
-        return _gcc_baseline(inv, src)  # gcc says what is wrong with it
+        return None
     # TU entries remember their functions' keys: a new llmcc (another normalization) must not reuse them
     from gcc_wrapper import __version__
 
-    env = [f"llmcc={__version__}", *(f"{k}={os.environ[k]}" for k in _KEY_ENV if k in os.environ)]
-    words = plain_words = [*inv.compile_flags, *_color_flags(inv), *dep_key, *lang, src]
+    look.env = [f"llmcc={__version__}", *(f"{k}={os.environ[k]}" for k in _KEY_ENV if k in os.environ)]
+    words = plain_words = [*inv.compile_flags, *_color_flags(inv), *look.dep_key, *look.lang, src]
     if base:
         from cache.tu import relative_words
 
         words = relative_words(words, base, cwd)
+    look.relativized = words != plain_words
     # the directory is hashed only where the output depends on it with no file name to show it
     # (profile data read or written relative to it); elsewhere gcc's output tells (_bound)
-    where = cwd if any(w.startswith(_CWD_FLAGS) for w in inv.compile_flags) else ""
-    mkey = ckey.manifest_key(ident, source, words, where, env)
-    manifest = cache.get_manifest(mkey)
-    tkey = manifest.lookup(cwd) if manifest is not None else None
+    where = cwd if any(w.startswith(options.CWD_PREFIXES) for w in inv.compile_flags) else ""
+    look.mkey = ckey.manifest_key(look.ident, source, words, where, look.env)
+    look.manifest = ctx.cache.get_manifest(look.mkey)
+    return look
+
+
+def _direct_hit(ctx: Context, look: _Lookup) -> Baseline | None:
+    """The baseline stored for the manifest's record whose files are as they are now, if any."""
+    cache = ctx.cache
+    tkey = look.manifest.lookup(look.cwd) if look.manifest is not None else None
     entry = cache.get_tu(tkey, count=False) if tkey else None
-    if entry is not None and tkey:
-        cache.bump("tu.hit")
-        cache.bump("direct.hit")
-        _write_deps(deps_path, entry.deps, cwd)
-        _tu = _TU(tkey, entry, dict(entry.functions))
-        return Baseline(asm_text=entry.asm, stderr=entry.stderr.encode("utf-8", "surrogateescape"))
+    if entry is None or not tkey:
+        return None
+    cache.bump("tu.hit")
+    cache.bump("direct.hit")
+    _write_deps(look.deps_path, entry.deps, look.cwd)
+    return Baseline(entry.asm, entry.stderr.encode("utf-8", "surrogateescape"),
+                    UnitState(tkey, entry, dict(entry.functions)))
 
-    # depend mode needs the whole list (-MD, not -MMD) and must not disturb dependency options
-    # it does not manage (-Wp,-MD,file writes its own file, and a second -MD would retarget it)
-    if cfg.depend_mode and (deps_path is None or dep_args[0] == "-MD") and not any(
-        w.startswith(("-M", "-Wp,")) for w in inv.compile_flags
-    ):
-        return _depend_baseline(inv, src, cache, mkey, manifest, deps_path, cwd, started, base,
-                                words != plain_words)
-    cmd = [inv.cc_name, *inv.compile_flags, "-E", *lang, src]
-    pre, _, status = _run(inv.cc, cmd)
+
+def _preprocessor_baseline(ctx: Context, inv: args.Invocation, src: str, look: _Lookup) -> Baseline:
+    """Preprocessor mode, on a direct-mode miss: the TU key is the hash of `gcc -E`'s output (so
+    the same preprocessed text from another directory hits), and the manifest records the files
+    it read for the next direct-mode lookup."""
+    from cache import key as ckey
+    from cache.tu import Manifest, ManifestRecord, record_files
+
+    cache, cwd, base, deps_path = ctx.cache, look.cwd, look.base, look.deps_path
+    cmd = [inv.cc_name, *inv.compile_flags, "-E", *look.lang, src]
+    pre, _, status = _run(ctx, inv.cc, cmd)
     if status != 0:
-        return _gcc_baseline(inv, src)  # gcc -S reports the error as the user's gcc would
-    code_args = [*_code_args(inv.compile_flags), *_color_flags(inv), *dep_key, *lang]
-    tkey = ckey.tu_key(ident, pre, code_args + env)
-    from cache.tu import record_files
-
+        return _gcc_baseline(ctx, inv, src)  # gcc -S reports the error as the user's gcc would
+    code_args = [*options.code_words(inv.compile_flags), *_color_flags(inv), *look.dep_key, *look.lang]
+    tkey = ckey.tu_key(look.ident, pre, code_args + look.env)
     file_macro: list[str] = []
     paths = [src, *_included_files(pre)]
-    files = record_files(paths, cwd, started, base, file_macro)
-    relativized = words != plain_words or (files is not None and any(f[0] != p for f, p in zip(files, paths)))
+    files = record_files(paths, cwd, look.started, base, file_macro)
+    relativized = look.relativized or (files is not None and any(f[0] != p for f, p in zip(files, paths)))
     entry = cache.get_tu(tkey, count=False)
     bound = False
     if entry is None:  # one whose output names its directory (_bound): this directory's, if any
@@ -276,11 +381,11 @@ def _baseline(inv: args.Invocation, src: str, cfg) -> Baseline:
     if entry is not None:
         cache.bump("tu.hit")
         _write_deps(deps_path, entry.deps, cwd)
-        base_out = Baseline(asm_text=entry.asm, stderr=entry.stderr.encode("utf-8", "surrogateescape"))
-        _tu = _TU(ckey.bound_key(tkey, cwd) if bound else tkey, entry, dict(entry.functions))
+        base_out = Baseline(entry.asm, entry.stderr.encode("utf-8", "surrogateescape"),
+                            UnitState(ckey.bound_key(tkey, cwd) if bound else tkey, entry, dict(entry.functions)))
     else:
         cache.bump("tu.miss")
-        base_out = _gcc_baseline(inv, src)
+        base_out = _gcc_baseline(ctx, inv, src)
         deps: str | None = ""
         if deps_path is not None:
             try:
@@ -294,9 +399,9 @@ def _baseline(inv: args.Invocation, src: str, cfg) -> Baseline:
             deps = _portable_deps(deps, base, cwd)
             bound = _bound(base_out.asm_text, deps, base_out.stderr, base, cwd, bool(file_macro) and relativized)
             pending = TUEntry(base_out.asm_text, deps, base_out.stderr.decode("utf-8", "surrogateescape"))
-            _tu = _TU(ckey.bound_key(tkey, cwd) if bound else tkey, None, None, pending)
+            base_out.unit = UnitState(ckey.bound_key(tkey, cwd) if bound else tkey, None, None, pending)
     if files is not None:
-        cache.put_manifest(mkey, (manifest or Manifest()).with_record(ManifestRecord(files, tkey, bound)))
+        cache.put_manifest(look.mkey, (look.manifest or Manifest()).with_record(ManifestRecord(files, tkey, bound)))
     return base_out
 
 
@@ -326,8 +431,7 @@ def _bound(asm_text: str, deps: str, stderr: bytes, base: str, cwd: str, file_ma
     return names_location([asm_text, deps, stderr.decode("utf-8", "surrogateescape")], roots)
 
 
-def _depend_baseline(inv: args.Invocation, src: str, cache, mkey: str, manifest, deps_path: str | None,
-                     cwd: str, started: float, base: str = "", relativized: bool = False) -> Baseline:
+def _depend_baseline(ctx: Context, inv: args.Invocation, src: str, look: _Lookup) -> Baseline:
     """Depend mode (ccache's name for it), on a direct-mode miss: no preprocessor run. gcc -S
     also writes the dependency list (into the user's -MD file, else a private one), and the TU
     key is the manifest key plus the content of every file in that list, so the next compile of
@@ -335,10 +439,10 @@ def _depend_baseline(inv: args.Invocation, src: str, cache, mkey: str, manifest,
     false, pays a `gcc -E` per miss to also hit when the same preprocessed text comes from
     another directory.) A user's -MMD file leaves system headers out, so that case never gets here.
     With base_dir, the list's paths under it are stored relative (cache.tu.portable_deps)."""
-    global _tu
     from cache import key as ckey
     from cache.tu import Manifest, ManifestRecord, parse_depfile, record_files
 
+    cache, cwd, base, deps_path = ctx.cache, look.cwd, look.base, look.deps_path
     private = None
     if deps_path is None:
         tmp_dir = os.path.join(cache.root_str, "tmp")
@@ -346,10 +450,10 @@ def _depend_baseline(inv: args.Invocation, src: str, cache, mkey: str, manifest,
             os.makedirs(tmp_dir, exist_ok=True)
         except OSError:
             cache.bump("tu.miss")
-            return _gcc_baseline(inv, src)  # nowhere to put the list: compile uncached
+            return _gcc_baseline(ctx, inv, src)  # nowhere to put the list: compile uncached
         private = temp_beside(os.path.join(tmp_dir, "deps"))
     try:
-        base_out = _gcc_baseline(inv, src, [] if private is None else ["-MD", "-MF", private])
+        base_out = _gcc_baseline(ctx, inv, src, [] if private is None else ["-MD", "-MF", private])
         try:
             with open(str(private or deps_path), encoding="utf-8", errors="surrogateescape") as f:
                 deps = f.read()
@@ -360,36 +464,37 @@ def _depend_baseline(inv: args.Invocation, src: str, cache, mkey: str, manifest,
             os.unlink(private)
     cache.bump("tu.miss")
     file_macro: list[str] = []
-    files = record_files(parse_depfile(deps), cwd, started, base, file_macro) if deps is not None else None
+    files = record_files(parse_depfile(deps), cwd, look.started, base, file_macro) if deps is not None else None
     if files is None:  # a header changed during the compile, or __DATE__ and friends: not a function of the files
         return base_out
     from cache import TUEntry
 
     stored = "" if private is not None else _portable_deps(deps or "", base, cwd)
-    relativized = relativized or any(f[0] != p for f, p in zip(files, dict.fromkeys(parse_depfile(deps or ""))))
+    relativized = look.relativized or any(f[0] != p for f, p in zip(files, dict.fromkeys(parse_depfile(deps or ""))))
     bound = _bound(base_out.asm_text, stored, base_out.stderr, base, cwd, bool(file_macro) and relativized)
-    tkey = ckey.depend_tu_key(mkey, files)
-    cache.put_manifest(mkey, (manifest or Manifest()).with_record(ManifestRecord(files, tkey, bound)))
+    tkey = ckey.depend_tu_key(look.mkey, files)
+    cache.put_manifest(look.mkey, (look.manifest or Manifest()).with_record(ManifestRecord(files, tkey, bound)))
     key = ckey.bound_key(tkey, cwd) if bound else tkey
-    _tu = _TU(key, None, None, TUEntry(base_out.asm_text, stored, base_out.stderr.decode("utf-8", "surrogateescape")))
+    pending = TUEntry(base_out.asm_text, stored, base_out.stderr.decode("utf-8", "surrogateescape"))
+    base_out.unit = UnitState(key, None, None, pending)
     return base_out
 
 
-def _gcc_baseline(inv: args.Invocation, src: str, extra: list[str] | None = None) -> Baseline:
+def _gcc_baseline(ctx: Context, inv: args.Invocation, src: str, extra: list[str] | None = None) -> Baseline:
     """gcc -S of `src` with the user's words and the forced level (and `extra` words)."""
     cmd = [inv.cc_name, *inv.compile_flags, *_color_flags(inv), *inv.dep_args_for(src), *(extra or ()), "-S", "-o", "-"]
     if src in inv.forced_c:
         cmd += ["-x", "c"]
     cmd.append(src)
-    out, err, status = _run(inv.cc, cmd)
+    out, err, status = _run(ctx, inv.cc, cmd)
     if status != 0:
         raise GccFailed(status, err)
     return Baseline(asm_text=out.decode("utf-8", "surrogateescape"), stderr=err)
 
 
-def _prepare_keys(asm_text: str, inv: args.Invocation, cfg):
-    """Make _tu.fn_keys hold the key of every function of the unit that could have a cached
-    rewrite, and _tu.found the rewrites found for them. Runs on every compile, translation-unit
+def _prepare_keys(ctx: Context, base: Baseline, inv: args.Invocation):
+    """Make base.unit.fn_keys hold the key of every function of the unit that could have a cached
+    rewrite, and base.unit.found the rewrites found for them. Runs on every compile, translation-unit
     hit or not, so a rewrite accepted since the last build takes effect now. Returns the parsed
     unit when it had to parse gcc's assembly, else None.
 
@@ -398,11 +503,7 @@ def _prepare_keys(asm_text: str, inv: args.Invocation, cfg):
     are normalized and hashed (most files of a build have none, and skip asm parsing entirely).
     A translation-unit entry keeps the keys computed so far; a later hit computes the rest when
     their names turn up in the index."""
-    global _tu
-    cache = _cache(cfg)
-    st = _tu
-    if st is None:
-        st = _tu = _TU("", None, None)
+    cfg, cache, st, asm_text = ctx.cfg, ctx.cache, base.unit, base.asm_text
     keys = dict(st.fn_keys) if st.fn_keys is not None else dict.fromkeys(_function_names(asm_text), "")
     wanted = None if str(cfg.mode) != "off" or cfg.remote else cache.function_names()
     unit = None
@@ -412,7 +513,7 @@ def _prepare_keys(asm_text: str, inv: args.Invocation, cfg):
         for name in unit.functions:
             keys.setdefault(name, "")
         missing = [n for n, k in keys.items() if not k and (wanted is None or n in wanted) and n in unit.functions]
-        keys.update(function_keys(unit, inv, cfg, only=missing))
+        keys.update(function_keys(unit, inv, cfg, only=missing, lk=ctx.lk))
     if st.pending is not None:
         p = st.pending
         cache.put_tu(st.key, type(p)(p.asm, p.deps, p.stderr, keys))
@@ -441,12 +542,11 @@ def _function_names(asm_text: str) -> list[str]:
     return names
 
 
-def _apply_rewrites(unit, inv: args.Invocation, cfg):
-    """Replace the functions that have accepted rewrites in the cache (_tu.found, filled by
+def _apply_rewrites(ctx: Context, st: UnitState, unit, inv: args.Invocation):
+    """Replace the functions that have accepted rewrites in the cache (st.found, filled by
     _prepare_keys: local, then the shared tier)."""
-    cache = _cache(cfg)
-    st = _tu
-    assert st is not None and st.fn_keys is not None and st.found is not None  # _prepare_keys ran
+    cache = ctx.cache
+    assert st.fn_keys is not None and st.found is not None  # _prepare_keys ran
     keys = st.fn_keys
     from gcc_wrapper.compile.asm import AsmError
 
@@ -493,79 +593,25 @@ _KEY_ENV = (
     "CPATH", "C_INCLUDE_PATH", "GCC_EXEC_PREFIX", "COMPILER_PATH", "SOURCE_DATE_EPOCH",
     "LANG", "LC_ALL", "LC_MESSAGES", "LC_CTYPE", "GCC_COLORS",
 )
-# Options whose whole effect is on the preprocessed text (already hashed in preprocessor mode).
-# options that read or write profile data relative to the working directory: their compiles
-# are keyed by the directory (ccache hashes it for these too)
-_CWD_FLAGS = ("-fprofile", "-fauto-profile", "-fbranch-probabilities", "--coverage", "-ftest-coverage", "-fcoverage")
-_PP_ONLY_SEPARATE = frozenset("-I -D -U -include -imacros -isystem -idirafter -iquote -iprefix -iwithprefix -iwithprefixbefore".split())
-_PP_ONLY_GLUED = ("-I", "-D", "-U", "-isystem", "-idirafter", "-iquote")
-
-_cache_instance = None
 
 
-class _TU:
-    """What the cache knows about the translation unit being compiled (one at a time).
-
-    key: cache.key.tu_key ("" when the TU cache is off); entry: the TUEntry on a hit, None on a
-    miss; fn_keys: function name -> cache.key.function_key of gcc's baseline; pending: on a miss,
-    the TUEntry to store once the function keys are known; found: function key -> accepted
-    Entry, for the functions of this unit."""
-
-    __slots__ = ("key", "entry", "fn_keys", "pending", "found")
-
-    def __init__(self, key: str, entry, fn_keys: dict | None, pending=None) -> None:
-        self.key = key
-        self.entry = entry
-        self.fn_keys = fn_keys
-        self.pending = pending
-        self.found: dict | None = None
-
-
-_tu: _TU | None = None
-
-
-def forget() -> None:
-    """Drop the cache and the unit this process used: a compile server's worker starts each
-    compile afresh."""
-    global _cache_instance, _tu
-    _cache_instance = None
-    _tu = None
-
-
-def _cache(cfg):
-    """The cache, opened once per process (cheap: no I/O until used)."""
-    global _cache_instance
-    if _cache_instance is None:
-        from cache import open_cache
-
-        _cache_instance = open_cache(cfg)
-    return _cache_instance
-
-
-def function_keys(unit, inv: args.Invocation, cfg, only=None) -> dict[str, str]:
+def function_keys(unit, inv: args.Invocation, cfg, only=None, lk: compiler.Lookups | None = None) -> dict[str, str]:
     """name -> cache key of each function of a unit as gcc made it (asm.Function.normalized(),
     compiler identity, the code/ABI flags with -march=native expanded, the allowed ISA); of the
     functions named in `only`, when given. The one definition of a function's key: the
-    optimizer stores accepted rewrites under these."""
+    optimizer stores accepted rewrites under these. (`lk`: the compile's lookups, if any.)"""
     from cache.key import function_key
 
     if only is not None and not only:
         return {}
-    ident = compiler.identity(inv.cc, cache_dir=cfg.cache_path_str)
-    flags, isa = _key_flags(inv, cfg)
+    lk = compiler.Lookups() if lk is None else lk
+    ident = compiler.identity(inv.cc, cache_dir=cfg.cache_path_str, lk=lk)
+    flags, isa = _key_flags(inv, cfg, lk)
     fns = unit.functions.items() if only is None else ((n, unit.functions[n]) for n in only)
     return {name: function_key(fn.normalized(), ident, flags, isa) for name, fn in fns}
 
 
-def baseline_keys() -> dict[str, str]:
-    """Function keys of the translation unit being compiled (gcc's baseline, before rewrites);
-    complete whenever the optimizer runs (see _prepare_keys)."""
-    if _tu is None or _tu.fn_keys is None:
-        return {}
-    return {n: k for n, k in _tu.fn_keys.items() if k}
-
-
-def _key_flags(inv: args.Invocation, cfg) -> tuple[list[str], str]:
+def _key_flags(inv: args.Invocation, cfg, lk: compiler.Lookups) -> tuple[list[str], str]:
     """The code flags and allowed ISA that go into function keys; "native" means this host's CPU,
     so it is replaced by what gcc says it means here."""
     native = None
@@ -573,30 +619,16 @@ def _key_flags(inv: args.Invocation, cfg) -> tuple[list[str], str]:
     for w in inv.code_flags:
         if w in ("-march=native", "-mtune=native", "-mcpu=native"):
             if native is None:
-                native = compiler.expand_march_native(inv.cc, cache_dir=cfg.cache_path_str)
+                native = compiler.expand_march_native(inv.cc, cache_dir=cfg.cache_path_str, lk=lk)
                 flags += native
         else:
             flags.append(w)
     isa = str(cfg.isa or inv.isa)
     if isa == "native":
         if native is None:
-            native = compiler.expand_march_native(inv.cc, cache_dir=cfg.cache_path_str)
+            native = compiler.expand_march_native(inv.cc, cache_dir=cfg.cache_path_str, lk=lk)
         isa = "native:" + " ".join(native)
     return flags, isa
-
-
-def _code_args(flags: tuple[str, ...]) -> list[str]:
-    """The words that matter for a TU key in preprocessor mode: all but preprocessor-only ones."""
-    out: list[str] = []
-    skip = False
-    for w in flags:
-        if skip:
-            skip = False
-        elif w in _PP_ONLY_SEPARATE:
-            skip = True
-        elif not w.startswith(_PP_ONLY_GLUED):
-            out.append(w)
-    return out
 
 
 def _included_files(pre: bytes) -> list[str]:
@@ -622,14 +654,13 @@ def _write_deps(path: str | None, text: str, cwd: str) -> None:
         write_atomic(path, text.encode("utf-8", "surrogateescape"))
 
 
-def _reuse_object(inv: args.Invocation, dest: str, cfg) -> bool:
+def _reuse_object(ctx: Context, st: UnitState, inv: args.Invocation, dest: str) -> bool:
     """On a translation-unit hit, write the object built earlier from the same TU and the same
     cached rewrites, if there is one. In sync mode only once the optimizer has finished with the
     unit (_finished_marker exists): until then it must see the unit again."""
-    st = _tu
-    if st is None or st.entry is None or st.fn_keys is None or st.found is None:
+    if st.entry is None or st.fn_keys is None or st.found is None:
         return False
-    cache = _cache(cfg)
+    cfg, cache = ctx.cfg, ctx.cache
     if str(cfg.mode) == "sync" and not os.path.exists(_finished_marker(cache.root_str, st.key, cfg)):
         return False
     from cache.key import object_key
@@ -658,10 +689,9 @@ def _finished_marker(root: str, tu_key: str, cfg) -> str:
     return os.path.join(root, "optimized", k[:2], k[2:])
 
 
-def _keep_object(inv: args.Invocation, dest: str, cfg) -> None:
+def _keep_object(ctx: Context, st: UnitState, inv: args.Invocation, dest: str) -> None:
     """Store the object just assembled under its TU and the rewrites that were looked up."""
-    st = _tu
-    if st is None or not st.key or st.found is None:
+    if not st.key or st.found is None:
         return
     from cache.key import object_key
 
@@ -670,24 +700,25 @@ def _keep_object(inv: args.Invocation, dest: str, cfg) -> None:
             data = f.read()
     except OSError:
         return
-    _cache(cfg).put_object(object_key(st.key, [e.digest for e in st.found.values()], inv.asm_flags), data)
+    ctx.cache.put_object(object_key(st.key, [e.digest for e in st.found.values()], inv.asm_flags), data)
 
 
-def _optimize(unit, inv: args.Invocation, src: str, cfg):
+def _optimize(ctx: Context, st: UnitState, unit, inv: args.Invocation, src: str):
     """Optimize or queue the hot functions of `unit` (the optimizer's sync and queue modes);
     returns the unit to render. An optimizer failure costs the rewrites, never the build."""
+    cfg = ctx.cfg
     if str(cfg.mode) not in ("sync", "queue"):
         return unit
     try:
         finished = None
-        if _tu is not None and _tu.key:
-            finished = _finished_marker(_cache(cfg).root_str, _tu.key, cfg)
+        if st.key:
+            finished = _finished_marker(ctx.cache.root_str, st.key, cfg)
             if str(cfg.mode) == "sync" and os.path.exists(finished):
                 return unit  # done with this unit (as _reuse_object trusts): no optimizer to load (~0.1 s)
         from gcc_wrapper.optimize import run as optimize
 
-        keys = baseline_keys() or function_keys(unit, inv, cfg)
-        flags, isa = _key_flags(inv, cfg)
+        keys = st.baseline_keys() or function_keys(unit, inv, cfg, lk=ctx.lk)
+        flags, isa = _key_flags(inv, cfg, ctx.lk)
         job = optimize.UnitJob(os.path.abspath(src), os.getcwd(), inv.cc, tuple(inv.compile_flags), tuple(flags), isa)
         return optimize.optimize_unit(unit, job, cfg, keys, finished=finished)[0]
     except Exception as e:  # noqa: BLE001 - keep gcc's (and the cache's) unit
@@ -701,21 +732,21 @@ def _parse(text: str):
     return asm.parse(text)
 
 
-def _assemble(inv: args.Invocation, text: str, dest: str, inject_fault: bool = False, cfg=None) -> bytes:
+def _assemble(ctx: Context, inv: args.Invocation, text: str, dest: str, inject_fault: bool = False) -> bytes:
     """Assemble `text` into `dest` (atomically) as gcc -c would: with the `as` command gcc would
     run (compiler.assembler_command), else through the gcc driver. Returns the assembler's stderr."""
     data = text.encode("utf-8", "surrogateescape")
     if inject_fault:
         data += b"\t.llmcc_injected_fault\n"
     tmp = temp_beside(dest)
-    direct = compiler.assembler_command(inv.cc, inv.asm_flags, cache_dir=cfg.cache_path_str) if cfg else None
+    direct = compiler.assembler_command(inv.cc, inv.asm_flags, cache_dir=ctx.cfg.cache_path_str, lk=ctx.lk)
     try:
         if direct is not None:
             cmd = [tmp if w == compiler._AS_OUTPUT else w for w in direct]
-            _, err, status = _run(inv.cc, cmd, stdin=data, program=cmd[0])
+            _, err, status = _run(ctx, inv.cc, cmd, stdin=data, program=cmd[0])
         else:
             cmd = [inv.cc_name, *inv.asm_flags, "-c", "-x", "assembler", "-o", tmp, "-"]
-            _, err, status = _run(inv.cc, cmd, stdin=data)
+            _, err, status = _run(ctx, inv.cc, cmd, stdin=data)
         if status != 0:
             raise AssembleError(err.decode("utf-8", "replace").strip()[-2000:])
         os.replace(tmp, dest)
@@ -725,20 +756,21 @@ def _assemble(inv: args.Invocation, text: str, dest: str, inject_fault: bool = F
     return err
 
 
-def _link(inv: args.Invocation, objects: dict[int, str]) -> int:
+def _link(ctx: Context, inv: args.Invocation, objects: dict[int, str]) -> int:
     from gcc_wrapper.compile import spawn
 
     words = [objects.get(i, w) for i, w in enumerate(inv.link_args)]
     sys.stdout.flush()
     sys.stderr.flush()
-    return spawn.call([inv.cc_name, *words], inv.cc, compiler.child_env(inv.cc))
+    return spawn.call([inv.cc_name, *words], inv.cc, compiler.child_env(inv.cc, ctx.lk))
 
 
-def _run(cc: str, cmd: list[str], stdin: bytes | None = None, program: str | None = None) -> tuple[bytes, bytes, int]:
+def _run(ctx: Context, cc: str, cmd: list[str], stdin: bytes | None = None,
+         program: str | None = None) -> tuple[bytes, bytes, int]:
     """Run `program` (default: the compiler `cc`) with argv `cmd`; (stdout, stderr, status)."""
     from gcc_wrapper.compile import spawn
 
-    return spawn.run(cmd, program or cc, compiler.child_env(cc), stdin)
+    return spawn.run(cmd, program or cc, compiler.child_env(cc, ctx.lk), stdin)
 
 
 def _color_flags(inv: args.Invocation) -> list[str]:
@@ -761,9 +793,9 @@ def _write_stderr(data: bytes) -> None:
         sys.stderr.buffer.flush()
 
 
-def _exec(cc: str, rest: list[str]) -> int:
+def _exec(ctx: Context, cc: str, rest: list[str]) -> int:
     """Become the real gcc: same argv, stdin, stdout, stderr and exit status."""
-    return compiler.exec_compiler(cc, rest)
+    return compiler.exec_compiler(cc, rest, ctx.lk, ctx.in_place)
 
 
 def _reason(e: BaseException) -> str:
@@ -789,14 +821,14 @@ def _describe(e: BaseException) -> str:
     return f"{type(e).__name__}: {e}{where}"
 
 
-def _fallback(cfg, cc: str, rest: list[str], reason: str, detail: str) -> int:
+def _fallback(ctx: Context, cc: str, rest: list[str], reason: str, detail: str) -> int:
     """Log and count an internal failure, then let the real gcc do the whole job."""
-    llmcc_log.write(cfg, "fallback", reason, detail, rest)
-    if cfg is not None:
+    llmcc_log.write(ctx.cfg, "fallback", reason, detail, rest)
+    if ctx.cfg is not None:
         try:
-            cache = _cache(cfg)
+            cache = ctx.cache
             cache.bump(f"fallback.{reason}")
             cache.close()  # exec replaces the process: atexit would never flush
         except Exception:  # noqa: BLE001 - statistics are best effort
             pass
-    return _exec(cc, rest)
+    return _exec(ctx, cc, rest)

@@ -1,5 +1,5 @@
-"""The compile server: a warm Python process that the native `llmcc` client (data/client.c)
-hands compiles to, so a build does not pay Python's start-up and imports once per file.
+"""The compile server: a warm Python process that the native `llmcc` client (client.c)
+hands compiles to (their conversation: protocol.py), so a build does not pay Python's start-up and imports once per file.
 
     python -m gcc_wrapper.compile.server SOCKET
 
@@ -10,10 +10,10 @@ accept() for connections (one is always waiting: the fork is done before the com
 when the last waiting one takes a connection, the server forks another). A worker takes over the
 client's standard streams (received over the socket), working directory, umask and environment,
 runs cli.main exactly as the Python `llmcc` would (where that would exec gcc, it runs gcc and
-waits: compiler.EXEC_IN_PLACE), runs the exit handlers (cache statistics), reports the status,
+waits: cli.main(in_place=False)), runs the exit handlers (cache statistics), reports the status,
 hands the streams back and waits for the next connection. It serves another compile only if
-this one left nothing behind: the worker then is the process the server forked, less what the
-compile remembered, which it forgets (see _worker). A worker's second compile costs about 4 ms
+this one left nothing behind: the worker then is the process the server forked (what a compile
+learns lives in its driver.Context and ends with it; see _worker). A worker's second compile costs about 4 ms
 less than a fresh fork's first: its pages are its own already (no copy-on-write faults) and
 there is no fork or exit to pay.
 
@@ -40,14 +40,13 @@ import struct
 import sys
 import time
 
+from gcc_wrapper.compile import protocol
+
 IDLE_ENV = "LLMCC_SERVER_IDLE"
 MAX_SERVED = 100  # compiles per worker: whatever a compile leaks, it leaks for a bounded time
 CHECK_SOCKET = 5.0  # seconds between looks at whether our socket is still ours
 _PR_SET_PDEATHSIG = 1
 _prctl = None
-START_ENV = "LLMCC_START_SERVER"
-ARGV0_ENV = "LLMCC_ARGV0"
-_HEAD = b"LLMCC1\0\0"
 
 
 def start(sock_path: str) -> None:
@@ -59,7 +58,7 @@ def start(sock_path: str) -> None:
         devnull = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
         try:
             actions = [(os.POSIX_SPAWN_DUP2, devnull, fd) for fd in (0, 1, 2)]
-            env = {k: v for k, v in os.environ.items() if k not in (START_ENV, ARGV0_ENV)}
+            env = {k: v for k, v in os.environ.items() if k not in (protocol.START_ENV, protocol.ARGV0_ENV)}
             os.posix_spawn(sys.executable, [sys.executable, "-m", "gcc_wrapper.compile.server", sock_path],
                            env, file_actions=actions, setsid=True)
         finally:
@@ -87,15 +86,59 @@ def main(argv: list[str]) -> int:
     os.chdir("/")
     if not _private_dir(os.path.dirname(sock_path)):
         return 1
+    if not _take_lock(sock_path):
+        return 0  # another server is starting or running
+    preload()
+    _settle()
+    try:
+        idle = float(os.environ.get(IDLE_ENV, "300"))
+    except ValueError:
+        idle = 300.0
+    stamps = _stamps()
+    listener = _listen(sock_path)
+    inode = os.stat(sock_path).st_ino
+    pool = _Pool(listener, stamps)
+    try:
+        while not pool.stale:
+            pool.keep_one_waiting()
+            pool.wait(idle)
+            if not pool.serving and pool.idle_for() >= idle:
+                break
+            try:
+                if os.stat(sock_path).st_ino != inode:
+                    break  # another server took the name (and the lock is ours: it is not running)
+            except OSError:
+                break  # removed (a /tmp cleaner): no client can reach us, and our lock keeps others from starting
+    except SystemExit:
+        pass
+    finally:
+        pool.end_waiting()
+        try:
+            if os.stat(sock_path).st_ino == inode:
+                os.unlink(sock_path)
+        except OSError:
+            pass
+        listener.close()
+    return 0
+
+
+def _take_lock(sock_path: str) -> bool:
+    """Hold the server's lock (for as long as this process lives) and write our pid into it, for
+    `llmcc compile-server status|stop`; False when another server is starting or running."""
     lock = os.open(sock_path + ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-        return 0  # another server is starting or running
+        os.close(lock)
+        return False
     os.ftruncate(lock, 0)
-    os.write(lock, str(os.getpid()).encode())  # for `llmcc compile-server status|stop`
-    # the compile path, imported once for every compile this server will fork
-    from gcc_wrapper.compile import args, compiler, config, driver, files, log  # noqa: F401
+    os.write(lock, str(os.getpid()).encode())
+    return True
+
+
+def preload() -> None:
+    """Import the compile path, once for every compile this server will fork."""
+    from gcc_wrapper.compile import args, compiler, config, config_files, driver, files, log, options  # noqa: F401
     from gcc_wrapper import cli  # noqa: F401
     from gcc_wrapper.compile import spawn  # noqa: F401
     from gcc_wrapper.compile import asm  # noqa: F401
@@ -103,6 +146,9 @@ def main(argv: list[str]) -> int:
     import cache.tu  # noqa: F401
     import hashlib  # noqa: F401 - the first compile into a new cache digests the compiler (~5 ms to import)
 
+
+def _settle() -> None:
+    """The server process's own ways: prctl for its workers, frozen objects, its signals."""
     global _prctl
     try:
         import ctypes
@@ -117,11 +163,9 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop)
-    try:
-        idle = float(os.environ.get(IDLE_ENV, "300"))
-    except ValueError:
-        idle = 300.0
-    stamps = _stamps()
+
+
+def _listen(sock_path: str) -> socket.socket:
     try:
         os.unlink(sock_path)
     except FileNotFoundError:
@@ -130,99 +174,110 @@ def main(argv: list[str]) -> int:
     listener.bind(sock_path)
     os.chmod(sock_path, 0o600)
     listener.listen(64)
-    inode = os.stat(sock_path).st_ino
-    # Workers wait in accept() with the fork, their start and the staleness check behind them
-    # (about 1 ms a compile would otherwise wait for), and serve compiles one after another
-    # (_worker). They tell us through this pipe what they do: "T" and the pid when one has taken
-    # a connection ("S" when our code changed on disk), "I" when it waits in accept() again. We
-    # keep at least one waiting: when the last one takes a connection, we fork another.
-    news, tell = os.pipe()
-    poller = select.poll()
-    poller.register(news, select.POLLIN)
-    waiting: set[int] = set()
-    serving: set[int] = set()
-    dead: set[int] = set()  # reaped: news of theirs still in the pipe is stale
-    watches: dict[int, int] = {}  # worker -> its pidfd, readable when it ends: one killed while waiting is replaced at once
-    can_watch = hasattr(os, "pidfd_open")
-    refusing = False
-    last = time.monotonic()
-    stale = False
-    try:
-        while not stale:
-            if not waiting:
-                # `llmcc compile-server stop` between the fork and this assignment would leave a worker behind
-                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
-                try:
-                    pid = _fork_worker(listener, tell, stamps)
-                finally:
-                    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
-                if pid is not None:
-                    waiting.add(pid)
-                    if can_watch:
-                        try:
-                            watches[pid] = os.pidfd_open(pid)
-                            poller.register(watches[pid], select.POLLIN)
-                        except OSError:
-                            can_watch = False
-                if pid is None and not refusing:  # cannot fork: take the connections ourselves, and refuse them
-                    poller.register(listener, select.POLLIN)
-                elif pid is not None and refusing:
-                    poller.unregister(listener)
-                refusing = pid is None
-            # a worker that ends wakes us through its pidfd; without pidfds, look every second;
-            # every few seconds, see whether our socket is still there
-            left = max(0.0, idle - (time.monotonic() - last))
-            events = poller.poll(50 if refusing else min(left, CHECK_SOCKET if can_watch else 1.0) * 1000)
-            for fd, _ in events:
-                if fd == news:
-                    data = os.read(news, 4095)  # (whole 5-byte messages: the writes are atomic)
-                    for at in range(0, len(data), 5):
-                        what = data[at : at + 1]
-                        (pid,) = struct.unpack("=i", data[at + 1 : at + 5])
-                        if pid in dead:
-                            continue
-                        if what == b"I":
-                            serving.discard(pid)
-                            waiting.add(pid)
-                        else:
-                            stale |= what == b"S"
-                            last = time.monotonic()
-                            waiting.discard(pid)
-                            serving.add(pid)
-                elif fd == listener.fileno():
-                    try:
-                        listener.accept()[0].close()  # the client sees no status: Python compiles
-                    except OSError:
-                        pass
-            for pid in _reap():
-                dead.add(pid)
-                waiting.discard(pid)
-                serving.discard(pid)
-                if pid in watches:
-                    poller.unregister(watches[pid])
-                    os.close(watches.pop(pid))
-            if not serving and time.monotonic() - last >= idle:
-                break
+    return listener
+
+
+# What a worker tells the server through the pipe, with its pid (5 bytes, one atomic write):
+_TOOK = b"T"  # it has taken a connection
+_TOOK_STALE = b"S"  # it has taken one, and our code changed on disk: the server ends
+_IDLE = b"I"  # it waits in accept() again
+
+
+class _Pool:
+    """The server's workers. They wait in accept() with the fork, their start and the staleness
+    check behind them (about 1 ms a compile would otherwise wait for), and serve compiles one
+    after another (_worker), telling the server through a pipe what they do. At least one is
+    kept waiting: when the last one takes a connection, the server forks another."""
+
+    def __init__(self, listener: socket.socket, stamps: dict[str, int]) -> None:
+        self.listener = listener
+        self.stamps = stamps
+        self.news, self.tell = os.pipe()
+        self.poller = select.poll()
+        self.poller.register(self.news, select.POLLIN)
+        self.waiting: set[int] = set()
+        self.serving: set[int] = set()
+        self.dead: set[int] = set()  # reaped: news of theirs still in the pipe is stale
+        # worker -> its pidfd, readable when it ends: one killed while waiting is replaced at once
+        self.watches: dict[int, int] = {}
+        self.can_watch = hasattr(os, "pidfd_open")
+        self.refusing = False  # cannot fork: the server takes the connections itself and refuses them
+        self.last = time.monotonic()  # the last compile a worker took
+        self.stale = False
+
+    def idle_for(self) -> float:
+        return time.monotonic() - self.last
+
+    def keep_one_waiting(self) -> None:
+        if self.waiting:
+            return
+        # `llmcc compile-server stop` between the fork and this assignment would leave a worker behind
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        try:
+            pid = _fork_worker(self.listener, self.tell, self.stamps)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+        if pid is not None:
+            self.waiting.add(pid)
+            self._watch(pid)
+        if pid is None and not self.refusing:
+            self.poller.register(self.listener, select.POLLIN)
+        elif pid is not None and self.refusing:
+            self.poller.unregister(self.listener)
+        self.refusing = pid is None
+
+    def _watch(self, pid: int) -> None:
+        if self.can_watch:
             try:
-                if os.stat(sock_path).st_ino != inode:
-                    break  # another server took the name (and the lock is ours: it is not running)
+                self.watches[pid] = os.pidfd_open(pid)
+                self.poller.register(self.watches[pid], select.POLLIN)
             except OSError:
-                break  # removed (a /tmp cleaner): no client can reach us, and our lock keeps others from starting
-    except SystemExit:
-        pass
-    finally:
-        for pid in waiting:  # (those serving finish their compile, then find us gone and end)
+                self.can_watch = False
+
+    def wait(self, idle: float) -> None:
+        """Until something happens: news from a worker, a worker's end (its pidfd; without pidfds,
+        a look every second), a connection to refuse, or time to look at the socket again."""
+        left = max(0.0, idle - self.idle_for())
+        events = self.poller.poll(50 if self.refusing else min(left, CHECK_SOCKET if self.can_watch else 1.0) * 1000)
+        for fd, _ in events:
+            if fd == self.news:
+                self._read_news()
+            elif fd == self.listener.fileno():
+                try:
+                    self.listener.accept()[0].close()  # the client sees no status: Python compiles
+                except OSError:
+                    pass
+        for pid in _reap():
+            self.dead.add(pid)
+            self.waiting.discard(pid)
+            self.serving.discard(pid)
+            if pid in self.watches:
+                self.poller.unregister(self.watches[pid])
+                os.close(self.watches.pop(pid))
+
+    def _read_news(self) -> None:
+        data = os.read(self.news, 4095)  # (whole 5-byte messages: the writes are atomic)
+        for at in range(0, len(data), 5):
+            what = data[at : at + 1]
+            (pid,) = struct.unpack("=i", data[at + 1 : at + 5])
+            if pid in self.dead:
+                continue
+            if what == _IDLE:
+                self.serving.discard(pid)
+                self.waiting.add(pid)
+            else:
+                self.stale |= what == _TOOK_STALE
+                self.last = time.monotonic()
+                self.waiting.discard(pid)
+                self.serving.add(pid)
+
+    def end_waiting(self) -> None:
+        """Kill the waiting workers (those serving finish their compile, then find us gone and end)."""
+        for pid in self.waiting:
             try:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
-        try:
-            if os.stat(sock_path).st_ino == inode:
-                os.unlink(sock_path)
-        except OSError:
-            pass
-        listener.close()
-    return 0
 
 
 def _fork_worker(listener: socket.socket, tell: int, stamps: dict[str, int]) -> int | None:
@@ -266,10 +321,10 @@ def _worker(listener: socket.socket, tell: int, stamps: dict[str, int]) -> None:
     for served in range(MAX_SERVED):
         _quiet()
         if served:
-            os.write(tell, b"I" + me)
+            os.write(tell, _IDLE + me)
         conn, _ = listener.accept()
         stale = _stamps(stamps) != stamps
-        os.write(tell, (b"S" if stale else b"T") + me)
+        os.write(tell, (_TOOK_STALE if stale else _TOOK) + me)
         if not _serve(conn, stale) or not _clean(preloaded, {listener.fileno(), tell}) or os.getppid() != server:
             return
         _reset()
@@ -314,11 +369,8 @@ def _other_fds(keep: set[int]) -> list[int]:
 
 
 def _reset() -> None:
-    """Forget what the last compile remembered, as a fresh fork of the server would."""
-    from gcc_wrapper.compile import compiler, driver
-
-    driver.forget()
-    compiler.forget_paths()
+    """Put back what the last compile changed, as a fresh fork of the server would have it. (What
+    a compile learns lives in its driver.Context, which ends with it: nothing to forget here.)"""
     os.chdir("/")
 
 
@@ -360,14 +412,8 @@ def _stop(signum, frame) -> None:
 
 def socket_path(install_dir: str | os.PathLike | None = None) -> str:
     """The socket the native client in `install_dir` (default: this installation's bin) connects
-    to (data/client.c: FNV-1a of the directory of the client's real path, under /tmp/llmcc-UID)."""
-    if install_dir is None:
-        install_dir = os.path.dirname(sys.executable)
-    exe_dir = os.path.dirname(os.path.realpath(os.path.join(install_dir, "llmcc")))
-    h = 1469598103934665603
-    for b in exe_dir.encode():
-        h = ((h ^ b) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
-    return f"/tmp/llmcc-{os.getuid()}/{h:016x}.sock"
+    to (protocol.socket_path)."""
+    return protocol.socket_path(os.fspath(install_dir) if install_dir is not None else os.path.dirname(sys.executable))
 
 
 def server_pid(sock: str | None = None) -> int | None:
@@ -454,18 +500,16 @@ def _serve(conn: socket.socket, stale: bool) -> bool:
         signal.signal(signal.SIGUSR1, _noted)  # the server died: finish (_worker then sees it has gone)
         os.setpgid(0, 0)  # the client forwards its signals to this group: us and our gcc
         argv = _receive(conn)
-        conn.sendall(b"PGID" + struct.pack("=i", os.getpid()))
+        conn.sendall(protocol.reply(protocol.PGID, os.getpid()))
         from gcc_wrapper import cli
-        from gcc_wrapper.compile import compiler
 
         if stale or cli.own_command(argv[0], argv[1:]):  # management commands: the Python llmcc
-            conn.sendall(b"PYTH" + struct.pack("=i", 0))
+            conn.sendall(protocol.reply(protocol.PYTH))
             return False
-        compiler.EXEC_IN_PLACE = False
         sys.argv = list(argv)
         unfit = False  # for another compile
         try:
-            status = cli.main(argv)
+            status = cli.main(argv, in_place=False)
         except SystemExit as e:
             status = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
         except KeyboardInterrupt:
@@ -478,7 +522,7 @@ def _serve(conn: socket.socket, stale: bool) -> bool:
         atexit._run_exitfuncs()  # the cache's statistics are written at exit
         _quiet()
         _release_streams()  # the client's pipes see their end when the client does
-        conn.sendall(b"EXIT" + struct.pack("=i", int(status)))
+        conn.sendall(protocol.reply(protocol.EXIT, int(status)))
         if unfit:
             return False
         conn.settimeout(5)
@@ -486,7 +530,7 @@ def _serve(conn: socket.socket, stale: bool) -> bool:
     except BaseException:  # noqa: BLE001 - the client redoes the compile in Python
         if status is None:
             try:
-                conn.sendall(b"PYTH" + struct.pack("=i", 0))
+                conn.sendall(protocol.reply(protocol.PYTH))
             except OSError:
                 pass
         return False
@@ -506,40 +550,35 @@ def _release_streams() -> None:
 
 
 def _receive(conn: socket.socket) -> list[str]:
-    """Read one request; install its streams, directory, umask and environment; its argv."""
+    """Read one request (protocol); install its streams, directory, umask and environment; its argv."""
     conn.settimeout(30)  # a client that connects and says nothing does not hold a child forever
-    head, anc, _, _ = conn.recvmsg(12, socket.CMSG_SPACE(3 * 4))
+    head, anc, _, _ = conn.recvmsg(protocol.HEAD_SIZE, socket.CMSG_SPACE(protocol.STREAMS * 4))
     fds: list[int] = []
     for level, kind, data in anc:
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
             fds += struct.unpack(f"={len(data) // 4}i", data[: len(data) - len(data) % 4])
-    if len(head) != 12 or head[:8] != _HEAD or len(fds) != 3:
-        raise ValueError("not an llmcc request")
-    (size,) = struct.unpack("=I", head[8:])
+    if len(fds) != protocol.STREAMS:
+        raise protocol.ProtocolError("not an llmcc request")
+    size = protocol.payload_size(head)
     payload = bytearray()
     while len(payload) < size:
         chunk = conn.recv(min(size - len(payload), 1 << 20))
         if not chunk:
-            raise ValueError("short request")
+            raise protocol.ProtocolError("short request")
         payload += chunk
-    fields = [os.fsdecode(f) for f in bytes(payload).split(b"\0")[:-1]]
-    cwd, mask, argv0 = fields[0], int(fields[1]), fields[2]
-    argc = int(fields[3])
-    args = fields[4 : 4 + argc]
-    envc = int(fields[4 + argc])
-    env = fields[5 + argc : 5 + argc + envc]
+    req = protocol.decode_payload(bytes(payload))
     conn.settimeout(None)
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
         os.close(fd)
-    os.umask(mask)
-    os.chdir(cwd)
+    os.umask(req.umask)
+    os.chdir(req.cwd)
     os.environ.clear()
-    for item in env:
+    for item in req.env:
         k, sep, v = item.partition("=")
         if sep:
             os.environ[k] = v
-    return [argv0, *args]
+    return [req.argv0, *req.args]
 
 
 if __name__ == "__main__":

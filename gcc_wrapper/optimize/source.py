@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from gcc_wrapper.compile import options
+
 # What pycparser cannot parse, turned into something it can; the types only need to keep their
 # size class for the harness (an __int128 function is refused later as "other").
 SHIMS = (
@@ -43,11 +45,6 @@ SHIMS = (
     "-D__GNUC_MINOR__=2",
 )
 PRELUDE = "typedef struct { long _a, _b; } __llmcc_int128;\ntypedef struct { long _a, _b; } __llmcc_float128;\n"
-
-# Options that do not belong on a `gcc -E` command line (outputs, dependency files, modes).
-_DROP_WITH_ARG = {"-o", "-MF", "-MT", "-MQ"}
-_DROP = {"-c", "-S", "-E", "-M", "-MM", "-MD", "-MMD", "-MG", "-MP", "-pipe"}
-
 
 class SourceError(Exception):
     """The source cannot be preprocessed or parsed, or has no such function."""
@@ -126,16 +123,7 @@ class Prototype:
 
 
 def _cpp_flags(cflags: Sequence[str]) -> list[str]:
-    out: list[str] = []
-    skip = False
-    for f in cflags:
-        if skip:
-            skip = False
-        elif f in _DROP_WITH_ARG:
-            skip = True
-        elif f not in _DROP and not f.startswith(("-MF", "-MT", "-MQ")):
-            out.append(f)
-    return out
+    return options.cpp_words(cflags)
 
 
 @lru_cache(maxsize=64)

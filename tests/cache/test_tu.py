@@ -71,7 +71,7 @@ def test_native_flags_are_expanded_in_keys(builds) -> None:
     unit = asm.parse(out)
     native = with_cc(args.parse(["-march=native", "-c", "x.c"]), cc)
     generic = with_cc(args.parse(["-c", "x.c"]), cc)
-    flags, isa = driver._key_flags(native, cfg)
+    flags, isa = driver._key_flags(native, cfg, compiler.Lookups())
     host = compiler.expand_march_native(cc, cache_dir=cfg.cache_path)
     assert "-march=native" not in flags and host[0] in flags and host[0].startswith("-march=")
     assert isa == "native:" + " ".join(host)

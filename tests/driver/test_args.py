@@ -109,3 +109,22 @@ def test_separate_values_are_not_inputs():
     assert inv.kind == "compile" and inv.sources == ("a.c",)
     assert inv.code_flags == ("--param", "max-unroll-times=2", "-O3")
     assert inv.asm_flags == ("--sysroot", "/", "-B", "/usr/bin/", "-Xassembler", "--noexecstack")
+
+
+def test_the_option_table_is_what_parse_reads():
+    """Every option the table (options.py) marks pass-through passes the line through; every
+    option it says takes an argument takes the next word (and passes through without one); the
+    preprocessor-only ones are left out of a TU's code words with their values."""
+    from gcc_wrapper.compile import options
+
+    for w in options.PASS_EXACT:
+        inv = args.parse(["-c", "a.c", w, *(["x"] if w in options.TAKES_ARG else [])])
+        assert inv.kind == "passthrough" and w in inv.reason, w
+    for w in sorted(options.TAKES_ARG):
+        assert args.parse(["-c", "a.c", w]).reason == f"missing argument to {w}"
+        inv = args.parse([w, "b.c", "-c", "a.c"]) if w not in ("-o", "-x") else None
+        if inv is not None and inv.kind == "compile":
+            assert inv.sources == ("a.c",), w  # b.c was the option's value, not an input
+    flags = ("-I", "inc", "-DX=1", "-include", "h.h", "-O2", "-fPIC", "-isystem", "sys", "-iquoteq")
+    assert options.code_words(flags) == ["-O2", "-fPIC"]
+    assert options.cpp_words(("-c", "-o", "x.o", "-MD", "-MF", "x.d", "-MTx", "-DX", "-pipe")) == ["-DX"]

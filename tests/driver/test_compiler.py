@@ -150,7 +150,7 @@ def test_launcher_with_another_compiler_passes_through(llmcc_bin, gcc, env, work
 
 
 def test_config_file_rule_is_configs(tmp_path, monkeypatch):
-    """compiler._config_files_exist() (the early pass-through's test) agrees with config.py."""
+    """compiler._config_files_exist(compiler.Lookups()) (the early pass-through's test) agrees with config.py."""
     from gcc_wrapper.compile import config
 
     deep = tmp_path / "proj" / "sub" / "dir"
@@ -161,13 +161,13 @@ def test_config_file_rule_is_configs(tmp_path, monkeypatch):
     def config_says() -> bool:
         return config.user_file().is_file() or config.find_project_file() is not None
 
-    assert compiler._config_files_exist() is config_says() is False
+    assert compiler._config_files_exist(compiler.Lookups()) is config_says() is False
     (tmp_path / "proj" / "llmcc.toml").write_text("")
-    assert compiler._config_files_exist() is config_says() is True
+    assert compiler._config_files_exist(compiler.Lookups()) is config_says() is True
     (tmp_path / "proj" / "llmcc.toml").unlink()
     (tmp_path / "xdg" / "llmcc").mkdir(parents=True)
     (tmp_path / "xdg" / "llmcc" / "config.toml").write_text("")
-    assert compiler._config_files_exist() is config_says() is True
+    assert compiler._config_files_exist(compiler.Lookups()) is config_says() is True
 
 
 def test_assembler_run_directly(llmcc_bin, gcc, env, work, tmp_path):
@@ -200,7 +200,7 @@ def test_identity_from_one_probe_matches_the_three_questions(gcc, tmp_path):
     # -dumpfullversion, -dumpmachine and -print-prog-name=cc1 answer
     asked = [subprocess.run([gcc, q], capture_output=True, text=True, check=True).stdout.strip()
              for q in ("-dumpfullversion", "-dumpmachine", "-print-prog-name=cc1")]
-    assert list(compiler._describe(gcc))[:3] == asked
+    assert list(compiler._describe(gcc, compiler.Lookups()))[:3] == asked
     version, machine, _ = asked
     assert compiler.identity(gcc, cache_dir=tmp_path).startswith(f"gcc {version} {machine} ")
 
@@ -213,8 +213,8 @@ def test_identity_probe_answers_the_assembler_command_too(gcc, tmp_path):
     assert asked is not None and asked[-1] == "-"
     seeded = tmp_path / "seeded"
     compiler.identity(gcc, cache_dir=seeded)
-    compiler.forget_paths()  # (the answers are read from the file again)
-    assert json.loads((seeded / "compilers.json").read_text())[compiler._assembler_key(gcc, ())] == asked
+    # (each call without a compile's Lookups reads the answers from the file again)
+    assert json.loads((seeded / "compilers.json").read_text())[compiler._assembler_key(gcc, (), compiler.Lookups())] == asked
     assert compiler.assembler_command(gcc, (), cache_dir=seeded) == asked
 
 
