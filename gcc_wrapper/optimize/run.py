@@ -193,10 +193,10 @@ def optimize_unit(unit: Any, job: UnitJob, cfg: Any, keys: dict[str, str], *, lo
         outcomes.append(out)
         if log is not None:
             log(out)
-        if out.status == "accepted":
+        if out.status is search.Status.ACCEPTED:
             unit = unit.replace(name, out.entry.asm)
             settled.add(name)
-        elif out.status in ("unverifiable", "unmeasurable", "timeout"):
+        elif out.status in (search.Status.UNVERIFIABLE, search.Status.UNMEASURABLE, search.Status.TIMEOUT):
             _queue(cache, unit, job, name, key, f"{out.status}: {out.reason}")
             settled.add(name)
     # finished when no hot function is left that a compile would try (e.g. the model's server
@@ -568,6 +568,6 @@ def optimize_item(item: Any, cfg: Any, cache: Any, *, budget: float, tests: str 
         return status, line
     out = search.optimize_function(ctx, proposers or make_proposers(cfg, cache.root, proposer), budget_s=budget,
                                    cache=cache, cfg=cfg, tests=tests, bench=str(cfg.bench) or None)
-    if out.status not in ("timeout",):
+    if out.status is not search.Status.TIMEOUT:
         _unqueue(cache, item.key)
     return out.status, out.line()

@@ -26,6 +26,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -123,12 +124,35 @@ class Tree:
         return [m.feedback for m in n.path() if m.feedback is not None]
 
 
+class Result(StrEnum):
+    """What became of one candidate (the attempt records keep the value)."""
+
+    ACCEPTED = "accepted"  # stored
+    FASTER = "faster"  # correct and faster: a contender until the winner is known
+    SLOWER = "slower"  # correct, not faster (or lost to another, or not confirmed)
+    REJECTED = "rejected"  # wrong
+    ERROR = "error"  # could not be verified or measured (the reason says why)
+    UNMEASURABLE = "unmeasurable"  # correct, but nothing can time this function
+
+
+class Status(StrEnum):
+    """What the search did for one function."""
+
+    ACCEPTED = "accepted"
+    NO_FASTER = "no-faster"
+    REJECTED = "rejected"  # every candidate was wrong
+    UNVERIFIABLE = "unverifiable"  # the verifier cannot check this function: queue it for the project's tests
+    UNMEASURABLE = "unmeasurable"  # nothing can time it
+    NOTHING = "nothing"  # no candidates
+    TIMEOUT = "timeout"  # budget gone before any result
+
+
 @dataclass(frozen=True)
 class Tried:
     """One candidate and what became of it."""
 
     candidate: Candidate
-    outcome: str  # accepted | rejected | slower | error
+    outcome: Result
     reason: str
     verdict: Verdict | None = None
     measurement: Measurement | None = None
@@ -136,14 +160,10 @@ class Tried:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the search did for one function.
-
-    status: accepted | no-faster | rejected (every candidate was wrong) | unverifiable (the
-    verifier cannot check this function: queue it for the project's tests) | unmeasurable (the
-    harness cannot drive it) | nothing (no candidates) | timeout (budget gone before any result)."""
+    """What the search did for one function (status: see Status)."""
 
     name: str
-    status: str
+    status: Status
     reason: str = ""
     speedup: float | None = None
     proposer: str = ""
@@ -152,9 +172,9 @@ class Outcome:
     entry: Any = None  # cache.entry.Entry when accepted
 
     def line(self) -> str:
-        if self.status == "accepted":
+        if self.status is Status.ACCEPTED:
             return f"{self.name}: accepted x{self.speedup:.2f} ({self.proposer}, {len(self.tried)} tried)"
-        if self.status == "no-faster":
+        if self.status is Status.NO_FASTER:
             return f"{self.name}: no faster candidate ({len(self.tried)} tried)"
         return f"{self.name}: {self.status}: {self.reason}" if self.reason else f"{self.name}: {self.status}"
 
@@ -198,8 +218,8 @@ def optimize_function(
         except measure.MeasureError as e:
             if not whole:
                 # recorded, so a compile does not try it again (it is queued for a program-level run)
-                _record(cache, ctx, Tried(Candidate("", _names(proposers)), "error", f"unmeasurable: {e}"))
-                return Outcome(ctx.name, "unmeasurable", str(e), seconds=time.monotonic() - start)
+                _record(cache, ctx, Tried(Candidate("", _names(proposers)), Result.UNMEASURABLE, str(e)))
+                return Outcome(ctx.name, Status.UNMEASURABLE, str(e), seconds=time.monotonic() - start)
             harness = False
     import shutil
     import tempfile
@@ -248,7 +268,7 @@ def _search(ctx, proposers, deadline, start, cache, cfg, threshold, tests, polic
             cands = proposers[pidx].propose(ctx, tree.feedback_path(node), batch)
         except Exception as e:  # noqa: BLE001 - a broken proposer is one proposer's problem
             cands = []
-            _record(cache, ctx, Tried(Candidate("", proposers[pidx].name), "error", f"proposer failed: {e}"))
+            _record(cache, ctx, Tried(Candidate("", proposers[pidx].name), Result.ERROR, f"proposer failed: {e}"))
         if not cands:
             if node.candidate is None:
                 done_at_root.add(pidx)
@@ -265,7 +285,7 @@ def _search(ctx, proposers, deadline, start, cache, cfg, threshold, tests, polic
             if t.measurement is not None:
                 slowest_measure = max(slowest_measure, (time.monotonic() - t0) * 1.2)
             tried.append(t)
-            if t.outcome != "faster":  # the faster ones are recorded when the winner is known
+            if t.outcome is not Result.FASTER:  # the faster ones are recorded when the winner is known
                 _record(cache, ctx, t)
             child = tree.add(node, cand, pidx)
             child.feedback = Feedback(cand, t.verdict, t.measurement, note=f"{t.outcome}: {t.reason}")
@@ -275,11 +295,10 @@ def _search(ctx, proposers, deadline, start, cache, cfg, threshold, tests, polic
             if t.verdict is not None and t.verdict.verdict == "error":
                 unverifiable = t.verdict.reason
             tree.backup(child, reward)
-            if t.reason.startswith("unmeasurable:"):
-                return Outcome(ctx.name, "unmeasurable", t.reason.split(":", 1)[1].strip(), tried=tuple(tried),
-                               seconds=time.monotonic() - start)
+            if t.outcome is Result.UNMEASURABLE:
+                return Outcome(ctx.name, Status.UNMEASURABLE, t.reason, tried=tuple(tried), seconds=time.monotonic() - start)
         if unverifiable and not any(t.verdict is not None and t.verdict.accepted for t in tried):
-            return Outcome(ctx.name, "unverifiable", unverifiable, tried=tuple(tried), seconds=time.monotonic() - start)
+            return Outcome(ctx.name, Status.UNVERIFIABLE, unverifiable, tried=tuple(tried), seconds=time.monotonic() - start)
     # a proposer that could not be asked (the model's server down) is not an answer of "nothing"
     present = all(getattr(p, "available", True) for p in proposers)
     return _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, start, workdir, program,
@@ -295,39 +314,40 @@ def _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, sta
     elapsed = lambda: time.monotonic() - start  # noqa: E731
     if not tried:
         if time.monotonic() >= deadline - 0.5:
-            return Outcome(ctx.name, "timeout", "budget spent", seconds=elapsed())
+            return Outcome(ctx.name, Status.TIMEOUT, "budget spent", seconds=elapsed())
         if proposers_name:  # every proposer was there and had nothing: recorded, not asked again by a compile
-            _record(cache, ctx, Tried(Candidate("", proposers_name), "error", "no candidate was proposed"))
-        return Outcome(ctx.name, "nothing", "no candidate was proposed", seconds=elapsed())
+            _record(cache, ctx, Tried(Candidate("", proposers_name), Result.ERROR, "no candidate was proposed"))
+        return Outcome(ctx.name, Status.NOTHING, "no candidate was proposed", seconds=elapsed())
     faster = [t for t in tried if t.measurement is not None and t.measurement.faster_by(threshold)]
     if not faster:
         if not any(t.verdict is not None and t.verdict.accepted for t in tried):
             reasons = sorted({t.reason for t in tried})
-            return Outcome(ctx.name, "rejected", "; ".join(reasons)[:300], tried=tuple(tried), seconds=elapsed())
-        return Outcome(ctx.name, "no-faster", tried=tuple(tried), seconds=elapsed())
+            return Outcome(ctx.name, Status.REJECTED, "; ".join(reasons)[:300], tried=tuple(tried), seconds=elapsed())
+        return Outcome(ctx.name, Status.NO_FASTER, tried=tuple(tried), seconds=elapsed())
     best = max(faster, key=lambda t: t.measurement.speedup)
     for t in faster:
         if t is not best:
-            _record(cache, ctx, Tried(t.candidate, "slower", f"{t.reason}, but another candidate was faster", t.verdict, t.measurement))
+            _record(cache, ctx, Tried(t.candidate, Result.SLOWER, f"{t.reason}, but another candidate was faster", t.verdict,
+                                      t.measurement))
     # the winner of several noisy races is biased upward: race it again before believing it
     again = _remeasure(ctx, best.candidate, cache, remeasure_rounds, deadline, workdir, program)
     if isinstance(again, str) or not again.faster_by(threshold):
         reason = again if isinstance(again, str) else f"re-measured x{again.speedup:.3f} (spread {again.spread[0]:.3f}-{again.spread[1]:.3f})"
-        t = Tried(best.candidate, "slower", f"not faster on re-measurement: {reason}", best.verdict,
+        t = Tried(best.candidate, Result.SLOWER, f"not faster on re-measurement: {reason}", best.verdict,
                   again if not isinstance(again, str) else None)
         _record(cache, ctx, t)
-        return Outcome(ctx.name, "no-faster", reason, tried=tuple(tried), seconds=elapsed())
+        return Outcome(ctx.name, Status.NO_FASTER, reason, tried=tuple(tried), seconds=elapsed())
     note, whole = "", None
     if confirm:
         whole = _confirm(ctx, best.candidate, cache, confirm, remeasure_rounds, threshold)
         if isinstance(whole, str):
             reason = f"x{again.speedup:.3f} in the function harness, not confirmed at program level: {whole}"
-            _record(cache, ctx, Tried(best.candidate, "slower", reason, best.verdict, again))
-            return Outcome(ctx.name, "no-faster", reason, tried=tuple(tried), seconds=elapsed())
+            _record(cache, ctx, Tried(best.candidate, Result.SLOWER, reason, best.verdict, again))
+            return Outcome(ctx.name, Status.NO_FASTER, reason, tried=tuple(tried), seconds=elapsed())
         note = f"; program level x{whole.speedup:.3f} (spread {whole.spread[0]:.3f}-{whole.spread[1]:.3f})"
     entry = _store(ctx, best, again, cache, whole)
-    _record(cache, ctx, Tried(best.candidate, "accepted", f"x{again.speedup:.3f}{note}", best.verdict, again))
-    return Outcome(ctx.name, "accepted", speedup=again.speedup, proposer=best.candidate.proposer,
+    _record(cache, ctx, Tried(best.candidate, Result.ACCEPTED, f"x{again.speedup:.3f}{note}", best.verdict, again))
+    return Outcome(ctx.name, Status.ACCEPTED, speedup=again.speedup, proposer=best.candidate.proposer,
                    tried=tuple(tried), seconds=elapsed(), entry=entry)
 
 
@@ -425,7 +445,7 @@ def _record(cache, ctx: Context, t: Tried) -> None:
     attempt = {
         "proposer": t.candidate.proposer,
         "id": t.candidate.id if t.candidate.asm else "",
-        "outcome": t.outcome,
+        "outcome": str(t.outcome),
         "reason": t.reason,
         "speedup": t.measurement.speedup if t.measurement is not None else None,
         # how it was timed, and on which inputs (recorded from the workload or generated)
@@ -441,11 +461,11 @@ def _record(cache, ctx: Context, t: Tried) -> None:
         cache.record_attempt(ctx.key, attempt)
         if t.candidate.asm and not cache.context(ctx.key):
             cache.record_context(ctx.key, _context(ctx))
-        if t.outcome == "rejected":
+        if t.outcome is Result.REJECTED:
             from cache.stats import counter_name
 
             _bump(cache, f"rewrite.rejected.{counter_name(t.reason.split(':')[0])}")
-        elif t.outcome == "slower":
+        elif t.outcome is Result.SLOWER:
             _bump(cache, "rewrite.slower")
     except Exception:  # noqa: BLE001 - the record is best effort; the search goes on
         pass
@@ -483,14 +503,14 @@ def _evaluator(cache, tests: str | None, rounds: int, threshold: float, workdir:
         from gcc_wrapper.optimize import measure, verify
 
         if cand.meta.get("error"):
-            return Tried(cand, "rejected", f"unusable proposal: {cand.meta['error']}")
+            return Tried(cand, Result.REJECTED, f"unusable proposal: {cand.meta['error']}")
         left = deadline - time.monotonic()
         try:
             verdict = verify.verify(ctx, cand, tests=tests, budget=max(0.5, left))
         except Exception as e:  # noqa: BLE001 - a verifier crash rejects, it never accepts
-            return Tried(cand, "error", f"verifier failed: {type(e).__name__}: {e}")
+            return Tried(cand, Result.ERROR, f"verifier failed: {type(e).__name__}: {e}")
         if not verdict.accepted:
-            outcome = "error" if verdict.verdict == "error" else "rejected"
+            outcome = Result.ERROR if verdict.verdict == "error" else Result.REJECTED
             return Tried(cand, outcome, verdict.reason, verdict)
         try:
             if bench:
@@ -499,10 +519,10 @@ def _evaluator(cache, tests: str | None, rounds: int, threshold: float, workdir:
             else:
                 m = measure.measure(ctx, cand, rounds=rounds, lock_dir=cache.root, deadline=deadline, workdir=workdir)
         except measure.BaselineUnmeasurable as e:
-            return Tried(cand, "error", f"unmeasurable: {e}", verdict)
+            return Tried(cand, Result.UNMEASURABLE, str(e), verdict)
         except (measure.MeasureError, _judge_error()) as e:
-            return Tried(cand, "error", f"not measured: {e}", verdict)
-        outcome = "faster" if m.faster_by(threshold) else "slower"
+            return Tried(cand, Result.ERROR, f"not measured: {e}", verdict)
+        outcome = Result.FASTER if m.faster_by(threshold) else Result.SLOWER
         return Tried(cand, outcome, f"x{m.speedup:.3f} (spread {m.spread[0]:.3f}-{m.spread[1]:.3f})", verdict, m)
 
     return evaluate

@@ -156,3 +156,17 @@ int main(void)
     assert not check.passed
     assert (d / "result.txt").read_text() == "the user's own file\n"
     assert outside.read_text() == "keep me\n"
+
+
+def test_only_gccs_own_variants_are_verified_by_the_workload_alone(profiled):
+    """One run of one workload says nothing of the code it never reaches: a rewrite gcc did not
+    produce (a model's, a file's) is not accepted on the workload's outputs alone."""
+    from gcc_wrapper.optimize.candidate import Candidate
+    from gcc_wrapper.optimize.verify import verify
+
+    d, ctx = profiled
+    text = asm.parse(_unit(d, "-O2")).functions["main"].text()
+    gcc_made = verify(ctx, Candidate(text, "embedded:-O2"))
+    assert gcc_made.accepted and any(c.name == "workload" and c.passed for c in gcc_made.checks), gcc_made.reason
+    modelled = verify(ctx, Candidate(text, "llm:some-model"))
+    assert modelled.verdict == "error" and not any(c.name == "workload" for c in modelled.checks), modelled.reason

@@ -13,9 +13,9 @@ actually ran: differential testing against the original (difftest), or the proje
     states     (states/replay.py)  the same on every call of the workload `llmcc profile` recorded
                               (ctx.states): registers, every byte written, ABI state; no prototype
                               needed
-    workload   (workload.py)  when nothing above could test it: the profiled workload's program
-                              with the candidate patched in prints, writes and exits as with gcc's
-                              version
+    workload   (workload.py)  when nothing above could test it, for gcc's own variants only: the
+                              profiled workload's program with the candidate patched in prints,
+                              writes and exits as with gcc's version
     tests      (tests.py)     the project's test command passes with the candidate built in
     programs   (tests.py)     the program built with the candidate prints what the original's
                               does and exits the same, on every given stdin file
@@ -67,9 +67,12 @@ def verify(ctx: Context, cand: Candidate, *, tests: str | None = None, budget: f
             if replayed.ran:
                 semantic.append(f"{replayed.states} recorded calls of the workload")
                 states_tried = replayed.states
-        if not semantic and ctx.workload:
+        if not semantic and ctx.workload and from_gcc(cand):
             # nothing at function level could test it (main, calls with system calls...): the
-            # profiled workload, its program patched with gcc's version and with the candidate
+            # profiled workload, its program patched with gcc's version and with the candidate.
+            # Only for what gcc itself produced: one run of one workload says nothing about the code
+            # it never reaches, and a model's rewrite must show every block run (coverage), which
+            # only the function-level checks measure.
             judged = _workload(ctx, cand)
             checks.append(judged)
             if not judged.passed and not judged.detail.startswith("not run:"):
@@ -105,6 +108,12 @@ def verify(ctx: Context, cand: Candidate, *, tests: str | None = None, budget: f
                        d.inputs_tried, states_tried)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def from_gcc(cand: Candidate) -> bool:
+    """Whether gcc itself produced the candidate (the embedded proposer's variants): trusted to be
+    a compilation of the source, so that what remains to check is only what it does."""
+    return cand.proposer.startswith("embedded")
 
 
 def _workload(ctx: Context, cand: Candidate) -> Check:
