@@ -16,6 +16,15 @@ counters are made here, for one function at a time:
 
 The candidate compile (`Profile.use_flags()`) then reads them with `-fprofile-use=DIR`.
 
+When the workload's calls of the function were recorded (ctx.states), the training runs on them
+instead (`train_on_states`): the unit is compiled with `-fprofile-generate -fno-profile-values`
+(edge counters only: the instrumented function then touches nothing but its own counter array),
+the function is lifted out of it and replayed once on every recorded state (states/replay.py
+`train`, its counters in a page of their own), and the counters file is written here from those
+counts and the instrumented unit's own record of the function (gcov-io.h's format: the object's
+version, stamp and checksum; the function's ident and checksums; its arc counters). So a pgo
+variant is fitted to what the program does, not to generated inputs.
+
 Naming the .gcda: gcc names it DIR/ + the mangled path of the dump base. Both compiles run in the
 same directory with the same `-dumpbase` and `-fprofile-prefix-path=<that directory>` (so the name
 is DIR/llmcc-pgo.gcda instead of a '#'-mangled absolute path that could exceed NAME_MAX), both
@@ -82,13 +91,19 @@ def compile_env() -> dict[str, str]:
 
 
 def train(ctx: Context, workdir: Path, *, deadline: float | None = None, recorded=None) -> Profile:
-    """Counters for ctx's unit from running ctx.name in the harness; workdir (made if missing,
-    private to this training) becomes the profile's directory. `recorded`: the function's calls
-    recorded from the workload (hot.RecordedCalls), used where the harness can run them, as the
-    measurement does. Raises TrainingError."""
+    """Counters for ctx's unit from running ctx.name on its recorded states when there are any,
+    else in the harness; workdir (made if missing, private to this training) becomes the
+    profile's directory. `recorded`: the function's calls recorded from the workload
+    (hot.RecordedCalls), used where the harness can run them, as the measurement does. Raises
+    TrainingError."""
     from gcc_wrapper.optimize import measure
     from gcc_wrapper.optimize.verify import sandbox
 
+    if ctx.states:
+        try:
+            return train_on_states(ctx, workdir, deadline=deadline)
+        except TrainingError:
+            pass  # the harness, as without states
     if not ctx.prototype or "." in ctx.name:
         raise TrainingError(f"the harness cannot drive {ctx.name}")
     own = [f for f in ctx.cflags if f.startswith(_USERS_OWN)]
@@ -160,6 +175,111 @@ def train(ctx: Context, workdir: Path, *, deadline: float | None = None, recorde
             return Profile(str(workdir), str(gcda), cwd, f"generated: size {size}")
     gcda.unlink(missing_ok=True)
     raise TrainingError(f"{ctx.name} does not run quickly and cleanly on generated inputs")
+
+
+_GCOV_MAGIC = 0x67636461  # "gcda"
+_TAG_FUNCTION = 0x01000000
+_TAG_ARCS = 0x01A10000
+_TAG_OBJECT_SUMMARY = 0xA1000000
+
+
+def _block(text: str, label: str) -> list[tuple[str, str]]:
+    """The data directives after `label:` up to the next label: (directive, operand)."""
+    m = re.search(rf"^{re.escape(label)}:\s*$", text, re.MULTILINE)
+    if not m:
+        raise TrainingError(f"the instrumented unit has no {label}")
+    out = []
+    for line in text[m.end():].splitlines():
+        s = line.strip()
+        if not s or s.startswith("#"):
+            continue
+        if s.endswith(":") or not s.startswith(".") or s.startswith((".section", ".text", ".data", ".type", ".size", ".local", ".comm", ".globl")):
+            break
+        words = s.split(None, 1)
+        if words[0] in (".align", ".p2align", ".balign"):
+            continue
+        out.append((words[0], words[1] if len(words) > 1 else ""))
+    return out
+
+
+def _u32(v: str) -> int:
+    return int(v, 0) & 0xFFFFFFFF
+
+
+def gcda(unit_text: str, name: str, counts: list[int]) -> bytes:
+    """The counters file gcc -fprofile-use reads for `name` of an instrumented unit (edge
+    counters only), from the unit's own records (.LPBX0: version, stamp, checksum; __gcov_.NAME:
+    ident, line and cfg checksums) and the counts."""
+    import struct
+
+    info = _block(unit_text, ".LPBX0")
+    longs = [v for d, v in info if d == ".long"]
+    if len(longs) < 3:
+        raise TrainingError("cannot read the instrumented unit's object record")
+    version, stamp, checksum = (_u32(v) for v in longs[:3])
+    fn = [v for d, v in _block(unit_text, f"__gcov_.{name}") if d == ".long"]
+    if len(fn) < 4:
+        raise TrainingError(f"cannot read the instrumented unit's record of {name}")
+    ident, lineno, cfg, narcs = (_u32(v) for v in fn[:4])
+    if narcs != len(counts):
+        raise TrainingError(f"{name} has {narcs} counters in its record, {len(counts)} were read")
+    words = [_GCOV_MAGIC, version, stamp, checksum, _TAG_OBJECT_SUMMARY, 8, 1, min(max(counts, default=0), 0xFFFFFFFF),
+             _TAG_FUNCTION, 12, ident, lineno, cfg, _TAG_ARCS, 8 * len(counts)]
+    blob = struct.pack(f"<{len(words)}I", *words)
+    blob += b"".join(struct.pack("<Q", c) for c in counts)
+    return blob + struct.pack("<I", 0)
+
+
+def train_on_states(ctx: Context, workdir: Path, *, deadline: float | None = None) -> Profile:
+    """Counters for ctx's unit from one call of the instrumented ctx.name on each of its recorded
+    states (states/replay.py `train`); the .gcda is written here. Raises TrainingError."""
+    import struct
+
+    from gcc_wrapper.compile import asm
+    from gcc_wrapper.optimize.states import replay, store
+
+    own = [f for f in ctx.cflags if f.startswith(_USERS_OWN)]
+    if own:
+        raise TrainingError(f"the build sets its own profiling or dump names ({' '.join(own)})")
+    try:
+        rec = store.load(ctx.states)
+    except store.StoreError as e:
+        raise TrainingError(str(e)) from None
+    workdir = Path(workdir).resolve()
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise TrainingError(f"no directory for the counters: {e}") from None
+    cwd = os.path.realpath(ctx.cwd or os.getcwd())
+    gen = _run(
+        [ctx.compiler, *ctx.cflags, f"-fprofile-generate={workdir}", "-fprofile-update=single", "-fno-profile-values",
+         f"-fprofile-prefix-path={cwd}", "-dumpbase", DUMPBASE, "-w", "-S", "-o", "-", ctx.source_path],
+        cwd, compile_env(), deadline, "instrumented compile",
+    )
+    names = set(_GCDA.findall(gen))
+    if len(names) != 1 or Path(next(iter(names))).parent != workdir:
+        raise TrainingError("the instrumented unit does not name one counters file in the training's directory")
+    path = Path(names.pop())
+    try:
+        fn = asm.parse(gen).functions[ctx.name]
+    except (asm.AsmError, KeyError):
+        raise TrainingError(f"{ctx.name} is not in the instrumented unit") from None
+    counters = f"__gcov0.{ctx.name}"
+    size = re.search(rf"^\s*\.comm\s+{re.escape(counters)},(\d+)", gen, re.MULTILINE)
+    if not size:
+        raise TrainingError(f"the instrumented unit has no counters for {ctx.name}")
+    try:
+        raw, ran = replay.train(ctx, fn.text(), counters, int(size.group(1)), rec, timeout=_left(deadline, 120.0))
+    except replay.ReplayError as e:
+        raise TrainingError(f"training on the recorded states: {e}") from None
+    if not ran:
+        raise TrainingError("the instrumented function returned on none of the recorded states")
+    counts = list(struct.unpack(f"<{len(raw) // 8}Q", raw[: len(raw) // 8 * 8]))
+    try:
+        path.write_bytes(gcda(gen, ctx.name, counts))
+    except OSError as e:
+        raise TrainingError(f"cannot write the counters: {e}") from None
+    return Profile(str(workdir), str(path), cwd, f"recorded states: {ran} calls")
 
 
 def _left(deadline: float | None, cap: float) -> float:

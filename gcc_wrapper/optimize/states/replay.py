@@ -24,9 +24,10 @@ The run file, per check or timing:
 
     u64 magic "LLMRPL2"; u32 mode (0 verify, 1 time), u32 nimages; u64 rax_mask, rdx_mask, xmm0
     mask low/high, xmm1 mask low/high; f64 base_timeout, cand_factor, cand_min; u32 rounds, u32 reps;
-    u64 coverage function address; u32 ncoverage, u32 nsegments; u32 offsets[ncoverage] (padded to
-    8); per image u32 kind (0 gcc's, 1 candidate), u32 placement, u64 entry; per segment (the
-    images' code) as above.
+    u64 coverage function address; u32 ncoverage, u32 nsegments; u64 dump address, u64 dump length
+    (mode 2, training: the counters printed after the run); u32 offsets[ncoverage] (padded to 8);
+    per image u32 kind (0 gcc's, 1 candidate), u32 placement, u64 entry; per segment (the images'
+    code, or a training image's counters) as above.
 """
 
 from __future__ import annotations
@@ -291,20 +292,24 @@ def _prune(d: Path) -> None:
 
 
 def write_run(path: Path, images: list[Image], ret: Returns, *, mode: int, rounds: int = 0, reps: int = 0,
-              coverage: tuple[int, tuple[int, ...]] = (0, ())) -> None:
+              coverage: tuple[int, tuple[int, ...]] = (0, ()), dump: tuple[int, int] = (0, 0)) -> None:
     cov_fn, offsets = coverage
+    extra = [(dump[0], b"\0" * dump[1], 3)] if dump[1] else []  # a training image's counters: read and write
     with open(path, "wb") as f:
         w = f.write
         w(struct.pack("<QII", RUN_MAGIC, mode, len(images)))
         w(struct.pack("<6Q", ret.rax, ret.rdx, ret.xmm0[0], ret.xmm0[1], ret.xmm1[0], ret.xmm1[1]))
         w(struct.pack("<3d", BASE_TIMEOUT, CAND_FACTOR, CAND_MIN))
-        w(struct.pack("<IIQII", rounds, reps, cov_fn, len(offsets), len(images)))
+        w(struct.pack("<IIQII", rounds, reps, cov_fn, len(offsets), len(images) + len(extra)))
+        w(struct.pack("<QQ", *dump))
         blob = struct.pack(f"<{len(offsets)}I", *offsets)
         w(blob + b"\0" * (-len(blob) % 8))
         for im in images:
             w(struct.pack("<IIQ", im.kind, im.placement, im.entry))
         for im in images:
             w(_segment(im.addr, im.data, 7 if (im.kind == 1 and offsets) else 5))  # breakpoints need W
+        for addr, data, prot in extra:
+            w(_segment(addr, data, prot))
 
 
 def run_replayer(states: Path, run: Path, timeout: float) -> tuple[int, list[str], str]:
@@ -469,3 +474,36 @@ def time_states(ctx: Context, cand_obj: Path, rec: store.Recording, *, rounds: i
         raise ReplayError(f"the timing run failed (exit {status}{': ' + bad if bad else ''}) {err.strip()[:200]}")
     note = f"recorded states: {ntimed} calls of {n}, least of {REPS} per call, {PLACEMENTS} placements"
     return [int(r[2]) for r in rows], [int(r[3]) for r in rows], note
+
+
+# ---- training -----------------------------------------------------------------------------------
+
+
+def train(ctx: Context, instrumented_asm: str, counters: str, size: int, rec: store.Recording, *,
+          timeout: float) -> tuple[bytes, int]:
+    """The counters (`size` bytes at the symbol `counters`) of the instrumented function
+    `instrumented_asm` after one call on every recorded state of ctx.name; and how many calls
+    returned. pgo.train_on_states makes the function and reads the counters."""
+    from gcc_wrapper.optimize.verify.static import assemble
+
+    sfile, nstates = states_file(rec, ctx.name)
+    if not nstates:
+        raise ReplayError("no recorded states")
+    binding = Binding.of(rec, ctx.name, ctx.source_path)
+    with tempfile.TemporaryDirectory(prefix="llmcc-train-", dir=native.work_root()) as tmp:
+        work = Path(tmp)
+        obj = work / "instrumented.o"
+        err = assemble(instrumented_asm, obj, None)
+        if err:
+            raise ReplayError(f"the instrumented function does not assemble: {err}")
+        at = binding.free_span(2 * IMAGE_SPAN)
+        where = at + IMAGE_SPAN
+        binding.symbols.setdefault(counters, []).insert(0, (where, "LOCAL", os.path.basename(ctx.source_path)))
+        image = link_image(obj, binding, at, 1, 0, work)
+        run = work / "run.bin"
+        write_run(run, [image], returns_of(ctx), mode=2, dump=(where, size + (-size % PAGE)))
+        status, lines, err = run_replayer(sfile, run, timeout)
+    got = [ln.split() for ln in lines if ln.startswith("COUNTERS ")]
+    if status != 0 or not got or len(got[0]) != 3:
+        raise ReplayError(f"the training run failed (exit {status}) {err.strip()[:200]}")
+    return bytes.fromhex(got[0][2])[:size], int(got[0][1])
