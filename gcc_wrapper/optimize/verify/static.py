@@ -175,17 +175,25 @@ def object_info(path: Path) -> ObjectInfo:
 
 @dataclass(frozen=True)
 class Insn:
-    offset: int
+    offset: int  # within its section
     mnemonic: str
     operands: str
     text: str
+    section: str = ".text"
+    prefixes: tuple[str, ...] = ()
 
 
 def disassemble(path: Path) -> list[Insn]:
-    r = subprocess.run(["objdump", "-d", "-w", "--no-show-raw-insn", "-M", "suffix", str(path)],
+    """Every executable section, in order. -z: a run of zero bytes is code too (objdump would
+    otherwise skip it, and the instructions after it would look like the fallthrough)."""
+    r = subprocess.run(["objdump", "-d", "-z", "-w", "--no-show-raw-insn", "-M", "suffix", str(path)],
                        capture_output=True, text=True, timeout=60)
     out = []
+    section = ".text"
     for line in r.stdout.splitlines():
+        if line.startswith("Disassembly of section "):
+            section = line[len("Disassembly of section "):].rstrip(":")
+            continue
         m = re.match(r"\s*([0-9a-f]+):\s+(.*)$", line)
         if not m:
             continue
@@ -194,8 +202,9 @@ def disassemble(path: Path) -> list[Insn]:
         # prefixes come first: "rep stos", "lock addl", "notrack jmp"
         while words and words[0] in ("rep", "repz", "repnz", "repe", "repne", "lock", "notrack", "data16", "addr32", "bnd", "cs", "ds", "es", "ss", "fs", "gs", "rex", "rex.W", "xacquire", "xrelease"):
             words = words[1:]
+        prefixes = tuple(body.split()[:len(body.split()) - len(words)])
         mnem = words[0] if words else ""
-        out.append(Insn(int(m.group(1), 16), mnem, " ".join(words[1:]), body))
+        out.append(Insn(int(m.group(1), 16), mnem, " ".join(words[1:]), body, section, prefixes))
     return out
 
 
