@@ -7,9 +7,11 @@ actually ran: differential testing against the original (difftest), or the proje
 (tests). Checks run cheapest first and stop at the first failure:
 
     static.*   (static.py)    assembles within the allowed ISA, symbols, sections, instructions,
-                              stack, size
+                              control flow and stack (flow.py), size
     difftest   (difftest.py)  same results, memory, globals and ABI behaviour as the original on
                               1,200 inputs; skipped (not failed) when the prototype is not modelled
+    coverage   (coverage.py)  a candidate gcc did not write: every basic block ran on a compared
+                              input (no untested code)
     tests      (tests.py)     the project's test command passes with the candidate built in
     programs   (tests.py)     the program built with the candidate prints what the original's
                               does and exits the same, on every given stdin file
@@ -46,10 +48,19 @@ def verify(ctx: Context, cand: Candidate, *, tests: str | None = None, budget: f
             return Verdict("reject", f"{c.name}: {c.detail}", tuple(checks))
         assert info is not None
         binding = next(s.bind for s in info.symbols if s.defined and s.name == ctx.name)
-        d = difftest.run(ctx, workdir / "cand.o", binding=binding, budget=budget)
+        from gcc_wrapper.optimize.verify import coverage
+
+        arming = coverage.Arming(coverage.sites(info.flow), info.flow.entry) if coverage.needed(cand.proposer) else None
+        d = difftest.run(ctx, workdir / "cand.o", binding=binding, budget=budget, arming=arming)
         checks.append(d.check)
         if d.ran and not d.check.passed:
             return Verdict("reject", f"difftest: {d.check.detail}", tuple(checks), d.counterexample, d.inputs_tried)
+        if arming is not None:
+            why = "" if d.ran else "differential testing could not run (" + d.check.detail.removeprefix("not testable this way: ") + ")"
+            c = coverage.check(arming.sites, d.covered, cand.asm, info.flow.blocks, workdir, why)
+            checks.append(c)
+            if not c.passed:
+                return Verdict("reject", f"coverage: {c.detail}", tuple(checks), "", d.inputs_tried)
         semantic = ["differential testing"] if d.ran else []
         from gcc_wrapper.optimize.verify import project_tests
 
