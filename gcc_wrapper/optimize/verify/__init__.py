@@ -55,9 +55,8 @@ def verify(ctx: Context, cand: Candidate, *, tests: str | None = None, budget: f
         checks.append(d.check)
         if d.ran and not d.check.passed:
             return Verdict("reject", f"difftest: {d.check.detail}", tuple(checks), d.counterexample, d.inputs_tried)
-        if arming is not None:
-            why = "" if d.ran else "differential testing could not run (" + d.check.detail.removeprefix("not testable this way: ") + ")"
-            c = coverage.check(arming.sites, d.covered, cand.asm, info.flow.blocks, workdir, why)
+        if arming is not None and d.ran:
+            c = coverage.check(arming.sites, d.covered, cand.asm, info.flow.blocks, workdir)
             checks.append(c)
             if not c.passed:
                 return Verdict("reject", f"coverage: {c.detail}", tuple(checks), "", d.inputs_tried)
@@ -84,6 +83,13 @@ def verify(ctx: Context, cand: Candidate, *, tests: str | None = None, budget: f
             why = d.check.detail.removeprefix("not testable this way: ")
             others = "the project tests could not run" if extra else "no project tests were given"
             return Verdict("error", f"could not verify: not testable by differential testing ({why}) and {others}", tuple(checks))
+        if arming is not None and not d.ran:
+            # the project's tests or programs passed, but nothing shows which of the candidate's
+            # code they ran: a rewrite gcc did not write is not accepted on that alone
+            why = d.check.detail.removeprefix("not testable this way: ")
+            c = coverage.check(arming.sites, frozenset(), cand.asm, info.flow.blocks, workdir, f"differential testing could not run ({why})")
+            checks.append(c)
+            return Verdict("error", f"could not verify: {' and '.join(semantic)} passed, but {c.detail}", tuple(checks))
         return Verdict("accept", f"passed the static checks and {' and '.join(semantic)}", tuple(checks), "", d.inputs_tried)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -123,7 +123,7 @@ def check(all_sites: tuple[Site, ...], ran: frozenset[Site], asm: str, blocks, o
     missing = [s for s in all_sites if s not in ran]
     if not missing:
         return Check("coverage", True, f"every one of the {len(all_sites)} basic blocks ran on a compared input")
-    head = (f"{why}: none of the candidate's {len(all_sites)} basic blocks ran on a compared input" if why else
+    head = (f"no compared input ran any of the candidate's {len(all_sites)} basic blocks: {why}" if why else
             f"{len(missing)} of the candidate's {len(all_sites)} basic blocks never ran on any compared input "
             "(untested code: remove it, or make it reachable by the function's inputs)")
     if why:
