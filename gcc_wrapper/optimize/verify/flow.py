@@ -39,6 +39,7 @@ exact stack slot (see Val); joins widen after a few rounds, so it always ends.
 
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -159,6 +160,7 @@ def split_operands(s: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=4096)
 def base_mnemonic(m: str) -> tuple[str, int | None]:
     """objdump -M suffix's mnemonic -> (base, operand width from the suffix, if any)."""
     if m in _GPR_BASES:
@@ -198,12 +200,19 @@ def reg(op: str) -> tuple[str, int] | None:
     return _REG.get(op[1:]) if op.startswith("%") else None
 
 
+@lru_cache(maxsize=8192)
+def mem_match(op: str):
+    return _MEM.match(op.lstrip("*"))
+
+
+@lru_cache(maxsize=8192)
 def is_mem(op: str) -> bool:
     if not op or op[0] in "%$":
         return False
     return bool(_MEM.match(op.lstrip("*"))) and ("(" in op or op.lstrip("*-")[:1].isdigit() or ":" in op)
 
 
+@lru_cache(maxsize=4096)
 def access_size(base: str, width: int | None, mnem: str, ops: tuple[str, ...]) -> int:
     """Bytes a memory operand of this instruction covers (over- rather than underestimated)."""
     if width:
@@ -232,13 +241,14 @@ def _sym_target(r: elf.Reloc, ins: Ins) -> tuple[str | None, int]:
 class State:
     regs: dict[str, tuple] = field(default_factory=dict)
     slots: dict[int, tuple] = field(default_factory=dict)  # exact stack offset -> value stored there
-    flags: tuple | None = None  # ("cmp", reg, K, width) of the last compare with an immediate
+    flags: tuple | None = None  # ("cmp", reg, K, width) / ("cmpm", operand, K, width): the last compare with an immediate
+    mem: tuple | None = None  # (operand, bound): what a branch just proved about a memory operand
 
     def copy(self) -> State:
-        return State(dict(self.regs), dict(self.slots), self.flags)
+        return State(dict(self.regs), dict(self.slots), self.flags, self.mem)
 
     def key(self) -> tuple:
-        return (tuple(sorted(self.regs.items())), tuple(sorted(self.slots.items())), self.flags)
+        return (tuple(sorted(self.regs.items())), tuple(sorted(self.slots.items())), self.flags, self.mem)
 
 
 def _pow2_dividing(x: int, cap: int) -> int:
@@ -313,6 +323,29 @@ def join_val(a: tuple | None, b: tuple | None, widen: bool) -> tuple | None:
     return None
 
 
+class Worklist:
+    """Blocks to (re)visit, lowest address first: in gcc's layout that is close to reverse
+    postorder, so the fixpoint needs few rounds."""
+
+    def __init__(self, order: dict[str, int]):
+        self.order, self.heap, self.members = order, [], set()
+
+    def append(self, b: tuple[str, int]) -> None:
+        if b not in self.members:
+            self.members.add(b)
+            heapq.heappush(self.heap, (self.order[b[0]], b[1], b[0]))
+
+    def pop(self) -> tuple[str, int] | None:
+        if not self.heap:
+            return None
+        _, off, sec = heapq.heappop(self.heap)
+        self.members.discard((sec, off))
+        return (sec, off)
+
+    def __contains__(self, b) -> bool:
+        return b in self.members
+
+
 class Analyzer:
     def __init__(self, path: Path, name: str, insns: list, allowed: frozenset[str] | None,
                  noreturn: frozenset[str] = frozenset()):
@@ -360,7 +393,7 @@ class Analyzer:
     def address(self, st: State, ins: Ins, op: str) -> tuple | None:
         """A memory operand's address as a value: ("S", ...) on the stack, ("TB", ...) in own
         read-only data, ("ABS",) elsewhere or unknown."""
-        m = _MEM.match(op.lstrip("*"))
+        m = mem_match(op)
         if not m:
             return ("ABS",)
         disp = int(m.group("disp") or "0", 0)
@@ -394,17 +427,32 @@ class Analyzer:
             return TAINT
         return ("ABS",)
 
+    def symbol_address(self, ins: Ins) -> bool:
+        """ins's only relocation is the exact address of a symbol outside this object (leaq
+        f(%rip) or movq $f): a function pointer, not arithmetic on one."""
+        if len(ins.relocs) != 1:
+            return False
+        r = ins.relocs[0]
+        if r.sym.section is not None or not r.sym.name:
+            return False
+        pcrel = r.type in (elf.R_PC32, elf.R_PLT32)
+        return (r.addend + (ins.end - r.offset) == 0) if pcrel else r.addend == 0
+
     def pointer_table(self, a: tuple) -> bool:
         """Every entry a load from a (TB, or TIDX with a bounded index) can read is the exact
         address of a function other than this object's code."""
+        s = self.obj.sections.get(a[1])
+        if s is None or s.code:
+            return False
         if a[0] == "TB":
             offs = [a[2]]
         elif a[3] and a[3][0] == "B" and a[3][3] == 64 and a[3][2] - a[3][1] < MAX_TABLE:
             offs = [a[2] + i * a[4] for i in range(a[3][1], a[3][2] + 1)]
+        elif a[4] == 8 and len(s.data) % 8 == 0:
+            # an index nothing bounds (gcc: a loop over a static table of comparators): then the
+            # whole section must be function pointers, wherever the index lands
+            offs = list(range(0, len(s.data), 8))
         else:
-            return False
-        s = self.obj.sections.get(a[1])
-        if s is None or s.code:
             return False
         rel = {r.offset: r for r in s.relocs}
         return all(o in rel and rel[o].type == elf.R_64 and rel[o].addend == 0 and
@@ -440,7 +488,7 @@ class Analyzer:
             if write and value and value[0] == "S":
                 self.problem("stack", ins, "stores a stack address outside the stack frame", "stack_escape")
             return
-        mm = _MEM.match(op.lstrip("*"))
+        mm = mem_match(op)
         rel = None
         if mm and mm.group("base") == "%rsp":
             zero = State({**st.regs, "rsp": ("S", 0, 0, 1, 0)})
@@ -506,6 +554,9 @@ class Analyzer:
         """Checks ins's memory accesses against st, then applies it to st."""
         self._cur_problem = ""
         m, ops = ins.mnem, ins.ops
+        # a bound on a memory operand lasts from the branch that proved it to the next instruction
+        # (gcc: `cmpb $14, (%rdi); ja .L; movzbl (%rdi), %eax`)
+        memfact, st.mem = st.mem, (st.mem if m in _COND else None)
         base, width = base_mnemonic(m)
         regs_w = [reg(o) for o in ops if reg(o)]
         if width is None and base in _GPR_BASES and regs_w and not regs_w[-1][0].startswith("v"):
@@ -624,8 +675,16 @@ class Analyzer:
         if base == "mov" or base == "movabs":
             src = ops[0]
             if dreg:
-                if dreg[1] == 64:
-                    self.set_reg(st, dst, self.read_operand(st, ins, src, 64) if (reg(src) or is_mem(src)) else (self.read_operand(st, ins, src, 64) if src.startswith("$") else None))
+                if dreg[1] == 64 and src.startswith("$") and ins.relocs:
+                    self.set_reg(st, dst, ("M",) if self.symbol_address(ins) else None)
+                elif dreg[1] == 64:
+                    a = self.address(st, ins, src) if is_mem(src) else None
+                    if a and a[0] == "TIDX" and a[4] == 8 and a[3] and a[3][0] == "B" and a[3][3] == 64 and not self.pointer_table(a):
+                        # an 8-byte entry of a table of the function's own labels (non-PIC
+                        # switch, computed goto): where the index bounds it, a jump target
+                        self.set_reg(st, dst, ("TT", a[1], a[2], a[3][1], a[3][2], 8))
+                    else:
+                        self.set_reg(st, dst, self.read_operand(st, ins, src, 64))
                 elif dreg[1] == 32:
                     v = st.regs.get(reg(src)[0]) if reg(src) else self.read_operand(st, ins, src, 32) if src.startswith("$") else None
                     self.set_reg(st, dst, v if v and v[0] == "B" else None, 32)
@@ -642,8 +701,7 @@ class Analyzer:
             return
         if base == "movz" and dreg:
             sw = reg(ops[0])[1] if reg(ops[0]) else (8 if m.startswith("movzb") else 16)
-            cap = (1 << sw) - 1
-            v = st.regs.get(reg(ops[0])[0]) if reg(ops[0]) else None
+            v = st.regs.get(reg(ops[0])[0]) if reg(ops[0]) else (memfact[1] if memfact and memfact[0] == ops[0] else None)
             z = zext(v, sw)
             if dreg[1] >= 32:
                 st.regs[dreg[0]] = z
@@ -666,10 +724,12 @@ class Analyzer:
             return
         if base == "lea" and dreg:
             a = self.address(st, ins, ops[0])
-            mm = _MEM.match(ops[0])
+            mm = mem_match(ops[0])
             bv = st.regs.get(reg(mm.group("base"))[0]) if mm and mm.group("base") and reg(mm.group("base")) else None
             if a[0] in ("S", "TB") and dreg[1] == 64:
                 self.set_reg(st, dst, a)
+            elif dreg[1] == 64 and self.symbol_address(ins):
+                self.set_reg(st, dst, ("M",))
             elif bv and bv[0] == "B" and not mm.group("index"):
                 self.set_reg(st, dst, add_const(bv, int(mm.group("disp") or "0", 0), dreg[1]))
             else:
@@ -718,6 +778,10 @@ class Analyzer:
             r_ = reg(ops[1])
             k = imm(ops[0], r_[1])
             st.flags = ("cmp", r_[0], k & ((1 << r_[1]) - 1), r_[1]) if k is not None and r_[1] <= 64 else None
+            return
+        if base == "cmp" and len(ops) == 2 and ops[0].startswith("$") and is_mem(ops[1]) and width:
+            k = imm(ops[0], width)
+            st.flags = ("cmpm", ops[1], k & ((1 << width) - 1), width) if k is not None else None
             return
         if base == "xchg" and len(ops) == 2 and reg(ops[0]) and reg(ops[1]) and width == 64:
             a, b = reg(ops[0])[0], reg(ops[1])[0]
@@ -785,6 +849,8 @@ class Analyzer:
         """("internal", section, offset) | ("symbol", name, 0) | ("bad", why, 0)."""
         if ins.relocs:
             r = ins.relocs[-1]
+            if not r.sym.name and r.sym.section is None:
+                return ("bad", "jumps to an absolute address", 0)
             if r.sym.section is None:
                 return ("symbol", r.sym.name, 0)
             if r.sym.section == "*ABS*" or r.sym.name == "" and r.sym.section is None:
@@ -972,10 +1038,14 @@ class Analyzer:
         entry = State({"rsp": ENTRY_RSP, **{p: ("P", k) for k, p in enumerate(PARAMS)}})
         states: dict[tuple[str, int], State] = {self.entry: entry}
         visits: dict[tuple[str, int], int] = {}
-        work = [self.entry]
-        leaders: set[tuple[str, int]] = {self.entry}
-        while work:
+        self.order = {sec: k for k, sec in enumerate(self.code)}
+        work = Worklist(self.order)
+        work.append(self.entry)
+        leaders: set[tuple[str, int]] = {self.entry} | self.static_leaders()
+        while True:
             start = work.pop()
+            if start is None:
+                break
             st = states[start].copy()
             sec, k = start[0], self.at[start]
             code = self.code[sec]
@@ -1014,11 +1084,26 @@ class Analyzer:
                         frozenset(self.targets), self.indirect_calls)
 
     def _split(self, tgt, states, work) -> None:
-        """A new leader in the middle of a block already analyzed: re-analyze the block that
-        contains it, so its state reaches the new leader by a join."""
-        for s in list(states):
-            if s[0] == tgt[0] and s[1] < tgt[1] and s not in work:
-                work.append(s)
+        """A new leader in the middle of a block already analyzed (a jump-table target): re-analyze
+        the block that contains it, so its state reaches the new leader by a join."""
+        before = [s for s in states if s[0] == tgt[0] and s[1] < tgt[1]]
+        if before:
+            work.append(max(before, key=lambda s: s[1]))
+
+    def static_leaders(self) -> set[tuple[str, int]]:
+        """Block starts known without the analysis: direct branch targets and what follows a
+        branch, call or return (jump-table targets come as the analysis finds them)."""
+        out = set()
+        for sec, code in self.code.items():
+            for i in code:
+                b = base_mnemonic(i.mnem)[0]
+                if b in ("jmp", "call", "ret") or i.mnem in _COND or i.mnem == "ud2":
+                    out.add((sec, i.end))
+                    if (b == "jmp" or i.mnem in _COND) and i.ops and not i.ops[0].startswith("*"):
+                        kind, tsec, off = self.branch_target(i)
+                        if kind == "internal":
+                            out.add((tsec, off))
+        return {x for x in out if x in self.at}
 
     def _merge(self, tgt, tst: State, states, visits, work, ins: Ins) -> None:
         self._conflict = False
@@ -1051,6 +1136,7 @@ class Analyzer:
             v = join_val(old.slots.get(k, ("M",)), tst.slots.get(k, ("M",)), widen)
             new.slots[k] = v if v is not None else ("X",)
         new.flags = old.flags if old.flags == tst.flags else None
+        new.mem = old.mem if old.mem == tst.mem else None
         if new.key() != old.key():
             states[tgt] = new
             if tgt not in work:
@@ -1102,9 +1188,9 @@ def _implicit_writes(base: str, m: str, ops: tuple[str, ...]) -> tuple[str, ...]
 
 def _refine(m: str, flags, taken: State | None, fall: State) -> None:
     """After `cmp $K, %reg`: the unsigned range of reg's low w bits each edge proves."""
-    if not flags or flags[0] != "cmp":
+    if not flags or flags[0] not in ("cmp", "cmpm"):
         return
-    _, r_, k, w = flags
+    kind, r_, k, w = flags
     top = (1 << w) - 1
     low, high = (0, k), (k + 1, top)  # reg <= K, reg > K
     below, atleast = (0, k - 1), (k, top)  # reg < K, reg >= K
@@ -1115,6 +1201,9 @@ def _refine(m: str, flags, taken: State | None, fall: State) -> None:
         return
     for st, (lo, hi) in zip((taken, fall), rules[m]):
         if st is None or lo > hi:
+            continue
+        if kind == "cmpm":
+            st.mem = (r_, ("B", lo, hi, w))
             continue
         old = st.regs.get(r_)
         if old and old[0] in ("S", "TB", "TE", "TT"):
@@ -1187,7 +1276,7 @@ def checks(name: str, cand_obj: Path, insns: list, base_obj: Path) -> tuple[list
             out.append(Check(name_, False, probs[0].message + more))
             return out, a
         if kind == "flow":
-            out.append(Check(name_, True, f"{len(a.blocks)} basic blocks, every branch inside the function"))
+            out.append(Check(name_, True, f"{len(a.blocks)} basic block{'s' if len(a.blocks) != 1 else ''}, every branch inside the function"))
         else:
             waived = sorted(f for f in a.features if f in orig.features)
             out.append(Check(name_, True, "rsp balanced on every path" + (f"; like the original: {', '.join(waived)}" if waived else "")))
