@@ -238,8 +238,11 @@ def run(ctx: Context, cand_obj: Path, *, binding: str, budget: float | None = No
     if arming is not None:
         from gcc_wrapper.optimize.verify import coverage
 
-        placed = coverage.section_addresses(link_map.read_text(), obj) if extra else None
-        cov_args = (str(arming.offsets_file(cand_obj.with_name("coverage.txt"), placed)),)
+        try:
+            placed = coverage.section_addresses(link_map.read_text(), obj) if extra else None
+            cov_args = (str(arming.offsets_file(cand_obj.with_name("coverage.txt"), placed)),)
+        except (OSError, ValueError) as e:
+            return Outcome(True, Check("difftest", False, f"cannot place the candidate's blocks for coverage: {e}"))
     r = _run(exe, p.inputs_path, timeout, *cov_args)
     out = r.stdout.decode(errors="replace").strip().splitlines()
     words = out[-1].split() if out else []

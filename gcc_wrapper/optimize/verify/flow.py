@@ -618,8 +618,6 @@ class Analyzer:
             elif ops:
                 self.check_access(st, ins, ops[0], 8, True, val)
             st.flags = flags if base == "pop" else None
-            if self._cur_problem:
-                self.problem("stack", ins, self._cur_problem)
             return
         if base == "leave":
             fp = st.regs.get("rbp")
@@ -802,8 +800,7 @@ class Analyzer:
             if r_ == "rsp":
                 self.problem("stack", ins, "changes rsp in a way the analysis cannot follow")
             st.regs.pop(r_, None)
-        srcs_stack = any(st.regs.get(reg(o)[0], (None,))[0] == "S" for o in ops if reg(o)) or \
-            any(self.address(st, ins, o)[0] == "S" and False for o in mems)
+        srcs_stack = any(st.regs.get(reg(o)[0], (None,))[0] == "S" for o in ops if reg(o))
         writes_dst = len(ops) >= 2 and not base.startswith(("cmp", "test", "bt", "ucomi", "comi", "vucomi", "vcomi", "ptest", "vptest")) \
             or base in ("inc", "dec", "neg", "not", "set", "bswap", "pop")
         if dreg and writes_dst:
@@ -1158,7 +1155,6 @@ class Analyzer:
             # blocks end where the next leader starts or at a terminator
         blocks = []
         for start, ins in out:
-            secs = [s for s, c in self.code.items() if any(i.offset == start for i in c)]
             if not ins:
                 continue
             sec = ins[0].section
@@ -1239,15 +1235,15 @@ def analyze(obj: Path, name: str, insns: list, allowed: frozenset[str] | None = 
 
 
 @lru_cache(maxsize=64)
-def _baseline(path: str, mtime: float, name: str) -> Analysis:
+def _baseline(path: str, mtime: float, name: str, insns: tuple | None) -> Analysis:
     from gcc_wrapper.optimize.verify.static import disassemble
 
-    return analyze(Path(path), name, disassemble(Path(path)))
+    return analyze(Path(path), name, list(insns) if insns is not None else disassemble(Path(path)))
 
 
-def baseline(obj: Path, name: str) -> Analysis:
+def baseline(obj: Path, name: str, insns: list | None = None) -> Analysis:
     """The original's analysis (what it calls, which habits it has), cached per object."""
-    return _baseline(str(obj), obj.stat().st_mtime, name)
+    return _baseline(str(obj), obj.stat().st_mtime, name, tuple(insns) if insns is not None else None)
 
 
 ORDER = ("flow", "stack")
@@ -1258,7 +1254,7 @@ def checks(name: str, cand_obj: Path, insns: list, base_obj: Path) -> tuple[list
     first failure, and the candidate's analysis (its blocks are what coverage must see run)."""
     from gcc_wrapper.optimize.candidate import Check
 
-    orig = baseline(base_obj, name)
+    orig = baseline(base_obj, name, insns if base_obj == cand_obj else None)
     allowed = set(orig.targets)
     if orig.indirect_calls:
         allowed.add("indirect_call")
