@@ -97,6 +97,11 @@ def test_non_pic_jump_table_accepted_and_checked(tmp_path):
     unchecked = text.replace("\tcmpl\t$7, %edi\n\tja\t.L11\n", "")
     checks, _ = analyzed(unchecked, "sw", tmp_path)
     assert checks[-1].name == "static.flow" and "not bounded" in checks[-1].detail and "offset 0x" in checks[-1].detail
+    # the compare proves nothing about a register written after it
+    stale = text.replace("\tcmpl\t$7, %edi\n\tja\t.L11\n", "\tcmpl\t$7, %edi\n\tmovl\t%esi, %edi\n\tja\t.L11\n")
+    assert stale != text
+    checks, _ = analyzed(stale, "sw", tmp_path)
+    assert checks[-1].name == "static.flow" and "not bounded" in checks[-1].detail
     shifted = text.replace("\t.quad\t.L11\n", "\t.quad\t.L11+1\n")
     checks, _ = analyzed(shifted, "sw", tmp_path)
     assert checks[-1].name == "static.flow" and "entry 6" in checks[-1].detail

@@ -96,6 +96,9 @@ _NO_FLAGS = {"mov", "movabs", "lea", "push", "pop", "nop", "xchg", "bswap", "not
 _COND = {"jo", "jno", "jb", "jnae", "jc", "jae", "jnb", "jnc", "je", "jz", "jne", "jnz", "jbe", "jna", "ja",
          "jnbe", "js", "jns", "jp", "jpe", "jnp", "jpo", "jl", "jnge", "jge", "jnl", "jle", "jng", "jg", "jnle",
          "jrcxz", "jecxz", "loop", "loope", "loopne", "loopz", "loopnz"}
+# vector and x87 instructions that do write EFLAGS
+_VEC_FLAG_WRITERS = ("comis", "ucomis", "vcomis", "vucomis", "ptest", "vptest", "vtest", "pcmpestr", "pcmpistr",
+                     "vpcmpestr", "vpcmpistr", "kortest", "ktest", "fcomi", "fucomi")
 _STRING = re.compile(r"^(rep\w* )?(stos|lods|movs|cmps|scas)[bwlq]?$")
 
 
@@ -551,7 +554,20 @@ class Analyzer:
         st.regs["rsp"] = TAINT
 
     def step(self, st: State, ins: Ins) -> None:
-        """Checks ins's memory accesses against st, then applies it to st."""
+        """Checks ins's memory accesses against st, then applies it to st. A compare's fact
+        dies with the register it is about (or, for a memory operand, at anything but the
+        branch right after it)."""
+        self._step(st, ins)
+        f = st.flags
+        if f and f[0] == "cmpm" and ins.mnem not in _COND and base_mnemonic(ins.mnem)[0] != "cmp":
+            st.flags = None
+        elif f and f[0] == "cmp" and base_mnemonic(ins.mnem)[0] != "cmp":
+            written = set(_implicit_writes(base_mnemonic(ins.mnem)[0], ins.mnem, ins.ops))
+            written |= {reg(o)[0] for o in ins.ops if reg(o)} if len(ins.ops) > 1 or base_mnemonic(ins.mnem)[0] in ("pop", "inc", "dec", "neg", "not", "bswap") else set()
+            if f[1] in written:
+                st.flags = None
+
+    def _step(self, st: State, ins: Ins) -> None:
         self._cur_problem = ""
         m, ops = ins.mnem, ins.ops
         # a bound on a memory operand lasts from the branch that proved it to the next instruction
@@ -563,7 +579,8 @@ class Analyzer:
             width = regs_w[-1][1]
         mems = [o for o in ops if is_mem(o)]
         dst = ops[-1] if ops else ""
-        keep_flags = base in _NO_FLAGS or base.startswith(("j", "call", "set", "cmov", "v", "mov", "p", "cvt", "unpck", "shuf", "sqrt", "f")) and base not in ("popf", "popcnt") and not base.startswith(("pcmpestr", "pcmpistr", "ptest"))
+        keep_flags = (base in _NO_FLAGS or base.startswith(("j", "call", "set", "cmov", "v", "mov", "p", "cvt", "unpck", "shuf", "sqrt", "f"))) \
+            and base not in ("popf", "popcnt") and not base.startswith(_VEC_FLAG_WRITERS)
         flags = st.flags if keep_flags else None
         rsp = st.regs.get("rsp")
         if rsp is None or rsp[0] != "S":
@@ -1177,8 +1194,10 @@ def _implicit_writes(base: str, m: str, ops: tuple[str, ...]) -> tuple[str, ...]
         return ("rax", "rdx")
     if base in ("lahf",) or m.startswith(("fnstsw", "fstsw")):
         return ("rax",)
-    if m in ("mulx",):
-        return ()
+    if m.startswith("xlat"):
+        return ("rax",)
+    if base in ("xadd",) or m.startswith("mulx"):
+        return tuple(reg(o)[0] for o in ops if reg(o))  # every register operand is written
     return ()
 
 
