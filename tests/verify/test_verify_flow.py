@@ -186,3 +186,17 @@ def test_indirect_tail_call_like_the_original(tmp_path):
     # jumping with rsp off its entry value is no tail call
     bad = judged(tmp_path, src, "call", "\tsubq\t$8, %rsp\n\tmovq\t%rdi, %rax\n\taddq\t%rsi, %rsi\n\tmovq\t%rsi, %rdi\n\tjmp\t*%rax")
     assert bad.name == "static.flow" and not bad.passed
+
+
+def test_stack_addresses_are_not_laundered(tmp_path):
+    """A copy of rsp passed through a vector register, a spill and reload of another width, or
+    two 32-bit halves is still a stack address: writing the return address through it rejects."""
+    through_xmm = "\tmovq\t%rsp, %xmm0\n\tmovq\t%xmm0, %rax\n\tmovq\t$0, (%rax)\n\tleal\t1(%rdi), %eax\n\tret"
+    spilled = ("\tmovq\t%rsp, %rax\n\tmovq\t%rax, -16(%rsp)\n\tmovq\t-16(%rsp), %xmm1\n\tmovq\t%xmm1, %rcx\n"
+               "\tmovq\t$0, (%rcx)\n\tleal\t1(%rdi), %eax\n\tret")
+    halves = ("\tmovq\t%rsp, %rax\n\tmovl\t%eax, %ecx\n\tshrq\t$32, %rax\n\tshlq\t$32, %rax\n\torq\t%rcx, %rax\n"
+              "\tmovq\t$0, (%rax)\n\tleal\t1(%rdi), %eax\n\tret")
+    for body in (through_xmm, spilled, halves):
+        c = judged(tmp_path, INC, "f", body)
+        assert c.name == "static.stack" and not c.passed, (body, c)
+        assert "return address" in c.detail or "cannot pin down" in c.detail, c.detail

@@ -96,6 +96,10 @@ _NO_FLAGS = {"mov", "movabs", "lea", "push", "pop", "nop", "xchg", "bswap", "not
 _COND = {"jo", "jno", "jb", "jnae", "jc", "jae", "jnb", "jnc", "je", "jz", "jne", "jnz", "jbe", "jna", "ja",
          "jnbe", "js", "jns", "jp", "jpe", "jnp", "jpo", "jl", "jnge", "jge", "jnl", "jle", "jng", "jg", "jnle",
          "jrcxz", "jecxz", "loop", "loope", "loopne", "loopz", "loopnz"}
+# one-operand instructions that only read their memory operand
+_READ_ONLY_1OP = ("push", "fld", "fild", "fbld", "call", "jmp", "mul", "imul", "div", "idiv", "ldmxcsr", "vldmxcsr",
+                  "fldcw", "fldenv", "frstor", "fxrstor", "prefetch", "nop", "clflush", "clwb", "fcom", "fucom",
+                  "ficom", "fadd", "fsub", "fmul", "fdiv", "fiadd", "fisub", "fimul", "fidiv", "cmp", "test", "bt")
 # vector and x87 instructions that do write EFLAGS
 _VEC_FLAG_WRITERS = ("comis", "ucomis", "vcomis", "vucomis", "ptest", "vptest", "vtest", "pcmpestr", "pcmpistr",
                      "vpcmpestr", "vpcmpistr", "kortest", "ktest", "fcomi", "fucomi")
@@ -541,9 +545,10 @@ class Analyzer:
             value = value if value and value[0] == "S" else (TAINT if old and old[0] == "S" and w < 128 else None)
         elif w < 32:
             old = st.regs.get(name)
-            value = TAINT if old and old[0] == "S" else (value if value and value[0] == "B" and value[3] <= w else None)
+            value = TAINT if (old and old[0] == "S") or (value and value[0] == "S") else \
+                (value if value and value[0] == "B" and value[3] <= w else None)
         elif w == 32:
-            value = value if value and value[0] == "A" else zext(value, 32)
+            value = TAINT if value and value[0] == "S" else value if value and value[0] == "A" else zext(value, 32)
         if value is None:
             st.regs.pop(name, None)
         else:
@@ -557,7 +562,14 @@ class Analyzer:
         """Checks ins's memory accesses against st, then applies it to st. A compare's fact
         dies with the register it is about (or, for a memory operand, at anything but the
         branch right after it)."""
+        tainted = self._stack_sources(st, ins)
         self._step(st, ins)
+        if tainted:
+            # whatever is computed from a stack address stays one, as far as the rules go: no
+            # laundering through vector registers, halves, or a reload of a spilled copy
+            for d in tainted:
+                if (st.regs.get(d) or (None,))[0] != "S":
+                    st.regs[d] = TAINT
         f = st.flags
         if f and f[0] == "cmpm" and ins.mnem not in _COND and base_mnemonic(ins.mnem)[0] != "cmp":
             st.flags = None
@@ -566,6 +578,36 @@ class Analyzer:
             written |= {reg(o)[0] for o in ins.ops if reg(o)} if len(ins.ops) > 1 or base_mnemonic(ins.mnem)[0] in ("pop", "inc", "dec", "neg", "not", "bswap") else set()
             if f[1] in written:
                 st.flags = None
+
+    def _stack_sources(self, st: State, ins: Ins) -> list[str]:
+        """The registers ins writes, when something it reads is a stack address (a register, or
+        a stack slot holding one); empty otherwise."""
+        base = base_mnemonic(ins.mnem)[0]
+        ops = ins.ops
+        if not ops or base in ("cmp", "test", "bt", "push", "pushf", "nop", "call", "jmp", "ret", "lea", "leave", "pop", "popf") \
+                or ins.mnem in _COND or base.startswith(_VEC_FLAG_WRITERS) or _STRING.match(ins.mnem):
+            return []
+        if len(ops) == 2 and ops[0] == ops[1] and base in ("xor", "sub", "pxor", "xorps", "xorpd", "vpxor", "vxorps", "vxorpd", "sbb"):
+            return []  # zeroing idiom: reads nothing
+        dreg = reg(ops[-1])
+        pure_write = base in ("mov", "movabs", "movz", "movsx", "set") or base.startswith(("mov", "vmov", "cvt", "vcvt", "vpbroadcast", "vbroadcast"))
+        srcs = ops[:-1] if (pure_write and len(ops) > 1) else ops
+        hot = False
+        for o in srcs:
+            r = reg(o)
+            if r and (st.regs.get(r[0]) or (None,))[0] == "S" and r[0] != "rsp":
+                hot = True
+            elif is_mem(o):
+                a = self.address(st, ins, o)
+                if a[0] == "S" and a[1] == a[2] and a[1] != -INF:
+                    size = access_size(base, base_mnemonic(ins.mnem)[1], ins.mnem, ops)
+                    hot |= any(v[0] == "S" for k, v in st.slots.items() if k < a[1] + size and a[1] < k + 8)
+        if not hot:
+            return []
+        out = list(_implicit_writes(base, ins.mnem, ops))
+        if dreg and dreg[0] != "rsp":
+            out.append(dreg[0])
+        return out
 
     def _step(self, st: State, ins: Ins) -> None:
         self._cur_problem = ""
@@ -592,7 +634,11 @@ class Analyzer:
             for k, op in enumerate(ops):
                 if is_mem(op):
                     write = k == len(ops) - 1 and len(ops) > 1 and not base.startswith(("cmp", "test", "bt", "ucomi", "comi", "vucomi", "vcomi", "ptest", "vptest")) \
-                        or base in ("inc", "dec", "neg", "not", "set", "pop") or (len(ops) == 1 and base.startswith(("fst", "fist", "fnst", "stmxcsr", "vstmxcsr", "fsave", "fnsave", "fxsave")))
+                        or base in ("inc", "dec", "neg", "not", "set", "pop") or (len(ops) == 1 and not base.startswith(_READ_ONLY_1OP))
+                    if write:
+                        a = self.address(st, ins, op)
+                        if a[0] == "S" and a[1] == a[2] and a[1] != -INF:
+                            self._store_slot(st, a[1], size, ("X",))  # the transfer below may say better
                     src = reg(ops[0]) if len(ops) > 1 else None
                     value = st.regs.get(src[0]) if src else None
                     self.check_access(st, ins, op, size, write or base == "xchg", value)
@@ -601,7 +647,7 @@ class Analyzer:
                 v = st.regs.get(r_)
                 if v and v[0] == "S":
                     if ins.rep:
-                        self.check_stack_range(st, ins, ("S", v[1], INF, 1, 0), 8, True)
+                        self.check_stack_range(st, ins, TAINT, 8, True)
                     else:
                         self.check_stack_range(st, ins, v, (width or 64) // 8, True)
                     st.regs[r_] = TAINT if ins.rep else v
@@ -702,12 +748,15 @@ class Analyzer:
                         self.set_reg(st, dst, self.read_operand(st, ins, src, 64))
                 elif dreg[1] == 32:
                     v = st.regs.get(reg(src)[0]) if reg(src) else self.read_operand(st, ins, src, 32) if src.startswith("$") else None
-                    self.set_reg(st, dst, v if v and v[0] == "B" else None, 32)
+                    self.set_reg(st, dst, v if v and v[0] in ("B", "S") else None, 32)
                 else:
-                    self.set_reg(st, dst, None)
+                    v = st.regs.get(reg(src)[0]) if reg(src) else None
+                    self.set_reg(st, dst, v if v and v[0] == "S" else None)
             elif is_mem(dst):
                 a = self.address(st, ins, dst)
-                val = st.regs.get(reg(src)[0]) if reg(src) and reg(src)[1] == 64 else None
+                val = st.regs.get(reg(src)[0]) if reg(src) and reg(src)[1] >= 64 else None
+                if val and val[0] == "S" and reg(src)[1] > 64:
+                    val = TAINT
                 if a[0] == "S" and a[1] == a[2] and a[1] != -INF:
                     self._store_slot(st, a[1], access_size(base, width, m, ops), val)
                 elif a[0] == "S":
