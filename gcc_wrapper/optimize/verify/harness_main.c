@@ -350,6 +350,7 @@ int main(int argc, char **argv)
         st.sa_sigaction = on_trap;
         st.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
         sigemptyset(&st.sa_mask);
+        sigaddset(&st.sa_mask, SIGPROF);   /* a timeout waits until the breakpoint is put back */
         sigaction(SIGTRAP, &st, NULL);
         if (llmcc_cov_load(argv[2], (uintptr_t)llmcc_fn_cand) != 0) return 4;
     }
