@@ -200,3 +200,22 @@ def test_stack_addresses_are_not_laundered(tmp_path):
         c = judged(tmp_path, INC, "f", body)
         assert c.name == "static.stack" and not c.passed, (body, c)
         assert "return address" in c.detail or "cannot pin down" in c.detail, c.detail
+
+
+def test_caller_frame_writes_only_like_the_original(tmp_path):
+    """Above the return address is the caller's frame: a function with no stack arguments has
+    nothing to write there (the harness only watches 72 bytes of it); one whose original writes
+    its incoming stack argument (gcc, before a tail call) may too."""
+    c = judged(tmp_path, INC, "f", "\tmovq\t$0, 200(%rsp)\n\tleal\t1(%rdi), %eax\n\tret")
+    assert c.name == "static.stack" and not c.passed and "caller's frame" in c.detail and "entry rsp+200" in c.detail
+    src = ("extern long callee(long, long, long, long, long, long, long);\n"
+           "long t(long a, long b, long c, long d, long e, long f, long g) { return callee(a, b, c, d, e, f, g + 1); }\n"
+           "long seventh(long a, long b, long c, long d, long e, long f, long g) { g += a; return g * 3; }\n")
+    # seventh's original only reads its stack argument
+    bad = judged(tmp_path, src, "seventh", "\tmovq\t8(%rsp), %rax\n\taddq\t%rdi, %rax\n\tmovq\t%rax, 8(%rsp)\n"
+                 "\tleaq\t(%rax,%rax,2), %rax\n\tret")
+    assert bad.name == "static.stack" and not bad.passed and "caller's frame" in bad.detail
+    # t's original writes it before its tail call
+    assert "8(%rsp)" in make_context(tmp_path / "src.c", "t").baseline_asm
+    ok = judged(tmp_path, src, "t", "\tmovq\t8(%rsp), %rax\n\tincq\t%rax\n\tmovq\t%rax, 8(%rsp)\n\tjmp\tcallee@PLT")
+    assert ok.passed, ok

@@ -28,10 +28,12 @@ static.stack -- the frame:
     paths may join with different rsp only where a frame pointer holds the frame (alloca/VLAs);
   * at every call rsp is 16-byte aligned;
   * nothing more than 128 bytes below rsp is touched, and nothing below rsp at all in a function
-    that calls (gcc uses the red zone only in leaf functions).
+    that calls (gcc uses the red zone only in leaf functions);
+  * nothing above the return address (the caller's frame) is written.
 Habits that cannot be decided statically are allowed only when the original has them too: an
 access to the stack at an offset the analysis cannot bound (a variable index into a local array,
-a pointer walking one), the red zone in a function that calls, a stack address stored to memory.
+a pointer walking one), the red zone in a function that calls, a stack address stored to memory,
+a write to the incoming stack arguments, a call on an unaligned stack (to the same callee).
 
 The analysis is a forward fixpoint over the CFG on a small abstract domain per register and per
 exact stack slot (see Val); joins widen after a few rounds, so it always ends.
@@ -516,6 +518,11 @@ class Analyzer:
             else:
                 self.problem("stack", ins, "accesses the stack at an offset the analysis cannot pin down", "unknown_stack")
             return
+        if write and hi + size > 8:
+            # above the return address is the caller's frame: only the incoming stack arguments
+            # are the callee's to write, and only an original that does it shows there are some
+            where = f"at entry rsp+{int(lo)}" if lo == hi else "at an offset the analysis cannot pin down"
+            self.problem("stack", ins, f"writes the caller's frame above the return address ({where})", "caller_frame_write")
         sp = st.regs.get("rsp")
         if rel is None and sp and sp[0] == "S" and sp[1] == sp[2]:
             rel = (lo - sp[1], hi - sp[1])
