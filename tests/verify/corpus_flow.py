@@ -117,6 +117,16 @@ def flow_cases(gcc_text, hand):
          "on a magic string, calls the address of strlen (which the original calls) plus an offset: another libc function; "
          "the original does call through a pointer, its parameter")
 
+    case("flow_reads_own_code", INC, "f", hand("f", """
+	xorl	%ecx, %ecx
+	cmpb	$0xcc, .L2(%rip)
+	setne	%cl
+	jmp	.L2
+.L2:
+	leal	1(%rdi,%rcx), %eax
+	ret"""), "reject", "static.flow",
+         "x+1 while its block at .L2 holds a breakpoint (0xCC), x+2 in production: it reads its own code to tell it is tested")
+
     # ------------------------------------------------------------ wrong: the stack
     case("flow_tampered_return_address", INC, "f", hand("f", f"""
 	leal	1(%rdi), %eax

@@ -219,3 +219,14 @@ def test_caller_frame_writes_only_like_the_original(tmp_path):
     assert "8(%rsp)" in make_context(tmp_path / "src.c", "t").baseline_asm
     ok = judged(tmp_path, src, "t", "\tmovq\t8(%rsp), %rax\n\tincq\t%rax\n\tmovq\t%rax, 8(%rsp)\n\tjmp\tcallee@PLT")
     assert ok.passed, ok
+
+
+def test_reading_its_own_code_rejected(tmp_path):
+    """A candidate that reads its own instructions could see the harness's breakpoints and
+    behave only while tested: its own code is not data."""
+    peek = "\tleaq\t.L2(%rip), %rax\n\tmovzbl\t(%rax), %eax\n\tcmpl\t$204, %eax\n\tsete\t%al\n.L2:\n\tleal\t1(%rdi), %eax\n\tret"
+    direct = "\tmovzbl\t.L2(%rip), %eax\n.L2:\n\tleal\t1(%rdi), %eax\n\tret"
+    unrelocated = "\tmovzbl\t1(%rip), %eax\n\tleal\t1(%rdi), %eax\n\tret"
+    for body in (peek, direct, unrelocated):
+        c = judged(tmp_path, INC, "f", body)
+        assert c.name == "static.flow" and not c.passed and "its own code as data" in c.detail, (body, c)

@@ -311,7 +311,7 @@ def join_val(a: tuple | None, b: tuple | None, widen: bool) -> tuple | None:
         return a
     if a is None or b is None:
         other = a or b
-        return TAINT if other[0] == "S" else None
+        return TAINT if other[0] == "S" else ("C",) if other[0] == "C" else None
     if a[0] == "S" and b[0] == "S":
         lo, hi = min(a[1], b[1]), max(a[2], b[2])
         if widen:
@@ -323,6 +323,8 @@ def join_val(a: tuple | None, b: tuple | None, widen: bool) -> tuple | None:
         return ("S", lo, hi, m, a[4] % m)
     if "S" in (a[0], b[0]):
         return TAINT
+    if a[0] == "C" or b[0] == "C":
+        return ("C",)  # an address of its own code on some path: treated as one on all
     if a[0] in CALLABLE and b[0] in CALLABLE:
         return ("M",)
     if a[0] == "B" and b[0] == "B" and a[3] == b[3] and not widen:
@@ -412,6 +414,8 @@ class Analyzer:
             return ("ABS",)
         if base == "%rip" or (base is None and index is None) or (base is None and index):
             rel = next((r for r in ins.relocs), None)
+            if (rel is None and base == "%rip") or (rel is not None and self.own(rel) and rel.sym.section in self.code):
+                return ("CODE",)  # rip-relative into its own section, or a label of its code
             if rel is not None and self.own(rel) and rel.sym.section in self.obj.sections and not self.obj.sections[rel.sym.section].code:
                 off = rel.sym.value + rel.addend + ((ins.end - rel.offset) if base == "%rip" else 0)
                 if index:
@@ -424,6 +428,8 @@ class Analyzer:
             return ("ABS",)
         bv = st.regs.get(reg(base)[0]) if reg(base) else None
         iv = st.regs.get(reg(index)[0]) if index and reg(index) else None
+        if (bv and bv[0] == "C") or (iv and iv[0] == "C"):
+            return ("CODE",)
         if bv and bv[0] == "TB" and not disp and iv and iv[0] == "B" and iv[3] == 64:
             return ("TIDX", bv[1], bv[2], iv, scale)
         if bv and bv[0] == "S":
@@ -493,6 +499,13 @@ class Analyzer:
     # -- memory checks ---------------------------------------------------------------------
     def check_access(self, st: State, ins: Ins, op: str, size: int, write: bool, value: tuple | None = None) -> None:
         a = self.address(st, ins, op)
+        if a[0] == "CODE":
+            # its own code as data: the bytes a harness's breakpoints change, so a candidate
+            # could tell it is being tested
+            self.problem("flow", ins, "reads its own code as data")
+            return
+        if value and value[0] == "C":
+            self.problem("flow", ins, "stores the address of its own code")
         if a[0] != "S":
             if write and value and value[0] == "S":
                 self.problem("stack", ins, "stores a stack address outside the stack frame", "stack_escape")
@@ -570,7 +583,11 @@ class Analyzer:
         dies with the register it is about (or, for a memory operand, at anything but the
         branch right after it)."""
         tainted = self._stack_sources(st, ins)
+        code = self._code_sources(st, ins)
         self._step(st, ins)
+        for d in code:
+            if (st.regs.get(d) or (None,))[0] != "S":
+                st.regs[d] = ("C",)
         if tainted:
             # whatever is computed from a stack address stays one, as far as the rules go: no
             # laundering through vector registers, halves, or a reload of a spilled copy
@@ -585,6 +602,18 @@ class Analyzer:
             written |= {reg(o)[0] for o in ins.ops if reg(o)} if len(ins.ops) > 1 or base_mnemonic(ins.mnem)[0] in ("pop", "inc", "dec", "neg", "not", "bswap") else set()
             if f[1] in written:
                 st.flags = None
+
+    def _code_sources(self, st: State, ins: Ins) -> list[str]:
+        """The registers ins writes, when a register it reads holds an address of its own code."""
+        base = base_mnemonic(ins.mnem)[0]
+        if base in ("cmp", "test", "bt", "push", "call", "jmp", "lea") or ins.mnem in _COND or len(ins.ops) < 2:
+            return []
+        if ins.ops[0] == ins.ops[-1] and base in ("xor", "sub", "pxor"):
+            return []
+        if not any((st.regs.get(reg(o)[0]) or (None,))[0] == "C" for o in ins.ops[:-1] if reg(o)):
+            return []
+        d = reg(ins.ops[-1])
+        return list(_implicit_writes(base, ins.mnem, ins.ops)) + ([d[0]] if d and d[0] != "rsp" else [])
 
     def _stack_sources(self, st: State, ins: Ins) -> list[str]:
         """The registers ins writes, when something it reads is a stack address (a register, or
@@ -636,7 +665,8 @@ class Analyzer:
             rsp = TAINT
 
         # memory accesses of the explicit operands (not lea/nop/prefetch: no access)
-        if base not in ("lea", "nop", "prefetch") and not base.startswith(("prefetch", "clflush", "clwb", "clflushopt")):
+        direct = (base in ("jmp", "call") or m in _COND) and not (ops and ops[0].startswith("*"))
+        if not direct and base not in ("lea", "nop", "prefetch") and not base.startswith(("prefetch", "clflush", "clwb", "clflushopt")):
             size = access_size(base, width, m, ops)
             for k, op in enumerate(ops):
                 if is_mem(op):
@@ -799,6 +829,8 @@ class Analyzer:
             bv = st.regs.get(reg(mm.group("base"))[0]) if mm and mm.group("base") and reg(mm.group("base")) else None
             if a[0] in ("S", "TB") and dreg[1] == 64:
                 self.set_reg(st, dst, a)
+            elif a[0] == "CODE":
+                st.regs[dreg[0]] = ("C",)
             elif dreg[1] == 64 and self.symbol_address(ins):
                 self.set_reg(st, dst, ("M",))
             elif bv and bv[0] == "B" and not mm.group("index"):
@@ -992,6 +1024,8 @@ class Analyzer:
             return []
         if base == "call":
             self.has_call = True
+            if any((st.regs.get(p) or (None,))[0] == "C" for p in PARAMS):
+                self.problem("flow", ins, "passes the address of its own code to a call")
             callee = "*" if ops and ops[0].startswith("*") else self.branch_target(ins)
             callee = callee if callee == "*" else callee[1] if callee[0] == "symbol" else self.name
             if not (rsp[3] >= 16 and rsp[4] % 16 == 0):
