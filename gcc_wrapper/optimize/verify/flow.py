@@ -19,7 +19,9 @@ static.flow -- where control can go:
     jmp *%rax`), with every entry the index can select a label inside the function, and the index
     bounded by a compare and branch on every path (an abstract interpretation, below);
   * an indirect call only when the original makes one, and only through a value loaded from
-    memory (not the function's own data), returned by a call, or a parameter register unchanged.
+    memory (not the function's own data), returned by a call, or a parameter register unchanged;
+  * its own code is never data: not read, not stored, not handed to a callee (a candidate that
+    reads its code could see coverage's breakpoints and behave only while tested).
 static.stack -- the frame:
   * rsp (and every register holding a stack address: rbp as a frame pointer, copies of rsp) is
     followed as an interval of offsets from its entry value; no memory operand may reach the
