@@ -127,6 +127,16 @@ def flow_cases(gcc_text, hand):
 	ret"""), "reject", "static.flow",
          "x+1 while its block at .L2 holds a breakpoint (0xCC), x+2 in production: it reads its own code to tell it is tested")
 
+    case("flow_detects_harness_canary", INC, "f", hand("f", """
+	movabsq	$0x1b1b1b1b1b1b1b1b, %rcx
+	cmpq	%rcx, %rbx
+	sete	%cl
+	movzbl	%cl, %ecx
+	leal	2(%rdi), %eax
+	subl	%ecx, %eax
+	ret"""), "reject", "static.stack",
+         "x+1 when the caller's rbx is the test harness's canary, x+2 otherwise: looks at a callee-saved register's incoming value")
+
     # ------------------------------------------------------------ wrong: the stack
     case("flow_tampered_return_address", INC, "f", hand("f", f"""
 	leal	1(%rdi), %eax

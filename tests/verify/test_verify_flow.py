@@ -27,9 +27,9 @@ GROUPS = {
 }
 FLAGS = ["-O2 -fno-pic", "-O3 -fno-pic", "-Os -fno-pic", "-O3 -funroll-loops -fno-pic",
          "-O2 -fPIC", "-O3 -fPIC", "-Os -fPIC", "-O3 -funroll-loops -fPIC"]
-# more code shapes, for the C written for this test: AVX (32-byte aligned frames), stack
-# protector, CET (endbr64, notrack jumps), gcc's default (PIE)
-MORE_FLAGS = ["-O2 -mavx2", "-O2 -fstack-protector-strong -fcf-protection", "-O2", "-O1"]
+# more code shapes, for the C written for this test: AVX (32-byte aligned frames), BMI and
+# popcnt, stack protector, CET (endbr64, notrack jumps), gcc's default (PIE)
+MORE_FLAGS = ["-O2 -mavx2", "-O3 -march=haswell", "-O2 -fstack-protector-strong -fcf-protection", "-O2", "-O1"]
 
 
 def gcc_functions(src: Path, flags: str) -> dict[str, str]:
@@ -230,3 +230,29 @@ def test_reading_its_own_code_rejected(tmp_path):
     for body in (peek, direct, unrelocated):
         c = judged(tmp_path, INC, "f", body)
         assert c.name == "static.flow" and not c.passed and "its own code as data" in c.detail, (body, c)
+
+
+def test_incoming_values_are_only_saved(tmp_path):
+    """The caller's rbx (a test harness's canary) and a register that carries no argument (the
+    harness's poison) may be saved, restored and overwritten, never looked at: a candidate that
+    looks can tell the harness from a real caller."""
+    canary = ("\tmovabsq\t$0x1b1b1b1b1b1b1b1b, %rcx\n\tcmpq\t%rcx, %rbx\n\tsete\t%cl\n\tmovzbl\t%cl, %ecx\n"
+              "\tleal\t2(%rdi), %eax\n\tsubl\t%ecx, %eax\n\tret")
+    c = judged(tmp_path, INC, "f", canary)
+    assert c.name == "static.stack" and not c.passed and "%rbx had on entry" in c.detail
+    poison = "\tleal\t1(%rdi), %eax\n\ttestq\t%r11, %r11\n\tjs\t.L1\n\tret\n.L1:\n\tret"
+    c = judged(tmp_path, INC, "f", poison)
+    assert c.name == "static.stack" and not c.passed and "%r11 had on entry" in c.detail
+    saved = ("\tpushq\t%rbx\n\tmovq\t%r12, %r11\n\tmovl\t%edi, %ebx\n\tleal\t1(%rbx), %eax\n\tmovq\t%r11, %r12\n"
+             "\tpopq\t%rbx\n\tret")
+    c = judged(tmp_path, INC, "f", saved)
+    assert c.passed, c
+
+
+def test_return_address_copy_only_like_gcc(tmp_path):
+    """gcc's dynamically realigned frames push a copy of the return address (for the unwinder):
+    allowed where the original does it, and the copy is never read back."""
+    body = ("\tleaq\t8(%rsp), %r10\n\tandq\t$-32, %rsp\n\tpushq\t-8(%r10)\n\tmovq\t(%rsp), %rax\n"
+            "\tleaq\t-8(%r10), %rsp\n\tleal\t1(%rdi), %eax\n\tret")
+    c = judged(tmp_path, INC, "f", body)
+    assert c.name == "static.stack" and not c.passed and "return address" in c.detail

@@ -31,11 +31,15 @@ static.stack -- the frame:
   * at every call rsp is 16-byte aligned;
   * nothing more than 128 bytes below rsp is touched, and nothing below rsp at all in a function
     that calls (gcc uses the red zone only in leaf functions);
-  * nothing above the return address (the caller's frame) is written.
+  * nothing above the return address (the caller's frame) is written;
+  * the caller's values of the callee-saved registers, and of the registers that carry no
+    argument, are only saved and restored, never used (they would tell a harness from a caller).
 Habits that cannot be decided statically are allowed only when the original has them too: an
 access to the stack at an offset the analysis cannot bound (a variable index into a local array,
 a pointer walking one), the red zone in a function that calls, a stack address stored to memory,
-a write to the incoming stack arguments, a call on an unaligned stack (to the same callee).
+a write to the incoming stack arguments, a call on an unaligned stack (to the same callee), a copy
+of the return address pushed for the unwinder, a use of an incoming register (%al in a variadic
+function).
 
 The analysis is a forward fixpoint over the CFG on a small abstract domain per register and per
 exact stack slot (see Val); joins widen after a few rounds, so it always ends.
@@ -58,6 +62,10 @@ MAX_TABLE = 1 << 16  # jump-table entries checked at most
 
 CALLER_SAVED = ("rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11")
 PARAMS = ("rdi", "rsi", "rdx", "rcx", "r8", "r9")
+# registers whose incoming value is none of the function's business: the caller's callee-saved
+# values (to be saved and restored, never used) and registers that carry no argument (garbage,
+# or a test harness's poison); %al carries the vector-register count of a variadic call
+INCOMING = ("rbx", "rbp", "r12", "r13", "r14", "r15", "rax", "r10", "r11") + tuple(f"v{i}" for i in range(8, 16))
 
 # Values (tuples, for cheap hashing and equality); a register absent from the state is "plain":
 #   ("S", lo, hi, m, r)   a stack address: entry rsp + k, lo <= k <= hi, its absolute value = r mod m
@@ -94,12 +102,16 @@ _GPR_BASES = {"mov", "add", "sub", "and", "or", "xor", "adc", "sbb", "cmp", "tes
               "dec", "neg", "not", "imul", "mul", "div", "idiv", "shl", "shr", "sar", "sal", "rol", "ror", "rcl",
               "rcr", "xchg", "xadd", "cmpxchg", "call", "jmp", "ret", "leave", "bt", "bts", "btr", "btc", "bsf",
               "bsr", "popcnt", "lzcnt", "tzcnt", "movabs", "cmov", "stos", "lods", "movs", "cmps", "scas", "loop",
-              "bswap", "shld", "shrd", "andn", "pushf", "popf", "nop", "sahf", "lahf", "crc32"}
+              "bswap", "shld", "shrd", "andn", "pushf", "popf", "nop", "sahf", "lahf", "crc32", "shlx", "shrx",
+              "sarx", "rorx", "pdep", "pext", "bextr", "blsi", "blsr", "blsmsk", "bzhi", "mulx", "movbe", "adcx", "adox"}
 _NO_FLAGS = {"mov", "movabs", "lea", "push", "pop", "nop", "xchg", "bswap", "not", "movz", "movs", "cmov", "set",
              "cltq", "cwtl", "cbtw", "cqto", "cltd", "cwtd", "prefetch"}
 _COND = {"jo", "jno", "jb", "jnae", "jc", "jae", "jnb", "jnc", "je", "jz", "jne", "jnz", "jbe", "jna", "ja",
          "jnbe", "js", "jns", "jp", "jpe", "jnp", "jpo", "jl", "jnge", "jge", "jnl", "jle", "jng", "jg", "jnle",
          "jrcxz", "jecxz", "loop", "loope", "loopne", "loopz", "loopnz"}
+# instructions that write their destination without reading it
+_WRITE_ONLY = {"mov", "movabs", "movz", "movsx", "set", "lea", "popcnt", "lzcnt", "tzcnt", "bsf", "bsr", "andn", "bzhi",
+               "shlx", "shrx", "sarx", "rorx", "pdep", "pext", "bextr", "blsi", "blsr", "blsmsk", "mulx", "movbe"}
 # one-operand instructions that only read their memory operand
 _READ_ONLY_1OP = ("push", "fld", "fild", "fbld", "call", "jmp", "mul", "imul", "div", "idiv", "ldmxcsr", "vldmxcsr",
                   "fldcw", "fldenv", "frstor", "fxrstor", "prefetch", "nop", "clflush", "clwb", "fcom", "fucom",
@@ -254,12 +266,45 @@ class State:
     slots: dict[int, tuple] = field(default_factory=dict)  # exact stack offset -> value stored there
     flags: tuple | None = None  # ("cmp", reg, K, width) / ("cmpm", operand, K, width): the last compare with an immediate
     mem: tuple | None = None  # (operand, bound): what a branch just proved about a memory operand
+    # 8-byte slots of a realigned frame (`and $-32, %rsp`): keyed by the address's interval and
+    # residue, which name one address (see canonical())
+    rslots: dict[tuple, tuple] = field(default_factory=dict)
+    dirty: bool = False  # a store at an unknown stack offset happened: no slot is known unwritten
 
     def copy(self) -> State:
-        return State(dict(self.regs), dict(self.slots), self.flags, self.mem)
+        return State(dict(self.regs), dict(self.slots), self.flags, self.mem, dict(self.rslots), self.dirty)
+
+    def unwritten(self) -> tuple:
+        """What a slot the function did not write holds: the caller's memory (a value from
+        memory), unless a store somewhere unknown may have been there."""
+        return ("X",) if self.dirty else ("M",)
 
     def key(self) -> tuple:
-        return (tuple(sorted(self.regs.items())), tuple(sorted(self.slots.items())), self.flags, self.mem)
+        return (tuple(sorted(self.regs.items())), tuple(sorted(self.slots.items())), self.flags, self.mem,
+                tuple(sorted(self.rslots.items())), self.dirty)
+
+
+def canonical(v: tuple) -> tuple | None:
+    """A realigned stack address names one address although its offset is not known:
+    ((entry rsp + k) & -a) + d is in [k + d - (a - 1), k + d] and is d mod a, and two such with
+    the same interval and residue are equal (k is then the same modulo a). Joins never make this
+    shape (their intervals are multiples of their modulus wide)."""
+    if v[0] == "S" and v[1] != v[2] and v[1] != -INF and v[2] != INF and v[3] > 1 and v[2] - v[1] == v[3] - 1:
+        return (v[1], v[2], v[3], v[4])
+    return None
+
+
+def same_frame(k: tuple, key: tuple) -> bool:
+    """Two canonical() addresses of one realigned frame: their distance is known."""
+    return k[2] == key[2] and (k[1] - k[3] - key[1] + key[3]) % key[2] == 0
+
+
+def rslot_overlaps(k: tuple, a: tuple, size: int) -> bool:
+    """Whether the 8-byte realigned slot k may overlap [a, a + size) (a a stack value)."""
+    key = canonical(a)
+    if key and same_frame(k, key):
+        return k[1] < key[1] + size and key[1] < k[1] + 8
+    return k[0] < a[2] + size and a[1] < k[1] + 8
 
 
 def _pow2_dividing(x: int, cap: int) -> int:
@@ -313,7 +358,8 @@ def join_val(a: tuple | None, b: tuple | None, widen: bool) -> tuple | None:
         return a
     if a is None or b is None:
         other = a or b
-        return TAINT if other[0] == "S" else ("C",) if other[0] == "C" else None
+        # the caller's value on some path: treated as the caller's on all
+        return TAINT if other[0] == "S" else other if other[0] in ("C", "U") else None
     if a[0] == "S" and b[0] == "S":
         lo, hi = min(a[1], b[1]), max(a[2], b[2])
         if widen:
@@ -327,6 +373,8 @@ def join_val(a: tuple | None, b: tuple | None, widen: bool) -> tuple | None:
         return TAINT
     if a[0] == "C" or b[0] == "C":
         return ("C",)  # an address of its own code on some path: treated as one on all
+    if a[0] == "U" or b[0] == "U":
+        return a if a[0] == "U" else b
     if a[0] in CALLABLE and b[0] in CALLABLE:
         return ("M",)
     if a[0] == "B" and b[0] == "B" and a[3] == b[3] and not widen:
@@ -489,7 +537,9 @@ class Analyzer:
         if a[0] == "S":
             if a[1] == a[2] and a[1] in st.slots and width == 64:
                 return st.slots[a[1]]
-            return ("M",) if width == 64 else None
+            if canonical(a) and width == 64 and canonical(a) in st.rslots:
+                return st.rslots[canonical(a)]
+            return st.unwritten() if width == 64 else None
         if a[0] in ("TB", "TIDX"):
             # the function's own constants: callable only as a table of function pointers
             # (exact addresses of symbols, as `static void (*const ops[])(void) = {f, g}` gives)
@@ -527,6 +577,9 @@ class Analyzer:
         when the operand is rsp-based (known even when rsp itself is not)."""
         lo, hi = a[1], a[2]
         what = "writes" if write else "reads"
+        if not write and lo != -INF and hi != INF and (any(v == ("RA",) for k, v in st.slots.items() if k < hi + size and lo < k + 8) or
+                          any(v == ("RA",) for k, v in st.rslots.items() if rslot_overlaps(k, a, size))):
+            self.problem("stack", ins, "reads its copy of the return address")
         if lo < 8 and hi + size > 0:
             if lo == hi:
                 self.problem("stack", ins, f"{what} the return address (at entry rsp{int(lo):+d}, {size} bytes)")
@@ -584,6 +637,10 @@ class Analyzer:
         """Checks ins's memory accesses against st, then applies it to st. A compare's fact
         dies with the register it is about (or, for a memory operand, at anything but the
         branch right after it)."""
+        for r_ in self._incoming_uses(st, ins):
+            self.problem("stack", ins, f"uses the value %{r_ if not r_.startswith('v') else 'xmm' + r_[1:]} had on entry "
+                         "(the caller's: a callee-saved register is only saved and restored, others carry nothing)",
+                         f"incoming:{r_}")
         tainted = self._stack_sources(st, ins)
         code = self._code_sources(st, ins)
         self._step(st, ins)
@@ -604,6 +661,36 @@ class Analyzer:
             written |= {reg(o)[0] for o in ins.ops if reg(o)} if len(ins.ops) > 1 or base_mnemonic(ins.mnem)[0] in ("pop", "inc", "dec", "neg", "not", "bswap") else set()
             if f[1] in written:
                 st.flags = None
+
+    def _incoming_uses(self, st: State, ins: Ins) -> list[str]:
+        """Registers whose value on entry ins uses for anything but saving it (push, a store, a
+        copy to another register): a candidate that looks at them can tell a test harness (its
+        canaries and poison) from a real caller."""
+        base = base_mnemonic(ins.mnem)[0]
+        ops = ins.ops
+        if base in ("push", "pop", "nop", "leave", "ret", "call", "jmp") or ins.mnem in _COND:
+            reads = []
+        elif len(ops) == 2 and ops[0] == ops[1] and base in ("xor", "sub", "sbb", "pxor", "xorps", "xorpd", "vpxor", "vxorps",
+                                                                 "vxorpd", "pcmpeqd", "pcmpeqb", "pcmpeqw", "pcmpeqq", "vpcmpeqd"):
+            reads = []  # zeroing (or all-ones) idiom: reads nothing
+        elif base in ("mov", "movabs") and len(ops) == 2 and reg(ops[0]) and (is_mem(ops[1]) or reg(ops[1])) \
+                and reg(ops[0])[1] == 64:
+            reads = []  # saving it (a store, or a copy that stays the caller's value)
+        else:
+            pure = base in _WRITE_ONLY or (base == "imul" and len(ops) == 3) \
+                or base.startswith(("mov", "vmov", "cvt", "vcvt", "vbroadcast", "vpbroadcast"))
+            srcs = ops[:-1] if pure and len(ops) > 1 else ops
+            if len(ops) >= 3 and base.startswith("v"):
+                srcs = ops[:-1]  # AVX three-operand forms write their last operand without reading it
+            reads = [reg(o)[0] for o in srcs if reg(o)]
+            if ops and is_mem(ops[-1]) and ops[-1] not in srcs:
+                srcs = [*srcs, ops[-1]]
+            reads += _implicit_reads(base, ins.mnem, ops)
+        for o in ops:  # registers that form an address are read whatever the instruction
+            mm = mem_match(o) if is_mem(o) else None
+            if mm:
+                reads += [reg(x)[0] for x in (mm.group("base"), mm.group("index")) if x and reg(x)]
+        return sorted({r for r in reads if (st.regs.get(r) or (None,))[0] == "U"})
 
     def _code_sources(self, st: State, ins: Ins) -> list[str]:
         """The registers ins writes, when a register it reads holds an address of its own code."""
@@ -671,6 +758,11 @@ class Analyzer:
         if not direct and base not in ("lea", "nop", "prefetch") and not base.startswith(("prefetch", "clflush", "clwb", "clflushopt")):
             size = access_size(base, width, m, ops)
             for k, op in enumerate(ops):
+                if base == "push" and is_mem(op) and self.address(st, ins, op)[:3] == ("S", 0, 0):
+                    # gcc's dynamically realigned frames push a copy of the return address for
+                    # the unwinder (leaq 8(%rsp),%r10; andq $-32,%rsp; pushq -8(%r10))
+                    self.problem("stack", ins, "copies the return address", "ra_copy")
+                    continue
                 if is_mem(op):
                     write = k == len(ops) - 1 and len(ops) > 1 and not base.startswith(("cmp", "test", "bt", "ucomi", "comi", "vucomi", "vcomi", "ptest", "vptest")) \
                         or base in ("inc", "dec", "neg", "not", "set", "pop") or (len(ops) == 1 and not base.startswith(_READ_ONLY_1OP))
@@ -678,6 +770,10 @@ class Analyzer:
                         a = self.address(st, ins, op)
                         if a[0] == "S" and a[1] == a[2] and a[1] != -INF:
                             self._store_slot(st, a[1], size, ("X",))  # the transfer below may say better
+                        elif a[0] == "S" and canonical(a):
+                            self._store_rslot(st, a, size, ("X",))
+                        elif a[0] == "S":
+                            self._clobber_slots(st)
                     src = reg(ops[0]) if len(ops) > 1 else None
                     value = st.regs.get(src[0]) if src else None
                     self.check_access(st, ins, op, size, write or base == "xchg", value)
@@ -700,17 +796,22 @@ class Analyzer:
         if base in ("push", "pushf"):
             new = shift(rsp, -8, -8)
             val = self.read_operand(st, ins, ops[0], 64) if ops else None
+            if ops and is_mem(ops[0]) and self.address(st, ins, ops[0])[:3] == ("S", 0, 0):
+                val = ("RA",)
             st.regs["rsp"] = new
             if new[1] != -INF:
                 self.check_stack_range(st, ins, new, 8, True, (0, 0))
             if new[1] == new[2] and new[1] != -INF:
                 self._store_slot(st, new[1], 8, val)
+            elif canonical(new):
+                self._store_rslot(st, new, 8, val)
             st.flags = flags
             return
         if base in ("pop", "popf"):
             if rsp[1] != -INF:
                 self.check_stack_range(st, ins, rsp, 8, False, (0, 0))
-            val = st.slots.get(rsp[1], ("M",)) if rsp[1] == rsp[2] and rsp[1] != -INF else ("M",)
+            val = st.slots.get(rsp[1], st.unwritten()) if rsp[1] == rsp[2] and rsp[1] != -INF else \
+                st.rslots.get(canonical(rsp), st.unwritten()) if canonical(rsp) else st.unwritten()
             st.regs["rsp"] = shift(rsp, 8, 8)
             if ops and reg(ops[0]):
                 if reg(ops[0])[0] == "rsp":
@@ -728,7 +829,8 @@ class Analyzer:
                 fp = TAINT
             if fp[1] != -INF:
                 self.check_stack_range(st, ins, fp, 8, False)
-            val = st.slots.get(fp[1], ("M",)) if fp[1] == fp[2] and fp[1] != -INF else ("M",)
+            val = st.slots.get(fp[1], st.unwritten()) if fp[1] == fp[2] and fp[1] != -INF else \
+                st.rslots.get(canonical(fp), st.unwritten()) if canonical(fp) else st.unwritten()
             st.regs["rsp"] = shift(fp, 8, 8)
             if val is None:
                 st.regs.pop("rbp", None)
@@ -798,6 +900,8 @@ class Analyzer:
                     val = TAINT
                 if a[0] == "S" and a[1] == a[2] and a[1] != -INF:
                     self._store_slot(st, a[1], access_size(base, width, m, ops), val)
+                elif a[0] == "S" and canonical(a):
+                    self._store_rslot(st, a, access_size(base, width, m, ops), val)
                 elif a[0] == "S":
                     self._clobber_slots(st)
             st.flags = flags
@@ -929,24 +1033,47 @@ class Analyzer:
             a = self.address(st, ins, dst)
             if a[0] == "S" and a[1] == a[2] and a[1] != -INF:
                 self._store_slot(st, a[1], access_size(base, width, m, ops), TAINT if srcs_stack else None)
+            elif a[0] == "S" and canonical(a):
+                self._store_rslot(st, a, access_size(base, width, m, ops), TAINT if srcs_stack else None)
             elif a[0] == "S":
                 self._clobber_slots(st)
         st.flags = flags
 
     def _store_slot(self, st: State, off: float, size: int, val: tuple | None) -> None:
+        """A store at entry rsp + off. What it overlaps becomes unknown ("X"), not forgotten:
+        a forgotten slot would read as memory the function never wrote."""
         off = int(off)
+        for k in [k for k in st.rslots if k[0] < off + size and off < k[1] + 8]:
+            st.rslots[k] = ("X",)  # a realigned slot this may overlap
         for k in [k for k in st.slots if k < off + size and k + 8 > off]:
-            del st.slots[k]
-        if size == 8:
-            st.slots[off] = val if val is not None else ("X",)
-        else:
-            for k in range(off - 7, off + size):
-                st.slots.pop(k, None)
-            st.slots[off] = ("X",)
+            st.slots[k] = ("X",)
+        st.slots[off] = val if (val is not None and size == 8) else ("X",)
 
     def _clobber_slots(self, st: State) -> None:
+        """A store at a stack offset the analysis cannot pin down (allowed only where the original
+        makes one too: a variable index into a local array). The frame's saved stack addresses
+        are kept: such a store could as well reach the return address itself, which is the
+        residual risk of that waiver (docs/verification.md)."""
         for k in st.slots:
+            if st.slots[k][0] not in ("S", "RA"):
+                st.slots[k] = ("X",)
+        for k in st.rslots:
+            if st.rslots[k][0] not in ("S", "RA"):
+                st.rslots[k] = ("X",)
+        st.dirty = True
+
+    def _store_rslot(self, st: State, a: tuple, size: int, val: tuple | None) -> None:
+        """A store at a realigned address (canonical()). Another realigned slot of the same frame
+        (same modulus, same k mod it) is at a known distance; anything else may overlap wherever
+        the intervals do."""
+        key = canonical(a)
+        lo, hi = key[0], key[1] + size
+        for k in [k for k in st.slots if k < hi and lo < k + 8]:
             st.slots[k] = ("X",)
+        for k in list(st.rslots):
+            if k != key and rslot_overlaps(k, a, size):
+                st.rslots[k] = ("X",)
+        st.rslots[key] = val if (val is not None and size == 8) else ("X",)
 
     # -- control flow --------------------------------------------------------------------
     def branch_target(self, ins: Ins) -> tuple[str, str | None, int]:
@@ -1066,11 +1193,23 @@ class Analyzer:
             after.flags = None
             if (ins.section, ins.offset) in self.noreturn_calls:
                 return []
-            # the callee may write whatever our stack addresses reach, and below rsp
+            # the callee writes below rsp, and may write what a stack address it is given reaches:
+            # trusted to write only the object it is given, it leaves the frame's own saved stack
+            # addresses alone (gcc's realigned frames reload rsp from one after calls)
             escaped = any((st.regs.get(p) or (None,))[0] == "S" for p in PARAMS)
+            cr = canonical(rsp)
+
+            def below(lo: float, hi: float, key: tuple | None) -> bool:
+                if lo >= rsp[2]:
+                    return False
+                return not (cr and key and same_frame(key, cr) and key[1] >= cr[1])
+
             for k in list(after.slots):
-                if k < rsp[1] or escaped:
+                if below(k, k, None) or (escaped and after.slots[k][0] not in ("S", "RA")):
                     after.slots[k] = ("M",)
+            for k in list(after.rslots):
+                if below(k[0], k[1], k) or (escaped and after.rslots[k][0] not in ("S", "RA")):
+                    after.rslots[k] = ("M",)
             return [(nxt[0], nxt[1], after)]
         if base == "jmp" or m in _COND:
             indirect = bool(ops) and ops[0].startswith("*")
@@ -1141,7 +1280,7 @@ class Analyzer:
             return Analysis((), self.entry, (), frozenset(), frozenset(), False, f"{self.name} does not start on an instruction")
         # calls first: whether the function calls decides the red-zone rule everywhere
         self.has_call = any(base_mnemonic(i.mnem)[0] == "call" for sec in self.code.values() for i in sec)
-        entry = State({"rsp": ENTRY_RSP, **{p: ("P", k) for k, p in enumerate(PARAMS)}})
+        entry = State({"rsp": ENTRY_RSP, **{p: ("P", k) for k, p in enumerate(PARAMS)}, **{r: ("U", r) for r in INCOMING}})
         states: dict[tuple[str, int], State] = {self.entry: entry}
         visits: dict[tuple[str, int], int] = {}
         self.order = {sec: k for k, sec in enumerate(self.code)}
@@ -1239,8 +1378,12 @@ class Analyzer:
             if v is not None:
                 new.regs[r_] = v
         for k in set(old.slots) | set(tst.slots):
-            v = join_val(old.slots.get(k, ("M",)), tst.slots.get(k, ("M",)), widen)
+            v = join_val(old.slots.get(k, old.unwritten()), tst.slots.get(k, tst.unwritten()), widen)
             new.slots[k] = v if v is not None else ("X",)
+        for k in set(old.rslots) | set(tst.rslots):
+            v = join_val(old.rslots.get(k, old.unwritten()), tst.rslots.get(k, tst.unwritten()), widen)
+            new.rslots[k] = v if v is not None else ("X",)
+        new.dirty = old.dirty or tst.dirty
         new.flags = old.flags if old.flags == tst.flags else None
         new.mem = old.mem if old.mem == tst.mem else None
         if new.key() != old.key():
@@ -1291,6 +1434,13 @@ def _implicit_writes(base: str, m: str, ops: tuple[str, ...]) -> tuple[str, ...]
     if base in ("xadd",) or m.startswith("mulx"):
         return tuple(reg(o)[0] for o in ops if reg(o))  # every register operand is written
     return ()
+
+
+def _implicit_reads(base: str, m: str, ops: tuple[str, ...]) -> list[str]:
+    if m in ("cltq", "cwtl", "cbtw", "cqto", "cltd", "cwtd") or base in ("mul", "div", "idiv", "cmpxchg") \
+            or (base == "imul" and len(ops) == 1) or m.startswith(("stos", "scas", "xlat")):
+        return ["rax"] + (["rbx"] if m.startswith("xlat") else [])
+    return []
 
 
 def _refine(m: str, flags, taken: State | None, fall: State) -> None:
