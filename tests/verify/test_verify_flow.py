@@ -256,3 +256,13 @@ def test_return_address_copy_only_like_gcc(tmp_path):
             "\tleaq\t-8(%r10), %rsp\n\tleal\t1(%rdi), %eax\n\tret")
     c = judged(tmp_path, INC, "f", body)
     assert c.name == "static.stack" and not c.passed and "return address" in c.detail
+
+
+def test_caller_frame_reads_only_like_the_original(tmp_path):
+    """Reading above the return address is reading stack arguments: a function without any has
+    no business there (the harness keeps canaries there)."""
+    c = judged(tmp_path, INC, "f", "\tmovq\t16(%rsp), %rax\n\tleal\t1(%rdi), %eax\n\tret")
+    assert c.name == "static.stack" and not c.passed and "reads the caller's frame" in c.detail
+    src = "long seventh(long a, long b, long c, long d, long e, long f, long g) { g += a; return g * 3; }\n"
+    ok = judged(tmp_path, src, "seventh", "\tmovq\t8(%rsp), %rax\n\taddq\t%rdi, %rax\n\tleaq\t(%rax,%rax,2), %rax\n\tret")
+    assert ok.passed, ok

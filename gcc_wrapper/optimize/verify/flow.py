@@ -31,13 +31,13 @@ static.stack -- the frame:
   * at every call rsp is 16-byte aligned;
   * nothing more than 128 bytes below rsp is touched, and nothing below rsp at all in a function
     that calls (gcc uses the red zone only in leaf functions);
-  * nothing above the return address (the caller's frame) is written;
+  * nothing above the return address (the caller's frame) is read or written;
   * the caller's values of the callee-saved registers, and of the registers that carry no
     argument, are only saved and restored, never used (they would tell a harness from a caller).
 Habits that cannot be decided statically are allowed only when the original has them too: an
 access to the stack at an offset the analysis cannot bound (a variable index into a local array,
 a pointer walking one), the red zone in a function that calls, a stack address stored to memory,
-a write to the incoming stack arguments, a call on an unaligned stack (to the same callee), a copy
+a read or write of the incoming stack arguments, a call on an unaligned stack (to the same callee), a copy
 of the return address pushed for the unwinder, a use of an incoming register (%al in a variadic
 function).
 
@@ -586,11 +586,13 @@ class Analyzer:
             else:
                 self.problem("stack", ins, "accesses the stack at an offset the analysis cannot pin down", "unknown_stack")
             return
-        if write and hi + size > 8:
+        if hi + size > 8:
             # above the return address is the caller's frame: only the incoming stack arguments
-            # are the callee's to write, and only an original that does it shows there are some
+            # are the callee's, and only an original that touches them shows there are some (a
+            # read there could also tell a test harness's canaries from a real caller)
             where = f"at entry rsp+{int(lo)}" if lo == hi else "at an offset the analysis cannot pin down"
-            self.problem("stack", ins, f"writes the caller's frame above the return address ({where})", "caller_frame_write")
+            self.problem("stack", ins, f"{what} the caller's frame above the return address ({where})",
+                         "caller_frame_write" if write else "caller_frame_read")
         sp = st.regs.get("rsp")
         if rel is None and sp and sp[0] == "S" and sp[1] == sp[2]:
             rel = (lo - sp[1], hi - sp[1])
@@ -1524,8 +1526,11 @@ def checks(name: str, cand_obj: Path, insns: list, base_obj: Path) -> tuple[list
     if a.error:
         out.append(Check("static.flow", False, a.error))
         return out, a
+    habits = set(orig.features)
+    if "caller_frame_write" in habits:
+        habits.add("caller_frame_read")  # an original that writes its stack arguments has some
     for kind in ORDER:
-        probs = [p for p in a.problems if p.kind == kind and not (p.waiver and p.waiver in orig.features)]
+        probs = [p for p in a.problems if p.kind == kind and not (p.waiver and p.waiver in habits)]
         probs.sort(key=lambda p: (p.section != a.entry[0], p.section, p.offset))
         name_ = f"static.{kind}"
         if probs:
@@ -1535,6 +1540,6 @@ def checks(name: str, cand_obj: Path, insns: list, base_obj: Path) -> tuple[list
         if kind == "flow":
             out.append(Check(name_, True, f"{len(a.blocks)} basic block{'s' if len(a.blocks) != 1 else ''}, every branch inside the function"))
         else:
-            waived = sorted(f for f in a.features if f in orig.features)
+            waived = sorted(f for f in a.features if f in habits)
             out.append(Check(name_, True, "rsp balanced on every path" + (f"; like the original: {', '.join(waived)}" if waived else "")))
     return out, a
