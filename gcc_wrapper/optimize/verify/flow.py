@@ -615,7 +615,7 @@ class Analyzer:
         w = width or w
         if name == "rsp":
             if value is None or value[0] != "S" or w != 64:
-                self._rsp_lost(st, value)
+                self._rsp_lost(st)
                 return
         if name.startswith("v"):
             old = st.regs.get(name)
@@ -631,7 +631,7 @@ class Analyzer:
         else:
             st.regs[name] = value
 
-    def _rsp_lost(self, st: State, value) -> None:
+    def _rsp_lost(self, st: State) -> None:
         self._cur_problem = "rsp is set to a value the analysis cannot follow"
         st.regs["rsp"] = TAINT
 
@@ -817,7 +817,7 @@ class Analyzer:
             st.regs["rsp"] = shift(rsp, 8, 8)
             if ops and reg(ops[0]):
                 if reg(ops[0])[0] == "rsp":
-                    self._rsp_lost(st, None)
+                    self._rsp_lost(st)
                 else:
                     self.set_reg(st, ops[0], val if width == 64 else None)
             elif ops:
