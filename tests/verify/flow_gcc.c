@@ -1,7 +1,8 @@
 /* C whose gcc output stresses flow.py: every function here, at every optimization level the
  * test uses, must pass static.flow and static.stack (gcc's own code is never rejected).
  * Switches of every shape, recursion, callbacks, alloca and VLAs, long functions, varargs,
- * struct returns, cold paths to noreturn functions, computed goto, over-aligned locals. */
+ * struct returns, cold paths to noreturn functions, computed goto, over-aligned locals,
+ * __builtin_unreachable. */
 #include <alloca.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -279,3 +280,19 @@ int long_function(int *st, int n)
     }
     return a + b + c + d + e + f + g + h;
 }
+
+/* default: __builtin_unreachable(): gcc drops the bounds check before the jump table */
+int unreachable_default(int x, int y)
+{
+    switch (x) {
+    case 0: return y + 1;
+    case 1: return y * 3;
+    case 2: return y - 7;
+    case 3: return y ^ 0x55;
+    case 4: return y << 2;
+    case 5: return y / 3;
+    default: __builtin_unreachable();
+    }
+}
+
+void unreachable_end(int x) { if (x) __builtin_unreachable(); }

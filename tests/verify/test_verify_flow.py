@@ -39,12 +39,18 @@ def gcc_functions(src: Path, flags: str) -> dict[str, str]:
     return {n: f.text() for n, f in asm.parse(r.stdout).functions.items()}
 
 
-def analyzed(text: str, name: str, tmp: Path):
-    """static.flow/static.stack of gcc's text as a candidate against itself."""
-    obj = tmp / f"{name}.o"
-    (tmp / f"{name}.s").write_text(text)
-    subprocess.run(["as", "--64", "-o", str(obj), str(tmp / f"{name}.s")], check=True, capture_output=True)
-    return flow.checks(name, obj, static.disassemble(obj), obj)
+def assembled(text: str, obj: Path) -> Path:
+    obj.with_suffix(".s").write_text(text)
+    subprocess.run(["as", "--64", "-o", str(obj), str(obj.with_suffix(".s"))], check=True, capture_output=True)
+    return obj
+
+
+def analyzed(text: str, name: str, tmp: Path, original: str | None = None):
+    """static.flow/static.stack of text as a candidate against original (gcc's text against
+    itself when None)."""
+    obj = assembled(text, tmp / f"{name}.o")
+    base = obj if original is None else assembled(original, tmp / f"{name}.orig.o")
+    return flow.checks(name, obj, static.disassemble(obj), base)
 
 
 @pytest.mark.parametrize("group,flags", [(g, f) for g in sorted(GROUPS) for f in FLAGS] + [("flow_gcc", f) for f in MORE_FLAGS])
@@ -95,15 +101,15 @@ def test_non_pic_jump_table_accepted_and_checked(tmp_path):
     checks, _ = analyzed(text, "sw", tmp_path)
     assert all(c.passed for c in checks), checks
     unchecked = text.replace("\tcmpl\t$7, %edi\n\tja\t.L11\n", "")
-    checks, _ = analyzed(unchecked, "sw", tmp_path)
+    checks, _ = analyzed(unchecked, "sw", tmp_path, text)
     assert checks[-1].name == "static.flow" and "not bounded" in checks[-1].detail and "offset 0x" in checks[-1].detail
     # the compare proves nothing about a register written after it
     stale = text.replace("\tcmpl\t$7, %edi\n\tja\t.L11\n", "\tcmpl\t$7, %edi\n\tmovl\t%esi, %edi\n\tja\t.L11\n")
     assert stale != text
-    checks, _ = analyzed(stale, "sw", tmp_path)
+    checks, _ = analyzed(stale, "sw", tmp_path, text)
     assert checks[-1].name == "static.flow" and "not bounded" in checks[-1].detail
     shifted = text.replace("\t.quad\t.L11\n", "\t.quad\t.L11+1\n")
-    checks, _ = analyzed(shifted, "sw", tmp_path)
+    checks, _ = analyzed(shifted, "sw", tmp_path, text)
     assert checks[-1].name == "static.flow" and "entry 6" in checks[-1].detail
 
 

@@ -1108,30 +1108,39 @@ class Analyzer:
         return (sec, off) in self.at
 
     def table_targets(self, ins: Ins, tsec: str, toff: int, first: int, k: int, size: int) -> list[tuple[str, int]] | None:
-        """The jump targets of entries first..k of a table; None after reporting a problem."""
+        """The jump targets of entries first..k of a table; None after reporting a problem.
+        An index no compare bounds is what gcc emits when the switch's default is
+        __builtin_unreachable(): allowed only where the original does it too, and then the
+        table's entries are those up to the first word that is not one."""
         s = self.obj.sections.get(tsec)
         if s is None or s.code or s.flags & elf.SHF_WRITE:
             self.problem("flow", ins, f"its jump table at {tsec}+{toff:#x} is not in the function's read-only data")
             return None
-        if k - first + 1 > MAX_TABLE:
-            self.problem("flow", ins, f"jumps through a table with an index not bounded by a compare on every path (up to {k})")
-            return None
+        unchecked = k - first + 1 > MAX_TABLE or toff + (k + 1) * size > len(s.data)
+        if unchecked:
+            self.problem("flow", ins, f"jumps through a table with an index not bounded by a compare on every path (up to {k})",
+                         "unchecked_table")
+            k = min(k, (len(s.data) - toff) // size - 1)
         rel = {r.offset: r for r in s.relocs}
         out = []
         for i in range(first, k + 1):
             r = rel.get(toff + i * size)
             where = f"entry {i} of the jump table at {tsec}+{toff:#x}"
-            if r is None:
+            if size == 4 and r is not None and r.type == elf.R_PC32:
+                sec, off = r.sym.section, r.sym.value + r.addend - 4 * i
+            elif size == 8 and r is not None and r.type == elf.R_64:
+                sec, off = r.sym.section, r.sym.value + r.addend
+            elif unchecked and i > first:
+                break  # past the table
+            elif r is None:
                 self.problem("flow", ins, f"{where} is not a label (no relocation: the index is not bounded by the table)")
                 return None
-            if size == 4 and r.type == elf.R_PC32:
-                sec, off = r.sym.section, r.sym.value + r.addend - 4 * i
-            elif size == 8 and r.type == elf.R_64:
-                sec, off = r.sym.section, r.sym.value + r.addend
             else:
                 self.problem("flow", ins, f"{where} has relocation type {r.type}, not a label")
                 return None
             if sec not in self.code or not self.boundary(sec, off):
+                if unchecked and i > first:
+                    break
                 tgt = r.sym.name or sec
                 self.problem("flow", ins, f"{where} points outside the function's instructions ({tgt}{r.addend:+#x})")
                 return None
