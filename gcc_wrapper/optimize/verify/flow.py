@@ -73,12 +73,13 @@ INCOMING = ("rbx", "rbp", "r12", "r13", "r14", "r15", "rax", "r10", "r11") + tup
 #   ("A", m)              a number that is a multiple of m
 #   ("P", i)              parameter register i, unchanged
 #   ("M",)                loaded from memory the function did not write, or returned by a call
+#   ("MU",)               loaded from its own table of function pointers with an index nothing bounds
 #   ("TB", sec, off)      the address of sec+off in the function's read-only data (a table)
 #   ("TE", sec, off, K)   a 4-byte entry 0..K of the table at sec+off, sign-extended
 #   ("TT", sec, off, K, size)   a jump target taken from entries 0..K of a table
 TAINT = ("S", -INF, INF, 1, 0)
 ENTRY_RSP = ("S", 0, 0, 16, 8)
-CALLABLE = ("M", "P")
+CALLABLE = ("M", "P", "MU")
 
 _REG = {}
 for _r in ("ax", "bx", "cx", "dx"):
@@ -376,7 +377,7 @@ def join_val(a: tuple | None, b: tuple | None, widen: bool) -> tuple | None:
     if a[0] == "U" or b[0] == "U":
         return a if a[0] == "U" else b
     if a[0] in CALLABLE and b[0] in CALLABLE:
-        return ("M",)
+        return ("MU",) if "MU" in (a[0], b[0]) else ("M",)
     if a[0] == "B" and b[0] == "B" and a[3] == b[3] and not widen:
         return ("B", min(a[1], b[1]), max(a[2], b[2]), a[3])
     if a[0] == "A" and b[0] == "A":
@@ -482,6 +483,10 @@ class Analyzer:
             return ("CODE",)
         if bv and bv[0] == "TB" and not disp and iv and iv[0] == "B" and iv[3] == 64:
             return ("TIDX", bv[1], bv[2], iv, scale)
+        if not disp and scale == 1 and bv and iv and {bv[0], iv[0]} == {"TB", "BS"}:
+            # gcc -O0: leaq 0(,%rax,4),%rdx; leaq .L4(%rip),%rax; movl (%rdx,%rax),%eax
+            tb, bs = (bv, iv) if bv[0] == "TB" else (iv, bv)
+            return ("TIDX", tb[1], tb[2], ("B", bs[1], bs[2], 64), bs[3])
         if bv and bv[0] == "S":
             if index is None:
                 return shift(bv, disp, disp)
@@ -513,15 +518,21 @@ class Analyzer:
             offs = [a[2]]
         elif a[3] and a[3][0] == "B" and a[3][3] == 64 and a[3][2] - a[3][1] < MAX_TABLE:
             offs = [a[2] + i * a[4] for i in range(a[3][1], a[3][2] + 1)]
-        elif a[4] == 8 and len(s.data) % 8 == 0:
-            # an index nothing bounds (gcc: a loop over a static table of comparators): then the
-            # whole section must be function pointers, wherever the index lands
-            offs = list(range(0, len(s.data), 8))
+        elif a[4] == 8:
+            # an index nothing bounds (gcc: a loop over a static table of comparators): fine when
+            # the whole section is function pointers, wherever the index lands; otherwise the
+            # table is the run of them where it starts ("unchecked": only like the original)
+            rel = {r.offset: r for r in s.relocs}
+            if len(s.data) % 8 == 0 and all(self._fnptr(rel.get(o)) for o in range(0, len(s.data), 8)):
+                return True
+            return "unchecked" if self._fnptr(rel.get(a[2])) else False
         else:
             return False
         rel = {r.offset: r for r in s.relocs}
-        return all(o in rel and rel[o].type == elf.R_64 and rel[o].addend == 0 and
-                   (rel[o].sym.section is None or rel[o].sym.name == self.name) for o in offs)
+        return all(self._fnptr(rel.get(o)) for o in offs)
+
+    def _fnptr(self, r: elf.Reloc | None) -> bool:
+        return r is not None and r.type == elf.R_64 and r.addend == 0 and (r.sym.section is None or r.sym.name == self.name)
 
     def read_operand(self, st: State, ins: Ins, op: str, width: int) -> tuple | None:
         r = reg(op)
@@ -543,7 +554,8 @@ class Analyzer:
         if a[0] in ("TB", "TIDX"):
             # the function's own constants: callable only as a table of function pointers
             # (exact addresses of symbols, as `static void (*const ops[])(void) = {f, g}` gives)
-            return ("M",) if width == 64 and self.pointer_table(a) else None
+            kind = self.pointer_table(a) if width == 64 else False
+            return ("MU",) if kind == "unchecked" else ("M",) if kind else None
         if width == 64:
             return ("M",)
         return None
@@ -658,10 +670,12 @@ class Analyzer:
         f = st.flags
         if f and f[0] == "cmpm" and ins.mnem not in _COND and base_mnemonic(ins.mnem)[0] != "cmp":
             st.flags = None
-        elif f and f[0] == "cmp" and base_mnemonic(ins.mnem)[0] != "cmp":
+        elif f and f[0] in ("cmp", "cmpr") and base_mnemonic(ins.mnem)[0] != "cmp":
             written = set(_implicit_writes(base_mnemonic(ins.mnem)[0], ins.mnem, ins.ops))
             written |= {reg(o)[0] for o in ins.ops if reg(o)} if len(ins.ops) > 1 or base_mnemonic(ins.mnem)[0] in ("pop", "inc", "dec", "neg", "not", "bswap") else set()
-            if f[1] in written:
+            if base_mnemonic(ins.mnem)[0] in ("push", "pop", "call", "leave", "ret"):
+                written.add("rsp")
+            if f[1] in written or (f[0] == "cmpr" and f[2] in written):
                 st.flags = None
 
     def _incoming_uses(self, st: State, ins: Ins) -> list[str]:
@@ -890,7 +904,13 @@ class Analyzer:
                     else:
                         self.set_reg(st, dst, self.read_operand(st, ins, src, 64))
                 elif dreg[1] == 32:
-                    v = st.regs.get(reg(src)[0]) if reg(src) else self.read_operand(st, ins, src, 32) if src.startswith("$") else None
+                    a = self.address(st, ins, src) if is_mem(src) else None
+                    if a and a[0] == "TIDX" and a[4] == 4 and a[3] and a[3][0] == "B" and a[3][3] == 64:
+                        st.regs[dreg[0]] = ("TE32", a[1], a[2], a[3][1], a[3][2])  # sign-extended next (cltq)
+                        st.flags = flags
+                        return
+                    v = st.regs.get(reg(src)[0]) if reg(src) else self.read_operand(st, ins, src, 32) if src.startswith("$") else \
+                        (memfact[1] if memfact and memfact[0] == src else None)
                     self.set_reg(st, dst, v if v and v[0] in ("B", "S") else None, 32)
                 else:
                     v = st.regs.get(reg(src)[0]) if reg(src) else None
@@ -921,6 +941,10 @@ class Analyzer:
         if base == "movsx" and dreg:
             sw = reg(ops[0])[1] if reg(ops[0]) else {"b": 8, "w": 16, "l": 32}[m[4]]
             v = st.regs.get(reg(ops[0])[0]) if reg(ops[0]) else None
+            if v and v[0] == "TE32" and sw == 32 and dreg[1] == 64:
+                st.regs[dreg[0]] = ("TE",) + v[1:]
+                st.flags = flags
+                return
             ok = v and v[0] == "B" and v[3] >= sw and v[2] < (1 << (sw - 1))
             if mems and m.startswith("movslq"):
                 a = self.address(st, ins, mems[0])
@@ -941,6 +965,11 @@ class Analyzer:
                 st.regs[dreg[0]] = ("C",)
             elif dreg[1] == 64 and self.symbol_address(ins):
                 self.set_reg(st, dst, ("M",))
+            elif mm and not mm.group("base") and mm.group("index") and reg(mm.group("index")) and dreg[1] == 64 \
+                    and not int(mm.group("disp") or "0", 0) and (st.regs.get(reg(mm.group("index"))[0]) or (None,))[0] == "B" \
+                    and st.regs[reg(mm.group("index"))[0]][3] == 64:
+                iv = st.regs[reg(mm.group("index"))[0]]
+                st.regs[dreg[0]] = ("BS", iv[1], iv[2], int(mm.group("scale") or "1"))
             elif bv and bv[0] == "B" and not mm.group("index"):
                 self.set_reg(st, dst, add_const(bv, int(mm.group("disp") or "0", 0), dreg[1]))
             else:
@@ -990,6 +1019,9 @@ class Analyzer:
             k = imm(ops[0], r_[1])
             st.flags = ("cmp", r_[0], k & ((1 << r_[1]) - 1), r_[1]) if k is not None and r_[1] <= 64 else None
             return
+        if base == "cmp" and len(ops) == 2 and reg(ops[0]) and reg(ops[1]) and reg(ops[0])[1] == reg(ops[1])[1] == 64:
+            st.flags = ("cmpr", reg(ops[0])[0], reg(ops[1])[0], 64)
+            return
         if base == "cmp" and len(ops) == 2 and ops[0].startswith("$") and is_mem(ops[1]) and width:
             k = imm(ops[0], width)
             st.flags = ("cmpm", ops[1], k & ((1 << width) - 1), width) if k is not None else None
@@ -1007,6 +1039,18 @@ class Analyzer:
         if base in ("call", "jmp", "ret") or m in _COND or m.startswith("j"):
             st.flags = flags
             return  # control transfers: successors() handles them
+
+        if m == "cltq" and (st.regs.get("rax") or (None,))[0] == "TE32":
+            st.regs["rax"] = ("TE",) + st.regs["rax"][1:]
+            st.flags = flags
+            return
+        if m == "cltq" and (st.regs.get("rax") or (None,))[0] == "B":
+            v = st.regs["rax"]  # a non-negative bound survives sign extension
+            st.regs["rax"] = ("B", v[1], v[2], 64) if v[3] >= 32 and v[2] < (1 << 31) else None
+            if st.regs["rax"] is None:
+                del st.regs["rax"]
+            st.flags = flags
+            return
 
         # anything else: implicit writes, then the explicit destination
         for r_ in _implicit_writes(base, m, ops):
@@ -1184,6 +1228,9 @@ class Analyzer:
                     self.problem("flow", ins, "an indirect call, and the original makes none")
                 elif not v or v[0] not in CALLABLE:
                     self.problem("flow", ins, "calls through a computed address (only pointers loaded from memory or passed as parameters may be called)")
+                elif v[0] == "MU":
+                    self.problem("flow", ins, "calls through its own table of function pointers with an index no compare bounds",
+                                 "unchecked_pointer_table")
             else:
                 kind, what, off = self.branch_target(ins)
                 if kind == "symbol":
@@ -1227,8 +1274,8 @@ class Analyzer:
             if indirect:
                 op = ops[0][1:]
                 v = st.regs.get(reg(op)[0]) if reg(op) else None
-                if reg(op) is None and rsp[1] == rsp[2] == 0 and self.load(st, ins, op, 64) == ("M",):
-                    v = ("M",)
+                if reg(op) is None and rsp[1] == rsp[2] == 0 and self.load(st, ins, op, 64) in (("M",), ("MU",)):
+                    v = self.load(st, ins, op, 64)
                 elif reg(op) is None:
                     a = self.address(st, ins, op)
                     if a[0] == "TIDX" and a[3] and a[3][0] == "B" and a[3][3] == 64 and a[4] == 8:
@@ -1244,6 +1291,9 @@ class Analyzer:
                 if v and v[0] in CALLABLE and rsp[1] == rsp[2] == 0:
                     # an indirect tail call (`return f(x)` through a pointer): a call, for the rules
                     self.indirect_calls = True
+                    if v[0] == "MU":
+                        self.problem("flow", ins, "tail-calls through its own table of function pointers with an index no compare bounds",
+                                     "unchecked_pointer_table")
                     if self.allowed is not None and "indirect_call" not in self.allowed:
                         self.problem("flow", ins, "an indirect (tail) call, and the original makes none")
                     return []
@@ -1375,8 +1425,10 @@ class Analyzer:
             if r_ == "rsp":
                 a, b = old.regs.get("rsp"), tst.regs.get("rsp")
                 if a != b:
-                    fa, fb = old.regs.get("rbp"), tst.regs.get("rbp")
-                    framed = fa == fb and fa is not None and fa[0] == "S" and fa[1] == fa[2]
+                    # allowed where another register holds the frame on both paths: rbp as a
+                    # frame pointer (alloca in one branch), r11 in gcc's stack-clash probe loop
+                    framed = any(v[0] == "S" and v[1] == v[2] and r_ != "rsp" and tst.regs.get(r_) == v
+                                 for r_, v in old.regs.items())
                     if not framed and a and b and a[1] != -INF and b[1] != -INF:
                         self._conflict = True
                         if self.allowed is None and base_mnemonic(ins.mnem)[0] == "call":
@@ -1456,6 +1508,16 @@ def _implicit_reads(base: str, m: str, ops: tuple[str, ...]) -> list[str]:
 
 def _refine(m: str, flags, taken: State | None, fall: State) -> None:
     """After `cmp $K, %reg`: the unsigned range of reg's low w bits each edge proves."""
+    if flags and flags[0] == "cmpr" and m in ("je", "jz", "jne", "jnz"):
+        # equal registers: one holding an exact stack address gives it to the other (gcc's
+        # stack-clash probe loop ends when rsp reaches the address in r11)
+        st = taken if m in ("je", "jz") else fall
+        if st is not None:
+            a, b = st.regs.get(flags[1]), st.regs.get(flags[2])
+            for x, y, name in ((a, b, flags[2]), (b, a, flags[1])):
+                if x and x[0] == "S" and x[1] == x[2] and y and y[0] == "S":
+                    st.regs[name] = x
+        return
     if not flags or flags[0] not in ("cmp", "cmpm"):
         return
     kind, r_, k, w = flags
