@@ -27,7 +27,8 @@ static.stack -- the frame:
     followed as an interval of offsets from its entry value; no memory operand may reach the
     return address [entry rsp, entry rsp + 8), and pop/leave never read it;
   * every `ret` and tail jump happens with rsp exactly at its entry value, on every path; two
-    paths may join with different rsp only where a frame pointer holds the frame (alloca/VLAs);
+    paths may join with different rsp only where another register holds the frame (rbp with
+    alloca/VLAs, r11 in a stack-clash probe loop);
   * at every call rsp is 16-byte aligned;
   * nothing more than 128 bytes below rsp is touched, and nothing below rsp at all in a function
     that calls (gcc uses the red zone only in leaf functions);
