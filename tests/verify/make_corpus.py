@@ -135,7 +135,7 @@ case("sum_unbalanced_stack", SUM, "sum", hand("sum", """
 	cmpl	%ecx, %esi
 	jg	.L2
 .L3:
-	ret"""), "reject", "difftest", "pushes without popping: returns to the wrong address")
+	ret"""), "reject", "static.stack", "pushes without popping: returns to the wrong address")
 case("dsum_misaligned_stack", DSUM, "dsum", hand("dsum", """
 	subq	$16, %rsp
 	pxor	%xmm0, %xmm0
@@ -439,14 +439,14 @@ case("helper_same_registers", IPA, "helper", hand("helper", """
 	movl	%edi, %eax
 	imull	$3, %eax, %eax
 	addl	$1, %eax
-	ret"""), "accept", "difftest", "imul instead of lea, writing only %rax like the original")
-case("total_struct_array_o1", STRUCTS, "total", gcc_text(STRUCTS, "total", ("-O1",)), "accept", "difftest", "gcc -O1 on an array of structs")
-case("shift_struct_o1", STRUCTS, "shift", shift_o1, "accept", "difftest", "gcc -O1 on nested struct members")
+	ret"""), "accept", "coverage", "imul instead of lea, writing only %rax like the original")
+case("total_struct_array_o1", STRUCTS, "total", gcc_text(STRUCTS, "total", ("-O1",)), "accept", "coverage", "gcc -O1 on an array of structs")
+case("shift_struct_o1", STRUCTS, "shift", shift_o1, "accept", "coverage", "gcc -O1 on nested struct members")
 case("suml_vectorized_unaligned", SUML, "suml", hand("suml", SUML_VEC.replace("{TAIL}", "movq	(%rdi,%rax,8), %xmm1").replace("{LOAD}", "movdqu")),
-     "accept", "difftest", "two longs per iteration with movdqu, 8-byte load for the odd tail")
-case("sum_unrolled", SUM, "sum", gcc_text(SUM, "sum", ("-O3", "-funroll-loops")), "accept", "difftest", "gcc -O3 -funroll-loops")
-case("sum_scalar_o1", SUM, "sum", gcc_text(SUM, "sum", ("-O1",)), "accept", "difftest", "gcc -O1: a plain loop")
-case("dsum_in_order_o2", DSUM, "dsum", gcc_text(DSUM, "dsum", ("-O2",)), "accept", "difftest", "gcc -O2: same order of additions")
+     "accept", "coverage", "two longs per iteration with movdqu, 8-byte load for the odd tail")
+case("sum_unrolled", SUM, "sum", gcc_text(SUM, "sum", ("-O3", "-funroll-loops")), "accept", "coverage", "gcc -O3 -funroll-loops")
+case("sum_scalar_o1", SUM, "sum", gcc_text(SUM, "sum", ("-O1",)), "accept", "coverage", "gcc -O1: a plain loop")
+case("dsum_in_order_o2", DSUM, "dsum", gcc_text(DSUM, "dsum", ("-O2",)), "accept", "coverage", "gcc -O2: same order of additions")
 case("absdiff_branchless", ABSD, "absdiff", hand("absdiff", """
 	movl	%edi, %eax
 	subl	%esi, %eax
@@ -454,7 +454,7 @@ case("absdiff_branchless", ABSD, "absdiff", hand("absdiff", """
 	subl	%edi, %edx
 	cmpl	%esi, %edi
 	cmovle	%edx, %eax
-	ret"""), "accept", "difftest", "cmov instead of a branch")
+	ret"""), "accept", "coverage", "cmov instead of a branch")
 case("pop_table_driven", POP, "pop", hand("pop", """
 	leaq	.LC0(%rip), %rcx
 	xorl	%eax, %eax
@@ -468,7 +468,7 @@ case("pop_table_driven", POP, "pop", hand("pop", """
 	ret
 	.section	.rodata
 .LC0:
-	.byte	0,1,1,2,1,2,2,3,1,2,2,3,2,3,3,4"""), "accept", "difftest", "a 16-entry table per nibble")
+	.byte	0,1,1,2,1,2,2,3,1,2,2,3,2,3,3,4"""), "accept", "coverage", "a 16-entry table per nibble")
 case("pop_swar", POP, "pop", hand("pop", """
 	movl	%edi, %eax
 	shrl	%eax
@@ -485,18 +485,18 @@ case("pop_swar", POP, "pop", hand("pop", """
 	andl	$0x0f0f0f0f, %eax
 	imull	$0x01010101, %eax, %eax
 	shrl	$24, %eax
-	ret"""), "accept", "difftest", "branchless bit-twiddling popcount")
+	ret"""), "accept", "coverage", "branchless bit-twiddling popcount")
 case("times10_strength_reduced", TEN, "times10", hand("times10", """
 	leal	(%rdi,%rdi,4), %eax
 	addl	%eax, %eax
-	ret"""), "accept", "difftest", "lea + add instead of a multiply")
+	ret"""), "accept", "coverage", "lea + add instead of a multiply")
 case("sign_branchless", SIGN, "sign", hand("sign", """
 	movl	%edi, %eax
 	sarl	$31, %eax
 	negl	%edi
 	shrl	$31, %edi
 	orl	%edi, %eax
-	ret"""), "accept", "difftest", "shifts instead of compares")
+	ret"""), "accept", "coverage", "shifts instead of compares")
 case("fill_rep_stos", FILL, "fill", hand("fill", """
 	testl	%esi, %esi
 	jle	.L3
@@ -504,7 +504,7 @@ case("fill_rep_stos", FILL, "fill", hand("fill", """
 	movl	%esi, %ecx
 	rep stosl
 .L3:
-	ret"""), "accept", "difftest", "rep stosl")
+	ret"""), "accept", "coverage", "rep stosl")
 case("slen_pointer_loop", SLEN, "slen", hand("slen", """
 	movq	%rdi, %rax
 .L2:
@@ -514,27 +514,32 @@ case("slen_pointer_loop", SLEN, "slen", hand("slen", """
 	jmp	.L2
 .L3:
 	subq	%rdi, %rax
-	ret"""), "accept", "difftest", "pointer increment, subtract at the end")
+	ret"""), "accept", "coverage", "pointer increment, subtract at the end")
 case("dmax_branchy", DMAX, "dmax", hand("dmax", """
 	comisd	%xmm1, %xmm0
 	ja	.L2
 	movapd	%xmm1, %xmm0
 .L2:
-	ret"""), "accept", "difftest", "compare and branch: same NaN and zero semantics as the C")
+	ret"""), "accept", "coverage", "compare and branch: same NaN and zero semantics as the C")
 case("scaled_reads_global", SCALE, "scaled", hand("scaled", """
 	movl	%edi, %eax
 	imull	scale(%rip), %eax
-	ret"""), "accept", "difftest", "reads the global as a memory operand")
+	ret"""), "accept", "coverage", "reads the global as a memory operand")
 case("widen_lea", WIDEN, "widen", hand("widen", """
 	movslq	%edi, %rax
 	leaq	(%rax,%rax,2), %rax
-	ret"""), "accept", "difftest", "sign-extends then lea")
+	ret"""), "accept", "coverage", "sign-extends then lea")
 case("sumsq_static_helper", STAT, "sq", hand("sq", """
 	movl	%edi, %eax
 	imull	%eax, %eax
-	ret""", glob=False), "accept", "difftest", "a static function: local binding kept")
-case("vadd_o2", VADD, "vadd", gcc_text(VADD, "vadd", ("-O2",)), "accept", "difftest", "gcc -O2: a scalar loop, correct under aliasing")
-case("count_eq_o1", CNT, "count_eq", gcc_text(CNT, "count_eq", ("-O1",)), "accept", "difftest", "gcc -O1")
+	ret""", glob=False), "accept", "coverage", "a static function: local binding kept")
+case("vadd_o2", VADD, "vadd", gcc_text(VADD, "vadd", ("-O2",)), "accept", "coverage", "gcc -O2: a scalar loop, correct under aliasing")
+case("count_eq_o1", CNT, "count_eq", gcc_text(CNT, "count_eq", ("-O1",)), "accept", "coverage", "gcc -O1")
+
+from corpus_flow import flow_cases  # noqa: E402  (the control-flow and coverage cases, in their own module)
+
+for c in flow_cases(gcc_text, hand):
+    case(*c)
 
 # ---------------------------------------------------------------- const, NULL, huge lengths, callbacks
 import make_corpus_harness  # beside this file; its cases need case/hand/gcc_text

@@ -52,9 +52,14 @@ def test_tests_decide_when_difftest_cannot(tmp_path):
     ctx = make_context(d / "lib.c", "apply")
     # apply takes a function returning a pointer: not testable by difftest, so without tests: error
     assert verify(ctx, Candidate(APPLY_OK, "t")).verdict == "error"
-    v = verify(ctx, Candidate(APPLY_OK, "t"), tests="make -s check")
+    # gcc's own code (the embedded proposer's): the tests decide
+    v = verify(ctx, Candidate(APPLY_OK, "embedded:-O2"), tests="make -s check")
     assert v.verdict == "accept", v.reason
     assert [c.name for c in v.checks][-1] == "tests"
+    # a hand-written one passes the tests too, but nothing shows its code ran: not accepted
+    v = verify(ctx, Candidate(APPLY_OK, "t"), tests="make -s check")
+    assert v.verdict == "error" and v.checks[-1].name == "coverage", v.reason
+    assert any(c.name == "tests" and c.passed for c in v.checks)
 
 
 def test_tests_reject_a_wrong_candidate(tmp_path):
@@ -103,11 +108,13 @@ def test_program_level_comparison(tmp_path, llmcc_bin, llmcc_env):
     apply_wrong = tmp_path / "apply.s"
     apply_wrong.write_text(APPLY_WRONG)
     # apply's callback returns a pointer: only the program comparison can judge it; prog never calls apply,
-    # so both builds behave the same and the candidate passes on these inputs (testing is not proof)
+    # so both builds behave the same and the comparison passes on these inputs (testing is not
+    # proof); no compared input ran the candidate, so a hand-written one is still not accepted
     args[-1] = "apply"
     r = subprocess.run([str(llmcc_bin), *args, str(apply_wrong)], cwd=d, env=llmcc_env, capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert "the program comparison" in r.stdout and "[ok] programs" in r.stdout
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "the program comparison passed" in r.stdout and "[ok] programs" in r.stdout
+    assert "[FAIL] coverage" in r.stdout
     bad = subprocess.run([str(llmcc_bin), "verify", "--build", "make -s prog", "lib.c", "fact", str(tmp_path / "same.s")],
                          cwd=d, env=llmcc_env, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "go together" in bad.stderr

@@ -41,7 +41,7 @@ def test_isa_restriction():
 def test_everything_passes_for_a_plain_function():
     checks = static.check(ctx(), Candidate(fn("f", "\tleal\t0(%rdi), %eax\n\tret"), "t"))
     assert [c.name for c in checks] == ["static.directives", "static.assemble", "static.symbols", "static.sections",
-                                        "static.instructions", "static.stack", "static.size"]
+                                        "static.instructions", "static.flow", "static.stack", "static.size"]
     assert all(c.passed for c in checks)
 
 

@@ -72,10 +72,12 @@ class ReplayError(Exception):
 
 
 def replayer() -> Path:
-    verify_dir = HERE.parent / "verify"  # seccomp.c: the harnesses' system-call allowlist
-    return native.build("replayer", [HERE / "replayer.c", HERE / "replay_call.s"],
+    # from the verifier: seccomp.c, the harnesses' system-call allowlist; coverage.c, one-shot
+    # breakpoints on the candidate's blocks
+    verify_dir = HERE.parent / "verify"
+    return native.build("replayer", [HERE / "replayer.c", HERE / "replay_call.s", verify_dir / "coverage.c"],
                         ["-O2", "-fno-stack-protector", "-static", f"-Wl,-Ttext-segment={REPLAYER_AT:#x}", f"-I{verify_dir}"],
-                        includes=[verify_dir / "seccomp.c"])
+                        includes=[verify_dir / "seccomp.c", verify_dir / "coverage.h"])
 
 
 # ---- return value: which bits of which registers the caller can see ---------------------------------
@@ -197,7 +199,8 @@ _SCRIPT = ("SECTIONS {{ . = {addr:#x}; .text : {{ *(.text .text.*) }} .rodata : 
 
 
 def link_image(obj: Path, binding: Binding, addr: int, kind: int, placement: int, workdir: Path) -> Image:
-    """The object linked at `addr` + placement * 16 against the recorded program's symbols."""
+    """The object linked at `addr` + placement * 16 against the recorded program's symbols (the
+    link map beside it, workdir/img{kind}.{placement}.map, says where each input section went)."""
     from elftools.elf.elffile import ELFFile
 
     defs = []
@@ -209,8 +212,8 @@ def link_image(obj: Path, binding: Binding, addr: int, kind: int, placement: int
     script = workdir / f"img{kind}.{placement}.ld"
     script.write_text(_SCRIPT.format(addr=start))
     elf = workdir / f"img{kind}.{placement}.elf"
-    r = subprocess.run(["ld", "-o", str(elf), "-T", str(script), "-e", binding.name, "--no-relax", *defs, str(obj)],
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(["ld", "-o", str(elf), "-T", str(script), "-e", binding.name, "--no-relax",
+                        f"-Map={elf.with_suffix('.map')}", *defs, str(obj)], capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
         raise ReplayError(f"cannot link it against the recorded program: {r.stderr.strip()[:300]}")
     with open(elf, "rb") as f:
@@ -302,7 +305,7 @@ def write_run(path: Path, images: list[Image], ret: Returns, *, mode: int, round
         w(struct.pack("<3d", BASE_TIMEOUT, CAND_FACTOR, CAND_MIN))
         w(struct.pack("<IIQII", rounds, reps, cov_fn, len(offsets), len(images) + len(extra)))
         w(struct.pack("<QQ", *dump))
-        blob = struct.pack(f"<{len(offsets)}I", *offsets)
+        blob = struct.pack(f"<{len(offsets)}i", *offsets)
         w(blob + b"\0" * (-len(blob) % 8))
         for im in images:
             w(struct.pack("<IIQ", im.kind, im.placement, im.entry))
@@ -352,15 +355,18 @@ class Outcome:
     counterexample: str = ""
     states: int = 0  # states the candidate was compared on
     unfaithful: int = 0  # states gcc's version did not reproduce (not used)
+    covered: frozenset = frozenset()  # with an arming: the candidate's blocks (coverage.Site) that ran
 
 
 def usable_states(rec: store.Recording, name: str) -> list[store.State]:
     return rec.states(name, MAX_STATES)
 
 
-def check(ctx: Context, cand_obj: Path, rec: store.Recording, *, budget: float | None = None) -> Outcome:
-    """Gcc's version and the candidate (its assembled object) on every recorded state of ctx.name."""
-    from gcc_wrapper.optimize.verify import static
+def check(ctx: Context, cand_obj: Path, rec: store.Recording, *, budget: float | None = None, arming=None) -> Outcome:
+    """Gcc's version and the candidate (its assembled object) on every recorded state of ctx.name;
+    `arming` (verify.coverage.Arming): one-shot breakpoints on the candidate's blocks, and the
+    Outcome says which ran."""
+    from gcc_wrapper.optimize.verify import coverage, static
 
     name = "states"
     try:
@@ -374,10 +380,17 @@ def check(ctx: Context, cand_obj: Path, rec: store.Recording, *, budget: float |
         with tempfile.TemporaryDirectory(prefix="llmcc-replay-", dir=native.work_root()) as tmp:
             work = Path(tmp)
             at = binding.free_span(2 * IMAGE_SPAN)
-            images = [base_image(base.path, binding, at, 0, work),
-                      link_image(cand_obj, binding, at + IMAGE_SPAN, 1, 0, work)]
+            cand = link_image(cand_obj, binding, at + IMAGE_SPAN, 1, 0, work)
+            images = [base_image(base.path, binding, at, 0, work), cand]
+            armed: tuple[int, tuple[int, ...]] = (0, ())
+            if arming is not None:
+                try:
+                    placed = coverage.section_addresses((work / "img1.0.map").read_text(), cand_obj)
+                    armed = (cand.entry, tuple(arming.offsets(placed if arming.needs_map() else None)))
+                except (OSError, ValueError) as e:
+                    raise ReplayError(f"cannot place the candidate's blocks for coverage: {e}") from None
             run = work / "run.bin"
-            write_run(run, images, returns_of(ctx), mode=0)
+            write_run(run, images, returns_of(ctx), mode=0, coverage=armed)
             timeout = RUN_TIMEOUT if budget is None else max(10.0, min(RUN_TIMEOUT, budget))
             status, lines, err = run_replayer(sfile, run, timeout)
     except (ReplayError, store.StoreError, native.BuildError) as e:
@@ -394,7 +407,9 @@ def check(ctx: Context, cand_obj: Path, rec: store.Recording, *, budget: float |
             return Outcome(False, Check(name, True, f"not replayable: {why}"), unfaithful=nunf)
         extra = f"; {nunf} recorded calls not reproduced by gcc's version, left out" if nunf else ""
         extra += f"; {skipped} on which gcc's version crashed or hung, left out" if skipped else ""
-        return Outcome(True, Check(name, True, f"same results as gcc's version on {ran} recorded calls{extra}"), "", ran, nunf)
+        ran_blocks = coverage.covered("\n".join(lines), arming.sites) if arming is not None else frozenset()
+        return Outcome(True, Check(name, True, f"same results as gcc's version on {ran} recorded calls{extra}"), "", ran, nunf,
+                       ran_blocks)
     if status == 1 and mismatch:
         words = mismatch[0].split()
         index = int(words[1])

@@ -65,10 +65,7 @@ void replay_call(void);
 void replay_landing(void);
 void replay_sig_entry(int, siginfo_t *, void *);
 
-/* coverage.c, when linked: one-shot breakpoints on the candidate's basic blocks */
-void llmcc_coverage_arm(unsigned char *fn, const uint32_t *offsets, uint32_t n) __attribute__((weak));
-int llmcc_coverage_trap(void *ucontext) __attribute__((weak));
-void llmcc_coverage_report(void) __attribute__((weak));
+#include "coverage.h" /* one-shot breakpoints on the candidate's basic blocks (gcc_wrapper/optimize/verify) */
 
 enum { R15, R14, R13, R12, RBP, RBX, R11, R10, R9, R8, RAX, RCX, RDX, RSI, RDI, ORIG_RAX, RIP, CS, EFLAGS, RSP, SS, FS_BASE, GS_BASE };
 
@@ -88,7 +85,7 @@ struct image { uint32_t kind, placement; uint64_t entry; };
 static uint32_t mode, nsegs, nstates, nimages, rounds, reps, ncov;
 static uint64_t stack_lo, stack_hi, rax_mask, rdx_mask, xmm_mask[4], cov_fn, dump_addr, dump_len;
 static double base_timeout, cand_factor, cand_min;
-static const uint32_t *cov_off;
+static const int32_t *cov_off;
 static struct state *states;
 static struct image *images;
 
@@ -249,7 +246,7 @@ static void disarm_timer(void)
 void replay_on_signal(int sig, siginfo_t *si, void *uc);
 void replay_on_signal(int sig, siginfo_t *si, void *uc)
 {
-    if (sig == SIGTRAP && llmcc_coverage_trap && llmcc_coverage_trap(uc)) return;
+    if (sig == SIGTRAP && llmcc_cov_trap(si, uc)) return;
     caught = sig;
     fault_addr = (uint64_t)(uintptr_t)si->si_addr;
     siglongjmp(jump, 1);
@@ -400,7 +397,11 @@ static int verify(void)
     c.mem = malloc(cap + 1);
     unsigned char *rec = malloc(cap + 1);
     uint32_t ran = 0, skipped = 0, unfaithful = 0;
-    if (cov_fn && ncov && llmcc_coverage_arm) llmcc_coverage_arm((unsigned char *)(uintptr_t)cov_fn, cov_off, ncov);
+    if (cov_fn && ncov) {
+        long *offsets = malloc(ncov * sizeof *offsets);
+        for (uint32_t k = 0; k < ncov; k++) offsets[k] = cov_off[k];
+        if (llmcc_cov_arm((uintptr_t)cov_fn, offsets, ncov) != 0) return 4;
+    }
     for (uint32_t i = 0; i < nstates; i++) {
         const struct state *s = &states[i];
         set_state(s, (int)i);
@@ -446,11 +447,11 @@ static int verify(void)
             goto mismatch;
         }
     }
-    if (llmcc_coverage_report) llmcc_coverage_report();
+    if (llmcc_cov_armed()) llmcc_cov_report(stdout);
     printf("DONE %u %u %u\n", ran, skipped, unfaithful);
     return 0;
 mismatch:
-    if (llmcc_coverage_report) llmcc_coverage_report();
+    if (llmcc_cov_armed()) llmcc_cov_report(stdout);
     fflush(stdout);
     return 1;
 }

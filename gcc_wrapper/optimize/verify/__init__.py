@@ -7,12 +7,14 @@ actually ran: differential testing against the original (difftest), or the proje
 (tests). Checks run cheapest first and stop at the first failure:
 
     static.*   (static.py)    assembles within the allowed ISA, symbols, sections, instructions,
-                              stack, size
+                              control flow and stack (flow.py), size
     difftest   (difftest.py)  same results, memory, globals and ABI behaviour as the original on
                               1,200 inputs; skipped (not failed) when the prototype is not modelled
     states     (states/replay.py)  the same on every call of the workload `llmcc profile` recorded
                               (ctx.states): registers, every byte written, ABI state; no prototype
                               needed
+    coverage   (coverage.py)  a candidate gcc did not write: every basic block ran on a compared
+                              input, generated or recorded (no untested code)
     workload   (workload.py)  when nothing above could test it, for gcc's own variants only: the
                               profiled workload's program with the candidate patched in prints,
                               writes and exits as with gcc's version
@@ -52,12 +54,16 @@ def verify(ctx: Context, cand: Candidate, *, tests: str | None = None, budget: f
             return Verdict("reject", f"{c.name}: {c.detail}", tuple(checks))
         assert info is not None
         binding = next(s.bind for s in info.symbols if s.defined and s.name == ctx.name)
-        d = difftest.run(ctx, workdir / "cand.o", binding=binding, budget=budget)
+        from gcc_wrapper.optimize.verify import coverage
+
+        arming = coverage.Arming(coverage.sites(info.flow), info.flow.entry) if coverage.needed(cand.proposer) else None
+        d = difftest.run(ctx, workdir / "cand.o", binding=binding, budget=budget, arming=arming)
         checks.append(d.check)
         if d.ran and not d.check.passed:
             return Verdict("reject", f"difftest: {d.check.detail}", tuple(checks), d.counterexample, d.inputs_tried)
         semantic = ["differential testing"] if d.ran else []
-        replayed = _replay(ctx, workdir / "cand.o", budget, start)
+        ran: set = set(d.covered) if d.ran else set()
+        replayed = _replay(ctx, workdir / "cand.o", budget, start, arming)
         states_tried = 0
         if replayed is not None:
             checks.append(replayed.check)
@@ -67,6 +73,14 @@ def verify(ctx: Context, cand: Candidate, *, tests: str | None = None, budget: f
             if replayed.ran:
                 semantic.append(f"{replayed.states} recorded calls of the workload")
                 states_tried = replayed.states
+                ran |= replayed.covered
+        function_level = d.ran or (replayed is not None and replayed.ran)
+        if arming is not None and function_level:
+            # every block ran on some compared input: generated inputs and recorded calls together
+            c = coverage.check(arming.sites, frozenset(ran), cand.asm, info.flow.blocks, workdir)
+            checks.append(c)
+            if not c.passed:
+                return Verdict("reject", f"coverage: {c.detail}", tuple(checks), "", d.inputs_tried, states_tried)
         if not semantic and ctx.workload and from_gcc(cand):
             # nothing at function level could test it (main, calls with system calls...): the
             # profiled workload, its program patched with gcc's version and with the candidate.
@@ -104,6 +118,13 @@ def verify(ctx: Context, cand: Candidate, *, tests: str | None = None, budget: f
             others = "the project tests could not run" if extra else "no project tests were given"
             return Verdict("error", f"could not verify: not testable by differential testing ({why}{states}) and {others}",
                            tuple(checks))
+        if arming is not None and not function_level:
+            # the project's tests or programs passed, but nothing shows which of the candidate's
+            # code they ran: a rewrite gcc did not write is not accepted on that alone
+            why = d.check.detail.removeprefix("not testable this way: ")
+            c = coverage.check(arming.sites, frozenset(), cand.asm, info.flow.blocks, workdir, f"differential testing could not run ({why})")
+            checks.append(c)
+            return Verdict("error", f"could not verify: {' and '.join(semantic)} passed, but {c.detail}", tuple(checks))
         return Verdict("accept", f"passed the static checks and {' and '.join(semantic)}", tuple(checks), "",
                        d.inputs_tried, states_tried)
     finally:
@@ -125,8 +146,9 @@ def _workload(ctx: Context, cand: Candidate) -> Check:
         return Check("workload", True, f"not run: {e}")
 
 
-def _replay(ctx: Context, cand_obj: Path, budget: float | None, start: float):
-    """The candidate on the workload's recorded calls (states/replay.py), when there are any."""
+def _replay(ctx: Context, cand_obj: Path, budget: float | None, start: float, arming=None):
+    """The candidate on the workload's recorded calls (states/replay.py), when there are any;
+    with `arming`, which of its blocks ran (coverage)."""
     if not ctx.states:
         return None
     from gcc_wrapper.optimize.states import replay, store
@@ -136,4 +158,4 @@ def _replay(ctx: Context, cand_obj: Path, budget: float | None, start: float):
     except store.StoreError as e:
         return replay.Outcome(False, Check("states", True, f"not replayable: {e}"))
     left = None if budget is None else max(10.0, budget - (time.monotonic() - start))
-    return replay.check(ctx, cand_obj, rec, budget=left)
+    return replay.check(ctx, cand_obj, rec, budget=left, arming=arming)

@@ -50,6 +50,7 @@ class Outcome:
     check: Check
     counterexample: str = ""
     inputs_tried: int = 0
+    covered: frozenset = frozenset()  # coverage.Site: blocks of the candidate that ran (when armed)
 
 
 @dataclass(frozen=True)
@@ -196,15 +197,17 @@ def _write_inputs(path: Path, sig: inputs.Signature, xs: list[inputs.Input], nde
     return path
 
 
-def _run(exe: Path, inputs_path: Path, timeout: float, xs) -> sandbox.SandboxResult:
+def _run(exe: Path, inputs_path: Path, timeout: float, xs, *extra: str) -> sandbox.SandboxResult:
     # The lazily committed buffers of xs are address space the harness reserves, not memory: it
-    # commits at most a few thousand of their pages per call and returns them after it.
-    return sandbox.run([str(exe), str(inputs_path)], cwd=None, timeout=timeout, cpu_seconds=timeout,
-                       memory_bytes=MEMORY + inputs.lazy_span(list(xs)), reads=(exe, inputs_path))
+    # commits at most a few thousand of their pages per call and returns them after it. `extra`:
+    # the coverage offsets file, which the harness reads before it confines itself.
+    return sandbox.run([str(exe), str(inputs_path), *extra], cwd=None, timeout=timeout, cpu_seconds=timeout,
+                       memory_bytes=MEMORY + inputs.lazy_span(list(xs)), reads=(exe, inputs_path, *extra))
 
 
-def run(ctx: Context, cand_obj: Path, *, binding: str, budget: float | None = None) -> Outcome:
-    """Test the assembled candidate (cand_obj, as static checking produced it)."""
+def run(ctx: Context, cand_obj: Path, *, binding: str, budget: float | None = None, arming=None) -> Outcome:
+    """Test the assembled candidate (cand_obj, as static checking produced it). arming
+    (coverage.Arming): also report which of the candidate's blocks ran (Outcome.covered)."""
     try:
         p = prepare(ctx)
         if not all(f.exists() for f in (p.inputs_path, p.build.cand_fnptr, *p.build.objects)):
@@ -225,7 +228,9 @@ def run(ctx: Context, cand_obj: Path, *, binding: str, budget: float | None = No
         if err:
             return Outcome(True, Check("difftest", False, f"does not assemble: {err}"))
     exe = cand_obj.with_name("difftest")
-    err = harness.link(p.build, exe, obj)
+    link_map = cand_obj.with_name("difftest.map")
+    extra = (f"-Wl,-Map={link_map}",) if arming is not None and arming.needs_map() else ()
+    err = harness.link(p.build, exe, obj, extra)
     if err and not all(f.exists() for f in p.build.objects):  # pruned meanwhile by another process
         with _lock:
             _prepared.pop(_key(ctx), None)
@@ -233,17 +238,31 @@ def run(ctx: Context, cand_obj: Path, *, binding: str, budget: float | None = No
             p = prepare(ctx)
         except Untestable as e:
             return Outcome(False, Check("difftest", True, f"not testable this way: {e}"))
-        err = harness.link(p.build, exe, obj)
+        err = harness.link(p.build, exe, obj, extra)
     if err:
         return Outcome(True, Check("difftest", False, f"does not link: {err}"))
     timeout = RUN_TIMEOUT if budget is None else max(5.0, min(RUN_TIMEOUT, budget))
-    r = _run(exe, p.inputs_path, timeout, p.inputs)
+    cov_args = ()
+    if arming is not None:
+        from gcc_wrapper.optimize.verify import coverage
+
+        try:
+            placed = coverage.section_addresses(link_map.read_text(), obj) if extra else None
+            cov_args = (str(arming.offsets_file(cand_obj.with_name("coverage.txt"), placed)),)
+        except (OSError, ValueError) as e:
+            return Outcome(True, Check("difftest", False, f"cannot place the candidate's blocks for coverage: {e}"))
+    r = _run(exe, p.inputs_path, timeout, p.inputs, *cov_args)
     out = r.stdout.decode(errors="replace").strip().splitlines()
     words = out[-1].split() if out else []
     if r.returncode == 0 and words[:1] == ["DONE"]:
         ran = int(words[1])
         dropped = N_INPUTS - len(p.inputs) + int(words[2])
-        return Outcome(True, Check("difftest", True, f"same results as the original on {ran} inputs ({dropped} skipped: the original itself crashed or hung)"), "", ran)
+        covered = frozenset()
+        if arming is not None:
+            from gcc_wrapper.optimize.verify import coverage
+
+            covered = coverage.covered("\n".join(out), arming.sites)
+        return Outcome(True, Check("difftest", True, f"same results as the original on {ran} inputs ({dropped} skipped: the original itself crashed or hung)"), "", ran, covered)
     if r.returncode == 1 and words[:1] == ["MISMATCH"]:
         index = int(words[1])
         x = p.inputs[index]

@@ -1,7 +1,8 @@
 """Building the differential-test harness for one function.
 
-Per process (cached on disk by content): harness_main.o and harness_call.o from
-gcc_wrapper/data. Per original function (cached by the hash of its assembly and unit):
+Per process (cached on disk by content): harness_main.o, harness_call.o and coverage.o (the
+one-shot breakpoints that show which blocks of a candidate ran) from the sources beside this
+module. Per original function (cached by the hash of its assembly and unit):
 
     base.o     the original, its symbol renamed to __llmcc_base_fn (and made global)
     helper_*.o the functions of the same translation unit it calls (static helpers), made global
@@ -67,18 +68,21 @@ def _atomic_compile(cmd_out: Path, cmd: list[str]) -> None:
     os.replace(tmp, cmd_out)
 
 
-def harness_objects(cc: str) -> tuple[Path, Path]:
-    """harness_main.o and harness_call.o, built once per content and compiler."""
+def harness_objects(cc: str) -> tuple[Path, Path, Path]:
+    """harness_main.o, harness_call.o and coverage.o, built once per content and compiler."""
     main_c = (DATA / "harness_main.c").read_text()
     call_s = (DATA / "harness_call.s").read_text()
-    d = work_root() / "harness" / _digest(main_c, call_s, (DATA / "seccomp.c").read_text(), cc, *CFLAGS)
+    cov = (DATA / "coverage.c").read_text() + (DATA / "coverage.h").read_text()
+    d = work_root() / "harness" / _digest(main_c, call_s, (DATA / "seccomp.c").read_text(), cov, cc, *CFLAGS)
     d.mkdir(parents=True, exist_ok=True)
-    main_o, call_o = d / "harness_main.o", d / "harness_call.o"
+    main_o, call_o, cov_o = d / "harness_main.o", d / "harness_call.o", d / "coverage.o"
     if not main_o.exists():
         _atomic_compile(main_o, [cc, *CFLAGS, "-c", str(DATA / "harness_main.c")])
     if not call_o.exists():
         _atomic_compile(call_o, [cc, "-c", str(DATA / "harness_call.s")])
-    return main_o, call_o
+    if not cov_o.exists():
+        _atomic_compile(cov_o, [cc, *CFLAGS, "-c", str(DATA / "coverage.c")])
+    return main_o, call_o, cov_o
 
 
 def rename_symbol(text: str, old: str, new: str) -> str:
@@ -176,7 +180,7 @@ def _prune(builds: Path) -> None:
 
 def build(name: str, baseline_asm: str, unit_asm: str, cc: str) -> Build:
     """Prepare (or find prepared) everything but the candidate."""
-    main_o, call_o = harness_objects(cc)
+    main_o, call_o, cov_o = harness_objects(cc)
     builds = work_root() / "builds"
     d = builds / _digest(name, baseline_asm, unit_asm, cc, main_o.parent.name)
     if not d.exists():
@@ -185,10 +189,11 @@ def build(name: str, baseline_asm: str, unit_asm: str, cc: str) -> Build:
     from filelock import FileLock
 
     with FileLock(str(d / "lock")):
-        return _build_locked(d, name, baseline_asm, unit_asm, cc, main_o, call_o)
+        return _build_locked(d, name, baseline_asm, unit_asm, cc, main_o, call_o, cov_o)
 
 
-def _build_locked(d: Path, name: str, baseline_asm: str, unit_asm: str, cc: str, main_o: Path, call_o: Path) -> Build:
+def _build_locked(d: Path, name: str, baseline_asm: str, unit_asm: str, cc: str, main_o: Path, call_o: Path,
+                  cov_o: Path) -> Build:
     done = d / "build.txt"
     if done.exists():
         objs, writable = done.read_text().split("\n\n", 1)
@@ -259,17 +264,19 @@ def _build_locked(d: Path, name: str, baseline_asm: str, unit_asm: str, cc: str,
     if err:
         raise HarnessError(f"cannot define the globals the function uses: {err}")
     objects.insert(2, d / "support.o")
+    objects.append(cov_o)
     _fnptr(d / "self_fnptr.o", BASE_SYMBOL)
     _fnptr(d / "cand_fnptr.o", name)
     write_atomic(done, "\n".join(str(p) for p in objects) + "\n\n" + " ".join(writable))
     return Build(d, tuple(objects), d / "self_fnptr.o", d / "cand_fnptr.o", tuple(writable), cc)
 
 
-def link(b: Build, out: Path, candidate_obj: Path | None) -> str | None:
-    """Link the harness; candidate_obj None links the self-test. The linker's complaint, or None."""
+def link(b: Build, out: Path, candidate_obj: Path | None, extra: tuple[str, ...] = ()) -> str | None:
+    """Link the harness; candidate_obj None links the self-test. The linker's complaint, or None.
+    extra: more linker arguments (coverage asks for a map, to place a candidate's other sections)."""
     objs = [*map(str, b.objects)]
     objs += [str(b.self_fnptr)] if candidate_obj is None else [str(candidate_obj), str(b.cand_fnptr)]
-    r = subprocess.run([b.cc, "-o", str(out), *objs, "-lm"], capture_output=True, text=True, timeout=120)
+    r = subprocess.run([b.cc, "-o", str(out), *objs, "-lm", *extra], capture_output=True, text=True, timeout=120)
     if r.returncode != 0:
         msgs = [ln for ln in r.stderr.splitlines() if "collect2" not in ln]
         return "; ".join(m.split(": ", 1)[-1] for m in msgs[:4]) or "link failed"

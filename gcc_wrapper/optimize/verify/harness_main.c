@@ -38,6 +38,8 @@
 #include <unistd.h>
 #include "seccomp.c"  /* llmcc_confine: the system-call allowlist */
 
+#include "coverage.h"
+
 struct llmcc_frame {
     uint64_t fn, iargs[6], fargs[8], rax, rdx, xmm0[2], xmm1[2], violations, garbage;
 };
@@ -115,6 +117,8 @@ static uint32_t saved_mxcsr;
 static uint16_t saved_fpucw;
 
 static void on_signal(int sig) { caught = sig; siglongjmp(jump, 1); }
+/* SIGTRAP: a coverage breakpoint (coverage.c) resumes the candidate; anything else is a crash */
+static void on_trap(int sig, siginfo_t *si, void *uc) { if (!llmcc_cov_trap(si, uc)) on_signal(sig); }
 
 static void copy(unsigned char *d, const unsigned char *s, size_t n)
 {
@@ -785,7 +789,7 @@ static int alloc_run(struct run *x, size_t cap)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) { fprintf(stderr, "usage: harness INPUTS.bin\n"); return 4; }
+    if (argc != 2 && argc != 3) { fprintf(stderr, "usage: harness INPUTS.bin [COVERAGE-OFFSETS]\n"); return 4; }
     FILE *fp = fopen(argv[1], "rb");
     if (!fp) { perror(argv[1]); return 4; }
     fseek(fp, 0, SEEK_END);
@@ -865,6 +869,15 @@ int main(int argc, char **argv)
     __asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(saved_mxcsr), "=m"(saved_fpucw));
     __builtin_cpu_init();
     llmcc_cb_vec = __builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("avx") ? 1 : 0;
+    if (argc == 3) {
+        struct sigaction st = {0};
+        st.sa_sigaction = on_trap;
+        st.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+        sigemptyset(&st.sa_mask);
+        sigaddset(&st.sa_mask, SIGPROF);   /* a timeout waits until the breakpoint is put back */
+        sigaction(SIGTRAP, &st, NULL);
+        if (llmcc_cov_load(argv[2], (uintptr_t)llmcc_fn_cand) != 0) return 4;
+    }
 
     static struct run base, again, cand;
     size_t cap = (size_t)nregions_max * (size_t)region_cap;
@@ -904,6 +917,7 @@ int main(int argc, char **argv)
         ran++;
         if (compare("MISMATCH", i, &in, &base, &cand)) { fflush(stdout); return 1; }
     }
+    if (llmcc_cov_armed()) llmcc_cov_report(stdout);
     printf("DONE %u %u\n", ran, skipped);
     return 0;
 }

@@ -12,7 +12,11 @@ Checks, by name:
     static.sections      the object has no writable section and no writable+executable one
     static.instructions  no system call, interrupt, privileged, I/O, nondeterministic or
                          undecodable instruction; no %gs segment; no far control transfer
-    static.stack         no memory access below the red zone (more than 128 bytes under rsp)
+    static.flow          control flow stays in the function: branches on instruction boundaries,
+                         calls only to what the original calls, indirect jumps only through
+                         bounds-checked jump tables of its own (flow.py)
+    static.stack         the return address is never data, rsp is back at every ret, calls are
+                         aligned, nothing beyond the red zone (flow.py: the one place for stack rules)
     static.ipa           when other functions of the unit call it directly: writes no caller-saved
                          register the original leaves alone (they rely on it: gcc -fipa-ra)
     static.size          the code is at most SIZE_FACTOR times the original's (and 64 KiB)
@@ -31,13 +35,13 @@ import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from gcc_wrapper.optimize.candidate import Candidate, Check, Context
 
 SIZE_FACTOR = 8
 SIZE_FLOOR = 4096
 SIZE_CEILING = 64 << 10
-RED_ZONE = 128
 
 # Mnemonics a rewrite never needs (system calls, interrupts, privileged and I/O instructions,
 # sources of nondeterminism, transactional memory, far transfers).
@@ -117,6 +121,7 @@ class ObjectInfo:
     path: Path
     symbols: tuple[Symbol, ...]
     sections: tuple[Section, ...]
+    flow: Any = None  # flow.Analysis of the candidate, once static.flow has run (its blocks: coverage)
 
     def undefined(self) -> set[str]:
         return {s.name for s in self.symbols if not s.defined and s.name and s.type != "FILE"}
@@ -152,6 +157,21 @@ def assemble(text: str, out: Path, march: str | None) -> str | None:
     return None
 
 
+def assemble_debug(text: str, out: Path) -> str:
+    """Assemble text with line information (as -g) and return objdump -dl of it: which line of
+    the text each instruction comes from. Raises ValueError when it does not assemble."""
+    src = out.with_suffix(".s")
+    src.write_text(text)
+    from gcc_wrapper.optimize.verify import sandbox
+
+    r = sandbox.run(["as", "--64", "-g", "-o", str(out), str(src)], cwd=out.parent, timeout=60, cpu_seconds=30,
+                    memory_bytes=1 << 30, fsize_bytes=64 << 20, isolate_net=False)
+    if r.returncode != 0 or r.timed_out:
+        raise ValueError(r.stderr.decode(errors="replace")[:200])
+    return subprocess.run(["objdump", "-dl", "-w", "--no-show-raw-insn", str(out)], capture_output=True, text=True,
+                          timeout=60).stdout
+
+
 def object_info(path: Path) -> ObjectInfo:
     r = subprocess.run(["readelf", "-W", "-S", "-s", str(path)], capture_output=True, text=True, timeout=60)
     symbols: list[Symbol] = []
@@ -175,17 +195,25 @@ def object_info(path: Path) -> ObjectInfo:
 
 @dataclass(frozen=True)
 class Insn:
-    offset: int
+    offset: int  # within its section
     mnemonic: str
     operands: str
     text: str
+    section: str = ".text"
+    prefixes: tuple[str, ...] = ()
 
 
 def disassemble(path: Path) -> list[Insn]:
-    r = subprocess.run(["objdump", "-d", "-w", "--no-show-raw-insn", "-M", "suffix", str(path)],
+    """Every executable section, in order. -z: a run of zero bytes is code too (objdump would
+    otherwise skip it, and the instructions after it would look like the fallthrough)."""
+    r = subprocess.run(["objdump", "-d", "-z", "-w", "--no-show-raw-insn", "-M", "suffix", str(path)],
                        capture_output=True, text=True, timeout=60)
     out = []
+    section = ".text"
     for line in r.stdout.splitlines():
+        if line.startswith("Disassembly of section "):
+            section = line[len("Disassembly of section "):].rstrip(":")
+            continue
         m = re.match(r"\s*([0-9a-f]+):\s+(.*)$", line)
         if not m:
             continue
@@ -194,8 +222,9 @@ def disassemble(path: Path) -> list[Insn]:
         # prefixes come first: "rep stos", "lock addl", "notrack jmp"
         while words and words[0] in ("rep", "repz", "repnz", "repe", "repne", "lock", "notrack", "data16", "addr32", "bnd", "cs", "ds", "es", "ss", "fs", "gs", "rex", "rex.W", "xacquire", "xrelease"):
             words = words[1:]
+        prefixes = tuple(body.split()[:len(body.split()) - len(words)])
         mnem = words[0] if words else ""
-        out.append(Insn(int(m.group(1), 16), mnem, " ".join(words[1:]), body))
+        out.append(Insn(int(m.group(1), 16), mnem, " ".join(words[1:]), body, section, prefixes))
     return out
 
 
@@ -325,15 +354,14 @@ def check_object(ctx: Context, cand: Candidate, workdir: Path) -> tuple[list[Che
             break
     if not done("static.instructions", problem is None, problem or f"{len(insns)} instructions"):
         return checks, info
-    problem = None
-    for ins in insns:
-        for m in re.finditer(r"(-?)0x([0-9a-f]+)\(%rsp", ins.operands):
-            if m.group(1) == "-" and int(m.group(2), 16) > RED_ZONE and not ins.mnemonic.startswith(("lea", "nop", "prefetch")):
-                problem = f"`{ins.text}` at offset {ins.offset:#x} uses the stack below the red zone"
-                break
-        if problem:
-            break
-    if not done("static.stack", problem is None, problem or ""):
+    from dataclasses import replace
+
+    from gcc_wrapper.optimize.verify import flow
+
+    found, analysis = flow.checks(ctx.name, obj, insns, base.path)
+    checks.extend(found)
+    info = replace(info, flow=analysis)
+    if not checks[-1].passed:
         return checks, info
     from gcc_wrapper.optimize.verify import ipa
 

@@ -1,0 +1,9 @@
+	.text
+	.p2align 4
+	.globl	twice
+	.type	twice, @function
+twice:
+call	strlen@PLT
+	addq	%rax, %rax
+	ret
+	.size	twice, .-twice

@@ -1,0 +1,1 @@
+int first(const int *p, int x) { return p[0] + x; }

@@ -1,0 +1,1 @@
+long g(long x) { return x + 1; }
