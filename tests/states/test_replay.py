@@ -93,7 +93,7 @@ def test_a_clobbered_callee_saved_register_is_caught(recorded):
 def test_verify_accepts_on_recorded_states_what_generated_inputs_cannot_test(recorded):
     d, rec = recorded
     ctx = context(d, "lookup", rec)  # struct table * with pointer members: no generated inputs for it
-    v = verify(ctx, Candidate(variant(d, "lookup", ("-O2",)), "test"))
+    v = verify(ctx, Candidate(variant(d, "lookup", ("-O2",)), "embedded:-O2"))  # gcc's: no coverage needed
     assert v.accepted, v.reason
     assert v.states_tried == rec.functions["lookup"].states and "recorded calls of the workload" in v.reason
     assert any(c.name == "difftest" and "not testable this way" in c.detail for c in v.checks)
@@ -101,7 +101,7 @@ def test_verify_accepts_on_recorded_states_what_generated_inputs_cannot_test(rec
     v = verify(ctx, Candidate(wrong, "test"))
     assert v.verdict == "reject" and v.checks[-1].name == "states", v.reason
     # without the recording, the same function cannot be verified at all
-    v = verify(context(d, "lookup"), Candidate(variant(d, "lookup", ("-O2",)), "test"))
+    v = verify(context(d, "lookup"), Candidate(variant(d, "lookup", ("-O2",)), "embedded:-O2"))
     assert v.verdict == "error" and "no recorded states" in v.reason
 
 
@@ -157,7 +157,7 @@ def test_gnu_c_that_pycparser_cannot_read_is_verified_on_its_recorded_calls(tmp_
     assert rec is not None and rec.functions["run"].states >= 4, note
     ctx = context(tmp_path, "run", rec, src="vm.c")
     assert replay.returns_of(ctx).what == "long int in rax (64 bits)"  # gcc's DWARF gave the prototype
-    v = verify(ctx, Candidate(variant(tmp_path, "run", ("-O1",), src="vm.c"), "test"))
+    v = verify(ctx, Candidate(variant(tmp_path, "run", ("-O1",), src="vm.c"), "embedded:-O1"))
     assert v.accepted and v.states_tried >= 4, v.reason
     wrong = _edit(ctx.baseline_asm, "addq\t$1, 16(%rdi)", "addq\t$1, 8(%rdi)")
     assert not verify(ctx, Candidate(wrong, "test")).accepted
