@@ -430,16 +430,7 @@ def function_source(path: str, name: str, cflags: Sequence[str] = (), cwd: str |
     transitively."""
     from pycparser import c_ast, c_generator
 
-    try:
-        ast = _parse(path, cflags, cwd)
-    except SourceError as e:
-        # GNU C pycparser cannot read (computed goto, statement expressions...): gcc's own reading
-        from gcc_wrapper.optimize import dwarf
-
-        try:
-            return dwarf.prototype(path, name, cflags, cwd)
-        except SourceError:
-            raise e from None
+    ast = _parse(path, cflags, cwd)  # no C text of a file pycparser cannot read (prompts go without)
     fdef = _find_def(ast, name)
     main_file = os.path.abspath(os.path.join(cwd or os.getcwd(), path))
 

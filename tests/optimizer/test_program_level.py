@@ -88,25 +88,36 @@ def _candidate(tmp_path: Path, src: str) -> Path:
 
 def test_struct_parameter_is_timed_through_the_bench_command(tmp_path, llmcc_env, llmcc_bin, cache_dir):
     proj = _project(tmp_path, HEADER, SLOW, MAIN)
-    cand = _candidate(tmp_path, FAST)
 
     env = dict(llmcc_env, LLMCC_MODE="queue", LLMCC_HOT="bits")
     subprocess.run(["make", "-s", f"CC={llmcc_bin}"], cwd=proj, env=env, check=True, capture_output=True)
     assert "bits" in [json.loads(q.read_text())["name"] for q in (cache_dir / "queue").glob("*.json")]
     env["LLMCC_BENCH"] = "make -s run"
+    r = subprocess.run([str(llmcc_bin), "optimize", "--tests", "make -s check", "--proposer", "embedded",
+                        "--budget", "60"], cwd=proj, env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "bits: " in r.stdout and "bits: unmeasurable" not in r.stdout, r.stdout
+    tried = [json.loads(line) for f in (cache_dir / "attempts").rglob("*") if f.is_file()
+             for line in f.read_text().splitlines()]
+    timed = [a for a in tried if a.get("method")]
+    assert timed and all(a["method"].startswith("command cpu-time: make -s run") for a in timed), tried
+    assert {a["outcome"] for a in timed} <= {"accepted", "slower"}
+
+
+def test_a_hand_written_rewrite_is_not_accepted_on_the_project_tests_alone(tmp_path, llmcc_env, llmcc_bin, cache_dir):
+    """The project's tests pass with the faster rewrite in place, but nothing shows which of its
+    blocks they ran (no generated inputs model a struct with a pointer member, no recorded calls):
+    a rewrite gcc did not write is not accepted on that alone (coverage)."""
+    proj = _project(tmp_path, HEADER, SLOW, MAIN)
+    cand = _candidate(tmp_path, FAST)
+    env = dict(llmcc_env, LLMCC_MODE="queue", LLMCC_HOT="bits")
+    subprocess.run(["make", "-s", f"CC={llmcc_bin}"], cwd=proj, env=env, check=True, capture_output=True)
+    env["LLMCC_BENCH"] = "make -s run"
     r = subprocess.run([str(llmcc_bin), "optimize", "--tests", "make -s check", "--proposer", f"file:{cand}",
                         "--budget", "60"], cwd=proj, env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    assert "bits: accepted x" in r.stdout, r.stdout
-    tried = [json.loads(line) for f in (cache_dir / "attempts").rglob("*") if f.is_file()
-             for line in f.read_text().splitlines()]
-    accepted = [a for a in tried if a["outcome"] == "accepted"]
-    assert len(accepted) == 1 and accepted[0]["speedup"] > 1.3
-    from cache.entry import Entry
-
-    entries = [Entry.from_bytes(f.read_bytes()) for f in cache_dir.glob("??/*.fn")]
-    assert [e.function for e in entries] == ["bits"]
-    assert entries[0].measurement["method"].startswith("command cpu-time: make -s run")
+    assert "bits: unverifiable" in r.stdout and "no compared input ran any of the candidate's" in r.stdout, r.stdout
+    assert not list(cache_dir.glob("??/*.fn"))
 
 
 def test_a_harness_winner_is_confirmed_by_the_bench_command(tmp_path, llmcc_env, llmcc_bin, cache_dir):
