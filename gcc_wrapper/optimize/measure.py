@@ -10,6 +10,8 @@ Two levels:
   so that a burst of other load falls on both sides alike. Time is the thread's CPU time
   (CLOCK_THREAD_CPUTIME_ID: the process clock is tick-granular once RLIMIT_CPU arms a process
   timer, as the sandbox does), so the other work of a parallel build does not count against whichever side was unlucky.
+  The harness's view of the function's signature is derived from its source.Prototype
+  (`signature`; `parse_prototype` reads a declaration's text into one, source.parse_declaration).
 - Program level (`measure_programs`, `measure_commands`): whole executables or commands, run
   alternately, each timed by the CPU time of its child processes (os.wait4's resource usage).
 
@@ -32,6 +34,8 @@ from pathlib import Path
 from typing import Sequence
 
 from gcc_wrapper.optimize.candidate import Candidate, Context, Measurement
+from gcc_wrapper.optimize.source import CType, Prototype
+from gcc_wrapper.optimize.source import Param as SourceParam
 
 
 class MeasureError(Exception):
@@ -46,50 +50,22 @@ class BaselineUnmeasurable(MeasureError):
 # Prototypes the function harness can drive
 
 
-_SCALARS = {
-    # C type words (qualifiers removed) -> (kind, C spelling used in the harness)
-    "char": ("int", "char"),
-    "signed char": ("int", "signed char"),
-    "unsigned char": ("int", "unsigned char"),
-    "short": ("int", "short"),
-    "short int": ("int", "short"),
-    "unsigned short": ("int", "unsigned short"),
-    "unsigned short int": ("int", "unsigned short"),
-    "int": ("int", "int"),
-    "signed": ("int", "int"),
-    "signed int": ("int", "int"),
-    "unsigned": ("int", "unsigned"),
-    "unsigned int": ("int", "unsigned"),
-    "long": ("int", "long"),
-    "long int": ("int", "long"),
-    "signed long": ("int", "long"),
-    "unsigned long": ("int", "unsigned long"),
-    "unsigned long int": ("int", "unsigned long"),
-    "long long": ("int", "long long"),
-    "long long int": ("int", "long long"),
-    "unsigned long long": ("int", "unsigned long long"),
-    "unsigned long long int": ("int", "unsigned long long"),
-    "_Bool": ("int", "_Bool"),
-    "bool": ("int", "_Bool"),
-    "float": ("float", "float"),
-    "double": ("float", "double"),
-    "size_t": ("int", "size_t"),
-    "ssize_t": ("int", "long"),
-    "ptrdiff_t": ("int", "ptrdiff_t"),
-    "intptr_t": ("int", "intptr_t"),
-    "uintptr_t": ("int", "uintptr_t"),
-    **{f"{u}int{b}_t": ("int", f"{u}int{b}_t") for u in ("", "u") for b in (8, 16, 32, 64)},
-}
-_QUALIFIERS = {"const", "volatile", "restrict", "__restrict", "__restrict__", "register", "static", "inline", "extern"}
+# The words of C's own arithmetic types: with STANDARD_TYPEDEFS, the spellings the harness's C can
+# use for a parameter without the user's headers.
+_C_ARITHMETIC = {"char", "short", "int", "long", "signed", "unsigned", "float", "double", "_Bool"}
 
 
 @dataclass(frozen=True)
 class Param:
-    ctype: str  # scalar C spelling (the element type for pointers)
+    """One parameter as the timing harness feeds it: a scalar, or a pointer to a buffer of them."""
+
+    ctype: str  # the C spelling of the scalar (for a pointer, of its elements)
     kind: str  # "int" | "float" | "ptr"
-    elem_kind: str = ""  # for pointers: "int" | "float"
+    scalar: str = "int"  # the scalar's (the element's) source.CType kind: "int" | "bool" | "float" | "double"
+    size: int = 0  # its bytes
+    signed: bool = False
     const: bool = False  # pointer to const: never written, never restored
-    name: str = ""  # the parameter's name, when the prototype gives one
+    name: str = ""  # the parameter's name (source.Param's: arg<i> when the prototype gives none)
 
 
 @dataclass(frozen=True)
@@ -99,56 +75,78 @@ class Signature:
     params: tuple[Param, ...]
 
 
-def parse_prototype(proto: str, name: str) -> Signature:
-    """The signature of `name` from a C declaration, if the harness can drive it: scalar arithmetic
-    parameters and pointers to them (one level). Anything else raises MeasureError."""
-    text = re.sub(r"/\*.*?\*/", " ", proto, flags=re.S)
-    text = re.sub(r"__attribute__\s*\(\(.*?\)\)", " ", text).strip().rstrip(";{ \n")
-    m = re.match(r"^(.*?)\b" + re.escape(name) + r"\s*\((.*)\)\s*$", text, re.S)
-    if not m:
-        raise MeasureError(f"cannot read the prototype of {name}: {proto!r}")
-    ret_words, params_text = m.group(1), m.group(2).strip()
-    ret = _param(ret_words + " __ret", allow_void=True)
-    if ret.kind == "ptr":
-        ret_c, ret_kind = "void *", "ptr"
+def signature(proto: Prototype) -> Signature:
+    """The harness's view of a function's source.Prototype, if it can drive it: scalar arithmetic
+    parameters and pointers to them or to void (one level), a result of those or void. Anything
+    else raises MeasureError."""
+    if proto.variadic:
+        raise MeasureError(f"{proto.name} is variadic")
+    r = proto.ret
+    if r.kind == "void":
+        ret, ret_kind = "void", "void"
+    elif r.kind == "pointer":
+        _element(r, f"return type {r.text}")
+        ret, ret_kind = "void *", "ptr"
     else:
-        ret_c, ret_kind = ret.ctype, ret.kind
-    params: list[Param] = []
-    if params_text not in ("", "void"):
-        for p in params_text.split(","):
-            if "..." in p:
-                raise MeasureError(f"{name} is variadic")
-            params.append(_param(p, allow_void=False))
-    return Signature(ret_c, ret_kind, tuple(params))
+        s = _scalar(r)
+        if s is None:
+            raise MeasureError(f"return type not supported by the harness: {r.text}")
+        ret, ret_kind = s.ctype, s.kind
+    return Signature(ret, ret_kind, tuple(_param(p) for p in proto.params))
 
 
-def _param(text: str, *, allow_void: bool) -> Param:
-    t = text.strip()
-    if "(" in t:
-        raise MeasureError(f"function pointer parameter not supported: {text.strip()!r}")
-    depth = t.count("*") + t.count("[")
-    t = re.sub(r"\[[^\]]*\]", " ", t).replace("*", " ")
-    words = [w for w in t.split() if w not in _QUALIFIERS]
-    const = bool(re.search(r"\bconst\b", text.split("*")[0])) if depth else False
-    pname = ""
-    if len(words) >= 2 and (" ".join(words) not in _SCALARS):
-        pname, words = words[-1], words[:-1]  # the parameter's name
-    base = " ".join(words)
-    if depth == 0:
-        if base == "void" and allow_void:
-            return Param("void", "void")
-        if base not in _SCALARS:
-            raise MeasureError(f"parameter type not supported by the harness: {text.strip()!r}")
-        kind, c = _SCALARS[base]
-        return Param(c, kind, name=pname)
-    if depth > 1:
-        raise MeasureError(f"pointer to pointer not supported: {text.strip()!r}")
-    if base == "void":
-        return Param("unsigned char", "ptr", "int", const, pname)
-    if base not in _SCALARS:
-        raise MeasureError(f"pointer to {base!r} not supported by the harness")
-    kind, c = _SCALARS[base]
-    return Param(c, "ptr", kind, const, pname)
+def parse_prototype(proto: str, name: str) -> Signature:
+    """The harness's view of `name` from its C declaration alone (Context.prototype), read by
+    source.parse_declaration; MeasureError when it cannot be read or driven."""
+    from gcc_wrapper.optimize import source
+
+    try:
+        return signature(source.parse_declaration(proto, name))
+    except source.SourceError as e:
+        raise MeasureError(f"cannot read the prototype of {name}: {e}") from None
+
+
+def _scalar(t: CType, name: str = "") -> Param | None:
+    """t as a scalar the harness can generate and spell, or None."""
+    from gcc_wrapper.optimize.source import STANDARD_TYPEDEFS
+
+    if t.kind == "bool":
+        return Param("_Bool", "int", "bool", 1, False, name=name)
+    if t.kind not in ("int", "float", "double") or t.size not in (1, 2, 4, 8):
+        return None
+    if t.text not in STANDARD_TYPEDEFS and not set(t.text.split()) <= _C_ARITHMETIC:
+        return None  # an enum, or a type of the user's headers
+    return Param(t.text, "int" if t.kind == "int" else "float", t.kind, t.size, t.signed, name=name)
+
+
+def _element(t: CType, shown: str) -> Param:
+    """The element of the buffer a pointer type t points to (void: bytes); MeasureError if the
+    harness cannot fill one."""
+    e = t.pointee
+    if e is None or e.kind == "funcptr":
+        raise MeasureError(f"function pointer parameter not supported: {shown}")
+    if e.kind == "pointer":
+        raise MeasureError(f"pointer to pointer not supported: {shown}")
+    if e.kind == "void":
+        return Param("unsigned char", "ptr", "int", 1, False, e.const)
+    s = _scalar(e)
+    if s is None:
+        raise MeasureError(f"pointer to {e.text!r} not supported by the harness")
+    return Param(s.ctype, "ptr", s.scalar, s.size, s.signed, e.const)
+
+
+def _param(p: SourceParam) -> Param:
+    t = p.type
+    shown = f"{t.text} {p.name}" if t.text != p.name else p.name  # an old-style parameter is its name alone
+    if t.kind == "funcptr":
+        raise MeasureError(f"function pointer parameter not supported: {shown}")
+    if t.kind == "pointer":
+        e = _element(t, shown)
+        return Param(e.ctype, "ptr", e.scalar, e.size, e.signed, e.const, p.name)
+    s = _scalar(t, p.name)
+    if s is None:
+        raise MeasureError(f"parameter type not supported by the harness: {shown}")
+    return s
 
 
 # ---------------------------------------------------------------------------------------------
@@ -167,17 +165,6 @@ _BUFFERS_MAX = 256 << 20  # bytes of all pointer buffers (pristine and working c
 PLACEMENTS = 4
 # Slices per side per round, alternated b c c b ...: see harness_source.
 SLICES = 10
-
-_SIZEOF = {
-    "char": 1, "signed char": 1, "unsigned char": 1, "_Bool": 1, "short": 2, "unsigned short": 2,
-    "int": 4, "unsigned": 4, "float": 4, "double": 8, "long": 8, "unsigned long": 8, "long long": 8,
-    "unsigned long long": 8, "size_t": 8, "ptrdiff_t": 8, "intptr_t": 8, "uintptr_t": 8,
-    **{f"{u}int{b}_t": b // 8 for u in ("", "u") for b in (8, 16, 32, 64)},
-}
-_UNSIGNED = {"unsigned char", "_Bool", "unsigned short", "unsigned", "unsigned long", "unsigned long long", "size_t",
-             "uintptr_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t"}
-
-
 def harness_source(name: str, sig: Signature, *, confine: bool = True) -> str:
     """C source of the harness. `h V REPS ROUNDS [CALLS]` prints one `base cand` CPU-seconds line
     per round (REPS calls per side per round); `h V 0 0 [CALLS]` prints the mean CPU time of one
@@ -238,7 +225,7 @@ def harness_source(name: str, sig: Signature, *, confine: bool = True) -> str:
         p = sig.params[i]
         if p.kind == "float":
             out.append(f"    arg{i}[k] = ({p.ctype})(x * 0.5 + 0.25);")
-        elif p.ctype == "_Bool":
+        elif p.scalar == "bool":
             out.append(f"    arg{i}[k] = 1;")
         else:
             out.append(f"    arg{i}[k] = ({p.ctype})x;")
@@ -264,7 +251,7 @@ def harness_source(name: str, sig: Signature, *, confine: bool = True) -> str:
     for i in ptrs:
         p = sig.params[i]
         out.append(f"  pristine{i} = guarded(nbuf * sizeof({p.ctype})); work{i} = guarded(nbuf * sizeof({p.ctype}));")
-        if p.elem_kind == "float":
+        if p.scalar in ("float", "double"):
             out.append(f"  for (long k = 0; k < nbuf; k++) pristine{i}[k] = ({p.ctype})((next() >> 11) * 0x1.0p-53);")
         elif "char" in p.ctype:
             # text-like bytes, NUL-terminated at the very end, so string scanners stop in bounds
@@ -378,8 +365,7 @@ class RecordedInputs:
     cut to the parameter's type, as the callee sees it."""
 
     calls: tuple[tuple[int, ...], ...]
-    names: tuple[str, ...]  # the scalar parameters' names ("" where the prototype has none)
-    kinds: tuple[str, ...]  # their C types
+    params: tuple[Param, ...]  # the scalar parameters, in order
 
     def write(self, path: Path, nbuf: int, extents: Sequence[int], keep: Sequence[int] | None = None) -> None:
         """The harness's CALLS file: these calls (or those at the indices `keep`), `nbuf` elements
@@ -392,31 +378,29 @@ class RecordedInputs:
     def values(self, j: int, keep: Sequence[int] | None = None) -> list[int | float]:
         """The values of scalar parameter j in the calls (those at `keep`)."""
         rows = self.calls if keep is None else [self.calls[k] for k in keep]
-        return [_value(self.kinds[j], row[j]) for row in rows]
+        return [_value(self.params[j], row[j]) for row in rows]
 
     def describe(self, keep: Sequence[int] | None = None) -> str:
         """`N calls, n=777` -- what a Measurement says about its inputs."""
         n = len(self.calls) if keep is None else len(keep)
         parts = [f"{n} calls"]
-        for j, kind in enumerate(self.kinds):
-            vals = self.values(j, keep)
-            distinct = sorted(set(vals))
-            label = self.names[j] or f"arg{j + 1}"
+        for j, p in enumerate(self.params):
+            distinct = sorted(set(self.values(j, keep)))
             shown = "|".join(_fmt(v) for v in distinct) if len(distinct) <= 3 else \
                 f"{_fmt(distinct[0])}..{_fmt(distinct[-1])} ({len(distinct)} values)"
-            parts.append(f"{label}={shown}")
+            parts.append(f"{p.name}={shown}")
         return ", ".join(parts)
 
 
-def _value(ctype: str, bits: int) -> int | float:
+def _value(p: Param, bits: int) -> int | float:
     import struct
 
-    if ctype == "float":
+    if p.scalar == "float":
         return struct.unpack("<f", struct.pack("<I", bits & 0xFFFFFFFF))[0]
-    if ctype == "double":
+    if p.scalar == "double":
         return struct.unpack("<d", struct.pack("<Q", bits & (2**64 - 1)))[0]
-    width = 8 * _SIZEOF[ctype]
-    if ctype not in _UNSIGNED and bits >> (width - 1) & 1:
+    width = 8 * p.size
+    if p.signed and bits >> (width - 1) & 1:
         return bits - (1 << width)
     return bits
 
@@ -434,8 +418,7 @@ def recorded_inputs(sig: Signature, rec) -> RecordedInputs | None:
     gp = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"]
     xmm = [f"xmm{i}" for i in range(8)]
     where: list[int] = []  # per scalar parameter, its register's position in rec.registers
-    names: list[str] = []
-    kinds: list[str] = []
+    scalars: list[Param] = []
     for p in sig.params:
         bank = xmm if p.kind == "float" else gp
         reg = bank.pop(0) if bank else None
@@ -444,22 +427,21 @@ def recorded_inputs(sig: Signature, rec) -> RecordedInputs | None:
         if reg is None or reg not in rec.registers:
             return None
         where.append(rec.registers.index(reg))
-        names.append(p.name)
-        kinds.append(p.ctype)
+        scalars.append(p)
     calls = []
     for row in rec.calls:
         vals = []
-        for pos, kind in zip(where, kinds):
+        for pos, p in zip(where, scalars):
             bits = int(row[pos])
-            if kind == "_Bool":
+            if p.scalar == "bool":
                 bits = 1 if bits & 0xFF else 0
             else:
-                bits &= (1 << (8 * _SIZEOF[kind])) - 1
+                bits &= (1 << (8 * p.size)) - 1
             vals.append(bits)
         calls.append(tuple(vals))
-    if not calls or not kinds:
+    if not calls or not scalars:
         return None  # no scalar parameter: nothing recorded to use
-    return RecordedInputs(tuple(calls), tuple(names), tuple(kinds))
+    return RecordedInputs(tuple(calls), tuple(scalars))
 
 
 @dataclass(frozen=True)
@@ -556,10 +538,10 @@ def calibrate_recorded(exe: Path, sig: Signature, inputs: RecordedInputs, deadli
     none. The Harness's size and calls file are the arguments of its runs: `exe SIZE REPS ROUNDS
     CALLS` (REPS 0: calibration, which is also a run of every call kept)."""
     ptrs = [p for p in sig.params if p.kind == "ptr"]
-    ints = [j for j, kind in enumerate(inputs.kinds) if kind not in ("float", "double")]
+    ints = [j for j, p in enumerate(inputs.params) if p.kind == "int"]
     # the buffers cover every recorded size, and its square where that is affordable (a size may
     # be a matrix's side), within _BUFFERS_MAX; a call that still overruns faults and is left out
-    per_element = 2 * sum(_SIZEOF[p.ctype] for p in ptrs) or 1
+    per_element = 2 * sum(p.size for p in ptrs) or 1
     cap = max(_NBUF, _BUFFERS_MAX // per_element)
     biggest = max((v for j in ints for v in inputs.values(j) if 0 < v <= cap), default=0)
     nbuf = max(_NBUF, min(cap, biggest + 1))
