@@ -10,8 +10,10 @@ Two levels:
   so that a burst of other load falls on both sides alike. Time is the thread's CPU time
   (CLOCK_THREAD_CPUTIME_ID: the process clock is tick-granular once RLIMIT_CPU arms a process
   timer, as the sandbox does), so the other work of a parallel build does not count against whichever side was unlucky.
-  The harness's view of the function's signature is derived from its source.Prototype
-  (`signature`; `parse_prototype` reads a declaration's text into one, source.parse_declaration).
+  The harness is a fixed C file, timing_harness.c; only its per-signature part (harness_header:
+  the two sides' declarations, how the arguments are filled and passed, which buffers a call may
+  write) is generated, from the function's source.Prototype (`signature`; `parse_prototype` reads
+  a declaration's text into one, source.parse_declaration).
 - Program level (`measure_programs`, `measure_commands`): whole executables or commands, run
   alternately, each timed by the CPU time of its child processes (os.wait4's resource usage).
 
@@ -163,199 +165,80 @@ _BUFFERS_MAX = 256 << 20  # bytes of all pointer buffers (pristine and working c
 # side is linked PLACEMENTS times (unit start at page + 16*k bytes) and the rounds cycle through
 # them: a candidate must win at every placement, not just at the one it happened to get.
 PLACEMENTS = 4
-# Slices per side per round, alternated b c c b ...: see harness_source.
+# Slices per side per round, alternated b c c b ...: see timing_harness.c.
 SLICES = 10
-def harness_source(name: str, sig: Signature, *, confine: bool = True) -> str:
-    """C source of the harness. `h V REPS ROUNDS [CALLS]` prints one `base cand` CPU-seconds line
-    per round (REPS calls per side per round); `h V 0 0 [CALLS]` prints the mean CPU time of one
-    baseline call (calibration). The scalar arguments come from the CALLS file (RecordedInputs.write)
-    or, without one, are generated from V; pointer buffers are always generated, their elements
-    below V. `h V -1 0 CALLS` runs each call of the file once, alone in a child process, and prints
-    `index seconds extent...` for those that returned (the bytes each written buffer changed).
-    confine: the system-call allowlist (verify/seccomp.c) goes on once the inputs are set up, before
-    any function of the units runs (pgo's training run, which must write its counters, goes without)."""
-    decl_params = ", ".join(
-        (f"{'const ' if p.const else ''}{p.ctype} *" if p.kind == "ptr" else p.ctype) for p in sig.params
-    ) or "void"
+# The harness's logic (beside this module), what it #includes from beside itself (the allowlist),
+# and the name under which it #includes its per-signature part (harness_header).
+TEMPLATE = Path(__file__).resolve().parent / "timing_harness.c"
+TEMPLATE_INCLUDES = ("verify/seccomp.c",)
+HEADER = "timing_signature.h"
+
+
+def harness_header(name: str, sig: Signature, *, confine: bool = True) -> str:
+    """The per-signature part of the timing harness, timing_signature.h: what timing_harness.c
+    (whose comment says what each macro means) needs to know about `name` and its signature.
+    confine: the system-call allowlist (verify/seccomp.c) goes on once the inputs are set up,
+    before any function of the units runs (pgo's training run, which must write its counters,
+    goes without)."""
+    params = ", ".join((f"{'const ' if p.const else ''}{p.ctype} *" if p.kind == "ptr" else p.ctype)
+                       for p in sig.params) or "void"
     ptrs = [i for i, p in enumerate(sig.params) if p.kind == "ptr"]
-    scalars = [i for i, p in enumerate(sig.params) if p.kind != "ptr"]
     written = [i for i in ptrs if not sig.params[i].const]
-    out: list[str] = [
-        "#define _GNU_SOURCE",
-        "#include <sched.h>",
-        "#include <stddef.h>",
-        "#include <stdint.h>",
-        "#include <stdio.h>",
-        "#include <stdlib.h>",
-        "#include <string.h>",
-        "#include <sys/mman.h>",
-        "#include <sys/wait.h>",
-        "#include <time.h>",
-        "#include <unistd.h>",
-        _confinement(confine),
-        *(f"{sig.ret} __llmcc_{side}{k}_{name}({decl_params});" for side in "bc" for k in range(PLACEMENTS)),
-        f"typedef {sig.ret} (*fn_t)({decl_params});",
-        "static fn_t fb[] = {" + ", ".join(f"__llmcc_b{k}_{name}" for k in range(PLACEMENTS)) + "};",
-        "static fn_t fc[] = {" + ", ".join(f"__llmcc_c{k}_{name}" for k in range(PLACEMENTS)) + "};",
-        "static volatile unsigned long long sink;",
-        "static double cpu(void) { struct timespec t; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);"
-        " return t.tv_sec + t.tv_nsec * 1e-9; }",
-        # data at the end of the mapping, a PROT_NONE page right after it: overruns fault
-        "static void *guarded(size_t bytes) { size_t pg = (size_t)sysconf(_SC_PAGESIZE);"
-        " size_t len = (bytes + pg - 1) / pg * pg; char *m = mmap(0, len + pg, PROT_READ | PROT_WRITE,"
-        " MAP_PRIVATE | MAP_ANONYMOUS, -1, 0); if (m == MAP_FAILED) exit(3);"
-        " mprotect(m + len, pg, PROT_NONE); return m + len - bytes; }",
-        "static unsigned long long rng = 0x9e3779b97f4a7c15ull;",
-        "static unsigned long long next(void) { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return rng; }",
-        f"static long nbuf = {_NBUF}; static int ncalls;",
-    ]
-    for i in ptrs:
-        p = sig.params[i]
-        out.append(f"static {p.ctype} *pristine{i}, *work{i}; static size_t extent{i};")
-    for i in scalars:
-        out.append(f"static {sig.params[i].ctype} *arg{i};")
-    # generated scalars: the size value, then up to half below it (in bounds wherever the size itself
-    # is), so that branches see varied inputs as in a real workload
-    out.append("static void generate(long v) {")
-    out.append("  ncalls = 256;")
-    for i in scalars:
-        out.append(f"  arg{i} = malloc(256 * sizeof *arg{i});")
-    out.append("  for (int k = 0; k < 256; k++) { long x = k ? v - (long)(next() % (unsigned long long)(v / 2 + 1)) : v;")
-    for i in scalars:
-        p = sig.params[i]
-        if p.kind == "float":
-            out.append(f"    arg{i}[k] = ({p.ctype})(x * 0.5 + 0.25);")
-        elif p.scalar == "bool":
-            out.append(f"    arg{i}[k] = 1;")
-        else:
-            out.append(f"    arg{i}[k] = ({p.ctype})x;")
-    out.append("  (void)x; }")
-    out.append("}")
-    # recorded scalars: `N NBUF` then one extent per pointer parameter (-1: the whole buffer), then
-    # per call the bit pattern (hex) of each scalar parameter
-    out.append("static int load(const char *path) {")
-    out.append("  FILE *f = fopen(path, \"r\"); long n; long long e; unsigned long long b; (void)e; (void)b;")
-    out.append("  if (!f || fscanf(f, \"%ld %ld\", &n, &nbuf) != 2 || n <= 0 || n > 1000000 || nbuf <= 0) return 0;")
-    for i in ptrs:
-        out.append(f"  if (fscanf(f, \"%lld\", &e) != 1) return 0; extent{i} = e < 0 ? (size_t)-1 : (size_t)e;")
-    out.append("  ncalls = (int)n;")
-    for i in scalars:
-        out.append(f"  arg{i} = calloc((size_t)n, sizeof *arg{i});")
-    out.append("  for (long k = 0; k < n; k++) {")
-    for i in scalars:
-        out.append(f"    if (fscanf(f, \"%llx\", &b) != 1) return 0; memcpy(&arg{i}[k], &b, sizeof *arg{i});")
-    out.append("  }")
-    out.append("  fclose(f); return 1;")
-    out.append("}")
-    out.append("static void buffers(long v) {")
-    for i in ptrs:
-        p = sig.params[i]
-        out.append(f"  pristine{i} = guarded(nbuf * sizeof({p.ctype})); work{i} = guarded(nbuf * sizeof({p.ctype}));")
+
+    def fill(p: Param) -> str:
         if p.scalar in ("float", "double"):
-            out.append(f"  for (long k = 0; k < nbuf; k++) pristine{i}[k] = ({p.ctype})((next() >> 11) * 0x1.0p-53);")
-        elif "char" in p.ctype:
-            # text-like bytes, NUL-terminated at the very end, so string scanners stop in bounds
-            out.append(f"  for (long k = 0; k < nbuf; k++) pristine{i}[k] = ({p.ctype})(\"abcdefghij klmnop\\nqrstuvwxyz0123\"[next() % 32]);")
-            out.append(f"  pristine{i}[nbuf - 1] = 0;")
-        else:
-            # small non-negative values: valid as indices, counts and bin numbers
-            out.append(f"  for (long k = 0; k < nbuf; k++) pristine{i}[k] = ({p.ctype})(next() % (unsigned long long)(v > 1 ? v : 2));")
-        out.append(f"  memcpy(work{i}, pristine{i}, nbuf * sizeof({p.ctype}));")
-        out.append(f"  if (extent{i} > nbuf * sizeof({p.ctype})) extent{i} = nbuf * sizeof({p.ctype});")
-    out.append("  (void)v;")
-    out.append("}")
-    args = [f"work{i}" if p.kind == "ptr" else f"arg{i}[k]" for i, p in enumerate(sig.params)]
-    call_args = ", ".join(args)
-    restore = " ".join(f"memcpy(work{i}, pristine{i}, extent{i});" for i in written)
-    for side in "bc":
-        fn = f"f{side}[pl]"
-        out.append(f"static inline void bare_{side}(int k, int pl) {{")
-        if sig.ret_kind == "void":
-            out.append(f"  {fn}({call_args}); sink++; }}")
-        elif sig.ret_kind == "float":
-            out.append(f"  double r = (double){fn}({call_args}); unsigned long long u; memcpy(&u, &r, 8); sink ^= u; }}")
-        elif sig.ret_kind == "ptr":
-            out.append(f"  sink ^= (unsigned long long)(uintptr_t){fn}({call_args}); }}")
-        else:
-            out.append(f"  sink ^= (unsigned long long){fn}({call_args}); }}")
-        out.append(f"static void call_{side}(int k, int pl) {{ {restore} bare_{side}(k, pl); }}")
-    # the bytes one call changed in each written buffer: only those need restoring before a call
-    out.append("static size_t last_change(const unsigned char *w, const unsigned char *o, size_t e) {")
-    out.append("  while (e >= 4096 && memcmp(w + e - 4096, o + e - 4096, 4096) == 0) e -= 4096;")
-    out.append("  while (e > 0 && w[e - 1] == o[e - 1]) e--; return e; }")
-    out.append("static void changed(size_t *ext) { int j = 0; (void)j; (void)ext;")
-    for i in written:
-        out.append(f"  ext[j++] = last_change((unsigned char *)work{i}, (unsigned char *)pristine{i}, extent{i});")
-    out.append("}")
-    out.append("int main(int argc, char **argv) {")
-    out.append("  if (argc < 4) return 2;")
-    out.append("  long v = atol(argv[1]); long reps = atol(argv[2]); int rounds = atoi(argv[3]); int rec = argc > 4;")
-    out.append("  size_t ext[%d];" % max(1, len(written)))
-    out.append("  cpu_set_t cs; if (sched_getaffinity(0, sizeof cs, &cs) == 0) { int last = -1;"
-               " for (int k = 0; k < CPU_SETSIZE; k++) if (CPU_ISSET(k, &cs)) last = k;"
-               " if (last >= 0) { CPU_ZERO(&cs); CPU_SET(last, &cs); sched_setaffinity(0, sizeof cs, &cs); } }")
-    for i in ptrs:
-        out.append(f"  extent{i} = (size_t)-1;")
-    out.append("  if (rec) { if (!load(argv[4])) return 4; } else generate(v);")
-    out.append("  buffers(v);")
-    out.append("  if (reps >= 0) llmcc_confine();")  # the probe's children confine themselves
-    # the probe: each recorded call alone in a child (a crash or a hang loses that call only), on
-    # the pristine buffers; the times and extents come back through shared memory
-    nw = len(written)
-    out.append("  if (reps < 0) { if (!rec) return 2;")
-    out.append(f"    double *res = mmap(0, (size_t)ncalls * {nw + 1} * sizeof(double), PROT_READ | PROT_WRITE,"
-               " MAP_SHARED | MAP_ANONYMOUS, -1, 0); if (res == MAP_FAILED) return 3;")
-    out.append("    for (int k = 0; k < ncalls; k++) {")
-    out.append(f"      double *r = res + (size_t)k * {nw + 1}; r[0] = -1; fflush(stdout); pid_t pid = fork(); if (pid < 0) return 3;")
-    # the first call finds the bytes it writes (and pays for copying the pages it writes); the
-    # second, on the input restored, is the one timed
-    out.append("      if (pid == 0) { alarm(2); llmcc_confine(); bare_b(k, 0); changed(ext);"
-               + "".join(f" r[{j + 1}] = (double)ext[{j}];" for j in range(nw))
-               + "".join(f" memcpy(work{i}, pristine{i}, ext[{j}]);" for j, i in enumerate(written))
-               + " double a = cpu(); bare_b(k, 0); r[0] = cpu() - a; _exit(0); }")
-    out.append("      int st; if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || r[0] < 0) continue;")
-    out.append("      printf(\"%d %.9f\", k, r[0]);" + "".join(f" printf(\" %.0f\", r[{j + 1}]);" for j in range(nw))
-               + " printf(\"\\n\"); }")
-    out.append("    return 0; }")
-    # generated inputs: after one baseline call at the size itself (the largest), only the bytes
-    # it changed are restored; recorded ones come with the extents the probe found
-    out.append("  double once = 0;")
-    out.append("  if (!rec) { double t0 = cpu(); call_b(0, 0); once = cpu() - t0; changed(ext);"
-               + "".join(f" extent{i} = ext[{j}];" for j, i in enumerate(written)) + " }")
-    # calibration: the mean CPU time of one call (restores included), over at least 2 ms and, when
-    # that is cheap, every input once; the clock is read after batches of doubling length, as
-    # reading it can cost more than a short call
-    out.append("  if (reps == 0) { if (once > 0.05) { printf(\"%.9f\\n\", once); return 0; } long k = 0, n = 1; double t0 = cpu(), d;"
-               " do { for (long j = 0; j < n; j++, k++) call_b((int)(k % ncalls), 0); n *= 2; d = cpu() - t0; }"
-               " while (d < 0.002 || (k < ncalls && d < 0.2));"
-               " printf(\"%.9f\\n\", d / k); return 0; }")
-    # warm-up: one unrecorded round over every placement (page faults, caches, predictors)
-    out.append("  for (int pl = 0; pl < %d; pl++) { int i = 0; for (long k = 0; k < reps; k++) { call_b(i, pl); if (++i == ncalls) i = 0; }"
-               " i = 0; for (long k = 0; k < reps; k++) { call_c(i, pl); if (++i == ncalls) i = 0; } }" % PLACEMENTS)
-    # a round is SLICES short slices per side, in the order b c c b b c ... (flipped every 4
-    # rounds): a burst of other load, or a drift in clock speed, then lands on both sides alike
-    # instead of on whichever side's one long batch it hit. Both sides of a slice get the same
-    # inputs; successive slices and rounds go on through the sample.
-    out.append("  long per = reps / %d > 0 ? reps / %d : 1; int slices = (int)(reps / per);" % (SLICES, SLICES))
-    out.append("  for (int r = 0; r < rounds; r++) { double tb = 0, tc = 0; int pl = r %% %d; int start = (int)(((long)r * reps) %% ncalls);" % PLACEMENTS)
-    out.append("    for (int j = 0; j < slices; j++) for (int s = 0; s < 2; s++) {"
-               " int cand = (s ^ j ^ (r / %d)) & 1; int i = start; double a = cpu();" % PLACEMENTS)
-    out.append("      if (cand) for (long k = 0; k < per; k++) { call_c(i, pl); if (++i == ncalls) i = 0; }"
-               " else for (long k = 0; k < per; k++) { call_b(i, pl); if (++i == ncalls) i = 0; }")
-    out.append("      double d = cpu() - a; if (cand) tc += d; else tb += d; if (s) start = i; }")
-    out.append("    printf(\"%.9f %.9f\\n\", tb, tc); }")
-    out.append("  return 0;")
-    out.append("}")
-    return "\n".join(out) + "\n"
+            return "FILL_FLOAT"
+        return "FILL_TEXT" if "char" in p.ctype else "FILL_SMALL"
+
+    def gen(p: Param) -> str:
+        return {"float": "GEN_FLOAT", "double": "GEN_FLOAT", "bool": "GEN_BOOL"}.get(p.scalar, "GEN_INT")
+
+    result = {"void": "RESULT_VOID", "float": "RESULT_FLOAT", "ptr": "RESULT_POINTER"}.get(sig.ret_kind, "RESULT_INT")
+    out = [
+        f"/* the timing harness's per-signature part for {name}: {sig.ret} ({params}) */",
+        f"#define CONFINE {int(confine)}",
+        f"#define PLACEMENTS {PLACEMENTS}",
+        f"#define SLICES {SLICES}",
+        f"#define NBUF {_NBUF}",
+        *(f"{sig.ret} __llmcc_{side}{k}_{name}({params});" for side in "bc" for k in range(PLACEMENTS)),
+        f"typedef {sig.ret} (*fn_t)({params});",
+        "#define BASELINES " + ", ".join(f"__llmcc_b{k}_{name}" for k in range(PLACEMENTS)),
+        "#define CANDIDATES " + ", ".join(f"__llmcc_c{k}_{name}" for k in range(PLACEMENTS)),
+        "#define POINTERS(X) " + " ".join(f"X({i}, {sig.params[i].ctype}, {fill(sig.params[i])})" for i in ptrs),
+        "#define WRITTEN(X) " + " ".join(f"X({i})" for i in written),
+        f"#define NWRITTEN {len(written)}",
+        "#define SCALARS(X) " + " ".join(f"X({i}, {p.ctype}, {gen(p)})" for i, p in enumerate(sig.params)
+                                         if p.kind != "ptr"),
+        "#define ARGS(k) " + ", ".join(f"work{i}" if p.kind == "ptr" else f"arg{i}[k]" for i, p in enumerate(sig.params)),
+        f"#define RESULT {result}",
+    ]
+    return "\n".join(line.rstrip() for line in out) + "\n"
 
 
-def _confinement(confine: bool) -> str:
-    """The harness's llmcc_confine(): the system-call allowlist of verify/seccomp.c, or nothing."""
-    if not confine:
-        return "static void llmcc_confine(void) {}"
-    from gcc_wrapper.optimize.verify import sandbox
+def harness_object(compiler: str, name: str, sig: Signature, *, confine: bool = True,
+                   deadline: float | None = None) -> Path:
+    """The timing harness for `name`, compiled (not linked): timing_harness.c with its
+    harness_header. Built once per content (the template, the header, what the template
+    includes) and compiler (native.build), so the candidates of one function share it; the units
+    to time are linked with it (link_and_calibrate, pgo.train)."""
+    import hashlib
 
-    return "#include " + json.dumps(str(sandbox.SECCOMP_C))  # a C string literal for any path
+    from gcc_wrapper.compile.files import write_atomic
+    from gcc_wrapper.optimize import native
+
+    header = harness_header(name, sig, confine=confine)
+    # the header's directory is named by its content: the -iquote flag, part of native.build's
+    # key, is then the same for every build of this header
+    d = native.work_root() / "timing" / hashlib.blake2b(header.encode(), digest_size=12).hexdigest()
+    _remaining(deadline, 60.0)
+    try:
+        if not (d / HEADER).exists():
+            d.mkdir(parents=True, exist_ok=True)
+            write_atomic(d / HEADER, header)
+        return native.build("timing_harness.o", [TEMPLATE], ["-O2", "-iquote", str(d)], cc=compiler,
+                            compile_only=True, includes=[d / HEADER, *(TEMPLATE.parent / f for f in TEMPLATE_INCLUDES)])
+    except (native.BuildError, OSError, subprocess.TimeoutExpired) as e:
+        raise MeasureError(f"build the harness failed: {e}") from None
 
 
 @dataclass(frozen=True)
@@ -501,11 +384,10 @@ def link_and_calibrate(
             s.write_text(f"\t.text\n\t.p2align 12\n\t.skip {16 * k}\n" + rename_symbols(text, globals_, f"__llmcc_{tag}_")
                          + f"\t.globl\t__llmcc_{tag}_{name}\n")
             parts.append(str(s))
-    src = workdir / "harness.c"
-    src.write_text(harness_source(name, sig))
+    obj = harness_object(compiler, name, sig, deadline=deadline)
     exe = workdir / "harness"
     _run(
-        [compiler, "-O2", str(src), *parts, "-o", str(exe), "-lm", "-Wl,--unresolved-symbols=ignore-all"],
+        [compiler, "-O2", str(obj), *parts, "-o", str(exe), "-lm", "-Wl,--unresolved-symbols=ignore-all"],
         workdir, deadline, "build the harness",
     )
     why = ""
@@ -533,7 +415,7 @@ def link_and_calibrate(
 
 
 def calibrate_recorded(exe: Path, sig: Signature, inputs: RecordedInputs, deadline: float | None) -> Harness | str:
-    """The harness `exe` (built from harness_source) on the recorded calls that the baseline,
+    """The harness `exe` (harness_object linked with the units) on the recorded calls that the baseline,
     alone in the sandbox, runs cleanly and in under _RECORDED_CALL_MAX_S each; or why there are
     none. The Harness's size and calls file are the arguments of its runs: `exe SIZE REPS ROUNDS
     CALLS` (REPS 0: calibration, which is also a run of every call kept)."""
