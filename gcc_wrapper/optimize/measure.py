@@ -10,6 +10,10 @@ Two levels:
   so that a burst of other load falls on both sides alike. Time is the thread's CPU time
   (CLOCK_THREAD_CPUTIME_ID: the process clock is tick-granular once RLIMIT_CPU arms a process
   timer, as the sandbox does), so the other work of a parallel build does not count against whichever side was unlucky.
+  The harness is a fixed C file, timing_harness.c; only its per-signature part (harness_header:
+  the two sides' declarations, how the arguments are filled and passed, which buffers a call may
+  write) is generated, from the function's source.Prototype (`signature`; `parse_prototype` reads
+  a declaration's text into one, source.parse_declaration).
 - Program level (`measure_programs`, `measure_commands`): whole executables or commands, run
   alternately, each timed by the CPU time of its child processes (os.wait4's resource usage).
 
@@ -32,6 +36,8 @@ from pathlib import Path
 from typing import Sequence
 
 from gcc_wrapper.optimize.candidate import Candidate, Context, Measurement
+from gcc_wrapper.optimize.source import CType, Prototype
+from gcc_wrapper.optimize.source import Param as SourceParam
 
 
 class MeasureError(Exception):
@@ -46,50 +52,22 @@ class BaselineUnmeasurable(MeasureError):
 # Prototypes the function harness can drive
 
 
-_SCALARS = {
-    # C type words (qualifiers removed) -> (kind, C spelling used in the harness)
-    "char": ("int", "char"),
-    "signed char": ("int", "signed char"),
-    "unsigned char": ("int", "unsigned char"),
-    "short": ("int", "short"),
-    "short int": ("int", "short"),
-    "unsigned short": ("int", "unsigned short"),
-    "unsigned short int": ("int", "unsigned short"),
-    "int": ("int", "int"),
-    "signed": ("int", "int"),
-    "signed int": ("int", "int"),
-    "unsigned": ("int", "unsigned"),
-    "unsigned int": ("int", "unsigned"),
-    "long": ("int", "long"),
-    "long int": ("int", "long"),
-    "signed long": ("int", "long"),
-    "unsigned long": ("int", "unsigned long"),
-    "unsigned long int": ("int", "unsigned long"),
-    "long long": ("int", "long long"),
-    "long long int": ("int", "long long"),
-    "unsigned long long": ("int", "unsigned long long"),
-    "unsigned long long int": ("int", "unsigned long long"),
-    "_Bool": ("int", "_Bool"),
-    "bool": ("int", "_Bool"),
-    "float": ("float", "float"),
-    "double": ("float", "double"),
-    "size_t": ("int", "size_t"),
-    "ssize_t": ("int", "long"),
-    "ptrdiff_t": ("int", "ptrdiff_t"),
-    "intptr_t": ("int", "intptr_t"),
-    "uintptr_t": ("int", "uintptr_t"),
-    **{f"{u}int{b}_t": ("int", f"{u}int{b}_t") for u in ("", "u") for b in (8, 16, 32, 64)},
-}
-_QUALIFIERS = {"const", "volatile", "restrict", "__restrict", "__restrict__", "register", "static", "inline", "extern"}
+# The words of C's own arithmetic types: with STANDARD_TYPEDEFS, the spellings the harness's C can
+# use for a parameter without the user's headers.
+_C_ARITHMETIC = {"char", "short", "int", "long", "signed", "unsigned", "float", "double", "_Bool"}
 
 
 @dataclass(frozen=True)
 class Param:
-    ctype: str  # scalar C spelling (the element type for pointers)
+    """One parameter as the timing harness feeds it: a scalar, or a pointer to a buffer of them."""
+
+    ctype: str  # the C spelling of the scalar (for a pointer, of its elements)
     kind: str  # "int" | "float" | "ptr"
-    elem_kind: str = ""  # for pointers: "int" | "float"
+    scalar: str = "int"  # the scalar's (the element's) source.CType kind: "int" | "bool" | "float" | "double"
+    size: int = 0  # its bytes
+    signed: bool = False
     const: bool = False  # pointer to const: never written, never restored
-    name: str = ""  # the parameter's name, when the prototype gives one
+    name: str = ""  # the parameter's name (source.Param's: arg<i> when the prototype gives none)
 
 
 @dataclass(frozen=True)
@@ -99,56 +77,78 @@ class Signature:
     params: tuple[Param, ...]
 
 
-def parse_prototype(proto: str, name: str) -> Signature:
-    """The signature of `name` from a C declaration, if the harness can drive it: scalar arithmetic
-    parameters and pointers to them (one level). Anything else raises MeasureError."""
-    text = re.sub(r"/\*.*?\*/", " ", proto, flags=re.S)
-    text = re.sub(r"__attribute__\s*\(\(.*?\)\)", " ", text).strip().rstrip(";{ \n")
-    m = re.match(r"^(.*?)\b" + re.escape(name) + r"\s*\((.*)\)\s*$", text, re.S)
-    if not m:
-        raise MeasureError(f"cannot read the prototype of {name}: {proto!r}")
-    ret_words, params_text = m.group(1), m.group(2).strip()
-    ret = _param(ret_words + " __ret", allow_void=True)
-    if ret.kind == "ptr":
-        ret_c, ret_kind = "void *", "ptr"
+def signature(proto: Prototype) -> Signature:
+    """The harness's view of a function's source.Prototype, if it can drive it: scalar arithmetic
+    parameters and pointers to them or to void (one level), a result of those or void. Anything
+    else raises MeasureError."""
+    if proto.variadic:
+        raise MeasureError(f"{proto.name} is variadic")
+    r = proto.ret
+    if r.kind == "void":
+        ret, ret_kind = "void", "void"
+    elif r.kind == "pointer":
+        _element(r, f"return type {r.text}")
+        ret, ret_kind = "void *", "ptr"
     else:
-        ret_c, ret_kind = ret.ctype, ret.kind
-    params: list[Param] = []
-    if params_text not in ("", "void"):
-        for p in params_text.split(","):
-            if "..." in p:
-                raise MeasureError(f"{name} is variadic")
-            params.append(_param(p, allow_void=False))
-    return Signature(ret_c, ret_kind, tuple(params))
+        s = _scalar(r)
+        if s is None:
+            raise MeasureError(f"return type not supported by the harness: {r.text}")
+        ret, ret_kind = s.ctype, s.kind
+    return Signature(ret, ret_kind, tuple(_param(p) for p in proto.params))
 
 
-def _param(text: str, *, allow_void: bool) -> Param:
-    t = text.strip()
-    if "(" in t:
-        raise MeasureError(f"function pointer parameter not supported: {text.strip()!r}")
-    depth = t.count("*") + t.count("[")
-    t = re.sub(r"\[[^\]]*\]", " ", t).replace("*", " ")
-    words = [w for w in t.split() if w not in _QUALIFIERS]
-    const = bool(re.search(r"\bconst\b", text.split("*")[0])) if depth else False
-    pname = ""
-    if len(words) >= 2 and (" ".join(words) not in _SCALARS):
-        pname, words = words[-1], words[:-1]  # the parameter's name
-    base = " ".join(words)
-    if depth == 0:
-        if base == "void" and allow_void:
-            return Param("void", "void")
-        if base not in _SCALARS:
-            raise MeasureError(f"parameter type not supported by the harness: {text.strip()!r}")
-        kind, c = _SCALARS[base]
-        return Param(c, kind, name=pname)
-    if depth > 1:
-        raise MeasureError(f"pointer to pointer not supported: {text.strip()!r}")
-    if base == "void":
-        return Param("unsigned char", "ptr", "int", const, pname)
-    if base not in _SCALARS:
-        raise MeasureError(f"pointer to {base!r} not supported by the harness")
-    kind, c = _SCALARS[base]
-    return Param(c, "ptr", kind, const, pname)
+def parse_prototype(proto: str, name: str) -> Signature:
+    """The harness's view of `name` from its C declaration alone (Context.prototype), read by
+    source.parse_declaration; MeasureError when it cannot be read or driven."""
+    from gcc_wrapper.optimize import source
+
+    try:
+        return signature(source.parse_declaration(proto, name))
+    except source.SourceError as e:
+        raise MeasureError(f"cannot read the prototype of {name}: {e}") from None
+
+
+def _scalar(t: CType, name: str = "") -> Param | None:
+    """t as a scalar the harness can generate and spell, or None."""
+    from gcc_wrapper.optimize.source import STANDARD_TYPEDEFS
+
+    if t.kind == "bool":
+        return Param("_Bool", "int", "bool", 1, False, name=name)
+    if t.kind not in ("int", "float", "double") or t.size not in (1, 2, 4, 8):
+        return None
+    if t.text not in STANDARD_TYPEDEFS and not set(t.text.split()) <= _C_ARITHMETIC:
+        return None  # an enum, or a type of the user's headers
+    return Param(t.text, "int" if t.kind == "int" else "float", t.kind, t.size, t.signed, name=name)
+
+
+def _element(t: CType, shown: str) -> Param:
+    """The element of the buffer a pointer type t points to (void: bytes); MeasureError if the
+    harness cannot fill one."""
+    e = t.pointee
+    if e is None or e.kind == "funcptr":
+        raise MeasureError(f"function pointer parameter not supported: {shown}")
+    if e.kind == "pointer":
+        raise MeasureError(f"pointer to pointer not supported: {shown}")
+    if e.kind == "void":
+        return Param("unsigned char", "ptr", "int", 1, False, e.const)
+    s = _scalar(e)
+    if s is None:
+        raise MeasureError(f"pointer to {e.text!r} not supported by the harness")
+    return Param(s.ctype, "ptr", s.scalar, s.size, s.signed, e.const)
+
+
+def _param(p: SourceParam) -> Param:
+    t = p.type
+    shown = f"{t.text} {p.name}" if t.text != p.name else p.name  # an old-style parameter is its name alone
+    if t.kind == "funcptr":
+        raise MeasureError(f"function pointer parameter not supported: {shown}")
+    if t.kind == "pointer":
+        e = _element(t, shown)
+        return Param(e.ctype, "ptr", e.scalar, e.size, e.signed, e.const, p.name)
+    s = _scalar(t, p.name)
+    if s is None:
+        raise MeasureError(f"parameter type not supported by the harness: {shown}")
+    return s
 
 
 # ---------------------------------------------------------------------------------------------
@@ -165,210 +165,80 @@ _BUFFERS_MAX = 256 << 20  # bytes of all pointer buffers (pristine and working c
 # side is linked PLACEMENTS times (unit start at page + 16*k bytes) and the rounds cycle through
 # them: a candidate must win at every placement, not just at the one it happened to get.
 PLACEMENTS = 4
-# Slices per side per round, alternated b c c b ...: see harness_source.
+# Slices per side per round, alternated b c c b ...: see timing_harness.c.
 SLICES = 10
-
-_SIZEOF = {
-    "char": 1, "signed char": 1, "unsigned char": 1, "_Bool": 1, "short": 2, "unsigned short": 2,
-    "int": 4, "unsigned": 4, "float": 4, "double": 8, "long": 8, "unsigned long": 8, "long long": 8,
-    "unsigned long long": 8, "size_t": 8, "ptrdiff_t": 8, "intptr_t": 8, "uintptr_t": 8,
-    **{f"{u}int{b}_t": b // 8 for u in ("", "u") for b in (8, 16, 32, 64)},
-}
-_UNSIGNED = {"unsigned char", "_Bool", "unsigned short", "unsigned", "unsigned long", "unsigned long long", "size_t",
-             "uintptr_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t"}
+# The harness's logic (beside this module), what it #includes from beside itself (the allowlist),
+# and the name under which it #includes its per-signature part (harness_header).
+TEMPLATE = Path(__file__).resolve().parent / "timing_harness.c"
+TEMPLATE_INCLUDES = ("verify/seccomp.c",)
+HEADER = "timing_signature.h"
 
 
-def harness_source(name: str, sig: Signature, *, confine: bool = True) -> str:
-    """C source of the harness. `h V REPS ROUNDS [CALLS]` prints one `base cand` CPU-seconds line
-    per round (REPS calls per side per round); `h V 0 0 [CALLS]` prints the mean CPU time of one
-    baseline call (calibration). The scalar arguments come from the CALLS file (RecordedInputs.write)
-    or, without one, are generated from V; pointer buffers are always generated, their elements
-    below V. `h V -1 0 CALLS` runs each call of the file once, alone in a child process, and prints
-    `index seconds extent...` for those that returned (the bytes each written buffer changed).
-    confine: the system-call allowlist (verify/seccomp.c) goes on once the inputs are set up, before
-    any function of the units runs (pgo's training run, which must write its counters, goes without)."""
-    decl_params = ", ".join(
-        (f"{'const ' if p.const else ''}{p.ctype} *" if p.kind == "ptr" else p.ctype) for p in sig.params
-    ) or "void"
+def harness_header(name: str, sig: Signature, *, confine: bool = True) -> str:
+    """The per-signature part of the timing harness, timing_signature.h: what timing_harness.c
+    (whose comment says what each macro means) needs to know about `name` and its signature.
+    confine: the system-call allowlist (verify/seccomp.c) goes on once the inputs are set up,
+    before any function of the units runs (pgo's training run, which must write its counters,
+    goes without)."""
+    params = ", ".join((f"{'const ' if p.const else ''}{p.ctype} *" if p.kind == "ptr" else p.ctype)
+                       for p in sig.params) or "void"
     ptrs = [i for i, p in enumerate(sig.params) if p.kind == "ptr"]
-    scalars = [i for i, p in enumerate(sig.params) if p.kind != "ptr"]
     written = [i for i in ptrs if not sig.params[i].const]
-    out: list[str] = [
-        "#define _GNU_SOURCE",
-        "#include <sched.h>",
-        "#include <stddef.h>",
-        "#include <stdint.h>",
-        "#include <stdio.h>",
-        "#include <stdlib.h>",
-        "#include <string.h>",
-        "#include <sys/mman.h>",
-        "#include <sys/wait.h>",
-        "#include <time.h>",
-        "#include <unistd.h>",
-        _confinement(confine),
-        *(f"{sig.ret} __llmcc_{side}{k}_{name}({decl_params});" for side in "bc" for k in range(PLACEMENTS)),
-        f"typedef {sig.ret} (*fn_t)({decl_params});",
-        "static fn_t fb[] = {" + ", ".join(f"__llmcc_b{k}_{name}" for k in range(PLACEMENTS)) + "};",
-        "static fn_t fc[] = {" + ", ".join(f"__llmcc_c{k}_{name}" for k in range(PLACEMENTS)) + "};",
-        "static volatile unsigned long long sink;",
-        "static double cpu(void) { struct timespec t; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);"
-        " return t.tv_sec + t.tv_nsec * 1e-9; }",
-        # data at the end of the mapping, a PROT_NONE page right after it: overruns fault
-        "static void *guarded(size_t bytes) { size_t pg = (size_t)sysconf(_SC_PAGESIZE);"
-        " size_t len = (bytes + pg - 1) / pg * pg; char *m = mmap(0, len + pg, PROT_READ | PROT_WRITE,"
-        " MAP_PRIVATE | MAP_ANONYMOUS, -1, 0); if (m == MAP_FAILED) exit(3);"
-        " mprotect(m + len, pg, PROT_NONE); return m + len - bytes; }",
-        "static unsigned long long rng = 0x9e3779b97f4a7c15ull;",
-        "static unsigned long long next(void) { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return rng; }",
-        f"static long nbuf = {_NBUF}; static int ncalls;",
+
+    def fill(p: Param) -> str:
+        if p.scalar in ("float", "double"):
+            return "FILL_FLOAT"
+        return "FILL_TEXT" if "char" in p.ctype else "FILL_SMALL"
+
+    def gen(p: Param) -> str:
+        return {"float": "GEN_FLOAT", "double": "GEN_FLOAT", "bool": "GEN_BOOL"}.get(p.scalar, "GEN_INT")
+
+    result = {"void": "RESULT_VOID", "float": "RESULT_FLOAT", "ptr": "RESULT_POINTER"}.get(sig.ret_kind, "RESULT_INT")
+    out = [
+        f"/* the timing harness's per-signature part for {name}: {sig.ret} ({params}) */",
+        f"#define CONFINE {int(confine)}",
+        f"#define PLACEMENTS {PLACEMENTS}",
+        f"#define SLICES {SLICES}",
+        f"#define NBUF {_NBUF}",
+        *(f"{sig.ret} __llmcc_{side}{k}_{name}({params});" for side in "bc" for k in range(PLACEMENTS)),
+        f"typedef {sig.ret} (*fn_t)({params});",
+        "#define BASELINES " + ", ".join(f"__llmcc_b{k}_{name}" for k in range(PLACEMENTS)),
+        "#define CANDIDATES " + ", ".join(f"__llmcc_c{k}_{name}" for k in range(PLACEMENTS)),
+        "#define POINTERS(X) " + " ".join(f"X({i}, {sig.params[i].ctype}, {fill(sig.params[i])})" for i in ptrs),
+        "#define WRITTEN(X) " + " ".join(f"X({i})" for i in written),
+        f"#define NWRITTEN {len(written)}",
+        "#define SCALARS(X) " + " ".join(f"X({i}, {p.ctype}, {gen(p)})" for i, p in enumerate(sig.params)
+                                         if p.kind != "ptr"),
+        "#define ARGS(k) " + ", ".join(f"work{i}" if p.kind == "ptr" else f"arg{i}[k]" for i, p in enumerate(sig.params)),
+        f"#define RESULT {result}",
     ]
-    for i in ptrs:
-        p = sig.params[i]
-        out.append(f"static {p.ctype} *pristine{i}, *work{i}; static size_t extent{i};")
-    for i in scalars:
-        out.append(f"static {sig.params[i].ctype} *arg{i};")
-    # generated scalars: the size value, then up to half below it (in bounds wherever the size itself
-    # is), so that branches see varied inputs as in a real workload
-    out.append("static void generate(long v) {")
-    out.append("  ncalls = 256;")
-    for i in scalars:
-        out.append(f"  arg{i} = malloc(256 * sizeof *arg{i});")
-    out.append("  for (int k = 0; k < 256; k++) { long x = k ? v - (long)(next() % (unsigned long long)(v / 2 + 1)) : v;")
-    for i in scalars:
-        p = sig.params[i]
-        if p.kind == "float":
-            out.append(f"    arg{i}[k] = ({p.ctype})(x * 0.5 + 0.25);")
-        elif p.ctype == "_Bool":
-            out.append(f"    arg{i}[k] = 1;")
-        else:
-            out.append(f"    arg{i}[k] = ({p.ctype})x;")
-    out.append("  (void)x; }")
-    out.append("}")
-    # recorded scalars: `N NBUF` then one extent per pointer parameter (-1: the whole buffer), then
-    # per call the bit pattern (hex) of each scalar parameter
-    out.append("static int load(const char *path) {")
-    out.append("  FILE *f = fopen(path, \"r\"); long n; long long e; unsigned long long b; (void)e; (void)b;")
-    out.append("  if (!f || fscanf(f, \"%ld %ld\", &n, &nbuf) != 2 || n <= 0 || n > 1000000 || nbuf <= 0) return 0;")
-    for i in ptrs:
-        out.append(f"  if (fscanf(f, \"%lld\", &e) != 1) return 0; extent{i} = e < 0 ? (size_t)-1 : (size_t)e;")
-    out.append("  ncalls = (int)n;")
-    for i in scalars:
-        out.append(f"  arg{i} = calloc((size_t)n, sizeof *arg{i});")
-    out.append("  for (long k = 0; k < n; k++) {")
-    for i in scalars:
-        out.append(f"    if (fscanf(f, \"%llx\", &b) != 1) return 0; memcpy(&arg{i}[k], &b, sizeof *arg{i});")
-    out.append("  }")
-    out.append("  fclose(f); return 1;")
-    out.append("}")
-    out.append("static void buffers(long v) {")
-    for i in ptrs:
-        p = sig.params[i]
-        out.append(f"  pristine{i} = guarded(nbuf * sizeof({p.ctype})); work{i} = guarded(nbuf * sizeof({p.ctype}));")
-        if p.elem_kind == "float":
-            out.append(f"  for (long k = 0; k < nbuf; k++) pristine{i}[k] = ({p.ctype})((next() >> 11) * 0x1.0p-53);")
-        elif "char" in p.ctype:
-            # text-like bytes, NUL-terminated at the very end, so string scanners stop in bounds
-            out.append(f"  for (long k = 0; k < nbuf; k++) pristine{i}[k] = ({p.ctype})(\"abcdefghij klmnop\\nqrstuvwxyz0123\"[next() % 32]);")
-            out.append(f"  pristine{i}[nbuf - 1] = 0;")
-        else:
-            # small non-negative values: valid as indices, counts and bin numbers
-            out.append(f"  for (long k = 0; k < nbuf; k++) pristine{i}[k] = ({p.ctype})(next() % (unsigned long long)(v > 1 ? v : 2));")
-        out.append(f"  memcpy(work{i}, pristine{i}, nbuf * sizeof({p.ctype}));")
-        out.append(f"  if (extent{i} > nbuf * sizeof({p.ctype})) extent{i} = nbuf * sizeof({p.ctype});")
-    out.append("  (void)v;")
-    out.append("}")
-    args = [f"work{i}" if p.kind == "ptr" else f"arg{i}[k]" for i, p in enumerate(sig.params)]
-    call_args = ", ".join(args)
-    restore = " ".join(f"memcpy(work{i}, pristine{i}, extent{i});" for i in written)
-    for side in "bc":
-        fn = f"f{side}[pl]"
-        out.append(f"static inline void bare_{side}(int k, int pl) {{")
-        if sig.ret_kind == "void":
-            out.append(f"  {fn}({call_args}); sink++; }}")
-        elif sig.ret_kind == "float":
-            out.append(f"  double r = (double){fn}({call_args}); unsigned long long u; memcpy(&u, &r, 8); sink ^= u; }}")
-        elif sig.ret_kind == "ptr":
-            out.append(f"  sink ^= (unsigned long long)(uintptr_t){fn}({call_args}); }}")
-        else:
-            out.append(f"  sink ^= (unsigned long long){fn}({call_args}); }}")
-        out.append(f"static void call_{side}(int k, int pl) {{ {restore} bare_{side}(k, pl); }}")
-    # the bytes one call changed in each written buffer: only those need restoring before a call
-    out.append("static size_t last_change(const unsigned char *w, const unsigned char *o, size_t e) {")
-    out.append("  while (e >= 4096 && memcmp(w + e - 4096, o + e - 4096, 4096) == 0) e -= 4096;")
-    out.append("  while (e > 0 && w[e - 1] == o[e - 1]) e--; return e; }")
-    out.append("static void changed(size_t *ext) { int j = 0; (void)j; (void)ext;")
-    for i in written:
-        out.append(f"  ext[j++] = last_change((unsigned char *)work{i}, (unsigned char *)pristine{i}, extent{i});")
-    out.append("}")
-    out.append("int main(int argc, char **argv) {")
-    out.append("  if (argc < 4) return 2;")
-    out.append("  long v = atol(argv[1]); long reps = atol(argv[2]); int rounds = atoi(argv[3]); int rec = argc > 4;")
-    out.append("  size_t ext[%d];" % max(1, len(written)))
-    out.append("  cpu_set_t cs; if (sched_getaffinity(0, sizeof cs, &cs) == 0) { int last = -1;"
-               " for (int k = 0; k < CPU_SETSIZE; k++) if (CPU_ISSET(k, &cs)) last = k;"
-               " if (last >= 0) { CPU_ZERO(&cs); CPU_SET(last, &cs); sched_setaffinity(0, sizeof cs, &cs); } }")
-    for i in ptrs:
-        out.append(f"  extent{i} = (size_t)-1;")
-    out.append("  if (rec) { if (!load(argv[4])) return 4; } else generate(v);")
-    out.append("  buffers(v);")
-    out.append("  if (reps >= 0) llmcc_confine();")  # the probe's children confine themselves
-    # the probe: each recorded call alone in a child (a crash or a hang loses that call only), on
-    # the pristine buffers; the times and extents come back through shared memory
-    nw = len(written)
-    out.append("  if (reps < 0) { if (!rec) return 2;")
-    out.append(f"    double *res = mmap(0, (size_t)ncalls * {nw + 1} * sizeof(double), PROT_READ | PROT_WRITE,"
-               " MAP_SHARED | MAP_ANONYMOUS, -1, 0); if (res == MAP_FAILED) return 3;")
-    out.append("    for (int k = 0; k < ncalls; k++) {")
-    out.append(f"      double *r = res + (size_t)k * {nw + 1}; r[0] = -1; fflush(stdout); pid_t pid = fork(); if (pid < 0) return 3;")
-    # the first call finds the bytes it writes (and pays for copying the pages it writes); the
-    # second, on the input restored, is the one timed
-    out.append("      if (pid == 0) { alarm(2); llmcc_confine(); bare_b(k, 0); changed(ext);"
-               + "".join(f" r[{j + 1}] = (double)ext[{j}];" for j in range(nw))
-               + "".join(f" memcpy(work{i}, pristine{i}, ext[{j}]);" for j, i in enumerate(written))
-               + " double a = cpu(); bare_b(k, 0); r[0] = cpu() - a; _exit(0); }")
-    out.append("      int st; if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0 || r[0] < 0) continue;")
-    out.append("      printf(\"%d %.9f\", k, r[0]);" + "".join(f" printf(\" %.0f\", r[{j + 1}]);" for j in range(nw))
-               + " printf(\"\\n\"); }")
-    out.append("    return 0; }")
-    # generated inputs: after one baseline call at the size itself (the largest), only the bytes
-    # it changed are restored; recorded ones come with the extents the probe found
-    out.append("  double once = 0;")
-    out.append("  if (!rec) { double t0 = cpu(); call_b(0, 0); once = cpu() - t0; changed(ext);"
-               + "".join(f" extent{i} = ext[{j}];" for j, i in enumerate(written)) + " }")
-    # calibration: the mean CPU time of one call (restores included), over at least 2 ms and, when
-    # that is cheap, every input once; the clock is read after batches of doubling length, as
-    # reading it can cost more than a short call
-    out.append("  if (reps == 0) { if (once > 0.05) { printf(\"%.9f\\n\", once); return 0; } long k = 0, n = 1; double t0 = cpu(), d;"
-               " do { for (long j = 0; j < n; j++, k++) call_b((int)(k % ncalls), 0); n *= 2; d = cpu() - t0; }"
-               " while (d < 0.002 || (k < ncalls && d < 0.2));"
-               " printf(\"%.9f\\n\", d / k); return 0; }")
-    # warm-up: one unrecorded round over every placement (page faults, caches, predictors)
-    out.append("  for (int pl = 0; pl < %d; pl++) { int i = 0; for (long k = 0; k < reps; k++) { call_b(i, pl); if (++i == ncalls) i = 0; }"
-               " i = 0; for (long k = 0; k < reps; k++) { call_c(i, pl); if (++i == ncalls) i = 0; } }" % PLACEMENTS)
-    # a round is SLICES short slices per side, in the order b c c b b c ... (flipped every 4
-    # rounds): a burst of other load, or a drift in clock speed, then lands on both sides alike
-    # instead of on whichever side's one long batch it hit. Both sides of a slice get the same
-    # inputs; successive slices and rounds go on through the sample.
-    out.append("  long per = reps / %d > 0 ? reps / %d : 1; int slices = (int)(reps / per);" % (SLICES, SLICES))
-    out.append("  for (int r = 0; r < rounds; r++) { double tb = 0, tc = 0; int pl = r %% %d; int start = (int)(((long)r * reps) %% ncalls);" % PLACEMENTS)
-    out.append("    for (int j = 0; j < slices; j++) for (int s = 0; s < 2; s++) {"
-               " int cand = (s ^ j ^ (r / %d)) & 1; int i = start; double a = cpu();" % PLACEMENTS)
-    out.append("      if (cand) for (long k = 0; k < per; k++) { call_c(i, pl); if (++i == ncalls) i = 0; }"
-               " else for (long k = 0; k < per; k++) { call_b(i, pl); if (++i == ncalls) i = 0; }")
-    out.append("      double d = cpu() - a; if (cand) tc += d; else tb += d; if (s) start = i; }")
-    out.append("    printf(\"%.9f %.9f\\n\", tb, tc); }")
-    out.append("  return 0;")
-    out.append("}")
-    return "\n".join(out) + "\n"
+    return "\n".join(line.rstrip() for line in out) + "\n"
 
 
-def _confinement(confine: bool) -> str:
-    """The harness's llmcc_confine(): the system-call allowlist of verify/seccomp.c, or nothing."""
-    if not confine:
-        return "static void llmcc_confine(void) {}"
-    from gcc_wrapper.optimize.verify import sandbox
+def harness_object(compiler: str, name: str, sig: Signature, *, confine: bool = True,
+                   deadline: float | None = None) -> Path:
+    """The timing harness for `name`, compiled (not linked): timing_harness.c with its
+    harness_header. Built once per content (the template, the header, what the template
+    includes) and compiler (native.build), so the candidates of one function share it; the units
+    to time are linked with it (link_and_calibrate, pgo.train)."""
+    import hashlib
 
-    return "#include " + json.dumps(str(sandbox.SECCOMP_C))  # a C string literal for any path
+    from gcc_wrapper.compile.files import write_atomic
+    from gcc_wrapper.optimize import native
+
+    header = harness_header(name, sig, confine=confine)
+    # the header's directory is named by its content: the -iquote flag, part of native.build's
+    # key, is then the same for every build of this header
+    d = native.work_root() / "timing" / hashlib.blake2b(header.encode(), digest_size=12).hexdigest()
+    _remaining(deadline, 60.0)
+    try:
+        if not (d / HEADER).exists():
+            d.mkdir(parents=True, exist_ok=True)
+            write_atomic(d / HEADER, header)
+        return native.build("timing_harness.o", [TEMPLATE], ["-O2", "-iquote", str(d)], cc=compiler,
+                            compile_only=True, includes=[d / HEADER, *(TEMPLATE.parent / f for f in TEMPLATE_INCLUDES)])
+    except (native.BuildError, OSError, subprocess.TimeoutExpired) as e:
+        raise MeasureError(f"build the harness failed: {e}") from None
 
 
 @dataclass(frozen=True)
@@ -378,8 +248,7 @@ class RecordedInputs:
     cut to the parameter's type, as the callee sees it."""
 
     calls: tuple[tuple[int, ...], ...]
-    names: tuple[str, ...]  # the scalar parameters' names ("" where the prototype has none)
-    kinds: tuple[str, ...]  # their C types
+    params: tuple[Param, ...]  # the scalar parameters, in order
 
     def write(self, path: Path, nbuf: int, extents: Sequence[int], keep: Sequence[int] | None = None) -> None:
         """The harness's CALLS file: these calls (or those at the indices `keep`), `nbuf` elements
@@ -392,31 +261,29 @@ class RecordedInputs:
     def values(self, j: int, keep: Sequence[int] | None = None) -> list[int | float]:
         """The values of scalar parameter j in the calls (those at `keep`)."""
         rows = self.calls if keep is None else [self.calls[k] for k in keep]
-        return [_value(self.kinds[j], row[j]) for row in rows]
+        return [_value(self.params[j], row[j]) for row in rows]
 
     def describe(self, keep: Sequence[int] | None = None) -> str:
         """`N calls, n=777` -- what a Measurement says about its inputs."""
         n = len(self.calls) if keep is None else len(keep)
         parts = [f"{n} calls"]
-        for j, kind in enumerate(self.kinds):
-            vals = self.values(j, keep)
-            distinct = sorted(set(vals))
-            label = self.names[j] or f"arg{j + 1}"
+        for j, p in enumerate(self.params):
+            distinct = sorted(set(self.values(j, keep)))
             shown = "|".join(_fmt(v) for v in distinct) if len(distinct) <= 3 else \
                 f"{_fmt(distinct[0])}..{_fmt(distinct[-1])} ({len(distinct)} values)"
-            parts.append(f"{label}={shown}")
+            parts.append(f"{p.name}={shown}")
         return ", ".join(parts)
 
 
-def _value(ctype: str, bits: int) -> int | float:
+def _value(p: Param, bits: int) -> int | float:
     import struct
 
-    if ctype == "float":
+    if p.scalar == "float":
         return struct.unpack("<f", struct.pack("<I", bits & 0xFFFFFFFF))[0]
-    if ctype == "double":
+    if p.scalar == "double":
         return struct.unpack("<d", struct.pack("<Q", bits & (2**64 - 1)))[0]
-    width = 8 * _SIZEOF[ctype]
-    if ctype not in _UNSIGNED and bits >> (width - 1) & 1:
+    width = 8 * p.size
+    if p.signed and bits >> (width - 1) & 1:
         return bits - (1 << width)
     return bits
 
@@ -434,8 +301,7 @@ def recorded_inputs(sig: Signature, rec) -> RecordedInputs | None:
     gp = ["rdi", "rsi", "rdx", "rcx", "r8", "r9"]
     xmm = [f"xmm{i}" for i in range(8)]
     where: list[int] = []  # per scalar parameter, its register's position in rec.registers
-    names: list[str] = []
-    kinds: list[str] = []
+    scalars: list[Param] = []
     for p in sig.params:
         bank = xmm if p.kind == "float" else gp
         reg = bank.pop(0) if bank else None
@@ -444,22 +310,21 @@ def recorded_inputs(sig: Signature, rec) -> RecordedInputs | None:
         if reg is None or reg not in rec.registers:
             return None
         where.append(rec.registers.index(reg))
-        names.append(p.name)
-        kinds.append(p.ctype)
+        scalars.append(p)
     calls = []
     for row in rec.calls:
         vals = []
-        for pos, kind in zip(where, kinds):
+        for pos, p in zip(where, scalars):
             bits = int(row[pos])
-            if kind == "_Bool":
+            if p.scalar == "bool":
                 bits = 1 if bits & 0xFF else 0
             else:
-                bits &= (1 << (8 * _SIZEOF[kind])) - 1
+                bits &= (1 << (8 * p.size)) - 1
             vals.append(bits)
         calls.append(tuple(vals))
-    if not calls or not kinds:
+    if not calls or not scalars:
         return None  # no scalar parameter: nothing recorded to use
-    return RecordedInputs(tuple(calls), tuple(names), tuple(kinds))
+    return RecordedInputs(tuple(calls), tuple(scalars))
 
 
 @dataclass(frozen=True)
@@ -519,11 +384,10 @@ def link_and_calibrate(
             s.write_text(f"\t.text\n\t.p2align 12\n\t.skip {16 * k}\n" + rename_symbols(text, globals_, f"__llmcc_{tag}_")
                          + f"\t.globl\t__llmcc_{tag}_{name}\n")
             parts.append(str(s))
-    src = workdir / "harness.c"
-    src.write_text(harness_source(name, sig))
+    obj = harness_object(compiler, name, sig, deadline=deadline)
     exe = workdir / "harness"
     _run(
-        [compiler, "-O2", str(src), *parts, "-o", str(exe), "-lm", "-Wl,--unresolved-symbols=ignore-all"],
+        [compiler, "-O2", str(obj), *parts, "-o", str(exe), "-lm", "-Wl,--unresolved-symbols=ignore-all"],
         workdir, deadline, "build the harness",
     )
     why = ""
@@ -551,15 +415,15 @@ def link_and_calibrate(
 
 
 def calibrate_recorded(exe: Path, sig: Signature, inputs: RecordedInputs, deadline: float | None) -> Harness | str:
-    """The harness `exe` (built from harness_source) on the recorded calls that the baseline,
+    """The harness `exe` (harness_object linked with the units) on the recorded calls that the baseline,
     alone in the sandbox, runs cleanly and in under _RECORDED_CALL_MAX_S each; or why there are
     none. The Harness's size and calls file are the arguments of its runs: `exe SIZE REPS ROUNDS
     CALLS` (REPS 0: calibration, which is also a run of every call kept)."""
     ptrs = [p for p in sig.params if p.kind == "ptr"]
-    ints = [j for j, kind in enumerate(inputs.kinds) if kind not in ("float", "double")]
+    ints = [j for j, p in enumerate(inputs.params) if p.kind == "int"]
     # the buffers cover every recorded size, and its square where that is affordable (a size may
     # be a matrix's side), within _BUFFERS_MAX; a call that still overruns faults and is left out
-    per_element = 2 * sum(_SIZEOF[p.ctype] for p in ptrs) or 1
+    per_element = 2 * sum(p.size for p in ptrs) or 1
     cap = max(_NBUF, _BUFFERS_MAX // per_element)
     biggest = max((v for j in ints for v in inputs.values(j) if 0 < v <= cap), default=0)
     nbuf = max(_NBUF, min(cap, biggest + 1))

@@ -7,7 +7,8 @@ counters are made here, for one function at a time:
   1. the unit is compiled with the user's flags + `-fprofile-generate=DIR -fprofile-update=single`
      (to assembly, `-o -`, in the directory of the original compile);
   2. its global symbols are renamed apart (as measure.py does for the baseline) and it is linked
-     with measure's function harness (measure.harness_source) and gcc's libgcov;
+     with measure's function harness (measure.harness_object, without the system-call allowlist)
+     and gcc's libgcov;
   3. the harness runs in the verifier's sandbox in its calibration mode, on the inputs the timing
      will use: the calls recorded from the workload (`llmcc profile`; measure.calibrate_recorded
      probes them and then runs every call that behaves), else generated inputs at the first size
@@ -139,13 +140,16 @@ def train(ctx: Context, workdir: Path, *, deadline: float | None = None, recorde
     text = measure.rename_symbols(gen, set(_GLOBL.findall(gen)) | {ctx.name}, prefix)
     try:
         (workdir / "unit.s").write_text(text + f"\t.globl\t{prefix}{ctx.name}\n")
-        (workdir / "harness.c").write_text(measure.harness_source(ctx.name, sig, confine=False))
     except OSError as e:
         raise TrainingError(f"cannot write the training harness: {e}") from None
+    try:
+        harness = measure.harness_object(ctx.compiler, ctx.name, sig, confine=False, deadline=deadline)
+    except measure.MeasureError as e:
+        raise TrainingError(f"training harness: {e}") from None
     aliases = [f"-Wl,--defsym=__llmcc_{side}{k}_{ctx.name}={prefix}{ctx.name}"
                for side in "bc" for k in range(measure.PLACEMENTS) if (side, k) != ("b", 0)]
     exe = workdir / "train"
-    _run([ctx.compiler, "-O2", "harness.c", "unit.s", "-o", str(exe), *aliases, "-lgcov", "-lm",
+    _run([ctx.compiler, "-O2", str(harness), "unit.s", "-o", str(exe), *aliases, "-lgcov", "-lm",
           "-Wl,--unresolved-symbols=ignore-all"], str(workdir), env, deadline, "training harness link")
     inputs = measure.recorded_inputs(sig, recorded) if recorded is not None else None
     if inputs is not None:

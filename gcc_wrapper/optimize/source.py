@@ -6,6 +6,7 @@ __int128...). The headers are told the compiler is an old GCC, so they avoid the
 Results are cached in memory per (file, mtime, flags).
 
     prototype(path, name, cflags, cwd=None) -> Prototype   what the test harness needs
+    parse_declaration(text, name) -> Prototype              the same from a declaration alone
     function_source(path, name, cflags, cwd=None) -> str   the function and what it uses, for prompts
 """
 
@@ -280,7 +281,7 @@ def _names_function_type(node, typedefs: dict) -> bool:
 
 def prototype(path: str, name: str, cflags: Sequence[str] = (), cwd: str | None = None) -> Prototype:
     """The prototype of the function `name` defined in the C file at path."""
-    from pycparser import c_ast, c_generator
+    from pycparser import c_generator
 
     try:
         ast = _parse(path, cflags, cwd)
@@ -295,7 +296,19 @@ def prototype(path: str, name: str, cflags: Sequence[str] = (), cwd: str | None 
     fdef = _find_def(ast, name)
     gen = c_generator.CGenerator()
     typedefs = _typedefs(ast)
-    fdecl = fdef.decl.type
+
+    def layout(t: CType, node) -> CType:
+        return _with_layout(t, node, ast, typedefs, gen, path, cflags, cwd)
+
+    return _prototype_of(fdef.decl, typedefs, gen, layout)
+
+
+def _prototype_of(decl, typedefs: dict, gen, layout=None) -> Prototype:
+    """The Prototype of a function's c_ast.Decl. layout(type, pointee node), when given, completes
+    the type of a parameter that points to a struct (prototype() asks gcc for its members)."""
+    from pycparser import c_ast
+
+    fdecl = decl.type
     ret = _ctype(fdecl.type, typedefs, gen)
     params: list[Param] = []
     variadic = False
@@ -304,16 +317,98 @@ def prototype(path: str, name: str, cflags: Sequence[str] = (), cwd: str | None 
         if isinstance(p, c_ast.EllipsisParam):
             variadic = True
             continue
+        if not isinstance(p, (c_ast.Decl, c_ast.Typename)):  # an old-style identifier list: its types are unknown
+            params.append(Param(gen.visit(p), CType("other", 0, gen.visit(p))))
+            continue
         ptype = p.type
         t = _ctype(ptype, typedefs, gen)
-        if t.kind == "pointer" and t.pointee is not None and t.pointee.kind == "struct":
-            t = _with_layout(t, ptype.type, ast, typedefs, gen, path, cflags, cwd)
+        if layout is not None and t.kind == "pointer" and t.pointee is not None and t.pointee.kind == "struct":
+            t = layout(t, ptype.type)
         if t.kind == "void" and len(args) == 1:  # f(void)
             continue
         params.append(Param(p.name or f"arg{i}", t))
-    static = "static" in (fdef.decl.storage or [])
-    head = gen.visit(fdef.decl)
-    return Prototype(name, ret, tuple(params), variadic, static, head)
+    static = "static" in (decl.storage or [])
+    return Prototype(decl.name, ret, tuple(params), variadic, static, gen.visit(decl))
+
+
+# The typedefs of the standard headers (stddef.h, stdint.h, stdbool.h, sys/types.h) on x86-64
+# Linux that a declaration read on its own (parse_declaration) may use; any other type name in it
+# is unknown there.
+STANDARD_TYPEDEFS = {
+    "size_t": "unsigned long", "ssize_t": "long", "ptrdiff_t": "long", "intptr_t": "long",
+    "uintptr_t": "unsigned long", "bool": "_Bool",
+    "int8_t": "signed char", "int16_t": "short", "int32_t": "int", "int64_t": "long",
+    "uint8_t": "unsigned char", "uint16_t": "unsigned short", "uint32_t": "unsigned int", "uint64_t": "unsigned long",
+}
+
+
+@lru_cache(maxsize=256)
+def parse_declaration(text: str, name: str) -> Prototype:
+    """The Prototype of the function `name` from its declaration alone, such as Context.prototype
+    (`static long sum(const int *restrict a, size_t n)`; a trailing `;` or `{` is allowed): read as
+    prototype() reads it in its file, with comments removed and GNU spellings handled as SHIMS
+    handle them there. The only type names known are C's own and STANDARD_TYPEDEFS. A struct
+    parameter's members are not known (no layout). Raises SourceError."""
+    from pycparser import c_ast, c_generator, c_parser
+
+    body = _plain_c(text).strip().rstrip(";{ \t\n")
+    typedefs_c = "".join(f"typedef {base} {n};\n" for n, base in STANDARD_TYPEDEFS.items())
+    try:
+        ast = c_parser.CParser().parse(PRELUDE + typedefs_c + body + ";\n", "<declaration>")
+    except Exception as e:  # noqa: BLE001 - pycparser raises ParseError and, on odd input, plain errors
+        unknown = _unknown_type(body)
+        why = f"unknown type name {unknown!r}" if unknown else str(e)
+        raise SourceError(f"cannot read the declaration {text.strip()!r}: {why}") from None
+    decls = [e for e in ast.ext if not isinstance(e, c_ast.Typedef)]
+    if len(decls) != 1 or not isinstance(decls[0], c_ast.Decl) or not isinstance(decls[0].type, c_ast.FuncDecl) \
+            or decls[0].name != name:
+        raise SourceError(f"{text.strip()!r} is not a declaration of the function {name}")
+    return _prototype_of(decls[0], _typedefs(ast), c_generator.CGenerator())
+
+
+def _plain_c(text: str) -> str:
+    """A declaration's text without comments, SHIMS applied as the preprocessor applies them to a
+    file (a function-like one takes its balanced parentheses with it)."""
+    import re
+
+    text = re.sub(r"/\*.*?\*/|//[^\n]*", " ", text, flags=re.S)
+    for shim in SHIMS:
+        if not shim.startswith("-D"):
+            continue
+        macro, _, value = shim[2:].partition("=")
+        if not macro.endswith("(x)"):
+            text = re.sub(rf"\b{re.escape(macro)}\b", value, text)
+            continue
+        out, pos = [], 0
+        for m in re.finditer(rf"\b{re.escape(macro[:-3])}\s*\(", text):
+            if m.start() < pos:
+                continue
+            depth, end = 1, m.end()
+            while end < len(text) and depth:
+                depth += {"(": 1, ")": -1}.get(text[end], 0)
+                end += 1
+            out += [text[pos:m.start()], f" {value} "]
+            pos = end
+        text = "".join(out) + text[pos:]
+    return text
+
+
+_C_WORDS = {
+    "void", "char", "short", "int", "long", "float", "double", "signed", "unsigned", "_Bool", "_Complex", "const",
+    "volatile", "restrict", "static", "extern", "inline", "register", "auto", "struct", "union", "enum",
+}
+
+
+def _unknown_type(body: str) -> str:
+    """The first word of a declaration that stands where a type name must (before a name or a
+    `*`) and is not one: why pycparser could not read it, in words a user understands."""
+    import re
+
+    for m in re.finditer(r"(?<![\w.])(struct\s+|union\s+|enum\s+)?([A-Za-z_]\w*)\b\s*(?=[*A-Za-z_])", body):
+        word = m.group(2)
+        if not m.group(1) and word not in _C_WORDS and word not in STANDARD_TYPEDEFS:
+            return word
+    return ""
 
 
 class _NotModelled(Exception):

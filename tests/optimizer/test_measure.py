@@ -120,3 +120,93 @@ def test_timed_programs_run_contained(tmp_path):
         time.sleep(0.05)
     else:
         raise AssertionError(f"processes {bg}, left running by the timed command, were not killed")
+
+
+# The timing harness as a C template (timing_harness.c) with a generated per-signature header
+
+
+KINDS = {
+    # every kind of parameter (pointers to floats, text, integers, void, const or written; integer,
+    # floating and _Bool scalars) and of result (void, integer, floating, pointer)
+    "void fill(int *a, long n, int v)": "{ for (long i = 0; i < n; i++) a[i] = v + (int)i; }",
+    "double blend(float *x, const char *s, void *v, long n, double d, _Bool b)":
+        "{ double t = 0; for (long i = 0; i < n; i++) { x[i] += s[i] * (float)d; if (b) ((unsigned char *)v)[i] ^= 1;"
+        " t += x[i]; } return t; }",
+    "char *find(const char *s, unsigned n, unsigned char c)":
+        "{ for (unsigned i = 0; i < n; i++) if ((unsigned char)s[i] == c) return (char *)s + i; return 0; }",
+    "unsigned short h16(const uint16_t *a, size_t n, int8_t k)":
+        "{ unsigned short h = 0; for (size_t i = 0; i < n; i++) h = (unsigned short)(h * 31 + a[i] + k); return h; }",
+}
+
+
+@pytest.mark.parametrize("proto", KINDS)
+def test_every_kind_of_parameter_and_result_is_timed(tmp_path, proto):
+    name = proto.split("(")[0].split()[-1].lstrip("*")
+    (tmp_path / "k.c").write_text(f"#include <stddef.h>\n#include <stdint.h>\n{proto}\n{KINDS[proto]}\n")
+    unit = subprocess.run(["gcc", "-O3", "-S", "-o", "-", "k.c"], cwd=tmp_path, capture_output=True, text=True,
+                          check=True).stdout
+    m = measure.measure_units("gcc", name, proto, unit, unit, rounds=2, lock_dir=tmp_path)
+    assert m.rounds == 2 and all(b > 0 and c > 0 for b, c in zip(m.baseline, m.candidate))
+    assert "generated inputs: size" in m.method, m.method
+
+
+def test_the_template_includes_what_its_build_key_holds():
+    import re
+
+    text = measure.TEMPLATE.read_text()
+    included = re.findall(r'^\s*#\s*include\s+"([^"]+)"', text, re.M)
+    assert sorted(included) == sorted([measure.HEADER, *measure.TEMPLATE_INCLUDES])
+    for rel in measure.TEMPLATE_INCLUDES:
+        assert (measure.TEMPLATE.parent / rel).is_file()
+
+
+def test_a_change_to_the_template_rebuilds_the_harness(tmp_path, monkeypatch):
+    import shutil
+
+    sig = measure.parse_prototype(PROTO, "revbits")
+    first = measure.harness_object("gcc", "revbits", sig)
+    assert measure.harness_object("gcc", "revbits", sig) == first  # built once per content
+    copy = tmp_path / "template"
+    for rel in ("timing_harness.c", *measure.TEMPLATE_INCLUDES):
+        (copy / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(measure.TEMPLATE.parent / rel, copy / rel)
+    monkeypatch.setattr(measure, "TEMPLATE", copy / "timing_harness.c")
+    assert measure.harness_object("gcc", "revbits", sig) == first  # the same content, wherever it is
+    (copy / "timing_harness.c").write_text(measure.TEMPLATE.read_text().replace('"%.9f %.9f\\n"', '"%.9f  %.9f\\n"'))
+    changed = measure.harness_object("gcc", "revbits", sig)
+    assert changed != first and changed.read_bytes() != first.read_bytes()
+    (copy / "verify" / "seccomp.c").write_text((copy / "verify" / "seccomp.c").read_text() + "\n/* changed */\n")
+    assert measure.harness_object("gcc", "revbits", sig) not in (first, changed)  # and so does what it includes
+    other = measure.parse_prototype("unsigned revbits(const unsigned *a, long n)", "revbits")
+    assert measure.harness_object("gcc", "revbits", other) != changed  # and another signature's header
+
+
+def test_the_timing_harness_is_confined_and_the_training_harness_is_not(tmp_path):
+    """llmcc_confine() (verify/seccomp.c) is on in the timing harness before the first call of the
+    function: a system call outside the allowlist kills it (SIGSYS), even outside the sandbox. pgo's
+    training harness (confine=False) runs the same function to its end."""
+    (tmp_path / "u.c").write_text("#include <unistd.h>\nint touchy(int n) { return n + unlink(\"/nonexistent/llmcc\"); }\n")
+    unit = subprocess.run(["gcc", "-O2", "-S", "-o", "-", "u.c"], cwd=tmp_path, capture_output=True, text=True,
+                          check=True).stdout
+    sig = measure.parse_prototype("int touchy(int n)", "touchy")
+    with pytest.raises(measure.BaselineUnmeasurable):
+        measure.link_and_calibrate("gcc", "touchy", sig, unit, unit, tmp_path)
+    units = sorted(str(p) for p in tmp_path.glob("[bc][0-9].s"))
+    assert len(units) == 2 * measure.PLACEMENTS
+    confined = subprocess.run([str(tmp_path / "harness"), "16", "0", "0"], capture_output=True)
+    assert confined.returncode == -31, confined  # SIGSYS
+    free = measure.harness_object("gcc", "touchy", sig, confine=False)
+    subprocess.run(["gcc", str(free), *units, "-o", str(tmp_path / "free"), "-lm"], check=True)
+    r = subprocess.run([str(tmp_path / "free"), "16", "0", "0"], capture_output=True, text=True)
+    assert r.returncode == 0 and float(r.stdout) > 0, r
+
+
+def test_the_template_is_package_data():
+    import tomllib
+
+    root = Path(measure.__file__).resolve().parents[2]
+    data = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert measure.TEMPLATE.name in data["gcc_wrapper.optimize"]
+    for rel in measure.TEMPLATE_INCLUDES:
+        package, _, file = f"gcc_wrapper.optimize.{rel}".rpartition("/")
+        assert file in data[package.replace("/", ".")]
