@@ -215,7 +215,9 @@ def _context(unit, name: str, key: str, job: UnitJob, cfg) -> tuple[Context | No
         return None, f"no prototype: {e}"
     except Exception as e:  # noqa: BLE001 - pycparser trouble means "cannot model it here"
         return None, f"no prototype: {type(e).__name__}: {e}"
-    isa = job.isa
+    from cache.key import split_dispatch_isa
+
+    isa, dispatch = split_dispatch_isa(job.isa)
     if str(cfg.isa) == "native":
         isa = "native"
     return Context(
@@ -226,6 +228,7 @@ def _context(unit, name: str, key: str, job: UnitJob, cfg) -> tuple[Context | No
         unit_asm=unit.render(),
         key=key,
         isa=isa,
+        dispatch=dispatch,
         prototype=proto.text,
         compiler=job.cc,
         cwd=job.cwd,

@@ -28,7 +28,7 @@ def test_corpus_size():
 def test_case(case):
     d = CORPUS / case
     meta = json.loads((d / "case.json").read_text())
-    ctx = make_context(d / "src.c", meta["function"])
+    ctx = make_context(d / "src.c", meta["function"], dispatch=tuple(meta.get("dispatch", ())))
     v = verify(ctx, Candidate((d / "cand.s").read_text(), f"corpus:{case}"))
     assert v.verdict == meta["verdict"], f"{case} ({meta['what']}): {v.reason}"
     assert v.checks[-1].name == meta["check"], f"{case}: decided by {v.checks[-1].name}: {v.reason}"

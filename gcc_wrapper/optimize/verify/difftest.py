@@ -192,8 +192,8 @@ def _write_inputs(path: Path, sig: inputs.Signature, xs: list[inputs.Input], nde
     return path
 
 
-def _run(exe: Path, inputs_path: Path, timeout: float) -> sandbox.SandboxResult:
-    return sandbox.run([str(exe), str(inputs_path)], cwd=None, timeout=timeout, cpu_seconds=timeout, memory_bytes=MEMORY)
+def _run(exe: Path, inputs_path: Path, timeout: float, cpu: tuple[str, ...] = ()) -> sandbox.SandboxResult:
+    return sandbox.run([str(exe), str(inputs_path), *cpu], cwd=None, timeout=timeout, cpu_seconds=timeout, memory_bytes=MEMORY)
 
 
 def run(ctx: Context, cand_obj: Path, *, binding: str, budget: float | None = None) -> Outcome:
@@ -229,8 +229,31 @@ def run(ctx: Context, cand_obj: Path, *, binding: str, budget: float | None = No
         err = harness.link(p.build, exe, obj)
     if err:
         return Outcome(True, Check("difftest", False, f"does not link: {err}"))
-    timeout = RUN_TIMEOUT if budget is None else max(5.0, min(RUN_TIMEOUT, budget))
-    r = _run(exe, p.inputs_path, timeout)
+    # A candidate that dispatches on the CPU runs once per CPU model (optimize/dispatch.py)
+    from gcc_wrapper.optimize import dispatch
+
+    models: list = [None]
+    text = cand_obj.with_suffix(".s").read_text()
+    if dispatch.mentions(text):
+        got = dispatch.cpu_models(ctx, text)
+        if isinstance(got, str):
+            return Outcome(True, Check("difftest", False, f"cannot set up the CPU models to test it under: {got}"))
+        models = got
+    timeout = RUN_TIMEOUT if budget is None else max(5.0, min(RUN_TIMEOUT, budget / len(models)))
+    for model in models:
+        o = _outcome(p, exe, timeout, model)
+        if not o.check.passed:
+            return o
+    if models[0] is not None:
+        detail = f"{o.check.detail}; the same under each CPU model: {', '.join(m.label for m in models)}"
+        o = Outcome(True, Check("difftest", True, detail), "", o.inputs_tried)
+    return o
+
+
+def _outcome(p: Prepared, exe: Path, timeout: float, model) -> Outcome:
+    """One harness run of the linked candidate (under one CPU model, for a dispatched one)."""
+    r = _run(exe, p.inputs_path, timeout, tuple(model.args()) if model else ())
+    under = f" under {model.label}" if model else ""
     out = r.stdout.decode(errors="replace").strip().splitlines()
     words = out[-1].split() if out else []
     if r.returncode == 0 and words[:1] == ["DONE"]:
@@ -241,10 +264,10 @@ def run(ctx: Context, cand_obj: Path, *, binding: str, budget: float | None = No
         index = int(words[1])
         x = p.inputs[index]
         what = explain(p.sig, x, words[2:])
-        return Outcome(True, Check("difftest", False, what), inputs.describe_input(p.sig, x), index + 1)
+        return Outcome(True, Check("difftest", False, what + under), inputs.describe_input(p.sig, x), index + 1)
     # The harness itself died: the original ran cleanly through it in the self-test, so the
     # candidate broke it (smashed the harness's stack or memory beyond what a signal recovers).
-    return Outcome(True, Check("difftest", False, f"the candidate broke the test harness ({r.describe()}); {r.stderr.decode(errors='replace')[:200].strip()}"))
+    return Outcome(True, Check("difftest", False, f"the candidate broke the test harness{under} ({r.describe()}); {r.stderr.decode(errors='replace')[:200].strip()}"))
 
 
 def _signame(n: int) -> str:

@@ -1,7 +1,12 @@
 /* llmcc differential-test harness: runs the original function (llmcc_fn_base) and a candidate
  * (llmcc_fn_cand) on the same inputs and compares everything they can change.
  *
- *   harness INPUTS.bin
+ *   harness INPUTS.bin [OFFSET:VALUE...]
+ *
+ * A candidate that dispatches on the CPU (gcc_wrapper/optimize/dispatch.py) reads libgcc's CPU
+ * model, __cpu_features2. The harness defines it (weak: libgcc's own wins if something else pulls
+ * it in) and sets each OFFSET:VALUE (byte offset, 32-bit word) before any call: differential
+ * testing runs the harness once per CPU model it tests.
  *
  * The inputs are generated and encoded by gcc_wrapper/optimize/verify/inputs.py (format documented there);
  * this program knows no C types: each argument is a register image (integer or xmm) or a pointer
@@ -40,6 +45,8 @@ extern const char *llmcc_global_names[];
 extern uint64_t llmcc_fn_base, llmcc_fn_cand;
 
 #define FILL 0xa5a5a5a5a5a5a5a5ull
+
+__attribute__((weak)) unsigned int __cpu_features2[16];
 
 struct param { uint8_t kind, reg; };   /* kind 0 integer register, 1 xmm register, 2 pointer */
 
@@ -297,7 +304,13 @@ static int compare(const char *prefix, uint32_t index, const struct input *in, c
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) { fprintf(stderr, "usage: harness INPUTS.bin\n"); return 4; }
+    if (argc < 2) { fprintf(stderr, "usage: harness INPUTS.bin [OFFSET:VALUE...]\n"); return 4; }
+    for (int a = 2; a < argc; a++) {
+        char *colon;
+        unsigned long off = strtoul(argv[a], &colon, 0);
+        if (*colon != ':' || off % 4 || off >= sizeof __cpu_features2) { fprintf(stderr, "bad CPU word %s\n", argv[a]); return 4; }
+        __cpu_features2[off / 4] = (unsigned int)strtoul(colon + 1, NULL, 0);
+    }
     FILE *fp = fopen(argv[1], "rb");
     if (!fp) { perror(argv[1]); return 4; }
     fseek(fp, 0, SEEK_END);
