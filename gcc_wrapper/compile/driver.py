@@ -548,12 +548,19 @@ _DISPATCH_SAFE_M = ("-march=", "-mtune=")
 def dispatch_levels(isa: str, flags, cfg) -> tuple[str, ...]:
     """The levels a rewrite of this build may dispatch to: none when the setting is off, the
     build's ISA is not an x86-64 level (native, a CPU name) or its code flags (as the user wrote
-    them) rule it out."""
+    them) rule it out. From x86-64-v3 up the ISA has FMA, which the build may fuse a*b+c with
+    and the bodies never do (dispatch.level_flags): only with -ffp-contract=off (or =on, which gcc
+    treats as off) do they compute the same."""
     if not cfg.dispatch or isa not in DISPATCH_LEVELS:
         return ()
+    contract = "fast"
     for w in flags:
         if w == "-ffreestanding" or (w.startswith("-m") and w != "-m64" and not w.startswith(_DISPATCH_SAFE_M)):
             return ()
+        if w.startswith("-ffp-contract="):
+            contract = w.split("=", 1)[1]
+    if DISPATCH_LEVELS.index(isa) >= DISPATCH_LEVELS.index("x86-64-v3") and contract not in ("off", "on"):
+        return ()
     return DISPATCH_LEVELS[DISPATCH_LEVELS.index(isa) + 1:]
 
 

@@ -69,6 +69,15 @@ _LOCAL = ".Lllmcc_"  # + tag + "_" + gcc's name: a body's own labels and constan
 AVX_LEVELS = ("x86-64-v3", "x86-64-v4")  # bodies that may leave the upper vector state dirty
 
 
+def level_flags(level: str) -> tuple[str, ...]:
+    """What a body for `level` is compiled with after the build's own flags. gcc contracts a*b+c
+    into a fused multiply-add wherever the ISA has one (x86-64-v3 up, -ffp-contract=fast is GNU C's
+    default): rounded once instead of twice, its result can differ in the last bit from the
+    baseline body's, which has no FMA to fuse with. So a body never fuses (and the driver allows
+    dispatch from an ISA with FMA only when the build itself says -ffp-contract=off)."""
+    return (f"-march={level}", "-ffp-contract=off")
+
+
 def tag(level: str) -> str:
     """x86-64 -> v1, x86-64-v3 -> v3."""
     return "v1" if level == BASELINE else level.rsplit("-", 1)[1]
@@ -287,7 +296,8 @@ def _split(text: str, name: str) -> tuple[list[str], str, list[str], list[str]]:
         raise NotComposable(f"no `.size {name}, .-{name}`")
     cold = f"{name}.cold"
     body = [ln for ln in lines[label + 1:size]
-            if not re.fullmatch(rf"\s*\.type\s+{re.escape(cold)}\s*,\s*@function\s*", ln.rstrip("\n"))]
+            if not (re.fullmatch(rf"\s*\.type\s+{re.escape(cold)}\s*,\s*@function\s*", ln.rstrip("\n"))
+                    or _is_size_of(ln, cold))]
     for ln in lines[size + 1:]:
         if not (_SECTION_LINE.match(ln) or _is_size_of(ln, cold) or not ln.strip()):
             raise NotComposable(f"unexpected line after the function: {ln.strip()}")
@@ -307,9 +317,9 @@ def compose(name: str, baseline: str, bodies: dict[str, str], t: Template) -> st
     """The dispatched candidate: `baseline` (gcc's text of `name` for the user's flags) and
     `bodies` (level -> gcc's text for the same flags plus -march=level), each lifted as
     asm.Function.text() lifts it, their labels and constants renamed apart. Raises NotComposable."""
-    levels = sorted(bodies, key=DISPATCH_LEVELS.index, reverse=True)
-    if not levels or any(lvl not in LEVELS for lvl in levels):
+    if not bodies or any(lvl not in LEVELS for lvl in bodies):
         raise NotComposable(f"no levels to dispatch to among {sorted(bodies)}")
+    levels = sorted(bodies, key=DISPATCH_LEVELS.index, reverse=True)
     parts = []
     section = head = None
     for lvl, text in [*((lvl, bodies[lvl]) for lvl in levels), (BASELINE, baseline)]:

@@ -56,7 +56,7 @@ def _texts(src: Path, levels) -> tuple[str, dict[str, str]]:
         out = subprocess.run(["gcc", "-O3", *extra, "-S", "-o", "-", str(src)], capture_output=True, text=True, check=True).stdout
         return asm.parse(out).functions["mix"].text()
 
-    return text(()), {lvl: text((f"-march={lvl}",)) for lvl in levels}
+    return text(()), {lvl: text(dispatch.level_flags(lvl)) for lvl in levels}
 
 
 def test_composition_parses_back_and_each_body_keeps_its_own_text(tmp_path):
@@ -132,6 +132,8 @@ def _cfg(**env):
     (["-O2", "-c", "x.c"], {}, ALL),
     (["-O2", "-march=x86-64-v2", "-c", "x.c"], {}, ("x86-64-v3", "x86-64-v4")),
     (["-O2", "-march=x86-64-v4", "-c", "x.c"], {}, ()),
+    (["-O2", "-march=x86-64-v3", "-c", "x.c"], {}, ()),  # the build may fuse multiply-adds, a body never does
+    (["-O2", "-march=x86-64-v3", "-ffp-contract=off", "-c", "x.c"], {}, ("x86-64-v4",)),
     (["-O2", "-c", "x.c"], {"dispatch": "off"}, ()),
     (["-O2", "-c", "x.c"], {"isa": "native"}, ()),
     (["-O2", "-march=haswell", "-c", "x.c"], {}, ()),
@@ -190,3 +192,16 @@ def test_the_measurement_times_the_body_this_host_runs(tmp_path):
         return "Breakpoint 1," in r.stdout
 
     assert reached(v3) and not reached(v1)
+
+
+def test_no_body_fuses_a_multiply_add_the_baseline_rounds_twice(tmp_path):
+    src = tmp_path / "axpy.c"
+    src.write_text("void axpy(double *restrict y, const double *restrict x, double a, int n) {\n"
+                   "  for (int i = 0; i < n; i++) y[i] = a * x[i] + y[i];\n}\n")
+    plain = subprocess.run(["gcc", "-O3", "-march=x86-64-v3", "-S", "-o", "-", str(src)], capture_output=True,
+                           text=True, check=True).stdout
+    assert "vfmadd" in plain  # what -march alone would do
+    ctx = make_context(src, "axpy", dispatch=ALL)
+    cands = [c for c in EmbeddedProposer().propose(ctx, [], 2) if c.meta.get("dispatch")]
+    assert cands and "x86-64-v3" in cands[0].meta["dispatch"]
+    assert "vfmadd" not in cands[0].asm and "ymm" in cands[0].asm

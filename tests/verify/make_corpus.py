@@ -568,7 +568,7 @@ def composed(levels, src=None):
     made from other source."""
     src = src or {}
     t = dispatch.template("gcc")
-    body = lambda lvl: gcc_text(src.get(lvl, MIX), "mix", ("-O3",) + ((f"-march={lvl}",) if lvl != "x86-64" else ()))
+    body = lambda lvl: gcc_text(src.get(lvl, MIX), "mix", ("-O3",) + (dispatch.level_flags(lvl) if lvl != "x86-64" else ()))
     return dispatch.compose("mix", body("x86-64"), {lvl: body(lvl) for lvl in levels}, t)
 
 

@@ -21,7 +21,8 @@ others. Other dimensions combine with it like any two dimensions (-fprofile-use 
 
 The "dispatch" dimension is not a flag: its choice names x86-64 levels (x86-64-v3, or v2 to v4),
 and the candidate carries the function compiled for each of them (the user's flags, the variant's
-other choices, and -march=LEVEL) beside the variant's own body, behind a dispatcher that runs the
+other choices, and dispatch.level_flags: -march=LEVEL, and -ffp-contract=off so that no body fuses
+a multiply-add the baseline rounds twice) beside the variant's own body, behind a dispatcher that runs the
 highest level the CPU supports (dispatch.py composes it; the verifier accepts exactly that
 layout). Only levels the build allows (ctx.dispatch: the `dispatch` setting and the build's ISA)
 and this host can run (so that differential testing runs every body) are used; a level whose body
@@ -277,7 +278,7 @@ class EmbeddedProposer:
         for lvl in sorted((lvl for lvl in variant.dispatch if lvl in allowed), key=dispatch.DISPATCH_LEVELS.index):
             if self._out_of_time():
                 return base, ()
-            text = self._function(ctx, (*gcc_flags, f"-march={lvl}"), cwd, env)
+            text = self._function(ctx, (*gcc_flags, *dispatch.level_flags(lvl)), cwd, env)
             if text is None:
                 continue
             try:
