@@ -205,3 +205,21 @@ def test_no_body_fuses_a_multiply_add_the_baseline_rounds_twice(tmp_path):
     cands = [c for c in EmbeddedProposer().propose(ctx, [], 2) if c.meta.get("dispatch")]
     assert cands and "x86-64-v3" in cands[0].meta["dispatch"]
     assert "vfmadd" not in cands[0].asm and "ymm" in cands[0].asm
+
+
+def test_a_queued_function_keeps_the_levels_its_key_allows(tmp_path):
+    """The key's isa field travels with the function (UnitJob, the queue) and becomes the Context's
+    levels, so what `llmcc optimize` may propose is what the key it stores under says."""
+    from cache.key import dispatch_isa
+
+    from gcc_wrapper.optimize import run
+
+    src = tmp_path / "mix.c"
+    src.write_text(MIX)
+    unit = asm.parse(subprocess.run(["gcc", "-O3", "-S", "-o", "-", str(src)], capture_output=True, text=True, check=True).stdout)
+    cfg = _cfg(cache_dir=str(tmp_path / "c"))
+    for levels in (ALL, ()):
+        job = run.UnitJob(str(src), str(tmp_path), "gcc", ("-O3",), ("-O3",), dispatch_isa("x86-64", levels))
+        ctx, why = run._context(unit, "mix", "k", job, cfg)
+        assert ctx is not None, why
+        assert (ctx.isa, ctx.dispatch) == ("x86-64", levels)
