@@ -171,8 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="llmcc-bench-programs-"))
     cache = work / "cache"
     # no user settings leak in, except the switch for llmcc's compile server (A/B runs of another
-    # checkout need the Python llmcc of that checkout)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LLMCC_") or k == "LLMCC_COMPILE_SERVER"}
+    # checkout need the Python llmcc of that checkout) and LLMCC_DISPATCH (A/B runs with and
+    # without ISA dispatch)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LLMCC_") or k in ("LLMCC_COMPILE_SERVER", "LLMCC_DISPATCH")}
     # each program in its own directory: its own profile, and a build budget of its own (with a
     # profile, the hot file gets all of it: run.budget_for)
     env.update(LLMCC_CACHE_DIR=str(cache), LLMCC_MODE="sync", LLMCC_PROPOSER="embedded", LLMCC_BUDGET=str(args.budget),

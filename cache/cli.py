@@ -228,7 +228,7 @@ def _list(cache: Cache) -> int:
     return 0
 
 
-def _show(cache: Cache, prefix: str) -> int:
+def _show(cache: Cache, prefix: str, cfg: Any = None) -> int:
     key = _resolve(cache, prefix)
     if key is None:
         return 1
@@ -240,6 +240,10 @@ def _show(cache: Cache, prefix: str) -> int:
     print(f"key          {entry.key}")
     print(f"function     {entry.function}  (first seen in {entry.source})")
     print(f"proposer     {entry.proposer}")
+    from gcc_wrapper.optimize import dispatch
+
+    if dispatch.mentions(entry.asm):  # it runs the CPU's best level: which one here
+        print(f"dispatch     {(dispatch.describe(entry.asm, cfg) or '').removeprefix('dispatch: ')}")
     print(f"created      {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(entry.created))} by llmcc {entry.llmcc_version}")
     if m:
         spread = m.get("spread") or ["?", "?"]
@@ -447,7 +451,7 @@ def main(argv: list[str]) -> int:
     if cmd not in arity and cmd not in ("clear", "prune"):
         print(f"llmcc cache: unknown command {cmd!r}\n{CACHE_USAGE}", end="", file=sys.stderr)
         return 2
-    cache, _ = _open()
+    cache, cfg = _open()
     if cache is None:
         return 2
     if cmd == "show":
@@ -458,7 +462,7 @@ def main(argv: list[str]) -> int:
             return 2
     handlers = {
         "list": lambda: _list(cache),
-        "show": lambda: _show(cache, rest[0]),
+        "show": lambda: _show(cache, rest[0], cfg),
         "clear": lambda: _clear(cache, rest == ["--gcc"]),
         "prune": lambda: _prune(cache, rest),
         "verify": lambda: _verify(cache),

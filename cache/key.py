@@ -57,8 +57,27 @@ def function_key(normalized_asm: str, compiler_id: str, code_flags: Sequence[str
     normalized_asm: asm.Function.normalized() of gcc's baseline (no file names, positions or
     label numbers, so the same function in another file or directory has the same key);
     compiler_id: compiler.identity(cc); code_flags: the flags that change code or ABI, in the
-    order given (order can matter: the last -march wins); isa: the allowed instruction set."""
+    order given (order can matter: the last -march wins); isa: the allowed instruction set, with
+    the levels a rewrite may dispatch to (dispatch_isa)."""
     return Hasher("function").add(normalized_asm).add(compiler_id).add_all(code_flags).add(isa).hexdigest()
+
+
+# How a function key's isa field says that rewrites may dispatch to higher x86-64 levels
+# (the `dispatch` setting): "x86-64+dispatch:x86-64-v2,x86-64-v3,x86-64-v4". A rewrite that
+# dispatches is stored only under such a key, so a build with dispatch off never finds one; with
+# dispatch off the field is the plain ISA, as before the setting existed.
+_DISPATCH = "+dispatch:"
+
+
+def dispatch_isa(isa: str, levels: Sequence[str]) -> str:
+    """The isa field of function keys for a build whose rewrites may dispatch to `levels`."""
+    return f"{isa}{_DISPATCH}{','.join(levels)}" if levels else isa
+
+
+def split_dispatch_isa(isa: str) -> tuple[str, tuple[str, ...]]:
+    """dispatch_isa's inverse: the ISA and the levels (none when it does not dispatch)."""
+    base, sep, levels = isa.partition(_DISPATCH)
+    return (base, tuple(levels.split(","))) if sep and levels else (isa, ())
 
 
 def tu_key(compiler_id: str, preprocessed: bytes, code_args: Sequence[str]) -> str:

@@ -1038,8 +1038,10 @@ class Unit:
 
 # Functions gcc calls on its own (block moves, checks, math errno paths): a rewrite may call them
 # where the unit did not. Their names are reserved to the C library, never a unit's statics.
+# __cpu_features2 is libgcc's CPU model, which a rewrite that dispatches on the CPU reads
+# (optimize/dispatch.py): reserved to the implementation too.
 _RUNTIME = {"memcpy", "memmove", "memset", "memcmp", "strlen", "abort", "__stack_chk_fail",
-            "sqrt", "sqrtf", "sqrtl"}
+            "sqrt", "sqrtf", "sqrtl", "__cpu_features2"}
 # Instruction prefixes: the mnemonic is the word after them.
 _PREFIXES = {"rep", "repe", "repz", "repne", "repnz", "lock", "notrack", "bnd", "data16", "addr32",
              "rex", "rex64", "xacquire", "xrelease", "{vex}", "{vex3}", "{evex}"}

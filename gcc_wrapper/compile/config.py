@@ -38,6 +38,7 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
     "build_budget": (600.0, float, "seconds of optimization per build directory and hour (sync mode)"),
     "proposer": ("auto", str, "embedded | llm | file:PATH | auto (llm when a server is configured, else embedded)"),
     "isa": ("", str, "allowed instruction set: empty = the user's -march or the compiler default; 'native' opts in to the host's"),
+    "dispatch": (True, bool, "on: a rewrite may carry the function for higher x86-64 levels (v2-v4) behind a check of libgcc's CPU model; off: never"),
     "hot": ([], list, "function names always optimized"),
     "hot_top": (3, int, "at most this many hot functions per file, by the static estimate (with a profile: every function with hot_min_share)"),
     "hot_min_share": (0.02, float, "with a profile, ignore functions below this share of samples"),

@@ -323,10 +323,12 @@ def _lookup(ctx: Context, inv: args.Invocation, src: str) -> _Lookup | None:
             source = f.read()
     except OSError:
         return None
-    # TU entries remember their functions' keys: a new llmcc (another normalization) must not reuse them
+    # TU entries remember their functions' keys: a new llmcc (another normalization) must not reuse
+    # them, and neither must a build whose settings make other keys (_key_flags: isa, dispatch)
     from gcc_wrapper import __version__
 
-    look.env = [f"llmcc={__version__}", *(f"{k}={os.environ[k]}" for k in _KEY_ENV if k in os.environ)]
+    look.env = [f"llmcc={__version__}", f"isa={ctx.cfg.isa}", f"dispatch={ctx.cfg.dispatch}",
+                *(f"{k}={os.environ[k]}" for k in _KEY_ENV if k in os.environ)]
     words = plain_words = [*inv.compile_flags, *_color_flags(inv), *look.dep_key, *look.lang, src]
     if base:
         from cache.tu import relative_words
@@ -628,7 +630,40 @@ def _key_flags(inv: args.Invocation, cfg, lk: compiler.Lookups) -> tuple[list[st
         if native is None:
             native = compiler.expand_march_native(inv.cc, cache_dir=cfg.cache_path_str, lk=lk)
         isa = "native:" + " ".join(native)
+    levels = dispatch_levels(isa, inv.code_flags, cfg)
+    if levels:
+        from cache.key import dispatch_isa
+
+        isa = dispatch_isa(isa, levels)
     return flags, isa
+
+
+# The x86-64 levels, in order: a rewrite may carry bodies for the levels above the build's own
+# behind a dispatcher (optimize/dispatch.py), when the `dispatch` setting allows it.
+DISPATCH_LEVELS = ("x86-64", "x86-64-v2", "x86-64-v3", "x86-64-v4")
+# Code flags that leave dispatch possible (and -m64): anything else that starts with -m (-mno-sse,
+# -mgeneral-regs-only, -mcmodel=..., -mno-red-zone, -mavx2 ...) says the user controls the
+# instruction set or the environment, and so does -ffreestanding.
+_DISPATCH_SAFE_M = ("-march=", "-mtune=")
+
+
+def dispatch_levels(isa: str, flags, cfg) -> tuple[str, ...]:
+    """The levels a rewrite of this build may dispatch to: none when the setting is off, the
+    build's ISA is not an x86-64 level (native, a CPU name) or its code flags (as the user wrote
+    them) rule it out. From x86-64-v3 up the ISA has FMA, which the build may fuse a*b+c with
+    and the bodies never do (dispatch.level_flags): only with -ffp-contract=off (or =on, which gcc
+    treats as off) do they compute the same."""
+    if not cfg.dispatch or isa not in DISPATCH_LEVELS:
+        return ()
+    contract = "fast"
+    for w in flags:
+        if w == "-ffreestanding" or (w.startswith("-m") and w != "-m64" and not w.startswith(_DISPATCH_SAFE_M)):
+            return ()
+        if w.startswith("-ffp-contract="):
+            contract = w.split("=", 1)[1]
+    if DISPATCH_LEVELS.index(isa) >= DISPATCH_LEVELS.index("x86-64-v3") and contract not in ("off", "on"):
+        return ()
+    return DISPATCH_LEVELS[DISPATCH_LEVELS.index(isa) + 1:]
 
 
 def _included_files(pre: bytes) -> list[str]:

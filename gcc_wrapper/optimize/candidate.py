@@ -25,6 +25,7 @@ class Context:
     unit_asm: str = ""  # gcc's whole assembly for the translation unit
     key: str = ""  # the function's cache key (cache.key.function_key)
     isa: str = "x86-64"  # the -march value candidates must stay within
+    dispatch: tuple[str, ...] = ()  # higher x86-64 levels a candidate may dispatch to (dispatch.py)
     c_source: str = ""  # the C text of the function (source.py), for prompts
     prototype: str = ""  # its C declaration, e.g. "int f(const int *a, int n)"
     profile_share: float | None = None  # share of samples in the recorded profile, if any

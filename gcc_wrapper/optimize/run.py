@@ -242,7 +242,9 @@ def _context(unit, name: str, key: str, job: UnitJob, cfg) -> tuple[Context | No
             why = str(e) if isinstance(e, source.SourceError) else f"{type(e).__name__}: {e}"
             return None, f"no prototype: {why}"
         proto_text = ""
-    isa = job.isa
+    from cache.key import split_dispatch_isa
+
+    isa, dispatch = split_dispatch_isa(job.isa)
     if str(cfg.isa) == "native":
         isa = "native"
     return Context(
@@ -253,6 +255,7 @@ def _context(unit, name: str, key: str, job: UnitJob, cfg) -> tuple[Context | No
         unit_asm=unit.render(),
         key=key,
         isa=isa,
+        dispatch=dispatch,
         prototype=proto_text,
         compiler=job.cc,
         cwd=job.cwd,

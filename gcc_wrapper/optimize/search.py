@@ -277,11 +277,12 @@ def _search(ctx, proposers, deadline, start, cache, cfg, threshold, tests, polic
                 node.exhausted = True
             continue
         for cand in cands:
-            left = deadline - time.monotonic()
+            # the time reserved for re-measuring the winner is not a candidate's to take
+            left = deadline - slowest_measure - time.monotonic()
             if left <= 0.5:
                 break
             t0 = time.monotonic()
-            t = evaluate(ctx, cand, deadline)
+            t = evaluate(ctx, cand, deadline - slowest_measure)
             if t.measurement is not None:
                 slowest_measure = max(slowest_measure, (time.monotonic() - t0) * 1.2)
             tried.append(t)

@@ -23,7 +23,7 @@ import os
 import re
 import sys
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -80,6 +80,8 @@ class Contents:
     unattributed: int = 0  # not accepted attempts whose record names no source: shown only with --all
     hot: tuple[HotFunction, ...] = ()  # the profile's hot functions, each with what became of it
     profile: str = ""  # the profile they come from (its command), "" without one
+    # key -> "dispatch: x86-64-v3 (this host), baseline fallback", for rewrites that dispatch on the CPU
+    dispatch: dict[str, str] = field(default_factory=dict)
 
     def rejected_by_reason(self) -> list[tuple[str, list[Attempt]]]:
         groups: dict[str, list[Attempt]] = defaultdict(list)
@@ -205,8 +207,9 @@ def _hot(cache: Cache, scope: Path | None, entries: Sequence[Entry], attempts: S
     return rows, " ".join(prof.get("command", []))
 
 
-def collect(cache: Cache, scope: Path | None) -> Contents:
-    """Entries and non-accepted attempts whose source is under scope (None: all of them)."""
+def collect(cache: Cache, scope: Path | None, cfg: Any = None) -> Contents:
+    """Entries and non-accepted attempts whose source is under scope (None: all of them). cfg
+    (Config) names the compiler whose libgcc says which body of a dispatching rewrite runs here."""
     entries = read_entries(cache)
     attempts = [a for a in read_attempts(cache, entries) if a.outcome != "accepted"]
     all_attempts = list(attempts)
@@ -217,6 +220,9 @@ def collect(cache: Cache, scope: Path | None) -> Contents:
         unattributed = sum(1 for a in attempts if not a.source)
         attempts = [a for a in attempts if under(a.source, root)]
     hot_rows, command = _hot(cache, scope, read_entries(cache) if scope is None else entries, all_attempts)
+    from gcc_wrapper.optimize import dispatch as isa_dispatch
+
+    dispatch = {e.key: isa_dispatch.describe(e.asm, cfg) or "" for e in entries if isa_dispatch.mentions(e.asm)}
     return Contents(
         scope=str(scope) if scope is not None else "the whole cache",
         cache_root=str(cache.root),
@@ -225,6 +231,7 @@ def collect(cache: Cache, scope: Path | None) -> Contents:
         unattributed=unattributed,
         hot=tuple(hot_rows),
         profile=command,
+        dispatch=dispatch,
     )
 
 
@@ -313,6 +320,7 @@ def render_markdown(c: Contents) -> str:
             f"## `{e.function}` in {_display_path(e.source, c.scope)}: {_speedup(e)}",
             "",
             f"- proposer: {_md_cell(e.proposer)}; accepted {_when(e.created)} by llmcc {e.llmcc_version}; key `{e.key}`",
+            *([f"- {c.dispatch[e.key]}"] if e.key in c.dispatch else []),
             f"- measured: {_measured(e.measurement)}",
             f"- verification: {_md_cell(str(v.get('verdict', '?')))} — {_md_cell(str(v.get('reason', '')))}"
             + (f" ({v['inputs_tried']} inputs tried)" if v.get("inputs_tried") else "")
@@ -402,6 +410,7 @@ def render_html(c: Contents) -> str:
             "<ul>",
             f"<li>proposer: {_e(e.proposer)}; accepted {_e(_when(e.created))} by llmcc {_e(e.llmcc_version)}; "
             f"key <code>{_e(e.key)}</code></li>",
+            *([f"<li>{_e(c.dispatch[e.key])}</li>"] if e.key in c.dispatch else []),
             f"<li>measured: {_e(_measured(e.measurement))}</li>",
             f"<li>verification: {_e(v.get('verdict', '?'))} — {_e(v.get('reason', ''))}"
             + (f" ({_e(v['inputs_tried'])} inputs tried)" if v.get("inputs_tried") else "")
@@ -449,7 +458,7 @@ def main(argv: Sequence[str]) -> int:
     except config.ConfigError as e:
         print(f"llmcc report: {e}", file=sys.stderr)
         return 2
-    contents = collect(open_cache(cfg), None if args.all else Path.cwd())
+    contents = collect(open_cache(cfg), None if args.all else Path.cwd(), cfg)
     if args.html:
         dest = Path(args.html)
         try:
@@ -464,7 +473,7 @@ def main(argv: Sequence[str]) -> int:
         from dataclasses import asdict
 
         print(json.dumps({"scope": contents.scope, "entries": [asdict(e) for e in contents.entries],
-                          "attempts": [asdict(a) for a in contents.attempts],
+                          "attempts": [asdict(a) for a in contents.attempts], "dispatch": contents.dispatch,
                           "hot": [asdict(h) for h in contents.hot]}, indent=1))
         return 0
     sys.stdout.write(render_markdown(contents))

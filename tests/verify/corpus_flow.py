@@ -97,7 +97,7 @@ def flow_cases(gcc_text, hand):
     assert outside != sw
     case("flow_jump_table_entry_outside", SW, "sw", outside, "reject", "static.flow",
          "one jump-table entry points 16 bytes before the function (the unused case 6)")
-    case("flow_got_entry_plus_offset", CALLBACK, "applyf", hand("applyf", f"""
+    case("flow_got_entry_plus_offset", CALLBACK, "applyf", hand("applyf", """
 	pushq	%rbx
 	movq	%rdi, %rbx
 	movq	%rsi, %rdi

@@ -558,14 +558,87 @@ def case_states(name, src, main, args, fn, cand, verdict, check, note):
 
 make_corpus_states.add(case_states, gcc_text)
 
+# ================================================================ dispatch on the CPU
+# Candidates that carry a function for higher x86-64 levels behind a test of libgcc's CPU model
+# (gcc_wrapper/optimize/dispatch.py), composed as llmcc composes them from gcc's texts, then
+# tampered with. case.json's "dispatch" is the levels the build allows (Context.dispatch); the
+# host must support x86-64-v3 (AVX2) for the bodies to be tested.
+from gcc_wrapper.optimize import dispatch  # noqa: E402
+
+MIX = """int mix(const int *a, const int *b, int *out, int n) {
+  int s = 0;
+  for (int i = 0; i < n; i++) {
+    int v = a[i] * 7 + (b[i] >> 2);
+    out[i] = v > 1000 ? v - 1000 : v;
+    s += out[i];
+  }
+  return s;
+}
+"""
+MIX_WRONG = MIX.replace("v - 1000", "v - 999")  # one off above the threshold
+LEVELS = ["x86-64-v2", "x86-64-v3", "x86-64-v4"]
+DCASES = []  # (name, levels the build allows) beside CASES
+
+
+def dcase(name, cand, verdict, check, note, allow=LEVELS):
+    case(name, MIX, "mix", cand, verdict, check, note)
+    DCASES.append((name, allow))
+
+
+def composed(levels, src=None):
+    """The dispatched candidate of MIX for `levels`; src: {level or "x86-64": C text} for bodies
+    made from other source."""
+    src = src or {}
+    t = dispatch.template("gcc")
+    body = lambda lvl: gcc_text(src.get(lvl, MIX), "mix", ("-O3",) + (dispatch.level_flags(lvl) if lvl != "x86-64" else ()))
+    return dispatch.compose("mix", body("x86-64"), {lvl: body(lvl) for lvl in levels}, t)
+
+
+def once(text, old, new):
+    assert text.count(old) >= 1, old
+    return text.replace(old, new, 1)
+
+
+V3 = composed(["x86-64-v3"])
+dcase("mix_dispatch_v3", V3, "accept", "coverage", "AVX2 body behind the x86-64-v3 test, baseline fallback")
+dcase("mix_dispatch_v2_v3", composed(["x86-64-v2", "x86-64-v3"]), "accept", "coverage",
+      "bodies for x86-64-v3 and x86-64-v2 and the baseline; the v2 one is tested with the v3 bit cleared")
+dcase("mix_dispatch_wrong_mask", once(V3, "testl\t$2,", "testl\t$1,"), "reject", "static.dispatch",
+      "the AVX2 body behind the x86-64-v2 bit: it would run on SSE4.2 CPUs without AVX2")
+dcase("mix_dispatch_avx_in_baseline", once(V3, "\tpxor\t%xmm2, %xmm2\n", "\tvpxor\t%xmm2, %xmm2, %xmm2\n"), "reject",
+      "static.dispatch", "an AVX instruction in the baseline body, which every x86-64 CPU runs")
+dcase("mix_dispatch_avx_in_dispatcher", once(V3, "\t.cfi_startproc\n\ttestl", "\t.cfi_startproc\n\tvzeroupper\n\ttestl"),
+      "reject", "static.dispatch", "an AVX instruction in the dispatcher, before any test")
+dcase("mix_dispatch_writable_pointer", once(V3, "\t.cfi_startproc\n\ttestl", "\t.cfi_startproc\n\tjmp\t*.Lllmcc_cache(%rip)\n\ttestl")
+      + "\t.data\n\t.p2align 3\n.Lllmcc_cache:\n\t.quad\t.Lllmcc_dispatch_v3\n", "reject", "static.directives",
+      "a writable pointer to the chosen body, as an ifunc-like cache would keep")
+dcase("mix_dispatch_jump_into_v3", once(V3, "\tjle\t.Lllmcc_v1_.L", "\tjle\t.Lllmcc_v3_.L"), "reject", "static.dispatch",
+      "the baseline body jumps into the AVX2 body")
+dcase("mix_dispatch_baseline_first", once(V3, "\tjne\t.Lllmcc_dispatch_v3\n\tjmp\t.Lllmcc_dispatch_v1\n",
+                                          "\tje\t.Lllmcc_dispatch_v1\n\tjmp\t.Lllmcc_dispatch_v3\n"), "reject",
+      "static.dispatch", "the test inverted: the dispatcher is not the template")
+dcase("mix_dispatch_bytes_in_code", once(V3, "\tret\n", "\t.byte\t0xc5, 0xf8, 0x77\n\tret\n"), "reject",
+      "static.dispatch", "vzeroupper spelled as bytes in a body's code: the level's assembler never sees it")
+dcase("mix_dispatch_no_vzeroupper", V3.replace("\tvzeroupper\n", ""), "reject", "static.dispatch",
+      "the AVX2 body returns with the upper halves of the ymm registers dirty")
+dcase("mix_dispatch_not_allowed", V3, "reject", "static.dispatch",
+      "a correct dispatched candidate for a build with dispatch = off", allow=[])
+dcase("mix_dispatch_v2_body_wrong", composed(["x86-64-v2", "x86-64-v3"], {"x86-64-v2": MIX_WRONG}), "reject", "difftest",
+      "the x86-64-v2 body is off by one: only the run with the v3 bit cleared sees it")
+dcase("mix_dispatch_baseline_body_wrong", composed(["x86-64-v3"], {"x86-64": MIX_WRONG}), "reject", "difftest",
+      "the baseline body is off by one: only the run with every level bit cleared sees it")
+
 if __name__ == "__main__":
     shutil.rmtree(OUT, ignore_errors=True)
+    allows = dict(DCASES)
     for name, src, fn, cand, verdict, check, note in CASES:
         d = Path(OUT) / name
         d.mkdir(parents=True)
         (d / "src.c").write_text(src)
         (d / "cand.s").write_text(cand)
         meta = {"function": fn, "verdict": verdict, "check": check, "what": note}
+        if name in allows:
+            meta["dispatch"] = allows[name]
         (d / "case.json").write_text(json.dumps(meta, indent=1) + "\n")
     for name, src, main, args, fn, cand, verdict, check, note in STATE_CASES:
         d = Path(OUT) / name

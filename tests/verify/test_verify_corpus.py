@@ -45,7 +45,7 @@ def _recorded(d, meta, tmp_path):
 def test_case(case, tmp_path):
     d = CORPUS / case
     meta = json.loads((d / "case.json").read_text())
-    ctx = make_context(d / "src.c", meta["function"])
+    ctx = make_context(d / "src.c", meta["function"], dispatch=tuple(meta.get("dispatch", ())))
     if "workload" in meta:
         ctx = dataclasses.replace(ctx, states=_recorded(d, meta, tmp_path))
     v = verify(ctx, Candidate((d / "cand.s").read_text(), f"corpus:{case}"))

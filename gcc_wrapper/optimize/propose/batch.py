@@ -68,8 +68,11 @@ def contexts(cfg: Any, cache_root: Path, limit: int | None = None) -> tuple[list
             proto = source.prototype(item.source, item.name, list(item.compile_flags), cwd=item.cwd).text
         except Exception:  # the prompt can go without; the search decides what it can measure
             proto = ""
+        from cache.key import split_dispatch_isa
+
+        isa, dispatch = split_dispatch_isa(item.isa)
         out.append(Context(name=item.name, source_path=item.source, cflags=tuple(item.compile_flags),
-                           baseline_asm=fn.text(), unit_asm=unit.render(), key=item.key, isa=item.isa,
+                           baseline_asm=fn.text(), unit_asm=unit.render(), key=item.key, isa=isa, dispatch=dispatch,
                            prototype=proto, compiler=item.cc, cwd=item.cwd))
     return out, skipped
 

@@ -5,10 +5,11 @@ translation unit is compiled with the user's flags plus the variant's (`gcc ... 
 function's assembly is lifted out of that (asm.Function.text()). No server, no GPU.
 
 The flags come from an allowlist (DIMENSIONS), one choice per dimension. Every entry only changes
-how gcc optimizes, never what the program means, and never the instruction set: nothing here adds
+how gcc optimizes, never what the program means, and never the instruction set: no flag set adds
 -march, -m<extension> or any math-relaxing flag, and `allowed()` re-checks every variant against a
 denylist so that a future edit of the table cannot slip one in. (-mtune=native tunes scheduling for
-this host without changing which instructions may be used.)
+this host without changing which instructions may be used.) The one way to a wider instruction set
+is the dispatch dimension (below), whose higher-level bodies run only where the CPU has them.
 
 The "pgo" dimension is profile feedback: `-fprofile-use` with counters from a training run of
 the function in measure's harness, on the inputs the timing uses (pgo.py). Its table entry is the
@@ -17,6 +18,17 @@ a partial or mismatched profile from failing the compile). Training runs the fir
 variant of a function is compiled, at most once per function; when the harness cannot drive the
 function or the training fails, the proposer proposes no pgo variant of it and goes on with the
 others. Other dimensions combine with it like any two dimensions (-fprofile-use -funroll-loops).
+
+The "dispatch" dimension is not a flag: its choice names x86-64 levels (x86-64-v3, or v2 to v4),
+and the candidate carries the function compiled for each of them (the user's flags, the variant's
+other choices, and dispatch.level_flags: -march=LEVEL, and -ffp-contract=off so that no body fuses
+a multiply-add the baseline rounds twice) beside the variant's own body, behind a dispatcher that runs the
+highest level the CPU supports (dispatch.py composes it; the verifier accepts exactly that
+layout). Only levels the build allows (ctx.dispatch: the `dispatch` setting and the build's ISA)
+and this host can run (so that differential testing runs every body) are used; a level whose body
+is the same as a lower one's is left out, and so is the whole candidate when no level's is
+different. -march itself stays out of the table and the denylist stays as it is: no flag set widens
+the ISA of code that runs unguarded.
 
 The proposer walks a tree of flag sets: a parent's children add one dimension's choice to the
 parent's flags. The search (search.py) decides which node to expand; the proposer is told the
@@ -44,8 +56,10 @@ from pathlib import Path
 
 from gcc_wrapper.optimize.candidate import Candidate, Context, Feedback
 
-# (dimension, choices); "" means "leave gcc's default". Each choice is a string of flags.
+# (dimension, choices); "" means "leave gcc's default". Each choice is a string of flags, but
+# dispatch's: levels, see DISPATCH below.
 DIMENSIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("dispatch", ("x86-64-v3", "x86-64-v2 x86-64-v3 x86-64-v4")),
     ("pgo", ("-fprofile-use",)),  # with the counters of a training run: see PGO below
     ("unroll", ("-funroll-loops", "-funroll-all-loops", "-funroll-loops --param=max-unroll-times=2",
                 "-funroll-loops --param=max-unroll-times=4", "-fno-unroll-loops -fno-peel-loops")),
@@ -64,6 +78,8 @@ DIMENSIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 # The table's pgo choice: the flag a variant's label carries, expanded at compile time
 PGO = "-fprofile-use"
+# The dimension whose choices are x86-64 levels to dispatch to, not flags
+DISPATCH = "dispatch"
 
 # Never, whatever the table says: these change results (math relaxations, undefined-behaviour
 # semantics, visibility) or the instruction set, or make the candidate compile instrument code
@@ -93,10 +109,16 @@ class Variant:
 
     @property
     def flags(self) -> tuple[str, ...]:
-        return tuple(w for _, c in self.choices for w in c.split())
+        return tuple(w for d, c in self.choices if d != DISPATCH for w in c.split())
+
+    @property
+    def dispatch(self) -> tuple[str, ...]:
+        """The levels it dispatches to (the choice's, before the build and host filter them)."""
+        return tuple(w for d, c in self.choices if d == DISPATCH for w in c.split())
 
     def label(self) -> str:
-        return " ".join(self.flags) or "(gcc's own)"
+        levels = f"dispatch={','.join(self.dispatch)}" if self.dispatch else ""
+        return " ".join([*self.flags, *([levels] if levels else [])]) or "(gcc's own)"
 
     def with_choice(self, dim: str, choice: str) -> Variant:
         order = [d for d, _ in DIMENSIONS]
@@ -143,7 +165,7 @@ class EmbeddedProposer:
             if isinstance(flags, Variant):
                 parent = flags
         out: list[Candidate] = []
-        for variant in self._children(parent, ident):
+        for variant in self._children(parent, ident, self._levels(ctx)):
             if len(out) >= n or self._out_of_time():
                 break
             if variant in tried:
@@ -156,18 +178,32 @@ class EmbeddedProposer:
 
     # -- internals -------------------------------------------------------------------------------
 
-    def _children(self, parent: Variant, ident: str) -> list[Variant]:
+    def _children(self, parent: Variant, ident: str, levels: tuple[str, ...]) -> list[Variant]:
         used = {d for d, _ in parent.choices}
+        if not levels:
+            used.add(DISPATCH)
         kids = [parent.with_choice(d, c) for d, choices in DIMENSIONS if d not in used for c in choices]
         # a fixed order per function (reproducible), different between functions
         rng = random.Random(f"{self.seed}:{ident}:{parent.label()}")
         rng.shuffle(kids)
         if not parent.choices:
-            # the choices that most often pay off first: profile feedback, then unrolling and
-            # vectorizer cost models
-            first = {"pgo": 0, "unroll": 1, "vectorize": 1}
-            kids.sort(key=lambda v: first.get(v.choices[0][0], 2))
+            # the choices that most often pay off first: a wider ISA behind the dispatcher, profile
+            # feedback, then unrolling and vectorizer cost models
+            first = {DISPATCH: 0, "pgo": 1, "unroll": 2, "vectorize": 2}
+            kids.sort(key=lambda v: first.get(v.choices[0][0], 3))
         return kids
+
+    def _levels(self, ctx: Context) -> tuple[str, ...]:
+        """The levels a candidate of ctx may dispatch to: those the build allows and this host
+        runs (differential testing must run every body)."""
+        if not ctx.dispatch:
+            return ()
+        from gcc_wrapper.optimize import dispatch
+
+        here = dispatch.host(ctx.compiler or "gcc")
+        if isinstance(here, str):
+            return ()
+        return tuple(lvl for lvl in ctx.dispatch if lvl in here.levels)
 
     def _out_of_time(self) -> bool:
         return self.deadline is not None and time.monotonic() >= self.deadline - 0.5
@@ -186,15 +222,14 @@ class EmbeddedProposer:
                 return None
             gcc_flags = tuple(w for f in flags for w in (profile.use_flags() if f == PGO else (f,)))
             cwd, env = profile.cwd, pgo.compile_env()  # where and how the counters were named
-        unit = self._compile(ctx, gcc_flags, cwd=cwd, env=env)
-        if not isinstance(unit, asm.Unit):
+        text = self._function(ctx, gcc_flags, cwd, env)
+        if text is None:
             return None
-        fn = unit.functions.get(ctx.name)
-        if fn is None:
-            return None
-        text = fn.text()
-        if not refs_within(text, ctx.unit_asm):
-            return None
+        levels: tuple[str, ...] = ()
+        if variant.dispatch:
+            text, levels = self._dispatched(ctx, text, variant, gcc_flags, cwd, env)
+            if not levels:
+                return None
         try:
             norm = asm.parse_function(text, ctx.name).normalized()
         except asm.AsmError:
@@ -204,10 +239,61 @@ class EmbeddedProposer:
         seen.add(norm)
         return Candidate(
             asm=text,
-            proposer=f"embedded:{variant.label()}",
+            proposer="embedded:" + (" ".join([*flags, f"dispatch={','.join(levels)}"]) if levels else variant.label()),
             origin=" ".join(flags),
-            meta={"variant": variant, "flags": list(flags), "gcc_flags": list(gcc_flags)},
+            meta={"variant": variant, "flags": list(flags), "gcc_flags": list(gcc_flags), "dispatch": list(levels)},
         )
+
+    def _function(self, ctx: Context, gcc_flags: tuple[str, ...], cwd, env) -> str | None:
+        """ctx's function as gcc compiles its unit with gcc_flags (standalone text), or None when
+        it is not there or refers to what the baseline unit does not have."""
+        from gcc_wrapper.compile import asm
+
+        unit = self._compile(ctx, gcc_flags, cwd=cwd, env=env)
+        if not isinstance(unit, asm.Unit):
+            return None
+        fn = unit.functions.get(ctx.name)
+        if fn is None:
+            return None
+        text = fn.text()
+        return text if refs_within(text, ctx.unit_asm) else None
+
+    def _dispatched(self, ctx: Context, base: str, variant: Variant, gcc_flags: tuple[str, ...], cwd,
+                    env) -> tuple[str, tuple[str, ...]]:
+        """The dispatched candidate of `variant` around its baseline body `base`, and its levels;
+        no levels when there is nothing to dispatch to (no level allowed here, or every level's
+        body is the same as a lower one's)."""
+        from gcc_wrapper.compile import asm
+        from gcc_wrapper.optimize import dispatch
+
+        t = dispatch.template(ctx.compiler or "gcc")
+        allowed = self._levels(ctx)
+        if isinstance(t, str) or not allowed:
+            return base, ()
+        try:
+            last = asm.parse_function(base, ctx.name).normalized()
+        except asm.AsmError:
+            return base, ()
+        bodies: dict[str, str] = {}
+        for lvl in sorted((lvl for lvl in variant.dispatch if lvl in allowed), key=dispatch.DISPATCH_LEVELS.index):
+            if self._out_of_time():
+                return base, ()
+            text = self._function(ctx, (*gcc_flags, *dispatch.level_flags(lvl)), cwd, env)
+            if text is None:
+                continue
+            try:
+                norm = asm.parse_function(text, ctx.name).normalized()
+            except asm.AsmError:
+                continue
+            if norm != last:  # the same code as the level below: that one covers more CPUs
+                bodies[lvl] = text
+                last = norm
+        if not bodies:
+            return base, ()
+        try:
+            return dispatch.compose(ctx.name, base, bodies, t), tuple(bodies)
+        except dispatch.NotComposable:
+            return base, ()
 
     def _profile(self, ctx: Context, ident: str):
         """ctx's training profile (pgo.Profile), trained now if it has not been, or why there is

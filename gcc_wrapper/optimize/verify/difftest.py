@@ -16,7 +16,7 @@ import os
 import signal
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gcc_wrapper.optimize.candidate import Check, Context
@@ -197,12 +197,18 @@ def _write_inputs(path: Path, sig: inputs.Signature, xs: list[inputs.Input], nde
     return path
 
 
-def _run(exe: Path, inputs_path: Path, timeout: float, xs, *extra: str) -> sandbox.SandboxResult:
+def _run(exe: Path, inputs_path: Path, timeout: float, xs, coverage_file: str = "",
+         cpu: tuple[str, ...] = ()) -> sandbox.SandboxResult:
     # The lazily committed buffers of xs are address space the harness reserves, not memory: it
-    # commits at most a few thousand of their pages per call and returns them after it. `extra`:
-    # the coverage offsets file, which the harness reads before it confines itself.
-    return sandbox.run([str(exe), str(inputs_path), *extra], cwd=None, timeout=timeout, cpu_seconds=timeout,
-                       memory_bytes=MEMORY + inputs.lazy_span(list(xs)), reads=(exe, inputs_path, *extra))
+    # commits at most a few thousand of their pages per call and returns them after it.
+    # coverage_file: the coverage offsets, which the harness reads before it confines itself
+    # ("-": none); cpu: the words of the CPU model to test under (harness_main.c).
+    args = [str(exe), str(inputs_path)]
+    if coverage_file or cpu:
+        args += [coverage_file or "-", *cpu]
+    reads = (exe, inputs_path, coverage_file) if coverage_file else (exe, inputs_path)
+    return sandbox.run(args, cwd=None, timeout=timeout, cpu_seconds=timeout,
+                       memory_bytes=MEMORY + inputs.lazy_span(list(xs)), reads=reads)
 
 
 def run(ctx: Context, cand_obj: Path, *, binding: str, budget: float | None = None, arming=None) -> Outcome:
@@ -241,17 +247,43 @@ def run(ctx: Context, cand_obj: Path, *, binding: str, budget: float | None = No
         err = harness.link(p.build, exe, obj, extra)
     if err:
         return Outcome(True, Check("difftest", False, f"does not link: {err}"))
-    timeout = RUN_TIMEOUT if budget is None else max(5.0, min(RUN_TIMEOUT, budget))
-    cov_args = ()
+    cov_file = ""
     if arming is not None:
         from gcc_wrapper.optimize.verify import coverage
 
         try:
             placed = coverage.section_addresses(link_map.read_text(), obj) if extra else None
-            cov_args = (str(arming.offsets_file(cand_obj.with_name("coverage.txt"), placed)),)
+            cov_file = str(arming.offsets_file(cand_obj.with_name("coverage.txt"), placed))
         except (OSError, ValueError) as e:
             return Outcome(True, Check("difftest", False, f"cannot place the candidate's blocks for coverage: {e}"))
-    r = _run(exe, p.inputs_path, timeout, p.inputs, *cov_args)
+    # A candidate that dispatches on the CPU runs once per CPU model (optimize/dispatch.py); what
+    # coverage saw is the union over the runs
+    from gcc_wrapper.optimize import dispatch
+
+    models: list = [None]
+    text = cand_obj.with_suffix(".s").read_text()
+    if dispatch.mentions(text):
+        got = dispatch.cpu_models(ctx, text)
+        if isinstance(got, str):
+            return Outcome(True, Check("difftest", False, f"cannot set up the CPU models to test it under: {got}"))
+        models = got
+    timeout = RUN_TIMEOUT if budget is None else max(5.0, min(RUN_TIMEOUT, budget / len(models)))
+    covered: frozenset = frozenset()
+    for model in models:
+        o = _outcome(p, exe, timeout, model, cov_file, arming)
+        if not o.check.passed:
+            return o
+        covered |= o.covered
+    if models[0] is not None:
+        detail = f"{o.check.detail}; the same under each CPU model: {', '.join(m.label for m in models)}"
+        o = Outcome(True, Check("difftest", True, detail), "", o.inputs_tried)
+    return replace(o, covered=covered)
+
+
+def _outcome(p: Prepared, exe: Path, timeout: float, model, cov_file: str, arming) -> Outcome:
+    """One harness run of the linked candidate (under one CPU model, for a dispatched one)."""
+    r = _run(exe, p.inputs_path, timeout, p.inputs, cov_file, tuple(model.args()) if model else ())
+    under = f" under {model.label}" if model else ""
     out = r.stdout.decode(errors="replace").strip().splitlines()
     words = out[-1].split() if out else []
     if r.returncode == 0 and words[:1] == ["DONE"]:
@@ -267,10 +299,10 @@ def run(ctx: Context, cand_obj: Path, *, binding: str, budget: float | None = No
         index = int(words[1])
         x = p.inputs[index]
         what = explain(p.sig, x, words[2:])
-        return Outcome(True, Check("difftest", False, what), inputs.describe_input(p.sig, x), index + 1)
+        return Outcome(True, Check("difftest", False, what + under), inputs.describe_input(p.sig, x), index + 1)
     # The harness itself died: the original ran cleanly through it in the self-test, so the
     # candidate broke it (smashed the harness's stack or memory beyond what a signal recovers).
-    return Outcome(True, Check("difftest", False, f"the candidate broke the test harness ({r.describe()}); {r.stderr.decode(errors='replace')[:200].strip()}"))
+    return Outcome(True, Check("difftest", False, f"the candidate broke the test harness{under} ({r.describe()}); {r.stderr.decode(errors='replace')[:200].strip()}"))
 
 
 def _signame(n: int) -> str:

@@ -1,7 +1,14 @@
 /* llmcc differential-test harness: runs the original function (llmcc_fn_base) and a candidate
  * (llmcc_fn_cand) on the same inputs and compares everything they can change.
  *
- *   harness INPUTS.bin
+ *   harness INPUTS.bin [COVERAGE-OFFSETS|- [OFFSET:VALUE...]]
+ *
+ * COVERAGE-OFFSETS: the candidate's blocks to report when they run (coverage.c), "-" for none.
+ *
+ * A candidate that dispatches on the CPU (gcc_wrapper/optimize/dispatch.py) reads libgcc's CPU
+ * model, __cpu_features2. The harness defines it (weak: libgcc's own wins if something else pulls
+ * it in) and sets each OFFSET:VALUE (byte offset, 32-bit word) before any call: differential
+ * testing runs the harness once per CPU model it tests.
  *
  * The inputs are generated and encoded by gcc_wrapper/optimize/verify/inputs.py (format documented there);
  * this program knows no C types: each argument is a register image (integer or xmm), a pointer
@@ -70,6 +77,8 @@ extern uint64_t llmcc_fn_base, llmcc_fn_cand;
 #define CB_MISALIGNED 4096u
 #define CB_NOT_EXTENDED 8192u
 #define CB_DIRECTION 16384u
+
+__attribute__((weak)) unsigned int __cpu_features2[16];
 
 struct param { uint8_t kind, reg; };   /* kind 0 integer register, 1 xmm register, 2 pointer, 3 callback */
 struct cbarg { uint8_t cls, size, sign, reg; };  /* cls 0 int, 1 bool, 2 float, 3 double, 4 pointer */
@@ -789,7 +798,14 @@ static int alloc_run(struct run *x, size_t cap)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2 && argc != 3) { fprintf(stderr, "usage: harness INPUTS.bin [COVERAGE-OFFSETS]\n"); return 4; }
+    if (argc < 2) { fprintf(stderr, "usage: harness INPUTS.bin [COVERAGE-OFFSETS|- [OFFSET:VALUE...]]\n"); return 4; }
+    const char *coverage_file = argc > 2 && strcmp(argv[2], "-") != 0 ? argv[2] : NULL;
+    for (int a = 3; a < argc; a++) {
+        char *colon;
+        unsigned long off = strtoul(argv[a], &colon, 0);
+        if (*colon != ':' || off % 4 || off >= sizeof __cpu_features2) { fprintf(stderr, "bad CPU word %s\n", argv[a]); return 4; }
+        __cpu_features2[off / 4] = (unsigned int)strtoul(colon + 1, NULL, 0);
+    }
     FILE *fp = fopen(argv[1], "rb");
     if (!fp) { perror(argv[1]); return 4; }
     fseek(fp, 0, SEEK_END);
@@ -869,14 +885,14 @@ int main(int argc, char **argv)
     __asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(saved_mxcsr), "=m"(saved_fpucw));
     __builtin_cpu_init();
     llmcc_cb_vec = __builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("avx") ? 1 : 0;
-    if (argc == 3) {
+    if (coverage_file) {
         struct sigaction st = {0};
         st.sa_sigaction = on_trap;
         st.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
         sigemptyset(&st.sa_mask);
         sigaddset(&st.sa_mask, SIGPROF);   /* a timeout waits until the breakpoint is put back */
         sigaction(SIGTRAP, &st, NULL);
-        if (llmcc_cov_load(argv[2], (uintptr_t)llmcc_fn_cand) != 0) return 4;
+        if (llmcc_cov_load(coverage_file, (uintptr_t)llmcc_fn_cand) != 0) return 4;
     }
 
     static struct run base, again, cand;

@@ -6,9 +6,12 @@ Checks, by name:
     static.empty         the candidate has instructions at all
     static.directives    no .incbin/.include, no writable data (.data/.bss/.comm/.tdata...), no
                          section declared writable
+    static.dispatch      only for a candidate that dispatches on the CPU (optimize/dispatch.py):
+                         exactly the template's layout, each body within its own level
     static.assemble      GNU as accepts it with -march restricted to the allowed instruction set
     static.symbols       defines ctx.name with the original's binding and type, exports nothing
-                         else, references no external symbol the original does not
+                         else, references no external symbol the original does not (but libgcc's
+                         CPU model, in a candidate static.dispatch passed)
     static.sections      the object has no writable section and no writable+executable one
     static.instructions  no system call, interrupt, privileged, I/O, nondeterministic or
                          undecodable instruction; no %gs segment; no far control transfer
@@ -300,14 +303,24 @@ def check_object(ctx: Context, cand: Candidate, workdir: Path) -> tuple[list[Che
     problem = _directive_problem(asm)
     if not done("static.directives", problem is None, problem or ""):
         return checks, None
+    gate = None  # a dispatched candidate (optimize/dispatch.py): its bodies are checked on their own
+    isa_name = ctx.isa or "x86-64"
+    from gcc_wrapper.optimize import dispatch
+
+    if dispatch.mentions(asm):
+        base = _baseline_object(ctx.baseline_asm)
+        c, gate = dispatch.check(ctx, asm, workdir, base.undefined() if not isinstance(base, str) else set())
+        checks.append(c)
+        if gate is None:
+            return checks, None
+        isa_name = f"{gate.top} (its highest body; static.dispatch checked each body at its own level)"
     try:
-        march = as_march(ctx.isa, ctx.compiler or "gcc")
+        march = as_march(gate.top if gate else ctx.isa, ctx.compiler or "gcc")
     except ValueError as e:
         done("static.assemble", False, str(e))
         return checks, None
     obj = workdir / "cand.o"
     err = assemble(asm, obj, march)
-    isa_name = ctx.isa or "x86-64"
     if not done("static.assemble", err is None, f"with -march={isa_name} ({march}): {err}" if err else f"-march={march}"):
         return checks, None
     info = object_info(obj)
@@ -331,7 +344,7 @@ def check_object(ctx: Context, cand: Candidate, workdir: Path) -> tuple[list[Che
         if others:
             problem = f"it exports other symbols: {', '.join(sorted(others))}"
         else:
-            extra = info.undefined() - base.undefined()
+            extra = info.undefined() - base.undefined() - ({gate.symbol} if gate else set())
             if extra:
                 problem = f"it references symbols the original does not: {', '.join(sorted(extra))}"
     if not done("static.symbols", problem is None, problem or f"defines {ctx.name} ({want_bind.lower()})"):
@@ -371,6 +384,8 @@ def check_object(ctx: Context, cand: Candidate, workdir: Path) -> tuple[list[Che
         if not contract.passed:
             return checks, info
     limit = min(SIZE_CEILING, max(SIZE_FLOOR, SIZE_FACTOR * base.code_size()))
+    if gate:  # each body is held to what one candidate may be
+        limit *= len(gate.dispatched.parts)
     size = info.code_size()
     done("static.size", size <= limit, f"{size} bytes of code (limit {limit})")
     return checks, info
