@@ -18,7 +18,7 @@ bench` (SuperCoder's rule), a build whose code is byte-identical to the baseline
 timing noise, which the control column shows on its own.
 
     python bench/programs.py [--set programs|heldout] [--budget S] [--rounds N] [--only a,b] [--limit N]
-                             [--quick] [--profile] [--out DIR] [--json]
+                             [--quick] [--profile] [--out DIR] [--json] [--keep]
 
 Writes DIR/programs.json and DIR/programs.md (default bench/out/). --limit N runs the first N
 programs (by name); --quick is --limit 4 --budget 8 --rounds 3 (each unless given). --json also
@@ -155,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", action="store_true",
                     help="llmcc profile each program (built with the optimizer off) before llmcc's optimizing build")
     ap.add_argument("--out", default=str(HERE / "out"))
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the work directory (builds, llmcc's cache with its attempt log) and say where")
     args = ap.parse_args(argv)
     quick = {"limit": 4, "budget": 8.0, "rounds": 3} if args.quick else {}
     defaults = {"limit": None, "budget": 40.0, "rounds": 7}
@@ -220,7 +222,10 @@ def main(argv: list[str] | None = None) -> int:
     (out / f"{args.set}.json").write_text(json.dumps(result, indent=1))
     (out / f"{args.set}.md").write_text(_markdown(result))
     print(_markdown(result))
-    shutil.rmtree(work, ignore_errors=True)
+    if args.keep:
+        print(f"work directory kept: {work}", file=sys.stderr)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
     if args.json:
         print(json.dumps(figures(result)))
     return 0

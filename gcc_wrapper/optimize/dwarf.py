@@ -25,6 +25,14 @@ _DROP = {"-g", "-g0", "-g1", "-g2", "-g3", "-ggdb", "-gdwarf", "-flto", "-fprofi
 
 
 def prototype(path: str, name: str, cflags: Sequence[str] = (), cwd: str | None = None) -> Prototype:
+    protos = prototypes(path, cflags, cwd)
+    if name not in protos or protos[name].declared_only:
+        raise SourceError(f"no function named {name!r} is defined in this file (gcc's debugging information)")
+    return protos[name]
+
+
+def prototypes(path: str, cflags: Sequence[str] = (), cwd: str | None = None) -> dict[str, Prototype]:
+    """Every function the unit defines or calls, by name (raises SourceError)."""
     full = os.path.join(cwd or os.getcwd(), path)
     try:
         mtime = os.stat(full).st_mtime
@@ -34,9 +42,19 @@ def prototype(path: str, name: str, cflags: Sequence[str] = (), cwd: str | None 
     protos = _unit(os.path.abspath(full), mtime, flags, cwd, os.environ.get("LLMCC_CC") or "gcc")
     if isinstance(protos, str):
         raise SourceError(protos)
-    if name not in protos:
-        raise SourceError(f"no function named {name!r} is defined in this file (gcc's debugging information)")
-    return protos[name]
+    return protos
+
+
+def integer_registers(p: Prototype) -> int | None:
+    """How many of rdi, rsi, rdx, rcx, r8, r9 a call of p passes arguments in, counted high where
+    unsure (a struct as two, a hidden pointer for a struct result); None for a variadic function,
+    whose calls pass as many as each call needs."""
+    if p.variadic:
+        return None
+    n = 1 if p.ret.kind in ("struct", "other") else 0
+    for x in p.params:
+        n += 0 if x.type.kind in ("float", "double") else 1 if x.type.kind in ("int", "bool", "pointer", "funcptr") and x.type.size <= 8 else 2
+    return min(n, 6)
 
 
 @lru_cache(maxsize=16)
@@ -72,10 +90,13 @@ def _read(obj: str) -> dict[str, Prototype]:
         dwarf = elf.get_dwarf_info()
         for cu in dwarf.iter_CUs():
             for die in cu.get_top_DIE().iter_children():
-                if die.tag != "DW_TAG_subprogram" or "DW_AT_low_pc" not in die.attributes:
+                defined = "DW_AT_low_pc" in die.attributes
+                # declarations of the functions it calls come too (gcc describes every callee):
+                # flow.py asks how many parameter registers a callee takes
+                if die.tag != "DW_TAG_subprogram" or not (defined or "DW_AT_declaration" in die.attributes):
                     continue
                 name = _name(die)
-                if not name:
+                if not name or (not defined and name in out):
                     continue
                 params: list[Param] = []
                 variadic = False
@@ -88,7 +109,7 @@ def _read(obj: str) -> dict[str, Prototype]:
                 static = "DW_AT_external" not in die.attributes
                 text = f"{'static ' if static else ''}{_spell(ret)} {name}(" + (
                     ", ".join(f"{_spell(p.type)} {p.name}" for p in params) or "void") + (", ..." if variadic else "") + ")"
-                out[name] = Prototype(name, ret, tuple(params), variadic, static, text)
+                out[name] = Prototype(name, ret, tuple(params), variadic, static, text, declared_only=not defined)
     return out
 
 

@@ -117,6 +117,7 @@ class Prototype:
     variadic: bool
     static: bool
     text: str  # "long sum(const int *restrict a, size_t n)"
+    declared_only: bool = False  # dwarf.prototypes: a function the unit calls but does not define
 
     @property
     def restrict(self) -> tuple[bool, ...]:

@@ -225,3 +225,47 @@ def test_a_queued_function_keeps_the_levels_its_key_allows(tmp_path):
         ctx, why = run._context(unit, "mix", "k", job, cfg)
         assert ctx is not None, why
         assert (ctx.isa, ctx.dispatch) == ("x86-64", levels)
+
+
+MIX_MAIN = """#include <stdio.h>
+int mix(const int *a, const int *b, int *out, int n);
+int main(void) {
+  static int a[300], b[300], out[300];
+  long t = 0;
+  for (int k = 0; k < 40; k++) {
+    for (int i = 0; i < 300; i++) { a[i] = (i * 37 + k * 11) % 401 - 60; b[i] = (i * 13 + k) % 997; }
+    t += mix(a, b, out, 17 + k * 7);
+  }
+  printf("%ld\\n", t);
+  return 0;
+}
+"""
+
+
+def test_recorded_states_replay_every_body_under_its_cpu_model(tmp_path):
+    """The states check replays a dispatched candidate under each CPU model, as differential
+    testing runs it: a wrong lower body is caught on the recorded calls too, under its model."""
+    from gcc_wrapper.optimize.states import record, replay
+
+    shutil.copy(CORPUS / "mix_dispatch_v2_v3" / "src.c", tmp_path / "mix.c")
+    (tmp_path / "main.c").write_text(MIX_MAIN)
+    subprocess.run(["gcc", "-O3", "-o", "prog", "mix.c", "main.c"], cwd=tmp_path, check=True)
+    rec, note = record.record(["./prog"], str(tmp_path), ["mix"], tmp_path / "cache", limits=record.Limits(states=32))
+    assert rec is not None and rec.functions["mix"].states >= 8, note
+    ctx = make_context(tmp_path / "mix.c", "mix", dispatch=ALL)
+    outcomes = {}
+    for case in ("mix_dispatch_v2_v3", "mix_dispatch_v2_body_wrong", "mix_dispatch_baseline_body_wrong"):
+        d = tmp_path / case
+        d.mkdir()
+        (d / "cand.s").write_text((CORPUS / case / "cand.s").read_text())
+        subprocess.run(["as", "--64", "-o", str(d / "cand.o"), str(d / "cand.s")], check=True)
+        outcomes[case] = replay.check(ctx, d / "cand.o", rec)
+    good = outcomes["mix_dispatch_v2_v3"]
+    assert good.ran and good.check.passed, good.check.detail
+    assert "the same under each CPU model" in good.check.detail and "baseline forced" in good.check.detail
+    here = dispatch.host("gcc")
+    if here.top(("x86-64-v3", "x86-64-v2")) == "x86-64-v3":
+        bad = outcomes["mix_dispatch_v2_body_wrong"]
+        assert bad.ran and not bad.check.passed and bad.check.detail.endswith("under x86-64-v2 forced"), bad.check.detail
+    bad = outcomes["mix_dispatch_baseline_body_wrong"]
+    assert bad.ran and not bad.check.passed and "under baseline forced" in bad.check.detail, bad.check.detail

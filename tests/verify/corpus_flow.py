@@ -37,6 +37,69 @@ MODE = """int mode(const unsigned char *a, int n) {
   return b;
 }
 """
+# a computed-goto interpreter: under gcc's default -fPIE its label table is in .data.rel.ro
+# (writable until the dynamic linker has relocated it), its address kept in %r15 throughout
+GOTO = """#include <string.h>
+long interp(const unsigned char *code, long n, long acc) {
+  static void *const ops[4] = { &&add, &&sub, &&dbl, &&neg };
+  long i = 0;
+  if (n <= 0) return acc;
+  goto *ops[code[i++] & 3];
+add: acc += 3; if (i >= n) return acc; goto *ops[code[i++] & 3];
+sub: acc -= (long)strnlen((const char *)code + i - 1, n - i + 1) & 7; if (i >= n) return acc; goto *ops[code[i++] & 3];
+dbl: acc *= 2; if (i >= n) return acc; goto *ops[code[i++] & 3];
+neg: acc = -acc; if (i >= n) return acc; goto *ops[code[i++] & 3];
+}
+"""
+
+
+def _edit(text, old, new):
+    assert text.count(old) == 1, old
+    return text.replace(old, new)
+
+
+def relro_cases(gcc_text):
+    """Rewrites of a function with a RELRO label table (flow.py): each one right on every input
+    but a magic accumulator value, on which it changes where the table sends control, or could."""
+    out = []
+    o3 = gcc_text(GOTO, "interp")
+    add = "\taddq\t$3, %r12\n"
+
+    def magic(body):  # body runs only when acc == MAGIC, at the `add` operation
+        return _edit(o3, add, f"\tcmpq\t${MAGIC}, %r12\n\tjne\t.L90\n{body}.L90:\n{add}")
+
+    out.append(("relro_writes_table", GOTO, "interp", magic("\tmovq\t%r13, 8(%r15)\n"), "reject", "static.flow",
+                "on a magic value, writes n over the table's second entry: the next `sub` jumps to address n"))
+    out.append(("relro_writes_table_rip", GOTO, "interp", magic("\tmovq\t%r13, ops.0+8(%rip)\n"), "reject", "static.flow",
+                "the same write, rip-relative"))
+    out.append(("relro_table_pushed", GOTO, "interp", magic("\tpushq\t%r15\n\tpopq\t%rdx\n"), "reject", "static.flow",
+                "on a magic value, pushes the table's address (where a callee or a later load could find it)"))
+    out.append(("relro_table_to_callee", GOTO, "interp", magic("\tmovq\t%r15, %rdi\n\tcall\tstrnlen@PLT\n"), "reject", "static.flow",
+                "on a magic value, passes the table's address to a function the original calls (as its parameter)"))
+    out.append(("relro_low_byte_laundered", GOTO, "interp",
+                magic("\tmovq\t%r15, %rdx\n\tmovb\t$8, %dl\n\tmovq\t%r13, (%rdx)\n"), "reject", "static.flow",
+                "on a magic value, replaces the low byte of a copy of the table's address and writes through it"))
+    out.append(("relro_joined_then_written", GOTO, "interp",
+                _edit(o3, add, f"\txorl\t%edx, %edx\n\tcmpq\t${MAGIC}, %r12\n\tjne\t.L90\n\tleaq\tops.0(%rip), %rdx\n"
+                      f".L90:\n\ttestq\t%rdx, %rdx\n\tje\t.L91\n\tmovq\t%r13, 8(%rdx)\n.L91:\n{add}"), "reject", "static.flow",
+                "the table's address on one path (a magic value), 0 on the other; written through where it is not 0"))
+    out.append(("relro_entry_mid_instruction", GOTO, "interp", _edit(o3, "\t.quad\t.L9\n", "\t.quad\t.L9+2\n"), "reject", "static.flow",
+                "a table entry two bytes into an instruction"))
+    out.append(("relro_table_entry_not_code", GOTO, "interp", _edit(o3, "\t.quad\t.L9\n", "\t.quad\tstrnlen+16\n"), "reject",
+                "static.flow", "a table entry 16 bytes into strnlen"))
+    out.append(("relro_table_entry_absolute", GOTO, "interp", _edit(o3, "\t.quad\t.L9\n", "\t.quad\t4198400\n"), "reject",
+                "static.sections", "a table entry that is a fixed address (0x401000), not a relocated one"))
+    out.append(("relro_address_in_rodata", GOTO, "interp",
+                o3 + "\t.section\t.rodata\n\t.align 8\n.Lkeep:\n\t.quad\tops.0\n", "reject", "static.sections",
+                "keeps the table's address in read-only data, where a load would give it back unfollowed"))
+    out.append(("relro_table_added", SW, "sw", gcc_text(SW, "sw", ("-O2",)) + "\t.section\t.data.rel.ro.local,\"aw\"\n\t.align 8\n"
+                ".Lt:\n\t.quad\t.L3\n", "reject", "static.directives",
+                "a RELRO table in a rewrite of a function whose original has none"))
+    out.append(("relro_goto_o2", GOTO, "interp", gcc_text(GOTO, "interp", ("-O2",)), "accept", "coverage",
+                "gcc -O2's interpreter: its label table in .data.rel.ro, only loaded from and jumped through"))
+    out.append(("relro_goto_unrolled", GOTO, "interp", gcc_text(GOTO, "interp", ("-O3", "-funroll-loops")), "accept", "coverage",
+                "gcc -O3 -funroll-loops's interpreter"))
+    return out
 
 
 def flow_cases(gcc_text, hand):
@@ -224,4 +287,4 @@ def flow_cases(gcc_text, hand):
 	jmp	strlen@PLT"""), "accept", "coverage", "strlen(\"\") is 0 anyway: just the tail call the original makes")
     case("flow_local_array_o1", MODE, "mode", gcc_text(MODE, "mode", ("-O1",)), "accept", "coverage",
          "gcc -O1: a local array indexed by data, like the original's")
-    return out
+    return out + relro_cases(gcc_text)

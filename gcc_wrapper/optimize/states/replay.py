@@ -32,6 +32,7 @@ The run file, per check or timing:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import struct
 import subprocess
@@ -198,22 +199,48 @@ _SCRIPT = ("SECTIONS {{ . = {addr:#x}; .text : {{ *(.text .text.*) }} .rodata : 
            "/DISCARD/ : {{ *(.note.*) *(.comment) *(.eh_frame) }} }}\n")
 
 
-def link_image(obj: Path, binding: Binding, addr: int, kind: int, placement: int, workdir: Path) -> Image:
+def _cpu_object(words: tuple[tuple[int, int], ...], workdir: Path) -> Path:
+    """libgcc's CPU-feature words as a candidate that dispatches on the CPU reads them
+    (optimize/dispatch.py), for one CPU model: a constant of the image itself, so each body can be
+    replayed whatever the recorded program linked."""
+    from gcc_wrapper.optimize import dispatch
+
+    vals = dict(words)
+    size = max([64, *(o + 4 for o in vals)])
+    text = (f"\t.section\t.rodata.llmcc_cpu,\"a\"\n\t.p2align 3\n\t.globl\t{dispatch.SYMBOL}\n{dispatch.SYMBOL}:\n"
+            + "".join(f"\t.long\t{vals.get(o, 0)}\n" for o in range(0, size, 4)))
+    tag = hashlib.blake2b(repr(sorted(vals.items())).encode(), digest_size=6).hexdigest()
+    src, obj = workdir / f"cpu-{tag}.s", workdir / f"cpu-{tag}.o"
+    if not obj.exists():
+        src.write_text(text)
+        r = subprocess.run(["as", "--64", "-o", str(obj), str(src)], capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise ReplayError(f"cannot assemble the CPU model: {r.stderr.strip()[:200]}")
+    return obj
+
+
+def link_image(obj: Path, binding: Binding, addr: int, kind: int, placement: int, workdir: Path,
+               cpu: tuple[tuple[int, int], ...] | None = None) -> Image:
     """The object linked at `addr` + placement * 16 against the recorded program's symbols (the
-    link map beside it, workdir/img{kind}.{placement}.map, says where each input section went)."""
+    link map beside it, workdir/img{kind}.{placement}.map, says where each input section went);
+    `cpu`: the CPU model a candidate that dispatches reads (dispatch.CpuModel.words)."""
     from elftools.elf.elffile import ELFFile
 
-    defs = []
+    from gcc_wrapper.optimize import dispatch
+
+    defs, extra = [], []
+    if cpu is not None:
+        extra.append(str(_cpu_object(cpu, workdir)))
     for sym in sorted(set(_undefined(obj))):
-        if sym == binding.name:
-            continue  # the image's own (a recursive call, local or global)
+        if sym == binding.name or (cpu is not None and sym == dispatch.SYMBOL):
+            continue  # the image's own (a recursive call, local or global; the CPU model)
         defs.append(f"--defsym={sym}={binding.address(sym):#x}")
     start = addr + 16 * placement
     script = workdir / f"img{kind}.{placement}.ld"
     script.write_text(_SCRIPT.format(addr=start))
     elf = workdir / f"img{kind}.{placement}.elf"
     r = subprocess.run(["ld", "-o", str(elf), "-T", str(script), "-e", binding.name, "--no-relax",
-                        f"-Map={elf.with_suffix('.map')}", *defs, str(obj)], capture_output=True, text=True, timeout=60)
+                        f"-Map={elf.with_suffix('.map')}", *defs, str(obj), *extra], capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
         raise ReplayError(f"cannot link it against the recorded program: {r.stderr.strip()[:300]}")
     with open(elf, "rb") as f:
@@ -362,10 +389,49 @@ def usable_states(rec: store.Recording, name: str) -> list[store.State]:
     return rec.states(name, MAX_STATES)
 
 
+def _cpu_models(ctx: Context, cand_obj: Path) -> list:
+    """[None] for a candidate that does not dispatch on the CPU; else the CPU models to replay it
+    under (dispatch.cpu_models: this host's, then each lower body and the baseline forced)."""
+    from gcc_wrapper.optimize import dispatch
+
+    try:
+        text = cand_obj.with_suffix(".s").read_text()
+    except OSError:
+        return [None]
+    if not dispatch.mentions(text):
+        return [None]
+    got = dispatch.cpu_models(ctx, text)
+    if isinstance(got, str):
+        raise ReplayError(f"cannot set up the CPU models to replay it under: {got}")
+    return got
+
+
 def check(ctx: Context, cand_obj: Path, rec: store.Recording, *, budget: float | None = None, arming=None) -> Outcome:
     """Gcc's version and the candidate (its assembled object) on every recorded state of ctx.name;
     `arming` (verify.coverage.Arming): one-shot breakpoints on the candidate's blocks, and the
-    Outcome says which ran."""
+    Outcome says which ran. A candidate that dispatches on the CPU is replayed under each CPU
+    model, as differential testing runs it: every body on the recorded calls."""
+    try:
+        models = _cpu_models(ctx, cand_obj)
+    except ReplayError as e:
+        return Outcome(False, Check("states", True, f"not replayable: {e}"))
+    covered: frozenset = frozenset()
+    share = None if budget is None else budget / len(models)
+    for model in models:
+        o = _check_one(ctx, cand_obj, rec, budget=share, arming=arming, model=model)
+        if not o.ran or not o.check.passed:
+            if model is not None and o.ran:
+                o = Outcome(True, Check("states", False, f"{o.check.detail} under {model.label}"), o.counterexample,
+                            o.states, o.unfaithful)
+            return o
+        covered |= o.covered
+    if models[0] is not None:
+        o = Outcome(True, Check("states", True, f"{o.check.detail}; the same under each CPU model: "
+                                                 f"{', '.join(m.label for m in models)}"), "", o.states, o.unfaithful)
+    return Outcome(o.ran, o.check, o.counterexample, o.states, o.unfaithful, covered)
+
+
+def _check_one(ctx: Context, cand_obj: Path, rec: store.Recording, *, budget: float | None, arming, model) -> Outcome:
     from gcc_wrapper.optimize.verify import coverage, static
 
     name = "states"
@@ -380,7 +446,7 @@ def check(ctx: Context, cand_obj: Path, rec: store.Recording, *, budget: float |
         with tempfile.TemporaryDirectory(prefix="llmcc-replay-", dir=native.work_root()) as tmp:
             work = Path(tmp)
             at = binding.free_span(2 * IMAGE_SPAN)
-            cand = link_image(cand_obj, binding, at + IMAGE_SPAN, 1, 0, work)
+            cand = link_image(cand_obj, binding, at + IMAGE_SPAN, 1, 0, work, model.words if model is not None else None)
             images = [base_image(base.path, binding, at, 0, work), cand]
             armed: tuple[int, tuple[int, ...]] = (0, ())
             if arming is not None:
@@ -473,13 +539,15 @@ def time_states(ctx: Context, cand_obj: Path, rec: store.Recording, *, rounds: i
     if isinstance(base, str):
         raise ReplayError(f"gcc's version does not assemble: {base}")
     binding = Binding.of(rec, ctx.name, ctx.source_path)
+    model = _cpu_models(ctx, cand_obj)[0]  # timed as this host runs it
+    host = model.words if model is not None else None
     with tempfile.TemporaryDirectory(prefix="llmcc-replay-", dir=native.work_root()) as tmp:
         work = Path(tmp)
         at = binding.free_span(2 * PLACEMENTS * IMAGE_SPAN)
         images = []
         for k in range(PLACEMENTS):
             images.append(base_image(base.path, binding, at + (2 * k) * IMAGE_SPAN, k, work))
-            images.append(link_image(cand_obj, binding, at + (2 * k + 1) * IMAGE_SPAN, 1, k, work))
+            images.append(link_image(cand_obj, binding, at + (2 * k + 1) * IMAGE_SPAN, 1, k, work, host))
         run = work / "run.bin"
         write_run(run, images, returns_of(ctx), mode=1, rounds=rounds, reps=REPS)
         status, lines, err = run_replayer(sfile, run, timeout)

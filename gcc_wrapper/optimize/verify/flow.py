@@ -78,7 +78,9 @@ INCOMING = ("rbx", "rbp", "r12", "r13", "r14", "r15", "rax", "r10", "r11") + tup
 #   ("TB", sec, off)      the address of sec+off in the function's read-only data (a table)
 #   ("TE", sec, off, K)   a 4-byte entry 0..K of the table at sec+off, sign-extended
 #   ("TT", sec, off, K, size)   a jump target taken from entries 0..K of a table
+#   ("W",)                maybe the address of its RELRO table (on some path): any use rejects
 TAINT = ("S", -INF, INF, 1, 0)
+WT = ("W",)
 ENTRY_RSP = ("S", 0, 0, 16, 8)
 CALLABLE = ("M", "P", "MU")
 
@@ -122,6 +124,52 @@ _READ_ONLY_1OP = ("push", "fld", "fild", "fbld", "call", "jmp", "mul", "imul", "
 _VEC_FLAG_WRITERS = ("comis", "ucomis", "vcomis", "vucomis", "ptest", "vptest", "vtest", "pcmpestr", "pcmpistr",
                      "vpcmpestr", "vpcmpistr", "kortest", "ktest", "fcomi", "fucomi")
 _STRING = re.compile(r"^(rep\w* )?(stos|lods|movs|cmps|scas)[bwlq]?$")
+
+# Compiling position-independent code, gcc puts a table of addresses the dynamic linker must
+# relocate (a computed goto's labels, `static void *const t[] = {&&a, &&b}`, as in Lua's and
+# CPython's interpreters; function pointers) in .data.rel.ro: read-only only once relocated
+# (RELRO), and writable for good in a program linked without RELRO. A candidate may have such a
+# table when the original has one (static.directives, static.sections), holding only those
+# addresses (relro_table_problem); its address may then only be loaded from, jumped through or
+# copied between registers: never written through, stored, computed with or handed on (the "W"
+# rules in Analyzer.relro_uses), so nothing can change where its jumps go.
+RELRO_PREFIX = ".data.rel.ro"
+
+
+def relro(section: str) -> bool:
+    return section == RELRO_PREFIX or section.startswith(RELRO_PREFIX + ".")
+
+
+def _relro_value(v: tuple | None) -> bool:
+    """v is, or may be, the address of the function's RELRO table."""
+    return bool(v) and (v[0] == "W" or (v[0] in ("TB", "TIDX") and relro(v[1])))
+
+
+def relro_table_problem(path: Path) -> str | None:
+    """What is wrong with the candidate's RELRO sections, if anything: each holds only addresses,
+    one per 8 bytes, of its own instructions, of its own read-only data (gcc's tables of string
+    pointers) or of symbols outside it; and nothing outside the code refers to one (its address
+    kept in other data could be loaded and written through)."""
+    obj = elf.read(path)
+    for s in obj.sections.values():
+        if relro(s.name):
+            rel = {r.offset: r for r in s.relocs}
+            if len(s.data) % 8 or len(rel) != len(s.relocs):
+                return f"{s.name} is not a table of 8-byte addresses"
+            for o in range(0, len(s.data), 8):
+                r = rel.get(o)
+                if r is None and s.data[o:o + 8] == bytes(8):
+                    continue  # padding between two tables: a jump through it is refused (table_targets)
+                target = obj.sections.get(r.sym.section) if r is not None and r.sym.section is not None else None
+                own = target is not None and (target.code or not target.flags & elf.SHF_WRITE)
+                outside = r is not None and r.sym.section is None and bool(r.sym.name)
+                if r is None or r.type != elf.R_64 or not (own or outside):
+                    return f"{s.name}+{o:#x} is not the address of its own code or read-only data or of another symbol"
+        if not s.code:
+            for r in s.relocs:
+                if r.sym.section is not None and relro(r.sym.section) and not relro(s.name):
+                    return f"{s.name}+{r.offset:#x} holds the address of {r.sym.section}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -358,6 +406,8 @@ def align_down(v: tuple, a: int) -> tuple:
 def join_val(a: tuple | None, b: tuple | None, widen: bool) -> tuple | None:
     if a == b:
         return a
+    if _relro_value(a) or _relro_value(b):
+        return WT  # its RELRO table's address on some path: no use of it allowed on any
     if a is None or b is None:
         other = a or b
         # the caller's value on some path: treated as the caller's on all
@@ -411,8 +461,9 @@ class Worklist:
 
 class Analyzer:
     def __init__(self, path: Path, name: str, insns: list, allowed: frozenset[str] | None,
-                 noreturn: frozenset[str] = frozenset()):
+                 noreturn: frozenset[str] = frozenset(), callee_registers: dict[str, int] | None = None):
         self.name = name
+        self.callee_registers = callee_registers or {}
         self.allowed = allowed  # symbols calls/tail jumps may go to; None: anything (analyzing the original)
         self.obj = elf.read(path)
         self.problems: dict[tuple, Problem] = {}
@@ -571,6 +622,10 @@ class Analyzer:
             return
         if value and value[0] == "C":
             self.problem("flow", ins, "stores the address of its own code")
+        if write and a[0] in ("TB", "TIDX"):
+            self.problem("flow", ins, f"writes its own data ({a[1]})")
+        if write and _relro_value(value) and not (a[0] == "S" and a[1] == a[2] and a[1] != -INF):
+            self.problem("flow", ins, "stores its RELRO table's address")
         if a[0] != "S":
             if write and value and value[0] == "S":
                 self.problem("stack", ins, "stores a stack address outside the stack frame", "stack_escape")
@@ -636,7 +691,7 @@ class Analyzer:
         elif w < 32:
             old = st.regs.get(name)
             value = TAINT if (old and old[0] == "S") or (value and value[0] == "S") else \
-                (value if value and value[0] == "B" and value[3] <= w else None)
+                WT if _relro_value(old) else (value if value and value[0] == "B" and value[3] <= w else None)
         elif w == 32:
             value = TAINT if value and value[0] == "S" else value if value and value[0] == "A" else zext(value, 32)
         if value is None:
@@ -656,9 +711,12 @@ class Analyzer:
             self.problem("stack", ins, f"uses the value %{r_ if not r_.startswith('v') else 'xmm' + r_[1:]} had on entry "
                          "(the caller's: a callee-saved register is only saved and restored, others carry nothing)",
                          f"incoming:{r_}")
+        derived = self.relro_uses(st, ins)
         tainted = self._stack_sources(st, ins)
         code = self._code_sources(st, ins)
         self._step(st, ins)
+        for d in derived:
+            st.regs[d] = WT
         for d in code:
             if (st.regs.get(d) or (None,))[0] != "S":
                 st.regs[d] = ("C",)
@@ -679,6 +737,69 @@ class Analyzer:
             if f[1] in written or (f[0] == "cmpr" and f[2] in written):
                 st.flags = None
 
+    def relro_uses(self, st: State, ins: Ins) -> list[str]:
+        """The address of its RELRO table may be loaded from, jumped through, copied to another
+        register or a stack slot the analysis follows, compared, and moved by a constant (gcc
+        walking a table of function pointers): the registers that then hold an address derived
+        from it (returned: "W" after the instruction). Any other use of a register that holds it
+        (or may, on some path) is a problem, as is any reference to the table but lea and a load."""
+        base = base_mnemonic(ins.mnem)[0]
+        ops = ins.ops
+        if any(r.sym.section is not None and relro(r.sym.section) for r in ins.relocs) \
+                and base != "lea" and not any(is_mem(o.lstrip("*")) for o in ops):
+            self.problem("flow", ins, "refers to its RELRO table other than by a load or lea")
+        held = {r for r, v in st.regs.items() if _relro_value(v)}
+        if base == "nop" or base.startswith("prefetch"):
+            return []  # a memory operand, no access
+        derived: list[str] = []
+        dreg = reg(ops[-1]) if ops else None
+        for k, o in enumerate(ops):
+            mm = mem_match(o.lstrip("*")) if is_mem(o.lstrip("*")) else None
+            if not mm:
+                continue
+            # loading through it (or what may be it) reads, as through any pointer; writing or
+            # computing an address from it could change where its jumps go
+            a = self.address(st, ins, o.lstrip("*"))
+            through = any(reg(x) and reg(x)[0] in held for x in (mm.group("base"), mm.group("index")) if x)
+            if base == "lea" and through and not mm.group("index") and dreg and dreg[1] == 64:
+                derived.append(dreg[0])  # its address plus a constant
+            elif (through or _relro_value(a)) and ((base == "lea" and through) or _writes_operand(base, ops, k)):
+                self.problem("flow", ins, "writes, or computes an address from, its RELRO table's address")
+        if not held:
+            return derived
+        if (_STRING.match(ins.mnem) or base in ("stos", "lods", "movs", "cmps", "scas")) and held & {"rdi", "rsi"}:
+            self.problem("flow", ins, "a string instruction on its RELRO table")
+        copy = base == "mov" and len(ops) == 2 and reg(ops[0]) and reg(ops[0])[1] == 64 and (
+            (reg(ops[1]) and reg(ops[1])[1] == 64) or self._exact_slot(st, ins, ops[1]))
+        compare = base in ("cmp", "test")  # flags only
+        moved = base in ("add", "sub") and len(ops) == 2 and ops[0].startswith("$") and dreg and dreg[1] == 64
+        if moved and dreg[0] in held:
+            derived.append(dreg[0])
+        for r_, w in _value_reads(ins):
+            # its low byte or word alone cannot give the address back (gcc's `setl %r15b` on a
+            # register that held it); 32 bits with another address's upper half could
+            if r_ in held and not (copy or compare or moved) and w >= 32:
+                self.problem("flow", ins, f"uses its RELRO table's address (in %{r_}) as a value")
+        return derived
+
+    def _exact_slot(self, st: State, ins: Ins, op: str) -> bool:
+        """op is one stack slot the analysis follows (a spill there is reloaded as it was)."""
+        if not is_mem(op):
+            return False
+        a = self.address(st, ins, op)
+        return a[0] == "S" and a[1] == a[2] and a[1] != -INF
+
+    def _relro_args(self, st: State, ins: Ins, callee: str) -> None:
+        """A parameter register that holds (or may hold) its RELRO table's address at a call or
+        tail jump: a callee that takes that parameter could write the table. gcc leaves the
+        address in a register the callee does not take; the original doing the same at a call of
+        the same callee, in the same register, shows that callee does not take it. A callee
+        whose prototype says it takes fewer parameter registers does not see it either."""
+        for i, p in enumerate(PARAMS):
+            if _relro_value(st.regs.get(p)) and i < self.callee_registers.get(callee, 6):
+                self.problem("flow", ins, f"calls {callee} with its RELRO table's address (maybe) in %{p}",
+                             f"relro_arg:{callee}:{p}")
+
     def _incoming_uses(self, st: State, ins: Ins) -> list[str]:
         """Registers whose value on entry ins uses for anything but saving it (push, a store, a
         copy to another register): a candidate that looks at them can tell a test harness (its
@@ -687,22 +808,11 @@ class Analyzer:
         ops = ins.ops
         if base in ("push", "pop", "nop", "leave", "ret", "call", "jmp") or ins.mnem in _COND:
             reads = []
-        elif len(ops) == 2 and ops[0] == ops[1] and base in ("xor", "sub", "sbb", "pxor", "xorps", "xorpd", "vpxor", "vxorps",
-                                                                 "vxorpd", "pcmpeqd", "pcmpeqb", "pcmpeqw", "pcmpeqq", "vpcmpeqd"):
-            reads = []  # zeroing (or all-ones) idiom: reads nothing
         elif base in ("mov", "movabs") and len(ops) == 2 and reg(ops[0]) and (is_mem(ops[1]) or reg(ops[1])) \
                 and reg(ops[0])[1] == 64:
             reads = []  # saving it (a store, or a copy that stays the caller's value)
         else:
-            pure = base in _WRITE_ONLY or (base == "imul" and len(ops) == 3) \
-                or base.startswith(("mov", "vmov", "cvt", "vcvt", "vbroadcast", "vpbroadcast"))
-            srcs = ops[:-1] if pure and len(ops) > 1 else ops
-            if len(ops) >= 3 and base.startswith("v"):
-                srcs = ops[:-1]  # AVX three-operand forms write their last operand without reading it
-            reads = [reg(o)[0] for o in srcs if reg(o)]
-            if ops and is_mem(ops[-1]) and ops[-1] not in srcs:
-                srcs = [*srcs, ops[-1]]
-            reads += _implicit_reads(base, ins.mnem, ops)
+            reads = [r_ for r_, _ in _value_reads(ins)]
         for o in ops:  # registers that form an address are read whatever the instruction
             mm = mem_match(o) if is_mem(o) else None
             if mm:
@@ -781,8 +891,7 @@ class Analyzer:
                     self.problem("stack", ins, "copies the return address", "ra_copy")
                     continue
                 if is_mem(op):
-                    write = k == len(ops) - 1 and len(ops) > 1 and not base.startswith(("cmp", "test", "bt", "ucomi", "comi", "vucomi", "vcomi", "ptest", "vptest")) \
-                        or base in ("inc", "dec", "neg", "not", "set", "pop") or (len(ops) == 1 and not base.startswith(_READ_ONLY_1OP))
+                    write = _writes_operand(base, ops, k)
                     if write:
                         a = self.address(st, ins, op)
                         if a[0] == "S" and a[1] == a[2] and a[1] != -INF:
@@ -1158,7 +1267,7 @@ class Analyzer:
         __builtin_unreachable(): allowed only where the original does it too, and then the
         table's entries are those up to the first word that is not one."""
         s = self.obj.sections.get(tsec)
-        if s is None or s.code or s.flags & elf.SHF_WRITE:
+        if s is None or s.code or (s.flags & elf.SHF_WRITE and not relro(tsec)):
             self.problem("flow", ins, f"its jump table at {tsec}+{toff:#x} is not in the function's read-only data")
             return None
         unchecked = k - first + 1 > MAX_TABLE or toff + (k + 1) * size > len(s.data)
@@ -1200,6 +1309,9 @@ class Analyzer:
         nxt = (ins.section, ins.end)
         rsp = st.regs.get("rsp") or TAINT
         if base == "ret" or m in ("ret", "retq"):
+            if _relro_value(st.regs.get("rax")):
+                # gcc leaves it there at a return only where the function returns nothing
+                self.problem("flow", ins, "returns with its RELRO table's address (maybe) in %rax", "relro_ret")
             if ops:
                 self.problem("stack", ins, f"`ret {ops[0]}` pops the caller's stack")
             if not (rsp[1] == rsp[2] == 0):
@@ -1213,6 +1325,7 @@ class Analyzer:
                 self.problem("flow", ins, "passes the address of its own code to a call")
             callee = "*" if ops and ops[0].startswith("*") else self.branch_target(ins)
             callee = callee if callee == "*" else callee[1] if callee[0] == "symbol" else self.name
+            self._relro_args(st, ins, callee)
             if not (rsp[3] >= 16 and rsp[4] % 16 == 0):
                 # gcc calls a same-unit function that needs no alignment unaligned (-fipa-stack-alignment)
                 self.problem("stack", ins, f"calls with rsp at {_fmt_rsp(rsp)}: not 16-byte aligned", f"misaligned_call:{callee}")
@@ -1297,6 +1410,7 @@ class Analyzer:
                                      "unchecked_pointer_table")
                     if self.allowed is not None and "indirect_call" not in self.allowed:
                         self.problem("flow", ins, "an indirect (tail) call, and the original makes none")
+                    self._relro_args(st, ins, "*")
                     return []
                 if v and v[0] == "TE":
                     self.problem("flow", ins, "jumps to a table entry not added to its table's address")
@@ -1311,6 +1425,7 @@ class Analyzer:
                     self.problem("flow", ins, f"jumps to {what}, which the original does not call")
                 if not (rsp[1] == rsp[2] == 0):
                     self.problem("stack", ins, f"tail-jumps to {what} with rsp at {_fmt_rsp(rsp)}, not its entry value")
+                self._relro_args(st, ins, what)
             elif kind == "internal":
                 if not self.boundary(what, off):
                     inside = what in self.code and any(i.offset < off < i.end for i in self.code[what])
@@ -1482,6 +1597,36 @@ def _is_nop(i: Ins) -> bool:
     return i.mnem.startswith("nop") or i.text.replace(" ", "") in ("xchgw%ax,%ax", "xchg%ax,%ax")
 
 
+_IDIOMS = ("xor", "sub", "sbb", "pxor", "xorps", "xorpd", "vpxor", "vxorps", "vxorpd", "pcmpeqd", "pcmpeqb", "pcmpeqw",
+           "pcmpeqq", "vpcmpeqd")
+
+
+def _writes_operand(base: str, ops: tuple[str, ...], k: int) -> bool:
+    """Whether an instruction writes its operand k (a memory operand)."""
+    return k == len(ops) - 1 and len(ops) > 1 and not base.startswith(("cmp", "test", "bt", "ucomi", "comi", "vucomi", "vcomi", "ptest", "vptest")) \
+        or base in ("inc", "dec", "neg", "not", "set", "pop") or (len(ops) == 1 and not base.startswith(_READ_ONLY_1OP))
+
+
+def _value_reads(ins: Ins) -> list[tuple[str, int]]:
+    """The registers ins reads for their values (not to form a memory address), with the width
+    read."""
+    base = base_mnemonic(ins.mnem)[0]
+    ops = ins.ops
+    if base in ("nop", "leave", "ret", "pop", "popf") or ins.mnem in _COND:
+        return []
+    if base in ("call", "jmp"):
+        r_ = reg(ops[0][1:]) if ops and ops[0].startswith("*") else None
+        return [r_] if r_ else []
+    if len(ops) == 2 and ops[0] == ops[1] and base in _IDIOMS:
+        return []  # zeroing (or all-ones) idiom: reads nothing
+    pure = base in _WRITE_ONLY or (base == "imul" and len(ops) == 3) \
+        or base.startswith(("mov", "vmov", "cvt", "vcvt", "vbroadcast", "vpbroadcast"))
+    srcs = ops[:-1] if pure and len(ops) > 1 else ops
+    if len(ops) >= 3 and base.startswith("v"):
+        srcs = ops[:-1]
+    return [reg(o) for o in srcs if reg(o)] + [(r_, 64) for r_ in _implicit_reads(base, ins.mnem, ops)]
+
+
 def _implicit_writes(base: str, m: str, ops: tuple[str, ...]) -> tuple[str, ...]:
     if m in ("cltq", "cwtl", "cbtw"):
         return ("rax",)
@@ -1556,44 +1701,48 @@ def _fmt_rsp(v: tuple) -> str:
 
 
 def analyze(obj: Path, name: str, insns: list, allowed: frozenset[str] | None = None,
-            noreturn: frozenset[str] = frozenset()) -> Analysis:
+            noreturn: frozenset[str] = frozenset(), callee_registers: tuple[tuple[str, int], ...] = ()) -> Analysis:
     """allowed None: obj is the original, and what it does is learned rather than judged
     (which callees it treats as never returning, among them)."""
     try:
-        an = Analyzer(obj, name, insns, allowed, noreturn)
+        an = Analyzer(obj, name, insns, allowed, noreturn, dict(callee_registers))
         a = an.run()
         if allowed is None and an.noreturn_found - noreturn:
-            return analyze(obj, name, insns, None, noreturn | frozenset(an.noreturn_found))
+            return analyze(obj, name, insns, None, noreturn | frozenset(an.noreturn_found), callee_registers)
         return a if allowed is not None else replace(a, noreturn=noreturn)
     except elf.ElfError as e:
         return Analysis((), ("", 0), (), frozenset(), frozenset(), False, str(e))
 
 
 @lru_cache(maxsize=64)
-def _baseline(path: str, mtime: float, name: str, insns: tuple | None) -> Analysis:
+def _baseline(path: str, mtime: float, name: str, insns: tuple | None, callee_registers: tuple = ()) -> Analysis:
     from gcc_wrapper.optimize.verify.static import disassemble
 
-    return analyze(Path(path), name, list(insns) if insns is not None else disassemble(Path(path)))
+    return analyze(Path(path), name, list(insns) if insns is not None else disassemble(Path(path)), None, frozenset(),
+                   callee_registers)
 
 
-def baseline(obj: Path, name: str, insns: list | None = None) -> Analysis:
+def baseline(obj: Path, name: str, insns: list | None = None, callee_registers: tuple[tuple[str, int], ...] = ()) -> Analysis:
     """The original's analysis (what it calls, which habits it has), cached per object."""
-    return _baseline(str(obj), obj.stat().st_mtime, name, tuple(insns) if insns is not None else None)
+    return _baseline(str(obj), obj.stat().st_mtime, name, tuple(insns) if insns is not None else None, callee_registers)
 
 
 ORDER = ("flow", "stack")
 
 
-def checks(name: str, cand_obj: Path, insns: list, base_obj: Path) -> tuple[list, Analysis]:
+def checks(name: str, cand_obj: Path, insns: list, base_obj: Path,
+           callee_registers: tuple[tuple[str, int], ...] = ()) -> tuple[list, Analysis]:
     """static.flow and static.stack of a candidate against its original: the Checks, up to the
-    first failure, and the candidate's analysis (its blocks are what coverage must see run)."""
+    first failure, and the candidate's analysis (its blocks are what coverage must see run).
+    callee_registers: (callee, how many parameter registers a call of it passes), for the
+    callees whose prototypes say (dwarf.integer_registers)."""
     from gcc_wrapper.optimize.candidate import Check
 
-    orig = baseline(base_obj, name, insns if base_obj == cand_obj else None)
+    orig = baseline(base_obj, name, insns if base_obj == cand_obj else None, callee_registers)
     allowed = set(orig.targets)
     if orig.indirect_calls:
         allowed.add("indirect_call")
-    a = analyze(cand_obj, name, insns, frozenset(allowed), orig.noreturn)
+    a = analyze(cand_obj, name, insns, frozenset(allowed), orig.noreturn, callee_registers)
     out = []
     if a.error:
         out.append(Check("static.flow", False, a.error))

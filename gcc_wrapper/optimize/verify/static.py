@@ -5,14 +5,17 @@
 Checks, by name:
     static.empty         the candidate has instructions at all
     static.directives    no .incbin/.include, no writable data (.data/.bss/.comm/.tdata...), no
-                         section declared writable
+                         section declared writable (but a RELRO table, .data.rel.ro*, where the
+                         original has one: flow.py)
     static.dispatch      only for a candidate that dispatches on the CPU (optimize/dispatch.py):
                          exactly the template's layout, each body within its own level
     static.assemble      GNU as accepts it with -march restricted to the allowed instruction set
     static.symbols       defines ctx.name with the original's binding and type, exports nothing
                          else, references no external symbol the original does not (but libgcc's
                          CPU model, in a candidate static.dispatch passed)
-    static.sections      the object has no writable section and no writable+executable one
+    static.sections      the object has no writable section and no writable+executable one (but
+                         RELRO tables as static.directives allows them, holding only addresses of
+                         its own instructions or of functions: flow.relro_table_problem)
     static.instructions  no system call, interrupt, privileged, I/O, nondeterministic or
                          undecodable instruction; no %gs segment; no far control transfer
     static.flow          control flow stays in the function: branches on instruction boundaries,
@@ -261,7 +264,38 @@ def _forbidden(mnem: str) -> bool:
     return bool(m and m.group(1) in FORBIDDEN and m.group(1) not in ("", "s"))
 
 
-def _directive_problem(asm: str) -> str | None:
+def _section_words(line: str) -> tuple[str, str]:
+    """A .section/.pushsection line's name and flags."""
+    words = line.replace(",", " ").split()
+    return words[1], line.split(",")[1].strip().strip('"') if "," in line else ""
+
+
+def _has_relro_table(asm: str) -> bool:
+    """The text declares a RELRO section (flow.py): gcc's table of addresses under -fPIC/-fPIE."""
+    from gcc_wrapper.optimize.verify.flow import relro
+
+    return any(relro(_section_words(ln)[0]) for ln in (raw.split("#")[0].strip() for raw in asm.splitlines())
+               if ln.startswith((".section", ".pushsection")) and len(ln.split()) >= 2)
+
+
+def _callee_registers(ctx: Context) -> tuple[tuple[str, int], ...]:
+    """(callee, parameter registers a call of it passes) for every callee of the unit that gcc's
+    debugging information describes and that is not variadic: flow.py's RELRO rules ask. One
+    more compile of the unit (cached per file); nothing when gcc cannot."""
+    from gcc_wrapper.optimize import dwarf
+    from gcc_wrapper.optimize.source import SourceError
+
+    try:
+        protos = dwarf.prototypes(ctx.source_path, ctx.cflags, ctx.cwd)
+    except SourceError:
+        return ()
+    counted = ((name, dwarf.integer_registers(p)) for name, p in protos.items())
+    return tuple(sorted((name, n) for name, n in counted if n is not None))
+
+
+def _directive_problem(asm: str, relro_allowed: bool = False) -> str | None:
+    from gcc_wrapper.optimize.verify.flow import relro
+
     for n, raw in enumerate(asm.splitlines(), 1):
         line = raw.split("#")[0].strip()
         if not line or not line.startswith("."):
@@ -275,8 +309,9 @@ def _directive_problem(asm: str) -> str | None:
         if d in WRITABLE_DIRECTIVES:
             return f"line {n}: {d}: a rewrite may not add writable data"
         if d in (".section", ".pushsection") and len(words) >= 2:
-            name = words[1]
-            flags = line.split(",")[1].strip().strip('"') if "," in line else ""
+            name, flags = _section_words(line)
+            if relro_allowed and relro(name) and "x" not in flags:
+                continue  # what it may hold is checked on the object (static.sections)
             if name.startswith((".data", ".bss", ".tdata", ".tbss")) or "w" in flags:
                 return f"line {n}: section {name} is writable: a rewrite may not add writable data"
     return None
@@ -300,7 +335,8 @@ def check_object(ctx: Context, cand: Candidate, workdir: Path) -> tuple[list[Che
     if not any(ln.strip() and not ln.strip().startswith((".", "#")) and not ln.strip().endswith(":") for ln in asm.splitlines()):
         done("static.empty", False, "the candidate has no instructions")
         return checks, None
-    problem = _directive_problem(asm)
+    relro_allowed = _has_relro_table(ctx.baseline_asm)
+    problem = _directive_problem(asm, relro_allowed)
     if not done("static.directives", problem is None, problem or ""):
         return checks, None
     gate = None  # a dispatched candidate (optimize/dispatch.py): its bodies are checked on their own
@@ -349,8 +385,14 @@ def check_object(ctx: Context, cand: Candidate, workdir: Path) -> tuple[list[Che
                 problem = f"it references symbols the original does not: {', '.join(sorted(extra))}"
     if not done("static.symbols", problem is None, problem or f"defines {ctx.name} ({want_bind.lower()})"):
         return checks, info
-    bad = [s for s in info.sections if "W" in s.flags and s.size > 0 or ("W" in s.flags and "X" in s.flags)]
-    if not done("static.sections", not bad, f"writable section {bad[0].name}" if bad else ""):
+    from gcc_wrapper.optimize.verify import flow
+
+    bad = [s for s in info.sections if "W" in s.flags and s.size > 0 and not (relro_allowed and flow.relro(s.name))
+           or ("W" in s.flags and "X" in s.flags)]
+    problem = f"writable section {bad[0].name}" if bad else None
+    if not bad and any(flow.relro(s.name) for s in info.sections):
+        problem = flow.relro_table_problem(obj)
+    if not done("static.sections", problem is None, problem or ""):
         return checks, info
     insns = disassemble(obj)
     problem = None
@@ -371,7 +413,7 @@ def check_object(ctx: Context, cand: Candidate, workdir: Path) -> tuple[list[Che
 
     from gcc_wrapper.optimize.verify import flow
 
-    found, analysis = flow.checks(ctx.name, obj, insns, base.path)
+    found, analysis = flow.checks(ctx.name, obj, insns, base.path, _callee_registers(ctx) if relro_allowed else ())
     checks.extend(found)
     info = replace(info, flow=analysis)
     if not checks[-1].passed:
