@@ -507,6 +507,12 @@ def measure(
     return time_harness(h, rounds, lock_dir=lock_dir, deadline=deadline)
 
 
+# A timing run on recorded calls is not started with less time than this left (the replayer
+# loads every state and links eight images first); the search keeps at least this much back for
+# re-measuring its winner.
+STATES_LEAST = 5.0
+
+
 def measure_states(ctx: Context, cand: Candidate, *, rounds: int, lock_dir: Path,
                    deadline: float | None = None) -> Measurement | None:
     """Both versions timed on the workload's recorded calls of the function (states/replay.py), or
@@ -527,7 +533,7 @@ def measure_states(ctx: Context, cand: Candidate, *, rounds: int, lock_dir: Path
             raise MeasureError(f"the candidate does not assemble: {err}")
         try:
             with measurement_lock(lock_dir, deadline=deadline):
-                timeout = _remaining(deadline, 300.0, least=5.0)
+                timeout = _remaining(deadline, 300.0, least=STATES_LEAST)
                 base, cand_t, note = replay.time_states(ctx, obj, rec, rounds=rounds, timeout=timeout)
         except replay.ReplayError:
             return None

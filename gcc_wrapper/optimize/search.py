@@ -250,7 +250,11 @@ def _search(ctx, proposers, deadline, start, cache, cfg, threshold, tests, polic
             p.deadline = deadline
     tree = Tree(policy)
     tried: list[Tried] = []
-    slowest_measure = 2.0  # seconds reserved for re-measuring the winner
+    # seconds reserved for re-measuring the winner: what timing it took, and never less than a
+    # timing run on recorded calls needs to start (without it a winner found late is lost)
+    from gcc_wrapper.optimize.measure import STATES_LEAST
+
+    slowest_measure = STATES_LEAST + 1.0 if ctx.states else 2.0
     unverifiable = ""
     done_at_root: set[int] = set()  # proposers with nothing more to offer at the root
     turn = 0

@@ -176,3 +176,27 @@ def test_budget_follows_the_profile_share():
     assert budget_for(todo, {"hot": 0.6, "warm": 0.27, "cold": 0.1}, cfg) == pytest.approx(522.0)
     assert budget_for(todo, {"hot": 0.05, "warm": 0.01}, cfg) == 60.0  # never less than budget
     assert budget_for(todo, {"hot": 0.9, "warm": 0.9}, cfg) == 600.0  # never more than the build's
+
+
+def test_a_winner_on_recorded_calls_keeps_time_for_its_re_measurement(monkeypatch):
+    """Timing on recorded calls does not start with less than measure.STATES_LEAST seconds left:
+    the search stops proposing early enough that its winner's re-measurement can start."""
+    from dataclasses import replace
+
+    from gcc_wrapper.optimize import measure
+
+    def remeasure(ctx, cand, cache, rounds, deadline, workdir, program=None):
+        left = deadline + 1.0 - time.monotonic()  # what _remeasure gives measure.measure
+        if left <= measure.STATES_LEAST:
+            return "re-measurement failed: out of time"
+        return Measurement("again", (2,), (1,), 2.0, (2.0, 2.0), 1)
+
+    def busy(ctx, cand, deadline):
+        time.sleep(0.05)
+        return evaluator(ctx, cand, deadline)
+
+    monkeypatch.setattr(search, "_remeasure", remeasure)
+    monkeypatch.setattr(search, "_store", lambda *a: "entry")
+    ctx = replace(CTX, states="/recorded")
+    out = search.optimize_function(ctx, [Scripted(width=50)], budget_s=8, cache=NoCache(), cfg=Cfg(), evaluate=busy, batch=50)
+    assert out.status == "accepted", out.reason
