@@ -687,6 +687,26 @@ def cpu_models(ctx: Context, text: str) -> list[CpuModel] | str:
     return models
 
 
+def model_object(words: tuple[tuple[int, int], ...], workdir: Path) -> Path:
+    """SYMBOL as an object of its own holding one CPU model's words (CpuModel.words), for linking
+    a candidate into something that has no libgcc CPU model of its own: the replay's images (one
+    per model), the workload's patched program (this host's). Raises ValueError."""
+    import hashlib
+
+    vals = dict(words)
+    size = max([64, *(o + 4 for o in vals)])
+    text = (f"\t.section\t.rodata.llmcc_cpu,\"a\"\n\t.p2align 3\n\t.globl\t{SYMBOL}\n{SYMBOL}:\n"
+            + "".join(f"\t.long\t{vals.get(o, 0)}\n" for o in range(0, size, 4)))
+    tag = hashlib.blake2b(repr(sorted(vals.items())).encode(), digest_size=6).hexdigest()
+    src, obj = workdir / f"cpu-{tag}.s", workdir / f"cpu-{tag}.o"
+    if not obj.exists():
+        src.write_text(text)
+        r = subprocess.run(["as", "--64", "-o", str(obj), str(src)], capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            raise ValueError(f"cannot assemble the CPU model: {r.stderr.strip()[:200]}")
+    return obj
+
+
 _ENTRY_JUMP = re.compile(r"^\tjne\t" + re.escape(ENTRY) + r"(v\d)(?:_[0-9a-f]+)?$", re.M)  # (renamed apart in a unit)
 
 

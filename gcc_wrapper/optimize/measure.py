@@ -510,7 +510,7 @@ def measure(
 # A timing run on recorded calls is not started with less time than this left (the replayer
 # loads every state and links eight images first); the search keeps at least this much back for
 # re-measuring its winner.
-STATES_LEAST = 5.0
+STATES_LEAST = 2.0
 
 
 def measure_states(ctx: Context, cand: Candidate, *, rounds: int, lock_dir: Path,

@@ -283,8 +283,8 @@ def _search(ctx, proposers, deadline, start, cache, cfg, threshold, tests, polic
         for cand in cands:
             # the time reserved for re-measuring the winner is not a candidate's to take
             left = deadline - slowest_measure - time.monotonic()
-            if left <= 0.5:
-                break
+            if left <= (STATES_LEAST + 0.5 if ctx.states else 0.5):
+                break  # too late to verify and then time it
             t0 = time.monotonic()
             t = evaluate(ctx, cand, deadline - slowest_measure)
             if t.measurement is not None:

@@ -219,16 +219,37 @@ _SCRIPT = ("SECTIONS {{ . = {addr:#x}; .text : {{ *(.text .text.*) }} .rodata : 
            "/DISCARD/ : {{ *(.note.*) *(.comment) *(.eh_frame) }} }}\n")
 
 
+def _host_model(workdir: Path) -> Path:
+    from gcc_wrapper.optimize import dispatch
+
+    here = dispatch.host("gcc")
+    if isinstance(here, str):
+        raise JudgeError(f"this host's CPU model: {here}")
+    try:
+        return dispatch.model_object(tuple(sorted(dict(here.words).items())), workdir)
+    except ValueError as e:
+        raise JudgeError(str(e)) from None
+
+
 def _link(obj: Path, t: _Target, at: int, elf: Path) -> tuple[int, bytes]:
     """(the function's address, the image's bytes from `at`): obj linked at `at` against the program."""
     from elftools.elf.elffile import ELFFile
 
     from gcc_wrapper.optimize.states.replay import _undefined
 
-    defs = [f"--defsym={s}={t.address(s):#x}" for s in sorted(set(_undefined(obj))) if s != t.name]
+    from gcc_wrapper.optimize import dispatch
+
+    defs, extra = [], []
+    for s in sorted(set(_undefined(obj)) - {t.name}):
+        if s == dispatch.SYMBOL and s not in t.symbols:
+            # a rewrite that dispatches on the CPU, in a program that does not link libgcc's CPU
+            # model: it gets this host's, as its own constant
+            extra.append(str(_host_model(obj.parent)))
+        else:
+            defs.append(f"--defsym={s}={t.address(s):#x}")
     script = elf.with_suffix(".ld")
     script.write_text(_SCRIPT.format(addr=at))
-    r = subprocess.run(["ld", "-o", str(elf), "-T", str(script), "-e", t.name, "--no-relax", *defs, str(obj)],
+    r = subprocess.run(["ld", "-o", str(elf), "-T", str(script), "-e", t.name, "--no-relax", *defs, str(obj), *extra],
                        capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
         raise JudgeError(f"cannot link it into the program: {r.stderr.strip()[:300]}")

@@ -228,13 +228,15 @@ def test_a_queued_function_keeps_the_levels_its_key_allows(tmp_path):
 
 
 MIX_MAIN = """#include <stdio.h>
+#include <stdlib.h>
 int mix(const int *a, const int *b, int *out, int n);
-int main(void) {
+int main(int argc, char **argv) {
   static int a[300], b[300], out[300];
+  int rounds = argc > 1 ? atoi(argv[1]) : 40;
   long t = 0;
-  for (int k = 0; k < 40; k++) {
+  for (int k = 0; k < rounds; k++) {
     for (int i = 0; i < 300; i++) { a[i] = (i * 37 + k * 11) % 401 - 60; b[i] = (i * 13 + k) % 997; }
-    t += mix(a, b, out, 17 + k * 7);
+    t += mix(a, b, out, 17 + (k * 7) % 283);
   }
   printf("%ld\\n", t);
   return 0;
@@ -269,3 +271,26 @@ def test_recorded_states_replay_every_body_under_its_cpu_model(tmp_path):
         assert bad.ran and not bad.check.passed and bad.check.detail.endswith("under x86-64-v2 forced"), bad.check.detail
     bad = outcomes["mix_dispatch_baseline_body_wrong"]
     assert bad.ran and not bad.check.passed and "under baseline forced" in bad.check.detail, bad.check.detail
+
+
+def test_the_workload_runs_a_dispatched_rewrite_in_a_program_without_libgccs_cpu_model(tmp_path, llmcc_bin, llmcc_env):
+    """The profiled program does not link libgcc's CPU model (nothing in it dispatches): the
+    patched program gets this host's as a constant of the rewrite, and the workload judges it."""
+    from gcc_wrapper.optimize import workload
+
+    shutil.copy(CORPUS / "mix_dispatch_v2_v3" / "src.c", tmp_path / "mix.c")
+    (tmp_path / "main.c").write_text(MIX_MAIN)
+    subprocess.run(["gcc", "-O3", "-o", "prog", "mix.c", "main.c"], cwd=tmp_path, check=True)
+    syms = subprocess.run(["nm", "prog"], cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    assert dispatch.SYMBOL not in syms
+    r = subprocess.run([str(llmcc_bin), "profile", "--", "./prog", "200000"], cwd=tmp_path, env=llmcc_env, capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    w = workload.find(Path(llmcc_env["LLMCC_CACHE_DIR"]), str(tmp_path))
+    assert w is not None
+    ctx = replace(make_context(tmp_path / "mix.c", "mix", dispatch=ALL), workload=w.profile)
+    judge = workload.judge(ctx)
+    check = judge.compare((CORPUS / "mix_dispatch_v2_v3" / "cand.s").read_text())
+    assert check.passed, check.detail
+    m = judge.time((CORPUS / "mix_dispatch_v2_v3" / "cand.s").read_text(), 3, tmp_path / "lock")
+    assert len(m.baseline) == len(m.candidate) >= 3 and m.speedup > 0

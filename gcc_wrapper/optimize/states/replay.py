@@ -199,26 +199,6 @@ _SCRIPT = ("SECTIONS {{ . = {addr:#x}; .text : {{ *(.text .text.*) }} .rodata : 
            "/DISCARD/ : {{ *(.note.*) *(.comment) *(.eh_frame) }} }}\n")
 
 
-def _cpu_object(words: tuple[tuple[int, int], ...], workdir: Path) -> Path:
-    """libgcc's CPU-feature words as a candidate that dispatches on the CPU reads them
-    (optimize/dispatch.py), for one CPU model: a constant of the image itself, so each body can be
-    replayed whatever the recorded program linked."""
-    from gcc_wrapper.optimize import dispatch
-
-    vals = dict(words)
-    size = max([64, *(o + 4 for o in vals)])
-    text = (f"\t.section\t.rodata.llmcc_cpu,\"a\"\n\t.p2align 3\n\t.globl\t{dispatch.SYMBOL}\n{dispatch.SYMBOL}:\n"
-            + "".join(f"\t.long\t{vals.get(o, 0)}\n" for o in range(0, size, 4)))
-    tag = hashlib.blake2b(repr(sorted(vals.items())).encode(), digest_size=6).hexdigest()
-    src, obj = workdir / f"cpu-{tag}.s", workdir / f"cpu-{tag}.o"
-    if not obj.exists():
-        src.write_text(text)
-        r = subprocess.run(["as", "--64", "-o", str(obj), str(src)], capture_output=True, text=True, timeout=60)
-        if r.returncode != 0:
-            raise ReplayError(f"cannot assemble the CPU model: {r.stderr.strip()[:200]}")
-    return obj
-
-
 def link_image(obj: Path, binding: Binding, addr: int, kind: int, placement: int, workdir: Path,
                cpu: tuple[tuple[int, int], ...] | None = None) -> Image:
     """The object linked at `addr` + placement * 16 against the recorded program's symbols (the
@@ -230,7 +210,10 @@ def link_image(obj: Path, binding: Binding, addr: int, kind: int, placement: int
 
     defs, extra = [], []
     if cpu is not None:
-        extra.append(str(_cpu_object(cpu, workdir)))
+        try:
+            extra.append(str(dispatch.model_object(cpu, workdir)))
+        except ValueError as e:
+            raise ReplayError(str(e)) from None
     for sym in sorted(set(_undefined(obj))):
         if sym == binding.name or (cpu is not None and sym == dispatch.SYMBOL):
             continue  # the image's own (a recursive call, local or global; the CPU model)
