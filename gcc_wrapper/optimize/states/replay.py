@@ -258,7 +258,6 @@ def states_file(rec: store.Recording, name: str, which: tuple[int, ...] | None =
     total = min(f.states, MAX_STATES) if f is not None else 0
     count = total if which is None else len([i for i in which if i < total])
     key = f"{rec.dir}\0{name}\0{which}\0{MAX_STATES}"
-    import hashlib
 
     d = native.work_root() / "states"
     d.mkdir(parents=True, exist_ok=True)
