@@ -198,7 +198,8 @@ def optimize_function(
     evaluate: Evaluator | None = None,
 ) -> Outcome:
     """Search for a faster correct version of ctx.name; store it in the cache if one is found.
-    budget_s is hard: no step starts after the deadline, and child processes get the time left."""
+    budget_s is hard: no step starts after the deadline (but the winner's re-measurement, which has
+    the time the slowest measurement took), and child processes get the time left."""
     start = time.monotonic()
     deadline = start + budget_s
     threshold = float(getattr(cfg, "threshold", 0.03))
@@ -307,7 +308,7 @@ def _search(ctx, proposers, deadline, start, cache, cfg, threshold, tests, polic
     # a proposer that could not be asked (the model's server down) is not an answer of "nothing"
     present = all(getattr(p, "available", True) for p in proposers)
     return _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, start, workdir, program,
-                     _names(proposers) if present else "", confirm)
+                     _names(proposers) if present else "", confirm, slowest_measure)
 
 
 def _names(proposers: Sequence[Any]) -> str:
@@ -315,7 +316,7 @@ def _names(proposers: Sequence[Any]) -> str:
 
 
 def _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, start, workdir, program=None,
-              proposers_name: str = "", confirm: tuple[str, float] | None = None) -> Outcome:
+              proposers_name: str = "", confirm: tuple[str, float] | None = None, reserve: float = 2.0) -> Outcome:
     elapsed = lambda: time.monotonic() - start  # noqa: E731
     if not tried:
         if time.monotonic() >= deadline - 0.5:
@@ -334,8 +335,11 @@ def _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, sta
         if t is not best:
             _record(cache, ctx, Tried(t.candidate, Result.SLOWER, f"{t.reason}, but another candidate was faster", t.verdict,
                                       t.measurement))
-    # the winner of several noisy races is biased upward: race it again before believing it
-    again = _remeasure(ctx, best.candidate, cache, remeasure_rounds, deadline, workdir, program)
+    # the winner of several noisy races is biased upward: race it again before believing it. That
+    # race is owed whatever the last candidate's verification took: it has at least the time
+    # the slowest measurement took (the one step allowed past the deadline)
+    again = _remeasure(ctx, best.candidate, cache, remeasure_rounds, max(deadline, time.monotonic() + reserve), workdir,
+                       program)
     if isinstance(again, str) or not again.faster_by(threshold):
         reason = again if isinstance(again, str) else f"re-measured x{again.speedup:.3f} (spread {again.spread[0]:.3f}-{again.spread[1]:.3f})"
         t = Tried(best.candidate, Result.SLOWER, f"not faster on re-measurement: {reason}", best.verdict,
