@@ -55,9 +55,11 @@ test: venv sysdeps
 test-fast: venv
 	$(VPY) -m pytest -q -x -n $(JOBS) tests -m "not slow"
 
-# Lint (rules in pyproject.toml), types on the compile path, and the client as strict as gcc goes.
+# Lint (rules in pyproject.toml), formatting (ruff format), types on the compile path, and the
+# client as strict as gcc goes.
 check: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VPY) -m mypy
 	gcc -O2 -Wall -Wextra -Werror -c -o /dev/null gcc_wrapper/compile/client.c
 

@@ -80,8 +80,10 @@ class BuildClient(build_scripts):
             os.unlink(out)  # a rebuild replaces the file, never writes through it
         why = build_client(CLIENT_SOURCE, out)
         if why is not None:
-            print(f"llmcc: native client not built ({why}); `llmcc` is the Python entry point, "
-                  "slower per compile", file=sys.stderr)
+            print(
+                f"llmcc: native client not built ({why}); `llmcc` is the Python entry point, slower per compile",
+                file=sys.stderr,
+            )
             with open(out, "w", encoding="utf-8") as f:
                 f.write(f"#!{self.executable}\n{PYTHON_ENTRY}")
         self._change_modes([out])

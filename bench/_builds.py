@@ -13,8 +13,9 @@ import time
 from pathlib import Path
 
 
-def clean_build(project: Path, cc: str, env: dict[str, str], jobs: int, extra: list[str] = (),
-                server: str = "up") -> tuple[float, float]:
+def clean_build(
+    project: Path, cc: str, env: dict[str, str], jobs: int, extra: list[str] = (), server: str = "up"
+) -> tuple[float, float]:
     """(wall seconds, CPU seconds of every process of the build) of `make CC=cc` after `make clean`.
 
     With llmcc, the compile server's CPU time during the build, its compiles' included, is added
@@ -35,8 +36,9 @@ def clean_build(project: Path, cc: str, env: dict[str, str], jobs: int, extra: l
     before = compile_server.cpu_seconds(pid) if pid else 0.0
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    subprocess.run(["make", "-s", f"-j{jobs}", f"CC={cc}", *extra], cwd=project, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["make", "-s", f"-j{jobs}", f"CC={cc}", *extra], cwd=project, env=env, check=True, stdout=subprocess.DEVNULL
+    )
     wall = time.perf_counter() - t
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
@@ -141,9 +143,10 @@ def generated_project(dest: Path, files: int = 40) -> Path:
         (dest / f"unit{i:02d}.c").write_text(_UNIT.format(i=i, table=table, rot=5 + i % 23))
     decls = "".join(f"unsigned mix{i}(const unsigned *, int);\n" for i in range(files))
     calls = "".join(f"    h ^= mix{i}(a, 64);\n" for i in range(files))
-    (dest / "main.c").write_text("#include <stdio.h>\n" + decls + "int main(void)\n{\n    unsigned a[64], h = 0;\n"
-                                 "    for (int k = 0; k < 64; k++) a[k] = k * 7u;\n" + calls
-                                 + '    printf("%u\\n", h);\n    return 0;\n}\n')
+    (dest / "main.c").write_text(
+        "#include <stdio.h>\n" + decls + "int main(void)\n{\n    unsigned a[64], h = 0;\n"
+        "    for (int k = 0; k < 64; k++) a[k] = k * 7u;\n" + calls + '    printf("%u\\n", h);\n    return 0;\n}\n'
+    )
     objs = " ".join([*(f"unit{i:02d}.o" for i in range(files)), "main.o"])
     (dest / "Makefile").write_text(
         "CC ?= cc\nCFLAGS ?= -O2\n"
@@ -151,7 +154,8 @@ def generated_project(dest: Path, files: int = 40) -> Path:
         "prog: $(OBJS)\n\t$(CC) $(CFLAGS) -o $@ $(OBJS)\n"
         "%.o: %.c common.h\n\t$(CC) $(CFLAGS) -c $< -o $@\n"
         "clean:\n\trm -f prog $(OBJS)\n"
-        ".PHONY: clean\n")
+        ".PHONY: clean\n"
+    )
     return dest
 
 
@@ -167,8 +171,12 @@ def project_copy(source: str, dest: Path) -> Path:
 def stop_server(bin_dir: Path) -> None:
     """Stop the compile server of the llmcc in bin_dir (a scratch install's would otherwise idle
     on after its directory is gone)."""
-    subprocess.run([str(bin_dir / "llmcc"), "compile-server", "stop"], stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(
+        [str(bin_dir / "llmcc"), "compile-server", "stop"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
 
 
 def pip_install(scratch: Path) -> Path:
@@ -176,12 +184,20 @@ def pip_install(scratch: Path) -> Path:
     backend compiles the native client); its bin directory. The checkout is copied first, so the
     build leaves nothing in it."""
     src = scratch / "llmcc-src"
-    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info", "__pycache__",
-                                                             "out", ".pytest_cache", ".ruff_cache", ".mypy_cache"))
+    shutil.copytree(
+        ROOT,
+        src,
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", "build", "*.egg-info", "__pycache__", "out", ".pytest_cache", ".ruff_cache", ".mypy_cache"
+        ),
+    )
     venv = scratch / "pip-venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    r = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                        str(src)], capture_output=True, text=True)
+    r = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(src)],
+        capture_output=True,
+        text=True,
+    )
     if r.returncode != 0:
         raise RuntimeError(f"pip install . failed: {r.stderr.strip()[-2000:]}")
     llmcc = venv / "bin" / "llmcc"

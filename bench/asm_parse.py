@@ -69,8 +69,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         src = generate(args.functions, Path(tmp))
         for flags in (["-O3"], ["-O3", "-g"]):
-            text = subprocess.run(["gcc", "-S", "-o", "-", *flags, str(src)], check=True,
-                                  capture_output=True, text=True).stdout
+            text = subprocess.run(
+                ["gcc", "-S", "-o", "-", *flags, str(src)], check=True, capture_output=True, text=True
+            ).stdout
             kl = text.count("\n") / 1000
             unit = asm.parse(text)
             assert unit.render() == text
@@ -90,16 +91,23 @@ def main() -> int:
                 unit.replace(name, rewrite)
 
             print(f"gcc {' '.join(flags)}: {kl * 1000:.0f} lines, {len(unit.functions)} functions")
-            for what, fn in (("parse", lambda text=text: asm.parse(text)), ("parse+normalized", keys),
-                             ("parse+text", texts)):
+            for what, fn in (
+                ("parse", lambda text=text: asm.parse(text)),
+                ("parse+normalized", keys),
+                ("parse+text", texts),
+            ):
                 ms = [t * 1000 / kl for t in timed(fn, args.repeat)]
                 figures[f"{what} ms/1k lines ({' '.join(flags)})"] = round(statistics.median(ms), 3)
-                print(f"  {what:18s} {statistics.median(ms):7.2f} CPU ms/1k lines "
-                      f"(min {min(ms):.2f}, max {max(ms):.2f}, {args.repeat} runs)")
+                print(
+                    f"  {what:18s} {statistics.median(ms):7.2f} CPU ms/1k lines "
+                    f"(min {min(ms):.2f}, max {max(ms):.2f}, {args.repeat} runs)"
+                )
             ms = [t * 1000 for t in timed(replace, args.repeat)]
             figures[f"replace one ms ({kl * 1000:.0f} lines, {' '.join(flags)})"] = round(statistics.median(ms), 3)
-            print(f"  {'replace one':18s} {statistics.median(ms):7.2f} CPU ms per call "
-                  f"(min {min(ms):.2f}, max {max(ms):.2f}; re-parses the unit)")
+            print(
+                f"  {'replace one':18s} {statistics.median(ms):7.2f} CPU ms per call "
+                f"(min {min(ms):.2f}, max {max(ms):.2f}; re-parses the unit)"
+            )
     if args.json:
         import json
 

@@ -73,15 +73,27 @@ def start(cmd: list[str], env: dict[str, str]) -> float:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--project", default=str(ROOT / "examples"), help="a project directory, or generated:N")
-    ap.add_argument("--install", choices=("venv", "pip"), default="venv",
-                    help="venv: the checkout's .venv (make venv); pip: a fresh venv with `pip install .`")
-    ap.add_argument("--other-dir", action="store_true",
-                    help="also time a build of a second copy with the cache a build of the first filled")
+    ap.add_argument(
+        "--install",
+        choices=("venv", "pip"),
+        default="venv",
+        help="venv: the checkout's .venv (make venv); pip: a fresh venv with `pip install .`",
+    )
+    ap.add_argument(
+        "--other-dir",
+        action="store_true",
+        help="also time a build of a second copy with the cache a build of the first filled",
+    )
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--starts", type=int, default=20, help="start-up measurements of each")
-    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                    help="an llmcc setting for the llmcc builds, e.g. tu_cache=0 (repeatable)")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an llmcc setting for the llmcc builds, e.g. tu_cache=0 (repeatable)",
+    )
     ap.add_argument("--no-ccache", action="store_true", help="do not time ccache gcc alongside (when installed)")
     ap.add_argument("--json", nargs="?", const="-", help="also print (or write to FILE) the figures as JSON")
     a = ap.parse_args(argv)
@@ -122,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         ccache_ratios: list[float] = []
         if ccache:
             build(project, f"{ccache} gcc", dict(env, CCACHE_DIR=str(scratch / "ccache-warmup")), a.jobs)
+
         def timed(where: Path, cc: str, e: dict[str, str], server: str = "up"):
             return lambda: build(where, cc, e, a.jobs, server)
 
@@ -138,8 +151,9 @@ def main(argv: list[str] | None = None) -> int:
                 runs["ccache"] = timed(project, f"{ccache} gcc", dict(env, CCACHE_DIR=str(scratch / f"ccache-{r}")))
             if other is not None:
                 # the first copy fills a cache (untimed), the second copy is built with it
-                oenv = dict(env, **settings, LLMCC_CACHE_DIR=str(scratch / f"cache-shared-{r}"),
-                            LLMCC_BASE_DIR=str(scratch))
+                oenv = dict(
+                    env, **settings, LLMCC_CACHE_DIR=str(scratch / f"cache-shared-{r}"), LLMCC_BASE_DIR=str(scratch)
+                )
                 build(project, llmcc, oenv, a.jobs)
                 runs["other"] = timed(other, llmcc, oenv)
             order = list(runs) if r % 2 == 0 else list(reversed(runs))
@@ -161,11 +175,13 @@ def main(argv: list[str] | None = None) -> int:
             cpu_ratios.append(mc / gc)
             first_ratios.append(f / g)
             first_cpu_ratios.append(fc / gc)
-            print(f"round {r + 1}: gcc {g:.3f} s, llmcc {m:.3f} s, ratio {m / g:.3f} (CPU time {mc / gc:.3f}); "
-                  f"with no server at the start {f:.3f} s, ratio {f / g:.3f} (CPU time {fc / gc:.3f})"
-                  + (f"; ccache gcc ratio {ccache_ratios[-1]:.3f}" if ccache else "")
-                  + (f"; second checkout {other_t[-1]:.3f} s, ratio {other_ratios[-1]:.3f}" if other else ""),
-                  file=sys.stderr)
+            print(
+                f"round {r + 1}: gcc {g:.3f} s, llmcc {m:.3f} s, ratio {m / g:.3f} (CPU time {mc / gc:.3f}); "
+                f"with no server at the start {f:.3f} s, ratio {f / g:.3f} (CPU time {fc / gc:.3f})"
+                + (f"; ccache gcc ratio {ccache_ratios[-1]:.3f}" if ccache else "")
+                + (f"; second checkout {other_t[-1]:.3f} s, ratio {other_ratios[-1]:.3f}" if other else ""),
+                file=sys.stderr,
+            )
 
         g_start: list[float] = []
         m_start: list[float] = []
@@ -194,14 +210,25 @@ def main(argv: list[str] | None = None) -> int:
         "ccache_build_ratio": summary(ccache_ratios) if ccache_ratios else None,
         "other_dir_build_ratio": summary(other_ratios) if other_ratios else None,
         "other_dir_build_cpu_ratio": summary(other_cpu_ratios) if other_cpu_ratios else None,
-        "per_round": {"gcc": gcc_t, "llmcc": llmcc_t, "ratio": ratios, "cpu_ratio": cpu_ratios,
-                      "first": first_t, "first_ratio": first_ratios, "first_cpu_ratio": first_cpu_ratios,
-                      "ccache_ratio": ccache_ratios, "other": other_t, "other_ratio": other_ratios,
-                      "other_cpu_ratio": other_cpu_ratios},
+        "per_round": {
+            "gcc": gcc_t,
+            "llmcc": llmcc_t,
+            "ratio": ratios,
+            "cpu_ratio": cpu_ratios,
+            "first": first_t,
+            "first_ratio": first_ratios,
+            "first_cpu_ratio": first_cpu_ratios,
+            "ccache_ratio": ccache_ratios,
+            "other": other_t,
+            "other_ratio": other_ratios,
+            "other_cpu_ratio": other_cpu_ratios,
+        },
     }
     br = fig["build_ratio"]
-    print(f"clean build of {Path(a.project).name} (make -j{a.jobs}, CFLAGS=-O3, llmcc from {a.install}), "
-          f"{a.rounds} interleaved rounds:")
+    print(
+        f"clean build of {Path(a.project).name} (make -j{a.jobs}, CFLAGS=-O3, llmcc from {a.install}), "
+        f"{a.rounds} interleaved rounds:"
+    )
     print(f"  gcc   median {fig['gcc_build_s']['median']:.3f} s")
     extra = "".join(f", {k}={v}" for k, v in settings.items())
     print(f"  llmcc median {fig['llmcc_build_s']['median']:.3f} s  (LLMCC_MODE=off, empty cache{extra})")
@@ -209,17 +236,25 @@ def main(argv: list[str] | None = None) -> int:
     cr = fig["build_cpu_ratio"]
     print(f"  CPU-time ratio  median {cr['median']:.3f}  [min {cr['min']:.3f}, max {cr['max']:.3f}]")
     fr, fcr = fig["first_build_ratio"], fig["first_build_cpu_ratio"]
-    print(f"  with no compile server at the start (its start-up in the build): ratio median {fr['median']:.3f} "
-          f"[{fr['min']:.3f}, {fr['max']:.3f}], CPU {fcr['median']:.3f} [{fcr['min']:.3f}, {fcr['max']:.3f}]")
+    print(
+        f"  with no compile server at the start (its start-up in the build): ratio median {fr['median']:.3f} "
+        f"[{fr['min']:.3f}, {fr['max']:.3f}], CPU {fcr['median']:.3f} [{fcr['min']:.3f}, {fcr['max']:.3f}]"
+    )
     if fig["ccache_build_ratio"]:
         ccr = fig["ccache_build_ratio"]
-        print(f"  for scale, ccache gcc (empty ccache) / gcc: median {ccr['median']:.3f} [{ccr['min']:.3f}, {ccr['max']:.3f}]")
+        print(
+            f"  for scale, ccache gcc (empty ccache) / gcc: median {ccr['median']:.3f} [{ccr['min']:.3f}, {ccr['max']:.3f}]"
+        )
     if fig["other_dir_build_ratio"]:
         o, oc = fig["other_dir_build_ratio"], fig["other_dir_build_cpu_ratio"]
-        print(f"  second checkout, cache filled by the first: ratio median {o['median']:.3f} [{o['min']:.3f}, "
-              f"{o['max']:.3f}], CPU {oc['median']:.3f} [{oc['min']:.3f}, {oc['max']:.3f}]")
-    print(f"start-up (--version, median of {a.starts}): gcc {fig['startup_gcc_ms']:.1f} ms, "
-          f"llmcc {fig['startup_llmcc_ms']:.1f} ms")
+        print(
+            f"  second checkout, cache filled by the first: ratio median {o['median']:.3f} [{o['min']:.3f}, "
+            f"{o['max']:.3f}], CPU {oc['median']:.3f} [{oc['min']:.3f}, {oc['max']:.3f}]"
+        )
+    print(
+        f"start-up (--version, median of {a.starts}): gcc {fig['startup_gcc_ms']:.1f} ms, "
+        f"llmcc {fig['startup_llmcc_ms']:.1f} ms"
+    )
     if a.json == "-":
         print(json.dumps(fig))
     elif a.json:

@@ -42,11 +42,22 @@ def make_entry(i: int) -> Entry:
         asm=asm.replace("addl", "leal"),
         baseline_asm=asm,
         proposer="bench",
-        verification={"verdict": "accept", "reason": "difftest", "inputs_tried": 1000, "checks": [
-            {"name": n, "passed": True, "detail": ""} for n in ("static.assemble", "static.symbols", "difftest")
-        ]},
-        measurement={"method": "function-harness cpu-time", "baseline": [1.0] * 7, "candidate": [0.8] * 7,
-                     "speedup": 1.25, "spread": [1.2, 1.3], "rounds": 7},
+        verification={
+            "verdict": "accept",
+            "reason": "difftest",
+            "inputs_tried": 1000,
+            "checks": [
+                {"name": n, "passed": True, "detail": ""} for n in ("static.assemble", "static.symbols", "difftest")
+            ],
+        },
+        measurement={
+            "method": "function-harness cpu-time",
+            "baseline": [1.0] * 7,
+            "candidate": [0.8] * 7,
+            "speedup": 1.25,
+            "spread": [1.2, 1.3],
+            "rounds": 7,
+        },
         created=time.time(),
         llmcc_version="bench",
     )
@@ -63,8 +74,22 @@ def start_redis(d: Path) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    p = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                          "--appendonly", "no", "--dir", str(d)], stdout=subprocess.DEVNULL)
+    p = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(d),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     for _ in range(200):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
@@ -80,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--calls", type=int, default=300, help="calls per measurement per round")
     ap.add_argument("--redis", action="store_true")
-    ap.add_argument("--json", nargs="?", const="-", help="also write the results as JSON to FILE (default: stdout, one line)")
+    ap.add_argument(
+        "--json", nargs="?", const="-", help="also write the results as JSON to FILE (default: stdout, one line)"
+    )
     a = ap.parse_args(argv)
 
     scratch = Path(tempfile.mkdtemp(prefix="llmcc-lookup-"))
@@ -96,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
         norm = entries[0].baseline_asm
 
         cases = {
-            "function_key (hash of a 120-instruction function)": lambda: function_key(norm, "gcc 12", ["-O3"], "x86-64"),
+            "function_key (hash of a 120-instruction function)": lambda: function_key(
+                norm, "gcc 12", ["-O3"], "x86-64"
+            ),
             "local hit (get_function)": lambda: cache.get_function(rng.choice(keys)),
             "local miss (get_function)": lambda: cache.get_function(rng.choice(absent)),
             "translation unit of 20 functions, 2 hits (get_functions), per function": None,
@@ -114,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             shared = Cache(scratch / "ci", remote=url)
             for e in entries:
                 shared.put_function(e)
+
             def remote_hit() -> None:
                 c = Cache(scratch / "dev", remote=url)
                 key = rng.choice(keys)
@@ -146,7 +176,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name:<72} median {r['median_us']:8.1f} us  [{r['min_us']:.1f}, {r['max_us']:.1f}]")
         hit = report["local hit (get_function)"]["median_us"]
         print(f"  target: local hit < 500 us: {'met' if hit < 500 else 'NOT met'}")
-        out = {"entries": a.entries, "rounds": a.rounds, "local_hit_us": hit, "target_met": hit < 500, "results": report}
+        out = {
+            "entries": a.entries,
+            "rounds": a.rounds,
+            "local_hit_us": hit,
+            "target_met": hit < 500,
+            "results": report,
+        }
         if a.json == "-":
             print(json.dumps(out))
         elif a.json:

@@ -49,8 +49,19 @@ class ServerProcess:
         s.bind(("127.0.0.1", 0))
         self.port = s.getsockname()[1]
         s.close()
-        self.proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "llm" / "fake_vllm.py"), "serve", "m",
-                                      "--port", str(self.port), "--script", str(script)], stdout=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "tests" / "llm" / "fake_vllm.py"),
+                "serve",
+                "m",
+                "--port",
+                str(self.port),
+                "--script",
+                str(script),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
         from gcc_wrapper.tools.serve_model import healthy
 
         deadline = time.monotonic() + 30
@@ -111,8 +122,15 @@ def mix_context(tmp: Path):
     src = ROOT / "tests" / "llm" / "project" / "mix.c"
     s = subprocess.run(["gcc", "-O3", "-S", "-o", "-", str(src)], check=True, capture_output=True, text=True).stdout
     proto = source.prototype(str(src), "mix", ["-O3"]).text
-    return Context(name="mix", source_path=str(src), cflags=("-O3",), baseline_asm=asm.parse(s).functions["mix"].text(),
-                   unit_asm=s, prototype=proto, cwd=str(tmp))
+    return Context(
+        name="mix",
+        source_path=str(src),
+        cflags=("-O3",),
+        baseline_asm=asm.parse(s).functions["mix"].text(),
+        unit_asm=s,
+        prototype=proto,
+        cwd=str(tmp),
+    )
 
 
 def part2(rounds: int) -> dict:
@@ -171,8 +189,10 @@ def main() -> int:
         print(f"  {k:<28} {v['req_per_s']:>8.1f}  ({v['min']:.1f}-{v['max']:.1f})")
     print("one propose() of 3 samples, then verify() of each usable one:")
     for k, v in figures["wait_vs_verify"].items():
-        print(f"  {k:<10} waiting {v['wait_s']:.3f} s, verifying {v['verify_s']:.3f} s: "
-              f"{100 * v['wait_share']:.1f}% waiting ({100 * v['wait_share_min']:.1f}-{100 * v['wait_share_max']:.1f})")
+        print(
+            f"  {k:<10} waiting {v['wait_s']:.3f} s, verifying {v['verify_s']:.3f} s: "
+            f"{100 * v['wait_share']:.1f}% waiting ({100 * v['wait_share_min']:.1f}-{100 * v['wait_share_max']:.1f})"
+        )
     return 0
 
 

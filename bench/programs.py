@@ -75,8 +75,9 @@ def build(prog: Program, cc: str, flags: list[str], exe: Path, env: dict | None 
     if prog.units == 2:
         return build_two_units(cc, flags, prog.src, exe, env)
     obj = exe.with_name(f"{exe.name}.o")
-    p = subprocess.run([cc, *flags, "-c", str(prog.src), "-o", str(obj)], cwd=exe.parent, env=env, capture_output=True,
-                       text=True)
+    p = subprocess.run(
+        [cc, *flags, "-c", str(prog.src), "-o", str(obj)], cwd=exe.parent, env=env, capture_output=True, text=True
+    )
     if p.returncode != 0:
         return False, p.stderr[-300:]
     p = subprocess.run(["gcc", *flags, "-o", str(exe), str(obj), "-lm"], capture_output=True, text=True)
@@ -88,8 +89,9 @@ def build_two_units(cc: str, flags: list[str], src: Path, exe: Path, env: dict |
     objs = []
     for tag, defs in (("k", KERNELS_TU), ("m", MAIN_TU)):
         obj = exe.with_name(f"{exe.name}.{tag}.o")
-        p = subprocess.run([cc, *flags, *defs, "-c", str(src), "-o", str(obj)], cwd=exe.parent, env=env,
-                           capture_output=True, text=True)
+        p = subprocess.run(
+            [cc, *flags, *defs, "-c", str(src), "-o", str(obj)], cwd=exe.parent, env=env, capture_output=True, text=True
+        )
         if p.returncode != 0:
             return False, p.stderr[-300:]
         objs.append(str(obj))
@@ -97,7 +99,9 @@ def build_two_units(cc: str, flags: list[str], src: Path, exe: Path, env: dict |
     return p.returncode == 0, p.stderr[-300:]
 
 
-def build_all(prog: Program, work: Path, env: dict, llmcc: str, profile: bool = False) -> dict[str, tuple[Path | None, str]]:
+def build_all(
+    prog: Program, work: Path, env: dict, llmcc: str, profile: bool = False
+) -> dict[str, tuple[Path | None, str]]:
     """name -> (executable or None, note). With `profile`, llmcc's build follows the documented
     workflow: build with the optimizer off, `llmcc profile -- ./prog` (hot shares and the hot
     functions' recorded arguments), then the optimizing build."""
@@ -127,8 +131,14 @@ def build_all(prog: Program, work: Path, env: dict, llmcc: str, profile: bool = 
         plain = work / f"{stem}.llmcc-plain"
         ok, err = build(prog, llmcc, ["-O3"], plain, dict(env, LLMCC_MODE="off"))
         if ok:
-            subprocess.run([llmcc, "profile", "--", str(plain), *prog.args], cwd=work, env=env, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, timeout=900)
+            subprocess.run(
+                [llmcc, "profile", "--", str(plain), *prog.args],
+                cwd=work,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=900,
+            )
     ok, err = build(prog, llmcc, ["-O3"], exe, env)
     out["llmcc"] = (exe if ok else None, f"built in {time.monotonic() - t0:.1f} s {err}")
     return out
@@ -144,19 +154,29 @@ def geomean(xs: list[float]) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--set", default="programs", choices=("programs", "heldout"),
-                    help="bench/programs (tuned on) or bench/heldout (frozen, never tuned on)")
+    ap.add_argument(
+        "--set",
+        default="programs",
+        choices=("programs", "heldout"),
+        help="bench/programs (tuned on) or bench/heldout (frozen, never tuned on)",
+    )
     ap.add_argument("--budget", type=float, default=None, help="llmcc's optimization seconds per program (40)")
     ap.add_argument("--rounds", type=int, default=None, help="interleaved timing rounds per variant (7)")
     ap.add_argument("--only", default="", help="comma-separated program names")
     ap.add_argument("--limit", type=int, default=None, help="run only the first N programs")
     ap.add_argument("--quick", action="store_true", help="a subset for `make bench`: --limit 4 --budget 8 --rounds 3")
     ap.add_argument("--json", action="store_true", help="print the summary as one JSON object on the last line")
-    ap.add_argument("--profile", action="store_true",
-                    help="llmcc profile each program (built with the optimizer off) before llmcc's optimizing build")
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="llmcc profile each program (built with the optimizer off) before llmcc's optimizing build",
+    )
     ap.add_argument("--out", default=str(HERE / "out"))
-    ap.add_argument("--keep", action="store_true",
-                    help="keep the work directory (builds, llmcc's cache with its attempt log) and say where")
+    ap.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the work directory (builds, llmcc's cache with its attempt log) and say where",
+    )
     args = ap.parse_args(argv)
     quick = {"limit": 4, "budget": 8.0, "rounds": 3} if args.quick else {}
     defaults = {"limit": None, "budget": 40.0, "rounds": 7}
@@ -175,11 +195,20 @@ def main(argv: list[str] | None = None) -> int:
     # no user settings leak in, except the switch for llmcc's compile server (A/B runs of another
     # checkout need the Python llmcc of that checkout) and LLMCC_DISPATCH (A/B runs with and
     # without ISA dispatch)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LLMCC_") or k in ("LLMCC_COMPILE_SERVER", "LLMCC_DISPATCH")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("LLMCC_") or k in ("LLMCC_COMPILE_SERVER", "LLMCC_DISPATCH")
+    }
     # each program in its own directory: its own profile, and a build budget of its own (with a
     # profile, the hot file gets all of it: run.budget_for)
-    env.update(LLMCC_CACHE_DIR=str(cache), LLMCC_MODE="sync", LLMCC_PROPOSER="embedded", LLMCC_BUDGET=str(args.budget),
-               LLMCC_BUILD_BUDGET=str(args.budget))
+    env.update(
+        LLMCC_CACHE_DIR=str(cache),
+        LLMCC_MODE="sync",
+        LLMCC_PROPOSER="embedded",
+        LLMCC_BUDGET=str(args.budget),
+        LLMCC_BUILD_BUDGET=str(args.budget),
+    )
     llmcc = str(Path(sys.executable).parent / "llmcc")
     rows = []
     for prog in progs:
@@ -200,25 +229,55 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             m = measure.measure_programs(base, exe, [b""], args.rounds, args=prog.args, lock_dir=cache)
             identical = v != "control" and base_code is not None and code_bytes(exe) == base_code
-            row["variants"][v] = {"speedup": 1.0 if identical else m.speedup, "raw": m.speedup, "identical_code": identical,
-                                  "spread": list(m.spread), "base_s": sorted(m.baseline)[len(m.baseline) // 2],
-                                  "note": note if v == "llmcc" else ""}
+            row["variants"][v] = {
+                "speedup": 1.0 if identical else m.speedup,
+                "raw": m.speedup,
+                "identical_code": identical,
+                "spread": list(m.spread),
+                "base_s": sorted(m.baseline)[len(m.baseline) // 2],
+                "note": note if v == "llmcc" else "",
+            }
         rows.append(row)
-        print(f"{prog.name:<10} " + "  ".join(
-            f"{v} " + (f"x{row['variants'][v]['speedup']:.3f}" if "speedup" in row["variants"][v] else row["variants"][v]["error"][:20])
-            for v in VARIANTS), flush=True)
+        print(
+            f"{prog.name:<10} "
+            + "  ".join(
+                f"{v} "
+                + (
+                    f"x{row['variants'][v]['speedup']:.3f}"
+                    if "speedup" in row["variants"][v]
+                    else row["variants"][v]["error"][:20]
+                )
+                for v in VARIANTS
+            ),
+            flush=True,
+        )
     accepted = _accepted(cache)
     summary = {}
     for v in VARIANTS:
-        xs = [r["variants"][v].get("speedup", 1.0) for r in rows if "speedup" in r["variants"][v] or "error" in r["variants"][v]]
+        xs = [
+            r["variants"][v].get("speedup", 1.0)
+            for r in rows
+            if "speedup" in r["variants"][v] or "error" in r["variants"][v]
+        ]
         changed = sum(1 for r in rows if r["variants"][v].get("error") == "OUTPUT CHANGED")
-        summary[v] = {"geomean": geomean([max(x, 1e-9) for x in xs]), "improved_5pct": sum(1 for x in xs if x >= 1.05),
-                      "changed_outputs": changed, "programs": len(xs)}
+        summary[v] = {
+            "geomean": geomean([max(x, 1e-9) for x in xs]),
+            "improved_5pct": sum(1 for x in xs if x >= 1.05),
+            "changed_outputs": changed,
+            "programs": len(xs),
+        }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    result = {"set": args.set, "rounds": args.rounds, "budget": args.budget, "profiled": args.profile, "rows": rows,
-              "summary": summary, "accepted": accepted,
-              "method": "CPU time (user+sys) per run, interleaved with the baseline; median per-round ratio"}
+    result = {
+        "set": args.set,
+        "rounds": args.rounds,
+        "budget": args.budget,
+        "profiled": args.profile,
+        "rows": rows,
+        "summary": summary,
+        "accepted": accepted,
+        "method": "CPU time (user+sys) per run, interleaved with the baseline; median per-round ratio",
+    }
     (out / f"{args.set}.json").write_text(json.dumps(result, indent=1))
     (out / f"{args.set}.md").write_text(_markdown(result))
     print(_markdown(result))
@@ -236,11 +295,18 @@ def figures(r: dict) -> dict:
     how many programs improved by at least 5%, and changed outputs; the per-program rows stay in
     programs.json."""
     s = r["summary"]
-    out: dict = {"programs": len(r["rows"]), "rounds": r["rounds"], "budget_s": r["budget"],
-                 "accepted_rewrites": len(r["accepted"] or [])}
+    out: dict = {
+        "programs": len(r["rows"]),
+        "rounds": r["rounds"],
+        "budget_s": r["budget"],
+        "accepted_rewrites": len(r["accepted"] or []),
+    }
     for v in VARIANTS:
-        out[v] = {"geomean": round(s[v]["geomean"], 4), "improved_5pct": s[v]["improved_5pct"],
-                  "changed_outputs": s[v]["changed_outputs"]}
+        out[v] = {
+            "geomean": round(s[v]["geomean"], 4),
+            "improved_5pct": s[v]["improved_5pct"],
+            "changed_outputs": s[v]["changed_outputs"],
+        }
     return out
 
 
@@ -254,22 +320,41 @@ def _accepted(cache: Path) -> list[dict]:
         except (OSError, EntryError):
             continue
         method = str(e.measurement.get("method", ""))
-        inputs = ("the workload" if method.startswith("workload") else "recorded states" if "recorded states" in method
-                  else "recorded arguments" if "recorded inputs" in method else "generated")
+        inputs = (
+            "the workload"
+            if method.startswith("workload")
+            else "recorded states"
+            if "recorded states" in method
+            else "recorded arguments"
+            if "recorded inputs" in method
+            else "generated"
+        )
         whole = e.measurement.get("program") or {}
-        out.append({"function": e.function, "source": Path(e.source).name, "proposer": e.proposer,
-                    "speedup": e.measurement.get("speedup"), "inputs": inputs,
-                    "program": whole.get("speedup") if isinstance(whole, dict) else None})
+        out.append(
+            {
+                "function": e.function,
+                "source": Path(e.source).name,
+                "proposer": e.proposer,
+                "speedup": e.measurement.get("speedup"),
+                "inputs": inputs,
+                "program": whole.get("speedup") if isinstance(whole, dict) else None,
+            }
+        )
     return out
 
 
 def _markdown(r: dict) -> str:
-    lines = [f"# Compute-bound programs ({r.get('set', 'programs')}): speedup over gcc -O3 (CPU time, median of interleaved rounds)", "",
-             f"{r['rounds']} rounds per variant; llmcc: sync mode, embedded proposer, {r['budget']:g} s per file, "
-             + ("after `llmcc profile` of each program, " if r.get("profiled") else "")
-             + "baseline instruction set. `control` is a second, identical gcc -O3 binary: the noise floor. "
-             "A build with code byte-identical to gcc -O3's counts 1.0 (`=`), as in `llmcc bench`.", "",
-             "| program | " + " | ".join(VARIANTS) + " |", "|---|" + "---|" * len(VARIANTS)]
+    lines = [
+        f"# Compute-bound programs ({r.get('set', 'programs')}): speedup over gcc -O3 (CPU time, median of interleaved rounds)",
+        "",
+        f"{r['rounds']} rounds per variant; llmcc: sync mode, embedded proposer, {r['budget']:g} s per file, "
+        + ("after `llmcc profile` of each program, " if r.get("profiled") else "")
+        + "baseline instruction set. `control` is a second, identical gcc -O3 binary: the noise floor. "
+        "A build with code byte-identical to gcc -O3's counts 1.0 (`=`), as in `llmcc bench`.",
+        "",
+        "| program | " + " | ".join(VARIANTS) + " |",
+        "|---|" + "---|" * len(VARIANTS),
+    ]
     for row in r["rows"]:
         cells = []
         for v in VARIANTS:
@@ -277,18 +362,25 @@ def _markdown(r: dict) -> str:
             if "error" in d:
                 cells.append(d["error"][:30])
             else:
-                cells.append(f"= x1.000 (identical code; raw x{d['raw']:.3f})" if d.get("identical_code")
-                             else f"x{d['speedup']:.3f} ({d['spread'][0]:.2f}-{d['spread'][1]:.2f})")
+                cells.append(
+                    f"= x1.000 (identical code; raw x{d['raw']:.3f})"
+                    if d.get("identical_code")
+                    else f"x{d['speedup']:.3f} ({d['spread'][0]:.2f}-{d['spread'][1]:.2f})"
+                )
         lines.append(f"| {row['program']} | " + " | ".join(cells) + " |")
     lines += ["", "| | " + " | ".join(VARIANTS) + " |", "|---|" + "---|" * len(VARIANTS)]
     s = r["summary"]
     lines.append("| geometric mean | " + " | ".join(f"x{s[v]['geomean']:.3f}" for v in VARIANTS) + " |")
-    lines.append("| improved >= 5% | " + " | ".join(f"{s[v]['improved_5pct']}/{s[v]['programs']}" for v in VARIANTS) + " |")
+    lines.append(
+        "| improved >= 5% | " + " | ".join(f"{s[v]['improved_5pct']}/{s[v]['programs']}" for v in VARIANTS) + " |"
+    )
     lines.append("| changed outputs | " + " | ".join(str(s[v]["changed_outputs"]) for v in VARIANTS) + " |")
     lines += ["", "Rewrites llmcc accepted:", ""]
     for a in r["accepted"] or []:
-        lines.append(f"- {a['source']}: {a['function']} x{a['speedup']:.3f} ({a['proposer']}; timed on "
-                     f"{a.get('inputs', 'generated')}" + (f"; program x{a['program']:.3f}" if a.get("program") else "") + ")")
+        lines.append(
+            f"- {a['source']}: {a['function']} x{a['speedup']:.3f} ({a['proposer']}; timed on "
+            f"{a.get('inputs', 'generated')}" + (f"; program x{a['program']:.3f}" if a.get("program") else "") + ")"
+        )
     if not r["accepted"]:
         lines.append("- none")
     return "\n".join(lines) + "\n"

@@ -73,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.monotonic()
         r = sh(a.build.format(cc=cc), where, dict(env, LLMCC_MODE=mode, LLMCC_BUILD_BUDGET=str(a.budget)))
         if r.returncode != 0:
-            raise SystemExit(f"bench/projects.py: the build failed in {where}: {r.stderr.decode(errors='replace')[-800:]}")
+            raise SystemExit(
+                f"bench/projects.py: the build failed in {where}: {r.stderr.decode(errors='replace')[-800:]}"
+            )
         return time.monotonic() - t0
 
     result["gcc_build_s"] = round(build(gcc_copy, "gcc", "off"), 1)
@@ -87,18 +89,29 @@ def main(argv: list[str] | None = None) -> int:
     rep = sh(f"{shlex.quote(llmcc)} report --json", llmcc_copy, env)
     report = json.loads(rep.stdout or b"{}")
     result["hot"] = report.get("hot", [])
-    result["accepted"] = [{"function": e["function"], "source": os.path.basename(e["source"]), "proposer": e["proposer"],
-                           "measurement": (e.get("measurement") or {}).get("method", ""),
-                           "speedup": (e.get("measurement") or {}).get("speedup")} for e in report.get("entries", [])]
+    result["accepted"] = [
+        {
+            "function": e["function"],
+            "source": os.path.basename(e["source"]),
+            "proposer": e["proposer"],
+            "measurement": (e.get("measurement") or {}).get("method", ""),
+            "speedup": (e.get("measurement") or {}).get("speedup"),
+        }
+        for e in report.get("entries", [])
+    ]
     outs = [sh(a.run, d, env, stdin) for d in (gcc_copy, llmcc_copy)]
     result["same_output"] = outs[0].stdout == outs[1].stdout and outs[0].returncode == outs[1].returncode
     from gcc_wrapper.optimize import measure
 
     data = Path(stdin).read_bytes() if stdin else b""
     m = measure.measure_commands(a.run, a.run, a.rounds, cwd=(gcc_copy, llmcc_copy), lock_dir=work, stdin=data)
-    result["program"] = {"speedup": round(m.speedup, 4), "spread": [round(x, 4) for x in m.spread], "rounds": m.rounds,
-                         "gcc_cpu_s": round(sorted(m.baseline)[len(m.baseline) // 2], 3),
-                         "llmcc_cpu_s": round(sorted(m.candidate)[len(m.candidate) // 2], 3)}
+    result["program"] = {
+        "speedup": round(m.speedup, 4),
+        "spread": [round(x, 4) for x in m.spread],
+        "rounds": m.rounds,
+        "gcc_cpu_s": round(sorted(m.baseline)[len(m.baseline) // 2], 3),
+        "llmcc_cpu_s": round(sorted(m.candidate)[len(m.candidate) // 2], 3),
+    }
     text = render(result)
     print(text)
     if a.out:
@@ -108,25 +121,46 @@ def main(argv: list[str] | None = None) -> int:
         (out / f"project-{project.name}.md").write_text(text)
     shutil.rmtree(work, ignore_errors=True)
     if a.json:
-        print(json.dumps({"project": project.name, "speedup": result["program"]["speedup"],
-                          "same_output": result["same_output"], "accepted": len(result["accepted"]),
-                          "hot": [(h["name"], h["status"]) for h in result["hot"]]}))
+        print(
+            json.dumps(
+                {
+                    "project": project.name,
+                    "speedup": result["program"]["speedup"],
+                    "same_output": result["same_output"],
+                    "accepted": len(result["accepted"]),
+                    "hot": [(h["name"], h["status"]) for h in result["hot"]],
+                }
+            )
+        )
     return 0 if result["same_output"] else 1
 
 
 def render(r: dict) -> str:
     p = r["program"]
-    lines = [f"# {r['project']}: `{r['run']}`" + (f" < {r['stdin']}" if r["stdin"] else ""), "",
-             f"Builds: gcc {r['gcc_build_s']} s, llmcc (optimizer off) {r['llmcc_plain_build_s']} s, "
-             f"llmcc profile {r['profile_s']} s, llmcc sync {r['llmcc_sync_build_s']} s.", "",
-             "| function | share | recorded calls | outcome | evidence or reason |", "| --- | ---: | ---: | --- | --- |"]
+    lines = [
+        f"# {r['project']}: `{r['run']}`" + (f" < {r['stdin']}" if r["stdin"] else ""),
+        "",
+        f"Builds: gcc {r['gcc_build_s']} s, llmcc (optimizer off) {r['llmcc_plain_build_s']} s, "
+        f"llmcc profile {r['profile_s']} s, llmcc sync {r['llmcc_sync_build_s']} s.",
+        "",
+        "| function | share | recorded calls | outcome | evidence or reason |",
+        "| --- | ---: | ---: | --- | --- |",
+    ]
     for h in r["hot"]:
         lines.append(f"| `{h['name']}` | {h['share']:.1%} | {h['states']} | {h['status']} | {h['detail'][:200]} |")
-    lines += ["", f"Program: x{p['speedup']:.3f} [{p['spread'][0]:.3f}, {p['spread'][1]:.3f}] over gcc -O3 "
-              f"({p['rounds']} interleaved rounds, CPU {p['gcc_cpu_s']} s vs {p['llmcc_cpu_s']} s); outputs "
-              + ("byte-identical" if r["same_output"] else "DIFFERENT"), "", "Accepted:"]
-    lines += [f"- {x['source']}: {x['function']} x{x['speedup']:.3f} ({x['proposer']}; {x['measurement']})"
-              for x in r["accepted"] if x.get("speedup")] or ["- none"]
+    lines += [
+        "",
+        f"Program: x{p['speedup']:.3f} [{p['spread'][0]:.3f}, {p['spread'][1]:.3f}] over gcc -O3 "
+        f"({p['rounds']} interleaved rounds, CPU {p['gcc_cpu_s']} s vs {p['llmcc_cpu_s']} s); outputs "
+        + ("byte-identical" if r["same_output"] else "DIFFERENT"),
+        "",
+        "Accepted:",
+    ]
+    lines += [
+        f"- {x['source']}: {x['function']} x{x['speedup']:.3f} ({x['proposer']}; {x['measurement']})"
+        for x in r["accepted"]
+        if x.get("speedup")
+    ] or ["- none"]
     return "\n".join(lines) + "\n"
 
 

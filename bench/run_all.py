@@ -61,9 +61,13 @@ def run_script(name: str) -> tuple[str, dict | None, str]:
         return "missing", None, ""
     t0 = time.monotonic()
     try:
-        p = subprocess.run([sys.executable, str(script), "--json", *EXTRA_ARGS.get(name, [])], cwd=ROOT,
-                           capture_output=True, text=True,
-                           timeout=SCRIPT_TIMEOUT)
+        p = subprocess.run(
+            [sys.executable, str(script), "--json", *EXTRA_ARGS.get(name, [])],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=SCRIPT_TIMEOUT,
+        )
     except subprocess.TimeoutExpired:
         return "failed", None, f"timed out after {SCRIPT_TIMEOUT} s"
     took = f"{time.monotonic() - t0:.0f} s"
@@ -115,8 +119,11 @@ def programs_dataset(out: Path) -> Path:
         exe = ref / src.stem
         subprocess.run(["gcc", "-O3", str(src), "-o", str(exe), "-lm"], check=True, capture_output=True)
         printed = subprocess.run([str(exe)], check=True, capture_output=True, text=True, timeout=120).stdout
-        lines.append(json.dumps({"problem_id": src.stem, "answer": src.read_text(),
-                                 "test_cases": [{"input": "", "output": printed}]}))
+        lines.append(
+            json.dumps(
+                {"problem_id": src.stem, "answer": src.read_text(), "test_cases": [{"input": "", "output": printed}]}
+            )
+        )
     path = out / "programs.jsonl"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -126,11 +133,23 @@ def run_llmcc_bench(data: Path, out: Path, limit: str) -> tuple[str, dict | None
     if not data.exists():
         return "missing", None, f"no dataset at {data} (set LLMCC_BENCH_DATASET)"
     llmcc = Path(sys.executable).with_name("llmcc")
-    cmd = [str(llmcc) if llmcc.exists() else sys.executable, *([] if llmcc.exists() else ["-m", "gcc_wrapper"]),
-           "bench", "--dataset", str(data), "--out", str(out), "--limit", limit,
-           "--budget", os.environ.get("LLMCC_BENCH_BUDGET", "8"),
-           "--proposer", os.environ.get("LLMCC_BENCH_PROPOSER", "embedded"),
-           "--compare", "o3-native,pgo"]
+    cmd = [
+        str(llmcc) if llmcc.exists() else sys.executable,
+        *([] if llmcc.exists() else ["-m", "gcc_wrapper"]),
+        "bench",
+        "--dataset",
+        str(data),
+        "--out",
+        str(out),
+        "--limit",
+        limit,
+        "--budget",
+        os.environ.get("LLMCC_BENCH_BUDGET", "8"),
+        "--proposer",
+        os.environ.get("LLMCC_BENCH_PROPOSER", "embedded"),
+        "--compare",
+        "o3-native,pgo",
+    ]
     print("$ " + " ".join(cmd), file=sys.stderr, flush=True)
     t0 = time.monotonic()
     p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, timeout=SCRIPT_TIMEOUT)
@@ -149,17 +168,28 @@ def bench_rows(name: str, status: str, res: dict | None, note: str, out: Path) -
     counted = sum(1 for r in res["problems"] if not r["excluded"])
     excluded = len(res["bad_rows"]) + sum(1 for r in res["problems"] if r["excluded"])
     nf = res.get("noise_floor", {})
-    rows = [(name, status, f"{counted} problems counted, {excluded} excluded (llmcc mode {res['meta']['llmcc_mode']}, "
-                           f"{note}; A/A noise geomean {nf.get('geomean') or float('nan'):.3f}; {out / 'report.md'})")]
+    rows = [
+        (
+            name,
+            status,
+            f"{counted} problems counted, {excluded} excluded (llmcc mode {res['meta']['llmcc_mode']}, "
+            f"{note}; A/A noise geomean {nf.get('geomean') or float('nan'):.3f}; {out / 'report.md'})",
+        )
+    ]
     for build, subsets in res["summary"].items():
         for subset, s in subsets.items():
             if not s["problems"]:
                 rows.append((f"{name} {build} {subset}", "–", "no problems"))
                 continue
-            rows.append((f"{name} {build} {subset}", status,
-                         f"n={s['problems']} compile={s['compile_rate']:.0%} pass={s['pass_rate']:.0%} "
-                         f"geomean={s['geomean']:.3f} p25/50/75={s['p25']:.3f}/{s['p50']:.3f}/{s['p75']:.3f} "
-                         f"improved≥5%={s['improved_share']:.0%}"))
+            rows.append(
+                (
+                    f"{name} {build} {subset}",
+                    status,
+                    f"n={s['problems']} compile={s['compile_rate']:.0%} pass={s['pass_rate']:.0%} "
+                    f"geomean={s['geomean']:.3f} p25/50/75={s['p25']:.3f}/{s['p50']:.3f}/{s['p75']:.3f} "
+                    f"improved≥5%={s['improved_share']:.0%}",
+                )
+            )
     return rows
 
 

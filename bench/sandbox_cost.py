@@ -76,8 +76,11 @@ def per_run(name: str, fn, runs: int, meter: CpuMeter) -> dict:
         fn()
         walls.append(time.monotonic() - t)
     c1 = meter.read()
-    return {"what": name, "wall_ms": round(1000 * statistics.median(walls), 2),
-            "cpu_ms": round(1000 * (c1 - c0) / runs, 2) if c0 is not None else None}
+    return {
+        "what": name,
+        "wall_ms": round(1000 * statistics.median(walls), 2),
+        "cpu_ms": round(1000 * (c1 - c0) / runs, 2) if c0 is not None else None,
+    }
 
 
 def harness_run_cost(runs: int) -> dict:
@@ -95,7 +98,9 @@ def _harness_run_cost(d: Path, runs: int) -> dict:
     from gcc_wrapper.optimize.verify.static import assemble
 
     src = d / "f.c"
-    src.write_text("long dot(const long *a, const long *b, int n) { long s = 0; for (int i = 0; i < n; i++) s += a[i] * b[i]; return s; }\n")
+    src.write_text(
+        "long dot(const long *a, const long *b, int n) { long s = 0; for (int i = 0; i < n; i++) s += a[i] * b[i]; return s; }\n"
+    )
     ctx = make_context(src, "dot")
     obj = d / "cand.o"
     assert assemble(ctx.baseline_asm, obj, None) is None
@@ -125,7 +130,9 @@ def _timing_noise(d: Path, pairs: int) -> dict:
     from gcc_wrapper.optimize import measure
 
     src = d / "f.c"
-    src.write_text("long dot(const long *a, const long *b, int n) { long s = 0; for (int i = 0; i < n; i++) s += a[i] * b[i]; return s; }\n")
+    src.write_text(
+        "long dot(const long *a, const long *b, int n) { long s = 0; for (int i = 0; i < n; i++) s += a[i] * b[i]; return s; }\n"
+    )
     import subprocess
 
     unit = subprocess.run(["gcc", "-O3", "-S", "-o", "-", str(src)], capture_output=True, text=True, check=True).stdout
@@ -134,17 +141,25 @@ def _timing_noise(d: Path, pairs: int) -> dict:
     rounds = 8
     results: dict[str, list[tuple[float, float]]] = {"filter": [], "no filter": []}
     for i in range(pairs):
-        for label in (("filter", "no filter") if i % 2 == 0 else ("no filter", "filter")):
+        for label in ("filter", "no filter") if i % 2 == 0 else ("no filter", "filter"):
             env = {sandbox.NO_SECCOMP_ENV: "1"} if label == "no filter" else {}
-            r = sandbox.run([str(h.exe), str(h.size), str(h.reps), str(rounds)], cwd=str(d), timeout=120, cpu_seconds=120,
-                            reads=(), env=env)
+            r = sandbox.run(
+                [str(h.exe), str(h.size), str(h.reps), str(rounds)],
+                cwd=str(d),
+                timeout=120,
+                cpu_seconds=120,
+                reads=(),
+                env=env,
+            )
             ratios = [b / c for b, c in (map(float, ln.split()) for ln in r.stdout.decode().split("\n") if ln.strip())]
             results[label].append((statistics.median(ratios), max(ratios) / min(ratios)))
     out = {}
     for label, rs in results.items():
-        out[label] = {"median_ratio": round(statistics.median(m for m, _ in rs), 4),
-                      "median_spread": round(statistics.median(s for _, s in rs), 4),
-                      "worst_spread": round(max(s for _, s in rs), 4)}
+        out[label] = {
+            "median_ratio": round(statistics.median(m for m, _ in rs), 4),
+            "median_spread": round(statistics.median(s for _, s in rs), 4),
+            "worst_spread": round(max(s for _, s in rs), 4),
+        }
     return out
 
 
@@ -158,30 +173,58 @@ def main() -> int:
     cwd = tempfile.mkdtemp(prefix="llmcc-bench-run-")
     try:
         rows = [
-            per_run("limits only", lambda: sandbox.run(["/bin/true"], cwd=cwd, timeout=10, cpu_seconds=5, isolate_net=False), a.runs, meter),
-            per_run("full view (tests, programs)", lambda: sandbox.run(["/bin/true"], cwd=cwd, timeout=10, cpu_seconds=5), a.runs, meter),
-            per_run("harness view", lambda: sandbox.run(["/bin/true"], cwd=cwd, timeout=10, cpu_seconds=5, reads=()), a.runs, meter),
-            per_run("timed (launcher)", lambda: sandbox.timed(["/bin/true"], timeout=10, cwd=cwd, memory_bytes=1 << 30,
-                                                              fsize_bytes=1 << 20), a.runs, meter),
+            per_run(
+                "limits only",
+                lambda: sandbox.run(["/bin/true"], cwd=cwd, timeout=10, cpu_seconds=5, isolate_net=False),
+                a.runs,
+                meter,
+            ),
+            per_run(
+                "full view (tests, programs)",
+                lambda: sandbox.run(["/bin/true"], cwd=cwd, timeout=10, cpu_seconds=5),
+                a.runs,
+                meter,
+            ),
+            per_run(
+                "harness view",
+                lambda: sandbox.run(["/bin/true"], cwd=cwd, timeout=10, cpu_seconds=5, reads=()),
+                a.runs,
+                meter,
+            ),
+            per_run(
+                "timed (launcher)",
+                lambda: sandbox.timed(["/bin/true"], timeout=10, cwd=cwd, memory_bytes=1 << 30, fsize_bytes=1 << 20),
+                a.runs,
+                meter,
+            ),
         ]
     finally:
         meter.close()
         shutil.rmtree(cwd, ignore_errors=True)
     harness = harness_run_cost(max(5, a.runs // 4))
     noise = timing_noise(max(4, a.runs // 5))
-    figures = {"layers": layers.to_json(), "per_run": rows, "difftest_run_ms": harness, "timing_harness": noise,
-               "load": os.getloadavg()[0]}
+    figures = {
+        "layers": layers.to_json(),
+        "per_run": rows,
+        "difftest_run_ms": harness,
+        "timing_harness": noise,
+        "load": os.getloadavg()[0],
+    }
     if a.json:
         print(json.dumps(figures))
         return 0
-    print(f"sandbox: {', '.join(layers.namespaces) or 'no namespaces'}; seccomp {'on' if layers.seccomp else 'off'}; "
-          f"load {figures['load']:.1f}")
+    print(
+        f"sandbox: {', '.join(layers.namespaces) or 'no namespaces'}; seccomp {'on' if layers.seccomp else 'off'}; "
+        f"load {figures['load']:.1f}"
+    )
     for r in rows:
         cpu = f"{r['cpu_ms']:.2f} ms CPU" if r["cpu_ms"] is not None else "CPU not measurable here"
         print(f"  {r['what']:<30} {r['wall_ms']:7.2f} ms wall  {cpu}")
     print(f"  difftest harness run: {harness['limits only']} ms limits only, {harness['confined']} ms confined")
     for label, v in noise.items():
-        print(f"  timing harness, {label:<10} median ratio {v['median_ratio']}, spread median {v['median_spread']}, worst {v['worst_spread']}")
+        print(
+            f"  timing harness, {label:<10} median ratio {v['median_ratio']}, spread median {v['median_spread']}, worst {v['worst_spread']}"
+        )
     return 0
 
 

@@ -57,8 +57,13 @@ def main() -> int:
             for f in ("src.c", "main.c"):
                 shutil.copy(d / f, w / f)
             subprocess.run(["gcc", "-O3", "-o", "prog", "src.c", "main.c"], cwd=w, check=True)
-            rec, note = record.record(["./prog", *meta["workload"]["args"]], str(w), [meta["function"]], w / "cache",
-                                      limits=record.Limits(states=100, burst=16))
+            rec, note = record.record(
+                ["./prog", *meta["workload"]["args"]],
+                str(w),
+                [meta["function"]],
+                w / "cache",
+                limits=record.Limits(states=100, burst=16),
+            )
             assert rec is not None, note
             recordings[key] = str(rec.dir)
         return recordings[key]
@@ -86,19 +91,21 @@ def main() -> int:
             if v.verdict == "accept":
                 inputs.append(v.inputs_tried)
         wall = time.monotonic() - start
-        rounds.append({
-            "round": "cold" if r == 0 else "warm",
-            "candidates": len(cases),
-            "per_minute": round(60 * len(cases) / wall, 1),
-            "seconds_median": round(statistics.median(times), 3),
-            "seconds_min": round(min(times), 3),
-            "seconds_max": round(max(times), 3),
-            "inputs_per_accepted_median": statistics.median(inputs) if inputs else 0,
-            "verdicts_as_expected": right,
-            "states_candidates": len(states_times),
-            "states_per_minute": round(60 * len(states_times) / sum(states_times), 1) if states_times else 0,
-            "states_per_accepted": max(states_tried, default=0),
-        })
+        rounds.append(
+            {
+                "round": "cold" if r == 0 else "warm",
+                "candidates": len(cases),
+                "per_minute": round(60 * len(cases) / wall, 1),
+                "seconds_median": round(statistics.median(times), 3),
+                "seconds_min": round(min(times), 3),
+                "seconds_max": round(max(times), 3),
+                "inputs_per_accepted_median": statistics.median(inputs) if inputs else 0,
+                "verdicts_as_expected": right,
+                "states_candidates": len(states_times),
+                "states_per_minute": round(60 * len(states_times) / sum(states_times), 1) if states_times else 0,
+                "states_per_accepted": max(states_tried, default=0),
+            }
+        )
     warm = [x for x in rounds if x["round"] == "warm"] or rounds
     wrong = sum(m["verdict"] == "reject" for _, m, _, _ in cases)
     summary = {
@@ -119,10 +126,12 @@ def main() -> int:
         print(json.dumps(summary))
     else:
         for x in rounds:
-            print(f"{x['round']:5} {x['candidates']} candidates: {x['per_minute']}/min, median {x['seconds_median']} s "
-                  f"[{x['seconds_min']}..{x['seconds_max']}], {x['inputs_per_accepted_median']} inputs per accepted, "
-                  f"{x['verdicts_as_expected']}/{x['candidates']} verdicts as expected; recorded states: "
-                  f"{x['states_candidates']} candidates at {x['states_per_minute']}/min on up to {x['states_per_accepted']} calls")
+            print(
+                f"{x['round']:5} {x['candidates']} candidates: {x['per_minute']}/min, median {x['seconds_median']} s "
+                f"[{x['seconds_min']}..{x['seconds_max']}], {x['inputs_per_accepted_median']} inputs per accepted, "
+                f"{x['verdicts_as_expected']}/{x['candidates']} verdicts as expected; recorded states: "
+                f"{x['states_candidates']} candidates at {x['states_per_minute']}/min on up to {x['states_per_accepted']} calls"
+            )
     return 0 if summary["verdicts_as_expected"] == len(cases) else 1
 
 

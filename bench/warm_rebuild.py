@@ -46,15 +46,24 @@ ORDERS = (("gcc", "cold", "warm", "other"), ("cold", "other", "warm", "gcc"), ("
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--project", default=str(ROOT / "examples"), help="a project directory, or generated:N")
-    ap.add_argument("--install", choices=("venv", "pip"), default="venv",
-                    help="venv: the checkout's .venv (make venv); pip: a fresh venv with `pip install .`")
-    ap.add_argument("--other-dir", action="store_true",
-                    help="also build a second copy of the project with the cache the cold build filled")
+    ap.add_argument(
+        "--install",
+        choices=("venv", "pip"),
+        default="venv",
+        help="venv: the checkout's .venv (make venv); pip: a fresh venv with `pip install .`",
+    )
+    ap.add_argument(
+        "--other-dir",
+        action="store_true",
+        help="also build a second copy of the project with the cache the cold build filled",
+    )
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--mode", default="off", choices=("off", "queue", "sync"))
     ap.add_argument("--make-arg", action="append", default=[], help="extra word for make (repeatable)")
-    ap.add_argument("--json", nargs="?", const="-", help="also write the results as JSON to FILE (default: stdout, one line)")
+    ap.add_argument(
+        "--json", nargs="?", const="-", help="also write the results as JSON to FILE (default: stdout, one line)"
+    )
     a = ap.parse_args(argv)
 
     real_gcc = shutil.which("gcc")
@@ -97,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
                 cpu[which].append(used)
             last_cache = llmcc_env
         stats = json.loads(
-            subprocess.run([str(llmcc), "stats", "--json"], env=last_cache, capture_output=True, text=True, check=True).stdout
+            subprocess.run(
+                [str(llmcc), "stats", "--json"], env=last_cache, capture_output=True, text=True, check=True
+            ).stdout
         )
         cold = [c / g for c, g in zip(times["cold"], times["gcc"])]
         warm = [w / g for w, g in zip(times["warm"], times["gcc"])]
@@ -115,18 +126,32 @@ def main(argv: list[str] | None = None) -> int:
             "cpu_seconds": {k: summary(v) for k, v in cpu.items()},
             "cold_over_gcc_cpu": summary(cold_cpu),
             "warm_over_gcc_cpu": summary(warm_cpu),
-            **({"other_over_gcc": summary([o / g for o, g in zip(times["other"], times["gcc"])]),
-                "other_over_gcc_cpu": summary([o / g for o, g in zip(cpu["other"], cpu["gcc"])])} if other else {}),
+            **(
+                {
+                    "other_over_gcc": summary([o / g for o, g in zip(times["other"], times["gcc"])]),
+                    "other_over_gcc_cpu": summary([o / g for o, g in zip(cpu["other"], cpu["gcc"])]),
+                }
+                if other
+                else {}
+            ),
             "counters_after_last_round": {
-                k: v for k, v in stats["counters"].items() if k.split(".")[0] in ("compiles", "tu", "direct", "object", "fn", "fallback")
+                k: v
+                for k, v in stats["counters"].items()
+                if k.split(".")[0] in ("compiles", "tu", "direct", "object", "fn", "fallback")
             },
         }
         print(f"project {a.project}  ({a.rounds} rounds, make -j{a.jobs}, LLMCC_MODE={a.mode}, llmcc from {a.install})")
         for k in kinds:
             s = result["seconds"][k]
             print(f"  {k:<5} build  median {s['median']:.3f} s  [{s['min']:.3f}, {s['max']:.3f}]")
-        for k in ("cold_over_gcc", "warm_over_gcc", "other_over_gcc", "cold_over_gcc_cpu", "warm_over_gcc_cpu",
-                  "other_over_gcc_cpu"):
+        for k in (
+            "cold_over_gcc",
+            "warm_over_gcc",
+            "other_over_gcc",
+            "cold_over_gcc_cpu",
+            "warm_over_gcc_cpu",
+            "other_over_gcc_cpu",
+        ):
             if k not in result:
                 continue
             s = result[k]

@@ -148,9 +148,27 @@ def _table(r: dict[str, Any]) -> str:
     row("Damaged entries removed", c.get("entry.corrupt", 0))
     row("Cache write errors", c.get("cache.write_error", 0))
     row("Entries evicted", c.get("evicted", 0))
-    shown = {"compiles", "tu.hit", "tu.miss", "direct.hit", "object.hit", "fn.hit", "fn.miss", "rewrite.accepted", "rewrite.slower",
-             "rewrite.unusable", "entry.corrupt", "cache.write_error", "evicted", "cache.bytes"}
-    other = {k: v for k, v in c.items() if v and k not in shown and not k.startswith(("rewrite.rejected.", "fallback.", "remote."))}
+    shown = {
+        "compiles",
+        "tu.hit",
+        "tu.miss",
+        "direct.hit",
+        "object.hit",
+        "fn.hit",
+        "fn.miss",
+        "rewrite.accepted",
+        "rewrite.slower",
+        "rewrite.unusable",
+        "entry.corrupt",
+        "cache.write_error",
+        "evicted",
+        "cache.bytes",
+    }
+    other = {
+        k: v
+        for k, v in c.items()
+        if v and k not in shown and not k.startswith(("rewrite.rejected.", "fallback.", "remote."))
+    }
     if other:
         rows.append(("Other counters (llmcc optimize, the model client, import)", ""))
         for k, v in sorted(other.items()):
@@ -201,7 +219,10 @@ def _resolve(cache: Cache, prefix: str) -> str | None:
     matches = [key for kind, key, _ in cache.files() if kind == "fn" and key.startswith(prefix)]
     if len(matches) == 1:
         return matches[0]
-    print(f"llmcc cache show: {'no' if not matches else 'more than one'} rewrite with a key starting {prefix!r}", file=sys.stderr)
+    print(
+        f"llmcc cache show: {'no' if not matches else 'more than one'} rewrite with a key starting {prefix!r}",
+        file=sys.stderr,
+    )
     return None
 
 
@@ -244,10 +265,14 @@ def _show(cache: Cache, prefix: str, cfg: Any = None) -> int:
 
     if dispatch.mentions(entry.asm):  # it runs the CPU's best level: which one here
         print(f"dispatch     {(dispatch.describe(entry.asm, cfg) or '').removeprefix('dispatch: ')}")
-    print(f"created      {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(entry.created))} by llmcc {entry.llmcc_version}")
+    print(
+        f"created      {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(entry.created))} by llmcc {entry.llmcc_version}"
+    )
     if m:
         spread = m.get("spread") or ["?", "?"]
-        print(f"speedup      {m.get('speedup')} (rounds {m.get('rounds')}, spread {spread[0]}..{spread[-1]}; {m.get('method')})")
+        print(
+            f"speedup      {m.get('speedup')} (rounds {m.get('rounds')}, spread {spread[0]}..{spread[-1]}; {m.get('method')})"
+        )
         whole = m.get("program")
         if isinstance(whole, dict):
             print(f"program      {whole.get('speedup')} ({whole.get('rounds')} rounds; {whole.get('method')})")
@@ -263,7 +288,9 @@ def _show(cache: Cache, prefix: str, cfg: Any = None) -> int:
     if attempts:
         print(f"\n--- {len(attempts)} attempts ---")
         for a in attempts:
-            print(f"  {a.get('outcome', '?'):<9} {a.get('proposer', '')}  {a.get('reason', '')}  {a.get('speedup', '')}".rstrip())
+            print(
+                f"  {a.get('outcome', '?'):<9} {a.get('proposer', '')}  {a.get('reason', '')}  {a.get('speedup', '')}".rstrip()
+            )
     return 0
 
 
@@ -386,8 +413,10 @@ def _export_training(cache: Cache, dest: str) -> int:
     except OSError as err:
         print(f"llmcc cache export: cannot write {dest}: {err}", file=sys.stderr)
         return 1
-    print(f"exported {accepted} accepted rewrites and {negatives} rejected attempts to {dest} "
-          f"(JSON Lines, {training.FORMAT})")
+    print(
+        f"exported {accepted} accepted rewrites and {negatives} rejected attempts to {dest} "
+        f"(JSON Lines, {training.FORMAT})"
+    )
     return 0
 
 

@@ -23,7 +23,9 @@ def _from_json(cls: type, kind: str, data: bytes) -> Any:
     names = {f.name for f in fields(cls)}
     required = {f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING}
     if not isinstance(obj, dict) or not names.issuperset(obj) or not required.issubset(obj):
-        raise EntryError(f"fields {sorted(obj) if isinstance(obj, dict) else type(obj).__name__} do not make a {cls.__name__}")
+        raise EntryError(
+            f"fields {sorted(obj) if isinstance(obj, dict) else type(obj).__name__} do not make a {cls.__name__}"
+        )
     try:
         return cls(**obj)
     except (TypeError, ValueError) as e:

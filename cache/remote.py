@@ -180,8 +180,10 @@ class Remote:
             return [None] * len(keys)
         try:
             reply = conn.command("MGET", *(PREFIX + k for k in keys))
-            if not isinstance(reply, list) or len(reply) != len(keys) or not all(
-                r is None or isinstance(r, bytes) for r in reply
+            if (
+                not isinstance(reply, list)
+                or len(reply) != len(keys)
+                or not all(r is None or isinstance(r, bytes) for r in reply)
             ):
                 raise RemoteError("MGET answered something else than one value per key")
         except RemoteError:
@@ -207,4 +209,3 @@ class Remote:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-

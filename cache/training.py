@@ -58,11 +58,21 @@ def examples(cache: Any) -> Iterator[Example]:
         accepted.add(e.key)
         ctx = cache.context(e.key)
         yield Example(
-            kind="accepted", key=e.key, function=e.function, source_file=e.source,
-            c_source=str(ctx.get("c_source", "")), prototype=str(ctx.get("prototype", "")),
-            gcc_asm=e.baseline_asm, candidate_asm=e.asm, proposer=e.proposer, speedup=e.speedup, reason="",
-            verification=dict(e.verification), measurement=dict(e.measurement),
-            cflags=list(ctx.get("cflags", [])), isa=str(ctx.get("isa", "")),
+            kind="accepted",
+            key=e.key,
+            function=e.function,
+            source_file=e.source,
+            c_source=str(ctx.get("c_source", "")),
+            prototype=str(ctx.get("prototype", "")),
+            gcc_asm=e.baseline_asm,
+            candidate_asm=e.asm,
+            proposer=e.proposer,
+            speedup=e.speedup,
+            reason="",
+            verification=dict(e.verification),
+            measurement=dict(e.measurement),
+            cflags=list(ctx.get("cflags", [])),
+            isa=str(ctx.get("isa", "")),
         )
     for key in cache.attempted_keys():
         ctx = cache.context(key)
@@ -72,13 +82,21 @@ def examples(cache: Any) -> Iterator[Example]:
                 continue  # no candidate text (older logs, "nothing proposed"), or the accepted one
             speedup = a.get("speedup")
             yield Example(
-                kind=str(outcome), key=key, function=str(a.get("function") or ctx.get("function", "")),
+                kind=str(outcome),
+                key=key,
+                function=str(a.get("function") or ctx.get("function", "")),
                 source_file=str(a.get("source") or ctx.get("source", "")),
-                c_source=str(ctx.get("c_source", "")), prototype=str(ctx.get("prototype", "")),
-                gcc_asm=str(ctx.get("baseline_asm", "")), candidate_asm=str(a["asm"]), proposer=str(a.get("proposer", "")),
-                speedup=float(speedup) if isinstance(speedup, (int, float)) else None, reason=str(a.get("reason", "")),
-                verification=a.get("verification") or {}, measurement={"method": a["method"]} if a.get("method") else {},
-                cflags=list(ctx.get("cflags", [])), isa=str(ctx.get("isa", "")),
+                c_source=str(ctx.get("c_source", "")),
+                prototype=str(ctx.get("prototype", "")),
+                gcc_asm=str(ctx.get("baseline_asm", "")),
+                candidate_asm=str(a["asm"]),
+                proposer=str(a.get("proposer", "")),
+                speedup=float(speedup) if isinstance(speedup, (int, float)) else None,
+                reason=str(a.get("reason", "")),
+                verification=a.get("verification") or {},
+                measurement={"method": a["method"]} if a.get("method") else {},
+                cflags=list(ctx.get("cflags", [])),
+                isa=str(ctx.get("isa", "")),
             )
 
 

@@ -74,7 +74,9 @@ class TUEntry(_Record):
         functions = {} if functions is None else functions
         if not isinstance(asm, str) or not isinstance(deps, str) or not isinstance(stderr, str):
             raise ValueError("TUEntry.asm, deps and stderr must be strings")
-        if not isinstance(functions, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in functions.items()):
+        if not isinstance(functions, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in functions.items()
+        ):
             raise ValueError("TUEntry.functions must map names to keys")
         super().__init__(asm, deps, stderr, functions)
 
@@ -125,8 +127,10 @@ class Manifest(_Record):
         super().__init__(records)
 
     def to_bytes(self) -> bytes:
-        body = [{"tu_key": r.tu_key, "files": [list(f) for f in r.files], **({"cwd": True} if r.bound else {})}
-                for r in self.records]
+        body = [
+            {"tu_key": r.tu_key, "files": [list(f) for f in r.files], **({"cwd": True} if r.bound else {})}
+            for r in self.records
+        ]
         return frame(self.KIND, json_body(body))
 
     @classmethod
@@ -135,7 +139,9 @@ class Manifest(_Record):
         try:
             return cls(
                 tuple(
-                    ManifestRecord(tuple((str(p), str(h)) for p, h in r["files"]), str(r["tu_key"]), r.get("cwd") is True)
+                    ManifestRecord(
+                        tuple((str(p), str(h)) for p, h in r["files"]), str(r["tu_key"]), r.get("cwd") is True
+                    )
                     for r in _body_records(body)
                 )
             )
@@ -181,8 +187,9 @@ def make_record(paths: Iterable[str], tu_key: str, cwd: str, started: float) -> 
     return None if files is None else ManifestRecord(files, tu_key)
 
 
-def record_files(paths: Iterable[str], cwd: str, started: float, base: str = "",
-                 file_macro: list[str] | None = None) -> tuple[tuple[str, str], ...] | None:
+def record_files(
+    paths: Iterable[str], cwd: str, started: float, base: str = "", file_macro: list[str] | None = None
+) -> tuple[tuple[str, str], ...] | None:
     """((path, content hash), ...) of these files, or None when direct mode must not be used for
     this compile: a file is gone, was modified at or after `started` (the compile may have read an
     older version), or uses a temporal macro. Absolute paths under `base` (base_dir) are recorded
@@ -222,8 +229,19 @@ def relative_to(path: str, base: str, cwd: str) -> str:
 
 
 # options whose glued value is a path (`-I/b/inc`, `--sysroot=/b/root`); the prefix maps' old half
-_PATH_OPTIONS = ("-I", "-iquote", "-isystem", "-idirafter", "-include", "-imacros", "-iprefix", "-isysroot",
-                 "--sysroot=", "-L", "-B")
+_PATH_OPTIONS = (
+    "-I",
+    "-iquote",
+    "-isystem",
+    "-idirafter",
+    "-include",
+    "-imacros",
+    "-iprefix",
+    "-isysroot",
+    "--sysroot=",
+    "-L",
+    "-B",
+)
 _PREFIX_MAPS = ("-fdebug-prefix-map=", "-ffile-prefix-map=", "-fmacro-prefix-map=", "-fprofile-prefix-map=")
 
 
@@ -243,8 +261,8 @@ def relative_words(words: Iterable[str], base: str, cwd: str) -> list[str]:
             old, eq, new = value.partition("=")
             out.append(f"{opt}={relative_to(old, base, cwd)}{eq}{new}")
         else:
-            glued = next((o for o in _PATH_OPTIONS if w.startswith(o) and w[len(o):].startswith("/")), None)
-            out.append(w if glued is None else glued + relative_to(w[len(glued):], base, cwd))
+            glued = next((o for o in _PATH_OPTIONS if w.startswith(o) and w[len(o) :].startswith("/")), None)
+            out.append(w if glued is None else glued + relative_to(w[len(glued) :], base, cwd))
     return out
 
 
@@ -358,4 +376,3 @@ def parse_depfile(text: str) -> list[str]:
         if cur:
             out.append(cur)
     return out
-

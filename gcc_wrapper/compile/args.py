@@ -219,7 +219,7 @@ def parse(argv: list[str] | tuple[str, ...], *, opt: str = "O3") -> Invocation:
             else:
                 for s in options.GLUED_ARG:
                     if w.startswith(s) and len(w) > len(s):
-                        opt_name, value = s, w[len(s):]
+                        opt_name, value = s, w[len(s) :]
                         break
             why = seen.option(w, opt_name, value)
         if why:
@@ -311,7 +311,7 @@ class _Words:
             if not (w.startswith("-O") and self.opt != "keep"):  # else overridden by the forced level
                 self.code_flags += words_here
             if w.startswith("-march="):
-                self.isa = w[len("-march="):]
+                self.isa = w[len("-march=") :]
         if options.goes_to_assembler(w, kind):
             self.asm_flags += words_here
         return ""
@@ -342,8 +342,13 @@ class _Words:
             self.code_flags.append(level)
         deps = None
         if self.dep_kind:
-            deps = DepOptions(kind=self.dep_kind, file=self.dep_file, targets=tuple(self.dep_targets),
-                              phony=self.dep_phony, missing_ok=self.dep_missing)
+            deps = DepOptions(
+                kind=self.dep_kind,
+                file=self.dep_file,
+                targets=tuple(self.dep_targets),
+                phony=self.dep_phony,
+                missing_ok=self.dep_missing,
+            )
         link = self.stage == "link"
         return Invocation(
             kind="compile",

@@ -49,9 +49,29 @@ _BINDING = {".globl": "global", ".global": "global", ".weak": "weak", ".local": 
 _VISIBILITY = {".hidden", ".protected", ".internal"}
 _ALIGN = {".p2align", ".align", ".balign"}
 _DATA = {
-    ".long", ".quad", ".byte", ".value", ".short", ".word", ".int", ".2byte", ".4byte", ".8byte",
-    ".string", ".ascii", ".asciz", ".zero", ".skip", ".float", ".single", ".double", ".octa",
-    ".uleb128", ".sleb128", ".dc.a", ".slong",
+    ".long",
+    ".quad",
+    ".byte",
+    ".value",
+    ".short",
+    ".word",
+    ".int",
+    ".2byte",
+    ".4byte",
+    ".8byte",
+    ".string",
+    ".ascii",
+    ".asciz",
+    ".zero",
+    ".skip",
+    ".float",
+    ".single",
+    ".double",
+    ".octa",
+    ".uleb128",
+    ".sleb128",
+    ".dc.a",
+    ".slong",
 }
 _STRINGS = {".string", ".ascii", ".asciz"}
 _STRING_LINE = re.compile(r"^[ \t]*\.(?:string|ascii|asciz)[ \t].*$", re.MULTILINE)
@@ -60,8 +80,21 @@ _LABEL_LINE = re.compile(r"^[A-Za-z_.$][\w.$]*:[ \t]*$", re.MULTILINE)
 _BLANKS = re.compile(r"[ \t]+")
 _COMMA = re.compile(r" ?, ?")
 # Prefixes of the most frequent directives that never change structure (most of a -g file).
-_NOT_STRUCTURE = (".loc", ".cfi_", ".uleb128", ".sleb128", ".byte", ".long", ".quad", ".value",
-                  ".string", ".ascii", ".8byte", ".4byte", ".2byte")
+_NOT_STRUCTURE = (
+    ".loc",
+    ".cfi_",
+    ".uleb128",
+    ".sleb128",
+    ".byte",
+    ".long",
+    ".quad",
+    ".value",
+    ".string",
+    ".ascii",
+    ".8byte",
+    ".4byte",
+    ".2byte",
+)
 _SECTION_SWITCHES = {".section", ".text", ".data", ".bss", ".pushsection", ".popsection", ".previous"}
 # Directives that only carry debug information: dropped from text() and normalized().
 _DEBUG_ONLY = {".loc", ".file", ".loc_mark_labels"}
@@ -165,8 +198,7 @@ class _Block:
 
     __slots__ = ("alias", "end", "label", "section", "start", "symbol")
 
-    def __init__(self, symbol: str, start: int, label: int, end: int, section: _Section,
-                 alias: bool = False) -> None:
+    def __init__(self, symbol: str, start: int, label: int, end: int, section: _Section, alias: bool = False) -> None:
         self.symbol = symbol
         self.start = start
         self.label = label
@@ -186,8 +218,9 @@ class _Block:
 class Function:
     """What gcc emitted for one C function (see the module docstring for what it owns)."""
 
-    def __init__(self, unit: Unit, name: str, label: int, spans: tuple[tuple[int, int], ...],
-                 section: _Section, binding: str):
+    def __init__(
+        self, unit: Unit, name: str, label: int, spans: tuple[tuple[int, int], ...], section: _Section, binding: str
+    ):
         self._unit = unit
         self.name = name
         self.binding = binding
@@ -220,7 +253,7 @@ class Function:
         for sym in self.constants():
             blk = u._blocks[sym]
             out.append(u._best(blk.section).directive())
-            out.extend(ln if ln.endswith("\n") else ln + "\n" for ln in u.lines[blk.start:blk.end])
+            out.extend(ln if ln.endswith("\n") else ln + "\n" for ln in u.lines[blk.start : blk.end])
         cur = None
         used: set[str] | None = None  # names the code refers to, when needed
         for n, (a, b) in enumerate(self.spans):
@@ -260,8 +293,7 @@ class Function:
         """A cold part in span [a, b) whose `.type` line is not in it (so a copy must add one)."""
         cold = self.name + ".cold"
         u = self._unit
-        return a <= u._labels.get(cold, -1) < b and not any(
-            _is_symbol_directive(u.lines[i], cold) for i in range(a, b))
+        return a <= u._labels.get(cold, -1) < b and not any(_is_symbol_directive(u.lines[i], cold) for i in range(a, b))
 
     def text(self) -> str:
         """Standalone assembly: its constants (with their sections), its section directive,
@@ -325,8 +357,7 @@ class Function:
         blocks = u._blocks
         # local labels nothing refers to (by the body or by its constants) are dropped
         label_set = set(labels)
-        refs = set(_IDENT.findall(_STRING_LINE.sub("", "\n".join(
-            s for k, s in enumerate(kept) if k not in label_set))))
+        refs = set(_IDENT.findall(_STRING_LINE.sub("", "\n".join(s for k, s in enumerate(kept) if k not in label_set))))
         for c in consts:
             blk = blocks[c]
             refs.update(_IDENT.findall(_STRING_LINE.sub("", "".join([lines[j] for j in blk.data]))))
@@ -343,7 +374,7 @@ class Function:
         for c in sorted(consts, key=lambda c: int(canon.names[c][3:])):
             blk = blocks[c]
             block = [u._best(blk.section).directive().strip()]
-            block.extend(t for t in (_strip_comment(ln.strip()) for ln in lines[blk.start:blk.end]) if t)
+            block.extend(t for t in (_strip_comment(ln.strip()) for ln in lines[blk.start : blk.end]) if t)
             out += "\n" + _canonical_lines(block, canon)
         return out + "\n"
 
@@ -554,8 +585,9 @@ class Unit:
         for n in names:
             starts[n] = self._head_start(n, labels[n])
         ordered = sorted(names, key=lambda n: labels[n])
-        next_start = {n: (starts[ordered[k + 1]] if k + 1 < len(ordered) else len(lines))
-                      for k, n in enumerate(ordered)}
+        next_start = {
+            n: (starts[ordered[k + 1]] if k + 1 < len(ordered) else len(lines)) for k, n in enumerate(ordered)
+        }
         main: dict[str, tuple[int, int]] = {}
         for n in ordered:
             lab = labels[n]
@@ -586,8 +618,9 @@ class Unit:
             if a2 < b1:
                 raise AsmError(f"functions {n1} and {n2} overlap (lines {a1 + 1}-{b1}, {a2 + 1}-{b2})")
         for lab, n, fn_spans in sorted(result):
-            self.functions[n] = Function(self, n, lab, fn_spans, self._sections[self._sec_idx[lab]],
-                                         self._bindings.get(n, "local"))
+            self.functions[n] = Function(
+                self, n, lab, fn_spans, self._sections[self._sec_idx[lab]], self._bindings.get(n, "local")
+            )
 
     def _head_start(self, name: str, label: int) -> int:
         """First line of the directives that belong to the function's label.
@@ -610,9 +643,12 @@ class Unit:
                 start = i - 1
             elif d in (".text", ".section") and self._sec_idx[i - 1] == self._sec_idx[label]:
                 k = i - 3  # gcc's visit is exactly: a section switch, .Ltext_coldN:, back
-                if k < 0 or not _TEXT_COLD.fullmatch(self.lines[k + 1].strip()) \
-                        or _split_directive(self.lines[k].strip())[0] not in (".text", ".section") \
-                        or self._sec_idx[k] == self._sec_idx[label]:
+                if (
+                    k < 0
+                    or not _TEXT_COLD.fullmatch(self.lines[k + 1].strip())
+                    or _split_directive(self.lines[k].strip())[0] not in (".text", ".section")
+                    or self._sec_idx[k] == self._sec_idx[label]
+                ):
                     break
                 i = k + 1  # continue above the visit; `start` moves only if an alignment is there
             else:
@@ -662,8 +698,7 @@ class Unit:
             if not sec.is_readonly_data:
                 continue
             # besides .L constants, gcc's local read-only objects (CSWTCH.8, __func__.1, table.0)
-            if not sym.startswith(".L") and (sym not in self._objects
-                                             or self._bindings.get(sym, "local") != "local"):
+            if not sym.startswith(".L") and (sym not in self._objects or self._bindings.get(sym, "local") != "local"):
                 continue
             start = i
             while start > 0 and not in_fn[start - 1]:
@@ -755,7 +790,7 @@ class Unit:
                 taken[a:b] = b"\x01" * (b - a)
             note("f:" + f.name, f._lines())
         for blk in blocks.values():
-            taken[blk.start:blk.end] = b"\x01" * (blk.end - blk.start)
+            taken[blk.start : blk.end] = b"\x01" * (blk.end - blk.start)
             note("b:" + blk.symbol, range(blk.start, blk.end), own=blk.symbol)
         debug = [sec.is_debug for sec in self._sections]
         sec_idx = self._sec_idx
@@ -794,9 +829,12 @@ class Unit:
         """The constants that nothing but these functions (and constants removable with them,
         and debug information) refers to: they go when all of these functions are replaced."""
         users = self._constant_users()
-        out = {c for n in names for c in self.functions[n].constants()
-               if users[c] and "top" not in users[c]
-               and all(u[2:] in names for u in users[c] if u[0] == "f")}
+        out = {
+            c
+            for n in names
+            for c in self.functions[n].constants()
+            if users[c] and "top" not in users[c] and all(u[2:] in names for u in users[c] if u[0] == "f")
+        }
         changed = True
         while changed:  # a constant still used by a constant that stays, stays
             changed = False
@@ -848,8 +886,9 @@ class Unit:
         consts -= keep
         lines = self.lines
         span_lines: dict[str, set[int]] = {
-            p.old.name: {i for a, b in p.old.spans for i in range(a, b)
-                         if not lines[i].lstrip().startswith(".file")} for p in plans}
+            p.old.name: {i for a, b in p.old.spans for i in range(a, b) if not lines[i].lstrip().startswith(".file")}
+            for p in plans
+        }
         removed: set[int] = set().union(*span_lines.values())
         for c in consts:
             removed.update(range(self._blocks[c].start, self._blocks[c].end))
@@ -859,22 +898,22 @@ class Unit:
         # after the other would)
         goes_with: dict[str, list[str]] = {p.old.name: [] for p in plans}
         for c in consts:
-            by = next((p for p in plans if c in p.old.owned_constants()), None) \
-                or next(p for p in reversed(plans) if c in p.old.constants())
+            by = next((p for p in plans if c in p.old.owned_constants()), None) or next(
+                p for p in reversed(plans) if c in p.old.constants()
+            )
             goes_with[by.old.name].append(c)
 
         bodies: dict[int, list[str]] = {}
         for k, p in enumerate(plans):
             old = p.old
             mine = span_lines[old.name]
-            single = mine | {i for c in old.owned_constants()
-                             for i in range(self._blocks[c].start, self._blocks[c].end)}
-            actual = mine | {i for c in goes_with[old.name]
-                             for i in range(self._blocks[c].start, self._blocks[c].end)}
-            elsewhere = {n for n, i in self._labels.items()
-                         if i in removed and i not in single and n not in redefined}
+            single = mine | {
+                i for c in old.owned_constants() for i in range(self._blocks[c].start, self._blocks[c].end)
+            }
+            actual = mine | {i for c in goes_with[old.name] for i in range(self._blocks[c].start, self._blocks[c].end)}
+            elsewhere = {n for n, i in self._labels.items() if i in removed and i not in single and n not in redefined}
             self._check_references(old, p.new, sorted(single), elsewhere)
-            others = [ln for q in plans[:k] + plans[k + 1:] for ln in q.body]
+            others = [ln for q in plans[:k] + plans[k + 1 :] for ln in q.body]
             body = self._repoint(old, sorted(actual), list(p.body), p.at, removed, others)
             a0, b0 = old.spans[0]
             body.append(self._best(self._section_at(b0 - 1)).directive())
@@ -913,8 +952,9 @@ class Unit:
                 d, rest = _split_directive(s)
                 if d in (".set", ".equ") and _first_operand(rest).startswith(".L"):
                     local.add(_first_operand(rest))
-        body = [ln for ln in new._standalone()
-                if not _is_symbol_directive(ln, name) and not _is_binding(ln, name + ".cold")]
+        body = [
+            ln for ln in new._standalone() if not _is_symbol_directive(ln, name) and not _is_binding(ln, name + ".cold")
+        ]
         used = set()
         for ln in body:
             used.update(_idents(ln.strip()))
@@ -925,8 +965,7 @@ class Unit:
         body = [_rename_exact(ln, rename) for ln in body]
 
         # the original's binding and type, just before the label
-        head = [self.lines[i] for i in range(old.spans[0][0], old._label)
-                if _is_symbol_directive(self.lines[i], name)]
+        head = [self.lines[i] for i in range(old.spans[0][0], old._label) if _is_symbol_directive(self.lines[i], name)]
         if not any(_split_directive(h.strip())[0] == ".type" for h in head):
             head.append(f"\t.type\t{name}, @function\n")
         if not any(_is_size_of(ln, name) for ln in body):
@@ -936,8 +975,9 @@ class Unit:
         body[at:at] = [h if h.endswith("\n") else h + "\n" for h in head]
         return _Plan(old, new, body, at + len(head))
 
-    def _check_references(self, old: Function, new: Function, removed: list[int],
-                          elsewhere: set[str] | None = None) -> None:
+    def _check_references(
+        self, old: Function, new: Function, removed: list[int], elsewhere: set[str] | None = None
+    ) -> None:
         """A rewrite may refer only to symbols it defines, that the unit defines (and keeps), or
         that the unit already refers to. Anything else would be a new undefined symbol: a
         static function or variable of the unit the rewrite was made in (gcc's `calls.1`,
@@ -949,7 +989,7 @@ class Unit:
         wanted = _symbol_refs([ln for a, b in new.spans for ln in nu.lines[a:b]])
         for c in new.constants():
             blk = nu._blocks[c]
-            wanted |= _symbol_refs(nu.lines[blk.label:blk.end])
+            wanted |= _symbol_refs(nu.lines[blk.label : blk.end])
         wanted -= set(nu._labels) | nu._other_defs
         if not wanted:
             return
@@ -960,16 +1000,17 @@ class Unit:
         if not wanted:
             return
         debug = [sec.is_debug for sec in self._sections]
-        code = _STRING_LINE.sub("", "".join([ln for i, ln in enumerate(self.lines)
-                                             if i not in removed_set and not debug[self._sec_idx[i]]]))
+        code = _STRING_LINE.sub(
+            "", "".join([ln for i, ln in enumerate(self.lines) if i not in removed_set and not debug[self._sec_idx[i]]])
+        )
         present = set(_IDENT.findall(code)) - elsewhere
         unknown = sorted(wanted - present)
         if unknown:
-            raise AsmError(f"{old.name}: refers to {', '.join(unknown[:5])}, which this unit "
-                           "neither defines nor uses")
+            raise AsmError(f"{old.name}: refers to {', '.join(unknown[:5])}, which this unit neither defines nor uses")
 
-    def _repoint(self, old: Function, removed: list[int], body: list[str], at: int,
-                 gone: set[int], others: list[str]) -> list[str]:
+    def _repoint(
+        self, old: Function, removed: list[int], body: list[str], at: int, gone: set[int], others: list[str]
+    ) -> list[str]:
         """Define again, inside the new code, the old function's symbols (its `removed` lines)
         that the rest of the unit still refers to. Only debug information may do that: anything
         else means the function cannot be replaced on its own. The rest of the unit is its lines
@@ -1024,7 +1065,7 @@ class Unit:
                 (end if re.match(r"\.L(FE|HOTE)\d+$", sym) else start).append(f"{sym}:\n")
             else:
                 other.setdefault(self._best(sec), []).append(f"{sym}:\n")
-        body = body[: at + 1] + start + body[at + 1:]
+        body = body[: at + 1] + start + body[at + 1 :]
         size_at = next((k for k, ln in enumerate(body) if _is_size_of(ln, old.name)), None)
         if size_at is None:
             size_at = at + 1 + len(start)
@@ -1040,11 +1081,39 @@ class Unit:
 # where the unit did not. Their names are reserved to the C library, never a unit's statics.
 # __cpu_features2 is libgcc's CPU model, which a rewrite that dispatches on the CPU reads
 # (optimize/dispatch.py): reserved to the implementation too.
-_RUNTIME = {"memcpy", "memmove", "memset", "memcmp", "strlen", "abort", "__stack_chk_fail",
-            "sqrt", "sqrtf", "sqrtl", "__cpu_features2"}
+_RUNTIME = {
+    "memcpy",
+    "memmove",
+    "memset",
+    "memcmp",
+    "strlen",
+    "abort",
+    "__stack_chk_fail",
+    "sqrt",
+    "sqrtf",
+    "sqrtl",
+    "__cpu_features2",
+}
 # Instruction prefixes: the mnemonic is the word after them.
-_PREFIXES = {"rep", "repe", "repz", "repne", "repnz", "lock", "notrack", "bnd", "data16", "addr32",
-             "rex", "rex64", "xacquire", "xrelease", "{vex}", "{vex3}", "{evex}"}
+_PREFIXES = {
+    "rep",
+    "repe",
+    "repz",
+    "repne",
+    "repnz",
+    "lock",
+    "notrack",
+    "bnd",
+    "data16",
+    "addr32",
+    "rex",
+    "rex64",
+    "xacquire",
+    "xrelease",
+    "{vex}",
+    "{vex3}",
+    "{evex}",
+}
 # Directives whose operands name symbols.
 _REFERRING = _DATA - _STRINGS | {".set", ".equ", ".weakref"}
 _NOT_OPERAND = re.compile(r'"(?:[^"\\]|\\.)*"|\{[^}]*\}')

@@ -56,8 +56,11 @@ class Lookups:
         key = f"{name}\0{path}"
         found = self.which.get(key)
         if found is None:
-            found = self.which[key] = [p for d in path.split(os.pathsep)
-                                       if os.path.isfile(p := os.path.join(d or ".", name)) and os.access(p, os.X_OK)]
+            found = self.which[key] = [
+                p
+                for d in path.split(os.pathsep)
+                if os.path.isfile(p := os.path.join(d or ".", name)) and os.access(p, os.X_OK)
+            ]
         return list(found)
 
 
@@ -325,8 +328,8 @@ def _elf_build_id(path: str) -> str | None:
                     namesz, descsz, n_type = struct.unpack_from("<III", notes, pos)
                     name_at = pos + 12
                     desc_at = name_at + ((namesz + 3) & ~3)
-                    if n_type == 3 and notes[name_at:name_at + namesz] == b"GNU\x00":
-                        return notes[desc_at:desc_at + descsz].hex()
+                    if n_type == 3 and notes[name_at : name_at + namesz] == b"GNU\x00":
+                        return notes[desc_at : desc_at + descsz].hex()
                     pos = desc_at + ((descsz + 3) & ~3)
     except (OSError, struct.error):
         return None
@@ -389,8 +392,12 @@ def _describe(cc: str, lk: Lookups) -> tuple[str, str, str, list[str]]:
             if words and words[-1].endswith(".s") and _is_assembler(words, words[-1]):
                 assembler = [*words[:-1], "-"]
         return version, machine, cc1, assembler
-    return (_run(cc, ["-dumpfullversion"], lk)[1].strip(), _run(cc, ["-dumpmachine"], lk)[1].strip(),
-            _run(cc, ["-print-prog-name=cc1"], lk)[1].strip(), [])
+    return (
+        _run(cc, ["-dumpfullversion"], lk)[1].strip(),
+        _run(cc, ["-dumpmachine"], lk)[1].strip(),
+        _run(cc, ["-print-prog-name=cc1"], lk)[1].strip(),
+        [],
+    )
 
 
 def _is_assembler(words: list[str], source: str) -> bool:
@@ -412,8 +419,9 @@ def _cc1_unchanged(cc1_key: str, lk: Lookups) -> bool:
 _AS_OUTPUT = "/llmcc-assembler-output.o"  # stands for the object path in a cached command
 
 
-def assembler_command(cc: str, asm_flags, *, cache_dir: str | os.PathLike | None = None,
-                      lk: Lookups | None = None) -> list[str] | None:
+def assembler_command(
+    cc: str, asm_flags, *, cache_dir: str | os.PathLike | None = None, lk: Lookups | None = None
+) -> list[str] | None:
     """The assembler command `cc <asm_flags> -c -x assembler - -o OUT` runs, as gcc -### shows
     it, with OUT as `_AS_OUTPUT`; None when gcc would run more or other than one `as` (then the
     gcc driver assembles). Running it directly saves a process per compile; the answer is
@@ -473,15 +481,17 @@ def _host_cpu() -> str:
 
     try:
         with open("/proc/cpuinfo") as f:
-            lines = [ln for ln in f.read().split("\n\n", 1)[0].splitlines()
-                     if ln.startswith(("model name", "flags", "vendor_id", "cpu family", "model\t"))]
+            lines = [
+                ln
+                for ln in f.read().split("\n\n", 1)[0].splitlines()
+                if ln.startswith(("model name", "flags", "vendor_id", "cpu family", "model\t"))
+            ]
     except OSError:
         lines = []
     return hashlib.blake2b("\n".join(lines).encode(), digest_size=8).hexdigest()
 
 
-def expand_march_native(cc: str, *, cache_dir: str | os.PathLike | None = None,
-                        lk: Lookups | None = None) -> list[str]:
+def expand_march_native(cc: str, *, cache_dir: str | os.PathLike | None = None, lk: Lookups | None = None) -> list[str]:
     """What -march=native means for `cc` on this host: ["-march=znver3", "-mmmx", ...,
     "--param", "l1-cache-size=32", ..., "-mtune=znver3"], as the driver hands them to cc1."""
     lk = Lookups() if lk is None else lk

@@ -28,24 +28,56 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
     "cache_dir": ("", str, "local cache directory (default: $XDG_CACHE_HOME/llmcc or ~/.cache/llmcc)"),
     "max_size": ("2G", str, "local cache size limit, least recently used entries are evicted"),
     "tu_cache": (True, bool, "cache gcc's own output per translation unit"),
-    "base_dir": ("", str, "paths under this absolute directory are hashed relative to the working directory (ccache's base_dir): other checkouts reuse the cache"),
-    "depend_mode": (True, bool, "key a translation unit by its source and headers from gcc's dependency output (no gcc -E); off: by its preprocessed text"),
+    "base_dir": (
+        "",
+        str,
+        "paths under this absolute directory are hashed relative to the working directory (ccache's base_dir): other checkouts reuse the cache",
+    ),
+    "depend_mode": (
+        True,
+        bool,
+        "key a translation unit by its source and headers from gcc's dependency output (no gcc -E); off: by its preprocessed text",
+    ),
     "remote": ("", str, "shared cache tier, redis://host:port/db"),
     "remote_readonly": (False, bool, "only read from the shared tier"),
     "cache_secret": ("", str, "HMAC key that signs shared entries; unsigned remote entries are ignored"),
-    "mode": ("sync", str, "sync: optimize hot functions while compiling; queue: record them; off: cached rewrites only"),
-    "budget": (60.0, float, "seconds of optimization per compiled file (sync mode); with a profile, a file gets its share of build_budget when that is more"),
+    "mode": (
+        "sync",
+        str,
+        "sync: optimize hot functions while compiling; queue: record them; off: cached rewrites only",
+    ),
+    "budget": (
+        60.0,
+        float,
+        "seconds of optimization per compiled file (sync mode); with a profile, a file gets its share of build_budget when that is more",
+    ),
     "build_budget": (600.0, float, "seconds of optimization per build directory and hour (sync mode)"),
     "proposer": ("auto", str, "embedded | llm | file:PATH | auto (llm when a server is configured, else embedded)"),
-    "isa": ("", str, "allowed instruction set: empty = the user's -march or the compiler default; 'native' opts in to the host's"),
-    "dispatch": (True, bool, "on: a rewrite may carry the function for higher x86-64 levels (v2-v4) behind a check of libgcc's CPU model; off: never"),
+    "isa": (
+        "",
+        str,
+        "allowed instruction set: empty = the user's -march or the compiler default; 'native' opts in to the host's",
+    ),
+    "dispatch": (
+        True,
+        bool,
+        "on: a rewrite may carry the function for higher x86-64 levels (v2-v4) behind a check of libgcc's CPU model; off: never",
+    ),
     "hot": ([], list, "function names always optimized"),
-    "hot_top": (3, int, "at most this many hot functions per file, by the static estimate (with a profile: every function with hot_min_share)"),
+    "hot_top": (
+        3,
+        int,
+        "at most this many hot functions per file, by the static estimate (with a profile: every function with hot_min_share)",
+    ),
     "hot_min_share": (0.02, float, "with a profile, ignore functions below this share of samples"),
     "threshold": (0.03, float, "a rewrite must be faster by at least this fraction, consistently"),
     "test": ("", str, "the project's test command, used to verify rewrites (e.g. 'make check')"),
     "bench": ("", str, "the project's benchmark command, for program-level measurement"),
-    "allow_unsandboxed": (False, bool, "run model and file candidates even where the kernel allows the sandbox no isolation (no namespaces, no seccomp)"),
+    "allow_unsandboxed": (
+        False,
+        bool,
+        "run model and file candidates even where the kernel allows the sandbox no isolation (no namespaces, no seccomp)",
+    ),
     "server": ("", str, "OpenAI-compatible endpoint, e.g. http://host:8000/v1 (vLLM)"),
     "model": ("", str, "model name (default: the first one the server lists)"),
     "api_key": ("", str, "bearer token for the server"),
@@ -57,7 +89,11 @@ SETTINGS: dict[str, tuple[object, type, str]] = {
     "max_tokens": (4096, int, "tokens per reply"),
     "seed": (-1, int, "sampling seed (-1: none)"),
     "concurrency": (8, int, "requests in flight at once"),
-    "llm_replay": ("auto", str, "auto: replay recorded replies when the server is down; only: never connect; off: never replay"),
+    "llm_replay": (
+        "auto",
+        str,
+        "auto: replay recorded replies when the server is down; only: never connect; off: never replay",
+    ),
     "llm_timeout": (300.0, float, "seconds to wait for one reply"),
     "llm_samples": (32, int, "model samples per function, over all rounds"),
 }
@@ -225,8 +261,10 @@ def main(argv: list[str]) -> int:
         print(f"llmcc: config: {e}", file=sys.stderr)
         return 2
     if argv and argv[0] in ("-h", "--help"):
-        print("usage: llmcc config [--json]\n\nPrint every setting, its effective value and its source, then the sandbox\n"
-              "layers this machine's kernel allows for candidates' runs.")
+        print(
+            "usage: llmcc config [--json]\n\nPrint every setting, its effective value and its source, then the sandbox\n"
+            "layers this machine's kernel allows for candidates' runs."
+        )
         return 0
     if argv and argv[0] != "--json":
         import sys

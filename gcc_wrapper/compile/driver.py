@@ -262,8 +262,20 @@ class _Lookup:
     """How the TU cache looks for one source: the words and files that key it, and the direct
     mode manifest found under `mkey` (see _baseline)."""
 
-    __slots__ = ("started", "ident", "cwd", "base", "deps_path", "dep_key", "lang", "relativized", "mkey",
-                 "manifest", "env", "dep_args")
+    __slots__ = (
+        "started",
+        "ident",
+        "cwd",
+        "base",
+        "deps_path",
+        "dep_key",
+        "lang",
+        "relativized",
+        "mkey",
+        "manifest",
+        "env",
+        "dep_args",
+    )
     started: float  # when the lookup began: files changed since are not trusted (cache.tu.record_files)
     ident: str  # compiler.identity
     cwd: str
@@ -295,8 +307,10 @@ def _baseline(ctx: Context, inv: args.Invocation, src: str) -> Baseline:
         return hit
     # depend mode needs the whole list (-MD, not -MMD) and must not disturb dependency options
     # it does not manage (-Wp,-MD,file writes its own file, and a second -MD would retarget it)
-    if cfg.depend_mode and (look.deps_path is None or look.dep_args[0] == "-MD") and not any(
-        w.startswith(("-M", "-Wp,")) for w in inv.compile_flags
+    if (
+        cfg.depend_mode
+        and (look.deps_path is None or look.dep_args[0] == "-MD")
+        and not any(w.startswith(("-M", "-Wp,")) for w in inv.compile_flags)
     ):
         return _depend_baseline(ctx, inv, src, look)
     return _preprocessor_baseline(ctx, inv, src, look)
@@ -327,8 +341,12 @@ def _lookup(ctx: Context, inv: args.Invocation, src: str) -> _Lookup | None:
     # them, and neither must a build whose settings make other keys (_key_flags: isa, dispatch)
     from gcc_wrapper import __version__
 
-    look.env = [f"llmcc={__version__}", f"isa={ctx.cfg.isa}", f"dispatch={ctx.cfg.dispatch}",
-                *(f"{k}={os.environ[k]}" for k in _KEY_ENV if k in os.environ)]
+    look.env = [
+        f"llmcc={__version__}",
+        f"isa={ctx.cfg.isa}",
+        f"dispatch={ctx.cfg.dispatch}",
+        *(f"{k}={os.environ[k]}" for k in _KEY_ENV if k in os.environ),
+    ]
     words = plain_words = [*inv.compile_flags, *_color_flags(inv), *look.dep_key, *look.lang, src]
     if base:
         from cache.tu import relative_words
@@ -353,8 +371,9 @@ def _direct_hit(ctx: Context, look: _Lookup) -> Baseline | None:
     cache.bump("tu.hit")
     cache.bump("direct.hit")
     _write_deps(look.deps_path, entry.deps, look.cwd)
-    return Baseline(entry.asm, entry.stderr.encode("utf-8", "surrogateescape"),
-                    UnitState(tkey, entry, dict(entry.functions)))
+    return Baseline(
+        entry.asm, entry.stderr.encode("utf-8", "surrogateescape"), UnitState(tkey, entry, dict(entry.functions))
+    )
 
 
 def _preprocessor_baseline(ctx: Context, inv: args.Invocation, src: str, look: _Lookup) -> Baseline:
@@ -383,8 +402,11 @@ def _preprocessor_baseline(ctx: Context, inv: args.Invocation, src: str, look: _
     if entry is not None:
         cache.bump("tu.hit")
         _write_deps(deps_path, entry.deps, cwd)
-        base_out = Baseline(entry.asm, entry.stderr.encode("utf-8", "surrogateescape"),
-                            UnitState(ckey.bound_key(tkey, cwd) if bound else tkey, entry, dict(entry.functions)))
+        base_out = Baseline(
+            entry.asm,
+            entry.stderr.encode("utf-8", "surrogateescape"),
+            UnitState(ckey.bound_key(tkey, cwd) if bound else tkey, entry, dict(entry.functions)),
+        )
     else:
         cache.bump("tu.miss")
         base_out = _gcc_baseline(ctx, inv, src)
@@ -592,8 +614,16 @@ def _safe_for_callers(funcs: dict[str, str], name: str, rewrite: str, inv: args.
 
 # Environment variables that change what the preprocessor reads or what gcc prints.
 _KEY_ENV = (
-    "CPATH", "C_INCLUDE_PATH", "GCC_EXEC_PREFIX", "COMPILER_PATH", "SOURCE_DATE_EPOCH",
-    "LANG", "LC_ALL", "LC_MESSAGES", "LC_CTYPE", "GCC_COLORS",
+    "CPATH",
+    "C_INCLUDE_PATH",
+    "GCC_EXEC_PREFIX",
+    "COMPILER_PATH",
+    "SOURCE_DATE_EPOCH",
+    "LANG",
+    "LC_ALL",
+    "LC_MESSAGES",
+    "LC_CTYPE",
+    "GCC_COLORS",
 )
 
 
@@ -663,7 +693,7 @@ def dispatch_levels(isa: str, flags, cfg) -> tuple[str, ...]:
             contract = w.split("=", 1)[1]
     if DISPATCH_LEVELS.index(isa) >= DISPATCH_LEVELS.index("x86-64-v3") and contract not in ("off", "on"):
         return ()
-    return DISPATCH_LEVELS[DISPATCH_LEVELS.index(isa) + 1:]
+    return DISPATCH_LEVELS[DISPATCH_LEVELS.index(isa) + 1 :]
 
 
 def _included_files(pre: bytes) -> list[str]:
@@ -800,8 +830,9 @@ def _link(ctx: Context, inv: args.Invocation, objects: dict[int, str]) -> int:
     return spawn.call([inv.cc_name, *words], inv.cc, compiler.child_env(inv.cc, ctx.lk))
 
 
-def _run(ctx: Context, cc: str, cmd: list[str], stdin: bytes | None = None,
-         program: str | None = None) -> tuple[bytes, bytes, int]:
+def _run(
+    ctx: Context, cc: str, cmd: list[str], stdin: bytes | None = None, program: str | None = None
+) -> tuple[bytes, bytes, int]:
     """Run `program` (default: the compiler `cc`) with argv `cmd`; (stdout, stderr, status)."""
     from gcc_wrapper.compile import spawn
 

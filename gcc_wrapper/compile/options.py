@@ -41,17 +41,48 @@ PASS_EXACT = frozenset(
     "-fdirectives-only -traditional-cpp -C -CC -P -no-canonical-prefixes".split()
 )
 PASS_PREFIX = (
-    "--help=", "-print-", "--print-", "-save-temps=", "-flto=", "-fprofile-generate",
-    "-fprofile-use", "-fauto-profile", "-fcallgraph-info", "-fdump-", "-fplugin", "-specs",
-    "--specs", "-time=", "-fprofile-dir", "-fprofile-update", "-fcoverage",
+    "--help=",
+    "-print-",
+    "--print-",
+    "-save-temps=",
+    "-flto=",
+    "-fprofile-generate",
+    "-fprofile-use",
+    "-fauto-profile",
+    "-fcallgraph-info",
+    "-fdump-",
+    "-fplugin",
+    "-specs",
+    "--specs",
+    "-time=",
+    "-fprofile-dir",
+    "-fprofile-update",
+    "-fcoverage",
 )
 
 NOT_CODE_F_PREFIX = (
-    "-fdiagnostics-", "-fno-diagnostics-", "-fmessage-length=", "-fmax-errors=", "-ftabstop=",
-    "-fopt-info", "-fdebug-prefix-map=", "-ffile-prefix-map=", "-fmacro-prefix-map=",
-    "-fprofile-prefix-map=", "-fshow-column", "-fno-show-column", "-fworking-directory",
-    "-fno-working-directory", "-fverbose-asm", "-fno-verbose-asm", "-fident", "-fno-ident",
-    "-fpch-", "-fno-pch-", "-fcanonical-system-headers", "-fno-canonical-system-headers",
+    "-fdiagnostics-",
+    "-fno-diagnostics-",
+    "-fmessage-length=",
+    "-fmax-errors=",
+    "-ftabstop=",
+    "-fopt-info",
+    "-fdebug-prefix-map=",
+    "-ffile-prefix-map=",
+    "-fmacro-prefix-map=",
+    "-fprofile-prefix-map=",
+    "-fshow-column",
+    "-fno-show-column",
+    "-fworking-directory",
+    "-fno-working-directory",
+    "-fverbose-asm",
+    "-fno-verbose-asm",
+    "-fident",
+    "-fno-ident",
+    "-fpch-",
+    "-fno-pch-",
+    "-fcanonical-system-headers",
+    "-fno-canonical-system-headers",
 )
 
 LINK_EXACT = frozenset(
@@ -60,8 +91,19 @@ LINK_EXACT = frozenset(
 )
 
 PREPROCESSOR_PREFIX = (
-    "-D", "-U", "-I", "-A", "-include", "-imacros", "-isystem", "-idirafter", "-iquote", "-iprefix",
-    "-iwithprefix", "-isysroot", "-imultilib",
+    "-D",
+    "-U",
+    "-I",
+    "-A",
+    "-include",
+    "-imacros",
+    "-isystem",
+    "-idirafter",
+    "-iquote",
+    "-iprefix",
+    "-iwithprefix",
+    "-isysroot",
+    "-imultilib",
 )
 PREPROCESSOR_EXACT = frozenset("-nostdinc -undef -trigraphs -H -pthread -remap".split())
 PREPROCESSOR_ONLY = frozenset(
@@ -77,8 +119,21 @@ NOT_FOR_CPP = frozenset("-c -S -E -M -MM -MD -MMD -MG -MP -pipe".split())
 # The native client's list (client.c: link_or_query_word), exact words and prefixes that need
 # something after them; -W and -f words are taken with the exceptions below.
 LINK_OR_QUERY_EXACT = (
-    "--version", "-dumpversion", "-dumpfullversion", "-dumpmachine", "-dumpspecs", "-pthread", "-shared",
-    "-static", "-rdynamic", "-s", "-pie", "-no-pie", "-static-libgcc", "-nostdlib", "-nostartfiles",
+    "--version",
+    "-dumpversion",
+    "-dumpfullversion",
+    "-dumpmachine",
+    "-dumpspecs",
+    "-pthread",
+    "-shared",
+    "-static",
+    "-rdynamic",
+    "-s",
+    "-pie",
+    "-no-pie",
+    "-static-libgcc",
+    "-nostdlib",
+    "-nostartfiles",
     "-nodefaultlibs",
 )
 LINK_OR_QUERY_PREFIX = ("-print-", "-l", "-L", "-Wl,", "-O", "-g", "-m", "-std=", "-D", "-U", "-I")
@@ -131,8 +186,10 @@ def kind(w: str) -> str | None:
 
 def goes_to_assembler(w: str, kind_of_w: str) -> bool:
     """Whether gcc hands option `w` (of kind `kind_of_w`) to the assembler as well."""
-    return kind_of_w in ("asm", "debug") or (kind_of_w == "code" and w.startswith("-m")) or w.startswith(
-        ("-fdebug-prefix-map=", "-ffile-prefix-map=", "-B", "--sysroot")
+    return (
+        kind_of_w in ("asm", "debug")
+        or (kind_of_w == "code" and w.startswith("-m"))
+        or w.startswith(("-fdebug-prefix-map=", "-ffile-prefix-map=", "-B", "--sysroot"))
     )
 
 

@@ -59,8 +59,13 @@ def start(sock_path: str) -> None:
         try:
             actions = [(os.POSIX_SPAWN_DUP2, devnull, fd) for fd in (0, 1, 2)]
             env = {k: v for k, v in os.environ.items() if k not in (protocol.START_ENV, protocol.ARGV0_ENV)}
-            os.posix_spawn(sys.executable, [sys.executable, "-m", "gcc_wrapper.compile.server", sock_path],
-                           env, file_actions=actions, setsid=True)
+            os.posix_spawn(
+                sys.executable,
+                [sys.executable, "-m", "gcc_wrapper.compile.server", sock_path],
+                env,
+                file_actions=actions,
+                setsid=True,
+            )
         finally:
             os.close(devnull)
     except OSError:
@@ -381,8 +386,12 @@ def _stamps(paths: list[str] | dict[str, int] | None = None) -> dict[str, int]:
     more than the stats do.)"""
     if paths is None:
         # (this module runs as __main__: an edit of it makes the server stale too)
-        paths = [path for name, mod in list(sys.modules.items()) if (path := getattr(mod, "__file__", None))
-                 and (name.startswith(("gcc_wrapper", "cache.")) or name in ("cache", "__main__"))]
+        paths = [
+            path
+            for name, mod in list(sys.modules.items())
+            if (path := getattr(mod, "__file__", None))
+            and (name.startswith(("gcc_wrapper", "cache.")) or name in ("cache", "__main__"))
+        ]
     out = {}
     for path in paths:
         try:
@@ -456,10 +465,13 @@ def cli_main(argv: list[str]) -> int:
     """llmcc compile-server [status|stop]"""
     import argparse
 
-    ap = argparse.ArgumentParser(prog="llmcc compile-server", description="The compile server behind the native llmcc "
-                                 "client: it saves each compile Python's start-up. It starts by itself on the first "
-                                 "compile and exits after LLMCC_SERVER_IDLE seconds (default 300) without one; "
-                                 "LLMCC_COMPILE_SERVER=0 makes llmcc run without it.")
+    ap = argparse.ArgumentParser(
+        prog="llmcc compile-server",
+        description="The compile server behind the native llmcc "
+        "client: it saves each compile Python's start-up. It starts by itself on the first "
+        "compile and exits after LLMCC_SERVER_IDLE seconds (default 300) without one; "
+        "LLMCC_COMPILE_SERVER=0 makes llmcc run without it.",
+    )
     ap.add_argument("action", nargs="?", choices=("status", "stop"), default="status")
     a = ap.parse_args(argv)
     # the server of the installation that ran this command (the client passes its own path as

@@ -39,9 +39,16 @@ def run(argv: list[str], executable: str, env: dict[str, str], stdin: bytes | No
             in_r, in_w = _pipe(fds)
         if min(fds) <= 2:  # our own standard streams are closed: dup2 onto them would misfire
             raise OSError("standard file descriptors are closed")
-        pid = _spawn(executable, argv, env, [
-            (os.POSIX_SPAWN_DUP2, in_r, 0), (os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2),
-        ])
+        pid = _spawn(
+            executable,
+            argv,
+            env,
+            [
+                (os.POSIX_SPAWN_DUP2, in_r, 0),
+                (os.POSIX_SPAWN_DUP2, out_w, 1),
+                (os.POSIX_SPAWN_DUP2, err_w, 2),
+            ],
+        )
         for fd in (in_r, out_w, err_w):
             os.close(fd)
             fds.remove(fd)

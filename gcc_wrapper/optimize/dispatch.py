@@ -134,11 +134,17 @@ def template(cc: str = "gcc") -> Template | str:
     """The test gcc `cc` makes of __builtin_cpu_supports("x86-64-vN"), for each level; or why
     there is none (gcc before 12 does not know the level names; another symbol or shape than
     one bit of SYMBOL is not used)."""
-    src = "".join(f"int llmcc_level{i}(void) {{ return __builtin_cpu_supports(\"{lvl}\"); }}\n"
-                  for i, lvl in enumerate(LEVELS))
+    src = "".join(
+        f'int llmcc_level{i}(void) {{ return __builtin_cpu_supports("{lvl}"); }}\n' for i, lvl in enumerate(LEVELS)
+    )
     try:
-        r = subprocess.run([cc, "-O2", "-fno-asynchronous-unwind-tables", "-S", "-x", "c", "-o", "-", "-"],
-                           input=src, capture_output=True, text=True, timeout=60)
+        r = subprocess.run(
+            [cc, "-O2", "-fno-asynchronous-unwind-tables", "-S", "-x", "c", "-o", "-", "-"],
+            input=src,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     except (OSError, subprocess.TimeoutExpired) as e:
         return f"cannot ask {cc}: {e}"
     if r.returncode != 0:
@@ -187,15 +193,20 @@ def host(cc: str = "gcc") -> Host | str:
     if isinstance(t, str):
         return t
     offsets = sorted({x.offset for x in t.tests})
-    src = ("#include <stdio.h>\nextern unsigned int " + SYMBOL + "[];\nint main(void) { __builtin_cpu_init();\n"
-           + "".join(f"  printf(\"%u \", {SYMBOL}[{o // 4}]);\n" for o in offsets)
-           + "".join(f"  printf(\"%d \", __builtin_cpu_supports(\"{x.level}\") != 0);\n" for x in t.tests)
-           + "  return 0; }\n")
+    src = (
+        "#include <stdio.h>\nextern unsigned int "
+        + SYMBOL
+        + "[];\nint main(void) { __builtin_cpu_init();\n"
+        + "".join(f'  printf("%u ", {SYMBOL}[{o // 4}]);\n' for o in offsets)
+        + "".join(f'  printf("%d ", __builtin_cpu_supports("{x.level}") != 0);\n' for x in t.tests)
+        + "  return 0; }\n"
+    )
     with tempfile.TemporaryDirectory(prefix="llmcc-cpu-") as d:
         exe = Path(d) / "probe"
         try:
-            r = subprocess.run([cc, "-O2", "-x", "c", "-o", str(exe), "-"], input=src, capture_output=True,
-                               text=True, timeout=60)
+            r = subprocess.run(
+                [cc, "-O2", "-x", "c", "-o", str(exe), "-"], input=src, capture_output=True, text=True, timeout=60
+            )
             if r.returncode != 0:
                 return f"cannot build the CPU probe: {r.stderr.strip()[:200]}"
             out = subprocess.run([str(exe)], capture_output=True, text=True, timeout=10).stdout.split()
@@ -209,7 +220,7 @@ def host(cc: str = "gcc") -> Host | str:
         return f"the CPU probe printed {out!r}"
     words = dict(zip(offsets, values))
     levels = tuple(x.level for x in t.tests if words[x.offset] & x.mask)
-    if levels != tuple(x.level for x, s in zip(t.tests, values[len(offsets):]) if s):
+    if levels != tuple(x.level for x, s in zip(t.tests, values[len(offsets) :]) if s):
         return "libgcc's words and __builtin_cpu_supports disagree"
     return Host(tuple(sorted(words.items())), levels)
 
@@ -253,8 +264,17 @@ class Dispatched:
 
     def standalone(self, part: Part) -> str:
         """One body as a function of its own (what its level's assembler checks)."""
-        return "".join([*part.constants, self.section, *self.head, f"{self.name}:\n", *part.body, self.section,
-                        f"\t.size\t{self.name}, .-{self.name}\n"])
+        return "".join(
+            [
+                *part.constants,
+                self.section,
+                *self.head,
+                f"{self.name}:\n",
+                *part.body,
+                self.section,
+                f"\t.size\t{self.name}, .-{self.name}\n",
+            ]
+        )
 
 
 _SECTION_LINE = re.compile(r"^\s*(\.text|\.section\s.*)$")
@@ -273,7 +293,9 @@ def _is_size_of(line: str, sym: str) -> bool:
 def _rename(lines: list[str], names: set[str], prefix: str) -> list[str]:
     if not names:
         return lines
-    pat = re.compile(r"(?<![\w.$%])(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?![\w.$])")
+    pat = re.compile(
+        r"(?<![\w.$%])(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?![\w.$])"
+    )
     out = []
     for ln in lines:
         pieces = re.split(r'("(?:[^"\\]|\\.)*")', ln)  # never inside a string literal
@@ -295,13 +317,17 @@ def _split(text: str, name: str) -> tuple[list[str], str, list[str], list[str]]:
     if size is None:
         raise NotComposable(f"no `.size {name}, .-{name}`")
     cold = f"{name}.cold"
-    body = [ln for ln in lines[label + 1:size]
-            if not (re.fullmatch(rf"\s*\.type\s+{re.escape(cold)}\s*,\s*@function\s*", ln.rstrip("\n"))
-                    or _is_size_of(ln, cold))]
-    for ln in lines[size + 1:]:
+    body = [
+        ln
+        for ln in lines[label + 1 : size]
+        if not (
+            re.fullmatch(rf"\s*\.type\s+{re.escape(cold)}\s*,\s*@function\s*", ln.rstrip("\n")) or _is_size_of(ln, cold)
+        )
+    ]
+    for ln in lines[size + 1 :]:
         if not (_SECTION_LINE.match(ln) or _is_size_of(ln, cold) or not ln.strip()):
             raise NotComposable(f"unexpected line after the function: {ln.strip()}")
-    return lines[:sec], lines[sec], lines[sec + 1:label], body
+    return lines[:sec], lines[sec], lines[sec + 1 : label], body
 
 
 def _defined(lines: list[str], name: str) -> set[str]:
@@ -352,12 +378,16 @@ def parse(text: str, name: str, t: Template) -> Dispatched | str:
     sec = next((i for i in range(label - 1, -1, -1) if _SECTION_LINE.match(lines[i])), None)
     if sec is None:
         return "no section directive before the function"
-    section, head = lines[sec], lines[sec + 1:label]
+    section, head = lines[sec], lines[sec + 1 : label]
     for ln in head:
         w = ln.replace(",", " ").split()
-        if not w or not (w[0] in (".p2align", ".align", ".balign")
-                         or (w[0] in (".globl", ".global", ".weak", ".hidden", ".protected", ".internal", ".type")
-                             and w[1:2] == [name])):
+        if not w or not (
+            w[0] in (".p2align", ".align", ".balign")
+            or (
+                w[0] in (".globl", ".global", ".weak", ".hidden", ".protected", ".internal", ".type")
+                and w[1:2] == [name]
+            )
+        ):
             return f"unexpected line before the label: {ln.strip()}"
     # the dispatcher: its levels from the entry labels it jumps to
     levels = []
@@ -369,10 +399,12 @@ def parse(text: str, name: str, t: Template) -> Dispatched | str:
         levels.append(lvl)
         i += 2
     if not levels:
-        return ("the dispatcher does not match the template: it does not begin with `.cfi_startproc` and a level's "
-                f"test and jump (found `{''.join(lines[label + 1:label + 3]).strip()}`)")
+        return (
+            "the dispatcher does not match the template: it does not begin with `.cfi_startproc` and a level's "
+            f"test and jump (found `{''.join(lines[label + 1 : label + 3]).strip()}`)"
+        )
     want = t.dispatcher(name, tuple(levels))
-    got = "".join(lines[label:label + want.count("\n")])
+    got = "".join(lines[label : label + want.count("\n")])
     if got != want:
         return "the dispatcher does not match the template:\n" + _first_difference(want, got)
     # the bodies, in the dispatcher's order, each after its entry label
@@ -381,11 +413,16 @@ def parse(text: str, name: str, t: Template) -> Dispatched | str:
     bodies: list[list[str]] = []
     for k, lvl in enumerate(order):
         intro = [section, "\t.p2align 4\n", f"{ENTRY}{tag(lvl)}:\n"]
-        if lines[pos:pos + 3] != intro:
+        if lines[pos : pos + 3] != intro:
             return f"the {lvl} body does not start as the template does (at line {pos + 1})"
         pos += 3
-        end = _find(lines, pos, [section, "\t.p2align 4\n", f"{ENTRY}{tag(order[k + 1])}:\n"] if k + 1 < len(order)
-                    else [section, f"\t.size\t{name}, .-{name}\n"])
+        end = _find(
+            lines,
+            pos,
+            [section, "\t.p2align 4\n", f"{ENTRY}{tag(order[k + 1])}:\n"]
+            if k + 1 < len(order)
+            else [section, f"\t.size\t{name}, .-{name}\n"],
+        )
         if end is None:
             return f"the {lvl} body does not end as the template does"
         bodies.append(lines[pos:end])
@@ -409,8 +446,9 @@ def parse(text: str, name: str, t: Template) -> Dispatched | str:
         seen.append(lvl)
     if seen != sorted(seen, key=order.index):
         return "the constant blocks are not in the order of the bodies"
-    d = Dispatched(name, section, tuple(head),
-                   tuple(Part(lvl, tuple(consts[lvl]), tuple(b)) for lvl, b in zip(order, bodies)))
+    d = Dispatched(
+        name, section, tuple(head), tuple(Part(lvl, tuple(consts[lvl]), tuple(b)) for lvl, b in zip(order, bodies))
+    )
     if d.render(t) != "".join(lines):
         return "the text differs from the template's rendering of its parts"
     return d
@@ -418,7 +456,7 @@ def parse(text: str, name: str, t: Template) -> Dispatched | str:
 
 def _find(lines: list[str], start: int, seq: list[str]) -> int | None:
     for i in range(start, len(lines) - len(seq) + 1):
-        if lines[i:i + len(seq)] == seq:
+        if lines[i : i + len(seq)] == seq:
             return i
     return None
 
@@ -454,8 +492,27 @@ def _first_difference(want: str, got: str) -> str:
 _RODATA = re.compile(r'^\s*\.section\s+(\.rodata[\w.]*)\s*(?:,\s*"([A-Za-z]*)"\s*(?:,\s*@\w+\s*(?:,\s*\d+\s*)?)?)?$')
 _TEXT = re.compile(r'^\s*(?:\.text|\.section\s+(\.text[\w.]*)\s*(?:,\s*"ax"\s*(?:,\s*@progbits\s*)?)?)$')
 _ALIGN = (".p2align", ".align", ".balign")
-_DATA = (".byte", ".value", ".short", ".word", ".long", ".int", ".quad", ".2byte", ".4byte", ".8byte", ".zero",
-         ".string", ".ascii", ".asciz", ".float", ".double", ".octa", ".skip", ".space")
+_DATA = (
+    ".byte",
+    ".value",
+    ".short",
+    ".word",
+    ".long",
+    ".int",
+    ".quad",
+    ".2byte",
+    ".4byte",
+    ".8byte",
+    ".zero",
+    ".string",
+    ".ascii",
+    ".asciz",
+    ".float",
+    ".double",
+    ".octa",
+    ".skip",
+    ".space",
+)
 
 
 _ALIAS = re.compile(r"^\.set\s+([\w.$]+)\s*,\s*([\w.$]+)\s*$")
@@ -600,8 +657,10 @@ def check(ctx: Context, text: str, workdir: Path, base_undefined: set[str]) -> t
         return Check("static.dispatch", False, why), None
 
     if not ctx.dispatch:
-        return no("dispatch to higher x86-64 levels is not allowed here (setting dispatch = off, "
-                  f"or the build's -march={ctx.isa} or -m/-f options rule it out)")
+        return no(
+            "dispatch to higher x86-64 levels is not allowed here (setting dispatch = off, "
+            f"or the build's -march={ctx.isa} or -m/-f options rule it out)"
+        )
     t = template(ctx.compiler or "gcc")
     if isinstance(t, str):
         return no(t)
@@ -637,11 +696,20 @@ def check(ctx: Context, text: str, workdir: Path, base_undefined: set[str]) -> t
             return no(f"the {p.level} body does not assemble with -march={isa} ({march}): {err}")
         extra = static.object_info(obj).undefined() - base_undefined
         if extra:
-            return no(f"the {p.level} body refers to {', '.join(sorted(extra))}, which the original does not "
-                      "(another body's labels, or a new symbol)")
+            return no(
+                f"the {p.level} body refers to {', '.join(sorted(extra))}, which the original does not "
+                "(another body's labels, or a new symbol)"
+            )
     here_runs = here.top(d.levels)
-    return (Check("static.dispatch", True, f"bodies for {', '.join(d.levels)} and the baseline, each within its level; "
-                  f"this host runs the {here_runs} body"), Gate(d, d.levels[0]))
+    return (
+        Check(
+            "static.dispatch",
+            True,
+            f"bodies for {', '.join(d.levels)} and the baseline, each within its level; "
+            f"this host runs the {here_runs} body",
+        ),
+        Gate(d, d.levels[0]),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -695,8 +763,9 @@ def model_object(words: tuple[tuple[int, int], ...], workdir: Path) -> Path:
 
     vals = dict(words)
     size = max([64, *(o + 4 for o in vals)])
-    text = (f"\t.section\t.rodata.llmcc_cpu,\"a\"\n\t.p2align 3\n\t.globl\t{SYMBOL}\n{SYMBOL}:\n"
-            + "".join(f"\t.long\t{vals.get(o, 0)}\n" for o in range(0, size, 4)))
+    text = f'\t.section\t.rodata.llmcc_cpu,"a"\n\t.p2align 3\n\t.globl\t{SYMBOL}\n{SYMBOL}:\n' + "".join(
+        f"\t.long\t{vals.get(o, 0)}\n" for o in range(0, size, 4)
+    )
     tag = hashlib.blake2b(repr(sorted(vals.items())).encode(), digest_size=6).hexdigest()
     src, obj = workdir / f"cpu-{tag}.s", workdir / f"cpu-{tag}.o"
     if not obj.exists():

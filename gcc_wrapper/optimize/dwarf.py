@@ -53,7 +53,13 @@ def integer_registers(p: Prototype) -> int | None:
         return None
     n = 1 if p.ret.kind in ("struct", "other") else 0
     for x in p.params:
-        n += 0 if x.type.kind in ("float", "double") else 1 if x.type.kind in ("int", "bool", "pointer", "funcptr") and x.type.size <= 8 else 2
+        n += (
+            0
+            if x.type.kind in ("float", "double")
+            else 1
+            if x.type.kind in ("int", "bool", "pointer", "funcptr") and x.type.size <= 8
+            else 2
+        )
     return min(n, 6)
 
 
@@ -107,8 +113,12 @@ def _read(obj: str) -> dict[str, Prototype]:
                         variadic = True
                 ret = _ctype(die)
                 static = "DW_AT_external" not in die.attributes
-                text = f"{'static ' if static else ''}{_spell(ret)} {name}(" + (
-                    ", ".join(f"{_spell(p.type)} {p.name}" for p in params) or "void") + (", ..." if variadic else "") + ")"
+                text = (
+                    f"{'static ' if static else ''}{_spell(ret)} {name}("
+                    + (", ".join(f"{_spell(p.type)} {p.name}" for p in params) or "void")
+                    + (", ..." if variadic else "")
+                    + ")"
+                )
                 out[name] = Prototype(name, ret, tuple(params), variadic, static, text, declared_only=not defined)
     return out
 
@@ -125,8 +135,13 @@ def _target(die):
     return die.get_DIE_from_attribute("DW_AT_type")
 
 
-_QUALIFIERS = ("DW_TAG_const_type", "DW_TAG_volatile_type", "DW_TAG_restrict_type", "DW_TAG_atomic_type",
-               "DW_TAG_typedef")
+_QUALIFIERS = (
+    "DW_TAG_const_type",
+    "DW_TAG_volatile_type",
+    "DW_TAG_restrict_type",
+    "DW_TAG_atomic_type",
+    "DW_TAG_typedef",
+)
 
 
 def _strip(die) -> tuple[object, bool, bool, str]:
@@ -184,8 +199,14 @@ def _describe(t, const: bool, restrict: bool, alias: str, depth: int) -> CType:
         return CType("pointer", 8, alias or f"{_spell(pointee)} *", const=const, restrict=restrict, pointee=pointee)
     if t.tag == "DW_TAG_structure_type":
         layout, note = _layout(t) if depth <= 1 else (None, "nested too deep")
-        return CType("struct", size, text and (text if alias else f"struct {text}") or "struct",
-                     const=const, layout=layout, note=note)
+        return CType(
+            "struct",
+            size,
+            text and (text if alias else f"struct {text}") or "struct",
+            const=const,
+            layout=layout,
+            note=note,
+        )
     if t.tag == "DW_TAG_union_type":
         return CType("other", size, text and f"union {text}" or "union", const=const, note="it is a union")
     if t.tag == "DW_TAG_array_type":
@@ -236,8 +257,11 @@ def _layout(struct) -> tuple[Layout | None, str]:
     if why:
         return None, why
     size = int(struct.attributes["DW_AT_byte_size"].value) if "DW_AT_byte_size" in struct.attributes else 0
-    align = int(struct.attributes["DW_AT_alignment"].value) if "DW_AT_alignment" in struct.attributes else max(
-        (f.size for f in fields), default=1)
+    align = (
+        int(struct.attributes["DW_AT_alignment"].value)
+        if "DW_AT_alignment" in struct.attributes
+        else max((f.size for f in fields), default=1)
+    )
     return Layout(size, align, tuple(fields)), ""
 
 

@@ -90,7 +90,7 @@ def estimate(name: str, text: str) -> Estimate:
     for lo, hi in loops:
         depth = 1 + sum(1 for a, b in loops if (a, b) != (lo, hi) and a <= lo and hi <= b)
         deepest = max(deepest, depth)
-        score += (10.0 ** depth) * min(hi - lo, 64) / 16
+        score += (10.0**depth) * min(hi - lo, 64) / 16
     score += insns / 100
     if insns < MIN_INSNS:
         score = 0.0
@@ -209,8 +209,11 @@ def _perf(cmd: list[str], cwd: str, tmp: Path) -> dict[str, float] | None:
     p = subprocess.run(["perf", "record", "-e", "cpu-clock", "-F", "2000", "-q", "-o", str(data), "--", *cmd], cwd=cwd)
     if p.returncode != 0 or not data.exists():
         return None
-    rep = subprocess.run(["perf", "report", "-i", str(data), "--stdio", "--sort", "sym", "-q", "--no-children"],
-                         capture_output=True, text=True)
+    rep = subprocess.run(
+        ["perf", "report", "-i", str(data), "--stdio", "--sort", "sym", "-q", "--no-children"],
+        capture_output=True,
+        text=True,
+    )
     if rep.returncode != 0:
         return None
     shares: dict[str, float] = {}
@@ -223,8 +226,9 @@ def _perf(cmd: list[str], cwd: str, tmp: Path) -> dict[str, float] | None:
 
 def _callgrind(cmd: list[str], cwd: str, tmp: Path) -> dict[str, float]:
     out = tmp / "callgrind.out"
-    subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *cmd], cwd=cwd,
-                   stderr=subprocess.DEVNULL)
+    subprocess.run(
+        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *cmd], cwd=cwd, stderr=subprocess.DEVNULL
+    )
     rep = subprocess.run(["callgrind_annotate", "--inclusive=no", str(out)], capture_output=True, text=True)
     rows: list[tuple[int, str]] = []
     total = 0
@@ -296,12 +300,14 @@ def profile_main(argv: list[str]) -> int:
     if argv[:1] == ["--"]:
         argv = argv[1:]
     if not argv or argv[0] in ("-h", "--help"):
-        print("usage: llmcc profile [--tool perf|callgrind] [--no-states] -- CMD ARGS...\n\n"
-              "Run a workload and record which functions take its time; later builds optimize those.\n"
-              "Then run it once more under llmcc's recorder (ptrace), its output discarded, to record\n"
-              f"the complete state of up to {RECORD_CALLS} calls, spread over the run, of each of the {RECORD_FUNCTIONS} hottest\n"
-              "functions: registers and every page each call touches. Candidates are verified and timed\n"
-              "on those calls. --no-states skips that (--no-arguments is the old spelling).")
+        print(
+            "usage: llmcc profile [--tool perf|callgrind] [--no-states] -- CMD ARGS...\n\n"
+            "Run a workload and record which functions take its time; later builds optimize those.\n"
+            "Then run it once more under llmcc's recorder (ptrace), its output discarded, to record\n"
+            f"the complete state of up to {RECORD_CALLS} calls, spread over the run, of each of the {RECORD_FUNCTIONS} hottest\n"
+            "functions: registers and every page each call touches. Candidates are verified and timed\n"
+            "on those calls. --no-states skips that (--no-arguments is the old spelling)."
+        )
         return 0 if argv else 2
     try:
         cfg = config.load()
@@ -315,8 +321,15 @@ def profile_main(argv: list[str]) -> int:
     if not shares:
         print("llmcc profile: no samples in the program's own code (too short a run?)", file=sys.stderr)
         return 1
-    data = {"tool": used, "command": argv, "cwd": os.getcwd(), "created": time.time(), "functions": shares,
-            "seconds": took, "stdin": stdin_file()}
+    data = {
+        "tool": used,
+        "command": argv,
+        "cwd": os.getcwd(),
+        "created": time.time(),
+        "functions": shares,
+        "seconds": took,
+        "stdin": stdin_file(),
+    }
     hottest = [n for n, _ in sorted(shares.items(), key=lambda kv: -kv[1])][:RECORD_FUNCTIONS]
     calls: dict[str, list[list[int]]] = {}
     if arguments:
@@ -325,8 +338,9 @@ def profile_main(argv: list[str]) -> int:
         # the recorder stops the program only at the chosen functions' entries, a few hundred
         # times in all; the margin is for those calls' recording
         try:
-            rec, note = states_record.record(argv, os.getcwd(), hottest, cfg.cache_path, stdin_at=at,
-                                             timeout=60 + 5 * took, system=_SYSTEM)
+            rec, note = states_record.record(
+                argv, os.getcwd(), hottest, cfg.cache_path, stdin_at=at, timeout=60 + 5 * took, system=_SYSTEM
+            )
         except KeyboardInterrupt:
             rec, note = None, "states not recorded: interrupted"
         if rec is not None:

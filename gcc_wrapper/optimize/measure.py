@@ -180,8 +180,10 @@ def harness_header(name: str, sig: Signature, *, confine: bool = True) -> str:
     confine: the system-call allowlist (verify/seccomp.c) goes on once the inputs are set up,
     before any function of the units runs (pgo's training run, which must write its counters,
     goes without)."""
-    params = ", ".join((f"{'const ' if p.const else ''}{p.ctype} *" if p.kind == "ptr" else p.ctype)
-                       for p in sig.params) or "void"
+    params = (
+        ", ".join((f"{'const ' if p.const else ''}{p.ctype} *" if p.kind == "ptr" else p.ctype) for p in sig.params)
+        or "void"
+    )
     ptrs = [i for i, p in enumerate(sig.params) if p.kind == "ptr"]
     written = [i for i in ptrs if not sig.params[i].const]
 
@@ -207,16 +209,18 @@ def harness_header(name: str, sig: Signature, *, confine: bool = True) -> str:
         "#define POINTERS(X) " + " ".join(f"X({i}, {sig.params[i].ctype}, {fill(sig.params[i])})" for i in ptrs),
         "#define WRITTEN(X) " + " ".join(f"X({i})" for i in written),
         f"#define NWRITTEN {len(written)}",
-        "#define SCALARS(X) " + " ".join(f"X({i}, {p.ctype}, {gen(p)})" for i, p in enumerate(sig.params)
-                                         if p.kind != "ptr"),
-        "#define ARGS(k) " + ", ".join(f"work{i}" if p.kind == "ptr" else f"arg{i}[k]" for i, p in enumerate(sig.params)),
+        "#define SCALARS(X) "
+        + " ".join(f"X({i}, {p.ctype}, {gen(p)})" for i, p in enumerate(sig.params) if p.kind != "ptr"),
+        "#define ARGS(k) "
+        + ", ".join(f"work{i}" if p.kind == "ptr" else f"arg{i}[k]" for i, p in enumerate(sig.params)),
         f"#define RESULT {result}",
     ]
     return "\n".join(line.rstrip() for line in out) + "\n"
 
 
-def harness_object(compiler: str, name: str, sig: Signature, *, confine: bool = True,
-                   deadline: float | None = None) -> Path:
+def harness_object(
+    compiler: str, name: str, sig: Signature, *, confine: bool = True, deadline: float | None = None
+) -> Path:
     """The timing harness for `name`, compiled (not linked): timing_harness.c with its
     harness_header. Built once per content (the template, the header, what the template
     includes) and compiler (native.build), so the candidates of one function share it; the units
@@ -235,8 +239,14 @@ def harness_object(compiler: str, name: str, sig: Signature, *, confine: bool = 
         if not (d / HEADER).exists():
             d.mkdir(parents=True, exist_ok=True)
             write_atomic(d / HEADER, header)
-        return native.build("timing_harness.o", [TEMPLATE], ["-O2", "-iquote", str(d)], cc=compiler,
-                            compile_only=True, includes=[d / HEADER, *(TEMPLATE.parent / f for f in TEMPLATE_INCLUDES)])
+        return native.build(
+            "timing_harness.o",
+            [TEMPLATE],
+            ["-O2", "-iquote", str(d)],
+            cc=compiler,
+            compile_only=True,
+            includes=[d / HEADER, *(TEMPLATE.parent / f for f in TEMPLATE_INCLUDES)],
+        )
     except (native.BuildError, OSError, subprocess.TimeoutExpired) as e:
         raise MeasureError(f"build the harness failed: {e}") from None
 
@@ -269,8 +279,11 @@ class RecordedInputs:
         parts = [f"{n} calls"]
         for j, p in enumerate(self.params):
             distinct = sorted(set(self.values(j, keep)))
-            shown = "|".join(_fmt(v) for v in distinct) if len(distinct) <= 3 else \
-                f"{_fmt(distinct[0])}..{_fmt(distinct[-1])} ({len(distinct)} values)"
+            shown = (
+                "|".join(_fmt(v) for v in distinct)
+                if len(distinct) <= 3
+                else f"{_fmt(distinct[0])}..{_fmt(distinct[-1])} ({len(distinct)} values)"
+            )
             parts.append(f"{p.name}={shown}")
         return ", ".join(parts)
 
@@ -337,17 +350,30 @@ class Harness:
     calls: Path | None = None  # the CALLS file of recorded inputs
 
     def to_json(self) -> dict:
-        return {"exe": str(self.exe), "size": self.size, "reps": self.reps, "inputs": self.inputs,
-                "detail": self.detail, "calls": str(self.calls) if self.calls else ""}
+        return {
+            "exe": str(self.exe),
+            "size": self.size,
+            "reps": self.reps,
+            "inputs": self.inputs,
+            "detail": self.detail,
+            "calls": str(self.calls) if self.calls else "",
+        }
 
     @classmethod
     def from_json(cls, j: dict) -> "Harness":
-        return cls(Path(j["exe"]), int(j["size"]), int(j["reps"]), str(j.get("inputs", "generated")),
-                   str(j.get("detail", "")), Path(j["calls"]) if j.get("calls") else None)
+        return cls(
+            Path(j["exe"]),
+            int(j["size"]),
+            int(j["reps"]),
+            str(j.get("inputs", "generated")),
+            str(j.get("detail", "")),
+            Path(j["calls"]) if j.get("calls") else None,
+        )
 
 
-def build_harness(ctx: Context, cand: Candidate, workdir: Path, *, deadline: float | None = None,
-                  recorded=None) -> Harness:
+def build_harness(
+    ctx: Context, cand: Candidate, workdir: Path, *, deadline: float | None = None, recorded=None
+) -> Harness:
     """Assemble baseline and candidate units, rename them apart, link them with the harness and
     calibrate the input size and repetitions on the baseline. `recorded`: hot.RecordedCalls of
     the function, used as its scalar inputs where the baseline runs cleanly on them."""
@@ -363,12 +389,20 @@ def build_harness(ctx: Context, cand: Candidate, workdir: Path, *, deadline: flo
         cand_unit = unit.replace(ctx.name, cand.asm).render()
     except asm.AsmError as e:
         raise MeasureError(f"cannot put the candidate into its unit: {e}") from None
-    return link_and_calibrate(ctx.compiler, ctx.name, sig, ctx.unit_asm, cand_unit, workdir, deadline=deadline,
-                              recorded=recorded)
+    return link_and_calibrate(
+        ctx.compiler, ctx.name, sig, ctx.unit_asm, cand_unit, workdir, deadline=deadline, recorded=recorded
+    )
 
 
 def link_and_calibrate(
-    compiler: str, name: str, sig: Signature, base_unit: str, cand_unit: str, workdir: Path, *, deadline: float | None = None,
+    compiler: str,
+    name: str,
+    sig: Signature,
+    base_unit: str,
+    cand_unit: str,
+    workdir: Path,
+    *,
+    deadline: float | None = None,
     recorded=None,
 ) -> Harness:
     """The harness for two whole-unit assemblies of `name`, calibrated on the baseline: on the
@@ -381,14 +415,19 @@ def link_and_calibrate(
             tag = f"{side}{k}"
             s = workdir / f"{tag}.s"
             # the unit starts on a page boundary plus k*16 bytes: both sides see the same placements
-            s.write_text(f"\t.text\n\t.p2align 12\n\t.skip {16 * k}\n" + rename_symbols(text, globals_, f"__llmcc_{tag}_")
-                         + f"\t.globl\t__llmcc_{tag}_{name}\n")
+            s.write_text(
+                f"\t.text\n\t.p2align 12\n\t.skip {16 * k}\n"
+                + rename_symbols(text, globals_, f"__llmcc_{tag}_")
+                + f"\t.globl\t__llmcc_{tag}_{name}\n"
+            )
             parts.append(str(s))
     obj = harness_object(compiler, name, sig, deadline=deadline)
     exe = workdir / "harness"
     _run(
         [compiler, "-O2", str(obj), *parts, "-o", str(exe), "-lm", "-Wl,--unresolved-symbols=ignore-all"],
-        workdir, deadline, "build the harness",
+        workdir,
+        deadline,
+        "build the harness",
     )
     why = ""
     if recorded is not None:
@@ -410,7 +449,9 @@ def link_and_calibrate(
             continue
         if once <= CALL_MAX_S:
             reps = max(1, min(10_000_000, round(_BATCH_S / max(once, 1e-9))))
-            return Harness(exe, size, reps, "generated", f"size {size}" + (f"; recorded calls unused: {why}" if why else ""))
+            return Harness(
+                exe, size, reps, "generated", f"size {size}" + (f"; recorded calls unused: {why}" if why else "")
+            )
     raise BaselineUnmeasurable(f"the baseline {name} does not run quickly and cleanly on generated inputs")
 
 
@@ -437,8 +478,12 @@ def calibrate_recorded(exe: Path, sig: Signature, inputs: RecordedInputs, deadli
     first = [inputs.calls.index(c) for c in distinct]
     calls = exe.parent / "calls.txt"
     inputs.write(calls, nbuf, [-1] * len(ptrs), first)
-    out = _sandboxed([str(exe), str(bound), "-1", "0", str(calls)], exe.parent,
-                     timeout=min(60.0, 5 + 0.05 * len(distinct)), deadline=deadline)
+    out = _sandboxed(
+        [str(exe), str(bound), "-1", "0", str(calls)],
+        exe.parent,
+        timeout=min(60.0, 5 + 0.05 * len(distinct)),
+        deadline=deadline,
+    )
     if out is None:
         return "the probe of the recorded calls failed"
     written = [j for j, p in enumerate(ptrs) if not p.const]
@@ -469,8 +514,14 @@ def calibrate_recorded(exe: Path, sig: Signature, inputs: RecordedInputs, deadli
 
 
 def measure(
-    ctx: Context, cand: Candidate, *, rounds: int = 8, lock_dir: Path, deadline: float | None = None,
-    workdir: Path | None = None, recorded=None,
+    ctx: Context,
+    cand: Candidate,
+    *,
+    rounds: int = 8,
+    lock_dir: Path,
+    deadline: float | None = None,
+    workdir: Path | None = None,
+    recorded=None,
 ) -> Measurement:
     """Time candidate against baseline with the function harness: `rounds` interleaved rounds of
     CPU time, taken under the machine-wide measurement lock. lock_dir is the cache directory: the
@@ -513,8 +564,9 @@ def measure(
 STATES_LEAST = 2.0
 
 
-def measure_states(ctx: Context, cand: Candidate, *, rounds: int, lock_dir: Path,
-                   deadline: float | None = None) -> Measurement | None:
+def measure_states(
+    ctx: Context, cand: Candidate, *, rounds: int, lock_dir: Path, deadline: float | None = None
+) -> Measurement | None:
     """Both versions timed on the workload's recorded calls of the function (states/replay.py), or
     None when they cannot be replayed (the caller falls back to generated inputs)."""
     from gcc_wrapper.optimize.states import replay, store
@@ -541,14 +593,24 @@ def measure_states(ctx: Context, cand: Candidate, *, rounds: int, lock_dir: Path
 
 
 def measure_units(
-    compiler: str, name: str, prototype: str, base_unit: str, cand_unit: str, *,
-    rounds: int = 8, lock_dir: Path, deadline: float | None = None, recorded=None,
+    compiler: str,
+    name: str,
+    prototype: str,
+    base_unit: str,
+    cand_unit: str,
+    *,
+    rounds: int = 8,
+    lock_dir: Path,
+    deadline: float | None = None,
+    recorded=None,
 ) -> Measurement:
     """Like measure, for two whole translation-unit assemblies that both define `name`; inputs
     recorded only when given (hot.RecordedCalls)."""
     sig = parse_prototype(prototype, name)
     with tempfile.TemporaryDirectory(prefix="llmcc-measure-") as tmp:
-        h = link_and_calibrate(compiler, name, sig, base_unit, cand_unit, Path(tmp), deadline=deadline, recorded=recorded)
+        h = link_and_calibrate(
+            compiler, name, sig, base_unit, cand_unit, Path(tmp), deadline=deadline, recorded=recorded
+        )
         return time_harness(h, rounds, lock_dir=lock_dir, deadline=deadline)
 
 
@@ -606,8 +668,14 @@ def measure_programs(
 
 
 def measure_commands(
-    base_cmd: str, cand_cmd: str, rounds: int, *, cwd: str | Path | tuple[str | Path, str | Path],
-    lock_dir: Path | None = None, timeout: float = 600.0, stdin: bytes = b"",
+    base_cmd: str,
+    cand_cmd: str,
+    rounds: int,
+    *,
+    cwd: str | Path | tuple[str | Path, str | Path],
+    lock_dir: Path | None = None,
+    timeout: float = 600.0,
+    stdin: bytes = b"",
 ) -> Measurement:
     """Program level for a project's benchmark or test command (run through the shell): CPU time
     of the command and everything it waited for. cwd: one directory, or (baseline's, candidate's);
@@ -639,8 +707,9 @@ def measure_project(
                 per_run = max(rb.wall, rc.wall, 0.1)
                 if deadline is not None and time.monotonic() + per_run * 2 * rounds > deadline:
                     rounds = max(3, int((deadline - time.monotonic()) / (per_run * 2)))
-                return measure_commands(bench, bench, rounds, cwd=(base_copy, cand_copy), lock_dir=lock_dir,
-                                        timeout=max(10.0, per_run * 5))
+                return measure_commands(
+                    bench, bench, rounds, cwd=(base_copy, cand_copy), lock_dir=lock_dir, timeout=max(10.0, per_run * 5)
+                )
     except tests.TestsUnavailable as e:
         raise MeasureError(str(e)) from None
 
@@ -662,7 +731,9 @@ def _interleaved(cmds, inputs, rounds, lock_dir, timeout, cwd, method) -> Measur
     return summarize(method, base, cand)
 
 
-def cpu_time_of(cmd: Sequence[str], *, stdin: bytes = b"", timeout: float = 60.0, cwd: str | Path | None = None) -> float:
+def cpu_time_of(
+    cmd: Sequence[str], *, stdin: bytes = b"", timeout: float = 60.0, cwd: str | Path | None = None
+) -> float:
     """User + system CPU seconds of one run of cmd (and its waited-for descendants); raises
     MeasureError when it fails or exceeds the timeout. The child (it may be a candidate's build,
     already verified) runs in the sandbox (sandbox.timed), whatever it leaves running is killed
@@ -702,7 +773,9 @@ def rename_symbols(text: str, names: set[str], prefix: str) -> str:
     `add`)."""
     if not names:
         return text
-    pat = re.compile(r"(?<![\w.$%])(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?![\w.$])")
+    pat = re.compile(
+        r"(?<![\w.$%])(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?![\w.$])"
+    )
 
     def sub(part: str) -> str:
         # even pieces are outside double quotes
@@ -763,13 +836,22 @@ def _remaining(deadline: float | None, cap: float, error: type[Exception] = Meas
     return min(cap, left)
 
 
-def _run(cmd: list[str], cwd: str | Path, deadline: float | None, what: str, *, env: dict[str, str] | None = None,
-         error: type[Exception] = MeasureError, least: float = 0.0) -> str:
+def _run(
+    cmd: list[str],
+    cwd: str | Path,
+    deadline: float | None,
+    what: str,
+    *,
+    env: dict[str, str] | None = None,
+    error: type[Exception] = MeasureError,
+    least: float = 0.0,
+) -> str:
     """Run a build step (gcc, the linker) to its end within the deadline; its stdout. Raises
     `error` saying `what` failed and why (the end of its stderr)."""
     try:
-        p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, timeout=_remaining(deadline, 60.0, error, least),
-                           check=False)
+        p = subprocess.run(
+            cmd, cwd=cwd, env=env, capture_output=True, timeout=_remaining(deadline, 60.0, error, least), check=False
+        )
     except subprocess.TimeoutExpired:
         raise error(f"{what}: out of time") from None
     except OSError as e:

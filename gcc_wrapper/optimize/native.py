@@ -25,8 +25,15 @@ def work_root() -> Path:
     return d
 
 
-def build(name: str, sources: Sequence[Path], flags: Sequence[str] = (), *, cc: str = "gcc",
-          compile_only: bool = False, includes: Sequence[Path] = ()) -> Path:
+def build(
+    name: str,
+    sources: Sequence[Path],
+    flags: Sequence[str] = (),
+    *,
+    cc: str = "gcc",
+    compile_only: bool = False,
+    includes: Sequence[Path] = (),
+) -> Path:
     """The executable (or, compile_only, the object) `name` made from `sources` with `flags`;
     `includes` are files the sources #include (they count for the content, not as sources)."""
     h = hashlib.blake2b(digest_size=12)

@@ -49,8 +49,15 @@ DUMPBASE = "llmcc-pgo"
 _OVERHEAD = 3.0
 _MIN_TIME = 1.0  # seconds: less than this before the deadline and no training starts
 # user flags that would fight the training's (a build doing its own PGO or coverage)
-_USERS_OWN = ("-fprofile", "-fauto-profile", "-fbranch-probabilities", "--coverage", "-ftest-coverage", "-dumpbase",
-              "-dumpdir")
+_USERS_OWN = (
+    "-fprofile",
+    "-fauto-profile",
+    "-fbranch-probabilities",
+    "--coverage",
+    "-ftest-coverage",
+    "-dumpbase",
+    "-dumpdir",
+)
 _GCDA = re.compile(r'^\s*\.string\s+"([^"]+\.gcda)"', re.MULTILINE)
 _GLOBL = re.compile(r"^\s*\.(?:globl|global|weak)\s+([\w.$]+)", re.MULTILINE)
 
@@ -78,8 +85,13 @@ class Profile:
         function stays in its baseline's section (not .text.hot/.text.startup), where it is timed
         and where the user's object will have it."""
         return (
-            f"-fprofile-use={self.dir}", f"-fprofile-prefix-path={self.cwd}", "-dumpbase", DUMPBASE,
-            "-fprofile-partial-training", "-Wno-missing-profile", "-Wno-coverage-mismatch",
+            f"-fprofile-use={self.dir}",
+            f"-fprofile-prefix-path={self.cwd}",
+            "-dumpbase",
+            DUMPBASE,
+            "-fprofile-partial-training",
+            "-Wno-missing-profile",
+            "-Wno-coverage-mismatch",
             "-fno-reorder-functions",
         )
 
@@ -122,9 +134,24 @@ def train(ctx: Context, workdir: Path, *, deadline: float | None = None, recorde
     cwd = os.path.realpath(ctx.cwd or os.getcwd())
     env = compile_env()
     gen = _run(
-        [ctx.compiler, *ctx.cflags, f"-fprofile-generate={workdir}", "-fprofile-update=single",
-         f"-fprofile-prefix-path={cwd}", "-dumpbase", DUMPBASE, "-w", "-S", "-o", "-", ctx.source_path],
-        cwd, env, deadline, "instrumented compile",
+        [
+            ctx.compiler,
+            *ctx.cflags,
+            f"-fprofile-generate={workdir}",
+            "-fprofile-update=single",
+            f"-fprofile-prefix-path={cwd}",
+            "-dumpbase",
+            DUMPBASE,
+            "-w",
+            "-S",
+            "-o",
+            "-",
+            ctx.source_path,
+        ],
+        cwd,
+        env,
+        deadline,
+        "instrumented compile",
     )
     names = set(_GCDA.findall(gen))
     if len(names) != 1:
@@ -146,11 +173,31 @@ def train(ctx: Context, workdir: Path, *, deadline: float | None = None, recorde
         harness = measure.harness_object(ctx.compiler, ctx.name, sig, confine=False, deadline=deadline)
     except measure.MeasureError as e:
         raise TrainingError(f"training harness: {e}") from None
-    aliases = [f"-Wl,--defsym=__llmcc_{side}{k}_{ctx.name}={prefix}{ctx.name}"
-               for side in "bc" for k in range(measure.PLACEMENTS) if (side, k) != ("b", 0)]
+    aliases = [
+        f"-Wl,--defsym=__llmcc_{side}{k}_{ctx.name}={prefix}{ctx.name}"
+        for side in "bc"
+        for k in range(measure.PLACEMENTS)
+        if (side, k) != ("b", 0)
+    ]
     exe = workdir / "train"
-    _run([ctx.compiler, "-O2", str(harness), "unit.s", "-o", str(exe), *aliases, "-lgcov", "-lm",
-          "-Wl,--unresolved-symbols=ignore-all"], str(workdir), env, deadline, "training harness link")
+    _run(
+        [
+            ctx.compiler,
+            "-O2",
+            str(harness),
+            "unit.s",
+            "-o",
+            str(exe),
+            *aliases,
+            "-lgcov",
+            "-lm",
+            "-Wl,--unresolved-symbols=ignore-all",
+        ],
+        str(workdir),
+        env,
+        deadline,
+        "training harness link",
+    )
     inputs = measure.recorded_inputs(sig, recorded) if recorded is not None else None
     if inputs is not None:
         gcda.unlink(missing_ok=True)
@@ -165,8 +212,15 @@ def train(ctx: Context, workdir: Path, *, deadline: float | None = None, recorde
     for size in measure.SIZES:
         gcda.unlink(missing_ok=True)  # counters of one size only: the one the timing will use
         t = _left(deadline, 5.0)
-        res = sandbox.run([str(exe), str(size), "0", "0"], cwd=str(workdir), timeout=t, cpu_seconds=t + 1,
-                          memory_bytes=1 << 30, env=env, reads=())
+        res = sandbox.run(
+            [str(exe), str(size), "0", "0"],
+            cwd=str(workdir),
+            timeout=t,
+            cpu_seconds=t + 1,
+            memory_bytes=1 << 30,
+            env=env,
+            reads=(),
+        )
         if res.returncode != 0 or res.timed_out:
             continue
         try:
@@ -193,11 +247,15 @@ def _block(text: str, label: str) -> list[tuple[str, str]]:
     if not m:
         raise TrainingError(f"the instrumented unit has no {label}")
     out = []
-    for line in text[m.end():].splitlines():
+    for line in text[m.end() :].splitlines():
         s = line.strip()
         if not s or s.startswith("#"):
             continue
-        if s.endswith(":") or not s.startswith(".") or s.startswith((".section", ".text", ".data", ".type", ".size", ".local", ".comm", ".globl")):
+        if (
+            s.endswith(":")
+            or not s.startswith(".")
+            or s.startswith((".section", ".text", ".data", ".type", ".size", ".local", ".comm", ".globl"))
+        ):
             break
         words = s.split(None, 1)
         if words[0] in (".align", ".p2align", ".balign"):
@@ -227,8 +285,23 @@ def gcda(unit_text: str, name: str, counts: list[int]) -> bytes:
     ident, lineno, cfg, narcs = (_u32(v) for v in fn[:4])
     if narcs != len(counts):
         raise TrainingError(f"{name} has {narcs} counters in its record, {len(counts)} were read")
-    words = [_GCOV_MAGIC, version, stamp, checksum, _TAG_OBJECT_SUMMARY, 8, 1, min(max(counts, default=0), 0xFFFFFFFF),
-             _TAG_FUNCTION, 12, ident, lineno, cfg, _TAG_ARCS, 8 * len(counts)]
+    words = [
+        _GCOV_MAGIC,
+        version,
+        stamp,
+        checksum,
+        _TAG_OBJECT_SUMMARY,
+        8,
+        1,
+        min(max(counts, default=0), 0xFFFFFFFF),
+        _TAG_FUNCTION,
+        12,
+        ident,
+        lineno,
+        cfg,
+        _TAG_ARCS,
+        8 * len(counts),
+    ]
     blob = struct.pack(f"<{len(words)}I", *words)
     blob += b"".join(struct.pack("<Q", c) for c in counts)
     return blob + struct.pack("<I", 0)
@@ -256,9 +329,25 @@ def train_on_states(ctx: Context, workdir: Path, *, deadline: float | None = Non
         raise TrainingError(f"no directory for the counters: {e}") from None
     cwd = os.path.realpath(ctx.cwd or os.getcwd())
     gen = _run(
-        [ctx.compiler, *ctx.cflags, f"-fprofile-generate={workdir}", "-fprofile-update=single", "-fno-profile-values",
-         f"-fprofile-prefix-path={cwd}", "-dumpbase", DUMPBASE, "-w", "-S", "-o", "-", ctx.source_path],
-        cwd, compile_env(), deadline, "instrumented compile",
+        [
+            ctx.compiler,
+            *ctx.cflags,
+            f"-fprofile-generate={workdir}",
+            "-fprofile-update=single",
+            "-fno-profile-values",
+            f"-fprofile-prefix-path={cwd}",
+            "-dumpbase",
+            DUMPBASE,
+            "-w",
+            "-S",
+            "-o",
+            "-",
+            ctx.source_path,
+        ],
+        cwd,
+        compile_env(),
+        deadline,
+        "instrumented compile",
     )
     names = set(_GCDA.findall(gen))
     if len(names) != 1 or Path(next(iter(names))).parent != workdir:

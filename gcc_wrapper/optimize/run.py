@@ -123,8 +123,15 @@ def norm_digest(fn: Any) -> str:
     return hashlib.blake2b(fn.normalized().encode(), digest_size=16).hexdigest()
 
 
-def optimize_unit(unit: Any, job: UnitJob, cfg: Any, keys: dict[str, str], *, log: Any = None,
-                  finished: str | os.PathLike | None = None) -> tuple[Any, list[Any]]:
+def optimize_unit(
+    unit: Any,
+    job: UnitJob,
+    cfg: Any,
+    keys: dict[str, str],
+    *,
+    log: Any = None,
+    finished: str | os.PathLike | None = None,
+) -> tuple[Any, list[Any]]:
     """The unit with the hot functions' accepted rewrites, and the search outcomes of this call.
     `keys`: name -> cache key of gcc's baseline of each function (driver.function_keys), computed
     before cached rewrites were applied; a function whose key has a cache entry is done.
@@ -187,8 +194,9 @@ def optimize_unit(unit: Any, job: UnitJob, cfg: Any, keys: dict[str, str], *, lo
         from gcc_wrapper.optimize import search
 
         t0 = time.monotonic()
-        out = search.optimize_function(ctx, proposers, budget_s=share, cache=cache, cfg=cfg,
-                                       tests=str(cfg.test) or None)
+        out = search.optimize_function(
+            ctx, proposers, budget_s=share, cache=cache, cfg=cfg, tests=str(cfg.test) or None
+        )
         _spend(cache.root, job.cwd, time.monotonic() - t0)
         outcomes.append(out)
         if log is not None:
@@ -267,8 +275,21 @@ def _context(unit, name: str, key: str, job: UnitJob, cfg) -> tuple[Context | No
 def _queue(cache, unit, job: UnitJob, name: str, key: str, reason: str) -> None:
     from gcc_wrapper.optimize import worklist as queue
 
-    queue.add(cache.root, queue.QueueItem(key, name, job.source, job.cwd, job.cc, tuple(job.compile_flags),
-                                          tuple(job.code_flags), job.isa, norm_digest(unit.functions[name]), reason))
+    queue.add(
+        cache.root,
+        queue.QueueItem(
+            key,
+            name,
+            job.source,
+            job.cwd,
+            job.cc,
+            tuple(job.compile_flags),
+            tuple(job.code_flags),
+            job.isa,
+            norm_digest(unit.functions[name]),
+            reason,
+        ),
+    )
 
 
 # -- the per-build allowance: seconds spent per build directory in the current hour ------------
@@ -368,8 +389,20 @@ class Interruption:
 class _GuardedCache:
     """The cache as the lanes see it: reads go straight through, writes through Interruption.write."""
 
-    _WRITES = frozenset({"put_function", "put_tu", "put_manifest", "put_object", "import_function", "record_attempt",
-                         "record_context", "bump", "discard", "evict"})
+    _WRITES = frozenset(
+        {
+            "put_function",
+            "put_tu",
+            "put_manifest",
+            "put_object",
+            "import_function",
+            "record_attempt",
+            "record_context",
+            "bump",
+            "discard",
+            "evict",
+        }
+    )
 
     def __init__(self, cache: Any, guard: Interruption) -> None:
         self._cache = cache
@@ -455,8 +488,16 @@ def _main(argv: list[str]) -> int:
 
     def lane(mine: list[Any]) -> None:
         try:
-            _work_lane(mine, cfg, guarded, budget=budget, tests=opts["tests"], proposer=opts["proposer"], guard=guard,
-                       emit=lambda item, status, line: results.put((item, status, line)))
+            _work_lane(
+                mine,
+                cfg,
+                guarded,
+                budget=budget,
+                tests=opts["tests"],
+                proposer=opts["proposer"],
+                guard=guard,
+                emit=lambda item, status, line: results.put((item, status, line)),
+            )
         except Exception as e:  # noqa: BLE001 - one lane's failure is reported, the others go on
             results.put((None, "error", f"{type(e).__name__}: {e}"))
         finally:
@@ -490,16 +531,28 @@ def _main(argv: list[str]) -> int:
     except KeyboardInterrupt:
         guard.close()  # the lanes are left waiting; they end with the process
         left = len(queue.items(cache.root))
-        print(f"\nllmcc optimize: interrupted after {done} of {len(items)}; accepted rewrites are in the cache, "
-              f"{left} function(s) still queued", flush=True)
+        print(
+            f"\nllmcc optimize: interrupted after {done} of {len(items)}; accepted rewrites are in the cache, "
+            f"{left} function(s) still queued",
+            flush=True,
+        )
         return 130
     guard.uninstall()
     print("llmcc optimize: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
     return 0
 
 
-def _work_lane(items: Sequence[Any], cfg: Any, cache: Any, *, budget: float, tests: str | None, proposer: str | None,
-               guard: Interruption, emit: Any) -> None:
+def _work_lane(
+    items: Sequence[Any],
+    cfg: Any,
+    cache: Any,
+    *,
+    budget: float,
+    tests: str | None,
+    proposer: str | None,
+    guard: Interruption,
+    emit: Any,
+) -> None:
     """Work some queued functions one after the other with one set of proposers. The functions
     are prepared a window ahead (cfg.concurrency), and the model's first requests for them sent
     together (prefetch), so that they are in flight while earlier ones are verified and timed."""
@@ -517,8 +570,16 @@ def _work_lane(items: Sequence[Any], cfg: Any, cache: Any, *, budget: float, tes
                 fresh.append(prepared[nxt][0])
             nxt += 1
         prefetch(proposers, fresh)
-        status, line = optimize_item(item, cfg, cache, budget=budget, tests=tests, proposer=proposer,
-                                     proposers=proposers, prepared=prepared.pop(i))
+        status, line = optimize_item(
+            item,
+            cfg,
+            cache,
+            budget=budget,
+            tests=tests,
+            proposer=proposer,
+            proposers=proposers,
+            prepared=prepared.pop(i),
+        )
         emit(item, status, line)
 
 
@@ -536,8 +597,12 @@ def prepare_item(item: Any, cfg: Any, cache: Any) -> tuple[Context | None, str, 
 
     job = UnitJob(item.source, item.cwd, item.cc, tuple(item.compile_flags), tuple(item.code_flags), item.isa)
     try:
-        p = subprocess.run([item.cc, *item.compile_flags, "-w", "-S", "-o", "-", item.source], cwd=item.cwd,
-                           capture_output=True, timeout=120)
+        p = subprocess.run(
+            [item.cc, *item.compile_flags, "-w", "-S", "-o", "-", item.source],
+            cwd=item.cwd,
+            capture_output=True,
+            timeout=120,
+        )
         if p.returncode < 0:  # killed (Ctrl-C reaches gcc too): nothing is known about the source
             return None, "error", f"{item.name}: error: the compiler died of signal {-p.returncode}"
         if p.returncode != 0:
@@ -559,9 +624,17 @@ def prepare_item(item: Any, cfg: Any, cache: Any) -> tuple[Context | None, str, 
     return ctx, "", ""
 
 
-def optimize_item(item: Any, cfg: Any, cache: Any, *, budget: float, tests: str | None, proposer: str | None,
-                  proposers: Sequence[Any] | None = None,
-                  prepared: tuple[Context | None, str, str] | None = None) -> tuple[str, str]:
+def optimize_item(
+    item: Any,
+    cfg: Any,
+    cache: Any,
+    *,
+    budget: float,
+    tests: str | None,
+    proposer: str | None,
+    proposers: Sequence[Any] | None = None,
+    prepared: tuple[Context | None, str, str] | None = None,
+) -> tuple[str, str]:
     """Search one queued function (prepare_item's result, else prepared now) and say what
     happened: (status, one line). Items with a result leave the queue."""
     from gcc_wrapper.optimize import search
@@ -569,8 +642,15 @@ def optimize_item(item: Any, cfg: Any, cache: Any, *, budget: float, tests: str 
     ctx, status, line = prepared if prepared is not None else prepare_item(item, cfg, cache)
     if ctx is None:
         return status, line
-    out = search.optimize_function(ctx, proposers or make_proposers(cfg, cache.root, proposer), budget_s=budget,
-                                   cache=cache, cfg=cfg, tests=tests, bench=str(cfg.bench) or None)
+    out = search.optimize_function(
+        ctx,
+        proposers or make_proposers(cfg, cache.root, proposer),
+        budget_s=budget,
+        cache=cache,
+        cfg=cfg,
+        tests=tests,
+        bench=str(cfg.bench) or None,
+    )
     if out.status is not search.Status.TIMEOUT:
         _unqueue(cache, item.key)
     return out.status, out.line()

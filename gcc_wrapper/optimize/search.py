@@ -237,15 +237,46 @@ def optimize_function(
     workdir = Path(tempfile.mkdtemp(prefix="llmcc-search-"))  # harnesses, kept for the re-measurement
     try:
         program = None if harness else whole
-        return _search(ctx, proposers, deadline, start, cache, cfg, threshold, tests, policy, batch, rounds,
-                       remeasure_rounds, evaluate or _evaluator(cache, tests, rounds, threshold, workdir, program),
-                       workdir, program, confirm)
+        return _search(
+            ctx,
+            proposers,
+            deadline,
+            start,
+            cache,
+            cfg,
+            threshold,
+            tests,
+            policy,
+            batch,
+            rounds,
+            remeasure_rounds,
+            evaluate or _evaluator(cache, tests, rounds, threshold, workdir, program),
+            workdir,
+            program,
+            confirm,
+        )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _search(ctx, proposers, deadline, start, cache, cfg, threshold, tests, policy, batch, rounds, remeasure_rounds,
-            evaluate, workdir, program=None, confirm=None) -> Outcome:
+def _search(
+    ctx,
+    proposers,
+    deadline,
+    start,
+    cache,
+    cfg,
+    threshold,
+    tests,
+    policy,
+    batch,
+    rounds,
+    remeasure_rounds,
+    evaluate,
+    workdir,
+    program=None,
+    confirm=None,
+) -> Outcome:
     for p in proposers:
         if hasattr(p, "deadline"):
             p.deadline = deadline
@@ -302,21 +333,51 @@ def _search(ctx, proposers, deadline, start, cache, cfg, threshold, tests, polic
                 unverifiable = t.verdict.reason
             tree.backup(child, reward)
             if t.outcome is Result.UNMEASURABLE:
-                return Outcome(ctx.name, Status.UNMEASURABLE, t.reason, tried=tuple(tried), seconds=time.monotonic() - start)
+                return Outcome(
+                    ctx.name, Status.UNMEASURABLE, t.reason, tried=tuple(tried), seconds=time.monotonic() - start
+                )
         if unverifiable and not any(t.verdict is not None and t.verdict.accepted for t in tried):
-            return Outcome(ctx.name, Status.UNVERIFIABLE, unverifiable, tried=tuple(tried), seconds=time.monotonic() - start)
+            return Outcome(
+                ctx.name, Status.UNVERIFIABLE, unverifiable, tried=tuple(tried), seconds=time.monotonic() - start
+            )
     # a proposer that could not be asked (the model's server down) is not an answer of "nothing"
     present = all(getattr(p, "available", True) for p in proposers)
-    return _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, start, workdir, program,
-                     _names(proposers) if present else "", confirm, slowest_measure)
+    return _conclude(
+        ctx,
+        tried,
+        cache,
+        cfg,
+        threshold,
+        deadline,
+        remeasure_rounds,
+        start,
+        workdir,
+        program,
+        _names(proposers) if present else "",
+        confirm,
+        slowest_measure,
+    )
 
 
 def _names(proposers: Sequence[Any]) -> str:
     return ",".join(str(getattr(p, "name", "?")) for p in proposers)
 
 
-def _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, start, workdir, program=None,
-              proposers_name: str = "", confirm: tuple[str, float] | None = None, reserve: float = 2.0) -> Outcome:
+def _conclude(
+    ctx,
+    tried,
+    cache,
+    cfg,
+    threshold,
+    deadline,
+    remeasure_rounds,
+    start,
+    workdir,
+    program=None,
+    proposers_name: str = "",
+    confirm: tuple[str, float] | None = None,
+    reserve: float = 2.0,
+) -> Outcome:
     elapsed = lambda: time.monotonic() - start  # noqa: E731
     if not tried:
         if time.monotonic() >= deadline - 0.5:
@@ -333,17 +394,36 @@ def _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, sta
     best = max(faster, key=lambda t: t.measurement.speedup)
     for t in faster:
         if t is not best:
-            _record(cache, ctx, Tried(t.candidate, Result.SLOWER, f"{t.reason}, but another candidate was faster", t.verdict,
-                                      t.measurement))
+            _record(
+                cache,
+                ctx,
+                Tried(
+                    t.candidate,
+                    Result.SLOWER,
+                    f"{t.reason}, but another candidate was faster",
+                    t.verdict,
+                    t.measurement,
+                ),
+            )
     # the winner of several noisy races is biased upward: race it again before believing it. That
     # race is owed whatever the last candidate's verification took: it has at least the time
     # the slowest measurement took (the one step allowed past the deadline)
-    again = _remeasure(ctx, best.candidate, cache, remeasure_rounds, max(deadline, time.monotonic() + reserve), workdir,
-                       program)
+    again = _remeasure(
+        ctx, best.candidate, cache, remeasure_rounds, max(deadline, time.monotonic() + reserve), workdir, program
+    )
     if isinstance(again, str) or not again.faster_by(threshold):
-        reason = again if isinstance(again, str) else f"re-measured x{again.speedup:.3f} (spread {again.spread[0]:.3f}-{again.spread[1]:.3f})"
-        t = Tried(best.candidate, Result.SLOWER, f"not faster on re-measurement: {reason}", best.verdict,
-                  again if not isinstance(again, str) else None)
+        reason = (
+            again
+            if isinstance(again, str)
+            else f"re-measured x{again.speedup:.3f} (spread {again.spread[0]:.3f}-{again.spread[1]:.3f})"
+        )
+        t = Tried(
+            best.candidate,
+            Result.SLOWER,
+            f"not faster on re-measurement: {reason}",
+            best.verdict,
+            again if not isinstance(again, str) else None,
+        )
         _record(cache, ctx, t)
         return Outcome(ctx.name, Status.NO_FASTER, reason, tried=tuple(tried), seconds=elapsed())
     note, whole = "", None
@@ -356,8 +436,15 @@ def _conclude(ctx, tried, cache, cfg, threshold, deadline, remeasure_rounds, sta
         note = f"; program level x{whole.speedup:.3f} (spread {whole.spread[0]:.3f}-{whole.spread[1]:.3f})"
     entry = _store(ctx, best, again, cache, whole)
     _record(cache, ctx, Tried(best.candidate, Result.ACCEPTED, f"x{again.speedup:.3f}{note}", best.verdict, again))
-    return Outcome(ctx.name, Status.ACCEPTED, speedup=again.speedup, proposer=best.candidate.proposer,
-                   tried=tuple(tried), seconds=elapsed(), entry=entry)
+    return Outcome(
+        ctx.name,
+        Status.ACCEPTED,
+        speedup=again.speedup,
+        proposer=best.candidate.proposer,
+        tried=tuple(tried),
+        seconds=elapsed(),
+        entry=entry,
+    )
 
 
 def _confirm(ctx, cand, cache, confirm: tuple[str, float], rounds: int, threshold: float) -> Measurement | str:
@@ -395,8 +482,9 @@ def _what(ctx: Context, bench: str) -> str:
     return f"the workload `{' '.join(w.command)}`" if w else "the workload"
 
 
-def program_level(ctx: Context, cand: Candidate, bench: str, *, rounds: int, lock_dir: Path,
-                  deadline: float | None) -> Measurement:
+def program_level(
+    ctx: Context, cand: Candidate, bench: str, *, rounds: int, lock_dir: Path, deadline: float | None
+) -> Measurement:
     """The whole program timed with the candidate against gcc's version: the project's benchmark
     command in two builds (measure.measure_project), or the profiled workload's program patched
     (workload.Judge)."""
@@ -414,8 +502,9 @@ def _remeasure(ctx, cand, cache, rounds, deadline, workdir, program=None) -> Mea
 
     try:
         if program:
-            return program_level(ctx, cand, program, rounds=max(5, rounds // 2), lock_dir=cache.root,
-                                 deadline=deadline + 1.0)
+            return program_level(
+                ctx, cand, program, rounds=max(5, rounds // 2), lock_dir=cache.root, deadline=deadline + 1.0
+            )
         return measure.measure(ctx, cand, rounds=rounds, lock_dir=cache.root, deadline=deadline + 1.0, workdir=workdir)
     except (measure.MeasureError, _judge_error()) as e:
         return f"re-measurement failed: {e}"
@@ -491,8 +580,16 @@ def _context(ctx: Context) -> dict[str, Any]:
             c_source = source.function_source(ctx.source_path, ctx.name, list(ctx.cflags), cwd=ctx.cwd or None) or ""
         except Exception:  # noqa: BLE001 - C the parser cannot read: the examples go without it
             c_source = ""
-    return {"function": ctx.name, "source": ctx.source_path, "c_source": c_source, "prototype": ctx.prototype,
-            "baseline_asm": ctx.baseline_asm, "cflags": list(ctx.cflags), "isa": ctx.isa, "compiler": ctx.compiler}
+    return {
+        "function": ctx.name,
+        "source": ctx.source_path,
+        "c_source": c_source,
+        "prototype": ctx.prototype,
+        "baseline_asm": ctx.baseline_asm,
+        "cflags": list(ctx.cflags),
+        "isa": ctx.isa,
+        "compiler": ctx.compiler,
+    }
 
 
 _bump_lock = threading.Lock()
@@ -505,9 +602,11 @@ def _bump(cache, counter: str) -> None:
         cache.bump(counter)
 
 
-def _evaluator(cache, tests: str | None, rounds: int, threshold: float, workdir: Path,
-               bench: str | None = None) -> Evaluator:
+def _evaluator(
+    cache, tests: str | None, rounds: int, threshold: float, workdir: Path, bench: str | None = None
+) -> Evaluator:
     """Verify, then measure: with the function harness, or at program level with `bench`."""
+
     def evaluate(ctx: Context, cand: Candidate, deadline: float) -> Tried:
         from gcc_wrapper.optimize import measure, verify
 
@@ -523,8 +622,9 @@ def _evaluator(cache, tests: str | None, rounds: int, threshold: float, workdir:
             return Tried(cand, outcome, verdict.reason, verdict)
         try:
             if bench:
-                m = program_level(ctx, cand, bench, rounds=3 if bench == WORKLOAD else 5, lock_dir=cache.root,
-                                  deadline=deadline)
+                m = program_level(
+                    ctx, cand, bench, rounds=3 if bench == WORKLOAD else 5, lock_dir=cache.root, deadline=deadline
+                )
             else:
                 m = measure.measure(ctx, cand, rounds=rounds, lock_dir=cache.root, deadline=deadline, workdir=workdir)
         except measure.BaselineUnmeasurable as e:

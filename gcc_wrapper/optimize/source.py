@@ -47,6 +47,7 @@ SHIMS = (
 )
 PRELUDE = "typedef struct { long _a, _b; } __llmcc_int128;\ntypedef struct { long _a, _b; } __llmcc_float128;\n"
 
+
 class SourceError(Exception):
     """The source cannot be preprocessed or parsed, or has no such function."""
 
@@ -211,8 +212,16 @@ def _ctype(node, typedefs: dict, gen) -> CType:
             words = list(t.names)
             if len(names) == 1 and names[0] in typedefs and names[0] not in _INT_SIZES:
                 base = _ctype(typedefs[names[0]], typedefs, gen)
-                return CType(base.kind, base.size, names[0], base.signed, const or base.const, base.restrict, base.pointee,
-                             func=base.func)
+                return CType(
+                    base.kind,
+                    base.size,
+                    names[0],
+                    base.signed,
+                    const or base.const,
+                    base.restrict,
+                    base.pointee,
+                    func=base.func,
+                )
             unsigned = "unsigned" in words
             core = [n for n in names if n != "unsigned"]
             if core == ["void"]:
@@ -336,10 +345,20 @@ def _prototype_of(decl, typedefs: dict, gen, layout=None) -> Prototype:
 # Linux that a declaration read on its own (parse_declaration) may use; any other type name in it
 # is unknown there.
 STANDARD_TYPEDEFS = {
-    "size_t": "unsigned long", "ssize_t": "long", "ptrdiff_t": "long", "intptr_t": "long",
-    "uintptr_t": "unsigned long", "bool": "_Bool",
-    "int8_t": "signed char", "int16_t": "short", "int32_t": "int", "int64_t": "long",
-    "uint8_t": "unsigned char", "uint16_t": "unsigned short", "uint32_t": "unsigned int", "uint64_t": "unsigned long",
+    "size_t": "unsigned long",
+    "ssize_t": "long",
+    "ptrdiff_t": "long",
+    "intptr_t": "long",
+    "uintptr_t": "unsigned long",
+    "bool": "_Bool",
+    "int8_t": "signed char",
+    "int16_t": "short",
+    "int32_t": "int",
+    "int64_t": "long",
+    "uint8_t": "unsigned char",
+    "uint16_t": "unsigned short",
+    "uint32_t": "unsigned int",
+    "uint64_t": "unsigned long",
 }
 
 
@@ -361,8 +380,12 @@ def parse_declaration(text: str, name: str) -> Prototype:
         why = f"unknown type name {unknown!r}" if unknown else str(e)
         raise SourceError(f"cannot read the declaration {text.strip()!r}: {why}") from None
     decls = [e for e in ast.ext if not isinstance(e, c_ast.Typedef)]
-    if len(decls) != 1 or not isinstance(decls[0], c_ast.Decl) or not isinstance(decls[0].type, c_ast.FuncDecl) \
-            or decls[0].name != name:
+    if (
+        len(decls) != 1
+        or not isinstance(decls[0], c_ast.Decl)
+        or not isinstance(decls[0].type, c_ast.FuncDecl)
+        or decls[0].name != name
+    ):
         raise SourceError(f"{text.strip()!r} is not a declaration of the function {name}")
     return _prototype_of(decls[0], _typedefs(ast), c_generator.CGenerator())
 
@@ -388,15 +411,35 @@ def _plain_c(text: str) -> str:
             while end < len(text) and depth:
                 depth += {"(": 1, ")": -1}.get(text[end], 0)
                 end += 1
-            out += [text[pos:m.start()], f" {value} "]
+            out += [text[pos : m.start()], f" {value} "]
             pos = end
         text = "".join(out) + text[pos:]
     return text
 
 
 _C_WORDS = {
-    "void", "char", "short", "int", "long", "float", "double", "signed", "unsigned", "_Bool", "_Complex", "const",
-    "volatile", "restrict", "static", "extern", "inline", "register", "auto", "struct", "union", "enum",
+    "void",
+    "char",
+    "short",
+    "int",
+    "long",
+    "float",
+    "double",
+    "signed",
+    "unsigned",
+    "_Bool",
+    "_Complex",
+    "const",
+    "volatile",
+    "restrict",
+    "static",
+    "extern",
+    "inline",
+    "register",
+    "auto",
+    "struct",
+    "union",
+    "enum",
 }
 
 
@@ -497,8 +540,14 @@ def _probe_layout(path: str, type_text: str, members, cflags: tuple[str, ...], c
     full = os.path.abspath(os.path.join(cwd or os.getcwd(), path))
     probe = f'#include "{full}"\nconst unsigned long __llmcc_layout[] = {{ {", ".join(exprs)} }};\n'
     cc = os.environ.get("LLMCC_CC") or "gcc"
-    r = subprocess.run([cc, *_cpp_flags(cflags), "-O0", "-S", "-x", "c", "-o", "-", "-"], input=probe, cwd=cwd,
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [cc, *_cpp_flags(cflags), "-O0", "-S", "-x", "c", "-o", "-", "-"],
+        input=probe,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     if r.returncode != 0:
         raise _NotModelled(f"gcc cannot tell its layout: {r.stderr.strip()[:200]}")
     vals: list[int] = []

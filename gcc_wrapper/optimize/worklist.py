@@ -36,9 +36,17 @@ class QueueItem:
     @classmethod
     def from_json(cls, d: dict) -> "QueueItem":
         return cls(
-            key=str(d["key"]), name=str(d["name"]), source=str(d["source"]), cwd=str(d["cwd"]), cc=str(d["cc"]),
-            compile_flags=tuple(d.get("compile_flags", ())), code_flags=tuple(d.get("code_flags", ())),
-            isa=str(d.get("isa", "x86-64")), digest=str(d.get("digest", "")), reason=str(d.get("reason", "")), queued=float(d.get("queued", 0.0)),
+            key=str(d["key"]),
+            name=str(d["name"]),
+            source=str(d["source"]),
+            cwd=str(d["cwd"]),
+            cc=str(d["cc"]),
+            compile_flags=tuple(d.get("compile_flags", ())),
+            code_flags=tuple(d.get("code_flags", ())),
+            isa=str(d.get("isa", "x86-64")),
+            digest=str(d.get("digest", "")),
+            reason=str(d.get("reason", "")),
+            queued=float(d.get("queued", 0.0)),
         )
 
 

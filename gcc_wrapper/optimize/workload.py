@@ -66,8 +66,14 @@ def _of(prof: dict, path: str) -> Workload | None:
     except OSError:
         return None
     stdin = str(prof.get("stdin", ""))
-    return Workload(tuple(cmd), where, exe, stdin if stdin and os.path.isfile(stdin) else "",
-                    float(prof.get("seconds", 0.0) or 0.0), path)
+    return Workload(
+        tuple(cmd),
+        where,
+        exe,
+        stdin if stdin and os.path.isfile(stdin) else "",
+        float(prof.get("seconds", 0.0) or 0.0),
+        path,
+    )
 
 
 def find(cache_root: str | os.PathLike, cwd: str | None) -> Workload | None:
@@ -117,8 +123,11 @@ class _Target:
     def address(self, sym: str) -> int:
         cands = self.symbols.get(sym, [])
         mine = os.path.basename(self.source)
-        for rank in (lambda c: c[2] == "LOCAL" and c[3] == mine, lambda c: c[2] in ("GLOBAL", "WEAK"),
-                     lambda c: c[2] == "LOCAL"):
+        for rank in (
+            lambda c: c[2] == "LOCAL" and c[3] == mine,
+            lambda c: c[2] in ("GLOBAL", "WEAK"),
+            lambda c: c[2] == "LOCAL",
+        ):
             hits = {c[0] for c in cands if rank(c)}
             if len(hits) == 1:
                 return hits.pop() + self.shift
@@ -179,8 +188,10 @@ def patch(exe: str, ctx: Context, asm_text: str, out: Path, work: Path) -> Path:
     if t.pie:
         absolute = _absolute_relocations(obj)
         if absolute:
-            raise JudgeError(f"it uses absolute addresses ({', '.join(sorted(set(absolute))[:3])}), which a "
-                             "position-independent program cannot have")
+            raise JudgeError(
+                f"it uses absolute addresses ({', '.join(sorted(set(absolute))[:3])}), which a "
+                "position-independent program cannot have"
+            )
     binary = lief.parse(exe)
     if binary is None:
         raise JudgeError(f"lief cannot read {exe}")
@@ -195,7 +206,7 @@ def patch(exe: str, ctx: Context, asm_text: str, out: Path, work: Path) -> Path:
 
     before = loads()
     added = binary.add(seg)
-    after = loads()[:len(before)]
+    after = loads()[: len(before)]
     # a PIE's header grows by a page and lief moves everything up: the same distance for every
     # segment but the first (the headers'), else the program's symbols cannot be trusted
     shifts = {a - b for a, b in zip(after[1:], before[1:])}
@@ -215,8 +226,10 @@ def patch(exe: str, ctx: Context, asm_text: str, out: Path, work: Path) -> Path:
     return out
 
 
-_SCRIPT = ("SECTIONS {{ . = {addr:#x}; .text : {{ *(.text .text.*) }} .rodata : {{ *(.rodata .rodata.*) }} "
-           "/DISCARD/ : {{ *(.note.*) *(.comment) *(.eh_frame) }} }}\n")
+_SCRIPT = (
+    "SECTIONS {{ . = {addr:#x}; .text : {{ *(.text .text.*) }} .rodata : {{ *(.rodata .rodata.*) }} "
+    "/DISCARD/ : {{ *(.note.*) *(.comment) *(.eh_frame) }} }}\n"
+)
 
 
 def _host_model(workdir: Path) -> Path:
@@ -249,23 +262,36 @@ def _link(obj: Path, t: _Target, at: int, elf: Path) -> tuple[int, bytes]:
             defs.append(f"--defsym={s}={t.address(s):#x}")
     script = elf.with_suffix(".ld")
     script.write_text(_SCRIPT.format(addr=at))
-    r = subprocess.run(["ld", "-o", str(elf), "-T", str(script), "-e", t.name, "--no-relax", *defs, str(obj), *extra],
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        ["ld", "-o", str(elf), "-T", str(script), "-e", t.name, "--no-relax", *defs, str(obj), *extra],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     if r.returncode != 0:
         raise JudgeError(f"cannot link it into the program: {r.stderr.strip()[:300]}")
     with open(elf, "rb") as f:
         e = ELFFile(f)
-        parts = [(s["sh_addr"], s.data()) for s in e.iter_sections()
-                 if s["sh_flags"] & 2 and s["sh_type"] == "SHT_PROGBITS" and s["sh_size"]]
+        parts = [
+            (s["sh_addr"], s.data())
+            for s in e.iter_sections()
+            if s["sh_flags"] & 2 and s["sh_type"] == "SHT_PROGBITS" and s["sh_size"]
+        ]
         symtab = e.get_section_by_name(".symtab")
-        entry = next((s["st_value"] for s in symtab.iter_symbols() if s.name == t.name and s["st_shndx"] != "SHN_UNDEF"),
-                     None) if symtab is not None else None
+        entry = (
+            next(
+                (s["st_value"] for s in symtab.iter_symbols() if s.name == t.name and s["st_shndx"] != "SHN_UNDEF"),
+                None,
+            )
+            if symtab is not None
+            else None
+        )
     if entry is None or not parts:
         raise JudgeError(f"the image does not define {t.name}")
     top = max(a + len(d) for a, d in parts)
     data = bytearray(b"\xcc" * (top - at))
     for a, d in parts:
-        data[a - at:a - at + len(d)] = d
+        data[a - at : a - at + len(d)] = d
     return entry, bytes(data)
 
 
@@ -298,8 +324,11 @@ def _overlay(lower: str, upper: str, workdir: str):
         if libc.unshare(flags) != 0:
             os._exit(121)
         if uid != 0:
-            for path, text in (("/proc/self/setgroups", "deny"), ("/proc/self/uid_map", f"{uid} {uid} 1"),
-                               ("/proc/self/gid_map", f"{gid} {gid} 1")):
+            for path, text in (
+                ("/proc/self/setgroups", "deny"),
+                ("/proc/self/uid_map", f"{uid} {uid} 1"),
+                ("/proc/self/gid_map", f"{gid} {gid} 1"),
+            ):
                 with open(path, "w") as f:
                     f.write(text)
         if libc.mount(b"none", b"/", None, 0x40000 | 0x4000, None) != 0:  # MS_PRIVATE | MS_REC
@@ -324,9 +353,18 @@ def run_once(w: Workload, exe: Path, timeout: float) -> Run:
         out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"
         t0 = time.monotonic()
         with open(out, "wb") as fout, open(err, "wb") as ferr:
-            r = sandbox.timed(list(w.command), timeout=timeout, cwd=w.cwd, memory_bytes=PROGRAM_MEMORY,
-                              fsize_bytes=1 << 30, stdin_file=w.stdin or os.devnull, stdout=fout, stderr=ferr,
-                              setup=_overlay(w.cwd, str(upper), str(workdir)), executable=str(exe))
+            r = sandbox.timed(
+                list(w.command),
+                timeout=timeout,
+                cwd=w.cwd,
+                memory_bytes=PROGRAM_MEMORY,
+                fsize_bytes=1 << 30,
+                stdin_file=w.stdin or os.devnull,
+                stdout=fout,
+                stderr=ferr,
+                setup=_overlay(w.cwd, str(upper), str(workdir)),
+                executable=str(exe),
+            )
         if r.timed_out:
             raise JudgeError(f"a run exceeded {timeout:.0f} s")
         if r.error:
@@ -350,7 +388,8 @@ def _differ(a: Run, b: Run) -> str:
         return "stderr differs"
     if a.files != b.files:
         names = sorted({f for f, _ in a.files} ^ {f for f, _ in b.files}) or sorted(
-            f for (f, x), (_, y) in zip(a.files, b.files) if x != y)
+            f for (f, x), (_, y) in zip(a.files, b.files) if x != y
+        )
         return f"the files it writes differ ({', '.join(names[:3])})"
     return ""
 
@@ -415,8 +454,14 @@ class Judge:
                 noise.append(abs(1 - b1 / b2) if b2 > 0 else 0.0)
         ratios = [b / c if c > 0 else float("inf") for b, c in zip(base, cand_t)]
         floor = statistics.median(noise) if noise else 0.0
-        return Measurement(f"workload cpu-time (`{' '.join(self.w.command)}`, noise {floor:.3f})", tuple(base),
-                           tuple(cand_t), statistics.median(ratios), (min(ratios), max(ratios)), len(ratios))
+        return Measurement(
+            f"workload cpu-time (`{' '.join(self.w.command)}`, noise {floor:.3f})",
+            tuple(base),
+            tuple(cand_t),
+            statistics.median(ratios),
+            (min(ratios), max(ratios)),
+            len(ratios),
+        )
 
 
 def noise_of(m: Measurement) -> float:

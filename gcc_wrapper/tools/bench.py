@@ -66,9 +66,15 @@ def run_program(exe: Path, stdin_path: Path, *, cwd: Path) -> Any:
     and file-size limits, killed as a whole at the timeout). Returns its SandboxResult."""
     from gcc_wrapper.optimize.verify import sandbox
 
-    return sandbox.run([str(exe)], cwd=cwd, timeout=TEST_TIMEOUT, cpu_seconds=TEST_TIMEOUT,
-                       memory_bytes=TEST_MEMORY, stdin=stdin_path.read_bytes(),
-                       env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"})
+    return sandbox.run(
+        [str(exe)],
+        cwd=cwd,
+        timeout=TEST_TIMEOUT,
+        cpu_seconds=TEST_TIMEOUT,
+        memory_bytes=TEST_MEMORY,
+        stdin=stdin_path.read_bytes(),
+        env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"},
+    )
 
 
 def normalize(text: str) -> str:
@@ -77,8 +83,13 @@ def normalize(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.rstrip().split("\n"))
 
 
-def judge(exe: Path, tests: Sequence[dataset.TestCase], inputs: Sequence[Path], cwd: Path,
-          reference: Sequence[str] | None = None) -> tuple[bool, str, list[str]]:
+def judge(
+    exe: Path,
+    tests: Sequence[dataset.TestCase],
+    inputs: Sequence[Path],
+    cwd: Path,
+    reference: Sequence[str] | None = None,
+) -> tuple[bool, str, list[str]]:
     """Run exe on every test. Passed means: every run exits 0 within the limits and prints the
     expected output, and (given the baseline's outputs as `reference`) the baseline's output."""
     outputs: list[str] = []
@@ -106,8 +117,7 @@ class Build:
     reason: str = ""  # why it failed: the first lines of the compiler's messages
 
 
-def _compile(cmd: list[str], exe: Path, cwd: Path, env: dict[str, str] | None = None,
-             timeout: float = 600) -> Build:
+def _compile(cmd: list[str], exe: Path, cwd: Path, env: dict[str, str] | None = None, timeout: float = 600) -> Build:
     t0 = time.perf_counter()
     try:
         p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
@@ -137,15 +147,31 @@ def build_pgo(src: Path, exe: Path, tests_inputs: Sequence[Path]) -> Build:
     shutil.copy(src, d / src.name)
     cc = _gcc()
     t0 = time.perf_counter()
-    gen = _compile([cc, "-O3", f"-fprofile-generate={prof}", "-fprofile-update=single",
-                    src.name, "-o", "train", *LIBS], d / "train", d)
+    gen = _compile(
+        [cc, "-O3", f"-fprofile-generate={prof}", "-fprofile-update=single", src.name, "-o", "train", *LIBS],
+        d / "train",
+        d,
+    )
     if not gen.ok:
         return Build(False, exe, gen.seconds, f"instrumented build: {gen.reason}")
     for inp in tests_inputs:
         run_program(d / "train", inp, cwd=d)
     # Same directory, source and output name as the instrumented build: that names the .gcda.
-    use = _compile([cc, "-O3", f"-fprofile-use={prof}", "-fprofile-partial-training",
-                    "-Werror=missing-profile", src.name, "-o", "train", *LIBS], d / "train", d)
+    use = _compile(
+        [
+            cc,
+            "-O3",
+            f"-fprofile-use={prof}",
+            "-fprofile-partial-training",
+            "-Werror=missing-profile",
+            src.name,
+            "-o",
+            "train",
+            *LIBS,
+        ],
+        d / "train",
+        d,
+    )
     if use.ok:
         os.replace(d / "train", exe)
     return Build(use.ok, exe, time.perf_counter() - t0, use.reason)
@@ -161,7 +187,9 @@ def optimizer_available() -> bool:
     """Sync mode needs the optimizer modules; without them llmcc only applies cached rewrites."""
     import importlib.util
 
-    return all(importlib.util.find_spec(m) is not None for m in ("gcc_wrapper.optimize.run", "gcc_wrapper.optimize.search"))
+    return all(
+        importlib.util.find_spec(m) is not None for m in ("gcc_wrapper.optimize.run", "gcc_wrapper.optimize.search")
+    )
 
 
 CHECKER = '''\
@@ -207,16 +235,20 @@ def test_command() -> str:
     verifier's private copy of it): rebuild through `llmcc` found on PATH by name, which is how the
     verifier's compiler shim puts the candidate in (it rewrites `-c` compiles of the source), then
     link and check the program."""
-    return (f"llmcc -O3 -c prog.c -o check.o && llmcc check.o -o check-exe {' '.join(LIBS)} && "
-            f"{shlex.quote(sys.executable)} check.py check-exe")
+    return (
+        f"llmcc -O3 -c prog.c -o check.o && llmcc check.o -o check-exe {' '.join(LIBS)} && "
+        f"{shlex.quote(sys.executable)} check.py check-exe"
+    )
 
 
 def code_bytes(exe: Path) -> bytes | None:
     """The program's code and constants (.text, .rodata, .data) without symbols or build ids: equal
     bytes mean llmcc changed nothing in it."""
     with tempfile.NamedTemporaryFile(dir=exe.parent) as f:
-        p = subprocess.run(["objcopy", "-O", "binary", "-j", ".text", "-j", ".rodata", "-j", ".data",
-                            str(exe), f.name], capture_output=True)
+        p = subprocess.run(
+            ["objcopy", "-O", "binary", "-j", ".text", "-j", ".rodata", "-j", ".data", str(exe), f.name],
+            capture_output=True,
+        )
         return Path(f.name).read_bytes() if p.returncode == 0 else None
 
 
@@ -361,9 +393,14 @@ class Bench:
         if first.ok and self.mode == "sync":
             t0 = time.perf_counter()
             try:
-                p = subprocess.run([*llmcc_command(), "optimize", "--tests", test_command(),
-                                    "--budget", f"{self.opts.budget:g}"], cwd=pdir, env=env,
-                                   capture_output=True, text=True, timeout=max(1200.0, 30 * self.opts.budget))
+                p = subprocess.run(
+                    [*llmcc_command(), "optimize", "--tests", test_command(), "--budget", f"{self.opts.budget:g}"],
+                    cwd=pdir,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=max(1200.0, 30 * self.opts.budget),
+                )
                 info["optimize"] = p.stdout.strip().splitlines()[-6:] + p.stderr.strip().splitlines()[-3:]
             except subprocess.TimeoutExpired:
                 info["optimize"] = ["timed out"]
@@ -426,8 +463,9 @@ class Bench:
         def side_by_side(a: Path, b: Path) -> Measurement:
             # gcc_wrapper.optimize.measure holds the machine-wide lock in the run's cache directory, so no
             # llmcc build of this run (--jobs) measures while a problem is being timed.
-            return measure.measure_programs(a, b, data, self.opts.rounds, lock_dir=self.opts.cache_dir,
-                                            cwd=pdir, timeout=TEST_TIMEOUT * len(data))
+            return measure.measure_programs(
+                a, b, data, self.opts.rounds, lock_dir=self.opts.cache_dir, cwd=pdir, timeout=TEST_TIMEOUT * len(data)
+            )
 
         t0 = time.perf_counter()
         try:
@@ -524,6 +562,7 @@ def summaries(records: Sequence[ProblemRecord], variants: Sequence[str]) -> dict
     """Per build: the metrics over every counted problem and over the compute-bound ones."""
     counted = [r for r in records if not r.excluded]
     out: dict[str, dict[str, metrics.Summary]] = {}
+
     def results(name: str, rs: Sequence[ProblemRecord]) -> list[metrics.Result]:
         return [v.result() if (v := r.variant(name)) else metrics.Result(False, False) for r in rs]
 
@@ -539,8 +578,15 @@ def noise_floor(records: Sequence[ProblemRecord]) -> metrics.Summary:
     """A/A: the builds whose code is byte-identical to gcc -O3's were timed against it like any
     other. Scored by the paper's rule as if they differed, they show how much of a figure timing
     noise alone produces (they count as 1.0 in the real figures)."""
-    return metrics.summarize([metrics.Result(True, True, v.speedup) for r in records if not r.excluded
-                              for v in r.variants if v.identical_code and v.speedup is not None])
+    return metrics.summarize(
+        [
+            metrics.Result(True, True, v.speedup)
+            for r in records
+            if not r.excluded
+            for v in r.variants
+            if v.identical_code and v.speedup is not None
+        ]
+    )
 
 
 def machine() -> dict[str, Any]:
@@ -562,8 +608,15 @@ def machine() -> dict[str, Any]:
     }
 
 
-def write_outputs(out: Path, meta: dict[str, Any], ds: dataset.Dataset, records: Sequence[ProblemRecord],
-                  variants: Sequence[str], *, plots: bool = True) -> list[str]:
+def write_outputs(
+    out: Path,
+    meta: dict[str, Any],
+    ds: dataset.Dataset,
+    records: Sequence[ProblemRecord],
+    variants: Sequence[str],
+    *,
+    plots: bool = True,
+) -> list[str]:
     """results.json, report.md and the plots; returns notes for the user (e.g. plots skipped)."""
     records = sorted(records, key=lambda r: r.row)
     summ = summaries(records, variants)
@@ -606,20 +659,32 @@ def _pct(x: float) -> str:
     return _f(x * 100, "{:.1f}%")
 
 
-def render_markdown(meta: dict[str, Any], ds: dataset.Dataset, records: Sequence[ProblemRecord],
-                    summ: dict[str, dict[str, metrics.Summary]], notes: Sequence[str]) -> str:
+def render_markdown(
+    meta: dict[str, Any],
+    ds: dataset.Dataset,
+    records: Sequence[ProblemRecord],
+    summ: dict[str, dict[str, metrics.Summary]],
+    notes: Sequence[str],
+) -> str:
     m = meta["machine"]
     counted = [r for r in records if not r.excluded]
-    excluded = [(b.row, b.problem_id, b.reason) for b in ds.bad] + [(r.row, r.id, r.excluded) for r in records if r.excluded]
+    excluded = [(b.row, b.problem_id, b.reason) for b in ds.bad] + [
+        (r.row, r.id, r.excluded) for r in records if r.excluded
+    ]
     lines = [
         "# llmcc bench",
         "",
         f"- dataset: `{meta['dataset']}` ({ds.rows} rows read, {len(records)} problems run, "
-        f"{len(counted)} counted, {len(excluded)} excluded)" + (" — **interrupted**" if meta.get("interrupted") else ""),
+        f"{len(counted)} counted, {len(excluded)} excluded)"
+        + (" — **interrupted**" if meta.get("interrupted") else ""),
         f"- date: {meta['date']}; machine: {m['cpu']} ({m['cores']} cores), Linux {m['kernel']}, {m['gcc']}",
         f"- llmcc: mode {meta['llmcc_mode']}, proposer {meta['proposer']}, budget {meta['budget']:g} s per compile and per queued function"
-        + ("" if meta["llmcc_mode"] == "sync" else " — **no optimizer ran: llmcc applied cached rewrites only**"
-           + ("" if meta["optimizer"] else " (the optimizer is not installed)")),
+        + (
+            ""
+            if meta["llmcc_mode"] == "sync"
+            else " — **no optimizer ran: llmcc applied cached rewrites only**"
+            + ("" if meta["optimizer"] else " (the optimizer is not installed)")
+        ),
         f"- timing: {meta['rounds']} interleaved rounds of CPU time (user+sys) over up to the first "
         f"{meta['tests_per_problem']} tests; compute-bound = baseline exceeds an empty program by "
         f"≥ {meta['compute_bound_ms']:g} ms per round",
@@ -639,18 +704,29 @@ def render_markdown(meta: dict[str, Any], ds: dataset.Dataset, records: Sequence
             )
     fell = [r for r in counted if r.llmcc.get("fallbacks")]
     if fell:
-        lines += ["", f"**llmcc fell back to plain gcc in {len(fell)} of {len(counted)} counted problems** "
-                  f"({', '.join(r.id for r in fell[:10])}{' …' if len(fell) > 10 else ''}): those builds are correct "
-                  f"but did not go through llmcc. First reason: {_md_line(fell[0].llmcc['fallbacks'][0])}"]
+        lines += [
+            "",
+            f"**llmcc fell back to plain gcc in {len(fell)} of {len(counted)} counted problems** "
+            f"({', '.join(r.id for r in fell[:10])}{' …' if len(fell) > 10 else ''}): those builds are correct "
+            f"but did not go through llmcc. First reason: {_md_line(fell[0].llmcc['fallbacks'][0])}",
+        ]
     nf = noise_floor(records)
     if nf.problems:
-        lines += ["", f"Noise floor (A/A): {nf.problems} builds byte-identical to gcc -O3 were timed against it "
-                  f"like the others; scored as if they differed they would reach geomean {_f(nf.geomean)}, "
-                  f"p75 {_f(nf.p75)}, {_pct(nf.improved_share)} improved ≥5%. Figures of that size are timing "
-                  "noise (identical builds count as 1.0 above)."]
-    lines += ["", "## Problems", "",
-              "Raw speedup = median over rounds of baseline/build CPU time [min–max]; `=` marks a build whose "
-              "code is byte-identical to gcc -O3's (speedup 1.0 by construction).", ""]
+        lines += [
+            "",
+            f"Noise floor (A/A): {nf.problems} builds byte-identical to gcc -O3 were timed against it "
+            f"like the others; scored as if they differed they would reach geomean {_f(nf.geomean)}, "
+            f"p75 {_f(nf.p75)}, {_pct(nf.improved_share)} improved ≥5%. Figures of that size are timing "
+            "noise (identical builds count as 1.0 above).",
+        ]
+    lines += [
+        "",
+        "## Problems",
+        "",
+        "Raw speedup = median over rounds of baseline/build CPU time [min–max]; `=` marks a build whose "
+        "code is byte-identical to gcc -O3's (speedup 1.0 by construction).",
+        "",
+    ]
     names = list(summ)
     lines.append("| problem | baseline ms | compute-bound | " + " | ".join(names) + " |")
     lines.append("| --- | ---: | :---: | " + " | ".join("---" for _ in names) + " |")
@@ -665,19 +741,37 @@ def render_markdown(meta: dict[str, Any], ds: dataset.Dataset, records: Sequence
             else:
                 sp = f"{v.speedup:.3f} [{v.spread[0]:.2f}–{v.spread[1]:.2f}]" if v.spread else "–"
                 cells.append(("= " if v.identical_code else "") + sp)
-        lines.append(f"| {r.id} | {metrics.median(r.baseline_cpu) * 1000:.1f} | {'yes' if r.compute_bound else 'no'} | "
-                     + " | ".join(cells) + " |")
+        lines.append(
+            f"| {r.id} | {metrics.median(r.baseline_cpu) * 1000:.1f} | {'yes' if r.compute_bound else 'no'} | "
+            + " | ".join(cells)
+            + " |"
+        )
     if excluded:
         lines += ["", "## Excluded", "", "| row | problem | reason |", "| ---: | --- | --- |"]
         lines += [f"| {row} | {pid} | {reason} |" for row, pid, reason in sorted(excluded)]
-    keys = ("compile", "baseline_tests", "llmcc_build", "llmcc_optimize", "llmcc_rebuild", "compare_builds", "tests",
-            "measure", "total")
-    lines += ["", "## Where the time went (seconds, summed over problems)", "",
-              "| " + " | ".join(keys) + " |", "|" + " ---: |" * len(keys),
-              "| " + " | ".join(f"{sum(r.seconds.get(k, 0.0) for r in records):.1f}" for k in keys) + " |",
-              "", "`llmcc_build`: the first compile through llmcc, with its own proposing, verifying and measuring "
-              "in sync mode; `llmcc_optimize`: `llmcc optimize --tests` on what it queued; `llmcc_rebuild`: "
-              "the compile that applies the cached rewrites."]
+    keys = (
+        "compile",
+        "baseline_tests",
+        "llmcc_build",
+        "llmcc_optimize",
+        "llmcc_rebuild",
+        "compare_builds",
+        "tests",
+        "measure",
+        "total",
+    )
+    lines += [
+        "",
+        "## Where the time went (seconds, summed over problems)",
+        "",
+        "| " + " | ".join(keys) + " |",
+        "|" + " ---: |" * len(keys),
+        "| " + " | ".join(f"{sum(r.seconds.get(k, 0.0) for r in records):.1f}" for k in keys) + " |",
+        "",
+        "`llmcc_build`: the first compile through llmcc, with its own proposing, verifying and measuring "
+        "in sync mode; `llmcc_optimize`: `llmcc optimize --tests` on what it queued; `llmcc_rebuild`: "
+        "the compile that applies the cached rewrites.",
+    ]
     if notes:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     return "\n".join(lines) + "\n"
@@ -761,18 +855,32 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     ap.add_argument("--dataset", required=True, help="CSV or JSONL problem set (SuperCoder / CodeNet shape)")
     ap.add_argument("--out", required=True, type=Path, help="directory for results.json, report.md, plots")
     ap.add_argument("--limit", type=int, help="read only the first N rows")
-    ap.add_argument("--tests-per-problem", type=int, default=DEFAULT_TESTS, metavar="K",
-                    help=f"run the first K tests of each problem (default {DEFAULT_TESTS}, as SuperCoder)")
+    ap.add_argument(
+        "--tests-per-problem",
+        type=int,
+        default=DEFAULT_TESTS,
+        metavar="K",
+        help=f"run the first K tests of each problem (default {DEFAULT_TESTS}, as SuperCoder)",
+    )
     ap.add_argument("--proposer", default="embedded", help="llmcc's proposer: embedded, llm, ... (default embedded)")
     ap.add_argument("--compare", default="", help="also build with: o3-native, pgo (comma-separated)")
     ap.add_argument("--jobs", type=int, default=1, help="problems built in parallel (timing is never parallel)")
     ap.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS, help="interleaved timing rounds")
-    ap.add_argument("--budget", type=float, default=DEFAULT_BUDGET,
-                    help="optimization seconds for the sync compile, and for each function it queued")
-    ap.add_argument("--mode", choices=("sync", "off"), default="sync",
-                    help="llmcc mode for its builds (off: cached rewrites only)")
-    ap.add_argument("--compute-bound-ms", type=float, default=DEFAULT_COMPUTE_BOUND_MS,
-                    help="baseline CPU ms per round above an empty program's that makes a problem compute-bound")
+    ap.add_argument(
+        "--budget",
+        type=float,
+        default=DEFAULT_BUDGET,
+        help="optimization seconds for the sync compile, and for each function it queued",
+    )
+    ap.add_argument(
+        "--mode", choices=("sync", "off"), default="sync", help="llmcc mode for its builds (off: cached rewrites only)"
+    )
+    ap.add_argument(
+        "--compute-bound-ms",
+        type=float,
+        default=DEFAULT_COMPUTE_BOUND_MS,
+        help="baseline CPU ms per round above an empty program's that makes a problem compute-bound",
+    )
     ap.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     args = ap.parse_args(list(argv))
     args.compare = tuple(c for c in (x.strip() for x in args.compare.split(",")) if c)
@@ -796,8 +904,15 @@ def main(argv: Sequence[str]) -> int:
     # absolute: builds and test runs happen in directories below it, each its own cwd
     out: Path = args.out.absolute()
     out.mkdir(parents=True, exist_ok=True)
-    opts = Options(out=out, proposer=args.proposer, compare=args.compare, rounds=args.rounds,
-                   budget=args.budget, mode=args.mode, compute_bound_ms=args.compute_bound_ms)
+    opts = Options(
+        out=out,
+        proposer=args.proposer,
+        compare=args.compare,
+        rounds=args.rounds,
+        budget=args.budget,
+        mode=args.mode,
+        compute_bound_ms=args.compute_bound_ms,
+    )
     try:
         bench = Bench(opts)
     except RuntimeError as e:

@@ -137,9 +137,7 @@ def _jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 def _check_columns(path: Path, names: list[str]) -> None:
     for wanted in (PROGRAM_FIELDS, TESTS_FIELDS):
         if not any(w in names for w in wanted):
-            raise DatasetError(
-                f"{path}: no {' / '.join(wanted)} column (found: {', '.join(names) or 'nothing'})"
-            )
+            raise DatasetError(f"{path}: no {' / '.join(wanted)} column (found: {', '.join(names) or 'nothing'})")
 
 
 def _field(record: dict[str, Any], names: tuple[str, ...]) -> Any:
@@ -149,9 +147,7 @@ def _field(record: dict[str, Any], names: tuple[str, ...]) -> Any:
     return ""
 
 
-def _problem(
-    record: dict[str, Any], pid: str, row: int, keep: int | None
-) -> tuple[Problem | None, str]:
+def _problem(record: dict[str, Any], pid: str, row: int, keep: int | None) -> tuple[Problem | None, str]:
     source = _field(record, PROGRAM_FIELDS)
     if not isinstance(source, str) or not source.strip():
         return None, "no program"

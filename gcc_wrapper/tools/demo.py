@@ -95,8 +95,10 @@ def main(argv: list[str] | None = None) -> int:
             m = e.measurement
             spread = m.get("spread", [0, 0])
             speed = f"x{m.get('speedup', 0):.3f}"
-            print(f"{e.function:<18} {Path(e.source).name:<10} {e.proposer[:48]:<48} {speed:>8}"
-                  f"  {m.get('rounds', 0):>6} {spread[0]:.3f}-{spread[1]:.3f}")
+            print(
+                f"{e.function:<18} {Path(e.source).name:<10} {e.proposer[:48]:<48} {speed:>8}"
+                f"  {m.get('rounds', 0):>6} {spread[0]:.3f}-{spread[1]:.3f}"
+            )
     else:
         print("nothing was optimized: no candidate was both verified correct and faster by the threshold")
     by_fn: dict[str, dict[str, int]] = {}
@@ -108,8 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     queued = list((cache_dir / "queue").glob("*.json"))
     if queued:
         names = sorted(json.loads(q.read_text())["name"] for q in queued)
-        print(f"  queued for `llmcc optimize --tests 'make check'` (not verifiable by differential testing "
-              f"or not timeable by the harness): {', '.join(names)}")
+        print(
+            f"  queued for `llmcc optimize --tests 'make check'` (not verifiable by differential testing "
+            f"or not timeable by the harness): {', '.join(names)}"
+        )
 
     print("\n== 3. make check")
     status, _, out = _make(ours, env, "check", cc=llmcc)
@@ -125,9 +129,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     control = measure.measure_programs(plain / "demo", plain / "demo", [b""], 9, lock_dir=cache_dir)
     m = measure.measure_programs(plain / "demo", ours / "demo", [b""], 9, lock_dir=cache_dir)
-    print(f"identical binaries (noise floor): x{control.speedup:.3f}  spread {control.spread[0]:.3f}-{control.spread[1]:.3f}")
-    print(f"llmcc vs gcc -O3:                 x{m.speedup:.3f}  spread {m.spread[0]:.3f}-{m.spread[1]:.3f}"
-          f"  (median CPU s: gcc {sorted(m.baseline)[4]:.3f}, llmcc {sorted(m.candidate)[4]:.3f})")
+    print(
+        f"identical binaries (noise floor): x{control.speedup:.3f}  spread {control.spread[0]:.3f}-{control.spread[1]:.3f}"
+    )
+    print(
+        f"llmcc vs gcc -O3:                 x{m.speedup:.3f}  spread {m.spread[0]:.3f}-{m.spread[1]:.3f}"
+        f"  (median CPU s: gcc {sorted(m.baseline)[4]:.3f}, llmcc {sorted(m.candidate)[4]:.3f})"
+    )
     if not entries:
         print("(no rewrite is in this build, so any difference above is noise)")
 
@@ -137,8 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     _make(plain, env, "clean", cc="gcc")
     _, t_plain, _ = _make(plain, env, cc="gcc")
     again = _attempts(cache_dir)
-    print(f"first llmcc build {t_first:.1f} s; cached rebuild {t_warm:.2f} s; plain gcc build {t_plain:.2f} s; "
-          f"new candidates tried on rebuild: {len(again) - len(tried)}")
+    print(
+        f"first llmcc build {t_first:.1f} s; cached rebuild {t_warm:.2f} s; plain gcc build {t_plain:.2f} s; "
+        f"new candidates tried on rebuild: {len(again) - len(tried)}"
+    )
     status2, _, out = _make(ours, env, "check", cc=llmcc)
     print("rebuilt program:", out.strip().splitlines()[-1] if out.strip() else "")
     print(f"\nllmcc demo: done (work directory {work}; `LLMCC_CACHE_DIR={cache_dir} llmcc report` for details)")

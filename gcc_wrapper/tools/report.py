@@ -117,16 +117,18 @@ def read_attempts(cache: Cache, entries: Sequence[Entry]) -> list[Attempt]:
         known = by_key.get(key)
         for rec in cache.attempts(key):
             speedup = rec.get("speedup")
-            out.append(Attempt(
-                key=key,
-                function=str(rec.get("function") or (known.function if known else "?")),
-                source=str(rec.get("source") or (known.source if known else "")),
-                proposer=str(rec.get("proposer", "")),
-                outcome=str(rec.get("outcome", "error")),
-                reason=str(rec.get("reason", "")),
-                speedup=float(speedup) if isinstance(speedup, (int, float)) else None,
-                time=float(rec.get("time", 0.0)) if isinstance(rec.get("time"), (int, float)) else 0.0,
-            ))
+            out.append(
+                Attempt(
+                    key=key,
+                    function=str(rec.get("function") or (known.function if known else "?")),
+                    source=str(rec.get("source") or (known.source if known else "")),
+                    proposer=str(rec.get("proposer", "")),
+                    outcome=str(rec.get("outcome", "error")),
+                    reason=str(rec.get("reason", "")),
+                    speedup=float(speedup) if isinstance(speedup, (int, float)) else None,
+                    time=float(rec.get("time", 0.0)) if isinstance(rec.get("time"), (int, float)) else 0.0,
+                )
+            )
     return out
 
 
@@ -140,7 +142,9 @@ def under(source: str, root: Path) -> bool:
         return False
 
 
-def _hot(cache: Cache, scope: Path | None, entries: Sequence[Entry], attempts: Sequence[Attempt]) -> tuple[list[HotFunction], str]:
+def _hot(
+    cache: Cache, scope: Path | None, entries: Sequence[Entry], attempts: Sequence[Attempt]
+) -> tuple[list[HotFunction], str]:
     """Every function with at least HOT_SHARE of the newest related profile, with its outcome: no
     hot function is left out silently."""
     from gcc_wrapper.optimize import hot, worklist
@@ -171,30 +175,59 @@ def _hot(cache: Cache, scope: Path | None, entries: Sequence[Entry], attempts: S
         if mine:
             e = mine[0]
             v = e.verification
-            passed = {str(c.get("name")) for c in v.get("checks", []) if isinstance(c, dict) and c.get("passed")
-                      and not str(c.get("detail", "")).startswith(("not run", "not testable", "not replayable"))}
-            evidence = [f"{v['states_tried']} recorded calls" if v.get("states_tried") else "",
-                        f"{v['inputs_tried']} generated inputs" if v.get("inputs_tried") else "",
-                        "the workload's outputs" if "workload" in passed else "",
-                        "the project's tests" if "tests" in passed else ""]
-            rows.append(HotFunction(name, share, nstates, "accepted",
-                                    f"{_speedup(e)} ({e.proposer}); verified on {' and '.join(x for x in evidence if x) or '?'}"
-                                    + (f"; {_measured(e.measurement)}" if e.measurement else "")))
+            passed = {
+                str(c.get("name"))
+                for c in v.get("checks", [])
+                if isinstance(c, dict)
+                and c.get("passed")
+                and not str(c.get("detail", "")).startswith(("not run", "not testable", "not replayable"))
+            }
+            evidence = [
+                f"{v['states_tried']} recorded calls" if v.get("states_tried") else "",
+                f"{v['inputs_tried']} generated inputs" if v.get("inputs_tried") else "",
+                "the workload's outputs" if "workload" in passed else "",
+                "the project's tests" if "tests" in passed else "",
+            ]
+            rows.append(
+                HotFunction(
+                    name,
+                    share,
+                    nstates,
+                    "accepted",
+                    f"{_speedup(e)} ({e.proposer}); verified on {' and '.join(x for x in evidence if x) or '?'}"
+                    + (f"; {_measured(e.measurement)}" if e.measurement else ""),
+                )
+            )
         elif tried:
             faster = [a for a in tried if a.outcome == "slower"]
             verified = [a for a in tried if a.outcome in ("slower", "accepted")]
             if faster:
                 best = max((a.speedup for a in faster if a.speedup is not None), default=None)
-                rows.append(HotFunction(name, share, nstates, "no-faster",
-                                        f"{len(tried)} tried, {len(verified)} correct, none faster"
-                                        + (f" (best x{best:.3f})" if best is not None else "")))
+                rows.append(
+                    HotFunction(
+                        name,
+                        share,
+                        nstates,
+                        "no-faster",
+                        f"{len(tried)} tried, {len(verified)} correct, none faster"
+                        + (f" (best x{best:.3f})" if best is not None else ""),
+                    )
+                )
             else:
                 reasons = sorted({a.reason_group for a in tried})
-                rows.append(HotFunction(name, share, nstates, "rejected" if any(a.outcome == "rejected" for a in tried) else "error",
-                                        f"{len(tried)} tried: {'; '.join(reasons)[:200]}"))
+                rows.append(
+                    HotFunction(
+                        name,
+                        share,
+                        nstates,
+                        "rejected" if any(a.outcome == "rejected" for a in tried) else "error",
+                        f"{len(tried)} tried: {'; '.join(reasons)[:200]}",
+                    )
+                )
         elif name in queued:
-            rows.append(HotFunction(name, share, nstates, "queued",
-                                    f"{queued[name].reason}; `llmcc optimize` works the queue"))
+            rows.append(
+                HotFunction(name, share, nstates, "queued", f"{queued[name].reason}; `llmcc optimize` works the queue")
+            )
         else:
             why = "no compile of its file with the optimizer on since the profile (rebuild with LLMCC_MODE=sync, or queue and `llmcc optimize`)"
             if f is None and rec is not None:
@@ -238,8 +271,10 @@ def collect(cache: Cache, scope: Path | None, cfg: Any = None) -> Contents:
 def _unattributed_note(c: Contents) -> str:
     if not c.unattributed:
         return ""
-    return (f" {c.unattributed} other attempt(s) in the cache name no source file, so they cannot be placed in "
-            "this project: `llmcc report --all` shows them.")
+    return (
+        f" {c.unattributed} other attempt(s) in the cache name no source file, so they cannot be placed in "
+        "this project: `llmcc report --all` shows them."
+    )
 
 
 # ---------------------------------------------------------------- pieces shared by both formats
@@ -273,8 +308,11 @@ def _measured(m: dict[str, Any]) -> str:
 
 
 def _checks(v: dict[str, Any]) -> list[tuple[str, bool, str]]:
-    return [(str(c.get("name", "?")), bool(c.get("passed")), str(c.get("detail", "")))
-            for c in v.get("checks", []) if isinstance(c, dict)]
+    return [
+        (str(c.get("name", "?")), bool(c.get("passed")), str(c.get("detail", "")))
+        for c in v.get("checks", [])
+        if isinstance(c, dict)
+    ]
 
 
 def _when(t: float) -> str:
@@ -304,15 +342,22 @@ def render_markdown(c: Contents) -> str:
         f"{len(c.attempts)} attempt(s) not accepted." + _unattributed_note(c),
     ]
     if c.hot:
-        lines += ["", f"## Hot functions (at least {HOT_SHARE:.0%} of the profile of `{_md_cell(c.profile)}`)", "",
-                  "| function | share | recorded calls | outcome | evidence or reason |", "| --- | ---: | ---: | --- | --- |"]
+        lines += [
+            "",
+            f"## Hot functions (at least {HOT_SHARE:.0%} of the profile of `{_md_cell(c.profile)}`)",
+            "",
+            "| function | share | recorded calls | outcome | evidence or reason |",
+            "| --- | ---: | ---: | --- | --- |",
+        ]
         for h in c.hot:
             lines.append(f"| `{_md_cell(h.name)}` | {h.share:.1%} | {h.states} | {h.status} | {_md_cell(h.detail)} |")
     if c.entries:
         lines += ["", "| function | source | speedup | proposer |", "| --- | --- | ---: | --- |"]
         for e in c.entries:
-            lines.append(f"| `{_md_cell(e.function)}` | {_md_cell(_display_path(e.source, c.scope))} | "
-                         f"{_speedup(e)} | {_md_cell(e.proposer)} |")
+            lines.append(
+                f"| `{_md_cell(e.function)}` | {_md_cell(_display_path(e.source, c.scope))} | "
+                f"{_speedup(e)} | {_md_cell(e.proposer)} |"
+            )
     for e in c.entries:
         v = e.verification
         lines += [
@@ -326,21 +371,31 @@ def render_markdown(c: Contents) -> str:
             + (f" ({v['inputs_tried']} inputs tried)" if v.get("inputs_tried") else "")
             + (f" ({v['states_tried']} recorded calls tried)" if v.get("states_tried") else ""),
         ]
-        lines += [f"  - {'✓' if ok else '✗'} {_md_cell(name)}" + (f": {_md_cell(detail)}" if detail else "")
-                  for name, ok, detail in _checks(v)]
-        diff = difflib.unified_diff(e.baseline_asm.splitlines(), e.asm.splitlines(),
-                                    "gcc -O3", f"accepted ({e.proposer})", lineterm="")
+        lines += [
+            f"  - {'✓' if ok else '✗'} {_md_cell(name)}" + (f": {_md_cell(detail)}" if detail else "")
+            for name, ok, detail in _checks(v)
+        ]
+        diff = difflib.unified_diff(
+            e.baseline_asm.splitlines(), e.asm.splitlines(), "gcc -O3", f"accepted ({e.proposer})", lineterm=""
+        )
         lines += ["", _fence("\n".join(diff), "diff")]
     groups = c.rejected_by_reason()
     if groups:
-        lines += ["", "## Attempts not accepted, by reason", "",
-                  "| reason | attempts | functions | proposers | example |", "| --- | ---: | --- | --- | --- |"]
+        lines += [
+            "",
+            "## Attempts not accepted, by reason",
+            "",
+            "| reason | attempts | functions | proposers | example |",
+            "| --- | ---: | --- | --- | --- |",
+        ]
         for reason, atts in groups:
             funcs = sorted({a.function for a in atts})
             props = sorted({a.proposer for a in atts})
-            lines.append(f"| {_md_cell(reason)} | {len(atts)} | {_md_cell(', '.join(funcs[:5]))}"
-                         f"{' …' if len(funcs) > 5 else ''} | {_md_cell(', '.join(props[:3]))}"
-                         f"{' …' if len(props) > 3 else ''} | {_md_cell(atts[0].reason[:160])} |")
+            lines.append(
+                f"| {_md_cell(reason)} | {len(atts)} | {_md_cell(', '.join(funcs[:5]))}"
+                f"{' …' if len(funcs) > 5 else ''} | {_md_cell(', '.join(props[:3]))}"
+                f"{' …' if len(props) > 3 else ''} | {_md_cell(atts[0].reason[:160])} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -368,7 +423,8 @@ def _e(text: Any) -> str:
 
 def _diff_table(e: Entry) -> str:
     table = difflib.HtmlDiff(tabsize=8, wrapcolumn=80).make_table(
-        e.baseline_asm.splitlines(), e.asm.splitlines(), "gcc -O3", f"accepted ({_e(e.proposer)})")
+        e.baseline_asm.splitlines(), e.asm.splitlines(), "gcc -O3", f"accepted ({_e(e.proposer)})"
+    )
     # HtmlDiff emits legacy attributes and navigation links; keep the table, drop the links so the
     # page is plain, valid and has nothing that points anywhere.
     table = re.sub(r"<a [^>]*>(.*?)</a>", r"\1", table)
@@ -391,17 +447,25 @@ def render_html(c: Contents) -> str:
     ]
     if c.hot:
         out.append(f"<h2>Hot functions (at least {HOT_SHARE:.0%} of the profile of <code>{_e(c.profile)}</code>)</h2>")
-        out.append("<table><thead><tr><th>function</th><th>share</th><th>recorded calls</th><th>outcome</th>"
-                   "<th>evidence or reason</th></tr></thead><tbody>")
+        out.append(
+            "<table><thead><tr><th>function</th><th>share</th><th>recorded calls</th><th>outcome</th>"
+            "<th>evidence or reason</th></tr></thead><tbody>"
+        )
         for h in c.hot:
-            out.append(f"<tr><td><code>{_e(h.name)}</code></td><td class=\"num\">{h.share:.1%}</td>"
-                       f"<td class=\"num\">{h.states}</td><td>{_e(h.status)}</td><td>{_e(h.detail)}</td></tr>")
+            out.append(
+                f'<tr><td><code>{_e(h.name)}</code></td><td class="num">{h.share:.1%}</td>'
+                f'<td class="num">{h.states}</td><td>{_e(h.status)}</td><td>{_e(h.detail)}</td></tr>'
+            )
         out.append("</tbody></table>")
     if c.entries:
-        out.append("<table><thead><tr><th>function</th><th>source</th><th>speedup</th><th>proposer</th></tr></thead><tbody>")
+        out.append(
+            "<table><thead><tr><th>function</th><th>source</th><th>speedup</th><th>proposer</th></tr></thead><tbody>"
+        )
         for e in c.entries:
-            out.append(f"<tr><td><code>{_e(e.function)}</code></td><td>{_e(_display_path(e.source, c.scope))}</td>"
-                       f'<td class="num">{_e(_speedup(e))}</td><td>{_e(e.proposer)}</td></tr>')
+            out.append(
+                f"<tr><td><code>{_e(e.function)}</code></td><td>{_e(_display_path(e.source, c.scope))}</td>"
+                f'<td class="num">{_e(_speedup(e))}</td><td>{_e(e.proposer)}</td></tr>'
+            )
         out.append("</tbody></table>")
     for e in c.entries:
         v = e.verification
@@ -427,13 +491,17 @@ def render_html(c: Contents) -> str:
     groups = c.rejected_by_reason()
     if groups:
         out.append("<h2>Attempts not accepted, by reason</h2>")
-        out.append("<table><thead><tr><th>reason</th><th>attempts</th><th>functions</th><th>proposers</th>"
-                   "<th>example</th></tr></thead><tbody>")
+        out.append(
+            "<table><thead><tr><th>reason</th><th>attempts</th><th>functions</th><th>proposers</th>"
+            "<th>example</th></tr></thead><tbody>"
+        )
         for reason, atts in groups:
             funcs = sorted({a.function for a in atts})
             props = sorted({a.proposer for a in atts})
-            out.append(f"<tr><td>{_e(reason)}</td><td class=\"num\">{len(atts)}</td><td>{_e(', '.join(funcs))}</td>"
-                       f"<td>{_e(', '.join(props))}</td><td>{_e(atts[0].reason[:300])}</td></tr>")
+            out.append(
+                f'<tr><td>{_e(reason)}</td><td class="num">{len(atts)}</td><td>{_e(", ".join(funcs))}</td>'
+                f"<td>{_e(', '.join(props))}</td><td>{_e(atts[0].reason[:300])}</td></tr>"
+            )
         out.append("</tbody></table>")
     out += ["</body>", "</html>"]
     return "\n".join(out) + "\n"
@@ -443,8 +511,11 @@ def render_html(c: Contents) -> str:
 
 
 def main(argv: Sequence[str]) -> int:
-    ap = argparse.ArgumentParser(prog="llmcc report", description="What llmcc changed in this project, "
-                                 "and on what evidence: accepted rewrites and rejected attempts.")
+    ap = argparse.ArgumentParser(
+        prog="llmcc report",
+        description="What llmcc changed in this project, "
+        "and on what evidence: accepted rewrites and rejected attempts.",
+    )
     ap.add_argument("--all", action="store_true", help="the whole cache, not only sources under this directory")
     ap.add_argument("--html", metavar="FILE", help="write a self-contained HTML report to FILE")
     ap.add_argument("--json", action="store_true", help="the accepted entries and attempts as JSON on stdout")
@@ -466,15 +537,27 @@ def main(argv: Sequence[str]) -> int:
         except OSError as e:
             print(f"llmcc report: cannot write {dest}: {e.strerror or e}", file=sys.stderr)
             return 1
-        print(f"llmcc report: wrote {dest} ({len(contents.entries)} rewrites, {len(contents.attempts)} "
-              "attempts not accepted)", file=sys.stderr)
+        print(
+            f"llmcc report: wrote {dest} ({len(contents.entries)} rewrites, {len(contents.attempts)} "
+            "attempts not accepted)",
+            file=sys.stderr,
+        )
         return 0
     if args.json:
         from dataclasses import asdict
 
-        print(json.dumps({"scope": contents.scope, "entries": [asdict(e) for e in contents.entries],
-                          "attempts": [asdict(a) for a in contents.attempts], "dispatch": contents.dispatch,
-                          "hot": [asdict(h) for h in contents.hot]}, indent=1))
+        print(
+            json.dumps(
+                {
+                    "scope": contents.scope,
+                    "entries": [asdict(e) for e in contents.entries],
+                    "attempts": [asdict(a) for a in contents.attempts],
+                    "dispatch": contents.dispatch,
+                    "hot": [asdict(h) for h in contents.hot],
+                },
+                indent=1,
+            )
+        )
         return 0
     sys.stdout.write(render_markdown(contents))
     return 0

@@ -102,8 +102,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         description="Start a vLLM server for llmcc, wait until it answers, print the lines to export.",
         epilog="Arguments after -- go to `vllm serve` unchanged. See docs/llm.md.",
     )
-    ap.add_argument("--model", default=os.environ.get("LLMCC_MODEL") or DEFAULT_MODEL,
-                    help=f"Hugging Face id or local path (default {DEFAULT_MODEL})")
+    ap.add_argument(
+        "--model",
+        default=os.environ.get("LLMCC_MODEL") or DEFAULT_MODEL,
+        help=f"Hugging Face id or local path (default {DEFAULT_MODEL})",
+    )
     ap.add_argument("--host", default="127.0.0.1", help="address to bind; 0.0.0.0 to serve a team")
     ap.add_argument("--port", type=int, default=8000)
     ap.add_argument("--max-model-len", type=int, default=DEFAULT_MAX_MODEL_LEN)
@@ -138,8 +141,9 @@ def main(argv: list[str]) -> int:
         env["VLLM_API_KEY"] = args.api_key  # vLLM reads it there; a command line shows in `ps`
     try:
         out = _detached_log(args.port) if args.detach else None
-        proc = subprocess.Popen(cmd, start_new_session=True, stdout=out, stderr=out, env=env,
-                                stdin=subprocess.DEVNULL if out else None)
+        proc = subprocess.Popen(
+            cmd, start_new_session=True, stdout=out, stderr=out, env=env, stdin=subprocess.DEVNULL if out else None
+        )
     except OSError as e:
         print(f"llmcc serve: cannot run {cmd[0]}: {e}", file=sys.stderr)
         return 2

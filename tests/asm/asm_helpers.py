@@ -20,7 +20,10 @@ def gcc_s(src: Path, flags: list[str], cwd: Path | None = None) -> str | None:
     inputs need the project's include paths or are deliberately broken)."""
     r = subprocess.run(
         ["gcc", "-S", "-o", "-", "-w", *flags, str(src)],
-        cwd=cwd, capture_output=True, text=True, check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     return r.stdout if r.returncode == 0 else None
 

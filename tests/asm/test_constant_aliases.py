@@ -94,7 +94,9 @@ def test_replaced_by_variants_with_aliases_links_and_runs(tmp_path: Path) -> Non
     rendered = unit.render()
     # the old constants and aliases went with the old functions
     assert not re.search(r"^\t\.set\t\.LC\d+,\.LC\d+$", rendered, re.MULTILINE)
-    assert len(re.findall(r"^\t\.set\t\.LC\d+_\w+,\.LC\d+_\w+$", rendered, re.MULTILINE)) == len(ALIAS.findall(base_text))
+    assert len(re.findall(r"^\t\.set\t\.LC\d+_\w+,\.LC\d+_\w+$", rendered, re.MULTILINE)) == len(
+        ALIAS.findall(base_text)
+    )
     assert _run(tmp_path, rendered, "replaced") == expected
 
 
@@ -103,8 +105,9 @@ def test_alias_of_an_alias_and_in_any_section(tmp_path: Path) -> None:
     alias may also name another alias. Both are constants of the function that uses them."""
     text, unit = _unit(FLAGS[0])
     alias, target = ALIAS.search(text).groups()
-    chained = text.replace(f"\t.set\t{alias},{target}\n",
-                           f"\t.text\n\t.set\t{alias},.Lmid\n\t.set\t.Lmid,{target}\n", 1)
+    chained = text.replace(
+        f"\t.set\t{alias},{target}\n", f"\t.text\n\t.set\t{alias},.Lmid\n\t.set\t.Lmid,{target}\n", 1
+    )
     u = asm.parse(chained)
     assert u.render() == chained
     f = next(f for f in u.functions.values() if alias in f.constants())

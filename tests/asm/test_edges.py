@@ -38,13 +38,16 @@ def test_function_without_size(tmp_path: Path) -> None:
 def test_alias_stays_and_follows_the_replacement(tmp_path: Path) -> None:
     text, unit = _unit("symbols.c")
     assert re.search(r"\.set\talias_impl,real_impl", text)
-    cand = "\t.text\n\t.globl\treal_impl\n\t.type\treal_impl, @function\nreal_impl:\n" \
-           "\tleal\t100(%rdi), %eax\n\tret\n\t.size\treal_impl, .-real_impl\n"
+    cand = (
+        "\t.text\n\t.globl\treal_impl\n\t.type\treal_impl, @function\nreal_impl:\n"
+        "\tleal\t100(%rdi), %eax\n\tret\n\t.size\treal_impl, .-real_impl\n"
+    )
     new = unit.replace("real_impl", cand)
     assert ".set\talias_impl,real_impl" in new.render()
     assert assemble(new.render(), tmp_path / "s.o").returncode == 0
     (tmp_path / "m.c").write_text(
-        '#include <stdio.h>\nint alias_impl(int);\nint main(void){printf("%d\\n", alias_impl(1));}\n')
+        '#include <stdio.h>\nint alias_impl(int);\nint main(void){printf("%d\\n", alias_impl(1));}\n'
+    )
     run(["gcc", "-c", "m.c"], tmp_path)
     run(["gcc", "m.o", "s.o", "-o", "m"], tmp_path)
     assert run(["./m"], tmp_path).strip() == "101"
@@ -73,15 +76,19 @@ def test_objects_are_not_functions_and_shared_objects_stay() -> None:
 
 
 def test_overlapping_functions_cannot_be_modelled() -> None:
-    bad = ("\t.text\n\t.type\tf, @function\nf:\n\tnop\n\t.type\tg, @function\ng:\n\tret\n"
-           "\t.size\tf, .-f\n\t.size\tg, .-g\n")
+    bad = (
+        "\t.text\n\t.type\tf, @function\nf:\n\tnop\n\t.type\tg, @function\ng:\n\tret\n"
+        "\t.size\tf, .-f\n\t.size\tg, .-g\n"
+    )
     with pytest.raises(asm.AsmError):
         asm.parse(bad)
 
 
 def test_unclassified_lines_render_verbatim() -> None:
-    weird = ("garbage that is not assembly\n\t.weird_directive 1,2\nlabel_only:\n"
-             "\t.text\n\t.type\tf, @function\nf:\n\tret\n\t.size\tf, .-f\n\t.ident\t\"x\"")
+    weird = (
+        "garbage that is not assembly\n\t.weird_directive 1,2\nlabel_only:\n"
+        '\t.text\n\t.type\tf, @function\nf:\n\tret\n\t.size\tf, .-f\n\t.ident\t"x"'
+    )
     unit = asm.parse(weird)
     assert unit.render() == weird
     assert list(unit.functions) == ["f"]
@@ -96,14 +103,38 @@ def test_crlf_and_missing_final_newline_round_trip() -> None:
     assert set(unit.functions) == set(asm.parse(text).functions)
 
 
-ASM_LINE = st.sampled_from([
-    "\t.text\n", "\t.section\t.rodata\n", "\t.section\t.text.unlikely\n", "\t.popsection\n",
-    "\t.pushsection\t.data\n", "\t.previous\n", "\t.p2align 4\n", "\t.globl\tf\n", "\t.type\tf, @function\n",
-    "\t.type\tf.cold, @function\n", "\t.type\tg, @function\n", "f:\n", "f.cold:\n", "g:\n", ".L1:\n", ".LC0:\n",
-    "\t.long\t.L1-.L2\n", "\tjmp\t.L1\n", "\tleaq\t.LC0(%rip), %rax\n", "\t.size\tf, .-f\n",
-    "\t.size\tf.cold, .-f.cold\n", "\t.size\tg, .-g\n", "\tret\n", "# c\n", "\t.string\t\"#x\"\n",
-    "\t.loc 1 2 3 view .LVU1\n", "\t.set\tg, f\n", "\n",
-])
+ASM_LINE = st.sampled_from(
+    [
+        "\t.text\n",
+        "\t.section\t.rodata\n",
+        "\t.section\t.text.unlikely\n",
+        "\t.popsection\n",
+        "\t.pushsection\t.data\n",
+        "\t.previous\n",
+        "\t.p2align 4\n",
+        "\t.globl\tf\n",
+        "\t.type\tf, @function\n",
+        "\t.type\tf.cold, @function\n",
+        "\t.type\tg, @function\n",
+        "f:\n",
+        "f.cold:\n",
+        "g:\n",
+        ".L1:\n",
+        ".LC0:\n",
+        "\t.long\t.L1-.L2\n",
+        "\tjmp\t.L1\n",
+        "\tleaq\t.LC0(%rip), %rax\n",
+        "\t.size\tf, .-f\n",
+        "\t.size\tf.cold, .-f.cold\n",
+        "\t.size\tg, .-g\n",
+        "\tret\n",
+        "# c\n",
+        '\t.string\t"#x"\n',
+        "\t.loc 1 2 3 view .LVU1\n",
+        "\t.set\tg, f\n",
+        "\n",
+    ]
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -134,9 +165,16 @@ def test_arbitrary_text_round_trips_or_is_refused(text: str) -> None:
     assert unit.render() == text
 
 
-MORE_FLAGS = [["-O2", "-fcf-protection"], ["-O3", "-mavx2", "-g"], ["-O3", "-fverbose-asm"],
-              ["-O1", "-fexceptions", "-g"], ["-O2", "-pg"], ["-O3", "-fno-pie"], ["-O3", "-fopenmp"],
-              ["-O3", "-fstack-protector-strong", "-fno-asynchronous-unwind-tables"]]
+MORE_FLAGS = [
+    ["-O2", "-fcf-protection"],
+    ["-O3", "-mavx2", "-g"],
+    ["-O3", "-fverbose-asm"],
+    ["-O1", "-fexceptions", "-g"],
+    ["-O2", "-pg"],
+    ["-O3", "-fno-pie"],
+    ["-O3", "-fopenmp"],
+    ["-O3", "-fstack-protector-strong", "-fno-asynchronous-unwind-tables"],
+]
 
 
 @pytest.mark.parametrize("flags", MORE_FLAGS, ids=" ".join)
@@ -176,14 +214,39 @@ def test_labels_used_outside_the_function_refuse_replacement() -> None:
         unit.replace("interpret", f.text())
 
 
-CAND_LINE = st.sampled_from([
-    "\t.text\n", "\t.section\t.rodata\n", "\t.section\t.text.unlikely\n", "\t.popsection\n",
-    "\t.pushsection\t.rodata\n", "\t.p2align 4\n", "\t.globl\tadd3\n", "\t.type\tadd3, @function\n",
-    "\t.type\tadd3.cold, @function\n", "add3:\n", "add3.cold:\n", ".L1:\n", ".LC0:\n", "\t.long\t.L1-.LC0\n",
-    "\tjmp\t.L1\n", "\tleaq\t.LC0(%rip), %rax\n", "\t.size\tadd3, .-add3\n", "\t.size\tadd3.cold, .-add3.cold\n",
-    "\tret\n", "\tcall\tfprintf@PLT\n", "\tcall\tnowhere\n", "\t.string\t\"x\"\n", "\t.loc 1 2 3 view .LVU1\n",
-    "\t.set\t.L2, .L1\n", "\t.quad\tadd3\n", "\tmovl\t$7, %eax\n", "# comment\n", "\n", "other:\n",
-])
+CAND_LINE = st.sampled_from(
+    [
+        "\t.text\n",
+        "\t.section\t.rodata\n",
+        "\t.section\t.text.unlikely\n",
+        "\t.popsection\n",
+        "\t.pushsection\t.rodata\n",
+        "\t.p2align 4\n",
+        "\t.globl\tadd3\n",
+        "\t.type\tadd3, @function\n",
+        "\t.type\tadd3.cold, @function\n",
+        "add3:\n",
+        "add3.cold:\n",
+        ".L1:\n",
+        ".LC0:\n",
+        "\t.long\t.L1-.LC0\n",
+        "\tjmp\t.L1\n",
+        "\tleaq\t.LC0(%rip), %rax\n",
+        "\t.size\tadd3, .-add3\n",
+        "\t.size\tadd3.cold, .-add3.cold\n",
+        "\tret\n",
+        "\tcall\tfprintf@PLT\n",
+        "\tcall\tnowhere\n",
+        '\t.string\t"x"\n',
+        "\t.loc 1 2 3 view .LVU1\n",
+        "\t.set\t.L2, .L1\n",
+        "\t.quad\tadd3\n",
+        "\tmovl\t$7, %eax\n",
+        "# comment\n",
+        "\n",
+        "other:\n",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)

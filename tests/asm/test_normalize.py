@@ -153,9 +153,14 @@ def test_renaming_local_labels_keeps_normalized_text(data: st.DataObject) -> Non
     f = unit.functions[name]
     text = f.text()
     names = _local_names(text)
-    fresh = data.draw(st.lists(st.from_regex(r"\.L[a-z]{1,3}[0-9]{1,4}", fullmatch=True),
-                               min_size=len(names), max_size=len(names), unique=True)
-                      .filter(lambda xs: not set(xs) & set(names)))
+    fresh = data.draw(
+        st.lists(
+            st.from_regex(r"\.L[a-z]{1,3}[0-9]{1,4}", fullmatch=True),
+            min_size=len(names),
+            max_size=len(names),
+            unique=True,
+        ).filter(lambda xs: not set(xs) & set(names))
+    )
     mapping = dict(zip(names, fresh))
     renamed = re.sub(r"(?<![\w.$])\.L[A-Za-z]*\d+\b", lambda m: mapping[m.group(0)], text)
     assert asm.parse_function(renamed, name).normalized() == f.normalized()
@@ -173,9 +178,10 @@ def test_comments_and_debug_lines_do_not_count(data: st.DataObject) -> None:
     for k, ln in enumerate(lines):
         out.append(ln)
         if k > label and data.draw(st.booleans()):
-            out.append(data.draw(st.sampled_from(
-                ["# a comment\n", "\t.loc 1 7 3 view .LVU99\n", "\t.loc 1 9 0\n", "#APP\n"])))
-    noisy = "\t.file 1 \"x.c\"\n" + "".join(out)
+            out.append(
+                data.draw(st.sampled_from(["# a comment\n", "\t.loc 1 7 3 view .LVU99\n", "\t.loc 1 9 0\n", "#APP\n"]))
+            )
+    noisy = '\t.file 1 "x.c"\n' + "".join(out)
     assert asm.parse_function(noisy, name).normalized() == f.normalized()
 
 
@@ -218,8 +224,9 @@ def test_a_label_named_like_a_debug_label_is_kept_when_used() -> None:
     assert asm.parse_function(f.text(), "f").normalized() == f.normalized()
 
 
-@pytest.mark.parametrize("src", sorted(CORPUS.glob("*.c")) + [CORPUS.parent / "program" / "lib.c"],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "src", sorted(CORPUS.glob("*.c")) + [CORPUS.parent / "program" / "lib.c"], ids=lambda p: p.name
+)
 def test_debug_information_does_not_change_it(src: Path) -> None:
     """-g does not change gcc's code, so it must not change the key either (lib.c has a split
     function, before which gcc -g visits .text.unlikely to place .Ltext_cold0)."""

@@ -13,9 +13,11 @@ from gcc_wrapper.compile import asm
 
 # A few of them (the biggest, and the most varied): each is compiled and every function of it
 # replaced, one replace at a time.
-SOURCES = ["/usr/share/doc/zlib1g-dev/examples/gzlog.c",
-           "/usr/share/doc/zlib1g-dev/examples/zran.c",
-           "/usr/share/doc/libpng-dev/examples/pngtest.c"]
+SOURCES = [
+    "/usr/share/doc/zlib1g-dev/examples/gzlog.c",
+    "/usr/share/doc/zlib1g-dev/examples/zran.c",
+    "/usr/share/doc/libpng-dev/examples/pngtest.c",
+]
 ZLIB_EXAMPLE = Path("/usr/share/doc/zlib1g-dev/examples/example.c")
 
 

@@ -34,8 +34,7 @@ def _rename_symbol(text: str, old: str, new: str) -> str:
     return re.sub(rf"(?<![\w.$]){re.escape(old)}(?=\.cold\b|(?![\w.$]))", new, text)
 
 
-@pytest.mark.parametrize("flags", [["-O3"], ["-O3", "-g", "-fPIC"], ["-O2", "-ffunction-sections"]],
-                         ids=" ".join)
+@pytest.mark.parametrize("flags", [["-O3"], ["-O3", "-g", "-fPIC"], ["-O2", "-ffunction-sections"]], ids=" ".join)
 def test_every_function_replaced_by_its_O2_variant(flags: list[str], tmp_path: Path) -> None:
     base_text = gcc_s(LIB, flags)
     variant = asm.parse(gcc_s(LIB, ["-O2", *flags[1:]]))
@@ -83,8 +82,11 @@ def test_cold_part_and_owned_constants_go_with_the_function(tmp_path: Path) -> N
     poly = unit.functions["poly"]
     owned = poly.owned_constants()
     assert owned and all(c.startswith(".LC") for c in owned)
-    simple = asm.parse_function("\t.text\n\t.globl\tpoly\n\t.type\tpoly, @function\npoly:\n"
-                                "\tmulsd\t%xmm0, %xmm0\n\tret\n\t.size\tpoly, .-poly\n", "poly")
+    simple = asm.parse_function(
+        "\t.text\n\t.globl\tpoly\n\t.type\tpoly, @function\npoly:\n"
+        "\tmulsd\t%xmm0, %xmm0\n\tret\n\t.size\tpoly, .-poly\n",
+        "poly",
+    )
     out = unit.replace("poly", simple.text())
     for c in owned:
         assert not re.search(rf"^{re.escape(c)}:", out.render(), re.MULTILINE), c
@@ -122,7 +124,7 @@ def test_binding_and_type_are_kept(tmp_path: Path) -> None:
 
 BAD = {
     "two functions": "\t.text\n\t.globl\tadd3\n\t.type\tadd3, @function\nadd3:\n\tret\n"
-                     "\t.type\tother, @function\nother:\n\tret\n",
+    "\t.type\tother, @function\nother:\n\tret\n",
     "wrong name": "\t.text\n\t.type\tadd4, @function\nadd4:\n\tret\n",
     "no function": "\tret\n",
     "another label": "\t.text\n\t.type\tadd3, @function\nadd3:\n\tret\nmain:\n\tret\n",
@@ -130,8 +132,8 @@ BAD = {
     "an assignment": "\t.text\n\t.type\tadd3, @function\nadd3:\n\tret\nsub3 = add3\n",
     "a .comm": "\t.text\n\t.type\tadd3, @function\nadd3:\n\tret\n\t.comm\tg_reports,4,4\n",
     "an undefined local label": "\t.text\n\t.type\tadd3, @function\nadd3:\n\tjmp\t.L99\n",
-    "an .incbin": "\t.text\n\t.type\tadd3, @function\nadd3:\n\tret\n\t.incbin \"/etc/passwd\"\n",
-    "an .include": "\t.include \"other.s\"\n\t.text\n\t.type\tadd3, @function\nadd3:\n\tret\n",
+    "an .incbin": '\t.text\n\t.type\tadd3, @function\nadd3:\n\tret\n\t.incbin "/etc/passwd"\n',
+    "an .include": '\t.include "other.s"\n\t.text\n\t.type\tadd3, @function\nadd3:\n\tret\n',
     "a macro": "\t.macro\tdef n\n\\n:\n\t.endm\n\t.text\n\t.type\tadd3, @function\nadd3:\n\tret\n\tdef main\n",
 }
 
@@ -158,8 +160,7 @@ def test_replace_is_pure(tmp_path: Path) -> None:
     assert new.functions["add3"].normalized() != unit.functions["add3"].normalized()
     assert new.functions["sub3"].normalized() == unit.functions["sub3"].normalized()
     # the same replacement again is deterministic
-    assert unit.replace("add3", _rename_symbol(unit.functions["sub3"].text(), "sub3", "add3")).render() \
-        == new.render()
+    assert unit.replace("add3", _rename_symbol(unit.functions["sub3"].text(), "sub3", "add3")).render() == new.render()
 
 
 def test_debug_info_still_assembles_after_replacing_everything(tmp_path: Path) -> None:

@@ -29,8 +29,7 @@ def _variants(src: Path, flags: list[str]) -> tuple[asm.Unit, dict[str, str]]:
     return unit, rewrites
 
 
-@pytest.mark.parametrize("flags", [["-O3"], ["-O3", "-g"], ["-O2", "-fPIC", "-ffunction-sections"]],
-                         ids=" ".join)
+@pytest.mark.parametrize("flags", [["-O3"], ["-O3", "-g"], ["-O2", "-fPIC", "-ffunction-sections"]], ids=" ".join)
 def test_same_as_one_after_the_other(flags: list[str]) -> None:
     replaced = 0
     for src in SOURCES:

@@ -53,8 +53,9 @@ def test_corpus_is_found() -> None:
     assert {"dispatch.c", "numeric.c", "symbols.c", "loops.c"} <= names
 
 
-@pytest.mark.parametrize("flags", [["-O3"], ["-O2", "-g", "-fPIC"], ["-O3", "-ffunction-sections", "-g"], ["-O0"]],
-                         ids=" ".join)
+@pytest.mark.parametrize(
+    "flags", [["-O3"], ["-O2", "-g", "-fPIC"], ["-O3", "-ffunction-sections", "-g"], ["-O0"]], ids=" ".join
+)
 def test_every_corpus_function_assembles_alone(flags: list[str], tmp_path: Path) -> None:
     checked = 0
     for src in sorted(CORPUS.glob("*.c")):

@@ -26,16 +26,19 @@ def cases_json(n):
 
 def test_csv_good_and_bad_rows(tmp_path):
     path = tmp_path / "set.csv"
-    write_csv(path, [
-        ["p1", PROG, cases_json(12), 12],
-        ["p2", PROG, "[]", 0],  # no tests
-        ["p3", PROG, "", 0],  # no tests, empty cell
-        ["p4", "", cases_json(1), 1],  # no program
-        ["p5", PROG, "[{not json", 1],
-        ["p6", PROG, json.dumps([{"input": "1"}]), 1],  # no output
-        ["p1", PROG, cases_json(2), 2],  # repeated id
-        ["p7", PROG, cases_json(3), 3],
-    ])
+    write_csv(
+        path,
+        [
+            ["p1", PROG, cases_json(12), 12],
+            ["p2", PROG, "[]", 0],  # no tests
+            ["p3", PROG, "", 0],  # no tests, empty cell
+            ["p4", "", cases_json(1), 1],  # no program
+            ["p5", PROG, "[{not json", 1],
+            ["p6", PROG, json.dumps([{"input": "1"}]), 1],  # no output
+            ["p1", PROG, cases_json(2), 2],  # repeated id
+            ["p7", PROG, cases_json(3), 3],
+        ],
+    )
     ds = dataset.load(path, tests_per_problem=10)
     assert [p.id for p in ds.problems] == ["p1", "p7"]
     assert len(ds.problems[0].tests) == 10 and ds.problems[0].total_tests == 12

@@ -34,7 +34,7 @@ def test_summary_of_five_problems_by_hand():
     assert s.compile_rate == pytest.approx(4 / 5)
     assert s.pass_rate == pytest.approx(3 / 5)
     # effective, sorted: 1, 1, 1, 1.25, 2 -> geomean (2 * 1.25) ** (1/5)
-    assert s.geomean == pytest.approx(2.5 ** 0.2)
+    assert s.geomean == pytest.approx(2.5**0.2)
     assert s.geomean == pytest.approx(1.2011244)
     assert (s.p25, s.p50, s.p75) == pytest.approx((1.0, 1.0, 1.25))
     assert s.improved == 2 and s.improved_share == pytest.approx(0.4)

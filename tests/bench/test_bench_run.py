@@ -65,18 +65,41 @@ def run(tmp_path_factory, llmcc_bin, worker_id):
             tmp.mkdir(exist_ok=True)
             n = 30_000_000
             data = tmp / "tiny.csv"
-            write_set(data, [
-                ("add", ADD, [("1 2\n", "3\n\n"), ("40 2\n", "42\n"), ("-5 5\n", "0\n\n")]),
-                ("notests", ADD, []),
-                ("broken", "int main(void) { return syntax error; }\n", [("", "")]),
-                ("wrong", ADD, [("1 2\n", "4\n")]),
-                ("crash", CRASH, [("", "0\n")]),
-                ("busy", BUSY, [(f"{n}\n", busy_answer(n) + "\n")]),
-            ])
+            write_set(
+                data,
+                [
+                    ("add", ADD, [("1 2\n", "3\n\n"), ("40 2\n", "42\n"), ("-5 5\n", "0\n\n")]),
+                    ("notests", ADD, []),
+                    ("broken", "int main(void) { return syntax error; }\n", [("", "")]),
+                    ("wrong", ADD, [("1 2\n", "4\n")]),
+                    ("crash", CRASH, [("", "0\n")]),
+                    ("busy", BUSY, [(f"{n}\n", busy_answer(n) + "\n")]),
+                ],
+            )
             p = subprocess.run(
-                [str(llmcc_bin), "bench", "--dataset", str(data), "--out", str(out), "--mode", "off",
-                 "--compare", "o3-native,pgo", "--rounds", "3", "--compute-bound-ms", "15", "--jobs", "2"],
-                env=bench_env(tmp), capture_output=True, text=True, timeout=240)
+                [
+                    str(llmcc_bin),
+                    "bench",
+                    "--dataset",
+                    str(data),
+                    "--out",
+                    str(out),
+                    "--mode",
+                    "off",
+                    "--compare",
+                    "o3-native,pgo",
+                    "--rounds",
+                    "3",
+                    "--compute-bound-ms",
+                    "15",
+                    "--jobs",
+                    "2",
+                ],
+                env=bench_env(tmp),
+                capture_output=True,
+                text=True,
+                timeout=240,
+            )
             assert p.returncode == 0, p.stderr
             (tmp / "stderr.txt").write_text(p.stderr)
     text = (out / "results.json").read_text()
@@ -123,8 +146,17 @@ def test_llmcc_with_nothing_rewritten_builds_gcc_s_code_and_scores_exactly_one(r
         assert r["llmcc"]["fallbacks"] == []  # built through llmcc, not by its fallback to gcc
     # hand-computed: 2 counted problems, both built and correct, every speedup 1.0
     s = res["summary"]["llmcc"]["all"]
-    assert s == {"problems": 2, "compile_rate": 1.0, "pass_rate": 1.0, "geomean": 1.0, "p25": 1.0, "p50": 1.0,
-                 "p75": 1.0, "improved_share": 0.0, "improved": 0}
+    assert s == {
+        "problems": 2,
+        "compile_rate": 1.0,
+        "pass_rate": 1.0,
+        "geomean": 1.0,
+        "p25": 1.0,
+        "p50": 1.0,
+        "p75": 1.0,
+        "improved_share": 0.0,
+        "improved": 0,
+    }
     assert res["summary"]["llmcc"]["compute_bound"]["problems"] == 1
     assert res["meta"]["llmcc_mode"] == "off"
     assert "no optimizer ran" in (out / "report.md").read_text()
@@ -171,7 +203,9 @@ def test_checker_is_the_projects_test_command(tmp_path, llmcc_bin):
     assert ok.returncode == 0, ok.stderr
     assert (pdir / "check-exe").exists()  # it rebuilt the program through llmcc
     (pdir / "prog.c").write_text(ADD.replace("a + b", "a - b"))  # a wrong program fails the tests
-    bad = subprocess.run(bench.test_command(), shell=True, cwd=pdir, env=env, capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        bench.test_command(), shell=True, cwd=pdir, env=env, capture_output=True, text=True, timeout=60
+    )
     assert bad.returncode != 0 and "differs from the expected output" in bad.stderr
 
 
@@ -179,9 +213,25 @@ def test_ctrl_c_keeps_finished_problems(tmp_path, llmcc_bin):
     data = tmp_path / "set.csv"
     write_set(data, [("add", ADD, [("1 2\n", "3\n")]), ("sleepy", SLEEPY, [("", "late\n")])])
     out = tmp_path / "out"
-    proc = subprocess.Popen([str(llmcc_bin), "bench", "--dataset", str(data), "--out", str(out), "--mode", "off",
-                             "--rounds", "1", "--no-plots"], env=bench_env(tmp_path),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            str(llmcc_bin),
+            "bench",
+            "--dataset",
+            str(data),
+            "--out",
+            str(out),
+            "--mode",
+            "off",
+            "--rounds",
+            "1",
+            "--no-plots",
+        ],
+        env=bench_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         res = out / "results.json"
@@ -203,22 +253,36 @@ def test_ctrl_c_keeps_finished_problems(tmp_path, llmcc_bin):
 
 def test_usage_errors(tmp_path, llmcc_bin):
     env = bench_env(tmp_path)
-    p = subprocess.run([str(llmcc_bin), "bench", "--dataset", str(tmp_path / "none.csv"), "--out", str(tmp_path / "o")],
-                       env=env, capture_output=True, text=True, timeout=60)
+    p = subprocess.run(
+        [str(llmcc_bin), "bench", "--dataset", str(tmp_path / "none.csv"), "--out", str(tmp_path / "o")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert p.returncode == 2 and "no such file" in p.stderr
-    p = subprocess.run([str(llmcc_bin), "bench", "--dataset", "x.csv", "--out", "o", "--compare", "o2"],
-                       env=env, capture_output=True, text=True, timeout=60)
+    p = subprocess.run(
+        [str(llmcc_bin), "bench", "--dataset", "x.csv", "--out", "o", "--compare", "o2"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert p.returncode == 2 and "unknown build o2" in p.stderr
 
 
 def test_noise_floor_scores_identical_builds_by_the_papers_rule(run):
     _, res, out = run
-    raw = [v["speedup_raw"] for r in res["problems"] if not r["excluded"]
-           for v in r["variants"].values() if v["identical_code"]]
+    raw = [
+        v["speedup_raw"]
+        for r in res["problems"]
+        if not r["excluded"]
+        for v in r["variants"].values()
+        if v["identical_code"]
+    ]
     nf = res["noise_floor"]
     assert nf["problems"] == len(raw) >= 2  # at least llmcc's two builds
-    assert nf["geomean"] == pytest.approx(
-        __import__("math").prod(max(1.0, x) for x in raw) ** (1 / len(raw)))
+    assert nf["geomean"] == pytest.approx(__import__("math").prod(max(1.0, x) for x in raw) ** (1 / len(raw)))
     assert nf["improved"] == sum(x >= 1.05 for x in raw)
     assert "Noise floor (A/A)" in (out / "report.md").read_text()
 
@@ -232,8 +296,25 @@ def test_a_fallback_to_plain_gcc_is_reported_not_hidden(tmp_path, llmcc_bin):
     (tmp_path / "xdg" / "llmcc").mkdir(parents=True)
     (tmp_path / "xdg" / "llmcc" / "config.toml").write_text('max_size = "junk"\n')
     out = tmp_path / "out"
-    p = subprocess.run([str(llmcc_bin), "bench", "--dataset", str(data), "--out", str(out), "--mode", "off",
-                        "--rounds", "1", "--no-plots"], env=env, capture_output=True, text=True, timeout=120)
+    p = subprocess.run(
+        [
+            str(llmcc_bin),
+            "bench",
+            "--dataset",
+            str(data),
+            "--out",
+            str(out),
+            "--mode",
+            "off",
+            "--rounds",
+            "1",
+            "--no-plots",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert p.returncode == 0, p.stderr
     rec = json.loads((out / "results.json").read_text())["problems"][0]
     assert rec["llmcc"]["fallbacks"] and "config" in rec["llmcc"]["fallbacks"][0]

@@ -16,16 +16,29 @@ PROG = '#include <stdio.h>\nint main(void) { int a; if (scanf("%d", &a) != 1) re
 
 def test_summary_table(tmp_path):
     data = tmp_path / "set.jsonl"
-    data.write_text("\n".join(json.dumps(r) for r in [
-        {"problem_id": "double", "answer": PROG, "test_cases": [{"input": "21\n", "output": "42\n\n"}]},
-        {"problem_id": "empty", "answer": PROG, "test_cases": []},
-    ]) + "\n")
+    data.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {"problem_id": "double", "answer": PROG, "test_cases": [{"input": "21\n", "output": "42\n\n"}]},
+                {"problem_id": "empty", "answer": PROG, "test_cases": []},
+            ]
+        )
+        + "\n"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("LLMCC_")}
-    env.update(LLMCC_BENCH_DATASET=str(data), LLMCC_BENCH_OUT=str(tmp_path / "out"), LLMCC_BENCH_LIMIT="2",
-               LLMCC_BENCH_PROGRAMS_LIMIT="0", LLMCC_BENCH_ONLY="no_such_benchmark", LLMCC_BENCH_BUDGET="3",
-               XDG_CONFIG_HOME=str(tmp_path / "xdg"))
-    p = subprocess.run([sys.executable, str(ROOT / "bench" / "run_all.py")], env=env, capture_output=True,
-                       text=True, timeout=240)
+    env.update(
+        LLMCC_BENCH_DATASET=str(data),
+        LLMCC_BENCH_OUT=str(tmp_path / "out"),
+        LLMCC_BENCH_LIMIT="2",
+        LLMCC_BENCH_PROGRAMS_LIMIT="0",
+        LLMCC_BENCH_ONLY="no_such_benchmark",
+        LLMCC_BENCH_BUDGET="3",
+        XDG_CONFIG_HOME=str(tmp_path / "xdg"),
+    )
+    p = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run_all.py")], env=env, capture_output=True, text=True, timeout=240
+    )
     assert p.returncode == 0, p.stderr
     rows = {re.split(r"\s{2,}", line)[0]: line for line in p.stdout.splitlines() if line.strip()}
     assert re.split(r"\s{2,}", rows["no_such_benchmark"])[1] == "missing"

@@ -255,11 +255,18 @@ class Builds:
         self.env = env
         self.baseline_key = baseline_key
 
-    def make(self, project: Path, *extra: str, env: dict[str, str] | None = None, jobs: int = 4) -> subprocess.CompletedProcess:
+    def make(
+        self, project: Path, *extra: str, env: dict[str, str] | None = None, jobs: int = 4
+    ) -> subprocess.CompletedProcess:
         e = env or self.env
         subprocess.run(["make", "-s", "clean"], cwd=project, env=e, check=True, capture_output=True)
         p = subprocess.run(
-            ["make", "-s", f"-j{jobs}", f"CC={self.llmcc}", *extra], cwd=project, env=e, capture_output=True, text=True, timeout=300
+            ["make", "-s", f"-j{jobs}", f"CC={self.llmcc}", *extra],
+            cwd=project,
+            env=e,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         assert p.returncode == 0, p.stderr
         return p
@@ -274,14 +281,18 @@ class Builds:
 
     @staticmethod
     def disassembly(obj: Path) -> str:
-        out = subprocess.run(["objdump", "-d", "-r", "-j", ".text", str(obj)], capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            ["objdump", "-d", "-r", "-j", ".text", str(obj)], capture_output=True, text=True, check=True
+        ).stdout
         return "\n".join(ln for ln in out.splitlines() if str(obj) not in ln)
 
     @staticmethod
     def run(project: Path, prog: str = "./prog") -> str:
         return subprocess.run([prog], cwd=project, capture_output=True, text=True, check=True, timeout=60).stdout
 
-    def accept_rewrite(self, cache_dir: Path, function: str, cache: Any = None, words: tuple[str, ...] = ("-O3", "-c", "x.c")) -> Entry:
+    def accept_rewrite(
+        self, cache_dir: Path, function: str, cache: Any = None, words: tuple[str, ...] = ("-O3", "-c", "x.c")
+    ) -> Entry:
         """Store a rewrite of `function` (gcc's own code plus a harmless marker instruction) the
         way the optimizer does: under the key the driver computes for it (`words`: the compile
         command's flags), via put_function."""

@@ -148,14 +148,35 @@ def test_examples_in_a_second_checkout_are_all_hits_and_gcc_identical(builds, ex
 
 def test_relative_words_mark_what_base_dir_changed():
     base, cwd = "/b", "/b/one/build"
-    words = ["-I/b/one/inc", "-I", "/b/one/inc", "-Iinc", "/b/one/src/k.c", "-DDIR=/b/one", "-isystem/b/x",
-             "-ffile-prefix-map=/b/one=.", "-I/c/inc", "-I/b/one/../inc"]
+    words = [
+        "-I/b/one/inc",
+        "-I",
+        "/b/one/inc",
+        "-Iinc",
+        "/b/one/src/k.c",
+        "-DDIR=/b/one",
+        "-isystem/b/x",
+        "-ffile-prefix-map=/b/one=.",
+        "-I/c/inc",
+        "-I/b/one/../inc",
+    ]
     got = relative_words(words, base, cwd)
-    assert got == ["-I\0../inc", "-I", "\0../inc", "-Iinc", "\0../src/k.c", "-DDIR=/b/one", "-isystem\0../../x",
-                   "-ffile-prefix-map=\0..=.", "-I/c/inc", "-I/b/one/../inc"]
+    assert got == [
+        "-I\0../inc",
+        "-I",
+        "\0../inc",
+        "-Iinc",
+        "\0../src/k.c",
+        "-DDIR=/b/one",
+        "-isystem\0../../x",
+        "-ffile-prefix-map=\0..=.",
+        "-I/c/inc",
+        "-I/b/one/../inc",
+    ]
     # the second checkout hashes the same words
     assert relative_words([w.replace("/b/one", "/b/two") for w in words], base, "/b/two/build") == [
-        w.replace("/b/one", "/b/two") if "/b/one" in w else w for w in got]
+        w.replace("/b/one", "/b/two") if "/b/one" in w else w for w in got
+    ]
 
 
 def test_dependency_lists_round_trip_between_checkouts():

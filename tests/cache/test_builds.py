@@ -88,7 +88,11 @@ def test_parallel_builds_share_one_cache(builds, shared_project: Path, tmp_path:
     procs = [
         subprocess.Popen(
             ["make", "-s", "-j8", f"CC={builds.llmcc}", "CPPFLAGS=-DVARIANT=1"],
-            cwd=p, env=builds.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=p,
+            env=builds.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for p in projects
     ]
@@ -125,7 +129,9 @@ def test_rewrite_in_one_shot_link_and_in_assembly_output(builds, shared_project:
     builds.accept_rewrite(cache_dir, "mix")
     subprocess.run(link, cwd=shared_project, env=builds.env, check=True)  # TU hits, objects rebuilt
     assert builds.run(shared_project) == builds.shared_expected()
-    dis = subprocess.run(["objdump", "-d", "prog"], cwd=shared_project, capture_output=True, text=True, check=True).stdout
+    dis = subprocess.run(
+        ["objdump", "-d", "prog"], cwd=shared_project, capture_output=True, text=True, check=True
+    ).stdout
     assert dis.count(builds.MARKER_DIS) == builds.UNITS  # one static copy of mix per unit
     subprocess.run([str(builds.llmcc), "-O3", "-S", "u0.c"], cwd=shared_project, env=builds.env, check=True)
     assert builds.MARKER_ASM.strip() in (shared_project / "u0.s").read_text()

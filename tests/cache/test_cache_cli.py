@@ -86,7 +86,9 @@ def test_prune_to_size(llmcc_bin: Path, llmcc_env: dict, cache_dir: Path, make_e
     assert 0 < j["bytes"] <= 5 * 1024 and j["counters"]["cache.bytes"] == j["bytes"]
 
 
-def test_export_import_between_machines(llmcc_bin: Path, llmcc_env: dict, tmp_path: Path, cache_dir: Path, make_entry) -> None:
+def test_export_import_between_machines(
+    llmcc_bin: Path, llmcc_env: dict, tmp_path: Path, cache_dir: Path, make_entry
+) -> None:
     alpha, beta = seed(cache_dir, make_entry, secret="team")
     bundle = tmp_path / "rewrites.llmcc"
     signed_env = {**llmcc_env, "LLMCC_CACHE_SECRET": "team"}

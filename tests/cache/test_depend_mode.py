@@ -14,6 +14,7 @@ def _objects_equal(a: Path, b: Path) -> bool:
     def dis(p: Path) -> str:
         out = subprocess.run(["objdump", "-d", str(p)], capture_output=True, text=True, check=True).stdout
         return out.split("\n", 2)[2]  # without the file name line
+
     return dis(a) == dis(b)
 
 
@@ -37,7 +38,7 @@ def test_header_change_seen_without_a_dependency_option(builds, tmp_path: Path, 
 
 
 def test_temporal_macros_are_never_cached(builds, tmp_path: Path) -> None:
-    (tmp_path / "t.c").write_text('const char *built(void) { return __TIME__; }\n')
+    (tmp_path / "t.c").write_text("const char *built(void) { return __TIME__; }\n")
     cmd = [str(builds.llmcc), "-O2", "-c", "t.c", "-o", "t.o"]
     for _ in range(2):
         subprocess.run(cmd, cwd=tmp_path, env=builds.env, check=True)

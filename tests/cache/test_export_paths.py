@@ -19,8 +19,13 @@ def test_export_and_import_with_relative_names(llmcc_bin, llmcc_env, tmp_path, m
     cache.put_function(entry)
     cache.close()
     for fmt in ([], ["--format", "training"]):
-        r = subprocess.run([str(llmcc_bin), "cache", "export", *fmt, "../out.x"], cwd=here, env=llmcc_env,
-                           capture_output=True, text=True)
+        r = subprocess.run(
+            [str(llmcc_bin), "cache", "export", *fmt, "../out.x"],
+            cwd=here,
+            env=llmcc_env,
+            capture_output=True,
+            text=True,
+        )
         assert r.returncode == 0, r.stderr
         assert (tmp_path / "a" / "out.x").is_file()
         if fmt:
@@ -28,8 +33,9 @@ def test_export_and_import_with_relative_names(llmcc_bin, llmcc_env, tmp_path, m
             assert row["kind"] == "accepted" and row["candidate_asm"] == entry.asm
         else:
             other = dict(llmcc_env, LLMCC_CACHE_DIR=str(tmp_path / "other-cache"))
-            r = subprocess.run([str(llmcc_bin), "cache", "import", "../out.x"], cwd=here, env=other,
-                               capture_output=True, text=True)
+            r = subprocess.run(
+                [str(llmcc_bin), "cache", "import", "../out.x"], cwd=here, env=other, capture_output=True, text=True
+            )
             assert r.returncode == 0, r.stderr
             assert Cache(other["LLMCC_CACHE_DIR"]).local_function(entry.key) == entry
 

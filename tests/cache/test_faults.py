@@ -133,7 +133,9 @@ def test_unwritable_cache_directory(builds, shared_project: Path, tmp_path: Path
 
 
 @pytest.mark.parametrize("server", ["dead_url", "junk_url"])
-def test_remote_down_or_answering_junk(builds, shared_project: Path, llmcc_env: dict, reference, server: str, request) -> None:
+def test_remote_down_or_answering_junk(
+    builds, shared_project: Path, llmcc_env: dict, reference, server: str, request
+) -> None:
     env = {**llmcc_env, "LLMCC_REMOTE": request.getfixturevalue(server)}
     builds.make(shared_project, env=env)
     assert_like_gcc(builds, shared_project, reference)
@@ -145,7 +147,9 @@ def test_remote_down_or_answering_junk(builds, shared_project: Path, llmcc_env: 
     assert not any(k.startswith("fallback.") for k in c)
 
 
-def test_tiny_size_limit_evicts_during_a_parallel_build(builds, shared_project: Path, cache_dir: Path, llmcc_env: dict, reference) -> None:
+def test_tiny_size_limit_evicts_during_a_parallel_build(
+    builds, shared_project: Path, cache_dir: Path, llmcc_env: dict, reference
+) -> None:
     env = {**llmcc_env, "LLMCC_MAX_SIZE": "24K"}
     builds.make(shared_project, env=env, jobs=8)
     builds.make(shared_project, env=env, jobs=8)

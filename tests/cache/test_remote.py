@@ -29,7 +29,9 @@ def test_read_through_with_empty_local_cache(tmp_path: Path, redis_url: str, red
     assert t["remote.hit"] == 1 and t["remote.miss"] == 1 and t["fn.hit"] == 2 and t["fn.miss"] == 1
 
 
-def test_entries_are_immutable_and_readonly_never_writes(tmp_path: Path, redis_url: str, redis_client, make_entry) -> None:
+def test_entries_are_immutable_and_readonly_never_writes(
+    tmp_path: Path, redis_url: str, redis_client, make_entry
+) -> None:
     e = make_entry()
     first = Cache(tmp_path / "a", remote=redis_url)
     first.put_function(e)
@@ -44,7 +46,9 @@ def test_entries_are_immutable_and_readonly_never_writes(tmp_path: Path, redis_u
     assert counters(first)["remote.put"] == 1
 
 
-def test_signed_tier_ignores_unsigned_and_forged_entries(tmp_path: Path, redis_url: str, redis_client, make_entry) -> None:
+def test_signed_tier_ignores_unsigned_and_forged_entries(
+    tmp_path: Path, redis_url: str, redis_client, make_entry
+) -> None:
     good, unsigned, forged, replayed = (make_entry(n) for n in ("good", "unsigned", "forged", "replayed"))
     Cache(tmp_path / "ci", remote=redis_url, secret="team-secret").put_function(good)
     assert redis_client.get(PREFIX + good.key).startswith(b"llmcc-hmac-sha256 ")

@@ -142,9 +142,7 @@ for i in range(int(sys.argv[2])):
 
 
 def test_statistics_add_up_under_concurrency(cache_dir: Path) -> None:
-    procs = [
-        subprocess.Popen([sys.executable, "-c", BUMPER, str(cache_dir), "50"]) for _ in range(6)
-    ]
+    procs = [subprocess.Popen([sys.executable, "-c", BUMPER, str(cache_dir), "50"]) for _ in range(6)]
     assert [p.wait(timeout=60) for p in procs] == [0] * 6
     t = totals(cache_dir)
     assert t["compiles"] == 300 and t["fn.miss"] == 900
@@ -208,7 +206,6 @@ def test_manifest_records(tmp_path: Path) -> None:
     assert make_record(["a.c"], "cd" * 20, str(tmp_path), started) is None  # temporal macro
 
 
-
 def test_records_hash_whole_files_large_or_of_unknown_size(tmp_path: Path) -> None:
     """A header is read in one system call when its size is known; a file whose size the kernel
     does not know in advance (/proc) or that is larger than one read still hashes whole."""
@@ -224,10 +221,16 @@ def test_records_hash_whole_files_large_or_of_unknown_size(tmp_path: Path) -> No
 
 def test_open_cache_is_cheap(tmp_path: Path) -> None:
     out = subprocess.run(
-        [sys.executable, "-c", "import sys, cache; from gcc_wrapper.compile import config; "
-         "c = cache.open_cache(config.load()); print(sorted(m for m in ('redis', 'filelock', 'socket') if m in sys.modules)); "
-         "import os; print(os.path.exists(c.root))"],
+        [
+            sys.executable,
+            "-c",
+            "import sys, cache; from gcc_wrapper.compile import config; "
+            "c = cache.open_cache(config.load()); print(sorted(m for m in ('redis', 'filelock', 'socket') if m in sys.modules)); "
+            "import os; print(os.path.exists(c.root))",
+        ],
         env={**os.environ, "LLMCC_CACHE_DIR": str(tmp_path / "never-created")},
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.split("\n")[:2] == ["[]", "False"]

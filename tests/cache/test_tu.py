@@ -41,14 +41,18 @@ def test_diagnostics_replayed_on_a_hit(builds, tmp_path: Path) -> None:
     cmd = [str(builds.llmcc), "-Wall", "-O2", "-c", "w.c", "-o", "w.o"]
     first = subprocess.run(cmd, cwd=tmp_path, env=builds.env, capture_output=True, text=True)
     second = subprocess.run(cmd, cwd=tmp_path, env=builds.env, capture_output=True, text=True)
-    gcc = subprocess.run(["gcc", "-Wall", "-O3", "-c", "w.c", "-o", "g.o"], cwd=tmp_path, capture_output=True, text=True)
+    gcc = subprocess.run(
+        ["gcc", "-Wall", "-O3", "-c", "w.c", "-o", "g.o"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert first.returncode == second.returncode == 0
     assert "unused variable" in first.stderr
     assert first.stderr == second.stderr == gcc.stderr
     c = builds.counters()
     assert c["tu.miss"] == 1 and c["direct.hit"] == 1
     # another warning option is another key: the diagnostics it prints are not the cached ones
-    quiet = subprocess.run(cmd[:1] + ["-O2", "-c", "w.c", "-o", "w.o"], cwd=tmp_path, env=builds.env, capture_output=True, text=True)
+    quiet = subprocess.run(
+        cmd[:1] + ["-O2", "-c", "w.c", "-o", "w.o"], cwd=tmp_path, env=builds.env, capture_output=True, text=True
+    )
     assert quiet.stderr == ""
     assert builds.counters()["tu.miss"] == 2
 
@@ -66,8 +70,13 @@ def test_native_flags_are_expanded_in_keys(builds) -> None:
 
     cfg = config.load(environ=builds.env)
     cc = compiler.find_real_compiler("llmcc", ["-c", "x.c"], cfg)[0]
-    out = subprocess.run(["gcc", "-O3", "-S", "-o", "-", "-x", "c", "-"], input="int g(int x) { return x + 1; }\n",
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["gcc", "-O3", "-S", "-o", "-", "-x", "c", "-"],
+        input="int g(int x) { return x + 1; }\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     unit = asm.parse(out)
     native = with_cc(args.parse(["-march=native", "-c", "x.c"]), cc)
     generic = with_cc(args.parse(["-c", "x.c"]), cc)

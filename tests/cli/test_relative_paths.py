@@ -40,8 +40,21 @@ def here(tmp_path: Path) -> Path:
 def test_bench_relative_dataset_and_out(llmcc_bin, tmp_path, here):
     (tmp_path / "sets").mkdir()
     write_set(tmp_path / "sets" / "set.csv", [("add", ADD, [("1 2\n", "3\n"), ("40 2\n", "42\n")])])
-    r = llmcc(llmcc_bin, bench_env(tmp_path), here, "bench", "--dataset", "../../sets/set.csv", "--out", "out",
-              "--mode", "off", "--rounds", "1", "--no-plots")
+    r = llmcc(
+        llmcc_bin,
+        bench_env(tmp_path),
+        here,
+        "bench",
+        "--dataset",
+        "../../sets/set.csv",
+        "--out",
+        "out",
+        "--mode",
+        "off",
+        "--rounds",
+        "1",
+        "--no-plots",
+    )
     assert r.returncode == 0, r.stderr
     res = json.loads((here / "out" / "results.json").read_text())
     assert [p["id"] for p in res["problems"]] == ["add"] and not res["problems"][0]["excluded"]
@@ -82,13 +95,16 @@ def test_optimize_with_a_relative_proposer_directory_and_tests(llmcc_bin, llmcc_
     (proj / "check.sh").write_text("#!/bin/sh\n./prog > /dev/null\n")
     (proj / "check.sh").chmod(0o755)
     env = dict(llmcc_env, LLMCC_MODE="queue", LLMCC_HOT="spin")
-    r = subprocess.run([str(llmcc_bin), "-O2", "prog.c", "-o", "prog"], cwd=proj, env=env, capture_output=True, text=True)
+    r = subprocess.run(
+        [str(llmcc_bin), "-O2", "prog.c", "-o", "prog"], cwd=proj, env=env, capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stderr
     assert list((Path(env["LLMCC_CACHE_DIR"]) / "queue").glob("*.json"))
     cands = tmp_path / "cands"
     cands.mkdir()  # an empty directory: the file proposer has nothing, which the report says
-    r = llmcc(llmcc_bin, env, here, "optimize", "--proposer", "file:../../cands", "--tests", "./check.sh",
-              "--budget", "10")
+    r = llmcc(
+        llmcc_bin, env, here, "optimize", "--proposer", "file:../../cands", "--tests", "./check.sh", "--budget", "10"
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "spin" in r.stdout and "no such" not in (r.stdout + r.stderr).lower()
 

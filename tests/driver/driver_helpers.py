@@ -60,9 +60,14 @@ def sections_and_symbols(obj: Path) -> tuple[str, str]:
     elf = lief.ELF.parse(str(obj))
     assert elf is not None, f"lief cannot read {obj}"
     sections = {s.name: s for s in elf.sections}
-    syms = [f"{sym.name} {sym.binding} {sym.type} size={sym.size} value={sym.value} "
-            f"section={elf.sections[sym.shndx].name if 0 < sym.shndx < len(sections) else sym.shndx}"
-            for sym in elf.symtab_symbols]
-    code = [f"{name} {sec.type} {sec.flags} {bytes(sec.content).hex()}" for name, sec in sections.items()
-            if name.startswith((".text", ".rodata", ".data"))]
+    syms = [
+        f"{sym.name} {sym.binding} {sym.type} size={sym.size} value={sym.value} "
+        f"section={elf.sections[sym.shndx].name if 0 < sym.shndx < len(sections) else sym.shndx}"
+        for sym in elf.symtab_symbols
+    ]
+    code = [
+        f"{name} {sec.type} {sec.flags} {bytes(sec.content).hex()}"
+        for name, sec in sections.items()
+        if name.startswith((".text", ".rodata", ".data"))
+    ]
     return body, "\n".join(syms + code)

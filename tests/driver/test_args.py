@@ -44,13 +44,42 @@ def test_passthrough_reasons(argv, reason):
 
 
 def test_compile_words():
-    argv = ["-DX=1", "-Iinc", "-O2", "-g", "-fPIC", "-march=haswell", "-Wall", "-std=gnu11",
-            "-Wa,--noexecstack", "-c", "src/a.c", "-o", "obj/a.o", "-MMD", "-MP", "-lm", "-ffast-math"]
+    argv = [
+        "-DX=1",
+        "-Iinc",
+        "-O2",
+        "-g",
+        "-fPIC",
+        "-march=haswell",
+        "-Wall",
+        "-std=gnu11",
+        "-Wa,--noexecstack",
+        "-c",
+        "src/a.c",
+        "-o",
+        "obj/a.o",
+        "-MMD",
+        "-MP",
+        "-lm",
+        "-ffast-math",
+    ]
     inv = args.parse(argv)
     assert inv.kind == "compile" and inv.stage == "c"
     assert inv.sources == ("src/a.c",) and inv.output == "obj/a.o"
-    assert inv.compile_flags == ("-DX=1", "-Iinc", "-O2", "-g", "-fPIC", "-march=haswell", "-Wall",
-                                 "-std=gnu11", "-Wa,--noexecstack", "-lm", "-ffast-math", "-O3")
+    assert inv.compile_flags == (
+        "-DX=1",
+        "-Iinc",
+        "-O2",
+        "-g",
+        "-fPIC",
+        "-march=haswell",
+        "-Wall",
+        "-std=gnu11",
+        "-Wa,--noexecstack",
+        "-lm",
+        "-ffast-math",
+        "-O3",
+    )
     # the code rule: -O (overridden by the forced level), -f, -m, -std; not -D/-I/-W/-g/-l/-Wa
     assert inv.code_flags == ("-fPIC", "-march=haswell", "-std=gnu11", "-ffast-math", "-O3")
     assert inv.asm_flags == ("-g", "-march=haswell", "-Wa,--noexecstack")
@@ -66,8 +95,19 @@ def test_opt_keep_and_other_levels():
 
 
 def test_not_code_flags():
-    inv = args.parse(["-c", "a.c", "-fdiagnostics-color=always", "-fmax-errors=3",
-                      "-fdebug-prefix-map=/a=/b", "-fno-ident", "-fverbose-asm", "-w", "-pedantic"])
+    inv = args.parse(
+        [
+            "-c",
+            "a.c",
+            "-fdiagnostics-color=always",
+            "-fmax-errors=3",
+            "-fdebug-prefix-map=/a=/b",
+            "-fno-ident",
+            "-fverbose-asm",
+            "-w",
+            "-pedantic",
+        ]
+    )
     assert inv.code_flags == ("-O3",)
 
 
@@ -96,7 +136,7 @@ def test_response_file_quoting(tmp_path):
     rsp = tmp_path / "r"
     inner = tmp_path / "inner"
     inner.write_text("-DNESTED")
-    rsp.write_text(f"-c 'a b.c' \"-DQ=\\\"s\\\"\" back\\ slash.c @{inner}\n")
+    rsp.write_text(f'-c \'a b.c\' "-DQ=\\"s\\"" back\\ slash.c @{inner}\n')
     inv = args.parse([f"@{rsp}"])
     assert inv.kind == "compile"
     assert inv.sources == ("a b.c", "back slash.c")
@@ -104,8 +144,22 @@ def test_response_file_quoting(tmp_path):
 
 
 def test_separate_values_are_not_inputs():
-    inv = args.parse(["--sysroot", "/", "-c", "a.c", "--param", "max-unroll-times=2", "-B", "/usr/bin/",
-                      "-include", "x.h", "-Xassembler", "--noexecstack"])
+    inv = args.parse(
+        [
+            "--sysroot",
+            "/",
+            "-c",
+            "a.c",
+            "--param",
+            "max-unroll-times=2",
+            "-B",
+            "/usr/bin/",
+            "-include",
+            "x.h",
+            "-Xassembler",
+            "--noexecstack",
+        ]
+    )
     assert inv.kind == "compile" and inv.sources == ("a.c",)
     assert inv.code_flags == ("--param", "max-unroll-times=2", "-O3")
     assert inv.asm_flags == ("--sysroot", "/", "-B", "/usr/bin/", "-Xassembler", "--noexecstack")

@@ -25,8 +25,21 @@ VENV_BIN = Path(sys.executable).parent
 @pytest.fixture(scope="module")
 def parity(tmp_path_factory) -> Path:
     exe = tmp_path_factory.mktemp("parity") / "client-parity"
-    subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-Wno-unused-function", "-DLLMCC_PARITY_TEST",
-                    "-o", str(exe), str(CLIENT_C)], check=True)
+    subprocess.run(
+        [
+            "gcc",
+            "-O2",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-Wno-unused-function",
+            "-DLLMCC_PARITY_TEST",
+            "-o",
+            str(exe),
+            str(CLIENT_C),
+        ],
+        check=True,
+    )
     return exe
 
 
@@ -46,13 +59,16 @@ def test_protocol_constants_are_the_same(parity):
     assert int(got["head"]) == protocol.HEAD_SIZE and int(got["reply"]) == protocol.REPLY_SIZE
     assert [got[t].encode() for t in ("pgid", "exit", "pyth")] == [protocol.PGID, protocol.EXIT, protocol.PYTH]
     assert (got["argv0_env"], got["start_env"], got["off_env"]) == (
-        protocol.ARGV0_ENV, protocol.START_ENV, protocol.OFF_ENV)
+        protocol.ARGV0_ENV,
+        protocol.START_ENV,
+        protocol.OFF_ENV,
+    )
     # cli spells the two hand-off variables itself (a run need not import protocol to look)
     assert (cli._ARGV0_ENV, cli._START_ENV) == (protocol.ARGV0_ENV, protocol.START_ENV)
 
 
 def test_request_encoding_is_the_same(parity, tmp_path):
-    words = ["-c", "a b.c", "", "-DX=\"q\"", "é.c", "-o", "out dir/x.o"]
+    words = ["-c", "a b.c", "", '-DX="q"', "é.c", "-o", "out dir/x.o"]
     env = {"PATH": f"{VENV_BIN}:/usr/bin:/bin", "ODD": "a=b=c", "EMPTY": "", "UTF": "ü"}
     cmd = ["sh", "-c", 'umask 027; exec "$0" "$@"', str(parity), "payload", "llmcc", *words]
     payload = subprocess.run(cmd, capture_output=True, env=env, cwd=tmp_path, check=True).stdout
@@ -106,13 +122,69 @@ def test_config_file_rule_is_the_same(parity, tmp_path):
 
 
 WORDS = [
-    *options.LINK_OR_QUERY_EXACT, *options.LINK_OR_QUERY_PREFIX, *(p + "x" for p in options.LINK_OR_QUERY_PREFIX),
-    "-Wall", "-W", "-Wa,--noexecstack", "-Wp,-MD,x.d", "-Wl,-z,now", "-Werror=format", "-fPIC", "-f", "-flto",
-    "-flto=auto", "-fsyntax-only", "-fdump-tree-all", "-fno-lto", "-fprofile-use", "-c", "-S", "-E", "-M", "-x",
-    "-o", "-O", "-O3", "-g", "-g3", "-march=native", "-std=c11", "-lm", "-L/opt/lib", "-I.", "-DX", "-UX",
-    "a.o", "a.a", "a.so", "a.so.1", "libz.so.1.2", ".o", ".a", ".so", ".so.", "a.c", "a.s", "a.S", "a", "", "-",
-    "a.o.c", "x.so.c", "--version", "--versions", "-v", "-###", "-print-file-name=libc.so", "-print-",
-    "-static-pie", "-pie", "-no-pie", "-nostdlib", "-r", "@resp",
+    *options.LINK_OR_QUERY_EXACT,
+    *options.LINK_OR_QUERY_PREFIX,
+    *(p + "x" for p in options.LINK_OR_QUERY_PREFIX),
+    "-Wall",
+    "-W",
+    "-Wa,--noexecstack",
+    "-Wp,-MD,x.d",
+    "-Wl,-z,now",
+    "-Werror=format",
+    "-fPIC",
+    "-f",
+    "-flto",
+    "-flto=auto",
+    "-fsyntax-only",
+    "-fdump-tree-all",
+    "-fno-lto",
+    "-fprofile-use",
+    "-c",
+    "-S",
+    "-E",
+    "-M",
+    "-x",
+    "-o",
+    "-O",
+    "-O3",
+    "-g",
+    "-g3",
+    "-march=native",
+    "-std=c11",
+    "-lm",
+    "-L/opt/lib",
+    "-I.",
+    "-DX",
+    "-UX",
+    "a.o",
+    "a.a",
+    "a.so",
+    "a.so.1",
+    "libz.so.1.2",
+    ".o",
+    ".a",
+    ".so",
+    ".so.",
+    "a.c",
+    "a.s",
+    "a.S",
+    "a",
+    "",
+    "-",
+    "a.o.c",
+    "x.so.c",
+    "--version",
+    "--versions",
+    "-v",
+    "-###",
+    "-print-file-name=libc.so",
+    "-print-",
+    "-static-pie",
+    "-pie",
+    "-no-pie",
+    "-nostdlib",
+    "-r",
+    "@resp",
 ]
 
 
@@ -124,10 +196,22 @@ def test_link_or_query_words_are_the_same(parity):
 
 
 LINES = [
-    ["-o", "prog", "a.o", "b.o", "-lm"], ["--version"], ["-dumpmachine"], ["-print-file-name=libc.so"],
-    ["-O2", "-g", "-o", "prog", "main.o", "-Wl,--as-needed", "-L.", "-lz"], ["-shared", "-o", "libx.so", "x.o"],
-    ["-c", "a.c"], ["-O2", "a.c", "-o", "prog"], ["-o", "a.o", "-c", "a.c"], ["-E", "a.c"], ["-fsyntax-only", "a.o"],
-    ["-flto", "-o", "p", "a.o"], ["-o"], ["-x", "c", "a.o"], ["-Wa,-a", "a.o"], ["-S", "-o", "x.s", "a.c"],
+    ["-o", "prog", "a.o", "b.o", "-lm"],
+    ["--version"],
+    ["-dumpmachine"],
+    ["-print-file-name=libc.so"],
+    ["-O2", "-g", "-o", "prog", "main.o", "-Wl,--as-needed", "-L.", "-lz"],
+    ["-shared", "-o", "libx.so", "x.o"],
+    ["-c", "a.c"],
+    ["-O2", "a.c", "-o", "prog"],
+    ["-o", "a.o", "-c", "a.c"],
+    ["-E", "a.c"],
+    ["-fsyntax-only", "a.o"],
+    ["-flto", "-o", "p", "a.o"],
+    ["-o"],
+    ["-x", "c", "a.o"],
+    ["-Wa,-a", "a.o"],
+    ["-S", "-o", "x.s", "a.c"],
 ]
 
 
@@ -145,7 +229,9 @@ def test_plain_lines_are_pass_throughs_for_python_too(parity, tmp_path):
     line = ["-o", "prog", "a.o"]
     assert _c(parity, "plain", str(VENV_BIN), "llmcc", *line, env=env, cwd=tmp_path).strip() == "1"
     assert _c(parity, "plain", str(VENV_BIN), "gcc", *line, env=env, cwd=tmp_path).strip() == "0"  # masquerading
-    assert _c(parity, "plain", str(VENV_BIN), "llmcc", *line, env={**env, "LLMCC_CC": "cc"}, cwd=tmp_path).strip() == "0"
+    assert (
+        _c(parity, "plain", str(VENV_BIN), "llmcc", *line, env={**env, "LLMCC_CC": "cc"}, cwd=tmp_path).strip() == "0"
+    )
     (tmp_path / "llmcc.toml").write_text("")
     assert _c(parity, "plain", str(VENV_BIN), "llmcc", *line, env=env, cwd=tmp_path).strip() == "0"
 
@@ -196,8 +282,9 @@ def test_gcc_lookup_is_the_same(parity, tmp_path):
             if seen:
                 env["LLMCC_SEEN"] = seen
             c = _c(parity, "gcc", str(VENV_BIN), argv0, env=env, cwd=tmp_path).splitlines()
-            p = subprocess.run([sys.executable, "-c", FIND, argv0], capture_output=True, text=True, env=env,
-                               cwd=tmp_path, check=True).stdout.splitlines()
+            p = subprocess.run(
+                [sys.executable, "-c", FIND, argv0], capture_output=True, text=True, env=env, cwd=tmp_path, check=True
+            ).stdout.splitlines()
             assert c == p, (path_dirs, seen)
             answers.add(c[0] if len(c) == 1 else (c[0], c[1]))
     # the cases reach every branch: none, the first gcc by its bare name, a later one by its path

@@ -66,7 +66,7 @@ def test_opt_keep(llmcc_bin, gcc, env, work):
 
 def test_x_c_and_response_file(llmcc_bin, gcc, env, work):
     (work / "k.txt").write_text((work / "k.c").read_text())
-    (work / "args.rsp").write_text('-x c "k.txt" -c -o \'with space.o\'\n')
+    (work / "args.rsp").write_text("-x c \"k.txt\" -c -o 'with space.o'\n")
     r = run([llmcc_bin, "@args.rsp"], env, work)
     assert r.returncode == 0, r.stderr
     run(["gcc", "-x", "c", "k.txt", "-O3", "-c", "-o", "ref.o"], env, work)
@@ -130,8 +130,13 @@ def test_output_that_is_a_symlink(llmcc_bin, gcc, env, work, stage):
 
 @pytest.mark.parametrize(
     "args",
-    [["-c", "k.c", "-o", "k.c"], ["-S", "k.c", "-o", "./k.c"], ["-o", "k.c", "k.c", "main.c"],
-     ["-c", "k.c", "-o", "missing/k.o"], ["-S", "k.c", "-o", "missing/k.s"]],
+    [
+        ["-c", "k.c", "-o", "k.c"],
+        ["-S", "k.c", "-o", "./k.c"],
+        ["-o", "k.c", "k.c", "main.c"],
+        ["-c", "k.c", "-o", "missing/k.o"],
+        ["-S", "k.c", "-o", "missing/k.s"],
+    ],
     ids=lambda a: " ".join(a),
 )
 def test_outputs_gcc_refuses(llmcc_bin, gcc, env, work, args):

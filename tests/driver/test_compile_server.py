@@ -77,7 +77,7 @@ def _parent_cmdline_logger(tmp_path: Path, gcc: str, log: Path, delay: float = 0
         'case " $* " in *" -S "*)\n'
         f'  printf "%s " $PPID >> "{log}"; tr "\\0" " " < /proc/$PPID/cmdline >> "{log}"; echo >> "{log}"\n'
         f"  sleep {delay}\n"
-        "  echo done >> \"" + str(log) + '.done" ;;\n'
+        '  echo done >> "' + str(log) + '.done" ;;\n'
         "esac\n"
         f'exec "{gcc}" "$@"\n'
     )
@@ -88,8 +88,9 @@ def _parent_cmdline_logger(tmp_path: Path, gcc: str, log: Path, delay: float = 0
 def _start_compile(inst: Install, work: Path, env: dict[str, str], log: Path) -> subprocess.Popen:
     """Start compiling s.c in the background; return once the (logging) gcc has started."""
     (work / "s.c").write_text(SRC)
-    p = subprocess.Popen([str(inst.llmcc), "-c", "s.c", "-o", "s.o"], cwd=work, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p = subprocess.Popen(
+        [str(inst.llmcc), "-c", "s.c", "-o", "s.o"], cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     for _ in range(200):
         if log.exists():
             return p
@@ -202,7 +203,9 @@ def test_an_edited_llmcc_is_never_served_by_the_old_server(inst: Install, work: 
     for name in ("gcc_wrapper", "cache"):
         shutil.copytree(root / name, pkg / name, ignore=shutil.ignore_patterns("__pycache__"))
     log = tmp_path / "who"
-    env = dict(inst.env, PYTHONPATH=str(pkg), LLMCC_CC=str(_parent_cmdline_logger(tmp_path, gcc, log)), LLMCC_TU_CACHE="0")
+    env = dict(
+        inst.env, PYTHONPATH=str(pkg), LLMCC_CC=str(_parent_cmdline_logger(tmp_path, gcc, log)), LLMCC_TU_CACHE="0"
+    )
     (work / "s.c").write_text(SRC)
     assert inst.run("-c", "s.c", cwd=work, env=env).returncode == 0
     old = inst.wait_for_server()
@@ -245,7 +248,12 @@ def test_links_and_questions_go_straight_to_gcc(inst: Install, work: Path, gcc: 
     env = dict(inst.env, PATH=f"{fakebin}{os.pathsep}{inst.env['PATH']}", LLMCC_COMPILE_SERVER="0")
     for src in ("k.c", "main.c"):
         subprocess.run([gcc, "-O2", "-c", src], cwd=work, check=True)
-    straight = [["--version"], ["-dumpmachine"], ["-O2", "-o", "prog", "main.o", "k.o", "-lm"], ["-print-prog-name=cc1"]]
+    straight = [
+        ["--version"],
+        ["-dumpmachine"],
+        ["-O2", "-o", "prog", "main.o", "k.o", "-lm"],
+        ["-print-prog-name=cc1"],
+    ]
     for words in straight:
         mine = inst.run(*words, cwd=work, env=env)
         theirs = subprocess.run([gcc, *words], cwd=work, capture_output=True)
@@ -264,7 +272,9 @@ def test_links_and_questions_go_straight_to_gcc(inst: Install, work: Path, gcc: 
     assert inst.server() is None
 
 
-def test_a_config_file_or_another_compiler_takes_the_long_way(inst: Install, work: Path, gcc: str, tmp_path: Path) -> None:
+def test_a_config_file_or_another_compiler_takes_the_long_way(
+    inst: Install, work: Path, gcc: str, tmp_path: Path
+) -> None:
     log = tmp_path / "log"
     fakebin = _loggers(inst, tmp_path, gcc, log)
     env = dict(inst.env, PATH=f"{fakebin}{os.pathsep}{inst.env['PATH']}", LLMCC_COMPILE_SERVER="0")
@@ -319,8 +329,7 @@ def _waiting_workers(server: int) -> list[int]:
     raise AssertionError(f"workers not waiting: {_children(server)}")
 
 
-def test_workers_killed_while_waiting_are_replaced_at_once(inst: Install, work: Path, gcc: str,
-                                                           tmp_path: Path) -> None:
+def test_workers_killed_while_waiting_are_replaced_at_once(inst: Install, work: Path, gcc: str, tmp_path: Path) -> None:
     server = inst.start_server(work)
     workers = _waiting_workers(server)
     for w in workers:
@@ -353,8 +362,9 @@ def test_the_workers_go_with_the_server(inst: Install, work: Path, how: str) -> 
     assert not os.path.exists(inst.sock)
 
 
-def test_workers_end_with_a_killed_server_once_their_compile_is_done(inst: Install, work: Path, gcc: str,
-                                                                      tmp_path: Path) -> None:
+def test_workers_end_with_a_killed_server_once_their_compile_is_done(
+    inst: Install, work: Path, gcc: str, tmp_path: Path
+) -> None:
     """A server that dies without cleaning up (SIGKILL, the OOM killer) leaves no worker waiting
     forever on a socket nobody can reach; a compile in progress still ends as it should."""
     p, log = _slow_served_compile(inst, work, gcc, tmp_path, delay=1.5)
@@ -369,8 +379,9 @@ def test_workers_end_with_a_killed_server_once_their_compile_is_done(inst: Insta
     assert workers and all(_gone(w) for w in workers)
 
 
-def test_a_server_whose_socket_was_removed_costs_only_speed(inst: Install, work: Path, gcc: str,
-                                                            tmp_path: Path) -> None:
+def test_a_server_whose_socket_was_removed_costs_only_speed(
+    inst: Install, work: Path, gcc: str, tmp_path: Path
+) -> None:
     """A /tmp cleaner may remove the socket of a running server, which still holds its lock: the
     client does not start another while the lock says one runs (after a short wait, Python
     compiles), and the server notices within seconds and leaves, so a new one starts."""
@@ -394,8 +405,9 @@ def _worker_pids(log: Path) -> list[int]:
     return [int(line.split()[0]) for line in log.read_text().splitlines() if "compile.server" in line]
 
 
-def test_a_worker_serves_compile_after_compile_each_as_if_fresh(inst: Install, work: Path, gcc: str,
-                                                                 tmp_path: Path) -> None:
+def test_a_worker_serves_compile_after_compile_each_as_if_fresh(
+    inst: Install, work: Path, gcc: str, tmp_path: Path
+) -> None:
     """Workers are reused; nothing of one compile (directory, umask, environment, cache, remembered
     paths, streams) reaches the next."""
     server = inst.start_server(work)
@@ -415,8 +427,14 @@ def test_a_worker_serves_compile_after_compile_each_as_if_fresh(inst: Install, w
 
     def compile_(where: str, src: str, env: dict[str, str], umask: int = 0o022) -> subprocess.CompletedProcess:
         _waiting_workers(server)  # (each compile finds the workers of the last ones waiting: none is forked)
-        r = subprocess.run([str(inst.llmcc), "-Wall", "-c", src], cwd=work / where, env=env, capture_output=True,
-                           umask=umask, timeout=60)
+        r = subprocess.run(
+            [str(inst.llmcc), "-Wall", "-c", src],
+            cwd=work / where,
+            env=env,
+            capture_output=True,
+            umask=umask,
+            timeout=60,
+        )
         assert r.returncode == 0, r.stderr
         return r
 
@@ -431,8 +449,9 @@ def test_a_worker_serves_compile_after_compile_each_as_if_fresh(inst: Install, w
     assert len(pids) == 5 and len(set(pids)) < len(pids), pids  # served, by fewer workers than compiles
     assert len(_worker_pids(other_log)) == 1  # the compile's own LLMCC_CC, not the gcc found before
     for stem in ("k", "w"):
-        subprocess.run([gcc, "-Wall", "-O3", "-c", f"{stem}.c", "-o", f"ref-{stem}.o"], cwd=work, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [gcc, "-Wall", "-O3", "-c", f"{stem}.c", "-o", f"ref-{stem}.o"], cwd=work, check=True, capture_output=True
+        )
     for where in ("a", "b"):
         for stem in ("k", "w"):
             assert (work / where / f"{stem}.o").read_bytes() == (work / f"ref-{stem}.o").read_bytes(), (where, stem)
@@ -443,16 +462,17 @@ def test_a_worker_serves_compile_after_compile_each_as_if_fresh(inst: Install, w
         assert Stats(cache).totals().get("compiles") == 3, cache
 
 
-def test_a_compile_that_leaves_state_behind_ends_its_worker(inst: Install, work: Path, gcc: str,
-                                                             tmp_path: Path) -> None:
+def test_a_compile_that_leaves_state_behind_ends_its_worker(
+    inst: Install, work: Path, gcc: str, tmp_path: Path
+) -> None:
     """A one-shot compile and link imports modules the server never loaded (their state is not
     reset between compiles), so its worker serves no other compile; a plain -c keeps its worker."""
     inst.start_server(work)
     log = tmp_path / "who"
-    env = dict(inst.env, LLMCC_CC=str(_parent_cmdline_logger(tmp_path, gcc, log)), LLMCC_MODE="off",
-               LLMCC_TU_CACHE="0")
-    r = subprocess.run([str(inst.llmcc), "-o", "prog", "main.c", "k.c"], cwd=work, env=env, capture_output=True,
-                       timeout=60)
+    env = dict(inst.env, LLMCC_CC=str(_parent_cmdline_logger(tmp_path, gcc, log)), LLMCC_MODE="off", LLMCC_TU_CACHE="0")
+    r = subprocess.run(
+        [str(inst.llmcc), "-o", "prog", "main.c", "k.c"], cwd=work, env=env, capture_output=True, timeout=60
+    )
     assert r.returncode == 0, r.stderr
     linked = _worker_pids(log)[-1]
     assert _gone(linked)

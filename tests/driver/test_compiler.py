@@ -198,8 +198,10 @@ def test_assembler_command(gcc, tmp_path, monkeypatch):
 def test_identity_from_one_probe_matches_the_three_questions(gcc, tmp_path):
     # the identity reads version, target and cc1 from one `-###` run: they must be what
     # -dumpfullversion, -dumpmachine and -print-prog-name=cc1 answer
-    asked = [subprocess.run([gcc, q], capture_output=True, text=True, check=True).stdout.strip()
-             for q in ("-dumpfullversion", "-dumpmachine", "-print-prog-name=cc1")]
+    asked = [
+        subprocess.run([gcc, q], capture_output=True, text=True, check=True).stdout.strip()
+        for q in ("-dumpfullversion", "-dumpmachine", "-print-prog-name=cc1")
+    ]
     assert list(compiler._describe(gcc, compiler.Lookups()))[:3] == asked
     version, machine, _ = asked
     assert compiler.identity(gcc, cache_dir=tmp_path).startswith(f"gcc {version} {machine} ")
@@ -214,7 +216,10 @@ def test_identity_probe_answers_the_assembler_command_too(gcc, tmp_path):
     seeded = tmp_path / "seeded"
     compiler.identity(gcc, cache_dir=seeded)
     # (each call without a compile's Lookups reads the answers from the file again)
-    assert json.loads((seeded / "compilers.json").read_text())[compiler._assembler_key(gcc, (), compiler.Lookups())] == asked
+    assert (
+        json.loads((seeded / "compilers.json").read_text())[compiler._assembler_key(gcc, (), compiler.Lookups())]
+        == asked
+    )
     assert compiler.assembler_command(gcc, (), cache_dir=seeded) == asked
 
 
@@ -222,8 +227,9 @@ def test_verbose_command_words_are_read_as_gcc_quotes_them(gcc, tmp_path):
     # gcc -### quotes a word with a space, a quote, a backslash or a dollar sign, escaping the
     # last three: the object path must come back exactly
     out = str(tmp_path / 'a b"c\\d$e.o')
-    err = subprocess.run([gcc, "-###", "-c", "-x", "assembler", "-", "-o", out], capture_output=True, text=True,
-                         check=True).stderr
+    err = subprocess.run(
+        [gcc, "-###", "-c", "-x", "assembler", "-", "-o", out], capture_output=True, text=True, check=True
+    ).stderr
     line = next(ln for ln in err.splitlines() if ln.startswith(" ") and " -o " in ln)
     words = compiler._split_verbose(line)
     assert words[words.index("-o") + 1] == out

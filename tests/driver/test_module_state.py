@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-PROBE = r'''
+PROBE = r"""
 import atexit, collections, json, os, sys, types
 from gcc_wrapper.compile import server
 
@@ -102,7 +102,7 @@ for name, argv, extra_env in scenarios:
 os.environ.clear()
 os.environ.update(base_env)
 print(json.dumps(report))
-'''
+"""
 
 
 def _store_rewrite(cache_dir: Path, baseline_key) -> None:
@@ -121,11 +121,20 @@ def _store_rewrite(cache_dir: Path, baseline_key) -> None:
     base = asm.parse(tu.asm).functions["scale"].text()
     rewrite = base.replace("scale:\n", "scale:\n\tnop\n", 1)
     assert rewrite != base
-    Cache(cache_dir).put_function(Entry(
-        key=key, function="scale", source="/elsewhere/u.c", asm=rewrite, baseline_asm=base,
-        proposer="test:nop", verification={"verdict": "accept", "reason": "test", "checks": []},
-        measurement={"method": "test", "speedup": 1.5, "spread": [1.5, 1.5], "rounds": 1},
-        created=time.time(), llmcc_version="test"))
+    Cache(cache_dir).put_function(
+        Entry(
+            key=key,
+            function="scale",
+            source="/elsewhere/u.c",
+            asm=rewrite,
+            baseline_asm=base,
+            proposer="test:nop",
+            verification={"verdict": "accept", "reason": "test", "checks": []},
+            measurement={"method": "test", "speedup": 1.5, "spread": [1.5, 1.5], "rounds": 1},
+            created=time.time(),
+            llmcc_version="test",
+        )
+    )
 
 
 def test_a_compile_leaves_no_module_state(llmcc_bin, env, work, cache_dir, baseline_key):
@@ -146,11 +155,15 @@ def test_a_compile_leaves_no_module_state(llmcc_bin, env, work, cache_dir, basel
         ("fallback", ["-O2", "-c", "w.c", "-o", "w2.o"], {"LLMCC_FAULT": "parse"}),
         ("compile and link", ["-O2", "main.c", "k.c", "-o", "prog"], {}),
         ("queue mode", ["-O2", "-c", "k.c", "-o", "kq.o"], {"LLMCC_MODE": "queue"}),
-        ("preprocessor mode, no TU cache", ["-O2", "-c", "w.c", "-o", "w3.o"],
-         {"LLMCC_DEPEND_MODE": "0", "LLMCC_TU_CACHE": "0"}),
+        (
+            "preprocessor mode, no TU cache",
+            ["-O2", "-c", "w.c", "-o", "w3.o"],
+            {"LLMCC_DEPEND_MODE": "0", "LLMCC_TU_CACHE": "0"},
+        ),
     ]
-    r = subprocess.run([sys.executable, "-c", PROBE, json.dumps(scenarios), str(work)], env=env,
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(scenarios), str(work)], env=env, capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout.strip().splitlines()[-1])
     by_name = {s["scenario"]: s for s in report}

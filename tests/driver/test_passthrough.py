@@ -135,7 +135,13 @@ def test_pass_through_imports_almost_nothing(llmcc_bin, gcc, env, work, args):
     r = run([sys.executable, "-X", "importtime", llmcc_bin.with_name("llmcc-py"), *args], env, work)
     imported = {line.split("|")[-1].strip() for line in r.stderr.decode().splitlines() if "|" in line}
     assert "gcc_wrapper.compile.args" in imported
-    assert not imported & {"gcc_wrapper.compile.driver", "gcc_wrapper.compile.config", "cache", "dataclasses", "subprocess"}
+    assert not imported & {
+        "gcc_wrapper.compile.driver",
+        "gcc_wrapper.compile.config",
+        "cache",
+        "dataclasses",
+        "subprocess",
+    }
 
 
 def test_compile_goes_to_the_driver(llmcc_bin, gcc, env, work):

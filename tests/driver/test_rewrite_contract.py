@@ -49,18 +49,36 @@ def _store_clobbering_rewrite(cache_dir: Path, key: str) -> None:
     from cache.entry import Entry
     from gcc_wrapper.compile import asm
 
-    base = asm.parse(subprocess.run(["gcc", "-O3", "-S", "-o", "-", "-x", "c", "-"], input=LEAF, text=True,
-                                    capture_output=True, check=True).stdout).functions["leaf"].text()
+    base = (
+        asm.parse(
+            subprocess.run(
+                ["gcc", "-O3", "-S", "-o", "-", "-x", "c", "-"], input=LEAF, text=True, capture_output=True, check=True
+            ).stdout
+        )
+        .functions["leaf"]
+        .text()
+    )
     rewrite = base.replace("leaf:\n", "leaf:\n" + CLOBBER, 1)
     assert rewrite != base
-    Cache(cache_dir).put_function(Entry(
-        key=key, function="leaf", source="/elsewhere/a.c", asm=rewrite, baseline_asm=base,
-        proposer="test:clobbers", verification={"verdict": "accept", "reason": "no callers", "checks": []},
-        measurement={"method": "test", "speedup": 1.5, "spread": [1.5, 1.5], "rounds": 1},
-        created=time.time(), llmcc_version="test"))
+    Cache(cache_dir).put_function(
+        Entry(
+            key=key,
+            function="leaf",
+            source="/elsewhere/a.c",
+            asm=rewrite,
+            baseline_asm=base,
+            proposer="test:clobbers",
+            verification={"verdict": "accept", "reason": "no callers", "checks": []},
+            measurement={"method": "test", "speedup": 1.5, "spread": [1.5, 1.5], "rounds": 1},
+            created=time.time(),
+            llmcc_version="test",
+        )
+    )
 
 
-def test_rewrite_refused_where_a_caller_keeps_values_in_its_registers(llmcc_bin, llmcc_env, cache_dir, tmp_path, baseline_key):
+def test_rewrite_refused_where_a_caller_keeps_values_in_its_registers(
+    llmcc_bin, llmcc_env, cache_dir, tmp_path, baseline_key
+):
     (tmp_path / "a.c").write_text(LEAF)
     (tmp_path / "b.c").write_text(LEAF + CALLER)
     (tmp_path / "main.c").write_text(MAIN)
@@ -76,8 +94,11 @@ def test_rewrite_refused_where_a_caller_keeps_values_in_its_registers(llmcc_bin,
     _llmcc(llmcc_bin, llmcc_env, tmp_path, "-c", "b.c")
     dis_b = subprocess.run(["objdump", "-d", "b.o"], cwd=tmp_path, capture_output=True, text=True, check=True).stdout
     assert "xor    %r8d,%r8d" not in dis_b
-    stats = json.loads(subprocess.run([str(llmcc_bin), "stats", "--json"], env=llmcc_env, capture_output=True,
-                                      text=True, check=True).stdout)
+    stats = json.loads(
+        subprocess.run(
+            [str(llmcc_bin), "stats", "--json"], env=llmcc_env, capture_output=True, text=True, check=True
+        ).stdout
+    )
     assert stats["counters"].get("rewrite.ipa_unsafe") == 1, stats["counters"]
     subprocess.run(["gcc", "-O3", "main.c", "b.o", "-o", "prog"], cwd=tmp_path, check=True)
     subprocess.run(["gcc", "-O3", "main.c", "b.c", "-o", "ref"], cwd=tmp_path, check=True)

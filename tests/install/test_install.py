@@ -28,8 +28,13 @@ pytestmark = pytest.mark.slow
 
 
 def _pip(*args: str, env: dict[str, str] | None = None, python: str = sys.executable) -> subprocess.CompletedProcess:
-    r = subprocess.run([python, "-m", "pip", "--disable-pip-version-check", *args], capture_output=True, text=True,
-                       env=env, timeout=600)
+    r = subprocess.run(
+        [python, "-m", "pip", "--disable-pip-version-check", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     return r
 
@@ -49,8 +54,13 @@ def _wheel(tmp_path_factory, name: str, env: dict[str, str] | None = None) -> tu
             shutil.rmtree(shared, ignore_errors=True)
             src = shared / "src"
             # a copy: the build's own build/ and egg-info stay out of the checkout
-            shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".venv", "build", "*.egg-info", ".git",
-                                                                      "__pycache__", "bench", "tests", "out"))
+            shutil.copytree(
+                ROOT,
+                src,
+                ignore=shutil.ignore_patterns(
+                    ".venv", "build", "*.egg-info", ".git", "__pycache__", "bench", "tests", "out"
+                ),
+            )
             r = _pip("wheel", "-v", "--no-deps", "-w", str(shared / "dist"), str(src), env=env)
             log.write_text(r.stdout + r.stderr)
         (whl,) = (shared / "dist").glob("llmcc-*.whl")
@@ -77,8 +87,9 @@ def _install_wheel(whl: Path, venv: Path) -> Path:
 def _compile_and_compare(llmcc: Path, env: dict[str, str], work: Path) -> None:
     """llmcc's object is gcc -O3's, byte for byte."""
     (work / "s.c").write_text(SRC)
-    r = subprocess.run([str(llmcc), "-O3", "-c", "s.c", "-o", "s.o"], cwd=work, env=env, capture_output=True,
-                       text=True, timeout=120)
+    r = subprocess.run(
+        [str(llmcc), "-O3", "-c", "s.c", "-o", "s.o"], cwd=work, env=env, capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0, r.stderr
     subprocess.run(["gcc", "-O3", "-c", "s.c", "-o", "g.o"], cwd=work, check=True)
     assert (work / "s.o").read_bytes() == (work / "g.o").read_bytes()
@@ -101,8 +112,9 @@ def test_wheel_holds_the_native_client_and_is_tagged_for_the_platform(wheel: Pat
     assert "llmcc-py = gcc_wrapper.cli:main" in text and "\nllmcc =" not in text
 
 
-def test_pip_install_into_a_fresh_venv_serves_compiles_through_the_client(wheel: Path, tmp_path: Path,
-                                                                           llmcc_env: dict[str, str]):
+def test_pip_install_into_a_fresh_venv_serves_compiles_through_the_client(
+    wheel: Path, tmp_path: Path, llmcc_env: dict[str, str]
+):
     bin_dir = _install_wheel(wheel, tmp_path / "venv")
     llmcc = bin_dir / "llmcc"
     assert llmcc.read_bytes()[:4] == ELF
@@ -128,8 +140,7 @@ def test_pipx_install_runs_the_client_through_its_symlink(wheel: Path, tmp_path:
     assert pipx, "pipx is a test dependency (pyproject.toml [test])"
     home, bin_link = tmp_path / "pipx-home", tmp_path / "pipx-bin"
     penv = dict(os.environ, PIPX_HOME=str(home), PIPX_BIN_DIR=str(bin_link), PIPX_MAN_DIR=str(tmp_path / "man"))
-    r = subprocess.run([pipx, "install", str(wheel)], env=penv, capture_output=True,
-                       text=True, timeout=600)
+    r = subprocess.run([pipx, "install", str(wheel)], env=penv, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
     llmcc = bin_link / "llmcc"
     assert llmcc.is_symlink() and llmcc.resolve().read_bytes()[:4] == ELF

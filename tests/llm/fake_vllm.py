@@ -118,7 +118,9 @@ class FakeVLLM:
         if self.tls is not None:
             # the handshake happens in the connection's thread, on its first read: a client that
             # rejects the certificate costs that thread only
-            self._httpd.socket = self.tls.wrap_socket(self._httpd.socket, server_side=True, do_handshake_on_connect=False)
+            self._httpd.socket = self.tls.wrap_socket(
+                self._httpd.socket, server_side=True, do_handshake_on_connect=False
+            )
             self._httpd.handle_error = lambda request, address: None  # a refused handshake is not news
         self.port = self._httpd.server_address[1]
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
@@ -201,7 +203,9 @@ class FakeVLLM:
             return (*self._error(400, "messages: field required", "BadRequestError", self.error_shape), None)
         if body.get("model") not in (None, self.model):
             return (
-                *self._error(404, f"The model `{body.get('model')}` does not exist.", "NotFoundError", self.error_shape),
+                *self._error(
+                    404, f"The model `{body.get('model')}` does not exist.", "NotFoundError", self.error_shape
+                ),
                 None,
             )
         prompt_tokens = sum(len(str(m.get("content", ""))) // CHARS_PER_TOKEN + 4 for m in body["messages"])

@@ -19,8 +19,13 @@ from gcc_wrapper.optimize.propose import model_client as client
 
 
 def test_without_vllm_a_clear_error(llmcc_env, tmp_path):
-    r = subprocess.run([sys.executable, "-m", "gcc_wrapper.optimize.propose.batch"], env=llmcc_env, cwd=tmp_path,
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "gcc_wrapper.optimize.propose.batch"],
+        env=llmcc_env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 2
     assert "vLLM is not installed" in r.stderr and "Traceback" not in r.stderr
 
@@ -46,16 +51,29 @@ def test_batch_prompts_are_the_ones_optimize_replays(tmp_path, llmcc_env):
     for j in (j for j in jobs if j.ctx.name in ("mix", "checksum")):
         texts = [fenced(WRONG_MIX), fenced(FAST_MIX)] if j.ctx.name == "mix" else ["no idea", "none"]
         payload = {
-            "id": "chatcmpl-offline-1", "object": "chat.completion", "created": int(time.time()), "model": "org/model",
-            "choices": [{"index": i, "message": {"role": "assistant", "content": t}, "finish_reason": "stop"}
-                        for i, t in enumerate(texts)],
+            "id": "chatcmpl-offline-1",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": "org/model",
+            "choices": [
+                {"index": i, "message": {"role": "assistant", "content": t}, "finish_reason": "stop"}
+                for i, t in enumerate(texts)
+            ],
             "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
         }
-        client.append_reply(log, j.prompt_hash, {"model": "org/model", "messages": list(j.messages), **j.sampling.body()},
-                            payload, 1.0, batch.OFFLINE)
+        client.append_reply(
+            log,
+            j.prompt_hash,
+            {"model": "org/model", "messages": list(j.messages), **j.sampling.body()},
+            payload,
+            1.0,
+            batch.OFFLINE,
+        )
 
     env = dict(env, LLMCC_LLM_REPLAY="only", LLMCC_BUDGET="60")
-    r = subprocess.run(["llmcc", "optimize", "--proposer", "llm"], cwd=proj, env=env, capture_output=True, text=True, timeout=240)
+    r = subprocess.run(
+        ["llmcc", "optimize", "--proposer", "llm"], cwd=proj, env=env, capture_output=True, text=True, timeout=240
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "mix: accepted" in r.stdout
     assert "checksum: rejected" in r.stdout

@@ -250,7 +250,10 @@ def test_down_mark_is_shared_with_other_compiles_for_a_while(tmp_path):
 
 @pytest.mark.parametrize(
     "reply, message",
-    [(Fail(200, "<html>proxy login</html>", shape="text"), "not JSON"), (Fail(200, "x", shape="current"), "no choices")],
+    [
+        (Fail(200, "<html>proxy login</html>", shape="text"), "not JSON"),
+        (Fail(200, "x", shape="current"), "no choices"),
+    ],
 )
 def test_a_200_that_is_not_a_completion_is_an_error(fake_vllm, reply, message):
     fake_vllm.add("", reply)

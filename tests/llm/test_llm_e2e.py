@@ -28,9 +28,11 @@ def fenced(body: str) -> str:
 
 
 def mix_asm(c: int) -> str:
-    return HEAD.format("mix") + (
-        f"\tmovabsq\t${A:#x}, %rax\n\timulq\t%rdi, %rax\n\tmovabsq\t${c:#x}, %rdx\n\taddq\t%rdx, %rax\n\tret\n"
-    ) + TAIL.format("mix")
+    return (
+        HEAD.format("mix")
+        + (f"\tmovabsq\t${A:#x}, %rax\n\timulq\t%rdi, %rax\n\tmovabsq\t${c:#x}, %rdx\n\taddq\t%rdx, %rax\n\tret\n")
+        + TAIL.format("mix")
+    )
 
 
 FAST_MIX = mix_asm(C)
@@ -44,7 +46,10 @@ def script(fake: FakeVLLM, gate: int = 0) -> None:
     fake.add(r"function `mix`", Answer([fenced(WRONG_MIX), fenced(FAST_MIX), fenced(BROKEN_MIX)], gate=gate))
     fake.add(
         r"function `checksum`",
-        Answer(["The code gcc produced is already optimal.", fenced(OTHER_SYMBOL), "```assembly\nchecksum:\n\tret\n"], gate=gate),
+        Answer(
+            ["The code gcc produced is already optimal.", fenced(OTHER_SYMBOL), "```assembly\nchecksum:\n\tret\n"],
+            gate=gate,
+        ),
     )
     fake.add("", Answer(["No."], gate=gate))
 
@@ -65,14 +70,18 @@ def build(tmp_path: Path, llmcc_env: dict, cache: Path, server: str, name: str, 
         LLMCC_MAX_TOKENS="1024",
         **extra,
     )
-    r = subprocess.run(["make", f"-j{jobs}", "CC=llmcc"], cwd=proj, env=env, capture_output=True, text=True, timeout=240)
+    r = subprocess.run(
+        ["make", f"-j{jobs}", "CC=llmcc"], cwd=proj, env=env, capture_output=True, text=True, timeout=240
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     out = subprocess.run(["./prog"], cwd=proj, capture_output=True, text=True, timeout=30).stdout.strip()
     return proj, out
 
 
 def disassembly(obj: Path, name: str) -> str:
-    return subprocess.run(["objdump", "-d", f"--disassemble={name}", str(obj)], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["objdump", "-d", f"--disassemble={name}", str(obj)], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def attempts(cache: Path) -> list[dict]:
@@ -117,11 +126,19 @@ def test_rewrite_accepted_wrong_ones_rejected_and_replayed(scripted, tmp_path, l
     # the replies for 30 s and this would still fail
     chats = scripted.chat_requests()
     assert scripted.max_in_flight >= 2
-    assert {("mix" if "function `mix`" in r.body["messages"][1]["content"] else "checksum") for r in chats} == {"mix", "checksum"}
+    assert {("mix" if "function `mix`" in r.body["messages"][1]["content"] else "checksum") for r in chats} == {
+        "mix",
+        "checksum",
+    }
 
     # the statistics count the model's replies by kind
-    stats = subprocess.run(["llmcc", "stats", "--json"], env=dict(llmcc_env, LLMCC_CACHE_DIR=str(cache)),
-                           capture_output=True, text=True, check=True).stdout
+    stats = subprocess.run(
+        ["llmcc", "stats", "--json"],
+        env=dict(llmcc_env, LLMCC_CACHE_DIR=str(cache)),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     counters = json.loads(stats)
     counters = counters.get("counters", counters)
     for kind in ("usable", "not_assembly", "wrong_symbol", "truncated"):

@@ -46,7 +46,12 @@ def test_no_c_source_leaves_the_section_out():
 def test_refinement_shows_candidate_result_and_history():
     bad = Feedback(
         Candidate("dot:\n\tmovl $2, %eax\n\tret\n", "llm:m"),
-        Verdict("reject", "differs from gcc", (Check("static.assemble", True), Check("difftest", False, "returned 2, expected 1")), "dot()"),
+        Verdict(
+            "reject",
+            "differs from gcc",
+            (Check("static.assemble", True), Check("difftest", False, "returned 2, expected 1")),
+            "dot()",
+        ),
     )
     prose = Feedback(Candidate("Sure! Here is", "llm:m", meta={"error": "not assembly", "detail": "no block"}))
     good = Feedback(

@@ -189,7 +189,9 @@ long total(const long *a, long n)
 def test_gcc_code_echoed_back_is_usable_cold_part_included(fake_vllm, llm_cfg, tmp_path):
     ctx = compile_function(tmp_path, COLD_C, "total")
     assert "total.cold:" in ctx.baseline_asm
-    fake_vllm.add("", Answer([fenced(ctx.baseline_asm), fenced(ctx.baseline_asm + "\t.globl\tabort2\nabort2:\n\tret\n")]))
+    fake_vllm.add(
+        "", Answer([fenced(ctx.baseline_asm), fenced(ctx.baseline_asm + "\t.globl\tabort2\nabort2:\n\tret\n")])
+    )
     ok, bad = proposer(llm_cfg, tmp_path, fake_vllm).propose(ctx, [], 2)
     assert "error" not in ok.meta and "total.cold:" in ok.asm
     assert bad.meta["error"] == "wrong symbol" and "abort2" in bad.meta["detail"]

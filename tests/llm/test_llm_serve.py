@@ -61,7 +61,9 @@ def test_without_gpu_a_clear_error(tmp_path, llmcc_bin, llmcc_env):
 
 def test_vllm_that_dies_is_reported(tmp_path, llmcc_bin, llmcc_env):
     env = env_with(tmp_path, llmcc_env, "#!/bin/sh\necho 'CUDA out of memory' >&2\nexit 3\n")
-    r = subprocess.run([llmcc_bin, "serve", "--no-gpu-check", "--port", str(free_port())], env=env, capture_output=True, text=True)
+    r = subprocess.run(
+        [llmcc_bin, "serve", "--no-gpu-check", "--port", str(free_port())], env=env, capture_output=True, text=True
+    )
     assert r.returncode == 1
     assert "vllm exited with status 3" in r.stderr
 
@@ -70,8 +72,22 @@ def test_detached_server_answers_and_exports_are_printed(tmp_path, llmcc_bin, ll
     port = free_port()
     env = env_with(tmp_path, llmcc_env, stand_in())
     r = subprocess.run(
-        [llmcc_bin, "serve", "--no-gpu-check", "--detach", "--port", str(port), "--model", "org/tiny", "--max-model-len", "4096"],
-        env=env, capture_output=True, text=True, timeout=60,
+        [
+            llmcc_bin,
+            "serve",
+            "--no-gpu-check",
+            "--detach",
+            "--port",
+            str(port),
+            "--model",
+            "org/tiny",
+            "--max-model-len",
+            "4096",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     pid = int(r.stdout.split("vllm pid ")[1].split(";")[0]) if "vllm pid " in r.stdout else None
     try:
@@ -93,7 +109,10 @@ def test_foreground_server_stops_with_llmcc(tmp_path, llmcc_bin, llmcc_env):
     env = env_with(tmp_path, llmcc_env, stand_in())
     p = subprocess.Popen(
         [llmcc_bin, "serve", "--no-gpu-check", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         lines = []
@@ -121,8 +140,22 @@ def test_api_key_and_pass_through_arguments_reach_vllm(tmp_path, llmcc_bin, llmc
     port = free_port()
     env = env_with(tmp_path, llmcc_env, stand_in())
     r = subprocess.run(
-        [llmcc_bin, "serve", "--no-gpu-check", "--detach", "--port", str(port), "--api-key", "k3y", "--", "--enforce-eager"],
-        env=env, capture_output=True, text=True, timeout=60,
+        [
+            llmcc_bin,
+            "serve",
+            "--no-gpu-check",
+            "--detach",
+            "--port",
+            str(port),
+            "--api-key",
+            "k3y",
+            "--",
+            "--enforce-eager",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     pid = int(r.stdout.split("vllm pid ")[1].split(";")[0]) if "vllm pid " in r.stdout else None
     try:

@@ -31,8 +31,11 @@ def test_the_template_is_what_gcc_emits_for_builtin_cpu_supports(tmp_path):
     assert not isinstance(t, str), t
     assert [x.level for x in t.tests] == list(dispatch.LEVELS)
     src = tmp_path / "s.c"
-    src.write_text("".join(f'int f{i}(void) {{ return __builtin_cpu_supports("{lvl}"); }}\n'
-                           for i, lvl in enumerate(dispatch.LEVELS)))
+    src.write_text(
+        "".join(
+            f'int f{i}(void) {{ return __builtin_cpu_supports("{lvl}"); }}\n' for i, lvl in enumerate(dispatch.LEVELS)
+        )
+    )
     out = subprocess.run(["gcc", "-O2", "-S", "-o", "-", str(src)], capture_output=True, text=True, check=True).stdout
     for i, x in enumerate(t.tests):
         body = out.split(f"f{i}:", 1)[1].split("ret", 1)[0]
@@ -53,7 +56,9 @@ def test_the_host_is_what_the_kernel_reports():
 
 def _texts(src: Path, levels) -> tuple[str, dict[str, str]]:
     def text(extra):
-        out = subprocess.run(["gcc", "-O3", *extra, "-S", "-o", "-", str(src)], capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            ["gcc", "-O3", *extra, "-S", "-o", "-", str(src)], capture_output=True, text=True, check=True
+        ).stdout
         return asm.parse(out).functions["mix"].text()
 
     return text(()), {lvl: text(dispatch.level_flags(lvl)) for lvl in levels}
@@ -74,16 +79,27 @@ def test_composition_parses_back_and_each_body_keeps_its_own_text(tmp_path):
         own = base if p.level == dispatch.BASELINE else bodies[p.level]
         assert asm.parse_function(d.standalone(p), "mix").normalized() == asm.parse_function(own, "mix").normalized()
     # the function parses as one function of its unit, and replaces gcc's in it
-    unit = asm.parse(subprocess.run(["gcc", "-O3", "-S", "-o", "-", str(src)], capture_output=True, text=True, check=True).stdout)
+    unit = asm.parse(
+        subprocess.run(["gcc", "-O3", "-S", "-o", "-", str(src)], capture_output=True, text=True, check=True).stdout
+    )
     assert dispatch.levels_in(unit.replace("mix", text).functions["mix"].text()) == d.levels
 
 
-@pytest.mark.parametrize("edit, why", [
-    (lambda s: s.replace("\tjmp\t.Lllmcc_dispatch_v1\n", "\tjmp\t.Lllmcc_dispatch_v3\n", 1), "does not match the template"),
-    (lambda s: s.replace(".Lllmcc_dispatch_v1:\n", ".Lllmcc_dispatch_v1:\n\tvzeroupper\n", 1), "does not assemble with -march=x86-64"),
-    (lambda s: s + "\tnop\n", "text after"),
-    (lambda s: s.replace("\t.section\t.rodata.cst16", "\t.section\t.rodata.cst16,\"awx\"", 1), ""),
-])
+@pytest.mark.parametrize(
+    "edit, why",
+    [
+        (
+            lambda s: s.replace("\tjmp\t.Lllmcc_dispatch_v1\n", "\tjmp\t.Lllmcc_dispatch_v3\n", 1),
+            "does not match the template",
+        ),
+        (
+            lambda s: s.replace(".Lllmcc_dispatch_v1:\n", ".Lllmcc_dispatch_v1:\n\tvzeroupper\n", 1),
+            "does not assemble with -march=x86-64",
+        ),
+        (lambda s: s + "\tnop\n", "text after"),
+        (lambda s: s.replace("\t.section\t.rodata.cst16", '\t.section\t.rodata.cst16,"awx"', 1), ""),
+    ],
+)
 def test_any_departure_from_the_template_is_rejected(tmp_path, edit, why):
     src = tmp_path / "mix.c"
     src.write_text(MIX)
@@ -107,10 +123,15 @@ def test_difftest_runs_every_cpu_model_and_names_the_one_that_differs():
     assert "baseline forced" in detail
     if here.top(("x86-64-v3", "x86-64-v2")) == "x86-64-v3":
         assert "x86-64-v2 forced" in detail
-    for name, model in (("mix_dispatch_v2_body_wrong", "x86-64-v2 forced"), ("mix_dispatch_baseline_body_wrong", "baseline forced")):
+    for name, model in (
+        ("mix_dispatch_v2_body_wrong", "x86-64-v2 forced"),
+        ("mix_dispatch_baseline_body_wrong", "baseline forced"),
+    ):
         case = CORPUS / name
         v = verify(make_context(case / "src.c", "mix", dispatch=ALL), Candidate((case / "cand.s").read_text(), "t"))
-        assert v.verdict == "reject" and v.reason.endswith(f"under {model}" + (" (no level bit)" if "baseline" in model else "")), v.reason
+        assert v.verdict == "reject" and v.reason.endswith(
+            f"under {model}" + (" (no level bit)" if "baseline" in model else "")
+        ), v.reason
         assert v.counterexample.startswith("mix(")
 
 
@@ -130,20 +151,23 @@ def _cfg(**env):
     return config.load(environ={f"LLMCC_{k.upper()}": v for k, v in env.items()})
 
 
-@pytest.mark.parametrize("words, env, levels", [
-    (["-O2", "-c", "x.c"], {}, ALL),
-    (["-O2", "-march=x86-64-v2", "-c", "x.c"], {}, ("x86-64-v3", "x86-64-v4")),
-    (["-O2", "-march=x86-64-v4", "-c", "x.c"], {}, ()),
-    (["-O2", "-march=x86-64-v3", "-c", "x.c"], {}, ()),  # the build may fuse multiply-adds, a body never does
-    (["-O2", "-march=x86-64-v3", "-ffp-contract=off", "-c", "x.c"], {}, ("x86-64-v4",)),
-    (["-O2", "-c", "x.c"], {"dispatch": "off"}, ()),
-    (["-O2", "-c", "x.c"], {"isa": "native"}, ()),
-    (["-O2", "-march=haswell", "-c", "x.c"], {}, ()),
-    (["-O2", "-mno-red-zone", "-c", "x.c"], {}, ()),
-    (["-O2", "-mavx2", "-c", "x.c"], {}, ()),
-    (["-O2", "-ffreestanding", "-c", "x.c"], {}, ()),
-    (["-O2", "-m64", "-mtune=native", "-fPIC", "-c", "x.c"], {}, ALL),
-])
+@pytest.mark.parametrize(
+    "words, env, levels",
+    [
+        (["-O2", "-c", "x.c"], {}, ALL),
+        (["-O2", "-march=x86-64-v2", "-c", "x.c"], {}, ("x86-64-v3", "x86-64-v4")),
+        (["-O2", "-march=x86-64-v4", "-c", "x.c"], {}, ()),
+        (["-O2", "-march=x86-64-v3", "-c", "x.c"], {}, ()),  # the build may fuse multiply-adds, a body never does
+        (["-O2", "-march=x86-64-v3", "-ffp-contract=off", "-c", "x.c"], {}, ("x86-64-v4",)),
+        (["-O2", "-c", "x.c"], {"dispatch": "off"}, ()),
+        (["-O2", "-c", "x.c"], {"isa": "native"}, ()),
+        (["-O2", "-march=haswell", "-c", "x.c"], {}, ()),
+        (["-O2", "-mno-red-zone", "-c", "x.c"], {}, ()),
+        (["-O2", "-mavx2", "-c", "x.c"], {}, ()),
+        (["-O2", "-ffreestanding", "-c", "x.c"], {}, ()),
+        (["-O2", "-m64", "-mtune=native", "-fPIC", "-c", "x.c"], {}, ALL),
+    ],
+)
 def test_which_builds_may_dispatch(tmp_path, monkeypatch, words, env, levels):
     monkeypatch.chdir(tmp_path)
     cfg = _cfg(cache_dir=str(tmp_path / "c"), **env)
@@ -158,7 +182,9 @@ def test_the_key_says_whether_rewrites_may_dispatch(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     src = tmp_path / "mix.c"
     src.write_text(MIX)
-    unit = asm.parse(subprocess.run(["gcc", "-O3", "-S", "-o", "-", str(src)], capture_output=True, text=True, check=True).stdout)
+    unit = asm.parse(
+        subprocess.run(["gcc", "-O3", "-S", "-o", "-", str(src)], capture_output=True, text=True, check=True).stdout
+    )
     inv = args.parse(["-O3", "-c", "mix.c"], opt="O3")
     keys = {}
     for setting in ("on", "off"):
@@ -179,17 +205,40 @@ def test_the_measurement_times_the_body_this_host_runs(tmp_path):
     from gcc_wrapper.optimize import measure
 
     case = CORPUS / "mix_dispatch_v3"
-    ctx = replace(make_context(case / "src.c", "mix", dispatch=ALL), prototype="int mix(const int *a, const int *b, int *out, int n)")
+    ctx = replace(
+        make_context(case / "src.c", "mix", dispatch=ALL),
+        prototype="int mix(const int *a, const int *b, int *out, int n)",
+    )
     h = measure.build_harness(ctx, Candidate((case / "cand.s").read_text(), "t"), tmp_path, recorded=None)
-    dis = subprocess.run(["objdump", "-d", "--no-show-raw-insn", str(h.exe)], capture_output=True, text=True, check=True).stdout
+    dis = subprocess.run(
+        ["objdump", "-d", "--no-show-raw-insn", str(h.exe)], capture_output=True, text=True, check=True
+    ).stdout
     head = dis.split("<__llmcc_c0_mix>:\n", 1)[1].splitlines()[:3]
     start = int(head[0].split(":")[0], 16)
     v3, v1 = (int(re.search(r"\b(?:jne|jmp)\s+([0-9a-f]+)", ln).group(1), 16) - start for ln in head[1:3])
 
     def reached(offset: int) -> bool:
-        r = subprocess.run(["gdb", "-batch", "-nx", "-ex", "starti", "-ex", f"break *((char *)&__llmcc_c0_mix + {offset})",
-                            "-ex", "continue", "--args", str(h.exe), str(h.size), "1000", "1"],
-                           capture_output=True, text=True, timeout=120)
+        r = subprocess.run(
+            [
+                "gdb",
+                "-batch",
+                "-nx",
+                "-ex",
+                "starti",
+                "-ex",
+                f"break *((char *)&__llmcc_c0_mix + {offset})",
+                "-ex",
+                "continue",
+                "--args",
+                str(h.exe),
+                str(h.size),
+                "1000",
+                "1",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert "Breakpoint 1," in r.stdout or "exited normally" in r.stdout, r.stdout + r.stderr
         return "Breakpoint 1," in r.stdout
 
@@ -198,10 +247,13 @@ def test_the_measurement_times_the_body_this_host_runs(tmp_path):
 
 def test_no_body_fuses_a_multiply_add_the_baseline_rounds_twice(tmp_path):
     src = tmp_path / "axpy.c"
-    src.write_text("void axpy(double *restrict y, const double *restrict x, double a, int n) {\n"
-                   "  for (int i = 0; i < n; i++) y[i] = a * x[i] + y[i];\n}\n")
-    plain = subprocess.run(["gcc", "-O3", "-march=x86-64-v3", "-S", "-o", "-", str(src)], capture_output=True,
-                           text=True, check=True).stdout
+    src.write_text(
+        "void axpy(double *restrict y, const double *restrict x, double a, int n) {\n"
+        "  for (int i = 0; i < n; i++) y[i] = a * x[i] + y[i];\n}\n"
+    )
+    plain = subprocess.run(
+        ["gcc", "-O3", "-march=x86-64-v3", "-S", "-o", "-", str(src)], capture_output=True, text=True, check=True
+    ).stdout
     assert "vfmadd" in plain  # what -march alone would do
     ctx = make_context(src, "axpy", dispatch=ALL)
     cands = [c for c in EmbeddedProposer().propose(ctx, [], 2) if c.meta.get("dispatch")]
@@ -218,7 +270,9 @@ def test_a_queued_function_keeps_the_levels_its_key_allows(tmp_path):
 
     src = tmp_path / "mix.c"
     src.write_text(MIX)
-    unit = asm.parse(subprocess.run(["gcc", "-O3", "-S", "-o", "-", str(src)], capture_output=True, text=True, check=True).stdout)
+    unit = asm.parse(
+        subprocess.run(["gcc", "-O3", "-S", "-o", "-", str(src)], capture_output=True, text=True, check=True).stdout
+    )
     cfg = _cfg(cache_dir=str(tmp_path / "c"))
     for levels in (ALL, ()):
         job = run.UnitJob(str(src), str(tmp_path), "gcc", ("-O3",), ("-O3",), dispatch_isa("x86-64", levels))
@@ -268,7 +322,9 @@ def test_recorded_states_replay_every_body_under_its_cpu_model(tmp_path):
     here = dispatch.host("gcc")
     if here.top(("x86-64-v3", "x86-64-v2")) == "x86-64-v3":
         bad = outcomes["mix_dispatch_v2_body_wrong"]
-        assert bad.ran and not bad.check.passed and bad.check.detail.endswith("under x86-64-v2 forced"), bad.check.detail
+        assert bad.ran and not bad.check.passed and bad.check.detail.endswith("under x86-64-v2 forced"), (
+            bad.check.detail
+        )
     bad = outcomes["mix_dispatch_baseline_body_wrong"]
     assert bad.ran and not bad.check.passed and "under baseline forced" in bad.check.detail, bad.check.detail
 
@@ -283,8 +339,14 @@ def test_the_workload_runs_a_dispatched_rewrite_in_a_program_without_libgccs_cpu
     subprocess.run(["gcc", "-O3", "-o", "prog", "mix.c", "main.c"], cwd=tmp_path, check=True)
     syms = subprocess.run(["nm", "prog"], cwd=tmp_path, capture_output=True, text=True, check=True).stdout
     assert dispatch.SYMBOL not in syms
-    r = subprocess.run([str(llmcc_bin), "profile", "--", "./prog", "200000"], cwd=tmp_path, env=llmcc_env, capture_output=True,
-                       text=True, timeout=300)
+    r = subprocess.run(
+        [str(llmcc_bin), "profile", "--", "./prog", "200000"],
+        cwd=tmp_path,
+        env=llmcc_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     w = workload.find(Path(llmcc_env["LLMCC_CACHE_DIR"]), str(tmp_path))
     assert w is not None

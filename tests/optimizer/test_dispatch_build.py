@@ -44,13 +44,20 @@ def _run(exe: Path) -> str:
 
 
 def _attempts(cache_dir: Path) -> list[dict]:
-    return [json.loads(ln) for f in sorted((cache_dir / "attempts").rglob("*")) if f.is_file()
-            for ln in f.read_text().splitlines() if ln.strip()]
+    return [
+        json.loads(ln)
+        for f in sorted((cache_dir / "attempts").rglob("*"))
+        if f.is_file()
+        for ln in f.read_text().splitlines()
+        if ln.strip()
+    ]
 
 
 def _dispatcher(exe: Path) -> dict[str, int]:
     """Level -> address of its body, from the dispatcher at the start of mix (objdump)."""
-    dis = subprocess.run(["objdump", "-d", "--no-show-raw-insn", str(exe)], capture_output=True, text=True, check=True).stdout
+    dis = subprocess.run(
+        ["objdump", "-d", "--no-show-raw-insn", str(exe)], capture_output=True, text=True, check=True
+    ).stdout
     lines = dis.split("<mix>:\n", 1)[1].splitlines()
     t = dispatch.template("gcc")
     out, mask = {}, None
@@ -71,13 +78,19 @@ def _dispatcher(exe: Path) -> dict[str, int]:
 
 def _hits(exe: Path, address: int) -> bool:
     """Whether a run of exe reaches `address` (gdb stops there, or the program exits normally)."""
-    r = subprocess.run(["gdb", "-batch", "-nx", "-ex", f"break *{address:#x}", "-ex", "run", str(exe)],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        ["gdb", "-batch", "-nx", "-ex", f"break *{address:#x}", "-ex", "run", str(exe)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "exited normally" in r.stdout or "Breakpoint 1," in r.stdout, r.stdout + r.stderr
     return "Breakpoint 1," in r.stdout
 
 
-def test_sync_build_accepts_a_dispatched_rewrite_that_runs_right_on_every_level(project, tmp_path, llmcc_env, llmcc_bin, cache_dir):
+def test_sync_build_accepts_a_dispatched_rewrite_that_runs_right_on_every_level(
+    project, tmp_path, llmcc_env, llmcc_bin, cache_dir
+):
     gcc_exe = tmp_path / "gcc_prog"
     subprocess.run(["gcc", "-O3", "-o", str(gcc_exe), str(project / "main.c"), str(project / "k.c")], check=True)
     expected = _run(gcc_exe)
@@ -93,12 +106,18 @@ def test_sync_build_accepts_a_dispatched_rewrite_that_runs_right_on_every_level(
     # what the user reads: the report and the entry say which body runs here
     here = dispatch.host("gcc")
     assert not isinstance(here, str), here
-    report = subprocess.run([str(llmcc_bin), "report"], cwd=project, env=env, capture_output=True, text=True, check=True).stdout
+    report = subprocess.run(
+        [str(llmcc_bin), "report"], cwd=project, env=env, capture_output=True, text=True, check=True
+    ).stdout
     line = next(ln for ln in report.splitlines() if ln.startswith("- dispatch: "))
     assert "(this host)" in line and line.endswith("baseline fallback")
-    listing = subprocess.run([str(llmcc_bin), "cache", "list"], env=env, capture_output=True, text=True, check=True).stdout
+    listing = subprocess.run(
+        [str(llmcc_bin), "cache", "list"], env=env, capture_output=True, text=True, check=True
+    ).stdout
     key = next(ln.split()[0] for ln in listing.splitlines() if " mix " in ln)
-    show = subprocess.run([str(llmcc_bin), "cache", "show", key], env=env, capture_output=True, text=True, check=True).stdout
+    show = subprocess.run(
+        [str(llmcc_bin), "cache", "show", key], env=env, capture_output=True, text=True, check=True
+    ).stdout
     assert re.search(r"^dispatch +x86-64-v\d \(this host\).*, baseline fallback$", show, re.M), show
 
     # the same objects, linked without PIE for gdb: with the host's CPU model the highest body
@@ -107,8 +126,10 @@ def test_sync_build_accepts_a_dispatched_rewrite_that_runs_right_on_every_level(
     t = dispatch.template("gcc")
     force = tmp_path / "force.c"
     clear = " ".join(f"__cpu_features2[{x.offset // 4}] &= ~{x.mask}u;" for x in t.tests)
-    force.write_text("extern unsigned int __cpu_features2[];\n"
-                     f"__attribute__((constructor(102))) static void baseline_forced(void) {{ {clear} }}\n")
+    force.write_text(
+        "extern unsigned int __cpu_features2[];\n"
+        f"__attribute__((constructor(102))) static void baseline_forced(void) {{ {clear} }}\n"
+    )
     objs = [str(project / "main.o"), str(project / "k.o")]
     host_exe, base_exe = tmp_path / "host", tmp_path / "baseline"
     subprocess.run(["gcc", "-no-pie", "-o", str(host_exe), *objs], check=True)
@@ -130,8 +151,9 @@ def test_sync_build_accepts_a_dispatched_rewrite_that_runs_right_on_every_level(
 
 
 def test_dispatch_off_proposes_no_dispatched_candidate(project, tmp_path, llmcc_env, llmcc_bin, cache_dir):
-    env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="8", LLMCC_PROPOSER="embedded", LLMCC_HOT="mix",
-               LLMCC_DISPATCH="off")
+    env = dict(
+        llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="8", LLMCC_PROPOSER="embedded", LLMCC_HOT="mix", LLMCC_DISPATCH="off"
+    )
     subprocess.run(["make", "-s", "-B", f"CC={llmcc_bin}"], cwd=project, env=env, check=True, capture_output=True)
     tried = [a for a in _attempts(cache_dir) if a["function"] == "mix"]
     assert tried and not any("dispatch" in a["proposer"] for a in tried), tried

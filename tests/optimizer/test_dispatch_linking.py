@@ -46,8 +46,9 @@ def _texts(tmp: Path, extra: tuple[str, ...]) -> tuple[str, dict[str, str]]:
     src.write_text(WHICH)
 
     def text(flags: tuple[str, ...]) -> str:
-        out = subprocess.run(["gcc", "-O2", *extra, *flags, "-S", "-o", "-", str(src)], capture_output=True,
-                             text=True, check=True).stdout
+        out = subprocess.run(
+            ["gcc", "-O2", *extra, *flags, "-S", "-o", "-", str(src)], capture_output=True, text=True, check=True
+        ).stdout
         return asm.parse(out).functions["which"].text()
 
     return text(()), {lvl: text((f"-march={lvl}",)) for lvl in dispatch.LEVELS}
@@ -88,17 +89,23 @@ def test_shared_library_linked_and_dlopened(tmp_path, top):
     obj = _object(tmp_path, "which_pic", ("-fPIC",))
     lib = tmp_path / "libwhich.so"
     subprocess.run(["gcc", "-shared", "-o", str(lib), str(obj)], check=True)
-    dyn = subprocess.run(["readelf", "-d", "-r", "--dyn-syms", str(lib)], capture_output=True, text=True, check=True).stdout
+    dyn = subprocess.run(
+        ["readelf", "-d", "-r", "--dyn-syms", str(lib)], capture_output=True, text=True, check=True
+    ).stdout
     assert "TEXTREL" not in dyn and "__cpu_features2" not in dyn  # its own hidden copy, no relocation against it
     user = tmp_path / "user.c"
     user.write_text('#include <stdio.h>\nint which(int);\nint main(void) { printf("%d\\n", which(5)); return 0; }\n')
     linked = tmp_path / "linked"
-    subprocess.run(["gcc", "-o", str(linked), str(user), f"-L{tmp_path}", "-lwhich", f"-Wl,-rpath,{tmp_path}"], check=True)
+    subprocess.run(
+        ["gcc", "-o", str(linked), str(user), f"-L{tmp_path}", "-lwhich", f"-Wl,-rpath,{tmp_path}"], check=True
+    )
     assert subprocess.run([str(linked)], capture_output=True, text=True, check=True).stdout == f"{top + 5}\n"
     opener = tmp_path / "opener.c"
-    opener.write_text('#include <dlfcn.h>\n#include <stdio.h>\nint main(int c, char **v) { (void)c;'
-                      ' void *h = dlopen(v[1], RTLD_NOW); if (!h) { puts(dlerror()); return 1; }'
-                      ' int (*f)(int) = (int (*)(int))dlsym(h, "which"); printf("%d\\n", f(7)); return 0; }\n')
+    opener.write_text(
+        "#include <dlfcn.h>\n#include <stdio.h>\nint main(int c, char **v) { (void)c;"
+        " void *h = dlopen(v[1], RTLD_NOW); if (!h) { puts(dlerror()); return 1; }"
+        ' int (*f)(int) = (int (*)(int))dlsym(h, "which"); printf("%d\\n", f(7)); return 0; }\n'
+    )
     exe = tmp_path / "opener"
     subprocess.run(["gcc", "-o", str(exe), str(opener), "-ldl"], check=True)
     assert subprocess.run([str(exe), str(lib)], capture_output=True, text=True, check=True).stdout == f"{top + 7}\n"
@@ -107,8 +114,11 @@ def test_shared_library_linked_and_dlopened(tmp_path, top):
 def test_a_link_without_libgcc_fails_loudly(tmp_path):
     obj = _object(tmp_path, "which")
     main = tmp_path / "main.c"
-    main.write_text('int which(int);\nint main(void) { return which(0) == 0; }\n')
-    r = subprocess.run(["gcc", "-nodefaultlibs", "-o", str(tmp_path / "prog"), str(main), str(obj), "-lc"],
-                       capture_output=True, text=True)
+    main.write_text("int which(int);\nint main(void) { return which(0) == 0; }\n")
+    r = subprocess.run(
+        ["gcc", "-nodefaultlibs", "-o", str(tmp_path / "prog"), str(main), str(obj), "-lc"],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode != 0
     assert "__cpu_features2" in r.stderr

@@ -25,10 +25,19 @@ int sum(const int *a, int n)
 def context(tmp: Path, src: str = SRC, name: str = "sum") -> Context:
     f = tmp / "s.c"
     f.write_text(src)
-    unit_text = subprocess.run(["gcc", "-O3", "-S", "-o", "-", str(f)], capture_output=True, text=True, check=True).stdout
+    unit_text = subprocess.run(
+        ["gcc", "-O3", "-S", "-o", "-", str(f)], capture_output=True, text=True, check=True
+    ).stdout
     fn = asm.parse(unit_text).functions[name]
-    return Context(name=name, source_path=str(f), cflags=("-O3",), baseline_asm=fn.text(), unit_asm=unit_text,
-                   key="k-" + name, cwd=str(tmp))
+    return Context(
+        name=name,
+        source_path=str(f),
+        cflags=("-O3",),
+        baseline_asm=fn.text(),
+        unit_asm=unit_text,
+        key="k-" + name,
+        cwd=str(tmp),
+    )
 
 
 def test_variants_are_distinct_allowed_and_not_the_baseline(tmp_path):
@@ -51,8 +60,15 @@ def test_variants_are_distinct_allowed_and_not_the_baseline(tmp_path):
 
 
 def test_denylist_catches_semantics_and_isa_changes():
-    for bad in (["-ffast-math"], ["-Ofast"], ["-O2", "-funsafe-math-optimizations"], ["-mavx2"], ["-march=native"],
-                ["-fwrapv"], ["-ffinite-math-only"]):
+    for bad in (
+        ["-ffast-math"],
+        ["-Ofast"],
+        ["-O2", "-funsafe-math-optimizations"],
+        ["-mavx2"],
+        ["-march=native"],
+        ["-fwrapv"],
+        ["-ffinite-math-only"],
+    ):
         assert not embedded.allowed(bad), bad
     for good in (["-O2"], ["-funroll-loops"], ["-mtune=native"], ["-fvect-cost-model=cheap"]):
         assert embedded.allowed(good), good

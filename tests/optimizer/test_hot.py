@@ -51,8 +51,11 @@ def cfg_for(tmp: Path, **over) -> config.Config:
 def unit_of(tmp: Path):
     src = tmp / "w.c"
     src.write_text(SRC)
-    return asm.parse(subprocess.run(["gcc", "-O3", "-fno-inline", "-S", "-o", "-", str(src)], capture_output=True,
-                                    text=True, check=True).stdout)
+    return asm.parse(
+        subprocess.run(
+            ["gcc", "-O3", "-fno-inline", "-S", "-o", "-", str(src)], capture_output=True, text=True, check=True
+        ).stdout
+    )
 
 
 def test_static_estimate_prefers_nested_loops_and_skips_tiny_and_main(tmp_path):
@@ -76,7 +79,9 @@ def test_recorded_profile_changes_the_choice(tmp_path, llmcc_bin, llmcc_env):
     exe = tmp_path / "w"
     subprocess.run(["gcc", "-O3", "-fno-inline", "-o", str(exe), str(tmp_path / "w.c")], check=True)
     env = dict(llmcc_env, LLMCC_CACHE_DIR=str(tmp_path / "cache"))
-    r = subprocess.run([str(llmcc_bin), "profile", "--", str(exe)], cwd=tmp_path, env=env, capture_output=True, text=True)
+    r = subprocess.run(
+        [str(llmcc_bin), "profile", "--", str(exe)], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stderr
     assert "recorded with" in r.stdout
     files = list((tmp_path / "cache" / "profiles").glob("*.json"))

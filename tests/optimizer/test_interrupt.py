@@ -22,8 +22,8 @@ from optimizer_kernels import BITS_FAST, BITS_SLOW
 OTHERS = {
     "sumsq": "long sumsq(const int *a, int n)\n{ long s = 0; for (int i = 0; i < n; i++) s += (long)a[i] * a[i]; return s; }\n",
     "maxrun": "int maxrun(const int *a, int n)\n{ int best = 0, run = 0;\n"
-              "  for (int i = 1; i < n; i++) { run = a[i] > a[i - 1] ? run + 1 : 0; if (run > best) best = run; }\n"
-              "  return best; }\n",
+    "  for (int i = 1; i < n; i++) { run = a[i] > a[i - 1] ? run + 1 : 0; if (run > best) best = run; }\n"
+    "  return best; }\n",
     "hsum": "unsigned hsum(const unsigned char *p, int n)\n{ unsigned h = 5381; for (int i = 0; i < n; i++) h = h * 33 + p[i]; return h; }\n",
 }
 MAIN = """#include <stdio.h>
@@ -78,8 +78,15 @@ def test_ctrl_c_keeps_what_was_accepted_and_the_rest_queued(tmp_path, llmcc_env,
     subprocess.run(["make", "-s", f"CC={llmcc_bin}"], cwd=proj, env=env, check=True, capture_output=True)
     assert queued_names(cache_dir) == set(sources)
 
-    p = subprocess.Popen([str(llmcc_bin), "optimize", "--proposer", f"file:{cands}", "--budget", "60"], cwd=proj,
-                         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    p = subprocess.Popen(
+        [str(llmcc_bin), "optimize", "--proposer", f"file:{cands}", "--budget", "60"],
+        cwd=proj,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     lines = []
     try:
         for line in p.stdout:
@@ -98,7 +105,9 @@ def test_ctrl_c_keeps_what_was_accepted_and_the_rest_queued(tmp_path, llmcc_env,
     assert "interrupted after 1 of 4" in out, out
     assert "Traceback" not in err, err
 
-    listing = subprocess.run([str(llmcc_bin), "cache", "list"], env=env, capture_output=True, text=True, check=True).stdout
+    listing = subprocess.run(
+        [str(llmcc_bin), "cache", "list"], env=env, capture_output=True, text=True, check=True
+    ).stdout
     assert "bits" in listing
     assert not any(n in listing for n in OTHERS), listing
     # the functions not finished are still queued, and still whole
@@ -110,8 +119,14 @@ def test_ctrl_c_keeps_what_was_accepted_and_the_rest_queued(tmp_path, llmcc_env,
     assert leftovers == []
 
     # the next run picks up where this one stopped, and the accepted rewrite is not searched again
-    r = subprocess.run([str(llmcc_bin), "optimize", "--proposer", f"file:{cands}", "--budget", "60"], cwd=proj, env=env,
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [str(llmcc_bin), "optimize", "--proposer", f"file:{cands}", "--budget", "60"],
+        cwd=proj,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     assert "3 queued function(s)" in r.stdout
     assert queued_names(cache_dir) == set()

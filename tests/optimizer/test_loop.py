@@ -34,7 +34,12 @@ def candidate_dir(tmp: Path, name: str, c_text: str) -> Path:
     d = tmp / name
     d.mkdir()
     (d / "src.c").write_text(c_text)
-    out = subprocess.run(["gcc", "-O3", "-fno-tree-vectorize", "-S", "-o", "-", str(d / "src.c")], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["gcc", "-O3", "-fno-tree-vectorize", "-S", "-o", "-", str(d / "src.c")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     (d / "bits.s").write_text(asm.parse(out).functions["bits"].text())
     return d
 
@@ -81,16 +86,25 @@ def function_asm(project: Path, env: dict, llmcc_bin: Path) -> str:
 
 
 def test_wrong_candidate_is_rejected_and_the_build_stays_correct(project, tmp_path, llmcc_env, llmcc_bin, cache_dir):
-    env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="30", LLMCC_PROPOSER=f"file:{candidate_dir(tmp_path, 'wrong', WRONG)}")
+    env = dict(
+        llmcc_env,
+        LLMCC_MODE="sync",
+        LLMCC_BUDGET="30",
+        LLMCC_PROPOSER=f"file:{candidate_dir(tmp_path, 'wrong', WRONG)}",
+    )
     assert build(project, env, llmcc_bin) == expected_output(project, tmp_path)
     tried = attempts(cache_dir)
     assert [a["outcome"] for a in tried] == ["rejected"]
-    assert [(a["outcome"], a["reason"]) for a in attempts(cache_dir, "main")] == [("error", "no candidate was proposed")]
+    assert [(a["outcome"], a["reason"]) for a in attempts(cache_dir, "main")] == [
+        ("error", "no candidate was proposed")
+    ]
     assert "bits" not in entries(env, llmcc_bin)
 
 
 def test_faster_candidate_is_accepted_then_served_from_the_cache(project, tmp_path, llmcc_env, llmcc_bin, cache_dir):
-    env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="40", LLMCC_PROPOSER=f"file:{candidate_dir(tmp_path, 'fast', FAST)}")
+    env = dict(
+        llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="40", LLMCC_PROPOSER=f"file:{candidate_dir(tmp_path, 'fast', FAST)}"
+    )
     assert build(project, env, llmcc_bin) == expected_output(project, tmp_path)
     tried = attempts(cache_dir)
     assert [a["outcome"] for a in tried] == ["accepted"], tried
@@ -109,8 +123,13 @@ def test_queue_mode_then_llmcc_optimize_gives_what_sync_gives(project, tmp_path,
     queued = list((cache_dir / "queue").glob("*.json"))
     assert "bits" in [json.loads(q.read_text())["name"] for q in queued]
     assert attempts(cache_dir, None) == []
-    r = subprocess.run([str(llmcc_bin), "optimize", "--proposer", f"file:{fast}", "--budget", "40"], cwd=project, env=env,
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [str(llmcc_bin), "optimize", "--proposer", f"file:{fast}", "--budget", "40"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
     assert "bits: accepted x" in r.stdout
     assert "bits" not in [json.loads(q.read_text())["name"] for q in (cache_dir / "queue").glob("*.json")]
@@ -143,5 +162,8 @@ def test_build_budget_spent_means_queue_not_search(project, tmp_path, llmcc_env,
     env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUILD_BUDGET="0", LLMCC_PROPOSER="embedded")
     assert build(project, env, llmcc_bin) == expected_output(project, tmp_path)
     assert attempts(cache_dir, None) == []
-    reasons = {json.loads(q.read_text())["name"]: json.loads(q.read_text())["reason"] for q in (cache_dir / "queue").glob("*.json")}
+    reasons = {
+        json.loads(q.read_text())["name"]: json.loads(q.read_text())["reason"]
+        for q in (cache_dir / "queue").glob("*.json")
+    }
     assert reasons.get("bits") == "no sync budget left"

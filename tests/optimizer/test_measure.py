@@ -47,12 +47,15 @@ def test_much_slower_candidate_measures_slower(tmp_path):
     assert "function-harness" in m.method
 
 
-@pytest.mark.parametrize("proto", [
-    "int f(int (*cb)(int), int n)",
-    "int f(struct s *p)",
-    "int f(char **argv)",
-    "int f(const char *fmt, ...)",
-])
+@pytest.mark.parametrize(
+    "proto",
+    [
+        "int f(int (*cb)(int), int n)",
+        "int f(struct s *p)",
+        "int f(char **argv)",
+        "int f(const char *fmt, ...)",
+    ],
+)
 def test_unsupported_prototypes_are_refused(proto):
     with pytest.raises(measure.MeasureError):
         measure.parse_prototype(proto, "f")
@@ -61,15 +64,20 @@ def test_unsupported_prototypes_are_refused(proto):
 def test_prototype_parsing():
     sig = measure.parse_prototype("uint64_t mix(const uint64_t *restrict k, size_t n, double w)", "mix")
     assert sig.ret == "uint64_t"
-    assert [(p.kind, p.ctype, p.const) for p in sig.params] == [("ptr", "uint64_t", True), ("int", "size_t", False),
-                                                                 ("float", "double", False)]
+    assert [(p.kind, p.ctype, p.const) for p in sig.params] == [
+        ("ptr", "uint64_t", True),
+        ("int", "size_t", False),
+        ("float", "double", False),
+    ]
     assert measure.parse_prototype("void g(void)", "g").params == ()
 
 
 def test_programs_are_timed_by_cpu_time(tmp_path):
     src = tmp_path / "spin.c"
-    src.write_text("int main(int c, char **v) { volatile long s = 0; long n = c > 1 ? 3000000L : 30000000L;"
-                   " for (long i = 0; i < n; i++) s += i; return 0; }\n")
+    src.write_text(
+        "int main(int c, char **v) { volatile long s = 0; long n = c > 1 ? 3000000L : 30000000L;"
+        " for (long i = 0; i < n; i++) s += i; return 0; }\n"
+    )
     exe = tmp_path / "spin"
     subprocess.run(["gcc", "-O1", "-o", str(exe), str(src)], check=True)
     m = measure.measure_commands(f"{exe}", f"{exe} short", 3, cwd=tmp_path, lock_dir=tmp_path)
@@ -129,13 +137,10 @@ KINDS = {
     # every kind of parameter (pointers to floats, text, integers, void, const or written; integer,
     # floating and _Bool scalars) and of result (void, integer, floating, pointer)
     "void fill(int *a, long n, int v)": "{ for (long i = 0; i < n; i++) a[i] = v + (int)i; }",
-    "double blend(float *x, const char *s, void *v, long n, double d, _Bool b)":
-        "{ double t = 0; for (long i = 0; i < n; i++) { x[i] += s[i] * (float)d; if (b) ((unsigned char *)v)[i] ^= 1;"
-        " t += x[i]; } return t; }",
-    "char *find(const char *s, unsigned n, unsigned char c)":
-        "{ for (unsigned i = 0; i < n; i++) if ((unsigned char)s[i] == c) return (char *)s + i; return 0; }",
-    "unsigned short h16(const uint16_t *a, size_t n, int8_t k)":
-        "{ unsigned short h = 0; for (size_t i = 0; i < n; i++) h = (unsigned short)(h * 31 + a[i] + k); return h; }",
+    "double blend(float *x, const char *s, void *v, long n, double d, _Bool b)": "{ double t = 0; for (long i = 0; i < n; i++) { x[i] += s[i] * (float)d; if (b) ((unsigned char *)v)[i] ^= 1;"
+    " t += x[i]; } return t; }",
+    "char *find(const char *s, unsigned n, unsigned char c)": "{ for (unsigned i = 0; i < n; i++) if ((unsigned char)s[i] == c) return (char *)s + i; return 0; }",
+    "unsigned short h16(const uint16_t *a, size_t n, int8_t k)": "{ unsigned short h = 0; for (size_t i = 0; i < n; i++) h = (unsigned short)(h * 31 + a[i] + k); return h; }",
 }
 
 
@@ -143,8 +148,9 @@ KINDS = {
 def test_every_kind_of_parameter_and_result_is_timed(tmp_path, proto):
     name = proto.split("(")[0].split()[-1].lstrip("*")
     (tmp_path / "k.c").write_text(f"#include <stddef.h>\n#include <stdint.h>\n{proto}\n{KINDS[proto]}\n")
-    unit = subprocess.run(["gcc", "-O3", "-S", "-o", "-", "k.c"], cwd=tmp_path, capture_output=True, text=True,
-                          check=True).stdout
+    unit = subprocess.run(
+        ["gcc", "-O3", "-S", "-o", "-", "k.c"], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout
     m = measure.measure_units("gcc", name, proto, unit, unit, rounds=2, lock_dir=tmp_path)
     assert m.rounds == 2 and all(b > 0 and c > 0 for b, c in zip(m.baseline, m.candidate))
     assert "generated inputs: size" in m.method, m.method
@@ -185,9 +191,12 @@ def test_the_timing_harness_is_confined_and_the_training_harness_is_not(tmp_path
     """llmcc_confine() (verify/seccomp.c) is on in the timing harness before the first call of the
     function: a system call outside the allowlist kills it (SIGSYS), even outside the sandbox. pgo's
     training harness (confine=False) runs the same function to its end."""
-    (tmp_path / "u.c").write_text("#include <unistd.h>\nint touchy(int n) { return n + unlink(\"/nonexistent/llmcc\"); }\n")
-    unit = subprocess.run(["gcc", "-O2", "-S", "-o", "-", "u.c"], cwd=tmp_path, capture_output=True, text=True,
-                          check=True).stdout
+    (tmp_path / "u.c").write_text(
+        '#include <unistd.h>\nint touchy(int n) { return n + unlink("/nonexistent/llmcc"); }\n'
+    )
+    unit = subprocess.run(
+        ["gcc", "-O2", "-S", "-o", "-", "u.c"], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout
     sig = measure.parse_prototype("int touchy(int n)", "touchy")
     with pytest.raises(measure.BaselineUnmeasurable):
         measure.link_and_calibrate("gcc", "touchy", sig, unit, unit, tmp_path)

@@ -72,7 +72,9 @@ def wrong_candidates(tmp: Path) -> Path:
     d = tmp / "wrong"
     d.mkdir()
     (d / "src.c").write_text(WRONG)
-    out = subprocess.run(["gcc", "-O3", "-S", "-o", "-", str(d / "src.c")], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["gcc", "-O3", "-S", "-o", "-", str(d / "src.c")], capture_output=True, text=True, check=True
+    ).stdout
     (d / "bits.s").write_text(asm.parse(out).functions["bits"].text())
     return d
 
@@ -111,9 +113,17 @@ def test_warm_sync_build_of_the_example_reuses_every_object(example_copy, llmcc_
     assert queued(cache_dir) == q and attempts(cache_dir) == []
 
 
-def test_warm_sync_build_after_a_search_tries_nothing_and_counts_once(project, tmp_path, llmcc_env, llmcc_bin, cache_dir):
-    env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="30", LLMCC_HOT="bits", LLMCC_HOT_TOP="1",
-               LLMCC_PROPOSER=f"file:{wrong_candidates(tmp_path)}")
+def test_warm_sync_build_after_a_search_tries_nothing_and_counts_once(
+    project, tmp_path, llmcc_env, llmcc_bin, cache_dir
+):
+    env = dict(
+        llmcc_env,
+        LLMCC_MODE="sync",
+        LLMCC_BUDGET="30",
+        LLMCC_HOT="bits",
+        LLMCC_HOT_TOP="1",
+        LLMCC_PROPOSER=f"file:{wrong_candidates(tmp_path)}",
+    )
     make(project, env, llmcc_bin)
     tried = attempts(cache_dir)
     bits = [a for a in tried if a["function"] == "bits"]
@@ -128,16 +138,24 @@ def test_warm_sync_build_after_a_search_tries_nothing_and_counts_once(project, t
     second = counters(env, llmcc_bin)
     assert second["object.hit"] == 2
     assert attempts(cache_dir) == tried  # no search ran
-    assert {k: v for k, v in second.items() if k.startswith("rewrite.")} == \
-        {k: v for k, v in first.items() if k.startswith("rewrite.")}
+    assert {k: v for k, v in second.items() if k.startswith("rewrite.")} == {
+        k: v for k, v in first.items() if k.startswith("rewrite.")
+    }
 
 
-def test_a_unit_the_optimizer_has_finished_with_compiles_without_loading_it(project, tmp_path, llmcc_env,
-                                                                            llmcc_bin, cache_dir):
+def test_a_unit_the_optimizer_has_finished_with_compiles_without_loading_it(
+    project, tmp_path, llmcc_env, llmcc_bin, cache_dir
+):
     """Once the optimizer is done with a unit, a sync compile that cannot reuse the unit's object
     (here: objects evicted) assembles the cached result without importing the optimizer."""
-    env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="30", LLMCC_HOT="bits", LLMCC_HOT_TOP="1",
-               LLMCC_PROPOSER=f"file:{wrong_candidates(tmp_path)}")
+    env = dict(
+        llmcc_env,
+        LLMCC_MODE="sync",
+        LLMCC_BUDGET="30",
+        LLMCC_HOT="bits",
+        LLMCC_HOT_TOP="1",
+        LLMCC_PROPOSER=f"file:{wrong_candidates(tmp_path)}",
+    )
     make(project, env, llmcc_bin)
     tried = attempts(cache_dir)
     assert [a["outcome"] for a in tried if a["function"] == "bits"] == ["rejected"]
@@ -146,8 +164,14 @@ def test_a_unit_the_optimizer_has_finished_with_compiles_without_loading_it(proj
     assert objects
     for o in objects:
         o.unlink()
-    r = subprocess.run([sys.executable, "-X", "importtime", str(llmcc_bin.with_name("llmcc-py")), "-O3", "-c", "k.c",
-                        "-o", "k.o"], cwd=project, env=env, capture_output=True, text=True, check=True)
+    r = subprocess.run(
+        [sys.executable, "-X", "importtime", str(llmcc_bin.with_name("llmcc-py")), "-O3", "-c", "k.c", "-o", "k.o"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     imported = [line.rsplit("|", 1)[-1].strip() for line in r.stderr.splitlines() if line.startswith("import time:")]
     assert "gcc_wrapper.compile.driver" in imported and "gcc_wrapper.optimize.run" not in imported
     assert (project / "k.o").read_bytes() == first
@@ -162,11 +186,22 @@ def test_sync_mode_verifies_through_the_projects_tests(project, tmp_path, llmcc_
     d = tmp_path / "same"
     d.mkdir()
     (d / "src.c").write_text(KERNEL.replace("c += x & 1;", "c += (int)(x & 1u);"))
-    out = subprocess.run(["gcc", "-O2", "-fno-tree-vectorize", "-S", "-o", "-", str(d / "src.c")], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        ["gcc", "-O2", "-fno-tree-vectorize", "-S", "-o", "-", str(d / "src.c")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     (d / "bits.s").write_text(asm.parse(out).functions["bits"].text())
-    env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="40", LLMCC_HOT="bits", LLMCC_HOT_TOP="1",
-               LLMCC_PROPOSER=f"file:{d}", LLMCC_TEST="cc -O3 -c k.c -o k.o && false")
+    env = dict(
+        llmcc_env,
+        LLMCC_MODE="sync",
+        LLMCC_BUDGET="40",
+        LLMCC_HOT="bits",
+        LLMCC_HOT_TOP="1",
+        LLMCC_PROPOSER=f"file:{d}",
+        LLMCC_TEST="cc -O3 -c k.c -o k.o && false",
+    )
     make(project, env, llmcc_bin)
     bits = [a for a in attempts(cache_dir) if a["function"] == "bits"]
     assert [a["outcome"] for a in bits] == ["rejected"], bits
@@ -174,8 +209,15 @@ def test_sync_mode_verifies_through_the_projects_tests(project, tmp_path, llmcc_
 
 
 def test_auto_proposer_falls_back_to_gcc_variants_when_the_server_is_down(project, llmcc_env, llmcc_bin, cache_dir):
-    env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="8", LLMCC_HOT="bits", LLMCC_HOT_TOP="1",
-               LLMCC_PROPOSER="auto", LLMCC_SERVER=f"http://127.0.0.1:{free_port()}/v1")
+    env = dict(
+        llmcc_env,
+        LLMCC_MODE="sync",
+        LLMCC_BUDGET="8",
+        LLMCC_HOT="bits",
+        LLMCC_HOT_TOP="1",
+        LLMCC_PROPOSER="auto",
+        LLMCC_SERVER=f"http://127.0.0.1:{free_port()}/v1",
+    )
     make(project, env, llmcc_bin)
     tried = attempts(cache_dir)
     bits = [a for a in tried if a["function"] == "bits"]
@@ -194,10 +236,20 @@ def test_sync_build_sends_the_hot_functions_requests_together(project, llmcc_env
     with FakeVLLM() as fake:
         # held until two requests are in flight at once: only a prefetch of both functions gets answers
         fake.add(".", Answer(["no assembly here"], gate=2))
-        env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="40", LLMCC_HOT="bits,squares", LLMCC_HOT_TOP="2",
-                   LLMCC_PROPOSER="llm", LLMCC_SERVER=fake.url, LLMCC_N="1", LLMCC_LLM_SAMPLES="1")
-        subprocess.run([str(llmcc_bin), "-O3", "-c", "k.c", "-o", "k.o"], cwd=project, env=env, check=True,
-                       capture_output=True)
+        env = dict(
+            llmcc_env,
+            LLMCC_MODE="sync",
+            LLMCC_BUDGET="40",
+            LLMCC_HOT="bits,squares",
+            LLMCC_HOT_TOP="2",
+            LLMCC_PROPOSER="llm",
+            LLMCC_SERVER=fake.url,
+            LLMCC_N="1",
+            LLMCC_LLM_SAMPLES="1",
+        )
+        subprocess.run(
+            [str(llmcc_bin), "-O3", "-c", "k.c", "-o", "k.o"], cwd=project, env=env, check=True, capture_output=True
+        )
         assert fake.max_in_flight >= 2
     by_fn = {a["function"]: a for a in attempts(cache_dir)}
     assert by_fn["bits"]["outcome"] == by_fn["squares"]["outcome"] == "rejected"
@@ -213,8 +265,13 @@ def test_llmcc_optimize_sends_the_queues_requests_together(project, llmcc_env, l
     with FakeVLLM() as fake:
         fake.add(".", Answer(["no assembly here"], gate=2))
         env.update(LLMCC_SERVER=fake.url, LLMCC_N="1", LLMCC_LLM_SAMPLES="1")
-        r = subprocess.run([str(llmcc_bin), "optimize", "--proposer", "llm", "--budget", "20"], cwd=project, env=env,
-                           capture_output=True, text=True)
+        r = subprocess.run(
+            [str(llmcc_bin), "optimize", "--proposer", "llm", "--budget", "20"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         assert r.returncode == 0, r.stderr
         assert fake.max_in_flight >= 2
     assert "bits: rejected" in r.stdout and "squares: rejected" in r.stdout

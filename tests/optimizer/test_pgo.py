@@ -38,15 +38,28 @@ def context(d: Path, src: str, name: str, proto: str, cflags: tuple[str, ...] = 
     f.write_text(src)
     unit = subprocess.run(["gcc", *cflags, "-S", "-o", "-", str(f)], capture_output=True, text=True, check=True).stdout
     fn = asm.parse(unit).functions[name]
-    return Context(name=name, source_path=str(f), cflags=cflags, baseline_asm=fn.text(), unit_asm=unit,
-                   key="k-" + name, prototype=proto, cwd=str(d))
+    return Context(
+        name=name,
+        source_path=str(f),
+        cflags=cflags,
+        baseline_asm=fn.text(),
+        unit_asm=unit,
+        key="k-" + name,
+        prototype=proto,
+        cwd=str(d),
+    )
 
 
 def use_compile(ctx: Context, profile: pgo.Profile) -> subprocess.CompletedProcess:
     # the candidate compile's flags, without -w, and with the missing-profile warning on
-    return subprocess.run([ctx.compiler, *ctx.cflags, *profile.use_flags(), "-Wmissing-profile", "-S", "-o", "-",
-                           ctx.source_path], cwd=profile.cwd, env=pgo.compile_env(), capture_output=True, text=True,
-                          check=False)
+    return subprocess.run(
+        [ctx.compiler, *ctx.cflags, *profile.use_flags(), "-Wmissing-profile", "-S", "-o", "-", ctx.source_path],
+        cwd=profile.cwd,
+        env=pgo.compile_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_training_writes_the_counters_the_candidate_compile_reads(tmp_path, monkeypatch):
@@ -90,7 +103,10 @@ def test_pgo_variant_differs_from_gcc_and_passes_verification(tmp_path):
     assert cand.proposer == "embedded:-fprofile-use"
     assert embedded.allowed(cand.meta["flags"])
     assert any(f.startswith("-fprofile-use=") for f in cand.meta["gcc_flags"])
-    assert asm.parse_function(cand.asm, "classify").normalized() != asm.parse_function(ctx.baseline_asm, "classify").normalized()
+    assert (
+        asm.parse_function(cand.asm, "classify").normalized()
+        != asm.parse_function(ctx.baseline_asm, "classify").normalized()
+    )
     verdict = verify.verify(ctx, cand, budget=60)
     assert verdict.accepted, verdict.reason
     assert any(c.name == "difftest" and c.passed for c in verdict.checks)
@@ -120,8 +136,10 @@ def test_failed_training_yields_no_pgo_candidate_and_the_search_goes_on(tmp_path
 
     # it faults on the harness's inputs (every size is above 12: it reads far past its buffer),
     # not on most of differential testing's, so its other variants can still be verified
-    src = ("long walk(const long *a, int n)\n{ long s = 0; if (n > 12) s = ((volatile const long *)a)[(long)n << 30];\n"
-           "  for (int i = 0; i < n; i++) s += (a[i] & 3) ? a[i] : -a[i]; return s; }\n")
+    src = (
+        "long walk(const long *a, int n)\n{ long s = 0; if (n > 12) s = ((volatile const long *)a)[(long)n << 30];\n"
+        "  for (int i = 0; i < n; i++) s += (a[i] & 3) ? a[i] : -a[i]; return s; }\n"
+    )
     ctx = context(tmp_path, src, "walk", "long walk(const long *a, int n)")
     p = embedded.EmbeddedProposer()
     cands = p.propose(ctx, [], 3)
@@ -205,8 +223,16 @@ def test_training_respects_the_deadline(tmp_path):
 def test_denylist_keeps_profiles_to_the_proposers_own_training():
     assert embedded.allowed(["-fprofile-use"])
     assert embedded.allowed(["-fprofile-use", "-funroll-loops"])
-    for bad in (["-fprofile-use=/somewhere/else"], ["-fprofile-generate"], ["-fprofile-generate=/x"], ["--coverage"],
-                ["-fprofile-arcs"], ["-fauto-profile=perf.afdo"], ["-fprofile-update=atomic"], ["-pg"]):
+    for bad in (
+        ["-fprofile-use=/somewhere/else"],
+        ["-fprofile-generate"],
+        ["-fprofile-generate=/x"],
+        ["--coverage"],
+        ["-fprofile-arcs"],
+        ["-fauto-profile=perf.afdo"],
+        ["-fprofile-update=atomic"],
+        ["-pg"],
+    ):
         assert not embedded.allowed(bad), bad
     assert ("pgo", (embedded.PGO,)) in embedded.DIMENSIONS
 
@@ -243,10 +269,18 @@ def test_a_sync_build_tries_the_pgo_variant_and_records_it(tmp_path, llmcc_env, 
     subprocess.run(["gcc", "-o", "prog", "k.o", "main.o"], cwd=tmp_path, check=True)
     ref = subprocess.run(["gcc", "-O3", "-o", "ref", "k.c", "main.c"], cwd=tmp_path, check=True)
     assert ref.returncode == 0
-    out = [subprocess.run([f"./{x}"], cwd=tmp_path, capture_output=True, text=True, check=True).stdout for x in ("prog", "ref")]
+    out = [
+        subprocess.run([f"./{x}"], cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+        for x in ("prog", "ref")
+    ]
     assert out[0] == out[1]
-    tried = [json.loads(line) for f in (cache_dir / "attempts").rglob("*") if f.is_file()
-             for line in f.read_text().splitlines() if line.strip()]
+    tried = [
+        json.loads(line)
+        for f in (cache_dir / "attempts").rglob("*")
+        if f.is_file()
+        for line in f.read_text().splitlines()
+        if line.strip()
+    ]
     pgo_tried = [a for a in tried if a["proposer"].split(":", 1)[-1].split()[:1] == ["-fprofile-use"]]
     assert pgo_tried, [a["proposer"] for a in tried]
     # verified (differential testing passed) and then timed: faster or not, never rejected

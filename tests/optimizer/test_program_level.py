@@ -11,7 +11,9 @@ from gcc_wrapper.compile import asm
 from optimizer_kernels import BITS_FAST, BITS_SLOW, bits_main
 
 HEADER = "struct buf { const unsigned *a; int n; };\nint bits(const struct buf *b);\n"
-SLOW = HEADER.replace("int bits(const struct buf *b);\n", "") + """int bits(const struct buf *b)
+SLOW = (
+    HEADER.replace("int bits(const struct buf *b);\n", "")
+    + """int bits(const struct buf *b)
 {
     int c = 0;
     for (int i = 0; i < b->n; i++) {
@@ -21,7 +23,10 @@ SLOW = HEADER.replace("int bits(const struct buf *b);\n", "") + """int bits(cons
     return c;
 }
 """
-FAST = HEADER.replace("int bits(const struct buf *b);\n", "") + """int bits(const struct buf *b)
+)
+FAST = (
+    HEADER.replace("int bits(const struct buf *b);\n", "")
+    + """int bits(const struct buf *b)
 {
     int c = 0;
     for (int i = 0; i < b->n; i++) {
@@ -34,6 +39,7 @@ FAST = HEADER.replace("int bits(const struct buf *b);\n", "") + """int bits(cons
     return c;
 }
 """
+)
 MAIN = """#include <stdio.h>
 #include "k.h"
 int main(void)
@@ -70,7 +76,9 @@ def _project(tmp_path: Path, header: str, kernel: str, main: str) -> Path:
     (proj / "main.c").write_text(main)
     (proj / "Makefile").write_text(MAKEFILE)
     plain = tmp_path / "plain"
-    subprocess.run(["gcc", "-O3", "-I", str(proj), "-o", str(plain), str(proj / "main.c"), str(proj / "k.c")], check=True)
+    subprocess.run(
+        ["gcc", "-O3", "-I", str(proj), "-o", str(plain), str(proj / "main.c"), str(proj / "k.c")], check=True
+    )
     (proj / "expected.txt").write_text(subprocess.run([str(plain)], capture_output=True, text=True, check=True).stdout)
     return proj
 
@@ -80,8 +88,12 @@ def _candidate(tmp_path: Path, src: str) -> Path:
     cand = tmp_path / "cand"
     cand.mkdir()
     (cand / "src.c").write_text(src)
-    out = subprocess.run(["gcc", "-O3", "-fno-tree-vectorize", "-S", "-o", "-", str(cand / "src.c")], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        ["gcc", "-O3", "-fno-tree-vectorize", "-S", "-o", "-", str(cand / "src.c")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     (cand / "bits.s").write_text(asm.parse(out).functions["bits"].text())
     return cand
 
@@ -93,12 +105,21 @@ def test_struct_parameter_is_timed_through_the_bench_command(tmp_path, llmcc_env
     subprocess.run(["make", "-s", f"CC={llmcc_bin}"], cwd=proj, env=env, check=True, capture_output=True)
     assert "bits" in [json.loads(q.read_text())["name"] for q in (cache_dir / "queue").glob("*.json")]
     env["LLMCC_BENCH"] = "make -s run"
-    r = subprocess.run([str(llmcc_bin), "optimize", "--tests", "make -s check", "--proposer", "embedded",
-                        "--budget", "60"], cwd=proj, env=env, capture_output=True, text=True)
+    r = subprocess.run(
+        [str(llmcc_bin), "optimize", "--tests", "make -s check", "--proposer", "embedded", "--budget", "60"],
+        cwd=proj,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
     assert "bits: " in r.stdout and "bits: unmeasurable" not in r.stdout, r.stdout
-    tried = [json.loads(line) for f in (cache_dir / "attempts").rglob("*") if f.is_file()
-             for line in f.read_text().splitlines()]
+    tried = [
+        json.loads(line)
+        for f in (cache_dir / "attempts").rglob("*")
+        if f.is_file()
+        for line in f.read_text().splitlines()
+    ]
     timed = [a for a in tried if a.get("method")]
     assert timed and all(a["method"].startswith("command cpu-time: make -s run") for a in timed), tried
     assert {a["outcome"] for a in timed} <= {"accepted", "slower"}
@@ -113,8 +134,13 @@ def test_a_hand_written_rewrite_is_not_accepted_on_the_project_tests_alone(tmp_p
     env = dict(llmcc_env, LLMCC_MODE="queue", LLMCC_HOT="bits")
     subprocess.run(["make", "-s", f"CC={llmcc_bin}"], cwd=proj, env=env, check=True, capture_output=True)
     env["LLMCC_BENCH"] = "make -s run"
-    r = subprocess.run([str(llmcc_bin), "optimize", "--tests", "make -s check", "--proposer", f"file:{cand}",
-                        "--budget", "60"], cwd=proj, env=env, capture_output=True, text=True)
+    r = subprocess.run(
+        [str(llmcc_bin), "optimize", "--tests", "make -s check", "--proposer", f"file:{cand}", "--budget", "60"],
+        cwd=proj,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
     assert "bits: unverifiable" in r.stdout and "no compared input ran any of the candidate's" in r.stdout, r.stdout
     assert not list(cache_dir.glob("??/*.fn"))
@@ -123,19 +149,32 @@ def test_a_hand_written_rewrite_is_not_accepted_on_the_project_tests_alone(tmp_p
 def test_a_harness_winner_is_confirmed_by_the_bench_command(tmp_path, llmcc_env, llmcc_bin, cache_dir):
     """bits(const unsigned *, int) is timed by the function harness; with `bench` configured, the
     winner is also timed running the project's benchmark before it is stored."""
-    proj = _project(tmp_path, "int bits(const unsigned *a, int n);\n", BITS_SLOW,
-                    '#include "k.h"\n' + bits_main(300, "bits(a, 4096)"))
+    proj = _project(
+        tmp_path,
+        "int bits(const unsigned *a, int n);\n",
+        BITS_SLOW,
+        '#include "k.h"\n' + bits_main(300, "bits(a, 4096)"),
+    )
     cand = _candidate(tmp_path, BITS_FAST)
 
     env = dict(llmcc_env, LLMCC_MODE="queue", LLMCC_HOT="bits")
     subprocess.run(["make", "-s", f"CC={llmcc_bin}"], cwd=proj, env=env, check=True, capture_output=True)
     env["LLMCC_BENCH"] = "make -s run"
-    r = subprocess.run([str(llmcc_bin), "optimize", "--proposer", f"file:{cand}", "--budget", "60"], cwd=proj, env=env,
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [str(llmcc_bin), "optimize", "--proposer", f"file:{cand}", "--budget", "60"],
+        cwd=proj,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
     assert "bits: accepted x" in r.stdout, r.stdout
-    tried = [json.loads(line) for f in (cache_dir / "attempts").rglob("*") if f.is_file()
-             for line in f.read_text().splitlines()]
+    tried = [
+        json.loads(line)
+        for f in (cache_dir / "attempts").rglob("*")
+        if f.is_file()
+        for line in f.read_text().splitlines()
+    ]
     accepted = [a for a in tried if a["outcome"] == "accepted"]
     assert len(accepted) == 1 and "program level x" in accepted[0]["reason"], accepted
     assert accepted[0]["method"].startswith("function-harness")

@@ -14,9 +14,26 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 def test_programs_bench_prints_its_figures_as_the_last_json_line(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("LLMCC_")}
     # the first program only, an optimization budget too small to search: what is checked is the report
-    r = subprocess.run([sys.executable, str(ROOT / "bench" / "programs.py"), "--quick", "--limit", "1", "--budget", "1",
-                        "--rounds", "1", "--json", "--out", str(tmp_path)], env=env, capture_output=True, text=True,
-                       timeout=300)
+    r = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "programs.py"),
+            "--quick",
+            "--limit",
+            "1",
+            "--budget",
+            "1",
+            "--rounds",
+            "1",
+            "--json",
+            "--out",
+            str(tmp_path),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     lines = r.stdout.strip().splitlines()
     figures = json.loads(lines[-1])

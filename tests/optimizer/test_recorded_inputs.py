@@ -49,11 +49,21 @@ def profiled(tmp_path_factory, llmcc_bin):
     subprocess.run(["gcc", "-O3", "-o", "prog", "prog.c"], cwd=d, check=True)
     (d / "input.txt").write_text("777\n")
     cache = d / "cache"
-    env = {"PATH": f"{llmcc_bin.parent}:/usr/local/bin:/usr/bin:/bin", "LLMCC_CACHE_DIR": str(cache),
-           "XDG_CONFIG_HOME": str(d / "xdg")}
+    env = {
+        "PATH": f"{llmcc_bin.parent}:/usr/local/bin:/usr/bin:/bin",
+        "LLMCC_CACHE_DIR": str(cache),
+        "XDG_CONFIG_HOME": str(d / "xdg"),
+    }
     with open(d / "input.txt") as stdin:
-        r = subprocess.run([str(llmcc_bin), "profile", "--", "./prog"], cwd=d, env=env, stdin=stdin,
-                           capture_output=True, text=True, timeout=300)
+        r = subprocess.run(
+            [str(llmcc_bin), "profile", "--", "./prog"],
+            cwd=d,
+            env=env,
+            stdin=stdin,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     assert r.returncode == 0, r.stderr
     return d, cache, r.stdout
 
@@ -78,11 +88,19 @@ def test_profile_records_the_hot_functions_arguments(profiled):
 
 def test_measurement_uses_the_recorded_inputs(profiled):
     d, cache, _ = profiled
-    unit = subprocess.run(["gcc", "-O3", "-S", "-o", "-", "prog.c"], cwd=d, capture_output=True, text=True,
-                          check=True).stdout
+    unit = subprocess.run(
+        ["gcc", "-O3", "-S", "-o", "-", "prog.c"], cwd=d, capture_output=True, text=True, check=True
+    ).stdout
     fn = asm.parse(unit).functions["scan"]
-    ctx = Context(name="scan", source_path=str(d / "prog.c"), cflags=("-O3",), baseline_asm=fn.text(), unit_asm=unit,
-                  prototype=PROTO, cwd=str(d))
+    ctx = Context(
+        name="scan",
+        source_path=str(d / "prog.c"),
+        cflags=("-O3",),
+        baseline_asm=fn.text(),
+        unit_asm=unit,
+        prototype=PROTO,
+        cwd=str(d),
+    )
     m = measure.measure(ctx, Candidate(fn.text(), "test"), rounds=4, lock_dir=cache)
     assert "recorded inputs" in m.method and "n=777" in m.method, m.method
     assert "w=1.5|2.5" in m.method, m.method
@@ -92,8 +110,9 @@ def test_measurement_uses_the_recorded_inputs(profiled):
 
 def _unit(tmp: Path, src: str) -> str:
     (tmp / "k.c").write_text(src)
-    return subprocess.run(["gcc", "-O3", "-S", "-o", "-", "k.c"], cwd=tmp, capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["gcc", "-O3", "-S", "-o", "-", "k.c"], cwd=tmp, capture_output=True, text=True, check=True
+    ).stdout
 
 
 def _calls(*rows: tuple[int, ...]) -> hot.RecordedCalls:
@@ -121,9 +140,12 @@ def test_calls_the_baseline_cannot_run_are_left_out(tmp_path):
 def test_no_usable_recorded_call_means_generated_inputs(tmp_path):
     unit = _unit(tmp_path, FILL)
     rec = _calls((0, 1 << 40, 7))
-    m = measure.measure_units("gcc", "fill", "void fill(int *a, long n, int v)", unit, unit, rounds=2,
-                              lock_dir=tmp_path, recorded=rec)
-    assert "generated inputs: size" in m.method and "recorded calls unused: none of the 1 ran cleanly" in m.method, m.method
+    m = measure.measure_units(
+        "gcc", "fill", "void fill(int *a, long n, int v)", unit, unit, rounds=2, lock_dir=tmp_path, recorded=rec
+    )
+    assert "generated inputs: size" in m.method and "recorded calls unused: none of the 1 ran cleanly" in m.method, (
+        m.method
+    )
 
 
 def test_written_bytes_of_every_recorded_call_are_restored(tmp_path):
@@ -149,10 +171,19 @@ def test_script_workload_is_profiled_without_arguments(tmp_path, llmcc_bin):
     subprocess.run(["gcc", "-O3", "-o", "prog", "prog.c"], cwd=tmp_path, check=True)
     (tmp_path / "run.sh").write_text("#!/bin/sh\necho 300 | ./prog\n")
     (tmp_path / "run.sh").chmod(0o755)
-    env = {"PATH": f"{llmcc_bin.parent}:/usr/local/bin:/usr/bin:/bin", "LLMCC_CACHE_DIR": str(tmp_path / "cache"),
-           "XDG_CONFIG_HOME": str(tmp_path / "xdg")}
-    r = subprocess.run([str(llmcc_bin), "profile", "--", "./run.sh"], cwd=tmp_path, env=env, capture_output=True,
-                       text=True, timeout=300)
+    env = {
+        "PATH": f"{llmcc_bin.parent}:/usr/local/bin:/usr/bin:/bin",
+        "LLMCC_CACHE_DIR": str(tmp_path / "cache"),
+        "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
+    }
+    r = subprocess.run(
+        [str(llmcc_bin), "profile", "--", "./run.sh"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     assert "states not recorded: ./run.sh is not an ELF executable" in r.stdout
     data = json.loads(next((tmp_path / "cache" / "profiles").glob("*.json")).read_text())
@@ -171,13 +202,24 @@ def test_a_build_after_profiling_times_on_the_recorded_states(tmp_path, llmcc_bi
     fast = tmp_path / "fast"
     fast.mkdir()
     (fast / "src.c").write_text(BITS_FAST)
-    out = subprocess.run(["gcc", "-O3", "-fno-tree-vectorize", "-S", "-o", "-", "src.c"], cwd=fast, capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        ["gcc", "-O3", "-fno-tree-vectorize", "-S", "-o", "-", "src.c"],
+        cwd=fast,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     (fast / "bits.s").write_text(asm.parse(out).functions["bits"].text())
 
     subprocess.run(["make", "-s", f"CC={llmcc_bin}"], cwd=proj, env=llmcc_env, check=True, capture_output=True)
-    r = subprocess.run([str(llmcc_bin), "profile", "--", "./prog"], cwd=proj, env=llmcc_env, capture_output=True,
-                       text=True, timeout=300)
+    r = subprocess.run(
+        [str(llmcc_bin), "profile", "--", "./prog"],
+        cwd=proj,
+        env=llmcc_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0 and "states recorded" in r.stdout, r.stdout + r.stderr
     env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="40", LLMCC_PROPOSER=f"file:{fast}", LLMCC_HOT="bits")
     subprocess.run(["make", "-s", "-B", f"CC={llmcc_bin}"], cwd=proj, env=env, check=True, capture_output=True)

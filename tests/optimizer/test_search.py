@@ -68,9 +68,15 @@ def test_policies_terminate_and_record_every_candidate(policy, monkeypatch):
 
 
 def test_refinement_goes_where_the_gain_is(monkeypatch):
-    monkeypatch.setattr(search, "_remeasure", lambda ctx, cand, *a, **k: Measurement("again", (speed_of(cand.asm),), (1,), speed_of(cand.asm), (1.2, 1.2), 1))
+    monkeypatch.setattr(
+        search,
+        "_remeasure",
+        lambda ctx, cand, *a, **k: Measurement("again", (speed_of(cand.asm),), (1,), speed_of(cand.asm), (1.2, 1.2), 1),
+    )
     monkeypatch.setattr(search, "_store", lambda *a: "entry")
-    out = search.optimize_function(CTX, [Scripted()], budget_s=30, cache=NoCache(), cfg=Cfg(), policy="uct", evaluate=evaluator)
+    out = search.optimize_function(
+        CTX, [Scripted()], budget_s=30, cache=NoCache(), cfg=Cfg(), policy="uct", evaluate=evaluator
+    )
     best = max(out.tried, key=lambda t: t.measurement.speedup)
     assert best.measurement.speedup > 1.05  # found a node two levels down the fast branch
     assert out.speedup == pytest.approx(speed_of(best.candidate.asm))
@@ -106,10 +112,14 @@ def test_budget_is_hard():
 
     def sleepy(ctx, cand, deadline):
         time.sleep(0.3)
-        return search.Tried(cand, "slower", "x1.0", Verdict("accept", "ok"), Measurement("s", (1,), (1,), 1.0, (1, 1), 1))
+        return search.Tried(
+            cand, "slower", "x1.0", Verdict("accept", "ok"), Measurement("s", (1,), (1,), 1.0, (1, 1), 1)
+        )
 
     t0 = time.monotonic()
-    search.optimize_function(CTX, [Scripted(width=50)], budget_s=3, cache=NoCache(), cfg=Cfg(), evaluate=sleepy, batch=50)
+    search.optimize_function(
+        CTX, [Scripted(width=50)], budget_s=3, cache=NoCache(), cfg=Cfg(), evaluate=sleepy, batch=50
+    )
     assert time.monotonic() - t0 < 3.5
 
 
@@ -123,11 +133,14 @@ def test_tree_uct_prefers_unvisited_then_mean():
     assert t.uct(a, t.root) > t.uct(b, t.root)
 
 
-@pytest.mark.parametrize("program, status", [
-    (0.91, "no-faster"),  # x2 in the harness, 9% slower running the project's benchmark: not stored
-    (1.01, "accepted"),  # a small gain in a whole program confirms it
-    (None, "no-faster"),  # the benchmark could not time it (out of time, a failed build): not stored
-])
+@pytest.mark.parametrize(
+    "program, status",
+    [
+        (0.91, "no-faster"),  # x2 in the harness, 9% slower running the project's benchmark: not stored
+        (1.01, "accepted"),  # a small gain in a whole program confirms it
+        (None, "no-faster"),  # the benchmark could not time it (out of time, a failed build): not stored
+    ],
+)
 def test_a_harness_winner_is_confirmed_with_the_bench_command(monkeypatch, program, status):
     from gcc_wrapper.optimize import measure
 
@@ -140,13 +153,15 @@ def test_a_harness_winner_is_confirmed_with_the_bench_command(monkeypatch, progr
         asked.append((bench, deadline))
         if program is None:
             raise measure.MeasureError("out of time")
-        return Measurement(f"command cpu-time: {bench}", (1.0,) * 5, (1 / program,) * 5, program,
-                           (program - 0.01, program + 0.01), 5)
+        return Measurement(
+            f"command cpu-time: {bench}", (1.0,) * 5, (1 / program,) * 5, program, (program - 0.01, program + 0.01), 5
+        )
 
     monkeypatch.setattr(measure, "measure_project", measure_project)
     start = time.monotonic()
-    out = search.optimize_function(CTX, [Scripted()], budget_s=30, cache=NoCache(), cfg=Cfg(), bench="make run",
-                                   evaluate=evaluator)
+    out = search.optimize_function(
+        CTX, [Scripted()], budget_s=30, cache=NoCache(), cfg=Cfg(), bench="make run", evaluate=evaluator
+    )
     assert out.status == status, out
     assert [b for b, _ in asked] == ["make run"] and asked[0][1] == pytest.approx(start + 30, abs=1)
     if status == "accepted":
@@ -198,5 +213,7 @@ def test_a_winner_on_recorded_calls_keeps_time_for_its_re_measurement(monkeypatc
     monkeypatch.setattr(search, "_remeasure", remeasure)
     monkeypatch.setattr(search, "_store", lambda *a: "entry")
     ctx = replace(CTX, states="/recorded")
-    out = search.optimize_function(ctx, [Scripted(width=50)], budget_s=8, cache=NoCache(), cfg=Cfg(), evaluate=busy, batch=50)
+    out = search.optimize_function(
+        ctx, [Scripted(width=50)], budget_s=8, cache=NoCache(), cfg=Cfg(), evaluate=busy, batch=50
+    )
     assert out.status == "accepted", out.reason

@@ -81,9 +81,12 @@ def test_the_harness_view_is_the_same_from_the_file_and_from_the_declaration(c_f
     sig = measure.parse_prototype(source.prototype(str(c_file), "shade").text, "shade")
     assert sig.ret == "float" and sig.ret_kind == "float"
     assert [(p.name, p.kind, p.scalar, p.size, p.signed, p.const) for p in sig.params] == [
-        ("px", "ptr", "float", 4, False, False), ("mask", "ptr", "int", 1, False, True),
-        ("d", "int", "int", 8, True, False), ("s", "int", "int", 8, True, False),
-        ("h", "int", "int", 2, True, False), ("ll", "int", "int", 8, True, False),
+        ("px", "ptr", "float", 4, False, False),
+        ("mask", "ptr", "int", 1, False, True),
+        ("d", "int", "int", 8, True, False),
+        ("s", "int", "int", 8, True, False),
+        ("h", "int", "int", 2, True, False),
+        ("ll", "int", "int", 8, True, False),
     ]
     touch = measure.parse_prototype("void touch(void *p, int16_t v)", "touch")
     assert touch.params[0] == measure.Param("unsigned char", "ptr", "int", 1, False, False, "p")
@@ -97,8 +100,9 @@ def test_gcc_debugging_information_gives_the_same_harness_view(c_file):
     for name in DRIVEN:
         from_dwarf = measure.parse_prototype(dwarf.prototype(str(c_file), name).text, name)
         from_source = measure.signature(source.prototype(str(c_file), name))
-        assert [(p.kind, p.scalar, p.size, p.signed, p.const) for p in from_dwarf.params] == \
-            [(p.kind, p.scalar, p.size, p.signed, p.const) for p in from_source.params], name
+        assert [(p.kind, p.scalar, p.size, p.signed, p.const) for p in from_dwarf.params] == [
+            (p.kind, p.scalar, p.size, p.signed, p.const) for p in from_source.params
+        ], name
         assert from_dwarf.ret_kind == from_source.ret_kind
 
 
@@ -111,20 +115,23 @@ def test_what_the_harness_cannot_drive_is_refused_from_the_file_as_from_the_text
             measure.parse_prototype(p.text, name)
 
 
-@pytest.mark.parametrize("proto, why", [
-    ("u32 f(const u8 *p, u32 n)", "unknown type name 'u32'"),  # a type of the user's headers
-    ("int f(enum color c)", "parameter type not supported"),
-    ("int f(long double x)", "parameter type not supported"),
-    ("__int128 f(int x)", "return type not supported"),
-    ("struct s f(int x)", "return type not supported"),
-    ("int f(struct s v)", "parameter type not supported"),
-    ("char **f(int x)", "pointer to pointer"),
-    ("int f(int m[][4])", "pointer to pointer"),
-    ("int f(int (**cb)(int))", r"pointer to .int \(\*\)\(int\). not supported"),
-    ("int f(a, b)", "parameter type not supported"),
-    ("int g(int x)", "cannot read the prototype of f"),
-    ("int f(int x", "cannot read the prototype of f"),
-])
+@pytest.mark.parametrize(
+    "proto, why",
+    [
+        ("u32 f(const u8 *p, u32 n)", "unknown type name 'u32'"),  # a type of the user's headers
+        ("int f(enum color c)", "parameter type not supported"),
+        ("int f(long double x)", "parameter type not supported"),
+        ("__int128 f(int x)", "return type not supported"),
+        ("struct s f(int x)", "return type not supported"),
+        ("int f(struct s v)", "parameter type not supported"),
+        ("char **f(int x)", "pointer to pointer"),
+        ("int f(int m[][4])", "pointer to pointer"),
+        ("int f(int (**cb)(int))", r"pointer to .int \(\*\)\(int\). not supported"),
+        ("int f(a, b)", "parameter type not supported"),
+        ("int g(int x)", "cannot read the prototype of f"),
+        ("int f(int x", "cannot read the prototype of f"),
+    ],
+)
 def test_more_unsupported_prototypes_say_why(proto, why):
     with pytest.raises(measure.MeasureError, match=why):
         measure.parse_prototype(proto, "f")
@@ -133,7 +140,11 @@ def test_more_unsupported_prototypes_say_why(proto, why):
 def test_gnu_spellings_in_a_declaration():
     sig = measure.parse_prototype(
         "static __inline__ unsigned long __attribute__((hot, aligned(16))) f(const unsigned char *__restrict__ p,"
-        " /* the length */ unsigned n) __asm__(\"g\");", "f")
+        ' /* the length */ unsigned n) __asm__("g");',
+        "f",
+    )
     assert sig.ret == "unsigned long"
-    assert [(p.kind, p.ctype, p.const, p.name) for p in sig.params] == [("ptr", "unsigned char", True, "p"),
-                                                                        ("int", "unsigned", False, "n")]
+    assert [(p.kind, p.ctype, p.const, p.name) for p in sig.params] == [
+        ("ptr", "unsigned char", True, "p"),
+        ("int", "unsigned", False, "n"),
+    ]

@@ -27,8 +27,16 @@ def test_training_export_has_the_accepted_rewrite_and_the_rejected_attempt(tmp_p
     src = tmp_path / "k.c"
     src.write_text(SLOW)
     unit = subprocess.run(["gcc", "-O3", "-S", "-o", "-", str(src)], capture_output=True, text=True, check=True).stdout
-    ctx = Context(name="bits", source_path=str(src), cflags=("-O3",), baseline_asm=asm.parse(unit).functions["bits"].text(),
-                  unit_asm=unit, key="ab" * 20, prototype="int bits(const unsigned *a, int n)", cwd=str(tmp_path))
+    ctx = Context(
+        name="bits",
+        source_path=str(src),
+        cflags=("-O3",),
+        baseline_asm=asm.parse(unit).functions["bits"].text(),
+        unit_asm=unit,
+        key="ab" * 20,
+        prototype="int bits(const unsigned *a, int n)",
+        cwd=str(tmp_path),
+    )
     wrong = candidate_dir(tmp_path, "wrong", WRONG)
     fast = candidate_dir(tmp_path, "fast", FAST)
     cache = Cache(cache_dir)
@@ -36,8 +44,12 @@ def test_training_export_has_the_accepted_rewrite_and_the_rejected_attempt(tmp_p
     cache.close()
     assert out.status == "accepted", out
     dest = tmp_path / "train.jsonl"
-    r = subprocess.run([str(llmcc_bin), "cache", "export", "--format", "training", str(dest)], env=llmcc_env,
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [str(llmcc_bin), "cache", "export", "--format", "training", str(dest)],
+        env=llmcc_env,
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
     assert "exported 1 accepted rewrites and 1 rejected attempts" in r.stdout
     rows = [json.loads(line) for line in dest.read_text().splitlines()]
@@ -60,10 +72,18 @@ def test_training_export_has_the_accepted_rewrite_and_the_rejected_attempt(tmp_p
 
 
 def test_training_export_refuses_an_unknown_format_and_an_unwritable_file(llmcc_bin, llmcc_env, tmp_path):
-    r = subprocess.run([str(llmcc_bin), "cache", "export", "--format", "csv", str(tmp_path / "x")], env=llmcc_env,
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [str(llmcc_bin), "cache", "export", "--format", "csv", str(tmp_path / "x")],
+        env=llmcc_env,
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 2 and "unknown format 'csv'" in r.stderr
-    r = subprocess.run([str(llmcc_bin), "cache", "export", "--format", "training", str(tmp_path / "no" / "x.jsonl")],
-                       env=llmcc_env, capture_output=True, text=True)
+    r = subprocess.run(
+        [str(llmcc_bin), "cache", "export", "--format", "training", str(tmp_path / "no" / "x.jsonl")],
+        env=llmcc_env,
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 1 and "cannot write" in r.stderr
     assert not (tmp_path / "no").exists()

@@ -39,8 +39,9 @@ int main(int argc, char **argv)
 
 
 def _unit(d: Path, *flags: str) -> str:
-    return subprocess.run(["gcc", "-O3", *flags, "-S", "-o", "-", "m.c"], cwd=d, capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["gcc", "-O3", *flags, "-S", "-o", "-", "m.c"], cwd=d, capture_output=True, text=True, check=True
+    ).stdout
 
 
 @pytest.fixture
@@ -48,15 +49,28 @@ def profiled(tmp_path, llmcc_bin, llmcc_env):
     (tmp_path / "m.c").write_text(PROG)
     subprocess.run(["gcc", "-O3", "-o", "m", "m.c"], cwd=tmp_path, check=True)
     (tmp_path / "result.txt").write_text("the user's own file\n")
-    r = subprocess.run([str(llmcc_bin), "profile", "--", "./m", "3000", "300"], cwd=tmp_path, env=llmcc_env,
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [str(llmcc_bin), "profile", "--", "./m", "3000", "300"],
+        cwd=tmp_path,
+        env=llmcc_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     (tmp_path / "result.txt").write_text("the user's own file\n")  # the profile's own runs wrote it
     w = workload.find(Path(llmcc_env["LLMCC_CACHE_DIR"]), str(tmp_path))
     assert w is not None and w.command == ("./m", "3000", "300")
     u = _unit(tmp_path)
-    ctx = Context("main", str(tmp_path / "m.c"), ("-O3",), asm.parse(u).functions["main"].text(), u, cwd=str(tmp_path),
-                  workload=w.profile)
+    ctx = Context(
+        "main",
+        str(tmp_path / "m.c"),
+        ("-O3",),
+        asm.parse(u).functions["main"].text(),
+        u,
+        cwd=str(tmp_path),
+        workload=w.profile,
+    )
     return tmp_path, ctx
 
 
@@ -86,16 +100,30 @@ def test_the_whole_program_is_timed_with_its_noise(profiled):
 
 
 def test_a_workload_that_does_not_repeat_itself_judges_nothing(tmp_path, llmcc_bin, llmcc_env):
-    (tmp_path / "r.c").write_text('#include <stdio.h>\n#include <time.h>\nint main(void){ struct timespec t; '
-                                  'clock_gettime(CLOCK_MONOTONIC, &t); long s = 0; for (long i = 0; i < 20000000; i++) '
-                                  's += i ^ t.tv_nsec; printf("%ld %ld\\n", s, t.tv_nsec); return 0; }\n')
+    (tmp_path / "r.c").write_text(
+        "#include <stdio.h>\n#include <time.h>\nint main(void){ struct timespec t; "
+        "clock_gettime(CLOCK_MONOTONIC, &t); long s = 0; for (long i = 0; i < 20000000; i++) "
+        's += i ^ t.tv_nsec; printf("%ld %ld\\n", s, t.tv_nsec); return 0; }\n'
+    )
     subprocess.run(["gcc", "-O3", "-o", "r", "r.c"], cwd=tmp_path, check=True)
-    subprocess.run([str(llmcc_bin), "profile", "--no-states", "--", "./r"], cwd=tmp_path, env=llmcc_env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [str(llmcc_bin), "profile", "--no-states", "--", "./r"],
+        cwd=tmp_path,
+        env=llmcc_env,
+        check=True,
+        capture_output=True,
+    )
     w = workload.find(Path(llmcc_env["LLMCC_CACHE_DIR"]), str(tmp_path))
     u = subprocess.run(["gcc", "-O3", "-S", "-o", "-", "r.c"], cwd=tmp_path, capture_output=True, text=True).stdout
-    ctx = Context("main", str(tmp_path / "r.c"), ("-O3",), asm.parse(u).functions["main"].text(), u, cwd=str(tmp_path),
-                  workload=w.profile)
+    ctx = Context(
+        "main",
+        str(tmp_path / "r.c"),
+        ("-O3",),
+        asm.parse(u).functions["main"].text(),
+        u,
+        cwd=str(tmp_path),
+        workload=w.profile,
+    )
     with pytest.raises(workload.JudgeError, match="does not repeat itself"):
         workload.judge(ctx).compare(ctx.baseline_asm)
 
@@ -110,15 +138,20 @@ def test_a_candidate_with_absolute_addresses_is_not_placed_in_a_pie(profiled):
 def test_a_sync_build_optimizes_main_judged_by_the_workload(profiled, llmcc_bin, llmcc_env):
     d, _ = profiled
     env = dict(llmcc_env, LLMCC_MODE="sync", LLMCC_BUDGET="45", LLMCC_BUILD_BUDGET="45")
-    r = subprocess.run([str(llmcc_bin), "-O3", "-c", "m.c", "-o", "m.o"], cwd=d, env=env, capture_output=True, text=True,
-                       timeout=600)
+    r = subprocess.run(
+        [str(llmcc_bin), "-O3", "-c", "m.c", "-o", "m.o"], cwd=d, env=env, capture_output=True, text=True, timeout=600
+    )
     assert r.returncode == 0, r.stderr
-    report = json.loads(subprocess.run([str(llmcc_bin), "report", "--json"], cwd=d, env=env, capture_output=True,
-                                       text=True).stdout)
+    report = json.loads(
+        subprocess.run([str(llmcc_bin), "report", "--json"], cwd=d, env=env, capture_output=True, text=True).stdout
+    )
     main = {h["name"]: h for h in report["hot"]}["main"]
     assert main["status"] in ("accepted", "no-faster"), main  # verified and timed: never "unmeasurable"
     tried = [a for a in report["attempts"] if a["function"] == "main"]
-    assert any("workload" in (a["reason"] or "") or a["outcome"] == "slower" for a in tried) or main["status"] == "accepted"
+    assert (
+        any("workload" in (a["reason"] or "") or a["outcome"] == "slower" for a in tried)
+        or main["status"] == "accepted"
+    )
     # whatever was kept, the program prints and writes what gcc's does
     subprocess.run(["gcc", "-O3", "m.o", "-o", "m2"], cwd=d, check=True)
     subprocess.run(["gcc", "-O3", "m.c", "-o", "m3"], cwd=d, check=True)
@@ -150,8 +183,9 @@ int main(void)
     return 0;
 }}
 """)
-    text = subprocess.run(["gcc", "-O2", "-S", "-o", "-", "hostile.c"], cwd=d, capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["gcc", "-O2", "-S", "-o", "-", "hostile.c"], cwd=d, capture_output=True, text=True, check=True
+    ).stdout
     check = workload.judge(ctx).compare(asm.parse(text).functions["main"].text())
     assert not check.passed
     assert (d / "result.txt").read_text() == "the user's own file\n"

@@ -45,35 +45,105 @@ def project(tmp_path: Path, cache_dir: Path) -> tuple[Path, Path]:
     base, cand = gcc_s(src, "-O3"), gcc_s(src, "-O2", "-funroll-loops")
     assert base != cand
     verification = {
-        "verdict": "accept", "reason": "all checks passed", "counterexample": "", "inputs_tried": 1200,
-        "checks": [{"name": "static.assemble", "passed": True, "detail": ""},
-                   {"name": "difftest", "passed": True, "detail": "1200 inputs, same results"},
-                   {"name": "tests", "passed": True, "detail": "make check"}],
+        "verdict": "accept",
+        "reason": "all checks passed",
+        "counterexample": "",
+        "inputs_tried": 1200,
+        "checks": [
+            {"name": "static.assemble", "passed": True, "detail": ""},
+            {"name": "difftest", "passed": True, "detail": "1200 inputs, same results"},
+            {"name": "tests", "passed": True, "detail": "make check"},
+        ],
     }
-    measurement = {"method": "function-harness cpu-time", "baseline": [0.010, 0.011, 0.012],
-                   "candidate": [0.008, 0.008, 0.009], "speedup": 1.3125, "spread": [1.25, 1.375], "rounds": 3}
-    cache.put_function(Entry(key(1), "dot", str(src), cand, base, "embedded:-O2 -funroll-loops",
-                             verification, measurement, time.time(), "0.1.0"))
-    cache.put_function(Entry(key(2), "other_dot", str(other), cand + HOSTILE, base, "llm:model" + HOSTILE,
-                             verification, measurement, time.time(), "0.1.0"))
+    measurement = {
+        "method": "function-harness cpu-time",
+        "baseline": [0.010, 0.011, 0.012],
+        "candidate": [0.008, 0.008, 0.009],
+        "speedup": 1.3125,
+        "spread": [1.25, 1.375],
+        "rounds": 3,
+    }
+    cache.put_function(
+        Entry(
+            key(1),
+            "dot",
+            str(src),
+            cand,
+            base,
+            "embedded:-O2 -funroll-loops",
+            verification,
+            measurement,
+            time.time(),
+            "0.1.0",
+        )
+    )
+    cache.put_function(
+        Entry(
+            key(2),
+            "other_dot",
+            str(other),
+            cand + HOSTILE,
+            base,
+            "llm:model" + HOSTILE,
+            verification,
+            measurement,
+            time.time(),
+            "0.1.0",
+        )
+    )
     for i in range(3):
-        cache.record_attempt(key(1), {"function": "dot", "source": str(src), "proposer": "llm:model",
-                                      "outcome": "rejected", "reason": f"difftest: dot({i}) returned 3, expected 2"})
-    cache.record_attempt(key(1), {"function": "dot", "source": str(src), "proposer": "embedded:-Os",
-                                  "outcome": "slower", "reason": "speedup 0.91 below threshold"})
-    cache.record_attempt(key(1), {"function": "dot", "source": str(src), "proposer": "embedded:-O2 -funroll-loops",
-                                  "outcome": "accepted", "reason": "", "speedup": 1.31})
-    cache.record_attempt(key(2), {"function": "other_dot", "source": str(other), "proposer": "llm:model",
-                                  "outcome": "error", "reason": "static.assemble: junk"})
-    cache.record_attempt(key(3), {"function": "nowhere", "proposer": "llm:model", "outcome": "rejected",
-                                  "reason": "difftest: differs"})  # names no source
+        cache.record_attempt(
+            key(1),
+            {
+                "function": "dot",
+                "source": str(src),
+                "proposer": "llm:model",
+                "outcome": "rejected",
+                "reason": f"difftest: dot({i}) returned 3, expected 2",
+            },
+        )
+    cache.record_attempt(
+        key(1),
+        {
+            "function": "dot",
+            "source": str(src),
+            "proposer": "embedded:-Os",
+            "outcome": "slower",
+            "reason": "speedup 0.91 below threshold",
+        },
+    )
+    cache.record_attempt(
+        key(1),
+        {
+            "function": "dot",
+            "source": str(src),
+            "proposer": "embedded:-O2 -funroll-loops",
+            "outcome": "accepted",
+            "reason": "",
+            "speedup": 1.31,
+        },
+    )
+    cache.record_attempt(
+        key(2),
+        {
+            "function": "other_dot",
+            "source": str(other),
+            "proposer": "llm:model",
+            "outcome": "error",
+            "reason": "static.assemble: junk",
+        },
+    )
+    cache.record_attempt(
+        key(3), {"function": "nowhere", "proposer": "llm:model", "outcome": "rejected", "reason": "difftest: differs"}
+    )  # names no source
     cache.close()
     return proj, cache_dir
 
 
 def run_report(llmcc_bin, llmcc_env, cwd, *args):
-    p = subprocess.run([str(llmcc_bin), "report", *args], cwd=cwd, env=llmcc_env, capture_output=True, text=True,
-                       timeout=60)
+    p = subprocess.run(
+        [str(llmcc_bin), "report", *args], cwd=cwd, env=llmcc_env, capture_output=True, text=True, timeout=60
+    )
     assert p.returncode == 0, p.stderr
     return p
 
@@ -165,8 +235,19 @@ def test_html_is_self_contained_valid_and_escapes_hostile_text(project, llmcc_bi
     chromium = shutil.which("chromium")
     if chromium:  # a real browser renders it (optional: not installed by the Makefile)
         png = tmp_path / "shot.png"
-        subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={png}",
-                        "--window-size=1200,900", out.as_uri()], capture_output=True, timeout=120)
+        subprocess.run(
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                f"--screenshot={png}",
+                "--window-size=1200,900",
+                out.as_uri(),
+            ],
+            capture_output=True,
+            timeout=120,
+        )
         assert png.exists() and png.stat().st_size > 10_000
 
 
@@ -177,8 +258,14 @@ def test_empty_cache_says_so(tmp_path, llmcc_bin, llmcc_env):
 
 def test_unwritable_html_destination_is_a_clear_error(project, llmcc_bin, llmcc_env, tmp_path):
     proj, _ = project
-    p = subprocess.run([str(llmcc_bin), "report", "--html", str(tmp_path / "no" / "such" / "dir" / "r.html")],
-                       cwd=proj, env=llmcc_env, capture_output=True, text=True, timeout=60)
+    p = subprocess.run(
+        [str(llmcc_bin), "report", "--html", str(tmp_path / "no" / "such" / "dir" / "r.html")],
+        cwd=proj,
+        env=llmcc_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert p.returncode == 1 and "cannot write" in p.stderr and p.stdout == ""
 
 

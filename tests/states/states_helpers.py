@@ -80,13 +80,23 @@ def build(d: Path, flags: tuple[str, ...] = ("-O3",)) -> Path:
 
 
 def unit(d: Path, flags: tuple[str, ...] = ("-O3",), src: str = "prog.c") -> str:
-    return subprocess.run(["gcc", *flags, "-S", "-o", "-", src], cwd=d, capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["gcc", *flags, "-S", "-o", "-", src], cwd=d, capture_output=True, text=True, check=True
+    ).stdout
 
 
 def context(d: Path, name: str, rec=None, src: str = "prog.c", prototype: str = "") -> Context:
     u = unit(d, src=src)
-    return Context(name, str(d / src), ("-O3",), asm.parse(u).functions[name].text(), u, cwd=str(d), prototype=prototype,
-                   states=str(rec.dir) if rec is not None else "")
+    return Context(
+        name,
+        str(d / src),
+        ("-O3",),
+        asm.parse(u).functions[name].text(),
+        u,
+        cwd=str(d),
+        prototype=prototype,
+        states=str(rec.dir) if rec is not None else "",
+    )
 
 
 def variant(d: Path, name: str, flags: tuple[str, ...], src: str = "prog.c") -> str:

@@ -25,11 +25,17 @@ def test_recording_leaves_the_programs_output_and_status_alone(tmp_path):
     plain = subprocess.run(["./prog", "500", "20000"], cwd=tmp_path, capture_output=True, text=True)
     spec = tmp_path / "spec"
     where, _ = record.locate(str(tmp_path / "prog"), str(tmp_path), ["lookup", "fold"])
-    spec.write_text("states 16\nburst 4\nwindow_ms 1\n" + "".join(
-        f"fn {i} {where[n][0]} {where[n][1]:x}\n" for i, n in enumerate(("lookup", "fold"))))
+    spec.write_text(
+        "states 16\nburst 4\nwindow_ms 1\n"
+        + "".join(f"fn {i} {where[n][0]} {where[n][1]:x}\n" for i, n in enumerate(("lookup", "fold")))
+    )
     (tmp_path / "out").mkdir()
-    traced = subprocess.run([str(record.recorder()), str(spec), str(tmp_path / "out"), "--", "./prog", "500", "20000"],
-                            cwd=tmp_path, capture_output=True, text=True)
+    traced = subprocess.run(
+        [str(record.recorder()), str(spec), str(tmp_path / "out"), "--", "./prog", "500", "20000"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert traced.returncode == plain.returncode == 0
     assert traced.stdout == plain.stdout and traced.stderr == plain.stderr
     assert (tmp_path / "out" / "fn0.bin").stat().st_size > 0  # and it did record
@@ -71,11 +77,13 @@ def test_a_call_that_makes_a_system_call_is_not_recorded(recorded):
 
 def test_recording_is_bounded(tmp_path):
     build(tmp_path)
-    rec, note = record.record(["./prog"], str(tmp_path), ["lookup"], tmp_path / "cache",
-                              limits=record.Limits(states=5, burst=2, window_ms=1))
+    rec, note = record.record(
+        ["./prog"], str(tmp_path), ["lookup"], tmp_path / "cache", limits=record.Limits(states=5, burst=2, window_ms=1)
+    )
     assert rec is not None and 1 <= rec.functions["lookup"].states <= 5, note
-    rec, note = record.record(["./prog"], str(tmp_path), ["lookup"], tmp_path / "cache2",
-                              limits=record.Limits(states=5, page_limit=1))
+    rec, note = record.record(
+        ["./prog"], str(tmp_path), ["lookup"], tmp_path / "cache2", limits=record.Limits(states=5, page_limit=1)
+    )
     assert rec is not None and rec.functions["lookup"].states == 0
     assert "touched too many pages" in note
 
@@ -112,8 +120,9 @@ def test_a_program_that_starts_a_thread_stops_the_recording_and_runs_on(tmp_path
     spec = tmp_path / "spec"
     where, _ = record.locate(str(tmp_path / "t"), str(tmp_path), ["work"])
     spec.write_text(f"fn 0 {where['work'][0]} {where['work'][1]:x}\n")
-    traced = subprocess.run([str(record.recorder()), str(spec), str(out), "--", "./t"], cwd=tmp_path, capture_output=True,
-                            text=True)
+    traced = subprocess.run(
+        [str(record.recorder()), str(spec), str(out), "--", "./t"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert traced.returncode == 0 and traced.stdout == plain
 
 
@@ -130,8 +139,13 @@ def test_recordings_are_found_from_related_directories_and_pruned(tmp_path):
     sub.mkdir()
     recs = []
     for _ in range(store.KEEP + 1):
-        rec, note = record.record(["./prog", "100", "2000"], str(tmp_path), ["lookup"], tmp_path / "cache",
-                                  limits=record.Limits(states=2, burst=2))
+        rec, note = record.record(
+            ["./prog", "100", "2000"],
+            str(tmp_path),
+            ["lookup"],
+            tmp_path / "cache",
+            limits=record.Limits(states=2, burst=2),
+        )
         assert rec is not None, note
         recs.append(rec)
     assert len([d for d in store.states_dir(tmp_path / "cache").iterdir() if d.is_dir()]) == store.KEEP

@@ -61,7 +61,9 @@ def test_writing_memory_the_call_only_reads_is_caught_even_when_undone(recorded)
     d, rec = recorded
     ctx = context(d, "lookup", rec)
     # bump the node's key and put it back before anyone could see: the node's page was only read
-    cand = _edit(ctx.baseline_asm, "\tcmpl\t%esi, (%rdx)\n", "\taddl\t$1, (%rdx)\n\tsubl\t$1, (%rdx)\n\tcmpl\t%esi, (%rdx)\n")
+    cand = _edit(
+        ctx.baseline_asm, "\tcmpl\t%esi, (%rdx)\n", "\taddl\t$1, (%rdx)\n\tsubl\t$1, (%rdx)\n\tcmpl\t%esi, (%rdx)\n"
+    )
     out = replayed(ctx, cand, rec)
     assert not out.check.passed and "that the recorded call only read" in out.check.detail
 

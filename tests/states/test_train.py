@@ -31,15 +31,47 @@ def test_counters_come_from_the_recorded_calls_and_gcc_reads_them(tmp_path):
     assert sum(counts) > counts[0]
     # gcc takes the file as this unit's: no coverage mismatch, and the profile changes the code
     flags = [f for f in prof.use_flags() if f != "-Wno-coverage-mismatch"]
-    use = subprocess.run(["gcc", "-O3", *flags, "-Werror=coverage-mismatch", "-S", "-o", "-", str(tmp_path / "prog.c")], cwd=prof.cwd,
-                         capture_output=True, text=True, env=pgo.compile_env())
+    use = subprocess.run(
+        ["gcc", "-O3", *flags, "-Werror=coverage-mismatch", "-S", "-o", "-", str(tmp_path / "prog.c")],
+        cwd=prof.cwd,
+        capture_output=True,
+        text=True,
+        env=pgo.compile_env(),
+    )
     assert use.returncode == 0, use.stderr
     trained = asm.parse(use.stdout).functions["lookup"].text()
-    (tmp_path / "pgo" / "llmcc-pgo.gcda").write_bytes(pgo.gcda(
-        subprocess.run(["gcc", "-O3", f"-fprofile-generate={tmp_path / 'pgo'}", "-fprofile-update=single",
-                        "-fno-profile-values", f"-fprofile-prefix-path={prof.cwd}", "-dumpbase", pgo.DUMPBASE, "-w",
-                        "-S", "-o", "-", str(tmp_path / "prog.c")], cwd=prof.cwd, capture_output=True, text=True,
-                       env=pgo.compile_env()).stdout, "lookup", [1] * n))
-    flat = subprocess.run(["gcc", "-O3", *flags, "-S", "-o", "-", str(tmp_path / "prog.c")], cwd=prof.cwd, capture_output=True, text=True,
-                          env=pgo.compile_env()).stdout
+    (tmp_path / "pgo" / "llmcc-pgo.gcda").write_bytes(
+        pgo.gcda(
+            subprocess.run(
+                [
+                    "gcc",
+                    "-O3",
+                    f"-fprofile-generate={tmp_path / 'pgo'}",
+                    "-fprofile-update=single",
+                    "-fno-profile-values",
+                    f"-fprofile-prefix-path={prof.cwd}",
+                    "-dumpbase",
+                    pgo.DUMPBASE,
+                    "-w",
+                    "-S",
+                    "-o",
+                    "-",
+                    str(tmp_path / "prog.c"),
+                ],
+                cwd=prof.cwd,
+                capture_output=True,
+                text=True,
+                env=pgo.compile_env(),
+            ).stdout,
+            "lookup",
+            [1] * n,
+        )
+    )
+    flat = subprocess.run(
+        ["gcc", "-O3", *flags, "-S", "-o", "-", str(tmp_path / "prog.c")],
+        cwd=prof.cwd,
+        capture_output=True,
+        text=True,
+        env=pgo.compile_env(),
+    ).stdout
     assert asm.parse(flat).functions["lookup"].text() != trained  # the counts themselves matter

@@ -64,11 +64,31 @@ def add(case, hand, gcc_text):
 .L5:
 	movl	$-1, %eax
 	ret"""
-    case("find_const_sentinel_restored", FIND, "find", hand("find", sentinel), "reject", "difftest",
-         "sentinel search: writes the key over a[n-1] of a const array and restores it before returning")
-    case("findm_sentinel_restored", FINDM, "findm", hand("findm", sentinel), "reject", "difftest",
-         "the same sentinel on a non-const array the original only reads: an invented (if undone) store")
-    case("set_find_const_struct_sentinel", SET, "set_find", hand("set_find", """
+    case(
+        "find_const_sentinel_restored",
+        FIND,
+        "find",
+        hand("find", sentinel),
+        "reject",
+        "difftest",
+        "sentinel search: writes the key over a[n-1] of a const array and restores it before returning",
+    )
+    case(
+        "findm_sentinel_restored",
+        FINDM,
+        "findm",
+        hand("findm", sentinel),
+        "reject",
+        "difftest",
+        "the same sentinel on a non-const array the original only reads: an invented (if undone) store",
+    )
+    case(
+        "set_find_const_struct_sentinel",
+        SET,
+        "set_find",
+        hand(
+            "set_find",
+            """
 	movl	(%rdi), %ecx
 	andl	$15, %ecx
 	je	.L30
@@ -92,9 +112,20 @@ def add(case, hand, gcc_text):
 	ret
 .L30:
 	movl	$-1, %eax
-	ret"""), "reject", "difftest", "sentinel in a member array of a const struct, restored before returning")
+	ret""",
+        ),
+        "reject",
+        "difftest",
+        "sentinel in a member array of a const struct, restored before returning",
+    )
 
-    case("lookup_global_scratch_restored", LOOKUP, "lookup", hand("lookup", """
+    case(
+        "lookup_global_scratch_restored",
+        LOOKUP,
+        "lookup",
+        hand(
+            "lookup",
+            """
 	andl	$63, %edi
 	leaq	table(%rip), %rdx
 	movl	(%rdx,%rdi,4), %eax
@@ -102,17 +133,42 @@ def add(case, hand, gcc_text):
 	movl	%ecx, (%rdx,%rdi,4)
 	movl	%eax, (%rdx,%rdi,4)
 	movl	%ecx, %eax
-	ret"""), "reject", "difftest", "uses an element of a global table it only reads as scratch, and restores it")
+	ret""",
+        ),
+        "reject",
+        "difftest",
+        "uses an element of a global table it only reads as scratch, and restores it",
+    )
 
     # ------------------------------------------------------------ wrong: only for huge lengths
-    case("bs_midpoint_overflow", BS, "bs", gcc_text(BS_SUM, "bs"), "reject", "difftest",
-         "(lo + hi) / 2 in 32 bits: lo + hi overflows only for lengths above 2^30")
+    case(
+        "bs_midpoint_overflow",
+        BS,
+        "bs",
+        gcc_text(BS_SUM, "bs"),
+        "reject",
+        "difftest",
+        "(lo + hi) / 2 in 32 bits: lo + hi overflows only for lengths above 2^30",
+    )
     lbu = gcc_text(LBU, "lbu")
     lbu_signed, k = re.subn(r"\tjb\t", "\tjl\t", lbu)
     assert k == 1
-    case("lbu_signed_compare", LBU, "lbu", lbu_signed, "reject", "difftest",
-         "compares the unsigned bounds as signed: a length of 2^31 or more reads as negative")
-    case("sample_32bit_index", SAMPLE, "sample", hand("sample", """
+    case(
+        "lbu_signed_compare",
+        LBU,
+        "lbu",
+        lbu_signed,
+        "reject",
+        "difftest",
+        "compares the unsigned bounds as signed: a length of 2^31 or more reads as negative",
+    )
+    case(
+        "sample_32bit_index",
+        SAMPLE,
+        "sample",
+        hand(
+            "sample",
+            """
 	xorl	%ecx, %ecx
 	testl	%edx, %edx
 	jle	.L1
@@ -133,7 +189,12 @@ def add(case, hand, gcc_text):
 	jne	.L3
 .L1:
 	movq	%rcx, %rax
-	ret"""), "reject", "difftest", "i * step multiplied in 32 bits: the index overflows only when the length exceeds 2^31")
+	ret""",
+        ),
+        "reject",
+        "difftest",
+        "i * step multiplied in 32 bits: the index overflows only when the length exceeds 2^31",
+    )
 
     # ------------------------------------------------------------ wrong: NULL
     total = gcc_text(TOTAL, "total")
@@ -145,10 +206,26 @@ def add(case, hand, gcc_text):
     isort = gcc_text(ISORT, "isort")
     old = "\tmovl\t-4(%r15), %edi\n\tmovq\t%r15, %rbx\n\tmovl\t%ebp, %esi\n\tcall\t*%r13\n\ttestl\t%eax, %eax\n\tjg\t"
     assert isort.count(old) == 1
-    swapped = isort.replace(old, "\tmovl\t-4(%r15), %esi\n\tmovq\t%r15, %rbx\n\tmovl\t%ebp, %edi\n\tcall\t*%r13\n\ttestl\t%eax, %eax\n\tjs\t")
-    case("isort_comparator_swapped", ISORT, "isort", swapped, "reject", "difftest",
-         "cmp(k, a[j-1]) < 0 for cmp(a[j-1], k) > 0: the same order for an antisymmetric comparator, different calls")
-    case("map_sum_cached_callback", MAPSUM, "map_sum", hand("map_sum", """
+    swapped = isort.replace(
+        old,
+        "\tmovl\t-4(%r15), %esi\n\tmovq\t%r15, %rbx\n\tmovl\t%ebp, %edi\n\tcall\t*%r13\n\ttestl\t%eax, %eax\n\tjs\t",
+    )
+    case(
+        "isort_comparator_swapped",
+        ISORT,
+        "isort",
+        swapped,
+        "reject",
+        "difftest",
+        "cmp(k, a[j-1]) < 0 for cmp(a[j-1], k) > 0: the same order for an antisymmetric comparator, different calls",
+    )
+    case(
+        "map_sum_cached_callback",
+        MAPSUM,
+        "map_sum",
+        hand(
+            "map_sum",
+            """
 	pushq	%r15
 	pushq	%r14
 	pushq	%r13
@@ -189,8 +266,19 @@ def add(case, hand, gcc_text):
 	popq	%r13
 	popq	%r14
 	popq	%r15
-	ret"""), "reject", "difftest", "reuses f's result when a[i] == a[i-1], assuming f is pure: fewer calls")
-    case("map_sum_stack_misaligned_by_length", MAPSUM, "map_sum", hand("map_sum", """
+	ret""",
+        ),
+        "reject",
+        "difftest",
+        "reuses f's result when a[i] == a[i-1], assuming f is pure: fewer calls",
+    )
+    case(
+        "map_sum_stack_misaligned_by_length",
+        MAPSUM,
+        "map_sum",
+        hand(
+            "map_sum",
+            """
 	pushq	%rbp
 	movq	%rsp, %rbp
 	pushq	%r15
@@ -231,9 +319,19 @@ def add(case, hand, gcc_text):
 	popq	%r14
 	popq	%r15
 	popq	%rbp
-	ret"""), "reject", "static.stack",
-         "copies a to a stack array of n ints rounded to 8 bytes, not 16: the calls are misaligned when n % 4 is 1 or 2")
-    case("map_sum_sum_below_rsp", MAPSUM, "map_sum", hand("map_sum", """
+	ret""",
+        ),
+        "reject",
+        "static.stack",
+        "copies a to a stack array of n ints rounded to 8 bytes, not 16: the calls are misaligned when n % 4 is 1 or 2",
+    )
+    case(
+        "map_sum_sum_below_rsp",
+        MAPSUM,
+        "map_sum",
+        hand(
+            "map_sum",
+            """
 	pushq	%r13
 	pushq	%r12
 	pushq	%rbp
@@ -262,21 +360,59 @@ def add(case, hand, gcc_text):
 	popq	%rbp
 	popq	%r12
 	popq	%r13
-	ret"""), "reject", "static.stack",
-         "keeps the sum in a cache-line aligned slot below rsp, reached through rbp: the callee owns that memory")
+	ret""",
+        ),
+        "reject",
+        "static.stack",
+        "keeps the sum in a cache-line aligned slot below rsp, reached through rbp: the callee owns that memory",
+    )
     countif = gcc_text(COUNTIF, "count_if")
     assert countif.count("\tmovsbl\t(%rbx), %edi\n") == 1
-    case("count_if_char_not_extended", COUNTIF, "count_if", countif.replace("\tmovsbl\t(%rbx), %edi\n", "\tmovzbl\t(%rbx), %edi\n"),
-         "reject", "difftest", "passes the signed char zero-extended: its low byte is right, but callees rely on sign extension to 32 bits")
+    case(
+        "count_if_char_not_extended",
+        COUNTIF,
+        "count_if",
+        countif.replace("\tmovsbl\t(%rbx), %edi\n", "\tmovzbl\t(%rbx), %edi\n"),
+        "reject",
+        "difftest",
+        "passes the signed char zero-extended: its low byte is right, but callees rely on sign extension to 32 bits",
+    )
 
     # ------------------------------------------------------------ correct
-    case("isort_comparator_o2", ISORT, "isort", gcc_text(ISORT, "isort", ("-O2",)), "accept", "coverage",
-         "gcc -O2 of an insertion sort with a comparator")
-    case("gsort_comparator_o1", GSORT, "gsort", gcc_text(GSORT, "gsort", ("-O1",)), "accept", "coverage",
-         "gcc -O1 of a shell sort through a typedef'd comparator on pointers to the elements")
-    case("map_sum_o1", MAPSUM, "map_sum", gcc_text(MAPSUM, "map_sum", ("-O1",)), "accept", "coverage",
-         "gcc -O1 of a map-and-sum through a callback")
-    case("bs_unsigned_sum_shift", BS, "bs", hand("bs", """
+    case(
+        "isort_comparator_o2",
+        ISORT,
+        "isort",
+        gcc_text(ISORT, "isort", ("-O2",)),
+        "accept",
+        "coverage",
+        "gcc -O2 of an insertion sort with a comparator",
+    )
+    case(
+        "gsort_comparator_o1",
+        GSORT,
+        "gsort",
+        gcc_text(GSORT, "gsort", ("-O1",)),
+        "accept",
+        "coverage",
+        "gcc -O1 of a shell sort through a typedef'd comparator on pointers to the elements",
+    )
+    case(
+        "map_sum_o1",
+        MAPSUM,
+        "map_sum",
+        gcc_text(MAPSUM, "map_sum", ("-O1",)),
+        "accept",
+        "coverage",
+        "gcc -O1 of a map-and-sum through a callback",
+    )
+    case(
+        "bs_unsigned_sum_shift",
+        BS,
+        "bs",
+        hand(
+            "bs",
+            """
 	xorl	%ecx, %ecx
 	jmp	.L3
 .L4:
@@ -293,9 +429,27 @@ def add(case, hand, gcc_text):
 	ret
 .L7:
 	leal	1(%rax), %ecx
-	jmp	.L3"""), "accept", "coverage",
-         "(lo + hi) >> 1 unsigned: lo + hi < 2^32 for int indices, so it is lo + (hi - lo) / 2 (tested up to n = 2^31-1)")
-    case("set_find_const_struct_o1", SET, "set_find", gcc_text(SET, "set_find", ("-O1",)), "accept", "coverage",
-         "gcc -O1 on a const struct pointer: reads only")
-    case("sample_o1", SAMPLE, "sample", gcc_text(SAMPLE, "sample", ("-O1",)), "accept", "coverage",
-         "gcc -O1: 64-bit index arithmetic (tested with lengths beyond 2^32)")
+	jmp	.L3""",
+        ),
+        "accept",
+        "coverage",
+        "(lo + hi) >> 1 unsigned: lo + hi < 2^32 for int indices, so it is lo + (hi - lo) / 2 (tested up to n = 2^31-1)",
+    )
+    case(
+        "set_find_const_struct_o1",
+        SET,
+        "set_find",
+        gcc_text(SET, "set_find", ("-O1",)),
+        "accept",
+        "coverage",
+        "gcc -O1 on a const struct pointer: reads only",
+    )
+    case(
+        "sample_o1",
+        SAMPLE,
+        "sample",
+        gcc_text(SAMPLE, "sample", ("-O1",)),
+        "accept",
+        "coverage",
+        "gcc -O1: 64-bit index arithmetic (tested with lengths beyond 2^32)",
+    )

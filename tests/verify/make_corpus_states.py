@@ -10,7 +10,9 @@ TABLE = """struct node { int key; struct node *next; double w; };
 struct table { struct node **buckets; int n; long hits; };
 extern long lookups;
 """
-LOOKUP = TABLE + """long lookups;
+LOOKUP = (
+    TABLE
+    + """long lookups;
 long lookup(struct table *t, int key)
 {
     struct node *p = t->buckets[(unsigned)key % t->n];
@@ -20,7 +22,11 @@ long lookup(struct table *t, int key)
     return -1;
 }
 """
-LOOKUP_MAIN = "#include <stdio.h>\n#include <stdlib.h>\n" + TABLE + """long lookup(struct table *t, int key);
+)
+LOOKUP_MAIN = (
+    "#include <stdio.h>\n#include <stdlib.h>\n"
+    + TABLE
+    + """long lookup(struct table *t, int key);
 int main(int argc, char **argv)
 {
     int n = argc > 1 ? atoi(argv[1]) : 2000, rounds = argc > 2 ? atoi(argv[2]) : 2000000;
@@ -36,6 +42,7 @@ int main(int argc, char **argv)
     return 0;
 }
 """
+)
 FOLD = """int fold(int (*f)(int), const int *a, int n)
 {
     int s = 0;
@@ -71,24 +78,91 @@ def add(case_states, gcc_text) -> None:
     """case_states(name, src, main, args, fn, cand, verdict, check, note)"""
     base = gcc_text(LOOKUP, "lookup")
     args = ["60", "20000000"]  # 60 keys in 97 buckets: hits, misses and empty buckets all happen
-    case_states("states_lookup_counts_twice", LOOKUP, LOOKUP_MAIN, args, "lookup",
-                _edit(base, "addq\t$1, 16(%rdi)", "addq\t$2, 16(%rdi)"), "reject", "states",
-                "counts a hit twice in the caller's table (struct with pointer members: no generated inputs)")
-    case_states("states_lookup_writes_a_node_back", LOOKUP, LOOKUP_MAIN, args, "lookup",
-                _edit(base, "\tcmpl\t%esi, (%rdx)\n", "\taddl\t$1, (%rdx)\n\tsubl\t$1, (%rdx)\n\tcmpl\t%esi, (%rdx)\n"),
-                "reject", "states", "writes each node's key and restores it: memory the call only reads")
-    case_states("states_lookup_reads_ahead", LOOKUP, LOOKUP_MAIN, args, "lookup",
-                _edit(base, "\tcmpl\t%esi, (%rdx)\n", "\tmovq\t8(%rdx), %r8\n\tmovl\t(%r8), %r9d\n\tcmpl\t%esi, (%rdx)\n"),
-                "reject", "states", "loads the next node's key before checking there is one: NULL at the end of a chain")
-    case_states("states_lookup_missing_key", LOOKUP, LOOKUP_MAIN, args, "lookup",
-                _edit(base, "movq\t$-1, %rax", "movq\t$-2, %rax"), "reject", "states",
-                "answers -2 for a key that is not there: only the workload's misses show it")
-    case_states("states_lookup_forgets_the_global", LOOKUP, LOOKUP_MAIN, args, "lookup",
-                _edit(base, "\taddq\t$1, lookups(%rip)\n", ""), "reject", "states",
-                "does not count the lookup in the global")
-    case_states("states_lookup_o2", LOOKUP, LOOKUP_MAIN, args, "lookup", gcc_text(LOOKUP, "lookup", ("-O2",)),
-                "accept", "coverage", "gcc -O2, verified on the workload's calls alone (every block ran on them)")
-    case_states("states_lookup_o1", LOOKUP, LOOKUP_MAIN, args, "lookup", gcc_text(LOOKUP, "lookup", ("-O1",)),
-                "accept", "coverage", "gcc -O1")
-    case_states("states_fold_o1", FOLD, FOLD_MAIN, ["200000"], "fold", gcc_text(FOLD, "fold", ("-O1",)),
-                "accept", "coverage", "gcc -O1 of a function calling its callback argument")
+    case_states(
+        "states_lookup_counts_twice",
+        LOOKUP,
+        LOOKUP_MAIN,
+        args,
+        "lookup",
+        _edit(base, "addq\t$1, 16(%rdi)", "addq\t$2, 16(%rdi)"),
+        "reject",
+        "states",
+        "counts a hit twice in the caller's table (struct with pointer members: no generated inputs)",
+    )
+    case_states(
+        "states_lookup_writes_a_node_back",
+        LOOKUP,
+        LOOKUP_MAIN,
+        args,
+        "lookup",
+        _edit(base, "\tcmpl\t%esi, (%rdx)\n", "\taddl\t$1, (%rdx)\n\tsubl\t$1, (%rdx)\n\tcmpl\t%esi, (%rdx)\n"),
+        "reject",
+        "states",
+        "writes each node's key and restores it: memory the call only reads",
+    )
+    case_states(
+        "states_lookup_reads_ahead",
+        LOOKUP,
+        LOOKUP_MAIN,
+        args,
+        "lookup",
+        _edit(base, "\tcmpl\t%esi, (%rdx)\n", "\tmovq\t8(%rdx), %r8\n\tmovl\t(%r8), %r9d\n\tcmpl\t%esi, (%rdx)\n"),
+        "reject",
+        "states",
+        "loads the next node's key before checking there is one: NULL at the end of a chain",
+    )
+    case_states(
+        "states_lookup_missing_key",
+        LOOKUP,
+        LOOKUP_MAIN,
+        args,
+        "lookup",
+        _edit(base, "movq\t$-1, %rax", "movq\t$-2, %rax"),
+        "reject",
+        "states",
+        "answers -2 for a key that is not there: only the workload's misses show it",
+    )
+    case_states(
+        "states_lookup_forgets_the_global",
+        LOOKUP,
+        LOOKUP_MAIN,
+        args,
+        "lookup",
+        _edit(base, "\taddq\t$1, lookups(%rip)\n", ""),
+        "reject",
+        "states",
+        "does not count the lookup in the global",
+    )
+    case_states(
+        "states_lookup_o2",
+        LOOKUP,
+        LOOKUP_MAIN,
+        args,
+        "lookup",
+        gcc_text(LOOKUP, "lookup", ("-O2",)),
+        "accept",
+        "coverage",
+        "gcc -O2, verified on the workload's calls alone (every block ran on them)",
+    )
+    case_states(
+        "states_lookup_o1",
+        LOOKUP,
+        LOOKUP_MAIN,
+        args,
+        "lookup",
+        gcc_text(LOOKUP, "lookup", ("-O1",)),
+        "accept",
+        "coverage",
+        "gcc -O1",
+    )
+    case_states(
+        "states_fold_o1",
+        FOLD,
+        FOLD_MAIN,
+        ["200000"],
+        "fold",
+        gcc_text(FOLD, "fold", ("-O1",)),
+        "accept",
+        "coverage",
+        "gcc -O1 of a function calling its callback argument",
+    )

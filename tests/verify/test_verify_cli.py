@@ -10,7 +10,9 @@ from verify_helpers import CORPUS
 
 
 def run(llmcc_bin, env, *args, cwd=None):
-    return subprocess.run([str(llmcc_bin), "verify", *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [str(llmcc_bin), "verify", *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd, timeout=120
+    )
 
 
 def test_accept_exit_0(llmcc_bin, llmcc_env):
@@ -30,7 +32,11 @@ def test_reject_json_with_counterexample(llmcc_bin, llmcc_env):
     assert out["reason"].startswith("difftest:")
     assert out["counterexample"].startswith("sum(")
     assert {"name", "passed", "detail"} <= set(out["checks"][0])
-    assert out["checks"][-1] == {"name": "difftest", "passed": False, "detail": out["reason"].removeprefix("difftest: ")}
+    assert out["checks"][-1] == {
+        "name": "difftest",
+        "passed": False,
+        "detail": out["reason"].removeprefix("difftest: "),
+    }
 
 
 def test_isa_option_allows_extension(llmcc_bin, llmcc_env):
@@ -42,7 +48,9 @@ def test_isa_option_allows_extension(llmcc_bin, llmcc_env):
     assert r.returncode == 0, r.stdout
 
 
-@pytest.mark.parametrize("problem", ["missing-source", "missing-candidate", "no-such-function", "other-symbol", "empty"])
+@pytest.mark.parametrize(
+    "problem", ["missing-source", "missing-candidate", "no-such-function", "other-symbol", "empty"]
+)
 def test_bad_input_exit_2(llmcc_bin, llmcc_env, tmp_path, problem):
     d = CORPUS / "pop_swar"
     src, fn, cand = d / "src.c", "pop", d / "cand.s"
@@ -64,12 +72,18 @@ def test_bad_input_exit_2(llmcc_bin, llmcc_env, tmp_path, problem):
     assert r.stdout == ""
 
 
-@pytest.mark.parametrize("src,why", [
-    ("#include <stdarg.h>\nint first(int n, ...) { va_list ap; va_start(ap, n); int x = va_arg(ap, int); va_end(ap); return x + n; }\n", "variadic"),
-    ("int apply(int *(*f)(int), int x) { return *f(x) + 1; }\n", "returning int *"),
-    ("#include <stdio.h>\nint say(int x) { printf(\"%d\\n\", x); return x; }\n", "printf"),
-    ("#include <stdlib.h>\nlong noisy(int x) { char *p = malloc(16); return (long)p + x; }\n", "nondeterministic"),
-])
+@pytest.mark.parametrize(
+    "src,why",
+    [
+        (
+            "#include <stdarg.h>\nint first(int n, ...) { va_list ap; va_start(ap, n); int x = va_arg(ap, int); va_end(ap); return x + n; }\n",
+            "variadic",
+        ),
+        ("int apply(int *(*f)(int), int x) { return *f(x) + 1; }\n", "returning int *"),
+        ('#include <stdio.h>\nint say(int x) { printf("%d\\n", x); return x; }\n', "printf"),
+        ("#include <stdlib.h>\nlong noisy(int x) { char *p = malloc(16); return (long)p + x; }\n", "nondeterministic"),
+    ],
+)
 def test_untestable_without_tests_exit_2(llmcc_bin, llmcc_env, tmp_path, src, why):
     c = tmp_path / "f.c"
     c.write_text(src)

@@ -35,8 +35,13 @@ def _recorded(d, meta, tmp_path):
     for f in ("src.c", "main.c"):
         shutil.copy(d / f, tmp_path / f)
     subprocess.run(["gcc", "-O3", "-o", "prog", "src.c", "main.c"], cwd=tmp_path, check=True)
-    rec, note = record.record(["./prog", *meta["workload"]["args"]], str(tmp_path), [meta["function"]],
-                              tmp_path / "cache", limits=record.Limits(states=32))
+    rec, note = record.record(
+        ["./prog", *meta["workload"]["args"]],
+        str(tmp_path),
+        [meta["function"]],
+        tmp_path / "cache",
+        limits=record.Limits(states=32),
+    )
     assert rec is not None and rec.functions[meta["function"]].states >= 8, note
     return str(rec.dir)
 

@@ -30,8 +30,7 @@ def test_flags_survive_a_breakpoint(tmp_path):
     """The block at .L1 starts with a jl that reads the flags the previous block set: the trap
     in front of it must hand them back untouched (and every register)."""
     ctx = context(tmp_path, "int pick(int a, int b) { return a < b ? a : b * 2; }\n", "pick")
-    body = ("\tmovl\t%edi, %eax\n\tcmpl\t%esi, %edi\n\tjmp\t.L1\n.L1:\n\tjl\t.L2\n"
-            "\tleal\t(%rsi,%rsi), %eax\n.L2:\n\tret")
+    body = "\tmovl\t%edi, %eax\n\tcmpl\t%esi, %edi\n\tjmp\t.L1\n.L1:\n\tjl\t.L2\n\tleal\t(%rsi,%rsi), %eax\n.L2:\n\tret"
     v = verify(ctx, Candidate(fn("pick", body), "test"))
     assert v.verdict == "accept", v.reason
     assert last(v).name == "coverage" and "every one of the 4 basic blocks ran" in last(v).detail
@@ -41,8 +40,10 @@ def test_red_zone_survives_a_breakpoint(tmp_path):
     """A leaf keeps x in its red zone across a block boundary: the trap's signal frame goes on
     the alternate stack, not below the candidate's rsp."""
     ctx = context(tmp_path, "int f(int x) { return x + 1; }\n", "f")
-    body = ("\tmovl\t%edi, -4(%rsp)\n\tmovq\t$-1, -16(%rsp)\n\txorl\t%edi, %edi\n\tjmp\t.L1\n"
-            ".L1:\n\tmovl\t-4(%rsp), %eax\n\taddl\t$1, %eax\n\tret")
+    body = (
+        "\tmovl\t%edi, -4(%rsp)\n\tmovq\t$-1, -16(%rsp)\n\txorl\t%edi, %edi\n\tjmp\t.L1\n"
+        ".L1:\n\tmovl\t-4(%rsp), %eax\n\taddl\t$1, %eax\n\tret"
+    )
     v = verify(ctx, Candidate(fn("f", body), "test"))
     assert v.verdict == "accept", v.reason
     assert last(v).name == "coverage" and last(v).passed
@@ -125,7 +126,9 @@ def test_gcc_candidates_are_not_held_to_coverage(tmp_path):
     """The embedded proposer's candidates are gcc's own code: a special case no input reaches is
     accepted from it (and rejected from anyone else)."""
     ctx = context(tmp_path, "int f(int x) { return x + 1; }\n", "f")
-    text = fn("f", "\tcmpl\t$0x5eed, %edi\n\tjne\t.L2\n\tmovl\t$0x5eee, %eax\n\tret\n.L2:\n\tleal\t1(%rdi), %eax\n\tret")
+    text = fn(
+        "f", "\tcmpl\t$0x5eed, %edi\n\tjne\t.L2\n\tmovl\t$0x5eee, %eax\n\tret\n.L2:\n\tleal\t1(%rdi), %eax\n\tret"
+    )
     v = verify(ctx, Candidate(text, "embedded:-O2"))
     assert v.verdict == "accept" and all(c.name != "coverage" for c in v.checks), v.reason
     v = verify(ctx, Candidate(text, "llm:some-model"))

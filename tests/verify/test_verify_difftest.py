@@ -90,13 +90,19 @@ def test_a_pruned_build_is_made_again(tmp_path):
 
 def test_matrix_buffers_sized_by_the_product(tmp_path):
     src = tmp_path / "mm.c"
-    src.write_text("void matmul(double *c, const double *a, const double *b, int n) {\n"
-                   "  for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) { double s = 0;\n"
-                   "    for (int k = 0; k < n; k++) s += a[i*n+k] * b[k*n+j]; c[i*n+j] = s; } }\n")
+    src.write_text(
+        "void matmul(double *c, const double *a, const double *b, int n) {\n"
+        "  for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) { double s = 0;\n"
+        "    for (int k = 0; k < n; k++) s += a[i*n+k] * b[k*n+j]; c[i*n+j] = s; } }\n"
+    )
     ctx = make_context(src, "matmul")
     v = verify(ctx, Candidate(ctx.baseline_asm, "itself"))
     assert v.verdict == "accept" and v.inputs_tried >= 1000, v.reason
-    wrong = ctx.baseline_asm.replace("addsd", "subsd", 1) if "addsd" in ctx.baseline_asm else ctx.baseline_asm.replace("addpd", "subpd", 1)
+    wrong = (
+        ctx.baseline_asm.replace("addsd", "subsd", 1)
+        if "addsd" in ctx.baseline_asm
+        else ctx.baseline_asm.replace("addpd", "subpd", 1)
+    )
     assert wrong != ctx.baseline_asm
     v = verify(ctx, Candidate(wrong, "t"))
     assert v.verdict == "reject" and v.checks[-1].name == "difftest"

@@ -25,16 +25,27 @@ GROUPS = {
     # infcover.c needs zlib's private headers
     "debian": [p for d in DEBIAN for p in sorted(d.glob("*.c")) if p.name != "infcover.c"],
 }
-FLAGS = ["-O2 -fno-pic", "-O3 -fno-pic", "-Os -fno-pic", "-O3 -funroll-loops -fno-pic",
-         "-O2 -fPIC", "-O3 -fPIC", "-Os -fPIC", "-O3 -funroll-loops -fPIC"]
+FLAGS = [
+    "-O2 -fno-pic",
+    "-O3 -fno-pic",
+    "-Os -fno-pic",
+    "-O3 -funroll-loops -fno-pic",
+    "-O2 -fPIC",
+    "-O3 -fPIC",
+    "-Os -fPIC",
+    "-O3 -funroll-loops -fPIC",
+]
 # more code shapes, for the C written for this test: AVX (32-byte aligned frames), BMI and
 # popcnt, stack protector, CET (endbr64, notrack jumps), gcc's default (PIE)
 MORE_FLAGS = ["-O2 -mavx2", "-O3 -march=haswell", "-O2 -fstack-protector-strong -fcf-protection", "-O2", "-O1"]
 
 
 def gcc_functions(src: Path, flags: str) -> dict[str, str]:
-    r = subprocess.run(["gcc", *flags.split(), "-w", f"-I{ROOT / 'examples'}", "-S", "-o", "-", str(src)],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        ["gcc", *flags.split(), "-w", f"-I{ROOT / 'examples'}", "-S", "-o", "-", str(src)],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, f"gcc cannot compile {src}: {r.stderr[:300]}"
     return {n: f.text() for n, f in asm.parse(r.stdout).functions.items()}
 
@@ -57,8 +68,9 @@ def analyzed(text: str, name: str, tmp: Path, original: str | None = None):
 DISTRO = "-O2 -fstack-clash-protection -fstack-protector-strong -fcf-protection"
 
 
-@pytest.mark.parametrize("group,flags", [(g, f) for g in sorted(GROUPS) for f in [*FLAGS, DISTRO]] +
-                         [("flow_gcc", f) for f in MORE_FLAGS])
+@pytest.mark.parametrize(
+    "group,flags", [(g, f) for g in sorted(GROUPS) for f in [*FLAGS, DISTRO]] + [("flow_gcc", f) for f in MORE_FLAGS]
+)
 def test_gcc_output_always_passes(group, flags, tmp_path):
     if group == "debian":
         assert all(d.exists() for d in DEBIAN), "`make sysdeps` installs zlib1g-dev and libpng-dev"
@@ -99,7 +111,7 @@ def judged(tmp_path: Path, src: str, name: str, body: str, data: str = "", cflag
 
 
 INC = "int f(int x) { return x + 1; }\n"
-SW = (HERE / "corpus/flow_switch_jump_table_pic/src.c")
+SW = HERE / "corpus/flow_switch_jump_table_pic/src.c"
 
 
 def test_non_pic_jump_table_accepted_and_checked(tmp_path):
@@ -125,8 +137,12 @@ def test_non_pic_jump_table_accepted_and_checked(tmp_path):
 def test_byte_encoded_jump_counts(tmp_path):
     """Machine code is the ground truth: a jmp spelled as .byte still has to land on an
     instruction (here: 2 bytes into a 10-byte movabs)."""
-    c = judged(tmp_path, INC, "f", "\tleal\t1(%rdi), %eax\n\t.byte\t0xeb, 0x02\n\tmovabsq\t$0x90c3c03148909090, %rdx\n\tret")
-    assert c.name == "static.flow" and not c.passed and "middle of an instruction" in c.detail and "offset 0x3" in c.detail
+    c = judged(
+        tmp_path, INC, "f", "\tleal\t1(%rdi), %eax\n\t.byte\t0xeb, 0x02\n\tmovabsq\t$0x90c3c03148909090, %rdx\n\tret"
+    )
+    assert (
+        c.name == "static.flow" and not c.passed and "middle of an instruction" in c.detail and "offset 0x3" in c.detail
+    )
 
 
 def test_absolute_jump_rejected(tmp_path):
@@ -156,7 +172,12 @@ def test_return_address_through_a_frame_pointer_copy(tmp_path):
     """rbp as a frame pointer, and a copy of rsp in another register, are followed too."""
     body = "\tpushq\t%rbp\n\tmovq\t%rsp, %rbp\n\tmovq\t%rbp, %rdx\n\tmovq\t$0, 8(%rdx)\n\tleal\t1(%rdi), %eax\n\tpopq\t%rbp\n\tret"
     c = judged(tmp_path, INC, "f", body)
-    assert c.name == "static.stack" and not c.passed and "writes the return address" in c.detail and "offset 0x7" in c.detail
+    assert (
+        c.name == "static.stack"
+        and not c.passed
+        and "writes the return address" in c.detail
+        and "offset 0x7" in c.detail
+    )
 
 
 def test_below_the_red_zone_is_still_static_stack(tmp_path):
@@ -176,16 +197,22 @@ def test_variable_stack_index_only_like_the_original(tmp_path):
     c = judged(tmp_path, INC, "f", body)
     assert c.name == "static.stack" and not c.passed and "cannot pin down" in c.detail
     src = "int f(int x) { volatile int a[64]; a[x] = 1; return a[0] + 1; }\n"
-    c = judged(tmp_path, src, "f", "\tmovslq\t%edi, %rax\n\tmovl\t$1, -120(%rsp,%rax,4)\n\tmovl\t-120(%rsp), %eax\n"
-               "\taddl\t$1, %eax\n\tret")
+    c = judged(
+        tmp_path,
+        src,
+        "f",
+        "\tmovslq\t%edi, %rax\n\tmovl\t$1, -120(%rsp,%rax,4)\n\tmovl\t-120(%rsp), %eax\n\taddl\t$1, %eax\n\tret",
+    )
     assert c.passed, c
 
 
 def test_noreturn_callee_learned_from_the_original(tmp_path):
     """gcc puts nothing after a call it knows does not return (here a static helper that
     aborts); a rewrite may do the same, so the paths after it do not have to join."""
-    src = ("#include <stdlib.h>\nstatic __attribute__((noinline)) void die(int c) { if (c) abort(); exit(1); }\n"
-           "int checked_div(int a, int b) { if (b == 0) die(a); return a / b; }\n")
+    src = (
+        "#include <stdlib.h>\nstatic __attribute__((noinline)) void die(int c) { if (c) abort(); exit(1); }\n"
+        "int checked_div(int a, int b) { if (b == 0) die(a); return a / b; }\n"
+    )
     c = tmp_path / "src.c"
     c.write_text(src)
     ctx = make_context(c, "checked_div", ("-Os",))
@@ -199,7 +226,12 @@ def test_indirect_tail_call_like_the_original(tmp_path):
     ok = judged(tmp_path, src, "call", "\tmovq\t%rdi, %rax\n\taddq\t%rsi, %rsi\n\tmovq\t%rsi, %rdi\n\tjmp\t*%rax")
     assert ok.passed, ok
     # jumping with rsp off its entry value is no tail call
-    bad = judged(tmp_path, src, "call", "\tsubq\t$8, %rsp\n\tmovq\t%rdi, %rax\n\taddq\t%rsi, %rsi\n\tmovq\t%rsi, %rdi\n\tjmp\t*%rax")
+    bad = judged(
+        tmp_path,
+        src,
+        "call",
+        "\tsubq\t$8, %rsp\n\tmovq\t%rdi, %rax\n\taddq\t%rsi, %rsi\n\tmovq\t%rsi, %rdi\n\tjmp\t*%rax",
+    )
     assert bad.name == "static.flow" and not bad.passed
 
 
@@ -207,10 +239,14 @@ def test_stack_addresses_are_not_laundered(tmp_path):
     """A copy of rsp passed through a vector register, a spill and reload of another width, or
     two 32-bit halves is still a stack address: writing the return address through it rejects."""
     through_xmm = "\tmovq\t%rsp, %xmm0\n\tmovq\t%xmm0, %rax\n\tmovq\t$0, (%rax)\n\tleal\t1(%rdi), %eax\n\tret"
-    spilled = ("\tmovq\t%rsp, %rax\n\tmovq\t%rax, -16(%rsp)\n\tmovq\t-16(%rsp), %xmm1\n\tmovq\t%xmm1, %rcx\n"
-               "\tmovq\t$0, (%rcx)\n\tleal\t1(%rdi), %eax\n\tret")
-    halves = ("\tmovq\t%rsp, %rax\n\tmovl\t%eax, %ecx\n\tshrq\t$32, %rax\n\tshlq\t$32, %rax\n\torq\t%rcx, %rax\n"
-              "\tmovq\t$0, (%rax)\n\tleal\t1(%rdi), %eax\n\tret")
+    spilled = (
+        "\tmovq\t%rsp, %rax\n\tmovq\t%rax, -16(%rsp)\n\tmovq\t-16(%rsp), %xmm1\n\tmovq\t%xmm1, %rcx\n"
+        "\tmovq\t$0, (%rcx)\n\tleal\t1(%rdi), %eax\n\tret"
+    )
+    halves = (
+        "\tmovq\t%rsp, %rax\n\tmovl\t%eax, %ecx\n\tshrq\t$32, %rax\n\tshlq\t$32, %rax\n\torq\t%rcx, %rax\n"
+        "\tmovq\t$0, (%rax)\n\tleal\t1(%rdi), %eax\n\tret"
+    )
     for body in (through_xmm, spilled, halves):
         c = judged(tmp_path, INC, "f", body)
         assert c.name == "static.stack" and not c.passed, (body, c)
@@ -223,12 +259,18 @@ def test_caller_frame_writes_only_like_the_original(tmp_path):
     its incoming stack argument (gcc, before a tail call) may too."""
     c = judged(tmp_path, INC, "f", "\tmovq\t$0, 200(%rsp)\n\tleal\t1(%rdi), %eax\n\tret")
     assert c.name == "static.stack" and not c.passed and "caller's frame" in c.detail and "entry rsp+200" in c.detail
-    src = ("extern long callee(long, long, long, long, long, long, long);\n"
-           "long t(long a, long b, long c, long d, long e, long f, long g) { return callee(a, b, c, d, e, f, g + 1); }\n"
-           "long seventh(long a, long b, long c, long d, long e, long f, long g) { g += a; return g * 3; }\n")
+    src = (
+        "extern long callee(long, long, long, long, long, long, long);\n"
+        "long t(long a, long b, long c, long d, long e, long f, long g) { return callee(a, b, c, d, e, f, g + 1); }\n"
+        "long seventh(long a, long b, long c, long d, long e, long f, long g) { g += a; return g * 3; }\n"
+    )
     # seventh's original only reads its stack argument
-    bad = judged(tmp_path, src, "seventh", "\tmovq\t8(%rsp), %rax\n\taddq\t%rdi, %rax\n\tmovq\t%rax, 8(%rsp)\n"
-                 "\tleaq\t(%rax,%rax,2), %rax\n\tret")
+    bad = judged(
+        tmp_path,
+        src,
+        "seventh",
+        "\tmovq\t8(%rsp), %rax\n\taddq\t%rdi, %rax\n\tmovq\t%rax, 8(%rsp)\n\tleaq\t(%rax,%rax,2), %rax\n\tret",
+    )
     assert bad.name == "static.stack" and not bad.passed and "caller's frame" in bad.detail
     # t's original writes it before its tail call
     assert "8(%rsp)" in make_context(tmp_path / "src.c", "t").baseline_asm
@@ -251,15 +293,19 @@ def test_incoming_values_are_only_saved(tmp_path):
     """The caller's rbx (a test harness's canary) and a register that carries no argument (the
     harness's poison) may be saved, restored and overwritten, never looked at: a candidate that
     looks can tell the harness from a real caller."""
-    canary = ("\tmovabsq\t$0x1b1b1b1b1b1b1b1b, %rcx\n\tcmpq\t%rcx, %rbx\n\tsete\t%cl\n\tmovzbl\t%cl, %ecx\n"
-              "\tleal\t2(%rdi), %eax\n\tsubl\t%ecx, %eax\n\tret")
+    canary = (
+        "\tmovabsq\t$0x1b1b1b1b1b1b1b1b, %rcx\n\tcmpq\t%rcx, %rbx\n\tsete\t%cl\n\tmovzbl\t%cl, %ecx\n"
+        "\tleal\t2(%rdi), %eax\n\tsubl\t%ecx, %eax\n\tret"
+    )
     c = judged(tmp_path, INC, "f", canary)
     assert c.name == "static.stack" and not c.passed and "%rbx had on entry" in c.detail
     poison = "\tleal\t1(%rdi), %eax\n\ttestq\t%r11, %r11\n\tjs\t.L1\n\tret\n.L1:\n\tret"
     c = judged(tmp_path, INC, "f", poison)
     assert c.name == "static.stack" and not c.passed and "%r11 had on entry" in c.detail
-    saved = ("\tpushq\t%rbx\n\tmovq\t%r12, %r11\n\tmovl\t%edi, %ebx\n\tleal\t1(%rbx), %eax\n\tmovq\t%r11, %r12\n"
-             "\tpopq\t%rbx\n\tret")
+    saved = (
+        "\tpushq\t%rbx\n\tmovq\t%r12, %r11\n\tmovl\t%edi, %ebx\n\tleal\t1(%rbx), %eax\n\tmovq\t%r11, %r12\n"
+        "\tpopq\t%rbx\n\tret"
+    )
     c = judged(tmp_path, INC, "f", saved)
     assert c.passed, c
 
@@ -267,8 +313,10 @@ def test_incoming_values_are_only_saved(tmp_path):
 def test_return_address_copy_only_like_gcc(tmp_path):
     """gcc's dynamically realigned frames push a copy of the return address (for the unwinder):
     allowed where the original does it, and the copy is never read back."""
-    body = ("\tleaq\t8(%rsp), %r10\n\tandq\t$-32, %rsp\n\tpushq\t-8(%r10)\n\tmovq\t(%rsp), %rax\n"
-            "\tleaq\t-8(%r10), %rsp\n\tleal\t1(%rdi), %eax\n\tret")
+    body = (
+        "\tleaq\t8(%rsp), %r10\n\tandq\t$-32, %rsp\n\tpushq\t-8(%r10)\n\tmovq\t(%rsp), %rax\n"
+        "\tleaq\t-8(%r10), %rsp\n\tleal\t1(%rdi), %eax\n\tret"
+    )
     c = judged(tmp_path, INC, "f", body)
     assert c.name == "static.stack" and not c.passed and "return address" in c.detail
 
@@ -279,7 +327,9 @@ def test_caller_frame_reads_only_like_the_original(tmp_path):
     c = judged(tmp_path, INC, "f", "\tmovq\t16(%rsp), %rax\n\tleal\t1(%rdi), %eax\n\tret")
     assert c.name == "static.stack" and not c.passed and "reads the caller's frame" in c.detail
     src = "long seventh(long a, long b, long c, long d, long e, long f, long g) { g += a; return g * 3; }\n"
-    ok = judged(tmp_path, src, "seventh", "\tmovq\t8(%rsp), %rax\n\taddq\t%rdi, %rax\n\tleaq\t(%rax,%rax,2), %rax\n\tret")
+    ok = judged(
+        tmp_path, src, "seventh", "\tmovq\t8(%rsp), %rax\n\taddq\t%rdi, %rax\n\tleaq\t(%rax,%rax,2), %rax\n\tret"
+    )
     assert ok.passed, ok
 
 

@@ -22,19 +22,27 @@ def unit(tmp_path, src: str, name: str):
 
 
 def gcc(ctx, flags=("-O1",)) -> str:
-    out = subprocess.run(["gcc", *flags, "-S", "-o", "-", ctx.source_path], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["gcc", *flags, "-S", "-o", "-", ctx.source_path], capture_output=True, text=True, check=True
+    ).stdout
     return asm.parse(out).functions[ctx.name].text()
 
 
 def fn(name: str, body: str) -> str:
-    return f"\t.text\n\t.globl\t{name}\n\t.type\t{name}, @function\n{name}:\n{body.strip()}\n\t.size\t{name}, .-{name}\n"
+    return (
+        f"\t.text\n\t.globl\t{name}\n\t.type\t{name}, @function\n{name}:\n{body.strip()}\n\t.size\t{name}, .-{name}\n"
+    )
 
 
 def test_an_original_that_writes_const_memory_is_skipped_there_not_untestable(tmp_path):
     # casts const away on one length: those inputs are the original's own fault (skipped), the
     # others still test a candidate
-    ctx = unit(tmp_path, "int odd(const int *a, int n) { if (n == 5) ((int *)a)[0] = 1; int s = 0;\n"
-                         "  for (int i = 0; i < n; i++) s += a[i]; return s; }\n", "odd")
+    ctx = unit(
+        tmp_path,
+        "int odd(const int *a, int n) { if (n == 5) ((int *)a)[0] = 1; int s = 0;\n"
+        "  for (int i = 0; i < n; i++) s += a[i]; return s; }\n",
+        "odd",
+    )
     v = verify(ctx, Candidate(gcc(ctx), "embedded:-O1"))
     assert v.verdict == "accept" and v.inputs_tried >= 1000, v.reason
     p = difftest.prepare(ctx)
@@ -43,10 +51,16 @@ def test_an_original_that_writes_const_memory_is_skipped_there_not_untestable(tm
 
 def test_aliased_const_memory_stays_writable(tmp_path):
     # dst and src share memory in some inputs: the original writes there through dst
-    ctx = unit(tmp_path, "void addto(int *dst, const int *src, int n) { for (int i = 0; i < n; i++) dst[i] += src[i]; }\n", "addto")
+    ctx = unit(
+        tmp_path,
+        "void addto(int *dst, const int *src, int n) { for (int i = 0; i < n; i++) dst[i] += src[i]; }\n",
+        "addto",
+    )
     v = verify(ctx, Candidate(gcc(ctx), "embedded:-O1"))
     assert v.verdict == "accept", v.reason
-    shared = [x for x in difftest.prepare(ctx).inputs if x.values[0] and x.values[1] and x.values[0][0] == x.values[1][0]]
+    shared = [
+        x for x in difftest.prepare(ctx).inputs if x.values[0] and x.values[1] and x.values[0][0] == x.values[1][0]
+    ]
     assert shared and not any(x.regions[x.values[0][0]].const for x in shared)
 
 
@@ -54,13 +68,16 @@ def test_a_huge_buffer_written_deep_is_compared_page_by_page(tmp_path):
     ctx = unit(tmp_path, "#include <stddef.h>\nvoid set_last(int *a, size_t n) { if (n) a[n - 1] = 7; }\n", "set_last")
     assert verify(ctx, Candidate(gcc(ctx), "embedded:-O1")).verdict == "accept"
     # the index truncated to 32 bits: right below 2^32 elements, wrong above
-    wrong = fn("set_last", """
+    wrong = fn(
+        "set_last",
+        """
 	testq	%rsi, %rsi
 	je	.L1
 	leal	-1(%rsi), %eax
 	movl	$7, (%rdi,%rax,4)
 .L1:
-	ret""")
+	ret""",
+    )
     v = verify(ctx, Candidate(wrong, "t"))
     assert v.verdict == "reject" and v.checks[-1].name == "difftest", v.reason
     n = int(v.counterexample.split("n=")[1].rstrip(")"))
@@ -71,11 +88,15 @@ def test_a_huge_buffer_written_deep_is_compared_page_by_page(tmp_path):
 
 
 def test_a_candidate_touching_far_more_pages_is_rejected(tmp_path):
-    src = "int bs(const int *a, int n, int key) { int lo = 0, hi = n; while (lo < hi) { int mid = lo + (hi - lo) / 2;\n" \
-          "  if (a[mid] < key) lo = mid + 1; else hi = mid; } return lo; }\n"
+    src = (
+        "int bs(const int *a, int n, int key) { int lo = 0, hi = n; while (lo < hi) { int mid = lo + (hi - lo) / 2;\n"
+        "  if (a[mid] < key) lo = mid + 1; else hi = mid; } return lo; }\n"
+    )
     ctx = unit(tmp_path, src, "bs")
     # the same search, after touching one element in each page of the array (a "prefetch")
-    wrong = fn("bs", """
+    wrong = fn(
+        "bs",
+        """
 	movslq	%esi, %rax
 	xorl	%ecx, %ecx
 .L9:
@@ -103,14 +124,18 @@ def test_a_candidate_touching_far_more_pages_is_rejected(tmp_path):
 	ret
 .L7:
 	leal	1(%rax), %ecx
-	jmp	.L3""")
+	jmp	.L3""",
+    )
     v = verify(ctx, Candidate(wrong, "t"))
     assert v.verdict == "reject" and "pages of a lazily committed buffer (a)" in v.reason, v.reason
 
 
 def test_callbacks_destroy_caller_saved_registers_and_the_red_zone(tmp_path):
-    ctx = unit(tmp_path, "long map_sum(const int *a, int n, long (*f)(int)) { long s = 0; for (int i = 0; i < n; i++) s += f(a[i]); return s; }\n",
-               "map_sum")
+    ctx = unit(
+        tmp_path,
+        "long map_sum(const int *a, int n, long (*f)(int)) { long s = 0; for (int i = 0; i < n; i++) s += f(a[i]); return s; }\n",
+        "map_sum",
+    )
     frame = """
 	pushq	%r13
 	pushq	%r12
@@ -141,11 +166,16 @@ def test_callbacks_destroy_caller_saved_registers_and_the_red_zone(tmp_path):
     ok = fn("map_sum", frame.replace("{CALL}", "call\t*%r12\n\taddq\t%rax, %rbp"))
     assert verify(ctx, Candidate(ok, "t")).verdict == "accept"
     # the sum in r11 (caller-saved) across the call
-    in_r11 = fn("map_sum", frame.replace("{CALL}", "movq\t%rbp, %r11\n\tcall\t*%r12\n\taddq\t%r11, %rax\n\tmovq\t%rax, %rbp"))
+    in_r11 = fn(
+        "map_sum", frame.replace("{CALL}", "movq\t%rbp, %r11\n\tcall\t*%r12\n\taddq\t%r11, %rax\n\tmovq\t%rax, %rbp")
+    )
     v = verify(ctx, Candidate(in_r11, "t"))
     assert v.verdict == "reject" and v.reason.startswith("difftest: returned"), v.reason
     # the sum in the red zone, 16 bytes below rsp, across the call
-    red = fn("map_sum", frame.replace("{CALL}", "movq\t%rbp, -16(%rsp)\n\tcall\t*%r12\n\taddq\t-16(%rsp), %rax\n\tmovq\t%rax, %rbp"))
+    red = fn(
+        "map_sum",
+        frame.replace("{CALL}", "movq\t%rbp, -16(%rsp)\n\tcall\t*%r12\n\taddq\t-16(%rsp), %rax\n\tmovq\t%rax, %rbp"),
+    )
     v = verify(ctx, Candidate(red, "t"))
     assert v.verdict == "reject" and v.checks[-1].name == "static.stack", v.reason  # the static rule first
     # and the harness on its own: the callback's garbage below its stack pointer ends the sum
@@ -158,8 +188,12 @@ def test_callbacks_destroy_caller_saved_registers_and_the_red_zone(tmp_path):
 
 
 def test_pointers_into_the_callers_stack_compare_by_content(tmp_path):
-    ctx = unit(tmp_path, "long via(const int *a, int n, long (*f)(const int *)) { long s = 0;\n"
-                         "  for (int i = 0; i < n; i++) { int t = a[i] + 1; s += f(&t); } return s; }\n", "via")
+    ctx = unit(
+        tmp_path,
+        "long via(const int *a, int n, long (*f)(const int *)) { long s = 0;\n"
+        "  for (int i = 0; i < n; i++) { int t = a[i] + 1; s += f(&t); } return s; }\n",
+        "via",
+    )
     # gcc -O1's frame differs from -O3's: the same calls all the same
     v = verify(ctx, Candidate(gcc(ctx), "embedded:-O1"))
     assert v.verdict == "accept", v.reason
@@ -175,8 +209,12 @@ def test_null_callbacks_and_floating_point_callbacks(tmp_path):
     no_check = fn("maybe", "\tsubq\t$8, %rsp\n\tcall\t*%rsi\n\taddq\t$8, %rsp\n\tret")
     v = verify(ctx, Candidate(no_check, "t"))
     assert v.verdict == "reject" and "f=NULL" in v.counterexample, v.reason
-    ctx = unit(tmp_path, "double integrate(double (*f)(double), double a, double b, int n) { double h = (b - a) / n, s = 0;\n"
-                         "  for (int i = 0; i < n; i++) s += f(a + i * h); return s * h; }\n", "integrate")
+    ctx = unit(
+        tmp_path,
+        "double integrate(double (*f)(double), double a, double b, int n) { double h = (b - a) / n, s = 0;\n"
+        "  for (int i = 0; i < n; i++) s += f(a + i * h); return s * h; }\n",
+        "integrate",
+    )
     v = verify(ctx, Candidate(gcc(ctx), "embedded:-O1"))
     assert v.verdict == "accept" and v.inputs_tried >= 1000, v.reason
     wrong = gcc(ctx).replace("mulsd", "addsd", 1)
@@ -185,8 +223,12 @@ def test_null_callbacks_and_floating_point_callbacks(tmp_path):
 
 
 def test_a_libc_sort_with_a_harness_comparator_is_testable(tmp_path):
-    ctx = unit(tmp_path, "#include <stdlib.h>\nvoid sort_ints(int *a, size_t n, int (*cmp)(const void *, const void *)) {\n"
-                         "  if (n > 1) qsort(a, n, sizeof *a, cmp); }\n", "sort_ints")
+    ctx = unit(
+        tmp_path,
+        "#include <stdlib.h>\nvoid sort_ints(int *a, size_t n, int (*cmp)(const void *, const void *)) {\n"
+        "  if (n > 1) qsort(a, n, sizeof *a, cmp); }\n",
+        "sort_ints",
+    )
     v = verify(ctx, Candidate(gcc(ctx), "embedded:-O1"))
     assert v.verdict == "accept" and v.inputs_tried >= 1000, v.reason
     wrong = gcc(ctx).replace("$4, %edx", "$2, %edx")  # sorts shorts
@@ -198,7 +240,9 @@ def test_callbacks_destroy_the_upper_lanes_with_a_native_isa(tmp_path):
     if " avx " not in Path("/proc/cpuinfo").read_text().replace("\n", " "):
         pytest.skip("the host has no AVX: no upper lanes to keep")
     src = tmp_path / "m.c"
-    src.write_text("long map_sum(const int *a, int n, long (*f)(int)) { long s = 0; for (int i = 0; i < n; i++) s += f(a[i]); return s; }\n")
+    src.write_text(
+        "long map_sum(const int *a, int n, long (*f)(int)) { long s = 0; for (int i = 0; i < n; i++) s += f(a[i]); return s; }\n"
+    )
     ctx = make_context(src, "map_sum", cflags=("-O2", "-march=native"), isa="native")
     body = """
 	pushq	%r13
@@ -247,17 +291,39 @@ def test_callbacks_destroy_the_upper_lanes_with_a_native_isa(tmp_path):
 
 
 def test_callback_reports_in_words():
-    cb = inputs.Callback("int (*)(const int *, long)", (inputs.CallbackArg("pointer", 4, False, 0), inputs.CallbackArg("int", 8, True, 1)), "int", 4)
-    sig = inputs.Signature("f", (inputs.Arg("a", "buffer", 4, True, "int", 0, 2), inputs.Arg("g", "callback", 8, reg=1, callback=cb),
-                          inputs.Arg("n", "int", 4, True, reg=2, is_length=True)), "void")
+    cb = inputs.Callback(
+        "int (*)(const int *, long)",
+        (inputs.CallbackArg("pointer", 4, False, 0), inputs.CallbackArg("int", 8, True, 1)),
+        "int",
+        4,
+    )
+    sig = inputs.Signature(
+        "f",
+        (
+            inputs.Arg("a", "buffer", 4, True, "int", 0, 2),
+            inputs.Arg("g", "callback", 8, reg=1, callback=cb),
+            inputs.Arg("n", "int", 4, True, reg=2, is_length=True),
+        ),
+        "void",
+    )
     x = inputs.Input(((0, 8), 0, 3), (inputs.Region(bytes(20), -1),), 1)  # a starts 8 bytes into its region
-    assert difftest.explain(sig, x, ["calls", "4", "3"]) == "the callbacks (g) were called 4 times by the original, 3 times by the candidate"
+    assert (
+        difftest.explain(sig, x, ["calls", "4", "3"])
+        == "the callbacks (g) were called 4 times by the original, 3 times by the candidate"
+    )
 
-    def call(offset: int) -> str:  # the harness's words: header, pointer (region 0 + 1, offset), its bytes' digest, the long
+    def call(
+        offset: int,
+    ) -> str:  # the harness's words: header, pointer (region 0 + 1, offset), its bytes' digest, the long
         return ",".join(f"{v:x}" for v in (0 | 4 << 8, 1 << 48 | offset, 0x1234, (1 << 64) - 1))
 
-    assert difftest.explain(sig, x, ["call", "1", call(12), call(16)]) == \
-        "callback call #2: the candidate called g(&a[2], -1), the original g(&a[1], -1)"
+    assert (
+        difftest.explain(sig, x, ["call", "1", call(12), call(16)])
+        == "callback call #2: the candidate called g(&a[2], -1), the original g(&a[1], -1)"
+    )
     stack = ",".join(f"{v:x}" for v in (0 | 4 << 8, 0x5AC0 << 48, 0x1234, 5))
     assert "g((a pointer into the caller's stack), 5)" in difftest.explain(sig, x, ["call", "0", call(8), stack])
-    assert inputs.describe_input(sig, x) == "f(a=[3 x int32: 0, 0, 0] (against the end guard page), g=<callback int (*)(const int *, long)>, n=3)"
+    assert (
+        inputs.describe_input(sig, x)
+        == "f(a=[3 x int32: 0, 0, 0] (against the end guard page), g=<callback int (*)(const int *, long)>, n=3)"
+    )

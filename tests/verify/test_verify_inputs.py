@@ -26,14 +26,27 @@ def ptr(kind, size, signed=False, const=False, restrict=False):
     return CType("pointer", 8, "p", restrict=restrict, pointee=CType(kind, size, kind, signed=signed, const=const))
 
 
-signatures = st.sampled_from([
-    proto([("a", ptr("int", 4, True, const=True)), ("n", CType("int", 4, "int", signed=True))]),
-    proto([("dst", ptr("int", 4, True)), ("src", ptr("int", 4, True, const=True)), ("len", CType("int", 8, "size_t"))]),
-    proto([("a", ptr("double", 8)), ("b", ptr("double", 8, restrict=True)), ("n", CType("int", 4, "unsigned"))]),
-    proto([("s", ptr("int", 1, True, const=True)), ("c", CType("int", 1, "char", signed=True))]),
-    proto([("x", CType("double", 8, "double")), ("y", CType("float", 4, "float")), ("k", CType("int", 2, "short", signed=True)), ("b", CType("bool", 1, "_Bool"))]),
-    proto([("p", ptr("int", 2, False)), ("q", ptr("int", 2, False)), ("count", CType("int", 4, "int", signed=True))]),
-])
+signatures = st.sampled_from(
+    [
+        proto([("a", ptr("int", 4, True, const=True)), ("n", CType("int", 4, "int", signed=True))]),
+        proto(
+            [("dst", ptr("int", 4, True)), ("src", ptr("int", 4, True, const=True)), ("len", CType("int", 8, "size_t"))]
+        ),
+        proto([("a", ptr("double", 8)), ("b", ptr("double", 8, restrict=True)), ("n", CType("int", 4, "unsigned"))]),
+        proto([("s", ptr("int", 1, True, const=True)), ("c", CType("int", 1, "char", signed=True))]),
+        proto(
+            [
+                ("x", CType("double", 8, "double")),
+                ("y", CType("float", 4, "float")),
+                ("k", CType("int", 2, "short", signed=True)),
+                ("b", CType("bool", 1, "_Bool")),
+            ]
+        ),
+        proto(
+            [("p", ptr("int", 2, False)), ("q", ptr("int", 2, False)), ("count", CType("int", 4, "int", signed=True))]
+        ),
+    ]
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -68,7 +81,7 @@ def test_inputs_fit_the_prototype(p, seed):
         # pointers share memory only when neither is restrict and the element types match
         used = [(a, v[0]) for a, v in zip(sig.args, x.values) if a.kind == "buffer" and v is not None]
         for k, (a, ra) in enumerate(used):
-            for b, rb in used[k + 1:]:
+            for b, rb in used[k + 1 :]:
                 if ra == rb:
                     assert not (a.restrict or b.restrict) and (a.elem, a.size) == (b.elem, b.size)
 
@@ -79,7 +92,9 @@ def test_generation_is_deterministic(p, seed):
     sig = inputs.signature(p)
     assert inputs.generate(sig, 30, seed) == inputs.generate(sig, 30, seed)
     data = inputs.encode(sig, inputs.generate(sig, 30, seed), ndet=5, base_timeout=0.1, cand_factor=2, cand_min=0.01)
-    assert data == inputs.encode(sig, inputs.generate(sig, 30, seed), ndet=5, base_timeout=0.1, cand_factor=2, cand_min=0.01)
+    assert data == inputs.encode(
+        sig, inputs.generate(sig, 30, seed), ndet=5, base_timeout=0.1, cand_factor=2, cand_min=0.01
+    )
     assert data.startswith(b"LLMCIN2\0")
 
 
@@ -87,7 +102,7 @@ def test_edge_values_come_first():
     sig = inputs.signature(proto([("x", CType("int", 4, "int", signed=True)), ("d", CType("double", 8, "double"))]))
     xs = inputs.generate(sig, 200)
     xsv = [x.values[0] for x in xs]
-    for v in (0, 1, -1, 2**31 - 1, -2**31):
+    for v in (0, 1, -1, 2**31 - 1, -(2**31)):
         assert v in xsv
     bits = {inputs.float_bits("double", x.values[1]) for x in xs}
     for special in (0.0, -0.0, math.inf, -math.inf):
@@ -96,7 +111,7 @@ def test_edge_values_come_first():
     assert 1 in bits  # the smallest denormal
 
 
-@given(st.sampled_from(INT_TYPES), st.integers(-2**63, 2**64 - 1), st.integers(0, 2**64 - 1))
+@given(st.sampled_from(INT_TYPES), st.integers(-(2**63), 2**64 - 1), st.integers(0, 2**64 - 1))
 def test_register_image(t, v, garbage):
     size, signed = t
     lo, hi = inputs.int_range(size, signed)
@@ -151,9 +166,15 @@ def test_untestable_prototypes():
 def test_struct_elements_respect_members():
     from gcc_wrapper.optimize.source import Field, Layout
 
-    layout = Layout(16, 8, (Field("n", 0, "int", 2, True, 1), Field("ok", 2, "bool", 1, False, 3), Field("d", 8, "double", 8, False, 1)))
+    layout = Layout(
+        16,
+        8,
+        (Field("n", 0, "int", 2, True, 1), Field("ok", 2, "bool", 1, False, 3), Field("d", 8, "double", 8, False, 1)),
+    )
     pt = CType("struct", 16, "struct s", layout=layout)
-    sig = inputs.signature(proto([("s", CType("pointer", 8, "struct s *", pointee=pt)), ("n", CType("int", 4, "int", signed=True))]))
+    sig = inputs.signature(
+        proto([("s", CType("pointer", 8, "struct s *", pointee=pt)), ("n", CType("int", 4, "int", signed=True))])
+    )
     assert sig.args[0].elem == "struct" and sig.args[0].size == 16
     for x in inputs.generate(sig, 300, 5):
         if x.values[0] is None:
@@ -162,7 +183,7 @@ def test_struct_elements_respect_members():
         data = x.regions[region].content[off:]
         assert len(data) % 16 == 0
         for k in range(0, len(data), 16):
-            e = data[k:k + 16]
+            e = data[k : k + 16]
             assert set(e[2:5]) <= {0, 1}  # _Bool members are 0 or 1
             assert e[5:8] == b"\0\0\0"  # padding is zero
         assert inputs.describe_input(sig, x).startswith("f(s=[")
@@ -235,7 +256,12 @@ def test_lengths_at_the_limits_of_their_types():
     # buffers of structs have no ramp: no such lengths
     from gcc_wrapper.optimize.source import Field, Layout
 
-    st = CType("struct", 8, "struct s", layout=Layout(8, 4, (Field("x", 0, "int", 4, True, 1), Field("y", 4, "int", 4, True, 1))))
+    st = CType(
+        "struct",
+        8,
+        "struct s",
+        layout=Layout(8, 4, (Field("x", 0, "int", 4, True, 1), Field("y", 4, "int", 4, True, 1))),
+    )
     sig = inputs.signature(proto([("p", CType("pointer", 8, "struct s *", pointee=st)), ("n", size_t)]))
     assert inputs.huge_lengths(sig, 1) == []
 
@@ -250,15 +276,24 @@ def test_callback_shapes():
     cb = sig.args[2].callback
     assert sig.args[2].kind == "callback" and sig.args[2].reg == 2
     assert cb.comparator and [(c.kind, c.size, c.reg) for c in cb.args] == [("pointer", 1, 0), ("pointer", 1, 1)]
-    f = CType("funcptr", 8, "double (*)(double, const int *, float)",
-              func=FuncType(CType("double", 8, "double"), (CType("double", 8, "double"), ip, CType("float", 4, "float")), False))
+    f = CType(
+        "funcptr",
+        8,
+        "double (*)(double, const int *, float)",
+        func=FuncType(
+            CType("double", 8, "double"), (CType("double", 8, "double"), ip, CType("float", 4, "float")), False
+        ),
+    )
     cb = inputs.signature(proto([("f", f)])).callbacks[0]
     assert not cb.comparator and cb.ret == "double"
     assert [(c.kind, c.size, c.reg) for c in cb.args] == [("double", 8, 0), ("pointer", 4, 0), ("float", 4, 1)]
     xs = inputs.generate(inputs.signature(proto([("f", f)])), 50)
     assert {x.values[0] for x in xs} == {0, None}  # its index, or NULL
-    for bad, why in [(FuncType(ip, (), False), "returning"), (FuncType(INT, (INT,), True), "variadic"),
-                     (FuncType(INT, (CType("struct", 8, "struct s"),), False), "taking")]:
+    for bad, why in [
+        (FuncType(ip, (), False), "returning"),
+        (FuncType(INT, (INT,), True), "variadic"),
+        (FuncType(INT, (CType("struct", 8, "struct s"),), False), "taking"),
+    ]:
         try:
             inputs.signature(proto([("f", CType("funcptr", 8, "f", func=bad))]))
         except inputs.Untestable as e:

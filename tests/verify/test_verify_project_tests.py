@@ -22,10 +22,14 @@ check: prog
 \t./prog 5 | grep -qx 120
 \t./prog 0 | grep -qx 1
 """
-LIB = "unsigned fact(unsigned n) { unsigned r = 1; while (n > 1) r *= n--; return r; }\n" \
-      "int apply(int *(*f)(int), int x) { return *f(x) * 2; }\n"
-MAIN = '#include <stdio.h>\n#include <stdlib.h>\nunsigned fact(unsigned);\n' \
-       'int main(int c, char **v) { printf("%u\\n", fact(atoi(v[1]))); return 0; }\n'
+LIB = (
+    "unsigned fact(unsigned n) { unsigned r = 1; while (n > 1) r *= n--; return r; }\n"
+    "int apply(int *(*f)(int), int x) { return *f(x) * 2; }\n"
+)
+MAIN = (
+    "#include <stdio.h>\n#include <stdlib.h>\nunsigned fact(unsigned);\n"
+    'int main(int c, char **v) { printf("%u\\n", fact(atoi(v[1]))); return 0; }\n'
+)
 
 
 def project(tmp_path: Path) -> Path:
@@ -42,8 +46,14 @@ def fn(name: str, body: str) -> str:
     return f"\t.text\n\t.globl\t{name}\n\t.type\t{name}, @function\n{name}:\n{body}\n\t.size\t{name}, .-{name}\n"
 
 
-APPLY_OK = fn("apply", "\tsubq\t$8, %rsp\n\tmovq\t%rdi, %rax\n\tmovl\t%esi, %edi\n\tcall\t*%rax\n\tmovl\t(%rax), %eax\n\taddq\t$8, %rsp\n\taddl\t%eax, %eax\n\tret")
-APPLY_WRONG = fn("apply", "\tsubq\t$8, %rsp\n\tmovq\t%rdi, %rax\n\tmovl\t%esi, %edi\n\tcall\t*%rax\n\tmovl\t(%rax), %eax\n\taddq\t$8, %rsp\n\tleal\t1(%rax,%rax), %eax\n\tret")
+APPLY_OK = fn(
+    "apply",
+    "\tsubq\t$8, %rsp\n\tmovq\t%rdi, %rax\n\tmovl\t%esi, %edi\n\tcall\t*%rax\n\tmovl\t(%rax), %eax\n\taddq\t$8, %rsp\n\taddl\t%eax, %eax\n\tret",
+)
+APPLY_WRONG = fn(
+    "apply",
+    "\tsubq\t$8, %rsp\n\tmovq\t%rdi, %rax\n\tmovl\t%esi, %edi\n\tcall\t*%rax\n\tmovl\t(%rax), %eax\n\taddq\t$8, %rsp\n\tleal\t1(%rax,%rax), %eax\n\tret",
+)
 FACT_WRONG = fn("fact", "\tmovl\t$120, %eax\n\tret")
 
 
@@ -69,13 +79,19 @@ def test_tests_reject_a_wrong_candidate(tmp_path):
     t = project_tests.run(make_context(d / "lib.c", "fact"), Candidate(FACT_WRONG, "t"), "make -s check")
     assert not t.passed and "failed" in t.detail
     assert (d / "lib.o").read_bytes() == before
-    ok = project_tests.run(make_context(d / "lib.c", "fact"), Candidate(make_context(d / "lib.c", "fact").baseline_asm, "t"), "make -s check")
+    ok = project_tests.run(
+        make_context(d / "lib.c", "fact"),
+        Candidate(make_context(d / "lib.c", "fact").baseline_asm, "t"),
+        "make -s check",
+    )
     assert ok.passed, ok.detail
 
 
 def test_compare_programs(tmp_path):
     src = tmp_path / "p.c"
-    src.write_text('#include <stdio.h>\nint main(void) { int c; long s = 0; while ((c = getchar()) != EOF) s += c; printf("%ld\\n", s); return s % 7; }\n')
+    src.write_text(
+        '#include <stdio.h>\nint main(void) { int c; long s = 0; while ((c = getchar()) != EOF) s += c; printf("%ld\\n", s); return s % 7; }\n'
+    )
     wrong = tmp_path / "q.c"
     wrong.write_text(src.read_text().replace("s += c", "s += c & 0x7f"))
     for c in (src, wrong):
@@ -103,7 +119,14 @@ def test_program_level_comparison(tmp_path, llmcc_bin, llmcc_env):
     (tmp_path / "wrong.s").write_text(FACT_WRONG)
     (tmp_path / "same.s").write_text(make_context(d / "lib.c", "fact").baseline_asm)
     args = ["verify", "--build", "make -s prog", "--run", "run.sh", "--inputs", str(ins / "*.in"), "lib.c", "fact"]
-    r = subprocess.run([str(llmcc_bin), *args, str(tmp_path / "wrong.s")], cwd=d, env=llmcc_env, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [str(llmcc_bin), *args, str(tmp_path / "wrong.s")],
+        cwd=d,
+        env=llmcc_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 1 and "reject: difftest" in r.stdout  # difftest catches it first
     apply_wrong = tmp_path / "apply.s"
     apply_wrong.write_text(APPLY_WRONG)
@@ -111,12 +134,20 @@ def test_program_level_comparison(tmp_path, llmcc_bin, llmcc_env):
     # so both builds behave the same and the comparison passes on these inputs (testing is not
     # proof); no compared input ran the candidate, so a hand-written one is still not accepted
     args[-1] = "apply"
-    r = subprocess.run([str(llmcc_bin), *args, str(apply_wrong)], cwd=d, env=llmcc_env, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [str(llmcc_bin), *args, str(apply_wrong)], cwd=d, env=llmcc_env, capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 2, r.stdout + r.stderr
     assert "the program comparison passed" in r.stdout and "[ok] programs" in r.stdout
     assert "[FAIL] coverage" in r.stdout
-    bad = subprocess.run([str(llmcc_bin), "verify", "--build", "make -s prog", "lib.c", "fact", str(tmp_path / "same.s")],
-                         cwd=d, env=llmcc_env, capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(
+        [str(llmcc_bin), "verify", "--build", "make -s prog", "lib.c", "fact", str(tmp_path / "same.s")],
+        cwd=d,
+        env=llmcc_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 2 and "go together" in bad.stderr
 
 
@@ -130,7 +161,11 @@ def test_program_comparison_rejects(tmp_path):
         p.write_text(n + "\n")
         ins.append(str(p))
     ctx = make_context(d / "lib.c", "fact")
-    t = project_tests.run_programs(ctx, Candidate(FACT_WRONG, "t"), project_tests.Programs("make -s prog", "run.sh", tuple(ins)))
+    t = project_tests.run_programs(
+        ctx, Candidate(FACT_WRONG, "t"), project_tests.Programs("make -s prog", "run.sh", tuple(ins))
+    )
     assert not t.passed and "0.in" in t.detail and "output differs" in t.detail
-    ok = project_tests.run_programs(ctx, Candidate(ctx.baseline_asm, "t"), project_tests.Programs("make -s prog", "run.sh", tuple(ins)))
+    ok = project_tests.run_programs(
+        ctx, Candidate(ctx.baseline_asm, "t"), project_tests.Programs("make -s prog", "run.sh", tuple(ins))
+    )
     assert ok.passed, ok.detail

@@ -19,7 +19,9 @@ from gcc_wrapper.optimize.verify import project_tests, sandbox
 
 
 def test_output_status_and_private_dir():
-    r = sandbox.run([sys.executable, "-c", "import os,sys; print(os.getcwd()); sys.exit(3)"], timeout=20, cpu_seconds=10)
+    r = sandbox.run(
+        [sys.executable, "-c", "import os,sys; print(os.getcwd()); sys.exit(3)"], timeout=20, cpu_seconds=10
+    )
     assert r.returncode == 3 and not r.timed_out
     cwd = r.stdout.decode().strip()
     assert "llmcc-sandbox-" in cwd and not os.path.exists(cwd)  # removed afterwards
@@ -35,8 +37,10 @@ def test_timeout_kills_the_group(tmp_path):
     marker = tmp_path / "alive"
     # a grandchild in the same group that would touch the marker after the parent is killed
     child = f"import time; time.sleep(2.5); open({str(marker)!r}, 'w')"
-    code = (f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', {child!r}]); "
-            "print('started', flush=True); time.sleep(60)")
+    code = (
+        f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', {child!r}]); "
+        "print('started', flush=True); time.sleep(60)"
+    )
     r = sandbox.run([sys.executable, "-c", code], timeout=2, cpu_seconds=10)
     assert r.timed_out and "timed out" in r.describe()
     assert r.stdout.startswith(b"started")  # the grandchild existed when the group was killed
@@ -49,9 +53,16 @@ def test_timeout_kills_the_group(tmp_path):
 def test_cpu_and_memory_and_file_limits(tmp_path):
     r = sandbox.run([sys.executable, "-c", "while True: pass"], timeout=30, cpu_seconds=1)
     assert not r.timed_out and r.signal is not None  # SIGXCPU / SIGKILL from RLIMIT_CPU
-    r = sandbox.run([sys.executable, "-c", "x = bytearray(1 << 30)"], timeout=30, cpu_seconds=10, memory_bytes=256 << 20)
+    r = sandbox.run(
+        [sys.executable, "-c", "x = bytearray(1 << 30)"], timeout=30, cpu_seconds=10, memory_bytes=256 << 20
+    )
     assert r.returncode != 0 and b"MemoryError" in r.stderr
-    r = sandbox.run([sys.executable, "-c", "open('big','wb').write(b'x' * (4 << 20))"], timeout=30, cpu_seconds=10, fsize_bytes=1 << 20)
+    r = sandbox.run(
+        [sys.executable, "-c", "open('big','wb').write(b'x' * (4 << 20))"],
+        timeout=30,
+        cpu_seconds=10,
+        fsize_bytes=1 << 20,
+    )
     assert r.returncode != 0
 
 
@@ -76,7 +87,6 @@ def test_a_parent_with_a_large_address_space_still_runs_children():
 
 # ---------------------------------------------------------------------------------------------
 # The boundary: a private view of the file system, namespaces, the system-call filter
-
 
 
 @pytest.fixture
@@ -104,8 +114,11 @@ def test_only_the_run_directory_and_a_private_tmp_are_writable(tmp_path, outside
     (outside / "old.txt").write_text("kept")
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    r = sh(f"echo a > in_cwd.txt && echo b > /tmp/private.txt && cat /tmp/private.txt; "
-           f"echo c > {outside}/new.txt; echo $?; rm -f {outside}/old.txt; echo $?", cwd=run_dir)
+    r = sh(
+        f"echo a > in_cwd.txt && echo b > /tmp/private.txt && cat /tmp/private.txt; "
+        f"echo c > {outside}/new.txt; echo $?; rm -f {outside}/old.txt; echo $?",
+        cwd=run_dir,
+    )
     assert r.stdout.decode().split() == ["b", "2", "1"], r  # both writes outside failed
     assert (run_dir / "in_cwd.txt").read_text() == "a\n"
     assert not (outside / "new.txt").exists() and (outside / "old.txt").read_text() == "kept"
@@ -160,8 +173,15 @@ def test_the_filter_denies_what_no_test_needs_and_allows_the_rest():
     """
     r = sandbox.run([sys.executable, "-c", code], timeout=30, cpu_seconds=20)
     got = dict(line.split(" ", 1) for line in r.stdout.decode().splitlines())
-    assert got == {"ptrace": "1", "unshare": "1", "mount": "1", "unix": "1", "socketpair": "x",
-                   "thread": "ok", "subprocess": "ok"}, (got, r.stderr)
+    assert got == {
+        "ptrace": "1",
+        "unshare": "1",
+        "mount": "1",
+        "unix": "1",
+        "socketpair": "x",
+        "thread": "ok",
+        "subprocess": "ok",
+    }, (got, r.stderr)
 
 
 def test_no_process_outside_is_visible_or_signalled():
@@ -186,7 +206,7 @@ def test_a_missing_program_raises_as_popen_does(tmp_path):
 
 def test_a_program_under_tmp_and_the_files_it_is_given_are_there_read_only(tmp_path):
     exe = tmp_path / "hello.sh"
-    exe.write_text("#!/bin/sh\necho hello; cat \"$1\"; echo more >> \"$1\" || echo read-only\n")
+    exe.write_text('#!/bin/sh\necho hello; cat "$1"; echo more >> "$1" || echo read-only\n')
     exe.chmod(0o755)
     data = tmp_path / "sub" / "data.txt"
     data.parent.mkdir()
@@ -214,8 +234,10 @@ def test_project_tests_cannot_write_outside_their_copy(outside):
     proj = outside / "proj"  # outside /tmp: the user's tree is in the sandbox's view, read-only
     proj.mkdir()
     (proj / "lib.c").write_text("unsigned fact(unsigned n) { unsigned r = 1; while (n > 1) r *= n--; return r; }\n")
-    (proj / "main.c").write_text('#include <stdio.h>\n#include <stdlib.h>\nunsigned fact(unsigned);\n'
-                                 'int main(int c, char **v) { printf("%u\\n", fact(atoi(v[1]))); return 0; }\n')
+    (proj / "main.c").write_text(
+        "#include <stdio.h>\n#include <stdlib.h>\nunsigned fact(unsigned);\n"
+        'int main(int c, char **v) { printf("%u\\n", fact(atoi(v[1]))); return 0; }\n'
+    )
     (proj / "Makefile").write_text(MAKEFILE.format(outside=outside, original=proj))
     ctx = make_context(proj / "lib.c", "fact")
     cand = Candidate(ctx.baseline_asm, "t")
@@ -243,21 +265,24 @@ def test_timed_reports_the_command_cpu_not_the_sandbox():
     command that does nothing costs almost nothing."""
     r = sandbox.timed(["/bin/true"], timeout=10, cwd=None, memory_bytes=1 << 30, fsize_bytes=1 << 20)
     assert r.returncode == 0 and not r.error and r.cpu < 0.005, r
-    r = sandbox.timed([sys.executable, "-c", "sum(range(3 * 10**7))"], timeout=30, cwd=None, memory_bytes=1 << 30,
-                      fsize_bytes=1 << 20)
+    r = sandbox.timed(
+        [sys.executable, "-c", "sum(range(3 * 10**7))"], timeout=30, cwd=None, memory_bytes=1 << 30, fsize_bytes=1 << 20
+    )
     assert r.returncode == 0 and r.cpu > 0.1, r
 
 
 def test_a_timed_command_cannot_forge_its_report():
     """The launcher's report descriptor is closed in the command and not reachable through /proc."""
-    code = ("import os, glob\n"
-            "for fd in range(3, 64):\n"
-            "    try: os.write(fd, b'ok 0 0.0 0.0\\n')\n"
-            "    except OSError: pass\n"
-            "for p in glob.glob('/proc/*/fd/*'):\n"
-            "    try:\n"
-            "        fd = os.open(p, os.O_WRONLY); os.write(fd, b'ok 0 0.0 0.0\\n')\n"
-            "    except OSError: pass\n"
-            "sum(range(3 * 10**7))\n")
+    code = (
+        "import os, glob\n"
+        "for fd in range(3, 64):\n"
+        "    try: os.write(fd, b'ok 0 0.0 0.0\\n')\n"
+        "    except OSError: pass\n"
+        "for p in glob.glob('/proc/*/fd/*'):\n"
+        "    try:\n"
+        "        fd = os.open(p, os.O_WRONLY); os.write(fd, b'ok 0 0.0 0.0\\n')\n"
+        "    except OSError: pass\n"
+        "sum(range(3 * 10**7))\n"
+    )
     r = sandbox.timed([sys.executable, "-c", code], timeout=30, cwd=None, memory_bytes=1 << 30, fsize_bytes=1 << 20)
     assert r.returncode == 0 and r.cpu > 0.1, r

@@ -44,35 +44,47 @@ TAIL = """\tleaq\t1(%rbx), %rax
 
 
 def _string(label: str, text: str) -> str:
-    return f"\t.section\t.rodata\n{label}:\n\t.string\t\"{text}\"\n\t.text\n"
+    return f'\t.section\t.rodata\n{label}:\n\t.string\t"{text}"\n\t.text\n'
 
 
 def unlink_via_libc(victim: Path) -> str:
-    return (_string(".Lvictim", str(victim)) + HEAD
-            + "\tleaq\t.Lvictim(%rip), %rdi\n\tcall\tunlink@PLT\n" + TAIL)
+    return _string(".Lvictim", str(victim)) + HEAD + "\tleaq\t.Lvictim(%rip), %rdi\n\tcall\tunlink@PLT\n" + TAIL
 
 
 def open_for_writing(target: Path) -> str:
     """open(target, O_WRONLY|O_CREAT|O_TRUNC, 0644) and write to it, with the syscall instruction."""
-    return (_string(".Ltarget", str(target)) + _string(".Lmsg", "owned") + HEAD
-            + "\tmovl\t$2, %eax\n\tleaq\t.Ltarget(%rip), %rdi\n\tmovl\t$0x241, %esi\n\tmovl\t$420, %edx\n\tsyscall\n"
-            + "\tmovl\t%eax, %edi\n\tmovl\t$1, %eax\n\tleaq\t.Lmsg(%rip), %rsi\n\tmovl\t$5, %edx\n\tsyscall\n" + TAIL)
+    return (
+        _string(".Ltarget", str(target))
+        + _string(".Lmsg", "owned")
+        + HEAD
+        + "\tmovl\t$2, %eax\n\tleaq\t.Ltarget(%rip), %rdi\n\tmovl\t$0x241, %esi\n\tmovl\t$420, %edx\n\tsyscall\n"
+        + "\tmovl\t%eax, %edi\n\tmovl\t$1, %eax\n\tleaq\t.Lmsg(%rip), %rsi\n\tmovl\t$5, %edx\n\tsyscall\n"
+        + TAIL
+    )
 
 
 def connect_to(port: int) -> str:
     """socket(AF_INET, SOCK_STREAM) and connect to 127.0.0.1:port through libc."""
     net_port = ((port & 0xFF) << 8) | (port >> 8)
-    return (HEAD + "\tmovl\t$2, %edi\n\tmovl\t$1, %esi\n\txorl\t%edx, %edx\n\tcall\tsocket@PLT\n\tmovl\t%eax, %edi\n"
-            f"\tmovw\t$2, (%rsp)\n\tmovw\t${net_port}, 2(%rsp)\n\tmovl\t$0x0100007f, 4(%rsp)\n\tmovq\t$0, 8(%rsp)\n"
-            "\tmovq\t%rsp, %rsi\n\tmovl\t$16, %edx\n\tcall\tconnect@PLT\n" + TAIL)
+    return (
+        HEAD + "\tmovl\t$2, %edi\n\tmovl\t$1, %esi\n\txorl\t%edx, %edx\n\tcall\tsocket@PLT\n\tmovl\t%eax, %edi\n"
+        f"\tmovw\t$2, (%rsp)\n\tmovw\t${net_port}, 2(%rsp)\n\tmovl\t$0x0100007f, 4(%rsp)\n\tmovq\t$0, 8(%rsp)\n"
+        "\tmovq\t%rsp, %rsi\n\tmovl\t$16, %edx\n\tcall\tconnect@PLT\n" + TAIL
+    )
 
 
 def exec_shell(command: str) -> str:
     """execve("/bin/sh", ["/bin/sh", "-c", command], NULL) with the syscall instruction."""
-    return (_string(".Lsh", "/bin/sh") + _string(".Lc", "-c") + _string(".Lcmd", command) + HEAD
-            + "\tleaq\t.Lsh(%rip), %rdi\n\tmovq\t%rdi, (%rsp)\n\tleaq\t.Lc(%rip), %rax\n\tmovq\t%rax, 8(%rsp)\n"
-            + "\tleaq\t.Lcmd(%rip), %rax\n\tmovq\t%rax, 16(%rsp)\n\tmovq\t$0, 24(%rsp)\n\tmovq\t%rsp, %rsi\n"
-            + "\txorl\t%edx, %edx\n\tmovl\t$59, %eax\n\tsyscall\n" + TAIL)
+    return (
+        _string(".Lsh", "/bin/sh")
+        + _string(".Lc", "-c")
+        + _string(".Lcmd", command)
+        + HEAD
+        + "\tleaq\t.Lsh(%rip), %rdi\n\tmovq\t%rdi, (%rsp)\n\tleaq\t.Lc(%rip), %rax\n\tmovq\t%rax, 8(%rsp)\n"
+        + "\tleaq\t.Lcmd(%rip), %rax\n\tmovq\t%rax, 16(%rsp)\n\tmovq\t$0, 24(%rsp)\n\tmovq\t%rsp, %rsi\n"
+        + "\txorl\t%edx, %edx\n\tmovl\t$59, %eax\n\tsyscall\n"
+        + TAIL
+    )
 
 
 @pytest.fixture
@@ -103,8 +115,9 @@ def allowlist_only(exe: Path, inputs: Path) -> subprocess.CompletedProcess:
 
 
 def namespaces_only(exe: Path, inputs: Path) -> sandbox.SandboxResult:
-    return sandbox.run([str(exe), str(inputs)], timeout=60, cpu_seconds=60, reads=(exe, inputs),
-                       env={sandbox.NO_SECCOMP_ENV: "1"})
+    return sandbox.run(
+        [str(exe), str(inputs)], timeout=60, cpu_seconds=60, reads=(exe, inputs), env={sandbox.NO_SECCOMP_ENV: "1"}
+    )
 
 
 def stopped_by_the_allowlist(out: bytes) -> bool:
@@ -234,10 +247,12 @@ def test_an_original_calling_libc_is_still_tested_on_every_input(tmp_path):
     from gcc_wrapper.optimize.verify import verify
 
     src = tmp_path / "q.c"
-    src.write_text("#include <stdlib.h>\n"
-                   "static int cmp(const void *a, const void *b) { long x = *(const long *)a, y = *(const long *)b;"
-                   " return (x > y) - (x < y); }\n"
-                   "long median(long *a, int n) { if (n <= 0) return 0; qsort(a, n, sizeof *a, cmp); return a[n / 2]; }\n")
+    src.write_text(
+        "#include <stdlib.h>\n"
+        "static int cmp(const void *a, const void *b) { long x = *(const long *)a, y = *(const long *)b;"
+        " return (x > y) - (x < y); }\n"
+        "long median(long *a, int n) { if (n <= 0) return 0; qsort(a, n, sizeof *a, cmp); return a[n / 2]; }\n"
+    )
     v = verify(make_context(src, "median"), Candidate(make_context(src, "median", ("-O1",)).baseline_asm, "gcc -O1"))
     # skipped: only the inputs the original cannot survive anywhere (a NULL array with n > 0, lengths
     # of 2^31 and more), about 40; with sysinfo refused, every array over 1 KiB, more than 130

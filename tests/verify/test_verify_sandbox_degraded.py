@@ -54,9 +54,11 @@ def under(program: bytes, argv: list[str], env: dict[str, str], tmp_path: Path) 
     """argv run under the refusing filter (installed by a Python shim that then execs argv)."""
     prog = tmp_path / "refuse.bpf"
     prog.write_bytes(program)
-    shim = ("import os, sys; sys.path.insert(0, %r); import syscall_filter as sf; "
-            "assert sf.Installer(open(%r, 'rb').read()).install() == 0; os.execvpe(sys.argv[1], sys.argv[1:], os.environ)"
-            % (str(Path(sf.__file__).parent), str(prog)))
+    shim = (
+        "import os, sys; sys.path.insert(0, %r); import syscall_filter as sf; "
+        "assert sf.Installer(open(%r, 'rb').read()).install() == 0; os.execvpe(sys.argv[1], sys.argv[1:], os.environ)"
+        % (str(Path(sf.__file__).parent), str(prog))
+    )
     return subprocess.run([sys.executable, "-c", shim, *argv], env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -67,11 +69,13 @@ def llmcc_py(llmcc_bin: Path) -> str:
 def test_no_namespaces_and_no_seccomp_is_said_and_refused(tmp_path, llmcc_bin, llmcc_env):
     out = under(refusing(seccomp=True), [llmcc_py(llmcc_bin), "config"], llmcc_env, tmp_path)
     assert out.returncode == 0, out.stderr
-    text = out.stdout[out.stdout.index("sandbox ("):]
+    text = out.stdout[out.stdout.index("sandbox (") :]
     assert "file-system view          NONE" in text and "bubblewrap: " in text
     assert "system-call filter        NONE: the kernel refused seccomp" in text
     assert "refused unless allow_unsandboxed = true" in text
-    js = json.loads(under(refusing(seccomp=True), [llmcc_py(llmcc_bin), "config", "--json"], llmcc_env, tmp_path).stdout)
+    js = json.loads(
+        under(refusing(seccomp=True), [llmcc_py(llmcc_bin), "config", "--json"], llmcc_env, tmp_path).stdout
+    )
     assert js["sandbox"]["isolated"] is False and js["sandbox"]["namespaces"] == []
 
     script = """if True:
@@ -105,10 +109,17 @@ def test_llmcc_optimize_refuses_with_a_message_and_status_2(tmp_path, llmcc_bin,
     src = tmp_path / "f.c"
     src.write_text("long f(long x) { return x + 1; }\n")
     env = dict(llmcc_env, LLMCC_MODE="queue", LLMCC_HOT="f")
-    subprocess.run([str(llmcc_bin), "-O2", "-c", str(src), "-o", str(tmp_path / "f.o")], env=env, cwd=tmp_path,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [str(llmcc_bin), "-O2", "-c", str(src), "-o", str(tmp_path / "f.o")],
+        env=env,
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+    )
     assert list((Path(llmcc_env["LLMCC_CACHE_DIR"]) / "queue").glob("*.json"))
-    r = under(refusing(seccomp=True), [llmcc_py(llmcc_bin), "optimize", "--proposer", f"file:{tmp_path}"], llmcc_env, tmp_path)
+    r = under(
+        refusing(seccomp=True), [llmcc_py(llmcc_bin), "optimize", "--proposer", f"file:{tmp_path}"], llmcc_env, tmp_path
+    )
     assert r.returncode == 2 and "refusing to run model or file candidates" in r.stderr, (r.stdout, r.stderr)
 
 

@@ -92,13 +92,21 @@ def test_struct_layout_comes_from_gcc(tmp_path):
         "struct bad { int *p; };\n"
         "struct __attribute__((packed)) pk { char c; int i; };\n"
         "union u { int i; float f; };\n"
-        "double f(const pt *p, struct seg *s, struct bad *b, struct pk *k, union u *v) { return p->x; }\n")
+        "double f(const pt *p, struct seg *s, struct bad *b, struct pk *k, union u *v) { return p->x; }\n"
+    )
     q = {x.name: x.type.pointee for x in source.prototype(str(p), "f").params}
     assert q["p"].layout.size == 16 and [(f.path, f.offset) for f in q["p"].layout.fields] == [("x", 0), ("y", 8)]
     seg = q["s"].layout
     assert seg.size == 56 and seg.align == 8
     assert [(f.path, f.offset, f.count) for f in seg.fields] == [
-        ("a.x", 0, 1), ("a.y", 8, 1), ("b.x", 16, 1), ("b.y", 24, 1), ("tag", 32, 3), ("on", 35, 1), ("w", 36, 4)]
+        ("a.x", 0, 1),
+        ("a.y", 8, 1),
+        ("b.x", 16, 1),
+        ("b.y", 24, 1),
+        ("tag", 32, 3),
+        ("on", 35, 1),
+        ("w", 36, 4),
+    ]
     assert q["k"].layout.size == 5 and q["k"].layout.fields[1].offset == 1  # packed: gcc's layout, not a model of it
     assert q["b"].layout is None and "pointer" in q["b"].note
     assert q["v"].layout is None and "union" in q["v"].note
@@ -117,14 +125,18 @@ def test_function_pointer_types(tmp_path):
         "typedef int cmp_t(const void *, const void *);\n"
         "typedef long (*map_p)(int, double);\n"
         "void f(int (*a)(const void *, const void *), cmp_t *b, cmp_t c, map_p d, int e(short x, ...),\n"
-        "       void (*g)(void), int (**h)(int), float *(*k)(char)) {}\n")
+        "       void (*g)(void), int (**h)(int), float *(*k)(char)) {}\n"
+    )
     q = {x.name: x.type for x in source.prototype(str(p), "f").params}
     for name in "abc":  # written out, through a typedef of the function type, decayed from one
         t = q[name]
         assert t.kind == "funcptr" and t.func.ret.kind == "int" and not t.func.variadic
         assert [(x.kind, x.pointee.kind, x.pointee.const) for x in t.func.params] == [("pointer", "void", True)] * 2
     d = q["d"].func  # a typedef of the pointer type
-    assert (d.ret.kind, d.ret.size) == ("int", 8) and [(x.kind, x.size) for x in d.params] == [("int", 4), ("double", 8)]
+    assert (d.ret.kind, d.ret.size) == ("int", 8) and [(x.kind, x.size) for x in d.params] == [
+        ("int", 4),
+        ("double", 8),
+    ]
     assert q["e"].func.variadic and [(x.kind, x.size, x.signed) for x in q["e"].func.params] == [("int", 2, True)]
     assert q["g"].func.ret.kind == "void" and q["g"].func.params == ()
     assert q["h"].kind == "pointer" and q["h"].pointee.kind == "other"  # a pointer to a function pointer

@@ -40,8 +40,16 @@ def test_isa_restriction():
 
 def test_everything_passes_for_a_plain_function():
     checks = static.check(ctx(), Candidate(fn("f", "\tleal\t0(%rdi), %eax\n\tret"), "t"))
-    assert [c.name for c in checks] == ["static.directives", "static.assemble", "static.symbols", "static.sections",
-                                        "static.instructions", "static.flow", "static.stack", "static.size"]
+    assert [c.name for c in checks] == [
+        "static.directives",
+        "static.assemble",
+        "static.symbols",
+        "static.sections",
+        "static.instructions",
+        "static.flow",
+        "static.stack",
+        "static.size",
+    ]
     assert all(c.passed for c in checks)
 
 
@@ -58,7 +66,9 @@ def test_stack_red_zone():
     c = decided(ctx(), "\tmovq\t%rdi, -136(%rsp)\n\tmovl\t%edi, %eax\n\tret")
     assert c.name == "static.stack" and not c.passed
     # moving rsp first is fine
-    assert decided(ctx(), "\tsubq\t$256, %rsp\n\tmovq\t%rdi, 8(%rsp)\n\taddq\t$256, %rsp\n\tmovl\t%edi, %eax\n\tret").passed
+    assert decided(
+        ctx(), "\tsubq\t$256, %rsp\n\tmovq\t%rdi, 8(%rsp)\n\taddq\t$256, %rsp\n\tmovl\t%edi, %eax\n\tret"
+    ).passed
 
 
 def test_size_bound():
@@ -67,8 +77,14 @@ def test_size_bound():
 
 
 def test_privileged_and_segment():
-    for body, word in [("\tcli\n\tret", "cli"), ("\tmovq\t%gs:0, %rax\n\tret", "%gs"), ("\tcpuid\n\tret", "cpuid"),
-                       ("\tinb\t%dx, %al\n\tret", "in"), ("\t.byte 0x0f, 0x0b\n\tret", "ud2"), ("\t.byte 0xcc\n\tret", "int3")]:
+    for body, word in [
+        ("\tcli\n\tret", "cli"),
+        ("\tmovq\t%gs:0, %rax\n\tret", "%gs"),
+        ("\tcpuid\n\tret", "cpuid"),
+        ("\tinb\t%dx, %al\n\tret", "in"),
+        ("\t.byte 0x0f, 0x0b\n\tret", "ud2"),
+        ("\t.byte 0xcc\n\tret", "int3"),
+    ]:
         c = decided(ctx(), body)
         if word == "ud2":  # gcc emits ud2 itself (__builtin_trap): allowed
             assert c.passed, c
@@ -77,8 +93,13 @@ def test_privileged_and_segment():
 
 
 def test_directives_that_blow_up_the_assembler():
-    for body in ("\t.rept 100000000\n\tnop\n\t.endr\n\tret", "\tret\n\t.zero 4000000000", "\tret\n\t.skip 1<<40",
-                 "\tret\n\t.fill 100000000, 8, 0", "\t.include \"/etc/passwd\"\n\tret"):
+    for body in (
+        "\t.rept 100000000\n\tnop\n\t.endr\n\tret",
+        "\tret\n\t.zero 4000000000",
+        "\tret\n\t.skip 1<<40",
+        "\tret\n\t.fill 100000000, 8, 0",
+        '\t.include "/etc/passwd"\n\tret',
+    ):
         c = decided(ctx(), body)
         assert c.name == "static.directives" and not c.passed, body
     assert decided(ctx(), "\tmovl\t%edi, %eax\n\tret\n\t.zero 16").passed is True

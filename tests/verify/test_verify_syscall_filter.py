@@ -21,8 +21,13 @@ def test_the_numbers_are_the_kernels():
     table = dict(re.findall(r"#define __NR_(\w+) (\d+)", HEADER.read_text()))
     for name, nr in sf.DENIED.items():
         assert int(table[name]) == nr, name
-    for name, nr in (("clone", sf.NR_CLONE), ("clone3", sf.NR_CLONE3), ("socket", sf.NR_SOCKET),
-                     ("ioctl", sf.NR_IOCTL), ("seccomp", sf.SYS_SECCOMP)):
+    for name, nr in (
+        ("clone", sf.NR_CLONE),
+        ("clone3", sf.NR_CLONE3),
+        ("socket", sf.NR_SOCKET),
+        ("ioctl", sf.NR_IOCTL),
+        ("seccomp", sf.SYS_SECCOMP),
+    ):
         assert int(table[name]) == nr, name
 
 
@@ -34,7 +39,7 @@ def test_encoding_resolves_forward_jumps():
     p.label("deny")
     p.ret(sf.RET_ERRNO | 1)
     code = p.encode()
-    insns = [struct.unpack("<HBBI", code[i:i + 8]) for i in range(0, len(code), 8)]
+    insns = [struct.unpack("<HBBI", code[i : i + 8]) for i in range(0, len(code), 8)]
     assert insns == [(0x20, 0, 0, 0), (0x15, 1, 0, 39), (0x06, 0, 0, sf.RET_ALLOW), (0x06, 0, 0, sf.RET_ERRNO | 1)]
 
 
@@ -96,7 +101,15 @@ def test_the_kernel_enforces_it():
     here = str(Path(sf.__file__).parent)
     r = subprocess.run([sys.executable, "-c", FILTERED.format(here=here)], capture_output=True, text=True, timeout=30)
     got = dict(line.split() for line in r.stdout.splitlines())
-    assert got == {"unshare": str(errno.EPERM), "setns": str(errno.EPERM), "clone_newuser": str(errno.EPERM),
-                   "clone3": str(errno.ENOSYS), "bpf": str(errno.EPERM), "io_uring_setup": str(errno.EPERM),
-                   "keyctl": str(errno.EPERM), "getpid": "0", "fork": "7"}, (r.stdout, r.stderr)
+    assert got == {
+        "unshare": str(errno.EPERM),
+        "setns": str(errno.EPERM),
+        "clone_newuser": str(errno.EPERM),
+        "clone3": str(errno.ENOSYS),
+        "bpf": str(errno.EPERM),
+        "io_uring_setup": str(errno.EPERM),
+        "keyctl": str(errno.EPERM),
+        "getpid": "0",
+        "fork": "7",
+    }, (r.stdout, r.stderr)
     assert r.returncode == -31  # SIGSYS: SECCOMP_RET_KILL_PROCESS

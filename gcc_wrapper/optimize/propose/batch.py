@@ -51,8 +51,12 @@ def contexts(cfg: Any, cache_root: Path, limit: int | None = None) -> tuple[list
     skipped: list[str] = []
     for item in queue.items(cache_root)[:limit]:
         try:
-            p = subprocess.run([item.cc, *item.compile_flags, "-w", "-S", "-o", "-", item.source], cwd=item.cwd,
-                               capture_output=True, timeout=120)
+            p = subprocess.run(
+                [item.cc, *item.compile_flags, "-w", "-S", "-o", "-", item.source],
+                cwd=item.cwd,
+                capture_output=True,
+                timeout=120,
+            )
             if p.returncode != 0:
                 skipped.append(f"{item.name}: the source no longer compiles")
                 continue
@@ -71,13 +75,27 @@ def contexts(cfg: Any, cache_root: Path, limit: int | None = None) -> tuple[list
         from cache.key import split_dispatch_isa
 
         isa, dispatch = split_dispatch_isa(item.isa)
-        out.append(Context(name=item.name, source_path=item.source, cflags=tuple(item.compile_flags),
-                           baseline_asm=fn.text(), unit_asm=unit.render(), key=item.key, isa=isa, dispatch=dispatch,
-                           prototype=proto, compiler=item.cc, cwd=item.cwd))
+        out.append(
+            Context(
+                name=item.name,
+                source_path=item.source,
+                cflags=tuple(item.compile_flags),
+                baseline_asm=fn.text(),
+                unit_asm=unit.render(),
+                key=item.key,
+                isa=isa,
+                dispatch=dispatch,
+                prototype=proto,
+                compiler=item.cc,
+                cwd=item.cwd,
+            )
+        )
     return out, skipped
 
 
-def prepare(cfg: Any, cache_root: Path, ctxs: Sequence[Context], *, n: int, max_model_len: int | None) -> tuple[list[Job], int]:
+def prepare(
+    cfg: Any, cache_root: Path, ctxs: Sequence[Context], *, n: int, max_model_len: int | None
+) -> tuple[list[Job], int]:
     """The first-round request of each context, as the model proposer builds it; and how many did
     not fit the model's context."""
     from gcc_wrapper.optimize.propose.llm import LLMProposer
@@ -116,8 +134,11 @@ def chat_completion(model: str, output: Any, created: int) -> dict:
         "created": created,
         "model": model,
         "choices": choices,
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens},
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
     }
 
 
@@ -126,8 +147,13 @@ def generate(llm: Any, model: str, jobs: Sequence[Job], log_dir: Path) -> int:
     from vllm import SamplingParams
 
     params = [
-        SamplingParams(n=j.sampling.n, temperature=j.sampling.temperature, top_p=j.sampling.top_p,
-                       max_tokens=j.sampling.max_tokens, seed=j.sampling.seed)
+        SamplingParams(
+            n=j.sampling.n,
+            temperature=j.sampling.temperature,
+            top_p=j.sampling.top_p,
+            max_tokens=j.sampling.max_tokens,
+            seed=j.sampling.seed,
+        )
         for j in jobs
     ]
     t0 = time.monotonic()
@@ -145,10 +171,15 @@ def generate(llm: Any, model: str, jobs: Sequence[Job], log_dir: Path) -> int:
 def main(argv: list[str]) -> int:
     from gcc_wrapper.compile import config
 
-    ap = argparse.ArgumentParser(prog="python -m gcc_wrapper.optimize.propose.batch",
-                                 description="Answer the queue's first-round prompts with vllm.LLM, offline.")
-    ap.add_argument("--model", default=None, help="Hugging Face id or local path (default: the model setting, "
-                    "else Qwen/Qwen2.5-Coder-7B-Instruct)")
+    ap = argparse.ArgumentParser(
+        prog="python -m gcc_wrapper.optimize.propose.batch",
+        description="Answer the queue's first-round prompts with vllm.LLM, offline.",
+    )
+    ap.add_argument(
+        "--model",
+        default=None,
+        help="Hugging Face id or local path (default: the model setting, else Qwen/Qwen2.5-Coder-7B-Instruct)",
+    )
     ap.add_argument("--max-model-len", type=int, default=16384)
     ap.add_argument("--tensor-parallel-size", type=int, default=1)
     ap.add_argument("--n", type=int, default=None, help="samples per function (default: the n setting)")
@@ -160,8 +191,11 @@ def main(argv: list[str]) -> int:
         print(f"llmcc batch: {e}", file=sys.stderr)
         return 2
     if importlib.util.find_spec("vllm") is None:
-        print("llmcc batch: vLLM is not installed here (pip install 'llmcc[vllm]' on a machine with a GPU); "
-              "or use a server: llmcc serve, then LLMCC_SERVER=... llmcc optimize", file=sys.stderr)
+        print(
+            "llmcc batch: vLLM is not installed here (pip install 'llmcc[vllm]' on a machine with a GPU); "
+            "or use a server: llmcc serve, then LLMCC_SERVER=... llmcc optimize",
+            file=sys.stderr,
+        )
         return 2
     from cache import open_cache
 
@@ -177,15 +211,21 @@ def main(argv: list[str]) -> int:
     model = args.model or cfg.model or DEFAULT_MODEL
     from vllm import LLM
 
-    llm = LLM(model=model, max_model_len=args.max_model_len, enable_prefix_caching=True,
-              tensor_parallel_size=args.tensor_parallel_size)
+    llm = LLM(
+        model=model,
+        max_model_len=args.max_model_len,
+        enable_prefix_caching=True,
+        tensor_parallel_size=args.tensor_parallel_size,
+    )
     max_model_len = int(llm.llm_engine.model_config.max_model_len)
     jobs, too_long = prepare(cfg, cache.root, ctxs, n=args.n or int(cfg.n), max_model_len=max_model_len)
     log_dir = cache.root / "llm"
     clientmod.record_server(log_dir, OFFLINE, clientmod.ServerInfo(model, max_model_len))
     samples = generate(llm, model, jobs, log_dir)
-    print(f"llmcc batch: {samples} samples for {len(jobs)} functions written to {log_dir}"
-          + (f"; {too_long} did not fit the context" if too_long else ""))
+    print(
+        f"llmcc batch: {samples} samples for {len(jobs)} functions written to {log_dir}"
+        + (f"; {too_long} did not fit the context" if too_long else "")
+    )
     print("now verify and measure them:  LLMCC_LLM_REPLAY=only llmcc optimize --proposer llm")
     return 0
 

@@ -61,18 +61,51 @@ from gcc_wrapper.optimize.candidate import Candidate, Context, Feedback
 DIMENSIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("dispatch", ("x86-64-v3", "x86-64-v2 x86-64-v3 x86-64-v4")),
     ("pgo", ("-fprofile-use",)),  # with the counters of a training run: see PGO below
-    ("unroll", ("-funroll-loops", "-funroll-all-loops", "-funroll-loops --param=max-unroll-times=2",
-                "-funroll-loops --param=max-unroll-times=4", "-fno-unroll-loops -fno-peel-loops")),
-    ("vectorize", ("-fno-tree-vectorize", "-fvect-cost-model=cheap", "-fvect-cost-model=dynamic",
-                   "-fvect-cost-model=unlimited", "-fno-tree-slp-vectorize")),
+    (
+        "unroll",
+        (
+            "-funroll-loops",
+            "-funroll-all-loops",
+            "-funroll-loops --param=max-unroll-times=2",
+            "-funroll-loops --param=max-unroll-times=4",
+            "-fno-unroll-loops -fno-peel-loops",
+        ),
+    ),
+    (
+        "vectorize",
+        (
+            "-fno-tree-vectorize",
+            "-fvect-cost-model=cheap",
+            "-fvect-cost-model=dynamic",
+            "-fvect-cost-model=unlimited",
+            "-fno-tree-slp-vectorize",
+        ),
+    ),
     ("level", ("-O2",)),
-    ("align", ("-falign-loops=32", "-falign-loops=64", "-falign-functions=64 -falign-jumps=16",
-               "-fno-align-loops -fno-align-jumps")),
-    ("branches", ("-fno-if-conversion -fno-if-conversion2", "-fno-tree-loop-if-convert",
-                  "-fno-guess-branch-probability")),
+    (
+        "align",
+        (
+            "-falign-loops=32",
+            "-falign-loops=64",
+            "-falign-functions=64 -falign-jumps=16",
+            "-fno-align-loops -fno-align-jumps",
+        ),
+    ),
+    (
+        "branches",
+        ("-fno-if-conversion -fno-if-conversion2", "-fno-tree-loop-if-convert", "-fno-guess-branch-probability"),
+    ),
     ("schedule", ("-fschedule-insns -fsched-pressure", "-fno-schedule-insns2")),
-    ("loops", ("-ftree-loop-distribution", "-fno-tree-loop-distribute-patterns",
-               "-fno-split-loops -fno-unswitch-loops", "-fno-ivopts", "-fno-tree-pre")),
+    (
+        "loops",
+        (
+            "-ftree-loop-distribution",
+            "-fno-tree-loop-distribute-patterns",
+            "-fno-split-loops -fno-unswitch-loops",
+            "-fno-ivopts",
+            "-fno-tree-pre",
+        ),
+    ),
     ("tune", ("-mtune=native",)),
 )
 
@@ -258,8 +291,9 @@ class EmbeddedProposer:
         text = fn.text()
         return text if refs_within(text, ctx.unit_asm) else None
 
-    def _dispatched(self, ctx: Context, base: str, variant: Variant, gcc_flags: tuple[str, ...], cwd,
-                    env) -> tuple[str, tuple[str, ...]]:
+    def _dispatched(
+        self, ctx: Context, base: str, variant: Variant, gcc_flags: tuple[str, ...], cwd, env
+    ) -> tuple[str, tuple[str, ...]]:
         """The dispatched candidate of `variant` around its baseline body `base`, and its levels;
         no levels when there is nothing to dispatch to (no level allowed here, or every level's
         body is the same as a lower one's)."""

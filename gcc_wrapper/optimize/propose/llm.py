@@ -32,7 +32,9 @@ from gcc_wrapper.optimize.propose import model_client as clientmod
 from gcc_wrapper.optimize.propose import prompts
 
 _LABEL = re.compile(r"^[ \t]*([A-Za-z_.$][\w.$@]*)[ \t]*:", re.M)
-_SYMDIR = re.compile(r"^[ \t]*\.(?:globl|global|weak|type|size|local|comm|lcomm|set|equ)[ \t]+([A-Za-z_.$][\w.$@]*)", re.M)
+_SYMDIR = re.compile(
+    r"^[ \t]*\.(?:globl|global|weak|type|size|local|comm|lcomm|set|equ)[ \t]+([A-Za-z_.$][\w.$@]*)", re.M
+)
 
 
 def defined_symbols(asm_text: str) -> set[str]:
@@ -64,11 +66,17 @@ def _counters(root: Path) -> Any:
 class LLMProposer:
     """Implements gcc_wrapper.optimize.propose.Proposer with a model served over HTTP."""
 
-    def __init__(self, cfg: Any, cache_root: Path, *, client: clientmod.Client | None = None, max_samples: int | None = None) -> None:
+    def __init__(
+        self, cfg: Any, cache_root: Path, *, client: clientmod.Client | None = None, max_samples: int | None = None
+    ) -> None:
         self.cfg = cfg
         self.cache_root = Path(cache_root)
         self.client = client or clientmod.shared(cfg, self.cache_root)
-        self.max_samples = max_samples if max_samples is not None else int(getattr(cfg, "llm_samples", 0) or clientmod.env_number("LLMCC_LLM_SAMPLES", 32))
+        self.max_samples = (
+            max_samples
+            if max_samples is not None
+            else int(getattr(cfg, "llm_samples", 0) or clientmod.env_number("LLMCC_LLM_SAMPLES", 32))
+        )
         self.name = "llm"
         self.deadline: float | None = None  # time.monotonic() by which propose() must return (set by the search)
         self.stats: dict[str, int] = {}
@@ -211,7 +219,9 @@ class LLMProposer:
         parent = feedback[-1].candidate.id if feedback else ""
         return [self._candidate(ctx, reply, i, c, parent) for i, c in enumerate(reply.choices)]
 
-    def _candidate(self, ctx: Context, reply: clientmod.Reply, i: int, choice: clientmod.Choice, parent: str) -> Candidate:
+    def _candidate(
+        self, ctx: Context, reply: clientmod.Reply, i: int, choice: clientmod.Choice, parent: str
+    ) -> Candidate:
         meta: dict[str, Any] = {
             "prompt_hash": reply.prompt_hash,
             "choice": i,

@@ -133,8 +133,10 @@ def _context_length_error(status: int, payload: Any) -> str | None:
     err = payload.get("error") if isinstance(payload.get("error"), dict) else payload
     msg = str(err.get("message", ""))
     low = msg.lower()
-    if "context length" in low or "maximum model length" in low or "context_length_exceeded" in str(
-        err.get("code", "")
+    if (
+        "context length" in low
+        or "maximum model length" in low
+        or "context_length_exceeded" in str(err.get("code", ""))
     ):
         return msg
     return None
@@ -381,7 +383,9 @@ class Client:
             raise ServerError("/v1/models lists no model")
         card = next((c for c in cards if c.get("id") == self.model), None) if self.model else cards[0]
         if card is None:
-            self._mark_down(f"model {self.model!r} is not served (served: {', '.join(str(c.get('id')) for c in cards)})")
+            self._mark_down(
+                f"model {self.model!r} is not served (served: {', '.join(str(c.get('id')) for c in cards)})"
+            )
             raise ServerDown(self.down_reason)
         mlen = card.get("max_model_len")
         self._info = ServerInfo(str(card.get("id")), int(mlen) if isinstance(mlen, int) else None)
@@ -501,16 +505,22 @@ def tls_context(ca_bundle: str, verify: bool, server: str) -> ssl.SSLContext:
     if not verify:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
-        print(f"llmcc: WARNING: tls_verify = false: the certificate of {server} is not checked. Anyone on the "
-              "network path can read the prompts (your source code) and answer in the server's name; set "
-              "ca_bundle to the server's certificate authority instead.", file=sys.stderr, flush=True)
+        print(
+            f"llmcc: WARNING: tls_verify = false: the certificate of {server} is not checked. Anyone on the "
+            "network path can read the prompts (your source code) and answer in the server's name; set "
+            "ca_bundle to the server's certificate authority instead.",
+            file=sys.stderr,
+            flush=True,
+        )
     return ctx
 
 
 def _tls_problem(server: str, e: ssl.SSLError) -> str:
     if isinstance(e, ssl.SSLCertVerificationError):
-        return (f"{server}: TLS certificate not trusted ({e.verify_message or e.reason}); set ca_bundle to the PEM "
-                "file of the authority that signed it (the system's store is used otherwise)")
+        return (
+            f"{server}: TLS certificate not trusted ({e.verify_message or e.reason}); set ca_bundle to the PEM "
+            "file of the authority that signed it (the system's store is used otherwise)"
+        )
     return f"{server}: TLS handshake failed ({e.reason or e}); is it an https server?"
 
 
@@ -578,9 +588,19 @@ def append_reply(log_dir: Path, h: str, body: dict, payload: Any, seconds: float
     path = log_dir / f"{h}.json"
     log_dir.mkdir(parents=True, exist_ok=True)
     with FileLock(str(path) + ".lock"):
-        rec = _load(path) or {"prompt_hash": h, "request": {k: v for k, v in body.items() if k != "model"}, "replies": []}
+        rec = _load(path) or {
+            "prompt_hash": h,
+            "request": {k: v for k, v in body.items() if k != "model"},
+            "replies": [],
+        }
         rec["replies"].append(
-            {"time": time.time(), "server": server, "model": body.get("model"), "seconds": round(seconds, 3), "response": payload}
+            {
+                "time": time.time(),
+                "server": server,
+                "model": body.get("model"),
+                "seconds": round(seconds, 3),
+                "response": payload,
+            }
         )
         write_atomic(path, json.dumps(rec, indent=1).encode())
 
@@ -641,10 +661,22 @@ def shared(cfg: Any, cache_root: Path, factory: Callable[..., Client] = Client) 
     """The process-wide client for this configuration: one pool, one down-mark, one log."""
     # config.load() reads LLMCC_LLM_TIMEOUT / LLMCC_LLM_REPLAY too, so llmcc.toml works as well
     timeout = float(getattr(cfg, "llm_timeout", 0) or env_number("LLMCC_LLM_TIMEOUT", 300.0))
-    replay = replay_mode({"LLMCC_LLM_REPLAY": str(getattr(cfg, "llm_replay", "") or os.environ.get("LLMCC_LLM_REPLAY", "auto"))})
+    replay = replay_mode(
+        {"LLMCC_LLM_REPLAY": str(getattr(cfg, "llm_replay", "") or os.environ.get("LLMCC_LLM_REPLAY", "auto"))}
+    )
     ca_bundle = str(getattr(cfg, "ca_bundle", "") or "")
     tls_verify = bool(getattr(cfg, "tls_verify", True))
-    key = (cfg.server, cfg.model, cfg.api_key, str(cache_root), int(cfg.concurrency), timeout, replay, ca_bundle, tls_verify)
+    key = (
+        cfg.server,
+        cfg.model,
+        cfg.api_key,
+        str(cache_root),
+        int(cfg.concurrency),
+        timeout,
+        replay,
+        ca_bundle,
+        tls_verify,
+    )
     with _shared_lock:
         c = _shared.get(key)
         if c is None:

@@ -95,8 +95,9 @@ _PLT = re.compile(r"^([0-9a-f]+) <([^@>]+)@plt>:")
 def plt_entries(path: str) -> dict[str, int]:
     """name -> address (file value) of the PLT stubs, for calls to shared-library functions."""
     try:
-        r = subprocess.run(["objdump", "-d", "-j", ".plt", "-j", ".plt.sec", path], capture_output=True,
-                           text=True, timeout=120)
+        r = subprocess.run(
+            ["objdump", "-d", "-j", ".plt", "-j", ".plt.sec", path], capture_output=True, text=True, timeout=120
+        )
     except (OSError, subprocess.TimeoutExpired):
         return {}
     out: dict[str, int] = {}
@@ -128,7 +129,9 @@ def _libraries(exe: str, cwd: str) -> list[str]:
     return out
 
 
-def locate(exe: str, cwd: str, names: list[str], system: tuple[str, ...] = ()) -> tuple[dict[str, tuple[str, int]], dict[str, list[Symbol]]]:
+def locate(
+    exe: str, cwd: str, names: list[str], system: tuple[str, ...] = ()
+) -> tuple[dict[str, tuple[str, int]], dict[str, list[Symbol]]]:
     """name -> (module, symbol value) for the names some module of the program defines as a
     function, the program itself first, libraries under the `system` directories never; and the
     symbols of the modules that define any."""
@@ -149,9 +152,17 @@ def locate(exe: str, cwd: str, names: list[str], system: tuple[str, ...] = ()) -
     return found, tables
 
 
-def record(cmd: list[str], cwd: str, names: list[str], cache_root: str | os.PathLike, *,
-           limits: Limits = Limits(), stdin_at: int | None = None, timeout: float = 600.0,
-           system: tuple[str, ...] = ()) -> tuple[store.Recording | None, str]:
+def record(
+    cmd: list[str],
+    cwd: str,
+    names: list[str],
+    cache_root: str | os.PathLike,
+    *,
+    limits: Limits = Limits(),
+    stdin_at: int | None = None,
+    timeout: float = 600.0,
+    system: tuple[str, ...] = (),
+) -> tuple[store.Recording | None, str]:
     """Run the workload under the recorder; (the Recording, a note on what was done or why not).
     Its output is discarded; its stdin is ours from offset `stdin_at`, or empty when None."""
     exe = cmd[0] if os.sep in cmd[0] else shutil.which(cmd[0])
@@ -163,15 +174,22 @@ def record(cmd: list[str], cwd: str, names: list[str], cache_root: str | os.Path
     where, tables = locate(exe, cwd, names, system)
     chosen = [n for n in names if n in where]
     if not chosen:
-        return None, (f"states not recorded: {os.path.basename(exe)} does not define the hot functions (a stripped "
-                      "binary, or a shell or interpreter running the program?); profile the program itself")
+        return None, (
+            f"states not recorded: {os.path.basename(exe)} does not define the hot functions (a stripped "
+            "binary, or a shell or interpreter running the program?); profile the program itself"
+        )
     try:
         tool = recorder()
     except native.BuildError as e:
         return None, f"states not recorded: {e}"
     with tempfile.TemporaryDirectory(prefix="llmcc-record-") as tmp:
-        spec = [f"states {limits.states}", f"burst {limits.burst}", f"window_ms {limits.window_ms}",
-                f"page_limit {limits.page_limit}", f"call_ms {limits.call_ms}"]
+        spec = [
+            f"states {limits.states}",
+            f"burst {limits.burst}",
+            f"window_ms {limits.window_ms}",
+            f"page_limit {limits.page_limit}",
+            f"call_ms {limits.call_ms}",
+        ]
         for i, n in enumerate(chosen):
             module, value = where[n]
             spec.append(f"fn {i} {module} {value:x}")
@@ -186,8 +204,14 @@ def record(cmd: list[str], cwd: str, names: list[str], cache_root: str | os.Path
         out = Path(tmp) / "out"
         out.mkdir()
         t0 = time.monotonic()
-        proc = subprocess.Popen([str(tool), str(Path(tmp) / "spec"), str(out), "--", exe, *cmd[1:]], cwd=cwd,
-                                stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            [str(tool), str(Path(tmp) / "spec"), str(out), "--", exe, *cmd[1:]],
+            cwd=cwd,
+            stdin=stdin,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         stopped = ""
         try:
             status = proc.wait(timeout=timeout)
@@ -206,9 +230,18 @@ def record(cmd: list[str], cwd: str, names: list[str], cache_root: str | os.Path
         return _keep(out, cmd, cwd, chosen, where, tables, cache_root, limits, took, stopped)
 
 
-def _keep(out: Path, cmd: list[str], cwd: str, chosen: list[str], where: dict[str, tuple[str, int]],
-          tables: dict[str, list[Symbol]], cache_root: str | os.PathLike, limits: Limits, took: float,
-          stopped: str) -> tuple[store.Recording | None, str]:
+def _keep(
+    out: Path,
+    cmd: list[str],
+    cwd: str,
+    chosen: list[str],
+    where: dict[str, tuple[str, int]],
+    tables: dict[str, list[Symbol]],
+    cache_root: str | os.PathLike,
+    limits: Limits,
+    took: float,
+    stopped: str,
+) -> tuple[store.Recording | None, str]:
     log = (out / "log.txt").read_text(errors="replace").splitlines()
     addrs: dict[int, int] = {}
     abandoned: dict[int, int] = {}
@@ -238,13 +271,22 @@ def _keep(out: Path, cmd: list[str], cwd: str, chosen: list[str], where: dict[st
         size += len(blob)
         (dest / f"fn{i}.z").write_bytes(blob)
         module, value = where[name]
-        functions[name] = {"module": module, "offset": value, "addr": addrs.get(i, 0), "states": n,
-                           "abandoned": abandoned.get(i, 0), "file": f"fn{i}.z"}
+        functions[name] = {
+            "module": module,
+            "offset": value,
+            "addr": addrs.get(i, 0),
+            "states": n,
+            "abandoned": abandoned.get(i, 0),
+            "file": f"fn{i}.z",
+        }
         counts.append(f"{name} {n}")
     (dest / "code.z").write_bytes(zlib.compress((out / "code.bin").read_bytes(), 1))
     modules = {}
     for j, (module, syms) in enumerate(sorted(tables.items())):
-        data = {"symbols": [[s.name, s.value, s.size, s.type, s.bind, s.file] for s in syms], "plt": plt_entries(module)}
+        data = {
+            "symbols": [[s.name, s.value, s.size, s.type, s.bind, s.file] for s in syms],
+            "plt": plt_entries(module),
+        }
         (dest / f"symbols-{j}.json.z").write_bytes(zlib.compress(json.dumps(data).encode(), 6))
         modules[module] = f"symbols-{j}.json.z"
     maps = (out / "maps.txt").read_text(errors="replace")
@@ -255,10 +297,22 @@ def _keep(out: Path, cmd: list[str], cwd: str, chosen: list[str], where: dict[st
             stack = [lo, hi]
     why = "; ".join(f"{k} ({v})" for k, v in sorted(reasons.items(), key=lambda kv: -kv[1]))
     stops = [ln.split(": ", 1)[1] for ln in log if ln.startswith("recording stopped: ")]
-    note = (f"states recorded in {took:.1f} s{stopped}: " + ", ".join(counts)
-            + (f"; calls not recorded: {why}" if why else "") + (f"; {stops[0]}" if stops else ""))
-    meta = {"command": cmd, "cwd": cwd, "created": time.time(), "stack": stack, "maps": maps, "note": note,
-            "functions": functions, "modules": modules}
+    note = (
+        f"states recorded in {took:.1f} s{stopped}: "
+        + ", ".join(counts)
+        + (f"; calls not recorded: {why}" if why else "")
+        + (f"; {stops[0]}" if stops else "")
+    )
+    meta = {
+        "command": cmd,
+        "cwd": cwd,
+        "created": time.time(),
+        "stack": stack,
+        "maps": maps,
+        "note": note,
+        "functions": functions,
+        "modules": modules,
+    }
     write_atomic(dest / "meta.json", json.dumps(meta))
     final = base / dest.name.lstrip(".").split("-")[0]
     final = base / f"{final.name}-{os.getpid()}"
@@ -269,8 +323,10 @@ def _keep(out: Path, cmd: list[str], cwd: str, chosen: list[str], where: dict[st
 def _prune(base: Path) -> None:
     """Keep the newest store.KEEP - 1 recordings (one more is about to be made)."""
     try:
-        dirs = sorted((d for d in base.iterdir() if d.is_dir() and not d.name.startswith(".")), key=lambda d: d.stat().st_mtime)
+        dirs = sorted(
+            (d for d in base.iterdir() if d.is_dir() and not d.name.startswith(".")), key=lambda d: d.stat().st_mtime
+        )
     except OSError:
         return
-    for old in dirs[:max(0, len(dirs) - store.KEEP + 1)]:
+    for old in dirs[: max(0, len(dirs) - store.KEEP + 1)]:
         shutil.rmtree(old, ignore_errors=True)

@@ -61,9 +61,16 @@ RUN_TIMEOUT = 120.0
 MEMORY = 8 << 30
 RETRIES = 4  # an address of a state taken by the replayer's own random layout: run again
 ABI_BITS = {
-    1: "rbx not preserved", 2: "rbp not preserved", 4: "r12 not preserved", 8: "r13 not preserved",
-    16: "r14 not preserved", 32: "r15 not preserved", 64: "rsp not restored",
-    128: "direction flag left set", 256: "MXCSR control bits changed", 512: "x87 control word changed",
+    1: "rbx not preserved",
+    2: "rbp not preserved",
+    4: "r12 not preserved",
+    8: "r13 not preserved",
+    16: "r14 not preserved",
+    32: "r15 not preserved",
+    64: "rsp not restored",
+    128: "direction flag left set",
+    256: "MXCSR control bits changed",
+    512: "x87 control word changed",
     2048: "left x87/MMX registers in use (no fstp/emms)",
 }
 
@@ -76,9 +83,12 @@ def replayer() -> Path:
     # from the verifier: seccomp.c, the harnesses' system-call allowlist; coverage.c, one-shot
     # breakpoints on the candidate's blocks
     verify_dir = HERE.parent / "verify"
-    return native.build("replayer", [HERE / "replayer.c", HERE / "replay_call.s", verify_dir / "coverage.c"],
-                        ["-O2", "-fno-stack-protector", "-static", f"-Wl,-Ttext-segment={REPLAYER_AT:#x}", f"-I{verify_dir}"],
-                        includes=[verify_dir / "seccomp.c", verify_dir / "coverage.h"])
+    return native.build(
+        "replayer",
+        [HERE / "replayer.c", HERE / "replay_call.s", verify_dir / "coverage.c"],
+        ["-O2", "-fno-stack-protector", "-static", f"-Wl,-Ttext-segment={REPLAYER_AT:#x}", f"-I{verify_dir}"],
+        includes=[verify_dir / "seccomp.c", verify_dir / "coverage.h"],
+    )
 
 
 # ---- return value: which bits of which registers the caller can see ---------------------------------
@@ -171,8 +181,11 @@ class Binding:
     def address(self, sym: str) -> int:
         cands = self.symbols.get(sym, [])
         mine = os.path.basename(self.source)
-        for rank in (lambda c: c[1] == "LOCAL" and c[2] == mine, lambda c: c[1] in ("GLOBAL", "WEAK"),
-                     lambda c: c[1] == "LOCAL"):
+        for rank in (
+            lambda c: c[1] == "LOCAL" and c[2] == mine,
+            lambda c: c[1] in ("GLOBAL", "WEAK"),
+            lambda c: c[1] == "LOCAL",
+        ):
             hits = [c for c in cands if rank(c)]
             if len(hits) == 1 or (hits and rank is not None and len({h[0] for h in hits}) == 1):
                 return hits[0][0]
@@ -195,12 +208,21 @@ class Binding:
 
 # Code first at the placement (its own alignment may move it up: -falign-functions=64 code stays
 # 64-byte aligned), constants after it.
-_SCRIPT = ("SECTIONS {{ . = {addr:#x}; .text : {{ *(.text .text.*) }} .rodata : {{ *(.rodata .rodata.*) }} "
-           "/DISCARD/ : {{ *(.note.*) *(.comment) *(.eh_frame) }} }}\n")
+_SCRIPT = (
+    "SECTIONS {{ . = {addr:#x}; .text : {{ *(.text .text.*) }} .rodata : {{ *(.rodata .rodata.*) }} "
+    "/DISCARD/ : {{ *(.note.*) *(.comment) *(.eh_frame) }} }}\n"
+)
 
 
-def link_image(obj: Path, binding: Binding, addr: int, kind: int, placement: int, workdir: Path,
-               cpu: tuple[tuple[int, int], ...] | None = None) -> Image:
+def link_image(
+    obj: Path,
+    binding: Binding,
+    addr: int,
+    kind: int,
+    placement: int,
+    workdir: Path,
+    cpu: tuple[tuple[int, int], ...] | None = None,
+) -> Image:
     """The object linked at `addr` + placement * 16 against the recorded program's symbols (the
     link map beside it, workdir/img{kind}.{placement}.map, says where each input section went);
     `cpu`: the CPU model a candidate that dispatches reads (dispatch.CpuModel.words)."""
@@ -222,24 +244,54 @@ def link_image(obj: Path, binding: Binding, addr: int, kind: int, placement: int
     script = workdir / f"img{kind}.{placement}.ld"
     script.write_text(_SCRIPT.format(addr=start))
     elf = workdir / f"img{kind}.{placement}.elf"
-    r = subprocess.run(["ld", "-o", str(elf), "-T", str(script), "-e", binding.name, "--no-relax",
-                        f"-Map={elf.with_suffix('.map')}", *defs, str(obj), *extra], capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [
+            "ld",
+            "-o",
+            str(elf),
+            "-T",
+            str(script),
+            "-e",
+            binding.name,
+            "--no-relax",
+            f"-Map={elf.with_suffix('.map')}",
+            *defs,
+            str(obj),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     if r.returncode != 0:
         raise ReplayError(f"cannot link it against the recorded program: {r.stderr.strip()[:300]}")
     with open(elf, "rb") as f:
         e = ELFFile(f)
         # the code and constants, each where the link put it (alignment may move them up)
-        parts = [(s["sh_addr"], s.data()) for s in e.iter_sections()
-                 if s["sh_flags"] & 2 and s["sh_type"] == "SHT_PROGBITS" and s["sh_size"]]  # SHF_ALLOC
+        parts = [
+            (s["sh_addr"], s.data())
+            for s in e.iter_sections()
+            if s["sh_flags"] & 2 and s["sh_type"] == "SHT_PROGBITS" and s["sh_size"]
+        ]  # SHF_ALLOC
         symtab = e.get_section_by_name(".symtab")
-        entry = next((s["st_value"] for s in symtab.iter_symbols() if s.name == binding.name and s["st_shndx"] != "SHN_UNDEF"),
-                     None) if symtab is not None else None
+        entry = (
+            next(
+                (
+                    s["st_value"]
+                    for s in symtab.iter_symbols()
+                    if s.name == binding.name and s["st_shndx"] != "SHN_UNDEF"
+                ),
+                None,
+            )
+            if symtab is not None
+            else None
+        )
     if entry is None or not parts:
         raise ReplayError(f"the image does not define {binding.name}")
     top = max(a + len(d) for a, d in parts)
     data = bytearray(b"\xcc" * (top - addr + (-(top - addr) % PAGE)))
     for a, d in parts:
-        data[a - addr:a - addr + len(d)] = d
+        data[a - addr : a - addr + len(d)] = d
     return Image(kind, placement, addr, bytes(data), entry)
 
 
@@ -299,12 +351,21 @@ def _prune(d: Path) -> None:
         files = sorted(d.glob("*.bin"), key=lambda p: p.stat().st_mtime)
     except OSError:
         return
-    for old in files[:max(0, len(files) - KEEP_STATES_FILES)]:
+    for old in files[: max(0, len(files) - KEEP_STATES_FILES)]:
         old.unlink(missing_ok=True)
 
 
-def write_run(path: Path, images: list[Image], ret: Returns, *, mode: int, rounds: int = 0, reps: int = 0,
-              coverage: tuple[int, tuple[int, ...]] = (0, ()), dump: tuple[int, int] = (0, 0)) -> None:
+def write_run(
+    path: Path,
+    images: list[Image],
+    ret: Returns,
+    *,
+    mode: int,
+    rounds: int = 0,
+    reps: int = 0,
+    coverage: tuple[int, tuple[int, ...]] = (0, ()),
+    dump: tuple[int, int] = (0, 0),
+) -> None:
     cov_fn, offsets = coverage
     extra = [(dump[0], b"\0" * dump[1], 3)] if dump[1] else []  # a training image's counters: read and write
     with open(path, "wb") as f:
@@ -330,7 +391,9 @@ def run_replayer(states: Path, run: Path, timeout: float) -> tuple[int, list[str
 
     exe = replayer()
     for _ in range(RETRIES):
-        r = sandbox.run([str(exe), str(states), str(run)], cwd=None, timeout=timeout, cpu_seconds=timeout, memory_bytes=MEMORY)
+        r = sandbox.run(
+            [str(exe), str(states), str(run)], cwd=None, timeout=timeout, cpu_seconds=timeout, memory_bytes=MEMORY
+        )
         lines = r.stdout.decode(errors="replace").splitlines()
         if r.returncode != 75:
             err = r.stderr.decode(errors="replace")
@@ -403,13 +466,25 @@ def check(ctx: Context, cand_obj: Path, rec: store.Recording, *, budget: float |
         o = _check_one(ctx, cand_obj, rec, budget=share, arming=arming, model=model)
         if not o.ran or not o.check.passed:
             if model is not None and o.ran:
-                o = Outcome(True, Check("states", False, f"{o.check.detail} under {model.label}"), o.counterexample,
-                            o.states, o.unfaithful)
+                o = Outcome(
+                    True,
+                    Check("states", False, f"{o.check.detail} under {model.label}"),
+                    o.counterexample,
+                    o.states,
+                    o.unfaithful,
+                )
             return o
         covered |= o.covered
     if models[0] is not None:
-        o = Outcome(True, Check("states", True, f"{o.check.detail}; the same under each CPU model: "
-                                                 f"{', '.join(m.label for m in models)}"), "", o.states, o.unfaithful)
+        o = Outcome(
+            True,
+            Check(
+                "states", True, f"{o.check.detail}; the same under each CPU model: {', '.join(m.label for m in models)}"
+            ),
+            "",
+            o.states,
+            o.unfaithful,
+        )
     return Outcome(o.ran, o.check, o.counterexample, o.states, o.unfaithful, covered)
 
 
@@ -428,7 +503,9 @@ def _check_one(ctx: Context, cand_obj: Path, rec: store.Recording, *, budget: fl
         with tempfile.TemporaryDirectory(prefix="llmcc-replay-", dir=native.work_root()) as tmp:
             work = Path(tmp)
             at = binding.free_span(2 * IMAGE_SPAN)
-            cand = link_image(cand_obj, binding, at + IMAGE_SPAN, 1, 0, work, model.words if model is not None else None)
+            cand = link_image(
+                cand_obj, binding, at + IMAGE_SPAN, 1, 0, work, model.words if model is not None else None
+            )
             images = [base_image(base.path, binding, at, 0, work), cand]
             armed: tuple[int, tuple[int, ...]] = (0, ())
             if arming is not None:
@@ -456,8 +533,14 @@ def _check_one(ctx: Context, cand_obj: Path, rec: store.Recording, *, budget: fl
         extra = f"; {nunf} recorded calls not reproduced by gcc's version, left out" if nunf else ""
         extra += f"; {skipped} on which gcc's version crashed or hung, left out" if skipped else ""
         ran_blocks = coverage.covered("\n".join(lines), arming.sites) if arming is not None else frozenset()
-        return Outcome(True, Check(name, True, f"same results as gcc's version on {ran} recorded calls{extra}"), "", ran, nunf,
-                       ran_blocks)
+        return Outcome(
+            True,
+            Check(name, True, f"same results as gcc's version on {ran} recorded calls{extra}"),
+            "",
+            ran,
+            nunf,
+            ran_blocks,
+        )
     if status == 1 and mismatch:
         words = mismatch[0].split()
         index = int(words[1])
@@ -470,7 +553,9 @@ def _check_one(ctx: Context, cand_obj: Path, rec: store.Recording, *, budget: fl
 
 def _unfaithful_reason(line: str) -> str:
     w = line.split()
-    return {"abi": "it broke the ABI", "return": "it returned something else", "memory": "it wrote other memory"}.get(w[2] if len(w) > 2 else "", "it did something else")
+    return {"abi": "it broke the ABI", "return": "it returned something else", "memory": "it wrote other memory"}.get(
+        w[2] if len(w) > 2 else "", "it did something else"
+    )
 
 
 def explain(w: list[str], ctx: Context) -> str:
@@ -507,7 +592,9 @@ TIME_STATES = 32  # states timed per round (spread over the recording)
 REPS = 3  # calls per state, side and round; the least is kept
 
 
-def time_states(ctx: Context, cand_obj: Path, rec: store.Recording, *, rounds: int, timeout: float) -> tuple[list[int], list[int], str]:
+def time_states(
+    ctx: Context, cand_obj: Path, rec: store.Recording, *, rounds: int, timeout: float
+) -> tuple[list[int], list[int], str]:
     """Per-round cycles (rdtscp, summed over the states, least of REPS calls each) of gcc's version
     and of the candidate, interleaved state by state on the same recorded states; and a note."""
     from gcc_wrapper.optimize.verify import static
@@ -544,8 +631,9 @@ def time_states(ctx: Context, cand_obj: Path, rec: store.Recording, *, rounds: i
 # ---- training -----------------------------------------------------------------------------------
 
 
-def train(ctx: Context, instrumented_asm: str, counters: str, size: int, rec: store.Recording, *,
-          timeout: float) -> tuple[bytes, int]:
+def train(
+    ctx: Context, instrumented_asm: str, counters: str, size: int, rec: store.Recording, *, timeout: float
+) -> tuple[bytes, int]:
     """The counters (`size` bytes at the symbol `counters`) of the instrumented function
     `instrumented_asm` after one call on every recorded state of ctx.name; and how many calls
     returned. pgo.train_on_states makes the function and reads the counters."""

@@ -32,8 +32,35 @@ PAGE = 4096
 NREGS = 27
 KEEP = 8  # recordings kept per cache (the newest)
 # struct user_regs_struct's order
-REGS = ("r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8", "rax", "rcx", "rdx", "rsi",
-        "rdi", "orig_rax", "rip", "cs", "eflags", "rsp", "ss", "fs_base", "gs_base", "ds", "es", "fs", "gs")
+REGS = (
+    "r15",
+    "r14",
+    "r13",
+    "r12",
+    "rbp",
+    "rbx",
+    "r11",
+    "r10",
+    "r9",
+    "r8",
+    "rax",
+    "rcx",
+    "rdx",
+    "rsi",
+    "rdi",
+    "orig_rax",
+    "rip",
+    "cs",
+    "eflags",
+    "rsp",
+    "ss",
+    "fs_base",
+    "gs_base",
+    "ds",
+    "es",
+    "fs",
+    "gs",
+)
 REG = {name: i for i, name in enumerate(REGS)}
 ARG_INT = ("rdi", "rsi", "rdx", "rcx", "r8", "r9")
 
@@ -66,7 +93,7 @@ class State:
 
     def xmm(self, i: int) -> int:
         """Low 64 bits of xmm i at entry."""
-        return int.from_bytes(self.fx[160 + 16 * i:168 + 16 * i], "little")
+        return int.from_bytes(self.fx[160 + 16 * i : 168 + 16 * i], "little")
 
     @property
     def touched(self) -> int:
@@ -110,7 +137,7 @@ class Recording:
         out, at = [], 0
         while at + 16 <= len(raw):
             addr, n = struct.unpack_from("<QQ", raw, at)
-            out.append((addr, raw[at + 16:at + 16 + n]))
+            out.append((addr, raw[at + 16 : at + 16 + n]))
             at += 16 + n
         return out
 
@@ -151,20 +178,20 @@ def parse_states(raw: bytes, limit: int | None = None) -> list[State]:
             raise StoreError(f"bad state record at byte {at}")
         at += 32
         regs = struct.unpack_from(regs_fmt, raw, at)
-        fx = raw[at + nregs:at + nregs + 512]
+        fx = raw[at + nregs : at + nregs + 512]
         at += nregs + 512
         pages = []
         for _ in range(npages):
             addr, flags = struct.unpack_from("<QQ", raw, at)
-            pages.append(Page(addr, bool(flags & 1), (flags >> 8) & 0xFF, raw[at + 16:at + 16 + PAGE]))
+            pages.append(Page(addr, bool(flags & 1), (flags >> 8) & 0xFF, raw[at + 16 : at + 16 + PAGE]))
             at += 16 + PAGE
         exit_regs = struct.unpack_from(regs_fmt, raw, at)
-        exit_fx = raw[at + nregs:at + nregs + 512]
+        exit_fx = raw[at + nregs : at + nregs + 512]
         at += nregs + 512
         exits = []
         for _ in range(nwritten):
             (addr,) = struct.unpack_from("<Q", raw, at)
-            exits.append((addr, raw[at + 8:at + 8 + PAGE]))
+            exits.append((addr, raw[at + 8 : at + 8 + PAGE]))
             at += 8 + PAGE
         if at > len(raw):
             raise StoreError("a state record is cut short")
@@ -183,13 +210,28 @@ def load(path: str | os.PathLike) -> Recording:
     except (OSError, ValueError) as e:
         raise StoreError(f"not a recording: {d}: {e}") from None
     funcs = {
-        name: FunctionRecord(name, str(f.get("module", "")), int(f.get("offset", 0)), int(f.get("addr", 0)),
-                             int(f.get("states", 0)), int(f.get("abandoned", 0)), str(f.get("file", "")))
+        name: FunctionRecord(
+            name,
+            str(f.get("module", "")),
+            int(f.get("offset", 0)),
+            int(f.get("addr", 0)),
+            int(f.get("states", 0)),
+            int(f.get("abandoned", 0)),
+            str(f.get("file", "")),
+        )
         for name, f in dict(meta.get("functions", {})).items()
     }
     stack = meta.get("stack") or [0, 0]
-    return Recording(d, tuple(meta.get("command", ())), str(meta.get("cwd", "")), float(meta.get("created", 0)),
-                     (int(stack[0]), int(stack[1])), funcs, dict(meta.get("modules", {})), str(meta.get("note", "")))
+    return Recording(
+        d,
+        tuple(meta.get("command", ())),
+        str(meta.get("cwd", "")),
+        float(meta.get("created", 0)),
+        (int(stack[0]), int(stack[1])),
+        funcs,
+        dict(meta.get("modules", {})),
+        str(meta.get("note", "")),
+    )
 
 
 def related(cache_root: str | os.PathLike, cwd: str | None) -> list[Recording]:

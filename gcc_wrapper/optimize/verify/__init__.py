@@ -39,8 +39,14 @@ if TYPE_CHECKING:
     from gcc_wrapper.optimize.verify.project_tests import Programs
 
 
-def verify(ctx: Context, cand: Candidate, *, tests: str | None = None, budget: float | None = None,
-           programs: Programs | None = None) -> Verdict:
+def verify(
+    ctx: Context,
+    cand: Candidate,
+    *,
+    tests: str | None = None,
+    budget: float | None = None,
+    programs: Programs | None = None,
+) -> Verdict:
     from gcc_wrapper.optimize.verify import difftest, static
 
     start = time.monotonic()
@@ -68,8 +74,14 @@ def verify(ctx: Context, cand: Candidate, *, tests: str | None = None, budget: f
         if replayed is not None:
             checks.append(replayed.check)
             if replayed.ran and not replayed.check.passed:
-                return Verdict("reject", f"states: {replayed.check.detail}", tuple(checks), replayed.counterexample,
-                               d.inputs_tried, replayed.states)
+                return Verdict(
+                    "reject",
+                    f"states: {replayed.check.detail}",
+                    tuple(checks),
+                    replayed.counterexample,
+                    d.inputs_tried,
+                    replayed.states,
+                )
             if replayed.ran:
                 semantic.append(f"{replayed.states} recorded calls of the workload")
                 states_tried = replayed.states
@@ -97,9 +109,17 @@ def verify(ctx: Context, cand: Candidate, *, tests: str | None = None, budget: f
 
         extra = []
         if tests:
-            extra.append(("tests", "the project's tests", lambda left: project_tests.run(ctx, cand, tests, timeout=left)))
+            extra.append(
+                ("tests", "the project's tests", lambda left: project_tests.run(ctx, cand, tests, timeout=left))
+            )
         if programs is not None:
-            extra.append(("programs", "the program comparison", lambda left: project_tests.run_programs(ctx, cand, programs, timeout=left)))
+            extra.append(
+                (
+                    "programs",
+                    "the program comparison",
+                    lambda left: project_tests.run_programs(ctx, cand, programs, timeout=left),
+                )
+            )
         for name, what, run in extra:
             left = None if budget is None else max(10.0, budget - (time.monotonic() - start))
             try:
@@ -113,20 +133,39 @@ def verify(ctx: Context, cand: Candidate, *, tests: str | None = None, budget: f
             semantic.append(what)
         if not semantic:
             why = d.check.detail.removeprefix("not testable this way: ")
-            states = (f"; {replayed.check.detail}" if replayed is not None else
-                      "; no recorded states (`llmcc profile -- CMD` records the workload's calls)")
+            states = (
+                f"; {replayed.check.detail}"
+                if replayed is not None
+                else "; no recorded states (`llmcc profile -- CMD` records the workload's calls)"
+            )
             others = "the project tests could not run" if extra else "no project tests were given"
-            return Verdict("error", f"could not verify: not testable by differential testing ({why}{states}) and {others}",
-                           tuple(checks))
+            return Verdict(
+                "error",
+                f"could not verify: not testable by differential testing ({why}{states}) and {others}",
+                tuple(checks),
+            )
         if arming is not None and not function_level:
             # the project's tests or programs passed, but nothing shows which of the candidate's
             # code they ran: a rewrite gcc did not write is not accepted on that alone
             why = d.check.detail.removeprefix("not testable this way: ")
-            c = coverage.check(arming.sites, frozenset(), cand.asm, info.flow.blocks, workdir, f"differential testing could not run ({why})")
+            c = coverage.check(
+                arming.sites,
+                frozenset(),
+                cand.asm,
+                info.flow.blocks,
+                workdir,
+                f"differential testing could not run ({why})",
+            )
             checks.append(c)
             return Verdict("error", f"could not verify: {' and '.join(semantic)} passed, but {c.detail}", tuple(checks))
-        return Verdict("accept", f"passed the static checks and {' and '.join(semantic)}", tuple(checks), "",
-                       d.inputs_tried, states_tried)
+        return Verdict(
+            "accept",
+            f"passed the static checks and {' and '.join(semantic)}",
+            tuple(checks),
+            "",
+            d.inputs_tried,
+            states_tried,
+        )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -18,8 +18,10 @@ import shlex
 import subprocess
 import sys
 
-USAGE = ("llmcc verify [--cflags FLAGS] [--isa ISA] [--tests CMD] [--states DIR|none] [--build CMD --run EXE --inputs GLOB] "
-         "[--json] SOURCE.c FUNCTION CANDIDATE.s")
+USAGE = (
+    "llmcc verify [--cflags FLAGS] [--isa ISA] [--tests CMD] [--states DIR|none] [--build CMD --run EXE --inputs GLOB] "
+    "[--json] SOURCE.c FUNCTION CANDIDATE.s"
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,15 +46,33 @@ def _march(flags: list[str]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    p = _Parser(prog="llmcc verify", usage=USAGE, description="Check a candidate rewrite of one function against gcc -O3.")
+    p = _Parser(
+        prog="llmcc verify", usage=USAGE, description="Check a candidate rewrite of one function against gcc -O3."
+    )
     p.add_argument("--cflags", default="", help="flags SOURCE.c is compiled with (besides -O3)")
-    p.add_argument("--isa", default=None, help="allowed instruction set: an -march value, or 'native' (default: -march in FLAGS, else the compiler's default)")
-    p.add_argument("--tests", default=None, help="the project's test command, run with the candidate built in (default: config 'test')")
+    p.add_argument(
+        "--isa",
+        default=None,
+        help="allowed instruction set: an -march value, or 'native' (default: -march in FLAGS, else the compiler's default)",
+    )
+    p.add_argument(
+        "--tests",
+        default=None,
+        help="the project's test command, run with the candidate built in (default: config 'test')",
+    )
     p.add_argument("--build", default=None, help="program-level test: the command that builds the program")
     p.add_argument("--run", default=None, help="program-level test: the executable it builds (path in the project)")
-    p.add_argument("--inputs", default=None, help="program-level test: stdin files (a glob); stdout and exit status must match the original's")
-    p.add_argument("--states", default=None, help="a recording of the workload's calls (a directory under the cache's states/), "
-                   "or 'none'; default: the newest one made by `llmcc profile` here, above or below that has calls of FUNCTION")
+    p.add_argument(
+        "--inputs",
+        default=None,
+        help="program-level test: stdin files (a glob); stdout and exit status must match the original's",
+    )
+    p.add_argument(
+        "--states",
+        default=None,
+        help="a recording of the workload's calls (a directory under the cache's states/), "
+        "or 'none'; default: the newest one made by `llmcc profile` here, above or below that has calls of FUNCTION",
+    )
     p.add_argument("--json", action="store_true", help="print the verdict as JSON")
     p.add_argument("source")
     p.add_argument("function")
@@ -61,7 +81,11 @@ def main(argv: list[str]) -> int:
     glued: list[str] = []
     it = iter(argv)
     for w in it:
-        glued.append(f"{w}={next(it, '')}" if w in ("--cflags", "--tests", "--isa", "--states", "--build", "--run", "--inputs") else w)
+        glued.append(
+            f"{w}={next(it, '')}"
+            if w in ("--cflags", "--tests", "--isa", "--states", "--build", "--run", "--inputs")
+            else w
+        )
     a = p.parse_args(glued)
 
     from gcc_wrapper.compile import asm, config

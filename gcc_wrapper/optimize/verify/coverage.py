@@ -105,7 +105,7 @@ def _lines(asm: str, obj_dir: Path) -> dict[tuple[str, int], int]:
     section, line = ".text", 0
     for raw in listing.splitlines():
         if raw.startswith("Disassembly of section "):
-            section = raw[len("Disassembly of section "):].rstrip(":")
+            section = raw[len("Disassembly of section ") :].rstrip(":")
             continue
         m = re.match(r"^\S+\.s:(\d+)", raw)
         if m:
@@ -123,9 +123,12 @@ def check(all_sites: tuple[Site, ...], ran: frozenset[Site], asm: str, blocks, o
     missing = [s for s in all_sites if s not in ran]
     if not missing:
         return Check("coverage", True, f"every one of the {len(all_sites)} basic blocks ran on a compared input")
-    head = (f"no compared input ran any of the candidate's {len(all_sites)} basic blocks: {why}" if why else
-            f"{len(missing)} of the candidate's {len(all_sites)} basic blocks never ran on any compared input "
-            "(untested code: remove it, or make it reachable by the function's inputs)")
+    head = (
+        f"no compared input ran any of the candidate's {len(all_sites)} basic blocks: {why}"
+        if why
+        else f"{len(missing)} of the candidate's {len(all_sites)} basic blocks never ran on any compared input "
+        "(untested code: remove it, or make it reachable by the function's inputs)"
+    )
     if why:
         return Check("coverage", False, head)
     try:

@@ -34,10 +34,18 @@ RUN_TIMEOUT = 60.0
 MEMORY = 1 << 30  # address space of the harness, beside what it reserves for lazily committed buffers
 
 ABI_BITS = {
-    1: "rbx not preserved", 2: "rbp not preserved", 4: "r12 not preserved", 8: "r13 not preserved",
-    16: "r14 not preserved", 32: "r15 not preserved", 64: "rsp not restored",
-    128: "direction flag left set", 256: "MXCSR control bits changed", 512: "x87 control word changed",
-    1024: "wrote the caller's stack frame", 2048: "left x87/MMX registers in use (no fstp/emms)",
+    1: "rbx not preserved",
+    2: "rbp not preserved",
+    4: "r12 not preserved",
+    8: "r13 not preserved",
+    16: "r14 not preserved",
+    32: "r15 not preserved",
+    64: "rsp not restored",
+    128: "direction flag left set",
+    256: "MXCSR control bits changed",
+    512: "x87 control word changed",
+    1024: "wrote the caller's stack frame",
+    2048: "left x87/MMX registers in use (no fstp/emms)",
     4096: "called a callback with the stack not 16-byte aligned",
     8192: "passed a callback a narrow integer argument not extended to 32 bits",
     16384: "called a callback with the direction flag set",
@@ -128,8 +136,10 @@ def _prepare(ctx: Context) -> Prepared:
     assert best is not None
     useful, kept, result = best
     if useful < MIN_RAN:
-        raise Untestable(f"the original crashed or hung on most generated inputs (inputs it survived with every length >= 2: "
-                         f"{'; '.join(tried)}); its inputs are not modelled well enough")
+        raise Untestable(
+            f"the original crashed or hung on most generated inputs (inputs it survived with every length >= 2: "
+            f"{'; '.join(tried)}); its inputs are not modelled well enough"
+        )
     # Candidates do not get the inputs the original itself crashed or hung on: they would only
     # cost time (a hang is the time limit, every time).
     path = _write_inputs(Path(result["dir"]) / "inputs.bin", sig, kept, 0)
@@ -141,7 +151,9 @@ def _meaningful(sig: inputs.Signature, kept: list[inputs.Input]) -> int:
     no NULL pointer (an original that only survives n = 0 and 1, or NULL, is not being tested)."""
     lengths = inputs.sizing_lengths(sig)
     pointers = [j for j, a in enumerate(sig.args) if a.kind in ("buffer", "string", "callback")]
-    return sum(all(int(x.values[j]) >= 2 for j in lengths) and all(x.values[j] is not None for j in pointers) for x in kept)
+    return sum(
+        all(int(x.values[j]) >= 2 for j in lengths) and all(x.values[j] is not None for j in pointers) for x in kept
+    )
 
 
 def _self_tested(b: harness.Build, sig: inputs.Signature, xs: list[inputs.Input], sizing: str) -> dict:
@@ -181,10 +193,15 @@ def _self_test(b: harness.Build, sig: inputs.Signature, xs: list[inputs.Input], 
     line = lines[-1:] or [""]
     words = line[0].split()
     if r.returncode == 3 and words[:1] == ["NONDET"]:
-        return {"untestable": f"the original is nondeterministic: two runs on input {words[1]} differ ({' '.join(words[2:4])})"}
+        return {
+            "untestable": f"the original is nondeterministic: two runs on input {words[1]} differ ({' '.join(words[2:4])})"
+        }
     if r.returncode != 0 or words[:1] != ["DONE"]:
-        return {"untestable": f"the original cannot be run in the harness ({r.describe()}: {line[0][:200]} "
-                              f"{r.stderr.decode(errors='replace')[:200]})", "transient": True}
+        return {
+            "untestable": f"the original cannot be run in the harness ({r.describe()}: {line[0][:200]} "
+            f"{r.stderr.decode(errors='replace')[:200]})",
+            "transient": True,
+        }
     behaved = int(words[1])
     return {"behaved": behaved, "skip": [int(ln.split()[1]) for ln in lines if ln.startswith("SKIP ")]}
 
@@ -192,13 +209,16 @@ def _self_test(b: harness.Build, sig: inputs.Signature, xs: list[inputs.Input], 
 def _write_inputs(path: Path, sig: inputs.Signature, xs: list[inputs.Input], ndet: int) -> Path:
     if not path.exists():
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-        tmp.write_bytes(inputs.encode(sig, xs, ndet=ndet, base_timeout=BASE_TIMEOUT, cand_factor=CAND_FACTOR, cand_min=CAND_MIN))
+        tmp.write_bytes(
+            inputs.encode(sig, xs, ndet=ndet, base_timeout=BASE_TIMEOUT, cand_factor=CAND_FACTOR, cand_min=CAND_MIN)
+        )
         tmp.replace(path)
     return path
 
 
-def _run(exe: Path, inputs_path: Path, timeout: float, xs, coverage_file: str = "",
-         cpu: tuple[str, ...] = ()) -> sandbox.SandboxResult:
+def _run(
+    exe: Path, inputs_path: Path, timeout: float, xs, coverage_file: str = "", cpu: tuple[str, ...] = ()
+) -> sandbox.SandboxResult:
     # The lazily committed buffers of xs are address space the harness reserves, not memory: it
     # commits at most a few thousand of their pages per call and returns them after it.
     # coverage_file: the coverage offsets, which the harness reads before it confines itself
@@ -207,8 +227,14 @@ def _run(exe: Path, inputs_path: Path, timeout: float, xs, coverage_file: str = 
     if coverage_file or cpu:
         args += [coverage_file or "-", *cpu]
     reads = (exe, inputs_path, coverage_file) if coverage_file else (exe, inputs_path)
-    return sandbox.run(args, cwd=None, timeout=timeout, cpu_seconds=timeout,
-                       memory_bytes=MEMORY + inputs.lazy_span(list(xs)), reads=reads)
+    return sandbox.run(
+        args,
+        cwd=None,
+        timeout=timeout,
+        cpu_seconds=timeout,
+        memory_bytes=MEMORY + inputs.lazy_span(list(xs)),
+        reads=reads,
+    )
 
 
 def run(ctx: Context, cand_obj: Path, *, binding: str, budget: float | None = None, arming=None) -> Outcome:
@@ -294,7 +320,17 @@ def _outcome(p: Prepared, exe: Path, timeout: float, model, cov_file: str, armin
             from gcc_wrapper.optimize.verify import coverage
 
             covered = coverage.covered("\n".join(out), arming.sites)
-        return Outcome(True, Check("difftest", True, f"same results as the original on {ran} inputs ({dropped} skipped: the original itself crashed or hung)"), "", ran, covered)
+        return Outcome(
+            True,
+            Check(
+                "difftest",
+                True,
+                f"same results as the original on {ran} inputs ({dropped} skipped: the original itself crashed or hung)",
+            ),
+            "",
+            ran,
+            covered,
+        )
     if r.returncode == 1 and words[:1] == ["MISMATCH"]:
         index = int(words[1])
         x = p.inputs[index]
@@ -302,7 +338,14 @@ def _outcome(p: Prepared, exe: Path, timeout: float, model, cov_file: str, armin
         return Outcome(True, Check("difftest", False, what + under), inputs.describe_input(p.sig, x), index + 1)
     # The harness itself died: the original ran cleanly through it in the self-test, so the
     # candidate broke it (smashed the harness's stack or memory beyond what a signal recovers).
-    return Outcome(True, Check("difftest", False, f"the candidate broke the test harness{under} ({r.describe()}); {r.stderr.decode(errors='replace')[:200].strip()}"))
+    return Outcome(
+        True,
+        Check(
+            "difftest",
+            False,
+            f"the candidate broke the test harness{under} ({r.describe()}); {r.stderr.decode(errors='replace')[:200].strip()}",
+        ),
+    )
 
 
 def _signame(n: int) -> str:
@@ -320,11 +363,15 @@ def explain(sig: inputs.Signature, x: inputs.Input, w: list[str]) -> str:
         if cs == 2:
             return "the candidate hung (no return within the time limit) where the original returned"
         if cs == 3:
-            return (f"the candidate touched more than {4 * inputs.LAZY_PAGES} pages of a lazily committed buffer "
-                    f"({_region_users(sig, x, int(w[5]))}) where the original touched at most {inputs.LAZY_PAGES}")
+            return (
+                f"the candidate touched more than {4 * inputs.LAZY_PAGES} pages of a lazily committed buffer "
+                f"({_region_users(sig, x, int(w[5]))}) where the original touched at most {inputs.LAZY_PAGES}"
+            )
         if cs == 4 and int(w[5]) < 0:
-            return (f"the candidate wrote to global {w[7]} (byte {w[6]}), which the original only reads on this input, "
-                    f"even if it restored it before returning")
+            return (
+                f"the candidate wrote to global {w[7]} (byte {w[6]}), which the original only reads on this input, "
+                f"even if it restored it before returning"
+            )
         if cs == 4:
             return _read_only_write(sig, x, int(w[5]), int(w[6]))
         return f"the candidate crashed with {_signame(csig)} where the original returned"
@@ -351,7 +398,7 @@ def explain(sig: inputs.Signature, x: inputs.Input, w: list[str]) -> str:
         index = (rel - off) // a.size
         lo = off + index * a.size - start  # the element's first byte within the reported window
         if 0 <= lo and lo + a.size <= min(len(base_hex), len(cand_hex)):
-            got, want = (inputs.format_element(a, h[lo:lo + a.size]) for h in (cand_hex, base_hex))
+            got, want = (inputs.format_element(a, h[lo : lo + a.size]) for h in (cand_hex, base_hex))
             return f"{a.name}[{index}] is {got} after the call, {want} after the original"
         if a.layout is not None:
             eo = (rel - off) % a.size
@@ -361,8 +408,10 @@ def explain(sig: inputs.Signature, x: inputs.Input, w: list[str]) -> str:
                     at = rel - start - (eo - f.offset) % f.size
                     name = f"{a.name}[{index}].{f.path}" + (f"[{k}]" if f.count > 1 else "")
                     if 0 <= at and at + f.size <= min(len(base_hex), len(cand_hex)):
-                        got, want = (inputs._fmt_scalar(f.kind, f.size, f.signed, int.from_bytes(h[at:at + f.size], "little"))
-                                     for h in (cand_hex, base_hex))
+                        got, want = (
+                            inputs._fmt_scalar(f.kind, f.size, f.signed, int.from_bytes(h[at : at + f.size], "little"))
+                            for h in (cand_hex, base_hex)
+                        )
                         return f"{name} is {got} after the call, {want} after the original"
                     return f"{name} differs"
             return f"{a.name}[{index}] differs in its padding (byte {eo})"
@@ -374,7 +423,11 @@ def explain(sig: inputs.Signature, x: inputs.Input, w: list[str]) -> str:
 
 def _users(sig: inputs.Signature, x: inputs.Input, region: int) -> list[tuple[inputs.Arg, int]]:
     """The pointer parameters into a region, with their byte offsets in it."""
-    return [(a, v[1]) for a, v in zip(sig.args, x.values) if a.kind in ("buffer", "string") and v is not None and v[0] == region]
+    return [
+        (a, v[1])
+        for a, v in zip(sig.args, x.values)
+        if a.kind in ("buffer", "string") and v is not None and v[0] == region
+    ]
 
 
 def _region_users(sig: inputs.Signature, x: inputs.Input, region: int) -> str:
@@ -397,10 +450,14 @@ def _read_only_write(sig: inputs.Signature, x: inputs.Input, region: int, rel: i
             if f.offset <= eo < f.offset + f.size * f.count:
                 where += f".{f.path}" + (f"[{(eo - f.offset) // f.size}]" if f.count > 1 else "")
     if x.regions[region].const:
-        return (f"the candidate wrote to memory declared const: {where} ({a.name} points to const), "
-                f"even if it restored it before returning")
-    return (f"the candidate wrote to {where}, which the original only reads on this input "
-            f"(a write, even one undone before returning, faults on read-only memory and races with other threads)")
+        return (
+            f"the candidate wrote to memory declared const: {where} ({a.name} points to const), "
+            f"even if it restored it before returning"
+        )
+    return (
+        f"the candidate wrote to {where}, which the original only reads on this input "
+        f"(a write, even one undone before returning, faults on read-only memory and races with other threads)"
+    )
 
 
 def _calls(sig: inputs.Signature, x: inputs.Input, w: list[str]) -> str:

@@ -63,13 +63,13 @@ def read(path: Path) -> Elf:
     b = Path(path).read_bytes()
     if b[:4] != b"\x7fELF" or b[4] != 2 or b[5] != 1:
         raise ElfError("not a little-endian ELF64 object")
-    shoff, = struct.unpack_from("<Q", b, 0x28)
+    (shoff,) = struct.unpack_from("<Q", b, 0x28)
     shentsize, shnum, shstrndx = struct.unpack_from("<HHH", b, 0x3A)
     raw = [struct.unpack_from("<IIQQQQIIQQ", b, shoff + i * shentsize) for i in range(shnum)]
 
     def strtab(i: int, off: int) -> str:
         base = raw[i][4] + off
-        return b[base:b.index(b"\0", base)].decode(errors="replace")
+        return b[base : b.index(b"\0", base)].decode(errors="replace")
 
     names = [strtab(shstrndx, s[0]) for s in raw]
     syms: list[Sym] = []
@@ -77,7 +77,15 @@ def read(path: Path) -> Elf:
         if s[1] == SHT_SYMTAB:
             for k in range(s[5] // 24):
                 nm, info, _other, shndx, value, size = struct.unpack_from("<IBBHQQ", b, s[4] + k * 24)
-                sec = None if shndx == SHN_UNDEF else "*ABS*" if shndx == SHN_ABS else names[shndx] if shndx < shnum else "?"
+                sec = (
+                    None
+                    if shndx == SHN_UNDEF
+                    else "*ABS*"
+                    if shndx == SHN_ABS
+                    else names[shndx]
+                    if shndx < shnum
+                    else "?"
+                )
                 name = strtab(s[6], nm) if (info & 15) != 3 else sec or ""
                 syms.append(Sym(name, value, size, sec, info >> 4, info & 15))
     relocs: dict[int, list[Reloc]] = {}
@@ -92,6 +100,6 @@ def read(path: Path) -> Elf:
             continue
         if names[i] in sections:
             raise ElfError(f"two sections are named {names[i]}")
-        data = b"\0" * s[5] if s[1] == SHT_NOBITS else b[s[4]:s[4] + s[5]]
+        data = b"\0" * s[5] if s[1] == SHT_NOBITS else b[s[4] : s[4] + s[5]]
         sections[names[i]] = Section(names[i], s[2], data, tuple(sorted(relocs.get(i, []), key=lambda r: r.offset)))
     return Elf(sections, tuple(syms))

@@ -87,7 +87,10 @@ CALLABLE = ("M", "P", "MU")
 _REG = {}
 for _r in ("ax", "bx", "cx", "dx"):
     for _n in (f"r{_r}", f"e{_r}", _r, f"{_r[0]}l", f"{_r[0]}h"):
-        _REG[_n] = (f"r{_r}", 64 if _n[0] == "r" else 32 if _n[0] == "e" else 16 if len(_n) == 2 and _n[1] == "x" else 8)
+        _REG[_n] = (
+            f"r{_r}",
+            64 if _n[0] == "r" else 32 if _n[0] == "e" else 16 if len(_n) == 2 and _n[1] == "x" else 8,
+        )
 for _r in ("si", "di", "sp", "bp"):
     for _n, _w in ((f"r{_r}", 64), (f"e{_r}", 32), (_r, 16), (_r + "l", 8)):
         _REG[_n] = (f"r{_r}", _w)
@@ -98,31 +101,236 @@ for _i in range(32):
     for _p, _w in (("xmm", 128), ("ymm", 256), ("zmm", 512)):
         _REG[f"{_p}{_i}"] = (f"v{_i}", _w)
 
-_MEM = re.compile(r"^(?:%(?P<seg>[c-gs]s):)?(?P<disp>-?(?:0x[0-9a-f]+|\d+))?"
-                  r"(?:\((?P<base>%\w+)?(?:,(?P<index>%\w+)?(?:,(?P<scale>\d))?)?\))?$")
+_MEM = re.compile(
+    r"^(?:%(?P<seg>[c-gs]s):)?(?P<disp>-?(?:0x[0-9a-f]+|\d+))?"
+    r"(?:\((?P<base>%\w+)?(?:,(?P<index>%\w+)?(?:,(?P<scale>\d))?)?\))?$"
+)
 _SUFFIX = {"b": 8, "w": 16, "l": 32, "q": 64}
 # mnemonics objdump -M suffix spells with a size suffix: base name -> kind
-_GPR_BASES = {"mov", "add", "sub", "and", "or", "xor", "adc", "sbb", "cmp", "test", "lea", "push", "pop", "inc",
-              "dec", "neg", "not", "imul", "mul", "div", "idiv", "shl", "shr", "sar", "sal", "rol", "ror", "rcl",
-              "rcr", "xchg", "xadd", "cmpxchg", "call", "jmp", "ret", "leave", "bt", "bts", "btr", "btc", "bsf",
-              "bsr", "popcnt", "lzcnt", "tzcnt", "movabs", "cmov", "stos", "lods", "movs", "cmps", "scas", "loop",
-              "bswap", "shld", "shrd", "andn", "pushf", "popf", "nop", "sahf", "lahf", "crc32", "shlx", "shrx",
-              "sarx", "rorx", "pdep", "pext", "bextr", "blsi", "blsr", "blsmsk", "bzhi", "mulx", "movbe", "adcx", "adox"}
-_NO_FLAGS = {"mov", "movabs", "lea", "push", "pop", "nop", "xchg", "bswap", "not", "movz", "movs", "cmov", "set",
-             "cltq", "cwtl", "cbtw", "cqto", "cltd", "cwtd", "prefetch"}
-_COND = {"jo", "jno", "jb", "jnae", "jc", "jae", "jnb", "jnc", "je", "jz", "jne", "jnz", "jbe", "jna", "ja",
-         "jnbe", "js", "jns", "jp", "jpe", "jnp", "jpo", "jl", "jnge", "jge", "jnl", "jle", "jng", "jg", "jnle",
-         "jrcxz", "jecxz", "loop", "loope", "loopne", "loopz", "loopnz"}
+_GPR_BASES = {
+    "mov",
+    "add",
+    "sub",
+    "and",
+    "or",
+    "xor",
+    "adc",
+    "sbb",
+    "cmp",
+    "test",
+    "lea",
+    "push",
+    "pop",
+    "inc",
+    "dec",
+    "neg",
+    "not",
+    "imul",
+    "mul",
+    "div",
+    "idiv",
+    "shl",
+    "shr",
+    "sar",
+    "sal",
+    "rol",
+    "ror",
+    "rcl",
+    "rcr",
+    "xchg",
+    "xadd",
+    "cmpxchg",
+    "call",
+    "jmp",
+    "ret",
+    "leave",
+    "bt",
+    "bts",
+    "btr",
+    "btc",
+    "bsf",
+    "bsr",
+    "popcnt",
+    "lzcnt",
+    "tzcnt",
+    "movabs",
+    "cmov",
+    "stos",
+    "lods",
+    "movs",
+    "cmps",
+    "scas",
+    "loop",
+    "bswap",
+    "shld",
+    "shrd",
+    "andn",
+    "pushf",
+    "popf",
+    "nop",
+    "sahf",
+    "lahf",
+    "crc32",
+    "shlx",
+    "shrx",
+    "sarx",
+    "rorx",
+    "pdep",
+    "pext",
+    "bextr",
+    "blsi",
+    "blsr",
+    "blsmsk",
+    "bzhi",
+    "mulx",
+    "movbe",
+    "adcx",
+    "adox",
+}
+_NO_FLAGS = {
+    "mov",
+    "movabs",
+    "lea",
+    "push",
+    "pop",
+    "nop",
+    "xchg",
+    "bswap",
+    "not",
+    "movz",
+    "movs",
+    "cmov",
+    "set",
+    "cltq",
+    "cwtl",
+    "cbtw",
+    "cqto",
+    "cltd",
+    "cwtd",
+    "prefetch",
+}
+_COND = {
+    "jo",
+    "jno",
+    "jb",
+    "jnae",
+    "jc",
+    "jae",
+    "jnb",
+    "jnc",
+    "je",
+    "jz",
+    "jne",
+    "jnz",
+    "jbe",
+    "jna",
+    "ja",
+    "jnbe",
+    "js",
+    "jns",
+    "jp",
+    "jpe",
+    "jnp",
+    "jpo",
+    "jl",
+    "jnge",
+    "jge",
+    "jnl",
+    "jle",
+    "jng",
+    "jg",
+    "jnle",
+    "jrcxz",
+    "jecxz",
+    "loop",
+    "loope",
+    "loopne",
+    "loopz",
+    "loopnz",
+}
 # instructions that write their destination without reading it
-_WRITE_ONLY = {"mov", "movabs", "movz", "movsx", "set", "lea", "popcnt", "lzcnt", "tzcnt", "bsf", "bsr", "andn", "bzhi",
-               "shlx", "shrx", "sarx", "rorx", "pdep", "pext", "bextr", "blsi", "blsr", "blsmsk", "mulx", "movbe"}
+_WRITE_ONLY = {
+    "mov",
+    "movabs",
+    "movz",
+    "movsx",
+    "set",
+    "lea",
+    "popcnt",
+    "lzcnt",
+    "tzcnt",
+    "bsf",
+    "bsr",
+    "andn",
+    "bzhi",
+    "shlx",
+    "shrx",
+    "sarx",
+    "rorx",
+    "pdep",
+    "pext",
+    "bextr",
+    "blsi",
+    "blsr",
+    "blsmsk",
+    "mulx",
+    "movbe",
+}
 # one-operand instructions that only read their memory operand
-_READ_ONLY_1OP = ("push", "fld", "fild", "fbld", "call", "jmp", "mul", "imul", "div", "idiv", "ldmxcsr", "vldmxcsr",
-                  "fldcw", "fldenv", "frstor", "fxrstor", "prefetch", "nop", "clflush", "clwb", "fcom", "fucom",
-                  "ficom", "fadd", "fsub", "fmul", "fdiv", "fiadd", "fisub", "fimul", "fidiv", "cmp", "test", "bt")
+_READ_ONLY_1OP = (
+    "push",
+    "fld",
+    "fild",
+    "fbld",
+    "call",
+    "jmp",
+    "mul",
+    "imul",
+    "div",
+    "idiv",
+    "ldmxcsr",
+    "vldmxcsr",
+    "fldcw",
+    "fldenv",
+    "frstor",
+    "fxrstor",
+    "prefetch",
+    "nop",
+    "clflush",
+    "clwb",
+    "fcom",
+    "fucom",
+    "ficom",
+    "fadd",
+    "fsub",
+    "fmul",
+    "fdiv",
+    "fiadd",
+    "fisub",
+    "fimul",
+    "fidiv",
+    "cmp",
+    "test",
+    "bt",
+)
 # vector and x87 instructions that do write EFLAGS
-_VEC_FLAG_WRITERS = ("comis", "ucomis", "vcomis", "vucomis", "ptest", "vptest", "vtest", "pcmpestr", "pcmpistr",
-                     "vpcmpestr", "vpcmpistr", "kortest", "ktest", "fcomi", "fucomi")
+_VEC_FLAG_WRITERS = (
+    "comis",
+    "ucomis",
+    "vcomis",
+    "vucomis",
+    "ptest",
+    "vptest",
+    "vtest",
+    "pcmpestr",
+    "pcmpistr",
+    "vpcmpestr",
+    "vpcmpistr",
+    "kortest",
+    "ktest",
+    "fcomi",
+    "fucomi",
+)
 _STRING = re.compile(r"^(rep\w* )?(stos|lods|movs|cmps|scas)[bwlq]?$")
 
 # Compiling position-independent code, gcc puts a table of addresses the dynamic linker must
@@ -158,7 +366,7 @@ def relro_table_problem(path: Path) -> str | None:
                 return f"{s.name} is not a table of 8-byte addresses"
             for o in range(0, len(s.data), 8):
                 r = rel.get(o)
-                if r is None and s.data[o:o + 8] == bytes(8):
+                if r is None and s.data[o : o + 8] == bytes(8):
                     continue  # padding between two tables: a jump through it is refused (table_targets)
                 target = obj.sections.get(r.sym.section) if r is not None and r.sym.section is not None else None
                 own = target is not None and (target.code or not target.flags & elf.SHF_WRITE)
@@ -213,7 +421,11 @@ class Ins:
     relocs: tuple[elf.Reloc, ...]
 
     def where(self) -> str:
-        return f"`{self.text}` at {self.section}+{self.offset:#x}" if self.section != ".text" else f"`{self.text}` at offset {self.offset:#x}"
+        return (
+            f"`{self.text}` at {self.section}+{self.offset:#x}"
+            if self.section != ".text"
+            else f"`{self.text}` at offset {self.offset:#x}"
+        )
 
 
 def split_operands(s: str) -> tuple[str, ...]:
@@ -297,7 +509,9 @@ def access_size(base: str, width: int | None, mnem: str, ops: tuple[str, ...]) -
     if vec:
         if re.search(r"(ss|movd|insrd|extrd|broadcastss)$", mnem) or mnem in ("movd", "vmovd", "cvtss2sd", "vcvtss2sd"):
             return 4
-        if re.search(r"(sd|movq|[lh]p[sd]|insrq|extrq|broadcastsd|ddup)$", mnem) or mnem.startswith(("cvtsi2", "vcvtsi2")):
+        if re.search(r"(sd|movq|[lh]p[sd]|insrq|extrq|broadcastsd|ddup)$", mnem) or mnem.startswith(
+            ("cvtsi2", "vcvtsi2")
+        ):
             return 8
         return max(vec) // 8
     if regs:
@@ -314,7 +528,9 @@ def _sym_target(r: elf.Reloc, ins: Ins) -> tuple[str | None, int]:
 class State:
     regs: dict[str, tuple] = field(default_factory=dict)
     slots: dict[int, tuple] = field(default_factory=dict)  # exact stack offset -> value stored there
-    flags: tuple | None = None  # ("cmp", reg, K, width) / ("cmpm", operand, K, width): the last compare with an immediate
+    flags: tuple | None = (
+        None  # ("cmp", reg, K, width) / ("cmpm", operand, K, width): the last compare with an immediate
+    )
     mem: tuple | None = None  # (operand, bound): what a branch just proved about a memory operand
     # 8-byte slots of a realigned frame (`and $-32, %rsp`): keyed by the address's interval and
     # residue, which name one address (see canonical())
@@ -330,8 +546,14 @@ class State:
         return ("X",) if self.dirty else ("M",)
 
     def key(self) -> tuple:
-        return (tuple(sorted(self.regs.items())), tuple(sorted(self.slots.items())), self.flags, self.mem,
-                tuple(sorted(self.rslots.items())), self.dirty)
+        return (
+            tuple(sorted(self.regs.items())),
+            tuple(sorted(self.slots.items())),
+            self.flags,
+            self.mem,
+            tuple(sorted(self.rslots.items())),
+            self.dirty,
+        )
 
 
 def canonical(v: tuple) -> tuple | None:
@@ -460,8 +682,15 @@ class Worklist:
 
 
 class Analyzer:
-    def __init__(self, path: Path, name: str, insns: list, allowed: frozenset[str] | None,
-                 noreturn: frozenset[str] = frozenset(), callee_registers: dict[str, int] | None = None):
+    def __init__(
+        self,
+        path: Path,
+        name: str,
+        insns: list,
+        allowed: frozenset[str] | None,
+        noreturn: frozenset[str] = frozenset(),
+        callee_registers: dict[str, int] | None = None,
+    ):
         self.name = name
         self.callee_registers = callee_registers or {}
         self.allowed = allowed  # symbols calls/tail jumps may go to; None: anything (analyzing the original)
@@ -487,7 +716,9 @@ class Analyzer:
                 end = lst[k + 1].offset if k + 1 < len(lst) else len(s.data)
                 rel = tuple(r for r in s.relocs if i.offset <= r.offset < end)
                 ops = split_operands(i.operands)
-                out.append(Ins(sec, i.offset, end, i.mnemonic, ops, i.text, any(p.startswith("rep") for p in i.prefixes), rel))
+                out.append(
+                    Ins(sec, i.offset, end, i.mnemonic, ops, i.text, any(p.startswith("rep") for p in i.prefixes), rel)
+                )
             self.code[sec] = out
         self.at = {(i.section, i.offset): k for sec in self.code for k, i in enumerate(self.code[sec])}
 
@@ -502,7 +733,11 @@ class Analyzer:
     # -- values ----------------------------------------------------------------------------
     def own(self, r: elf.Reloc) -> bool:
         """The relocation refers to this object's own sections (local labels, its data)."""
-        return r.sym.section is not None and r.sym.section in self.obj.sections and (r.sym.bind == 0 or r.sym.name == self.name)
+        return (
+            r.sym.section is not None
+            and r.sym.section in self.obj.sections
+            and (r.sym.bind == 0 or r.sym.name == self.name)
+        )
 
     def address(self, st: State, ins: Ins, op: str) -> tuple | None:
         """A memory operand's address as a value: ("S", ...) on the stack, ("TB", ...) in own
@@ -519,7 +754,12 @@ class Analyzer:
             rel = next((r for r in ins.relocs), None)
             if (rel is None and base == "%rip") or (rel is not None and self.own(rel) and rel.sym.section in self.code):
                 return ("CODE",)  # rip-relative into its own section, or a label of its code
-            if rel is not None and self.own(rel) and rel.sym.section in self.obj.sections and not self.obj.sections[rel.sym.section].code:
+            if (
+                rel is not None
+                and self.own(rel)
+                and rel.sym.section in self.obj.sections
+                and not self.obj.sections[rel.sym.section].code
+            ):
                 off = rel.sym.value + rel.addend + ((ins.end - rel.offset) if base == "%rip" else 0)
                 if index:
                     return ("TIDX", rel.sym.section, off, st.regs.get(reg(index)[0]) if reg(index) else None, scale)
@@ -584,7 +824,12 @@ class Analyzer:
         return all(self._fnptr(rel.get(o)) for o in offs)
 
     def _fnptr(self, r: elf.Reloc | None) -> bool:
-        return r is not None and r.type == elf.R_64 and r.addend == 0 and (r.sym.section is None or r.sym.name == self.name)
+        return (
+            r is not None
+            and r.type == elf.R_64
+            and r.addend == 0
+            and (r.sym.section is None or r.sym.name == self.name)
+        )
 
     def read_operand(self, st: State, ins: Ins, op: str, width: int) -> tuple | None:
         r = reg(op)
@@ -640,27 +885,42 @@ class Analyzer:
         if write and value and value[0] == "S" and not (a[1] == a[2] and a[1] != -INF):
             self.problem("stack", ins, "stores a stack address where the analysis cannot follow it", "stack_escape")
 
-    def check_stack_range(self, st: State, ins: Ins, a: tuple, size: int, write: bool, rel: tuple | None = None) -> None:
+    def check_stack_range(
+        self, st: State, ins: Ins, a: tuple, size: int, write: bool, rel: tuple | None = None
+    ) -> None:
         """a: the accessed stack address (a stack value); rel: its offsets from the current rsp
         when the operand is rsp-based (known even when rsp itself is not)."""
         lo, hi = a[1], a[2]
         what = "writes" if write else "reads"
-        if not write and lo != -INF and hi != INF and (any(v == ("RA",) for k, v in st.slots.items() if k < hi + size and lo < k + 8) or
-                          any(v == ("RA",) for k, v in st.rslots.items() if rslot_overlaps(k, a, size))):
+        if (
+            not write
+            and lo != -INF
+            and hi != INF
+            and (
+                any(v == ("RA",) for k, v in st.slots.items() if k < hi + size and lo < k + 8)
+                or any(v == ("RA",) for k, v in st.rslots.items() if rslot_overlaps(k, a, size))
+            )
+        ):
             self.problem("stack", ins, "reads its copy of the return address")
         if lo < 8 and hi + size > 0:
             if lo == hi:
                 self.problem("stack", ins, f"{what} the return address (at entry rsp{int(lo):+d}, {size} bytes)")
             else:
-                self.problem("stack", ins, "accesses the stack at an offset the analysis cannot pin down", "unknown_stack")
+                self.problem(
+                    "stack", ins, "accesses the stack at an offset the analysis cannot pin down", "unknown_stack"
+                )
             return
         if hi + size > 8:
             # above the return address is the caller's frame: only the incoming stack arguments
             # are the callee's, and only an original that touches them shows there are some (a
             # read there could also tell a test harness's canaries from a real caller)
             where = f"at entry rsp+{int(lo)}" if lo == hi else "at an offset the analysis cannot pin down"
-            self.problem("stack", ins, f"{what} the caller's frame above the return address ({where})",
-                         "caller_frame_write" if write else "caller_frame_read")
+            self.problem(
+                "stack",
+                ins,
+                f"{what} the caller's frame above the return address ({where})",
+                "caller_frame_write" if write else "caller_frame_read",
+            )
         sp = st.regs.get("rsp")
         if rel is None and sp and sp[0] == "S" and sp[1] == sp[2]:
             rel = (lo - sp[1], hi - sp[1])
@@ -670,9 +930,16 @@ class Analyzer:
             if rel[0] == rel[1]:
                 self.problem("stack", ins, f"{what} {int(-rel[0])} bytes below rsp, beyond the 128-byte red zone")
             else:
-                self.problem("stack", ins, "accesses the stack at an offset the analysis cannot pin down", "unknown_stack")
+                self.problem(
+                    "stack", ins, "accesses the stack at an offset the analysis cannot pin down", "unknown_stack"
+                )
         elif self.has_call:
-            self.problem("stack", ins, f"{what} below rsp (the red zone) in a function that calls: a callee may overwrite it", "red_zone_call")
+            self.problem(
+                "stack",
+                ins,
+                f"{what} below rsp (the red zone) in a function that calls: a callee may overwrite it",
+                "red_zone_call",
+            )
 
     # -- the transfer function -------------------------------------------------------------
     def set_reg(self, st: State, op: str, value: tuple | None, width: int | None = None) -> None:
@@ -690,8 +957,13 @@ class Analyzer:
             value = value if value and value[0] == "S" else (TAINT if old and old[0] == "S" and w < 128 else None)
         elif w < 32:
             old = st.regs.get(name)
-            value = TAINT if (old and old[0] == "S") or (value and value[0] == "S") else \
-                WT if _relro_value(old) else (value if value and value[0] == "B" and value[3] <= w else None)
+            value = (
+                TAINT
+                if (old and old[0] == "S") or (value and value[0] == "S")
+                else WT
+                if _relro_value(old)
+                else (value if value and value[0] == "B" and value[3] <= w else None)
+            )
         elif w == 32:
             value = TAINT if value and value[0] == "S" else value if value and value[0] == "A" else zext(value, 32)
         if value is None:
@@ -708,9 +980,13 @@ class Analyzer:
         dies with the register it is about (or, for a memory operand, at anything but the
         branch right after it)."""
         for r_ in self._incoming_uses(st, ins):
-            self.problem("stack", ins, f"uses the value %{r_ if not r_.startswith('v') else 'xmm' + r_[1:]} had on entry "
-                         "(the caller's: a callee-saved register is only saved and restored, others carry nothing)",
-                         f"incoming:{r_}")
+            self.problem(
+                "stack",
+                ins,
+                f"uses the value %{r_ if not r_.startswith('v') else 'xmm' + r_[1:]} had on entry "
+                "(the caller's: a callee-saved register is only saved and restored, others carry nothing)",
+                f"incoming:{r_}",
+            )
         derived = self.relro_uses(st, ins)
         tainted = self._stack_sources(st, ins)
         code = self._code_sources(st, ins)
@@ -731,7 +1007,11 @@ class Analyzer:
             st.flags = None
         elif f and f[0] in ("cmp", "cmpr") and base_mnemonic(ins.mnem)[0] != "cmp":
             written = set(_implicit_writes(base_mnemonic(ins.mnem)[0], ins.mnem, ins.ops))
-            written |= {reg(o)[0] for o in ins.ops if reg(o)} if len(ins.ops) > 1 or base_mnemonic(ins.mnem)[0] in ("pop", "inc", "dec", "neg", "not", "bswap") else set()
+            written |= (
+                {reg(o)[0] for o in ins.ops if reg(o)}
+                if len(ins.ops) > 1 or base_mnemonic(ins.mnem)[0] in ("pop", "inc", "dec", "neg", "not", "bswap")
+                else set()
+            )
             if base_mnemonic(ins.mnem)[0] in ("push", "pop", "call", "leave", "ret"):
                 written.add("rsp")
             if f[1] in written or (f[0] == "cmpr" and f[2] in written):
@@ -745,8 +1025,11 @@ class Analyzer:
         (or may, on some path) is a problem, as is any reference to the table but lea and a load."""
         base = base_mnemonic(ins.mnem)[0]
         ops = ins.ops
-        if any(r.sym.section is not None and relro(r.sym.section) for r in ins.relocs) \
-                and base != "lea" and not any(is_mem(o.lstrip("*")) for o in ops):
+        if (
+            any(r.sym.section is not None and relro(r.sym.section) for r in ins.relocs)
+            and base != "lea"
+            and not any(is_mem(o.lstrip("*")) for o in ops)
+        ):
             self.problem("flow", ins, "refers to its RELRO table other than by a load or lea")
         held = {r for r, v in st.regs.items() if _relro_value(v)}
         if base == "nop" or base.startswith("prefetch"):
@@ -769,8 +1052,13 @@ class Analyzer:
             return derived
         if (_STRING.match(ins.mnem) or base in ("stos", "lods", "movs", "cmps", "scas")) and held & {"rdi", "rsi"}:
             self.problem("flow", ins, "a string instruction on its RELRO table")
-        copy = base == "mov" and len(ops) == 2 and reg(ops[0]) and reg(ops[0])[1] == 64 and (
-            (reg(ops[1]) and reg(ops[1])[1] == 64) or self._exact_slot(st, ins, ops[1]))
+        copy = (
+            base == "mov"
+            and len(ops) == 2
+            and reg(ops[0])
+            and reg(ops[0])[1] == 64
+            and ((reg(ops[1]) and reg(ops[1])[1] == 64) or self._exact_slot(st, ins, ops[1]))
+        )
         compare = base in ("cmp", "test")  # flags only
         moved = base in ("add", "sub") and len(ops) == 2 and ops[0].startswith("$") and dreg and dreg[1] == 64
         if moved and dreg[0] in held:
@@ -797,8 +1085,12 @@ class Analyzer:
         whose prototype says it takes fewer parameter registers does not see it either."""
         for i, p in enumerate(PARAMS):
             if _relro_value(st.regs.get(p)) and i < self.callee_registers.get(callee, 6):
-                self.problem("flow", ins, f"calls {callee} with its RELRO table's address (maybe) in %{p}",
-                             f"relro_arg:{callee}:{p}")
+                self.problem(
+                    "flow",
+                    ins,
+                    f"calls {callee} with its RELRO table's address (maybe) in %{p}",
+                    f"relro_arg:{callee}:{p}",
+                )
 
     def _incoming_uses(self, st: State, ins: Ins) -> list[str]:
         """Registers whose value on entry ins uses for anything but saving it (push, a store, a
@@ -808,8 +1100,13 @@ class Analyzer:
         ops = ins.ops
         if base in ("push", "pop", "nop", "leave", "ret", "call", "jmp") or ins.mnem in _COND:
             reads = []
-        elif base in ("mov", "movabs") and len(ops) == 2 and reg(ops[0]) and (is_mem(ops[1]) or reg(ops[1])) \
-                and reg(ops[0])[1] == 64:
+        elif (
+            base in ("mov", "movabs")
+            and len(ops) == 2
+            and reg(ops[0])
+            and (is_mem(ops[1]) or reg(ops[1]))
+            and reg(ops[0])[1] == 64
+        ):
             reads = []  # saving it (a store, or a copy that stays the caller's value)
         else:
             reads = [r_ for r_, _ in _value_reads(ins)]
@@ -836,13 +1133,25 @@ class Analyzer:
         a stack slot holding one); empty otherwise."""
         base = base_mnemonic(ins.mnem)[0]
         ops = ins.ops
-        if not ops or base in ("cmp", "test", "bt", "push", "pushf", "nop", "call", "jmp", "ret", "lea", "leave", "pop", "popf") \
-                or ins.mnem in _COND or base.startswith(_VEC_FLAG_WRITERS) or _STRING.match(ins.mnem):
+        if (
+            not ops
+            or base
+            in ("cmp", "test", "bt", "push", "pushf", "nop", "call", "jmp", "ret", "lea", "leave", "pop", "popf")
+            or ins.mnem in _COND
+            or base.startswith(_VEC_FLAG_WRITERS)
+            or _STRING.match(ins.mnem)
+        ):
             return []
-        if len(ops) == 2 and ops[0] == ops[1] and base in ("xor", "sub", "pxor", "xorps", "xorpd", "vpxor", "vxorps", "vxorpd", "sbb"):
+        if (
+            len(ops) == 2
+            and ops[0] == ops[1]
+            and base in ("xor", "sub", "pxor", "xorps", "xorpd", "vpxor", "vxorps", "vxorpd", "sbb")
+        ):
             return []  # zeroing idiom: reads nothing
         dreg = reg(ops[-1])
-        pure_write = base in ("mov", "movabs", "movz", "movsx", "set") or base.startswith(("mov", "vmov", "cvt", "vcvt", "vpbroadcast", "vbroadcast"))
+        pure_write = base in ("mov", "movabs", "movz", "movsx", "set") or base.startswith(
+            ("mov", "vmov", "cvt", "vcvt", "vpbroadcast", "vbroadcast")
+        )
         srcs = ops[:-1] if (pure_write and len(ops) > 1) else ops
         hot = False
         for o in srcs:
@@ -873,8 +1182,14 @@ class Analyzer:
             width = regs_w[-1][1]
         mems = [o for o in ops if is_mem(o)]
         dst = ops[-1] if ops else ""
-        keep_flags = (base in _NO_FLAGS or base.startswith(("j", "call", "set", "cmov", "v", "mov", "p", "cvt", "unpck", "shuf", "sqrt", "f"))) \
-            and base not in ("popf", "popcnt") and not base.startswith(_VEC_FLAG_WRITERS)
+        keep_flags = (
+            (
+                base in _NO_FLAGS
+                or base.startswith(("j", "call", "set", "cmov", "v", "mov", "p", "cvt", "unpck", "shuf", "sqrt", "f"))
+            )
+            and base not in ("popf", "popcnt")
+            and not base.startswith(_VEC_FLAG_WRITERS)
+        )
         flags = st.flags if keep_flags else None
         rsp = st.regs.get("rsp")
         if rsp is None or rsp[0] != "S":
@@ -882,7 +1197,11 @@ class Analyzer:
 
         # memory accesses of the explicit operands (not lea/nop/prefetch: no access)
         direct = (base in ("jmp", "call") or m in _COND) and not (ops and ops[0].startswith("*"))
-        if not direct and base not in ("lea", "nop", "prefetch") and not base.startswith(("prefetch", "clflush", "clwb", "clflushopt")):
+        if (
+            not direct
+            and base not in ("lea", "nop", "prefetch")
+            and not base.startswith(("prefetch", "clflush", "clwb", "clflushopt"))
+        ):
             size = access_size(base, width, m, ops)
             for k, op in enumerate(ops):
                 if base == "push" and is_mem(op) and self.address(st, ins, op)[:3] == ("S", 0, 0):
@@ -936,8 +1255,13 @@ class Analyzer:
         if base in ("pop", "popf"):
             if rsp[1] != -INF:
                 self.check_stack_range(st, ins, rsp, 8, False, (0, 0))
-            val = st.slots.get(rsp[1], st.unwritten()) if rsp[1] == rsp[2] and rsp[1] != -INF else \
-                st.rslots.get(canonical(rsp), st.unwritten()) if canonical(rsp) else st.unwritten()
+            val = (
+                st.slots.get(rsp[1], st.unwritten())
+                if rsp[1] == rsp[2] and rsp[1] != -INF
+                else st.rslots.get(canonical(rsp), st.unwritten())
+                if canonical(rsp)
+                else st.unwritten()
+            )
             st.regs["rsp"] = shift(rsp, 8, 8)
             if ops and reg(ops[0]):
                 if reg(ops[0])[0] == "rsp":
@@ -955,8 +1279,13 @@ class Analyzer:
                 fp = TAINT
             if fp[1] != -INF:
                 self.check_stack_range(st, ins, fp, 8, False)
-            val = st.slots.get(fp[1], st.unwritten()) if fp[1] == fp[2] and fp[1] != -INF else \
-                st.rslots.get(canonical(fp), st.unwritten()) if canonical(fp) else st.unwritten()
+            val = (
+                st.slots.get(fp[1], st.unwritten())
+                if fp[1] == fp[2] and fp[1] != -INF
+                else st.rslots.get(canonical(fp), st.unwritten())
+                if canonical(fp)
+                else st.unwritten()
+            )
             st.regs["rsp"] = shift(fp, 8, 8)
             if val is None:
                 st.regs.pop("rbp", None)
@@ -1007,7 +1336,15 @@ class Analyzer:
                     self.set_reg(st, dst, ("M",) if self.symbol_address(ins) else None)
                 elif dreg[1] == 64:
                     a = self.address(st, ins, src) if is_mem(src) else None
-                    if a and a[0] == "TIDX" and a[4] == 8 and a[3] and a[3][0] == "B" and a[3][3] == 64 and not self.pointer_table(a):
+                    if (
+                        a
+                        and a[0] == "TIDX"
+                        and a[4] == 8
+                        and a[3]
+                        and a[3][0] == "B"
+                        and a[3][3] == 64
+                        and not self.pointer_table(a)
+                    ):
                         # an 8-byte entry of a table of the function's own labels (non-PIC
                         # switch, computed goto): where the index bounds it, a jump target
                         self.set_reg(st, dst, ("TT", a[1], a[2], a[3][1], a[3][2], 8))
@@ -1019,8 +1356,13 @@ class Analyzer:
                         st.regs[dreg[0]] = ("TE32", a[1], a[2], a[3][1], a[3][2])  # sign-extended next (cltq)
                         st.flags = flags
                         return
-                    v = st.regs.get(reg(src)[0]) if reg(src) else self.read_operand(st, ins, src, 32) if src.startswith("$") else \
-                        (memfact[1] if memfact and memfact[0] == src else None)
+                    v = (
+                        st.regs.get(reg(src)[0])
+                        if reg(src)
+                        else self.read_operand(st, ins, src, 32)
+                        if src.startswith("$")
+                        else (memfact[1] if memfact and memfact[0] == src else None)
+                    )
                     self.set_reg(st, dst, v if v and v[0] in ("B", "S") else None, 32)
                 else:
                     v = st.regs.get(reg(src)[0]) if reg(src) else None
@@ -1040,7 +1382,11 @@ class Analyzer:
             return
         if base == "movz" and dreg:
             sw = reg(ops[0])[1] if reg(ops[0]) else (8 if m.startswith("movzb") else 16)
-            v = st.regs.get(reg(ops[0])[0]) if reg(ops[0]) else (memfact[1] if memfact and memfact[0] == ops[0] else None)
+            v = (
+                st.regs.get(reg(ops[0])[0])
+                if reg(ops[0])
+                else (memfact[1] if memfact and memfact[0] == ops[0] else None)
+            )
             z = zext(v, sw)
             if dreg[1] >= 32:
                 st.regs[dreg[0]] = z
@@ -1075,9 +1421,16 @@ class Analyzer:
                 st.regs[dreg[0]] = ("C",)
             elif dreg[1] == 64 and self.symbol_address(ins):
                 self.set_reg(st, dst, ("M",))
-            elif mm and not mm.group("base") and mm.group("index") and reg(mm.group("index")) and dreg[1] == 64 \
-                    and not int(mm.group("disp") or "0", 0) and (st.regs.get(reg(mm.group("index"))[0]) or (None,))[0] == "B" \
-                    and st.regs[reg(mm.group("index"))[0]][3] == 64:
+            elif (
+                mm
+                and not mm.group("base")
+                and mm.group("index")
+                and reg(mm.group("index"))
+                and dreg[1] == 64
+                and not int(mm.group("disp") or "0", 0)
+                and (st.regs.get(reg(mm.group("index"))[0]) or (None,))[0] == "B"
+                and st.regs[reg(mm.group("index"))[0]][3] == 64
+            ):
                 iv = st.regs[reg(mm.group("index"))[0]]
                 st.regs[dreg[0]] = ("BS", iv[1], iv[2], int(mm.group("scale") or "1"))
             elif bv and bv[0] == "B" and not mm.group("index"):
@@ -1168,8 +1521,11 @@ class Analyzer:
                 self.problem("stack", ins, "changes rsp in a way the analysis cannot follow")
             st.regs.pop(r_, None)
         srcs_stack = any(st.regs.get(reg(o)[0], (None,))[0] == "S" for o in ops if reg(o))
-        writes_dst = len(ops) >= 2 and not base.startswith(("cmp", "test", "bt", "ucomi", "comi", "vucomi", "vcomi", "ptest", "vptest")) \
+        writes_dst = (
+            len(ops) >= 2
+            and not base.startswith(("cmp", "test", "bt", "ucomi", "comi", "vucomi", "vcomi", "ptest", "vptest"))
             or base in ("inc", "dec", "neg", "not", "set", "bswap", "pop")
+        )
         if dreg and writes_dst:
             if dreg[0] == "rsp":
                 self.problem("stack", ins, "changes rsp in a way the analysis cannot follow")
@@ -1261,7 +1617,9 @@ class Analyzer:
     def boundary(self, sec: str, off: int) -> bool:
         return (sec, off) in self.at
 
-    def table_targets(self, ins: Ins, tsec: str, toff: int, first: int, k: int, size: int) -> list[tuple[str, int]] | None:
+    def table_targets(
+        self, ins: Ins, tsec: str, toff: int, first: int, k: int, size: int
+    ) -> list[tuple[str, int]] | None:
         """The jump targets of entries first..k of a table; None after reporting a problem.
         An index no compare bounds is what gcc emits when the switch's default is
         __builtin_unreachable(): allowed only where the original does it too, and then the
@@ -1272,8 +1630,12 @@ class Analyzer:
             return None
         unchecked = k - first + 1 > MAX_TABLE or toff + (k + 1) * size > len(s.data)
         if unchecked:
-            self.problem("flow", ins, f"jumps through a table with an index not bounded by a compare on every path (up to {k})",
-                         "unchecked_table")
+            self.problem(
+                "flow",
+                ins,
+                f"jumps through a table with an index not bounded by a compare on every path (up to {k})",
+                "unchecked_table",
+            )
             k = min(k, (len(s.data) - toff) // size - 1)
         rel = {r.offset: r for r in s.relocs}
         out = []
@@ -1287,7 +1649,9 @@ class Analyzer:
             elif unchecked and i > first:
                 break  # past the table
             elif r is None:
-                self.problem("flow", ins, f"{where} is not a label (no relocation: the index is not bounded by the table)")
+                self.problem(
+                    "flow", ins, f"{where} is not a label (no relocation: the index is not bounded by the table)"
+                )
                 return None
             else:
                 self.problem("flow", ins, f"{where} has relocation type {r.type}, not a label")
@@ -1328,7 +1692,9 @@ class Analyzer:
             self._relro_args(st, ins, callee)
             if not (rsp[3] >= 16 and rsp[4] % 16 == 0):
                 # gcc calls a same-unit function that needs no alignment unaligned (-fipa-stack-alignment)
-                self.problem("stack", ins, f"calls with rsp at {_fmt_rsp(rsp)}: not 16-byte aligned", f"misaligned_call:{callee}")
+                self.problem(
+                    "stack", ins, f"calls with rsp at {_fmt_rsp(rsp)}: not 16-byte aligned", f"misaligned_call:{callee}"
+                )
             if callee in self.noreturn:
                 self.noreturn_calls.add((ins.section, ins.offset))
             if ops and ops[0].startswith("*"):
@@ -1341,10 +1707,18 @@ class Analyzer:
                 if self.allowed is not None and "indirect_call" not in self.allowed:
                     self.problem("flow", ins, "an indirect call, and the original makes none")
                 elif not v or v[0] not in CALLABLE:
-                    self.problem("flow", ins, "calls through a computed address (only pointers loaded from memory or passed as parameters may be called)")
+                    self.problem(
+                        "flow",
+                        ins,
+                        "calls through a computed address (only pointers loaded from memory or passed as parameters may be called)",
+                    )
                 elif v[0] == "MU":
-                    self.problem("flow", ins, "calls through its own table of function pointers with an index no compare bounds",
-                                 "unchecked_pointer_table")
+                    self.problem(
+                        "flow",
+                        ins,
+                        "calls through its own table of function pointers with an index no compare bounds",
+                        "unchecked_pointer_table",
+                    )
             else:
                 kind, what, off = self.branch_target(ins)
                 if kind == "symbol":
@@ -1353,7 +1727,11 @@ class Analyzer:
                         self.problem("flow", ins, f"calls {what}, which the original does not call")
                 elif kind == "internal":
                     if (what, off) != self.entry:
-                        self.problem("flow", ins, f"calls into its own code at {what}+{off:#x} (only the function itself may be called)")
+                        self.problem(
+                            "flow",
+                            ins,
+                            f"calls into its own code at {what}+{off:#x} (only the function itself may be called)",
+                        )
                 else:
                     self.problem("flow", ins, f"calls: {what}")
             after = st.copy()
@@ -1395,7 +1773,9 @@ class Analyzer:
                     if a[0] == "TIDX" and a[3] and a[3][0] == "B" and a[3][3] == 64 and a[4] == 8:
                         v = ("TT", a[1], a[2], a[3][1], a[3][2], 8)
                     elif a[0] == "TIDX":
-                        self.problem("flow", ins, "jumps through a table with an index not bounded by a compare on every path")
+                        self.problem(
+                            "flow", ins, "jumps through a table with an index not bounded by a compare on every path"
+                        )
                         return []
                 if v and v[0] == "TT":
                     targets = self.table_targets(ins, *v[1:])
@@ -1406,8 +1786,12 @@ class Analyzer:
                     # an indirect tail call (`return f(x)` through a pointer): a call, for the rules
                     self.indirect_calls = True
                     if v[0] == "MU":
-                        self.problem("flow", ins, "tail-calls through its own table of function pointers with an index no compare bounds",
-                                     "unchecked_pointer_table")
+                        self.problem(
+                            "flow",
+                            ins,
+                            "tail-calls through its own table of function pointers with an index no compare bounds",
+                            "unchecked_pointer_table",
+                        )
                     if self.allowed is not None and "indirect_call" not in self.allowed:
                         self.problem("flow", ins, "an indirect (tail) call, and the original makes none")
                     self._relro_args(st, ins, "*")
@@ -1415,7 +1799,11 @@ class Analyzer:
                 if v and v[0] == "TE":
                     self.problem("flow", ins, "jumps to a table entry not added to its table's address")
                 else:
-                    self.problem("flow", ins, "an indirect jump that is not a bounds-checked jump through the function's own table")
+                    self.problem(
+                        "flow",
+                        ins,
+                        "an indirect jump that is not a bounds-checked jump through the function's own table",
+                    )
                 return []
             kind, what, off = self.branch_target(ins)
             out = []
@@ -1429,8 +1817,13 @@ class Analyzer:
             elif kind == "internal":
                 if not self.boundary(what, off):
                     inside = what in self.code and any(i.offset < off < i.end for i in self.code[what])
-                    self.problem("flow", ins, f"jumps into the middle of an instruction ({what}+{off:#x})" if inside
-                                 else f"jumps outside the function ({what}+{off:#x})")
+                    self.problem(
+                        "flow",
+                        ins,
+                        f"jumps into the middle of an instruction ({what}+{off:#x})"
+                        if inside
+                        else f"jumps outside the function ({what}+{off:#x})",
+                    )
                 else:
                     taken = st.copy()
                     out.append((what, off, taken))
@@ -1454,10 +1847,14 @@ class Analyzer:
             return Analysis((), ("", 0), (), frozenset(), frozenset(), False, f"no code for {self.name}")
         self.entry = (fn[0].section, fn[0].value)
         if not self.boundary(*self.entry):
-            return Analysis((), self.entry, (), frozenset(), frozenset(), False, f"{self.name} does not start on an instruction")
+            return Analysis(
+                (), self.entry, (), frozenset(), frozenset(), False, f"{self.name} does not start on an instruction"
+            )
         # calls first: whether the function calls decides the red-zone rule everywhere
         self.has_call = any(base_mnemonic(i.mnem)[0] == "call" for sec in self.code.values() for i in sec)
-        entry = State({"rsp": ENTRY_RSP, **{p: ("P", k) for k, p in enumerate(PARAMS)}, **{r: ("U", r) for r in INCOMING}})
+        entry = State(
+            {"rsp": ENTRY_RSP, **{p: ("P", k) for k, p in enumerate(PARAMS)}, **{r: ("U", r) for r in INCOMING}}
+        )
         states: dict[tuple[str, int], State] = {self.entry: entry}
         visits: dict[tuple[str, int], int] = {}
         self.order = {sec: k for k, sec in enumerate(self.code)}
@@ -1477,8 +1874,11 @@ class Analyzer:
                 if self._cur_problem:
                     self.problem("stack", ins, self._cur_problem)
                 succ = self.successors(st, ins)
-                ends = not (len(succ) == 1 and succ[0][:2] == (sec, ins.end)) or base_mnemonic(ins.mnem)[0] == "call" \
+                ends = (
+                    not (len(succ) == 1 and succ[0][:2] == (sec, ins.end))
+                    or base_mnemonic(ins.mnem)[0] == "call"
                     or (sec, ins.end) in leaders
+                )
                 if not ends:
                     k += 1
                     if k >= len(code):
@@ -1495,15 +1895,26 @@ class Analyzer:
                         leaders.add(tgt)
                         self._split(tgt, states, work)
                     self._merge(tgt, tst, states, visits, work, ins)
-                    if self.allowed is None and self._conflict and base_mnemonic(ins.mnem)[0] == "call" and tgt == (sec, ins.end):
+                    if (
+                        self.allowed is None
+                        and self._conflict
+                        and base_mnemonic(ins.mnem)[0] == "call"
+                        and tgt == (sec, ins.end)
+                    ):
                         # gcc put no code after this call: it knows the callee does not return
                         callee = self.branch_target(ins)
                         if callee[0] == "symbol":
                             self.noreturn_found.add(callee[1])
                 break
         blocks = self._blocks(leaders, states)
-        return Analysis(tuple(blocks), self.entry, tuple(self.problems.values()), frozenset(self.features),
-                        frozenset(self.targets), self.indirect_calls)
+        return Analysis(
+            tuple(blocks),
+            self.entry,
+            tuple(self.problems.values()),
+            frozenset(self.features),
+            frozenset(self.targets),
+            self.indirect_calls,
+        )
 
     def _split(self, tgt, states, work) -> None:
         """A new leader in the middle of a block already analyzed (a jump-table target): re-analyze
@@ -1543,14 +1954,18 @@ class Analyzer:
                 if a != b:
                     # allowed where another register holds the frame on both paths: rbp as a
                     # frame pointer (alloca in one branch), r11 in gcc's stack-clash probe loop
-                    framed = any(v[0] == "S" and v[1] == v[2] and r_ != "rsp" and tst.regs.get(r_) == v
-                                 for r_, v in old.regs.items())
+                    framed = any(
+                        v[0] == "S" and v[1] == v[2] and r_ != "rsp" and tst.regs.get(r_) == v
+                        for r_, v in old.regs.items()
+                    )
                     if not framed and a and b and a[1] != -INF and b[1] != -INF:
                         self._conflict = True
                         if self.allowed is None and base_mnemonic(ins.mnem)[0] == "call":
                             return  # perhaps a call that does not return: run() decides
                         tins = self.code[tgt[0]][self.at[tgt]]
-                        self.problem("stack", tins, f"paths join here with different rsp ({_fmt_rsp(a)} and {_fmt_rsp(b)})")
+                        self.problem(
+                            "stack", tins, f"paths join here with different rsp ({_fmt_rsp(a)} and {_fmt_rsp(b)})"
+                        )
                 v = join_val(a, b, widen)
             else:
                 v = join_val(old.regs.get(r_), tst.regs.get(r_), widen)
@@ -1597,14 +2012,33 @@ def _is_nop(i: Ins) -> bool:
     return i.mnem.startswith("nop") or i.text.replace(" ", "") in ("xchgw%ax,%ax", "xchg%ax,%ax")
 
 
-_IDIOMS = ("xor", "sub", "sbb", "pxor", "xorps", "xorpd", "vpxor", "vxorps", "vxorpd", "pcmpeqd", "pcmpeqb", "pcmpeqw",
-           "pcmpeqq", "vpcmpeqd")
+_IDIOMS = (
+    "xor",
+    "sub",
+    "sbb",
+    "pxor",
+    "xorps",
+    "xorpd",
+    "vpxor",
+    "vxorps",
+    "vxorpd",
+    "pcmpeqd",
+    "pcmpeqb",
+    "pcmpeqw",
+    "pcmpeqq",
+    "vpcmpeqd",
+)
 
 
 def _writes_operand(base: str, ops: tuple[str, ...], k: int) -> bool:
     """Whether an instruction writes its operand k (a memory operand)."""
-    return k == len(ops) - 1 and len(ops) > 1 and not base.startswith(("cmp", "test", "bt", "ucomi", "comi", "vucomi", "vcomi", "ptest", "vptest")) \
-        or base in ("inc", "dec", "neg", "not", "set", "pop") or (len(ops) == 1 and not base.startswith(_READ_ONLY_1OP))
+    return (
+        k == len(ops) - 1
+        and len(ops) > 1
+        and not base.startswith(("cmp", "test", "bt", "ucomi", "comi", "vucomi", "vcomi", "ptest", "vptest"))
+        or base in ("inc", "dec", "neg", "not", "set", "pop")
+        or (len(ops) == 1 and not base.startswith(_READ_ONLY_1OP))
+    )
 
 
 def _value_reads(ins: Ins) -> list[tuple[str, int]]:
@@ -1619,8 +2053,11 @@ def _value_reads(ins: Ins) -> list[tuple[str, int]]:
         return [r_] if r_ else []
     if len(ops) == 2 and ops[0] == ops[1] and base in _IDIOMS:
         return []  # zeroing (or all-ones) idiom: reads nothing
-    pure = base in _WRITE_ONLY or (base == "imul" and len(ops) == 3) \
+    pure = (
+        base in _WRITE_ONLY
+        or (base == "imul" and len(ops) == 3)
         or base.startswith(("mov", "vmov", "cvt", "vcvt", "vbroadcast", "vpbroadcast"))
+    )
     srcs = ops[:-1] if pure and len(ops) > 1 else ops
     if len(ops) >= 3 and base.startswith("v"):
         srcs = ops[:-1]
@@ -1646,8 +2083,12 @@ def _implicit_writes(base: str, m: str, ops: tuple[str, ...]) -> tuple[str, ...]
 
 
 def _implicit_reads(base: str, m: str, ops: tuple[str, ...]) -> list[str]:
-    if m in ("cltq", "cwtl", "cbtw", "cqto", "cltd", "cwtd") or base in ("mul", "div", "idiv", "cmpxchg") \
-            or (base == "imul" and len(ops) == 1) or m.startswith(("stos", "scas", "xlat")):
+    if (
+        m in ("cltq", "cwtl", "cbtw", "cqto", "cltd", "cwtd")
+        or base in ("mul", "div", "idiv", "cmpxchg")
+        or (base == "imul" and len(ops) == 1)
+        or m.startswith(("stos", "scas", "xlat"))
+    ):
         return ["rax"] + (["rbx"] if m.startswith("xlat") else [])
     return []
 
@@ -1670,9 +2111,18 @@ def _refine(m: str, flags, taken: State | None, fall: State) -> None:
     top = (1 << w) - 1
     low, high = (0, k), (k + 1, top)  # reg <= K, reg > K
     below, atleast = (0, k - 1), (k, top)  # reg < K, reg >= K
-    rules = {"ja": (high, low), "jnbe": (high, low), "jbe": (low, high), "jna": (low, high),
-             "jae": (atleast, below), "jnb": (atleast, below), "jnc": (atleast, below),
-             "jb": (below, atleast), "jnae": (below, atleast), "jc": (below, atleast)}
+    rules = {
+        "ja": (high, low),
+        "jnbe": (high, low),
+        "jbe": (low, high),
+        "jna": (low, high),
+        "jae": (atleast, below),
+        "jnb": (atleast, below),
+        "jnc": (atleast, below),
+        "jb": (below, atleast),
+        "jnae": (below, atleast),
+        "jc": (below, atleast),
+    }
     if m not in rules:
         return
     for st, (lo, hi) in zip((taken, fall), rules[m]):
@@ -1700,8 +2150,14 @@ def _fmt_rsp(v: tuple) -> str:
     return f"entry{lo}..{hi}"
 
 
-def analyze(obj: Path, name: str, insns: list, allowed: frozenset[str] | None = None,
-            noreturn: frozenset[str] = frozenset(), callee_registers: tuple[tuple[str, int], ...] = ()) -> Analysis:
+def analyze(
+    obj: Path,
+    name: str,
+    insns: list,
+    allowed: frozenset[str] | None = None,
+    noreturn: frozenset[str] = frozenset(),
+    callee_registers: tuple[tuple[str, int], ...] = (),
+) -> Analysis:
     """allowed None: obj is the original, and what it does is learned rather than judged
     (which callees it treats as never returning, among them)."""
     try:
@@ -1718,11 +2174,19 @@ def analyze(obj: Path, name: str, insns: list, allowed: frozenset[str] | None = 
 def _baseline(path: str, mtime: float, name: str, insns: tuple | None, callee_registers: tuple = ()) -> Analysis:
     from gcc_wrapper.optimize.verify.static import disassemble
 
-    return analyze(Path(path), name, list(insns) if insns is not None else disassemble(Path(path)), None, frozenset(),
-                   callee_registers)
+    return analyze(
+        Path(path),
+        name,
+        list(insns) if insns is not None else disassemble(Path(path)),
+        None,
+        frozenset(),
+        callee_registers,
+    )
 
 
-def baseline(obj: Path, name: str, insns: list | None = None, callee_registers: tuple[tuple[str, int], ...] = ()) -> Analysis:
+def baseline(
+    obj: Path, name: str, insns: list | None = None, callee_registers: tuple[tuple[str, int], ...] = ()
+) -> Analysis:
     """The original's analysis (what it calls, which habits it has), cached per object."""
     return _baseline(str(obj), obj.stat().st_mtime, name, tuple(insns) if insns is not None else None, callee_registers)
 
@@ -1730,8 +2194,9 @@ def baseline(obj: Path, name: str, insns: list | None = None, callee_registers: 
 ORDER = ("flow", "stack")
 
 
-def checks(name: str, cand_obj: Path, insns: list, base_obj: Path,
-           callee_registers: tuple[tuple[str, int], ...] = ()) -> tuple[list, Analysis]:
+def checks(
+    name: str, cand_obj: Path, insns: list, base_obj: Path, callee_registers: tuple[tuple[str, int], ...] = ()
+) -> tuple[list, Analysis]:
     """static.flow and static.stack of a candidate against its original: the Checks, up to the
     first failure, and the candidate's analysis (its blocks are what coverage must see run).
     callee_registers: (callee, how many parameter registers a call of it passes), for the
@@ -1759,8 +2224,20 @@ def checks(name: str, cand_obj: Path, insns: list, base_obj: Path,
             out.append(Check(name_, False, probs[0].message + more))
             return out, a
         if kind == "flow":
-            out.append(Check(name_, True, f"{len(a.blocks)} basic block{'s' if len(a.blocks) != 1 else ''}, every branch inside the function"))
+            out.append(
+                Check(
+                    name_,
+                    True,
+                    f"{len(a.blocks)} basic block{'s' if len(a.blocks) != 1 else ''}, every branch inside the function",
+                )
+            )
         else:
             waived = sorted(f for f in a.features if f in habits)
-            out.append(Check(name_, True, "rsp balanced on every path" + (f"; like the original: {', '.join(waived)}" if waived else "")))
+            out.append(
+                Check(
+                    name_,
+                    True,
+                    "rsp balanced on every path" + (f"; like the original: {', '.join(waived)}" if waived else ""),
+                )
+            )
     return out, a

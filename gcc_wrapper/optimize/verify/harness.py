@@ -37,14 +37,68 @@ CFLAGS = ("-O2", "-fno-builtin", "-fno-tree-loop-distribute-patterns", "-fno-sta
 # Library functions whose results depend on the world, or that talk to it: a function calling
 # them is not tested this way (the project's tests can still cover it).
 WORLDLY = {
-    "printf", "fprintf", "vprintf", "vfprintf", "puts", "fputs", "putchar", "fputc", "putc",
-    "fwrite", "fread", "fopen", "fclose", "fflush", "fgets", "fgetc", "getc", "getchar", "scanf",
-    "fscanf", "sscanf", "write", "read", "open", "close", "exit", "_exit", "rand", "srand",
-    "random", "srandom", "rand_r", "drand48", "time", "clock", "gettimeofday", "clock_gettime",
-    "getenv", "system", "perror", "__printf_chk", "__fprintf_chk", "__vfprintf_chk", "getpid",
-    "fork", "signal", "raise", "kill", "sleep", "usleep", "nanosleep", "pthread_create", "mmap",
-    "munmap", "__isoc99_scanf", "__isoc99_fscanf", "__isoc99_sscanf", "setjmp", "longjmp",
-    "_setjmp", "__sigsetjmp", "siglongjmp",
+    "printf",
+    "fprintf",
+    "vprintf",
+    "vfprintf",
+    "puts",
+    "fputs",
+    "putchar",
+    "fputc",
+    "putc",
+    "fwrite",
+    "fread",
+    "fopen",
+    "fclose",
+    "fflush",
+    "fgets",
+    "fgetc",
+    "getc",
+    "getchar",
+    "scanf",
+    "fscanf",
+    "sscanf",
+    "write",
+    "read",
+    "open",
+    "close",
+    "exit",
+    "_exit",
+    "rand",
+    "srand",
+    "random",
+    "srandom",
+    "rand_r",
+    "drand48",
+    "time",
+    "clock",
+    "gettimeofday",
+    "clock_gettime",
+    "getenv",
+    "system",
+    "perror",
+    "__printf_chk",
+    "__fprintf_chk",
+    "__vfprintf_chk",
+    "getpid",
+    "fork",
+    "signal",
+    "raise",
+    "kill",
+    "sleep",
+    "usleep",
+    "nanosleep",
+    "pthread_create",
+    "mmap",
+    "munmap",
+    "__isoc99_scanf",
+    "__isoc99_fscanf",
+    "__isoc99_sscanf",
+    "setjmp",
+    "longjmp",
+    "_setjmp",
+    "__sigsetjmp",
+    "siglongjmp",
 }
 
 
@@ -99,9 +153,30 @@ class DataObject:
     body: tuple[str, ...]  # the data directives of a read-only object
 
 
-_DATA_DIRECTIVES = (".byte", ".value", ".short", ".word", ".long", ".int", ".quad", ".8byte",
-                    ".4byte", ".2byte", ".zero", ".string", ".ascii", ".asciz", ".float", ".double",
-                    ".align", ".balign", ".p2align", ".octa", ".skip", ".space")
+_DATA_DIRECTIVES = (
+    ".byte",
+    ".value",
+    ".short",
+    ".word",
+    ".long",
+    ".int",
+    ".quad",
+    ".8byte",
+    ".4byte",
+    ".2byte",
+    ".zero",
+    ".string",
+    ".ascii",
+    ".asciz",
+    ".float",
+    ".double",
+    ".align",
+    ".balign",
+    ".p2align",
+    ".octa",
+    ".skip",
+    ".space",
+)
 
 
 def data_object(unit_asm: str, sym: str) -> DataObject | None:
@@ -127,11 +202,13 @@ def data_object(unit_asm: str, sym: str) -> DataObject | None:
         elif w[0] in (".section", ".pushsection") and len(w) > 1:
             section = w[1].rstrip(",")
         if s == f"{sym}:":
-            writable = section.startswith((".data", ".bss", ".tdata", ".tbss")) and not section.startswith(".data.rel.ro")
+            writable = section.startswith((".data", ".bss", ".tdata", ".tbss")) and not section.startswith(
+                ".data.rel.ro"
+            )
             if section.startswith((".tdata", ".tbss")):
                 return None
             body = []
-            for nxt in lines[i + 1:]:
+            for nxt in lines[i + 1 :]:
                 t = nxt.strip()
                 if not t or t.startswith("#"):
                     continue
@@ -156,7 +233,7 @@ class Build:
 
 
 def _fnptr(path: Path, target: str) -> Path:
-    text = f"\t.section .data.rel.ro,\"aw\"\n\t.globl llmcc_fn_cand\n\t.p2align 3\nllmcc_fn_cand:\n\t.quad {target}\n\t.section .note.GNU-stack,\"\",@progbits\n"
+    text = f'\t.section .data.rel.ro,"aw"\n\t.globl llmcc_fn_cand\n\t.p2align 3\nllmcc_fn_cand:\n\t.quad {target}\n\t.section .note.GNU-stack,"",@progbits\n'
     err = assemble(text, path, None)
     if err:
         raise HarnessError(err)
@@ -174,7 +251,7 @@ def _prune(builds: Path) -> None:
         dirs = sorted(builds.iterdir(), key=lambda p: p.stat().st_mtime)
     except OSError:
         return
-    for old in dirs[:max(0, len(dirs) - KEEP_BUILDS + 1)]:
+    for old in dirs[: max(0, len(dirs) - KEEP_BUILDS + 1)]:
         shutil.rmtree(old, ignore_errors=True)
 
 
@@ -192,12 +269,20 @@ def build(name: str, baseline_asm: str, unit_asm: str, cc: str) -> Build:
         return _build_locked(d, name, baseline_asm, unit_asm, cc, main_o, call_o, cov_o)
 
 
-def _build_locked(d: Path, name: str, baseline_asm: str, unit_asm: str, cc: str, main_o: Path, call_o: Path,
-                  cov_o: Path) -> Build:
+def _build_locked(
+    d: Path, name: str, baseline_asm: str, unit_asm: str, cc: str, main_o: Path, call_o: Path, cov_o: Path
+) -> Build:
     done = d / "build.txt"
     if done.exists():
         objs, writable = done.read_text().split("\n\n", 1)
-        b = Build(d, tuple(Path(p) for p in objs.splitlines()), d / "self_fnptr.o", d / "cand_fnptr.o", tuple(writable.split()), cc)
+        b = Build(
+            d,
+            tuple(Path(p) for p in objs.splitlines()),
+            d / "self_fnptr.o",
+            d / "cand_fnptr.o",
+            tuple(writable.split()),
+            cc,
+        )
         if all(p.exists() for p in (*b.objects, b.self_fnptr, b.cand_fnptr)):
             return b
 
@@ -242,24 +327,51 @@ def _build_locked(d: Path, name: str, baseline_asm: str, unit_asm: str, cc: str,
     if name in done_syms and any(name in object_info(o).undefined() for o in objects[3:]):
         raise HarnessError(f"a helper calls {name} back: baseline and candidate cannot be separated")
 
-    support = ["\t.section .note.GNU-stack,\"\",@progbits"]
+    support = ['\t.section .note.GNU-stack,"",@progbits']
     table = []
     names = []
     writable = []
     for i, (sym, obj) in enumerate(sorted(data.items())):
         if obj.writable:
             # pages of its own: the harness maps it read-only while a call may not write it
-            support += ["\t.bss", "\t.p2align 12", f"\t.globl {sym}", f"{sym}:", f"\t.zero {-(-max(obj.size, 1) // 4096) * 4096}"]
+            support += [
+                "\t.bss",
+                "\t.p2align 12",
+                f"\t.globl {sym}",
+                f"{sym}:",
+                f"\t.zero {-(-max(obj.size, 1) // 4096) * 4096}",
+            ]
             writable.append(sym)
         else:
-            support += ["\t.section .rodata", "\t.p2align 6", f"\t.globl {sym}", f"{sym}:", *("\t" + b for b in obj.body)]
+            support += [
+                "\t.section .rodata",
+                "\t.p2align 6",
+                f"\t.globl {sym}",
+                f"{sym}:",
+                *("\t" + b for b in obj.body),
+            ]
         table.append(f"\t.quad {sym}, {obj.size}, {int(obj.writable)}")
-        support += ["\t.section .rodata.str1.1,\"aMS\",@progbits,1", f".Lname{i}:", f"\t.string \"{sym}\""]
+        support += ['\t.section .rodata.str1.1,"aMS",@progbits,1', f".Lname{i}:", f'\t.string "{sym}"']
         names.append(f"\t.quad .Lname{i}")
-    support += ["\t.section .data.rel.ro,\"aw\"", "\t.p2align 3", "\t.globl llmcc_globals", "llmcc_globals:", *table,
-                "\t.quad 0, 0, 0", "\t.globl llmcc_global_names", "llmcc_global_names:", *names, "\t.quad 0",
-                "\t.globl llmcc_nglobals", "llmcc_nglobals:", f"\t.quad {len(table)}",
-                "\t.globl llmcc_fn_base", "llmcc_fn_base:", f"\t.quad {BASE_SYMBOL}", ""]
+    support += [
+        '\t.section .data.rel.ro,"aw"',
+        "\t.p2align 3",
+        "\t.globl llmcc_globals",
+        "llmcc_globals:",
+        *table,
+        "\t.quad 0, 0, 0",
+        "\t.globl llmcc_global_names",
+        "llmcc_global_names:",
+        *names,
+        "\t.quad 0",
+        "\t.globl llmcc_nglobals",
+        "llmcc_nglobals:",
+        f"\t.quad {len(table)}",
+        "\t.globl llmcc_fn_base",
+        "llmcc_fn_base:",
+        f"\t.quad {BASE_SYMBOL}",
+        "",
+    ]
     err = assemble("\n".join(support), d / "support.o", None)
     if err:
         raise HarnessError(f"cannot define the globals the function uses: {err}")

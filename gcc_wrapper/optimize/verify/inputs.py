@@ -64,7 +64,35 @@ LENGTH_NAME = re.compile(
     re.IGNORECASE,
 )
 MAX_LENGTH = 600  # elements; the random lengths stay well below, edge lengths reach it
-EDGE_LENGTHS = (0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256, 257, 511, 512, 513)
+EDGE_LENGTHS = (
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    7,
+    8,
+    9,
+    15,
+    16,
+    17,
+    31,
+    32,
+    33,
+    63,
+    64,
+    65,
+    127,
+    128,
+    129,
+    255,
+    256,
+    257,
+    511,
+    512,
+    513,
+)
 
 
 class Untestable(Exception):
@@ -205,8 +233,20 @@ def signature(proto: Prototype) -> Signature:
                 why = f" ({pt.note})" if pt.note else ""
                 raise Untestable(f"parameter {p.name}: pointer to {pt.text} is not modelled{why}")
             ek, es, esigned = elem
-            args.append(Arg(p.name, "buffer", es, esigned, elem=ek, reg=nint, writable=not pt.const, restrict=t.restrict,
-                            layout=layout, count=t.count))
+            args.append(
+                Arg(
+                    p.name,
+                    "buffer",
+                    es,
+                    esigned,
+                    elem=ek,
+                    reg=nint,
+                    writable=not pt.const,
+                    restrict=t.restrict,
+                    layout=layout,
+                    count=t.count,
+                )
+            )
             nint += 1
         elif t.kind == "funcptr":
             args.append(Arg(p.name, "callback", 8, reg=nint, callback=_callback(p.name, t)))
@@ -230,7 +270,19 @@ def signature(proto: Prototype) -> Signature:
             if ln is None and a.elem == "int" and a.size == 1 and not a.count:
                 a = Arg(a.name, "string", 1, a.signed, "int", a.reg, None, a.writable, a.restrict)
             else:
-                a = Arg(a.name, a.kind, a.size, a.signed, a.elem, a.reg, ln, a.writable, a.restrict, layout=a.layout, count=a.count)
+                a = Arg(
+                    a.name,
+                    a.kind,
+                    a.size,
+                    a.signed,
+                    a.elem,
+                    a.reg,
+                    ln,
+                    a.writable,
+                    a.restrict,
+                    layout=a.layout,
+                    count=a.count,
+                )
         out.append(a)
     return Signature(proto.name, tuple(out), ret, ret_size, r.signed)
 
@@ -268,12 +320,16 @@ def _callback(name: str, t: CType) -> Callback:
             raise Untestable(f"parameter {name}: a function taking {q.text} is not modelled")
     if nint > MAX_INT_REGS or nxmm > MAX_XMM_REGS:
         raise Untestable(f"parameter {name}: a function with arguments on the stack is not modelled")
-    comparator = (len(cargs) == 2 and ret == "int" and (cargs[0].kind, cargs[0].size, cargs[0].signed)
-                  == (cargs[1].kind, cargs[1].size, cargs[1].signed))
+    comparator = (
+        len(cargs) == 2
+        and ret == "int"
+        and (cargs[0].kind, cargs[0].size, cargs[0].signed) == (cargs[1].kind, cargs[1].size, cargs[1].signed)
+    )
     return Callback(t.text, tuple(cargs), ret, ret_size, comparator)
 
 
 # ---------------------------------------------------------------- value generators
+
 
 def int_range(size: int, signed: bool) -> tuple[int, int]:
     bits = 8 * size
@@ -296,9 +352,28 @@ FLOAT_SPECIALS = (0.0, -0.0, 1.0, -1.0, 0.5, -2.0, math.inf, -math.inf, math.nan
 def _specials(kind: str) -> list[float | int]:
     """Special floating-point values; ints are raw bit patterns (NaN payloads, denormals)."""
     if kind == "float":
-        return [*FLOAT_SPECIALS, 0x7FC00000, 0xFFC00000, 0x7F800001, 0x00000001, 0x007FFFFF, 0x00800000, 0x7F7FFFFF, 0xFF7FFFFF]
-    return [*FLOAT_SPECIALS, 0x7FF8000000000000, 0xFFF8000000000000, 0x7FF0000000000001,
-            0x0000000000000001, 0x000FFFFFFFFFFFFF, 0x0010000000000000, 0x7FEFFFFFFFFFFFFF, 0xFFEFFFFFFFFFFFFF]
+        return [
+            *FLOAT_SPECIALS,
+            0x7FC00000,
+            0xFFC00000,
+            0x7F800001,
+            0x00000001,
+            0x007FFFFF,
+            0x00800000,
+            0x7F7FFFFF,
+            0xFF7FFFFF,
+        ]
+    return [
+        *FLOAT_SPECIALS,
+        0x7FF8000000000000,
+        0xFFF8000000000000,
+        0x7FF0000000000001,
+        0x0000000000000001,
+        0x000FFFFFFFFFFFFF,
+        0x0010000000000000,
+        0x7FEFFFFFFFFFFFFF,
+        0xFFEFFFFFFFFFFFFF,
+    ]
 
 
 def float_bits(kind: str, v: float) -> int:
@@ -359,7 +434,7 @@ def _elements(rng: random.Random, a: Arg, n: int) -> bytes:
         for k in range(n):
             for f in a.layout.fields:
                 at = k * a.size + f.offset
-                out[at:at + f.size * f.count] = _scalars(rng, f.kind, f.size, f.signed, f.count, mode, specials)
+                out[at : at + f.size * f.count] = _scalars(rng, f.kind, f.size, f.signed, f.count, mode, specials)
         return bytes(out)
     return _scalars(rng, a.elem, a.size, a.signed, n, mode, specials)
 
@@ -422,8 +497,10 @@ def huge_lengths(sig: Signature, i: int) -> list[int]:
 def lazy_span(inputs: list[Input]) -> int:
     """The address space the harness reserves for the lazily committed buffers of any one input
     (each with a guard page after it, the first with one before)."""
+
     def span(x: Input) -> int:
         return sum((max(r.placement, 0) + r.lazy + PAGE - 1) // PAGE * PAGE + PAGE for r in x.regions if r.lazy)
+
     most = max((span(x) for x in inputs), default=0)
     return most + PAGE if most else 0
 
@@ -454,8 +531,13 @@ def _build(rng: random.Random, sig: Signature, fixed: dict[int, object], sizing:
             values[i] = _rand_float(rng, a.kind, True)
         ncallbacks += a.kind == "callback"
     regions: list[Region] = []
-    pointers = [i for i, a in enumerate(sig.args) if a.kind in ("buffer", "string")
-                and not (i in fixed and fixed[i] is None) and not (i not in fixed and rng.random() < NULL_SHARE)]
+    pointers = [
+        i
+        for i, a in enumerate(sig.args)
+        if a.kind in ("buffer", "string")
+        and not (i in fixed and fixed[i] is None)
+        and not (i not in fixed and rng.random() < NULL_SHARE)
+    ]
     counts: dict[int, int] = {}
     lazy: set[int] = set()
     for i in pointers:
@@ -478,11 +560,19 @@ def _build(rng: random.Random, sig: Signature, fixed: dict[int, object], sizing:
             counts[i] = min(rng.choice((1, 2, 4, 8, 16, 64)), (REGION_CAP - 64) // a.size)
     # Two pointers to the same element type may alias unless one is restrict.
     alias: tuple[int, int, int] | None = None
-    cands = [(i, j) for i in pointers for j in pointers if i < j
-             and sig.args[i].kind == sig.args[j].kind == "buffer" and i not in lazy and j not in lazy
-             and (sig.args[i].elem, sig.args[i].size, sig.args[i].layout) == (sig.args[j].elem, sig.args[j].size, sig.args[j].layout)
-             and not (sig.args[i].restrict or sig.args[j].restrict)
-             and (sig.args[i].writable or sig.args[j].writable)]
+    cands = [
+        (i, j)
+        for i in pointers
+        for j in pointers
+        if i < j
+        and sig.args[i].kind == sig.args[j].kind == "buffer"
+        and i not in lazy
+        and j not in lazy
+        and (sig.args[i].elem, sig.args[i].size, sig.args[i].layout)
+        == (sig.args[j].elem, sig.args[j].size, sig.args[j].layout)
+        and not (sig.args[i].restrict or sig.args[j].restrict)
+        and (sig.args[i].writable or sig.args[j].writable)
+    ]
     if cands and rng.random() < 0.2:
         i, j = rng.choice(cands)
         alias = (i, j, rng.choice((0, 0, 1, -1, 2, -2, 3, -3, 4, -4, 7, -7, 8, -8)))
@@ -521,7 +611,11 @@ def generate(sig: Signature, n: int, seed: int = 1, sizing: str = "linear") -> l
     """Edge cases for each scalar parameter in turn, NULL for each pointer, lengths at the limits
     of their types, then random inputs, n in all."""
     rng = random.Random(seed)
-    zero = {i: (0 if a.kind in ("int", "bool") else 0.0) for i, a in enumerate(sig.args) if a.kind in ("int", "bool", "float", "double")}
+    zero = {
+        i: (0 if a.kind in ("int", "bool") else 0.0)
+        for i, a in enumerate(sig.args)
+        if a.kind in ("int", "bool", "float", "double")
+    }
     out: list[Input] = [_build(rng, sig, zero, sizing)]
     for i, a in enumerate(sig.args):
         if a.is_length:
@@ -554,6 +648,7 @@ def generate(sig: Signature, n: int, seed: int = 1, sizing: str = "linear") -> l
 
 # ---------------------------------------------------------------- encoding
 
+
 def register_image(a: Arg, v, garbage: int) -> int:
     """The 64-bit register content that passes v as parameter a."""
     g = garbage & 0xFFFFFFFF00000000
@@ -580,7 +675,16 @@ def _param_kind(a: Arg) -> int:
     return {"buffer": 2, "string": 2, "callback": 3}.get(a.kind, 0)
 
 
-def encode(sig: Signature, inputs: list[Input], *, ndet: int, base_timeout: float, cand_factor: float, cand_min: float, seed: int = 7) -> bytes:
+def encode(
+    sig: Signature,
+    inputs: list[Input],
+    *,
+    ndet: int,
+    base_timeout: float,
+    cand_factor: float,
+    cand_min: float,
+    seed: int = 7,
+) -> bytes:
     rng = random.Random(seed)
     nregions = max([len(x.regions) for x in inputs] + [1])
     out = bytearray(b"LLMCIN2\0")
@@ -598,7 +702,9 @@ def encode(sig: Signature, inputs: list[Input], *, ndet: int, base_timeout: floa
         out += struct.pack("<QII", x.gseed, len(x.regions), 0)
         for r in x.regions:
             kind, size, signed = r.ramp
-            out += struct.pack("<QiBBBB", r.nbytes, r.placement, bool(r.lazy) | r.const << 1, _KIND_CODE[kind], size, signed)
+            out += struct.pack(
+                "<QiBBBB", r.nbytes, r.placement, bool(r.lazy) | r.const << 1, _KIND_CODE[kind], size, signed
+            )
             if not r.lazy:
                 out += r.content + b"\0" * (-len(r.content) % 8)
         for a, v in zip(sig.args, x.values):
@@ -615,6 +721,7 @@ def encode(sig: Signature, inputs: list[Input], *, ndet: int, base_timeout: floa
 
 
 # ---------------------------------------------------------------- describing inputs and results
+
 
 def _fmt_scalar(kind: str, size: int, signed: bool, bits: int) -> str:
     if kind in ("float", "double"):
@@ -633,11 +740,18 @@ def _fmt_scalar(kind: str, size: int, signed: bool, bits: int) -> str:
 def format_element(a: Arg, data: bytes) -> str:
     """One element of a buffer parameter, as C would show it."""
     if a.layout is None:
-        return _fmt_scalar(a.elem, a.size, a.signed, int.from_bytes(data[:a.size], "little"))
+        return _fmt_scalar(a.elem, a.size, a.signed, int.from_bytes(data[: a.size], "little"))
     parts = []
     for f in a.layout.fields:
-        vals = [_fmt_scalar(f.kind, f.size, f.signed, int.from_bytes(data[f.offset + k * f.size:f.offset + (k + 1) * f.size], "little"))
-                for k in range(f.count)]
+        vals = [
+            _fmt_scalar(
+                f.kind,
+                f.size,
+                f.signed,
+                int.from_bytes(data[f.offset + k * f.size : f.offset + (k + 1) * f.size], "little"),
+            )
+            for k in range(f.count)
+        ]
         parts.append(f"{f.path}={vals[0] if f.count == 1 else '[' + ', '.join(vals) + ']'}")
     return "{" + ", ".join(parts) + "}"
 
@@ -659,8 +773,10 @@ def describe_input(sig: Signature, x: Input, limit: int = 16) -> str:
         elif a.kind == "buffer" and x.regions[v[0]].lazy:
             r = x.regions[v[0]]
             where = "against the end guard page" if r.placement < 0 else "against the leading guard page"
-            parts.append(f"{a.name}=[{r.lazy // a.size} x {a.elem}{a.size * 8}, an ascending ramp, committed page by page "
-                         f"when touched] ({where})")
+            parts.append(
+                f"{a.name}=[{r.lazy // a.size} x {a.elem}{a.size * 8}, an ascending ramp, committed page by page "
+                f"when touched] ({where})"
+            )
         elif a.kind == "string":
             region, off = v
             s = x.regions[region].content[off:].split(b"\0")[0]
@@ -670,12 +786,21 @@ def describe_input(sig: Signature, x: Input, limit: int = 16) -> str:
             r = x.regions[region]
             data = r.content[off:]
             n = len(data) // a.size
-            elems = [format_element(a, data[k * a.size:(k + 1) * a.size]) for k in range(min(n, limit if a.layout is None else 4))]
+            elems = [
+                format_element(a, data[k * a.size : (k + 1) * a.size])
+                for k in range(min(n, limit if a.layout is None else 4))
+            ]
             where = "against the end guard page" if r.placement < 0 else f"at page offset {r.placement}"
-            shared = [b.name for b, w in zip(sig.args, x.values) if b is not a and b.kind == "buffer" and isinstance(w, tuple) and w[0] == region]
+            shared = [
+                b.name
+                for b, w in zip(sig.args, x.values)
+                if b is not a and b.kind == "buffer" and isinstance(w, tuple) and w[0] == region
+            ]
             alias = f", shares memory with {shared[0]}" if shared else ""
             what = f"{a.elem}{a.size * 8}" if a.layout is None else f"struct of {a.size} bytes"
-            parts.append(f"{a.name}=[{n} x {what}: {', '.join(elems)}{', ...' if n > len(elems) else ''}] ({where}{alias})")
+            parts.append(
+                f"{a.name}=[{n} x {what}: {', '.join(elems)}{', ...' if n > len(elems) else ''}] ({where}{alias})"
+            )
         else:
             parts.append(f"{a.name}={describe_value(a.kind, a.size, a.signed, v)}")
     return f"{sig.name}({', '.join(parts)})"

@@ -34,10 +34,15 @@ from collections.abc import Iterable
 from gcc_wrapper.optimize.candidate import Check, Context
 
 GPR = {
-    "rax": ("rax", "eax", "ax", "al", "ah"), "rcx": ("rcx", "ecx", "cx", "cl", "ch"),
-    "rdx": ("rdx", "edx", "dx", "dl", "dh"), "rsi": ("rsi", "esi", "si", "sil"),
-    "rdi": ("rdi", "edi", "di", "dil"), "r8": ("r8", "r8d", "r8w", "r8b"), "r9": ("r9", "r9d", "r9w", "r9b"),
-    "r10": ("r10", "r10d", "r10w", "r10b"), "r11": ("r11", "r11d", "r11w", "r11b"),
+    "rax": ("rax", "eax", "ax", "al", "ah"),
+    "rcx": ("rcx", "ecx", "cx", "cl", "ch"),
+    "rdx": ("rdx", "edx", "dx", "dl", "dh"),
+    "rsi": ("rsi", "esi", "si", "sil"),
+    "rdi": ("rdi", "edi", "di", "dil"),
+    "r8": ("r8", "r8d", "r8w", "r8b"),
+    "r9": ("r9", "r9d", "r9w", "r9b"),
+    "r10": ("r10", "r10d", "r10w", "r10b"),
+    "r11": ("r11", "r11d", "r11w", "r11b"),
 }
 _ALIAS = {alias: full for full, aliases in GPR.items() for alias in aliases}
 for _i in range(16):
@@ -54,11 +59,29 @@ _NO_WRITE = re.compile(
 _STRING = re.compile(r"^(movs|stos|lods|scas|cmps|ins|outs)[bwlq]?$")
 # Implicit register writes of instructions whose operands do not show them.
 _IMPLICIT = {
-    "cltq": {"rax"}, "cwtl": {"rax"}, "cbtw": {"rax"}, "cqto": {"rdx"}, "cltd": {"rdx"}, "cwtd": {"rdx"},
-    "cdqe": {"rax"}, "cqo": {"rdx"}, "cdq": {"rdx"}, "lahf": {"rax"}, "xlat": {"rax"}, "xlatb": {"rax"},
-    "loop": {"rcx"}, "loope": {"rcx"}, "loopne": {"rcx"},
-    "pcmpistri": {"rcx"}, "pcmpestri": {"rcx"}, "vpcmpistri": {"rcx"}, "vpcmpestri": {"rcx"},
-    "pcmpistrm": {"xmm0"}, "pcmpestrm": {"xmm0"}, "vpcmpistrm": {"xmm0"}, "vpcmpestrm": {"xmm0"},
+    "cltq": {"rax"},
+    "cwtl": {"rax"},
+    "cbtw": {"rax"},
+    "cqto": {"rdx"},
+    "cltd": {"rdx"},
+    "cwtd": {"rdx"},
+    "cdqe": {"rax"},
+    "cqo": {"rdx"},
+    "cdq": {"rdx"},
+    "lahf": {"rax"},
+    "xlat": {"rax"},
+    "xlatb": {"rax"},
+    "loop": {"rcx"},
+    "loope": {"rcx"},
+    "loopne": {"rcx"},
+    "pcmpistri": {"rcx"},
+    "pcmpestri": {"rcx"},
+    "vpcmpistri": {"rcx"},
+    "vpcmpestri": {"rcx"},
+    "pcmpistrm": {"xmm0"},
+    "pcmpestrm": {"xmm0"},
+    "vpcmpistrm": {"xmm0"},
+    "vpcmpestrm": {"xmm0"},
 }
 _MULDIV = re.compile(r"^(mul|imul|div|idiv)[bwlq]?$")
 
@@ -101,8 +124,15 @@ def insn_writes(prefix_and_mnemonic: str, operands: str, *, over: bool) -> set[s
     out: set[str] = set(_IMPLICIT.get(mnem, ()))
     if _STRING.match(mnem):
         base = mnem.rstrip("bwlq") if len(mnem) > 4 else mnem
-        out |= {"movs": {"rsi", "rdi"}, "stos": {"rdi"}, "lods": {"rax", "rsi"}, "scas": {"rdi"},
-                "cmps": {"rsi", "rdi"}, "ins": {"rdi"}, "outs": {"rsi"}}.get(base, set())
+        out |= {
+            "movs": {"rsi", "rdi"},
+            "stos": {"rdi"},
+            "lods": {"rax", "rsi"},
+            "scas": {"rdi"},
+            "cmps": {"rsi", "rdi"},
+            "ins": {"rdi"},
+            "outs": {"rsi"},
+        }.get(base, set())
         if rep:
             out.add("rcx")
         return out
@@ -150,7 +180,9 @@ def text_writes(asm_text: str, *, over: bool) -> set[str]:
     return out
 
 
-def clobbers(name: str, text: str, unit_functions: dict[str, str], *, over: bool, seen: frozenset[str] = frozenset()) -> set[str]:
+def clobbers(
+    name: str, text: str, unit_functions: dict[str, str], *, over: bool, seen: frozenset[str] = frozenset()
+) -> set[str]:
     """What calling this code clobbers: its own writes and its callees'. A callee outside the
     unit, or an indirect call, clobbers every caller-saved register (gcc assumes so too)."""
     out = text_writes(text, over=over)
@@ -181,7 +213,9 @@ def _aligned_stack_access(mnem: str, ops: str) -> bool:
     return not _UNALIGNED_OK.match(mnem)
 
 
-def _base_needs_alignment(name: str, text: str, unit_functions: dict[str, str], seen: frozenset[str] = frozenset()) -> bool:
+def _base_needs_alignment(
+    name: str, text: str, unit_functions: dict[str, str], seen: frozenset[str] = frozenset()
+) -> bool:
     """The original certainly needs a 16-byte aligned stack (so gcc aligns its call sites): it
     calls outside the unit or indirectly, or does an aligned vector access on the stack."""
     targets, indirect = calls(text)
@@ -253,8 +287,9 @@ def check(ctx: Context, cand_insns: Iterable[tuple[str, str]]) -> Check | None:
     return _contract(funcs, ctx.name, ctx.baseline_asm, list(cand_insns), set(ctx.cflags))
 
 
-def _contract(funcs: dict[str, str], name: str, baseline_asm: str, cand_insns: list[tuple[str, str]],
-              cflags: set[str]) -> Check | None:
+def _contract(
+    funcs: dict[str, str], name: str, baseline_asm: str, cand_insns: list[tuple[str, str]], cflags: set[str]
+) -> Check | None:
     if "-fno-ipa-ra" in cflags and "-fno-ipa-stack-alignment" in cflags:
         return None
     callers = direct_callers(funcs, name)
@@ -265,11 +300,16 @@ def _contract(funcs: dict[str, str], name: str, baseline_asm: str, cand_insns: l
     else:
         allowed = clobbers(name, baseline_asm, funcs, over=False)
     writes: set[str] = set()
-    needs = [f"{h} {o}" for h, o in cand_insns
-             if h.split()[-1].startswith("call") or _aligned_stack_access(h.split()[-1], o)]
+    needs = [
+        f"{h} {o}" for h, o in cand_insns if h.split()[-1].startswith("call") or _aligned_stack_access(h.split()[-1], o)
+    ]
     if needs and "-fno-ipa-stack-alignment" not in cflags and not _base_needs_alignment(name, baseline_asm, funcs):
-        return Check("static.ipa", False, f"`{needs[0].strip()}` needs a 16-byte aligned stack, but the original does not, and its "
-                     f"callers in this unit ({', '.join(callers[:3])}) call it without aligning (gcc -fipa-stack-alignment)")
+        return Check(
+            "static.ipa",
+            False,
+            f"`{needs[0].strip()}` needs a 16-byte aligned stack, but the original does not, and its "
+            f"callers in this unit ({', '.join(callers[:3])}) call it without aligning (gcc -fipa-stack-alignment)",
+        )
     for head, ops in cand_insns:
         writes |= insn_writes(head, ops, over=True)
         # Direct calls can only go to symbols the original references (static.symbols), whose
@@ -283,7 +323,14 @@ def _contract(funcs: dict[str, str], name: str, baseline_asm: str, cand_insns: l
             mentioned |= _all_regs(funcs[f])
         extra = [r for r in extra if r in mentioned]
     if extra:
-        return Check("static.ipa", False, f"writes {', '.join('%' + r for r in extra)}, which the original leaves alone and "
-                     f"its callers in this unit ({', '.join(callers[:3])}) keep values in (gcc -fipa-ra)")
-    return Check("static.ipa", True, f"writes no register its callers in this unit ({', '.join(callers[:3])}) may keep "
-                 "values in across the call")
+        return Check(
+            "static.ipa",
+            False,
+            f"writes {', '.join('%' + r for r in extra)}, which the original leaves alone and "
+            f"its callers in this unit ({', '.join(callers[:3])}) keep values in (gcc -fipa-ra)",
+        )
+    return Check(
+        "static.ipa",
+        True,
+        f"writes no register its callers in this unit ({', '.join(callers[:3])}) may keep values in across the call",
+    )

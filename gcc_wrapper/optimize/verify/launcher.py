@@ -38,7 +38,7 @@ def main(argv: list[str]) -> int:
         else:
             opts[argv[i].lstrip("-")] = argv[i + 1]
             i += 2
-    cmd = argv[i + 1:]
+    cmd = argv[i + 1 :]
     fd = int(opts["report"])
     # CMD must not be able to write a report of its own: the descriptor is closed across the spawn,
     # and this process is not dumpable, so CMD (without capabilities) cannot open it through
@@ -47,7 +47,9 @@ def main(argv: list[str]) -> int:
     import ctypes
 
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(ctypes.c_int(PR_SET_DUMPABLE), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+    libc.prctl(
+        ctypes.c_int(PR_SET_DUMPABLE), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0)
+    )
     if net and libc.unshare(CLONE_NEWNET) != 0:
         _report(fd, f"error network namespace: {os.strerror(ctypes.get_errno())}")
         return 125
@@ -67,8 +69,11 @@ def main(argv: list[str]) -> int:
             return 125
     try:
         # --executable: this file runs under CMD's name (a patched copy of the program)
-        pid = (os.posix_spawn(opts["executable"], cmd, os.environ) if "executable" in opts
-               else os.posix_spawnp(cmd[0], cmd, os.environ))
+        pid = (
+            os.posix_spawn(opts["executable"], cmd, os.environ)
+            if "executable" in opts
+            else os.posix_spawnp(cmd[0], cmd, os.environ)
+        )
     except OSError as e:
         _report(fd, f"error spawn {cmd[0]}: {e.strerror}")
         return 127

@@ -72,8 +72,14 @@ def built(ctx: Context, asm_text: str, command: str, timeout: float):
         bindir = Path(tmp) / "bin"
         bindir.mkdir()
         real_cc = shutil.which(ctx.compiler or "gcc") or "gcc"
-        spec = {"source": str(target), "name": ctx.name, "asm": asm_text, "cc": real_cc,
-                "opt": next((f for f in reversed(ctx.cflags) if f.startswith("-O")), "-O3"), "used": str(Path(tmp) / "used")}
+        spec = {
+            "source": str(target),
+            "name": ctx.name,
+            "asm": asm_text,
+            "cc": real_cc,
+            "opt": next((f for f in reversed(ctx.cflags) if f.startswith("-O")), "-O3"),
+            "used": str(Path(tmp) / "used"),
+        }
         (Path(tmp) / "shim.json").write_text(json.dumps(spec))
         script = f"#!{sys.executable}\nimport sys\nfrom gcc_wrapper.optimize.verify.project_tests import shim_main\nsys.exit(shim_main(sys.argv))\n"
         for name in ("gcc", "cc", "llmcc", os.path.basename(real_cc)):
@@ -85,10 +91,20 @@ def built(ctx: Context, asm_text: str, command: str, timeout: float):
         env[SHIM_ENV] = str(Path(tmp) / "shim.json")
         env["LLMCC_MODE"] = "off"
         # writable: the copy, and beside it the shim's note that it compiled the candidate
-        r = sandbox.run(["/bin/sh", "-c", command], cwd=copy, timeout=timeout, cpu_seconds=timeout * 2,
-                        memory_bytes=4 << 30, env=env, fsize_bytes=1 << 30, writes=(tmp,))
+        r = sandbox.run(
+            ["/bin/sh", "-c", command],
+            cwd=copy,
+            timeout=timeout,
+            cpu_seconds=timeout * 2,
+            memory_bytes=4 << 30,
+            env=env,
+            fsize_bytes=1 << 30,
+            writes=(tmp,),
+        )
         if not (Path(tmp) / "used").exists():
-            raise TestsUnavailable(f"`{command}` never compiled {rel} through gcc/cc/llmcc on PATH, so it cannot test the candidate")
+            raise TestsUnavailable(
+                f"`{command}` never compiled {rel} through gcc/cc/llmcc on PATH, so it cannot test the candidate"
+            )
         yield r, copy
 
 
@@ -113,7 +129,11 @@ def run_programs(ctx: Context, cand: Candidate, programs: Programs, *, timeout: 
             raise TestsUnavailable(f"`{programs.build}` does not build the original: {rb.describe()}; {_tail(rb)}")
         with built(ctx, cand.asm, programs.build, limit) as (rc, cand_dir):
             if rc.returncode != 0 or rc.timed_out:
-                return Check("programs", False, f"`{programs.build}` fails with the candidate built in: {rc.describe()}; {_tail(rc)}")
+                return Check(
+                    "programs",
+                    False,
+                    f"`{programs.build}` fails with the candidate built in: {rc.describe()}; {_tail(rc)}",
+                )
             base_exe, cand_exe = base_dir / programs.exe, cand_dir / programs.exe
             if not base_exe.exists():
                 raise TestsUnavailable(f"`{programs.build}` made no {programs.exe}")
@@ -125,7 +145,11 @@ def shim_main(argv: list[str]) -> int:
     spec = json.loads(Path(os.environ[SHIM_ENV]).read_text())
     args = argv[1:]
     target = spec["source"]
-    srcs = [i for i, a in enumerate(args) if a.endswith(".c") and os.path.exists(a) and os.path.realpath(a) == os.path.realpath(target)]
+    srcs = [
+        i
+        for i, a in enumerate(args)
+        if a.endswith(".c") and os.path.exists(a) and os.path.realpath(a) == os.path.realpath(target)
+    ]
     if not srcs or "-c" not in args:
         os.execv(spec["cc"], [spec["cc"], *args])
     import subprocess
@@ -170,8 +194,14 @@ def shim_main(argv: list[str]) -> int:
         return subprocess.run([spec["cc"], *flags, "-c", s_file, "-o", out]).returncode
 
 
-def compare_programs(baseline: Sequence[str], candidate: Sequence[str], inputs: Sequence[str | os.PathLike[str]], *,
-                     cwd: str | None = None, timeout: float = 10.0) -> Check:
+def compare_programs(
+    baseline: Sequence[str],
+    candidate: Sequence[str],
+    inputs: Sequence[str | os.PathLike[str]],
+    *,
+    cwd: str | None = None,
+    timeout: float = 10.0,
+) -> Check:
     """Program-level differential test: each input file is fed to both programs on stdin."""
     for path in inputs:
         data = Path(path).read_bytes()
@@ -180,9 +210,17 @@ def compare_programs(baseline: Sequence[str], candidate: Sequence[str], inputs: 
             continue  # the original itself does not finish on this input: it says nothing
         c = sandbox.run(list(candidate), cwd=cwd, timeout=max(timeout, 4 * b.wall), cpu_seconds=timeout, stdin=data)
         if c.timed_out or c.returncode != b.returncode:
-            return Check("programs", False, f"on {path}: the candidate program {c.describe()}, the original {b.describe()}")
+            return Check(
+                "programs", False, f"on {path}: the candidate program {c.describe()}, the original {b.describe()}"
+            )
         if c.stdout != b.stdout:
-            at = next((i for i, (x, y) in enumerate(zip(b.stdout, c.stdout)) if x != y), min(len(b.stdout), len(c.stdout)))
-            return Check("programs", False, f"on {path}: output differs at byte {at}: "
-                         f"original {b.stdout[at:at + 40]!r}, candidate {c.stdout[at:at + 40]!r}")
+            at = next(
+                (i for i, (x, y) in enumerate(zip(b.stdout, c.stdout)) if x != y), min(len(b.stdout), len(c.stdout))
+            )
+            return Check(
+                "programs",
+                False,
+                f"on {path}: output differs at byte {at}: "
+                f"original {b.stdout[at : at + 40]!r}, candidate {c.stdout[at : at + 40]!r}",
+            )
     return Check("programs", True, f"same output and exit status on {len(inputs)} inputs")

@@ -92,25 +92,46 @@ class Layers:
         """(layer, state) for `llmcc config` and `llmcc stats`."""
         rows = []
         if self.bwrap:
-            rows.append(("file-system view", f"private, read-only but for the run's directory and /tmp ({self.version or 'bubblewrap'}, {self.bwrap})"))
+            rows.append(
+                (
+                    "file-system view",
+                    f"private, read-only but for the run's directory and /tmp ({self.version or 'bubblewrap'}, {self.bwrap})",
+                )
+            )
             rows.append(("namespaces", ", ".join(NAMESPACES)))
         else:
-            rows.append(("file-system view", f"NONE: candidates' runs can write wherever you can ({self.namespaces_refused})"))
+            rows.append(
+                ("file-system view", f"NONE: candidates' runs can write wherever you can ({self.namespaces_refused})")
+            )
             rows.append(("namespaces", "network only (no network)" if self.network else "NONE: network reachable"))
         if self.seccomp:
-            rows.append(("system-call filter", "active: a denylist for programs and tests, an allowlist inside the harnesses"))
+            rows.append(
+                ("system-call filter", "active: a denylist for programs and tests, an allowlist inside the harnesses")
+            )
         else:
             rows.append(("system-call filter", f"NONE: the kernel refused seccomp ({self.seccomp_refused})"))
         rows.append(("limits", "CPU time, memory, file size, no core dumps, own session killed as a whole"))
         if not self.isolated:
-            rows.append(("model and file candidates", "RUN WITH YOUR FULL RIGHTS (allow_unsandboxed = true)" if allow_unsandboxed
-                         else "refused unless allow_unsandboxed = true"))
+            rows.append(
+                (
+                    "model and file candidates",
+                    "RUN WITH YOUR FULL RIGHTS (allow_unsandboxed = true)"
+                    if allow_unsandboxed
+                    else "refused unless allow_unsandboxed = true",
+                )
+            )
         return rows
 
     def to_json(self) -> dict:
-        return {"isolated": self.isolated, "bwrap": self.bwrap, "bwrap_version": self.version,
-                "namespaces": list(self.namespaces), "seccomp": self.seccomp,
-                "namespaces_refused": self.namespaces_refused, "seccomp_refused": self.seccomp_refused}
+        return {
+            "isolated": self.isolated,
+            "bwrap": self.bwrap,
+            "bwrap_version": self.version,
+            "namespaces": list(self.namespaces),
+            "seccomp": self.seccomp,
+            "namespaces_refused": self.namespaces_refused,
+            "seccomp_refused": self.seccomp_refused,
+        }
 
 
 @functools.cache
@@ -157,8 +178,9 @@ def _try_bwrap(bwrap: str, *, with_filter: bool) -> subprocess.CompletedProcess:
     if rfd is not None:
         args += ["--seccomp", str(rfd)]
     try:
-        return subprocess.run([*args, "--", "/bin/true"], capture_output=True, timeout=30,
-                              pass_fds=(rfd,) if rfd is not None else ())
+        return subprocess.run(
+            [*args, "--", "/bin/true"], capture_output=True, timeout=30, pass_fds=(rfd,) if rfd is not None else ()
+        )
     except (OSError, subprocess.SubprocessError) as e:
         return subprocess.CompletedProcess(args, 1, b"", str(e).encode())
     finally:
@@ -171,8 +193,12 @@ def _try_direct(*, net: bool, with_filter: bool) -> str:
     else why not."""
     rfd = _filter_fd() if with_filter else None
     try:
-        r = subprocess.run([*_launcher_cmd(report=1, filter_fd=rfd, net=net, limits={}), "/bin/true"],
-                           capture_output=True, timeout=30, pass_fds=(rfd,) if rfd is not None else ())
+        r = subprocess.run(
+            [*_launcher_cmd(report=1, filter_fd=rfd, net=net, limits={}), "/bin/true"],
+            capture_output=True,
+            timeout=30,
+            pass_fds=(rfd,) if rfd is not None else (),
+        )
     except (OSError, subprocess.SubprocessError) as e:
         return str(e)
     finally:
@@ -191,7 +217,8 @@ def require_isolation(allow_unsandboxed: bool) -> Layers:
             "refusing to run model or file candidates: this machine gives the sandbox no isolation "
             f"(file-system namespaces: {layers.namespaces_refused}; seccomp: {layers.seccomp_refused}), so "
             "their code would run with all your rights. Install bubblewrap or allow user namespaces, "
-            "or set allow_unsandboxed = true (LLMCC_ALLOW_UNSANDBOXED=1) to accept that risk")
+            "or set allow_unsandboxed = true (LLMCC_ALLOW_UNSANDBOXED=1) to accept that risk"
+        )
     return layers
 
 
@@ -200,8 +227,17 @@ def require_isolation(allow_unsandboxed: bool) -> Layers:
 
 
 def _bwrap_common() -> list[str]:
-    return ["--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-            "--unshare-cgroup-try", "--die-with-parent", "--cap-drop", "ALL"]
+    return [
+        "--unshare-user",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+        "--cap-drop",
+        "ALL",
+    ]
 
 
 def _full_view() -> list[str]:
@@ -254,9 +290,16 @@ class _Spawn:
     bwrap: bool = False  # the command runs under bubblewrap
 
 
-def _confined(layers: Layers, cmd: Sequence[str], cwd: str | None, env: Mapping[str, str] | None,
-              reads: Sequence[str | os.PathLike[str]] | None, writes: Sequence[str | os.PathLike[str]],
-              filter_fd: int | None, launcher: Sequence[str] = ()) -> _Spawn:
+def _confined(
+    layers: Layers,
+    cmd: Sequence[str],
+    cwd: str | None,
+    env: Mapping[str, str] | None,
+    reads: Sequence[str | os.PathLike[str]] | None,
+    writes: Sequence[str | os.PathLike[str]],
+    filter_fd: int | None,
+    launcher: Sequence[str] = (),
+) -> _Spawn:
     """The command line and environment that run cmd (behind the launcher's command line, when
     given) inside the namespaces, when there are any."""
     harness_view = reads is not None
@@ -376,8 +419,12 @@ def limit_running(pid: int, *, cpu_seconds: float, memory_bytes: int, fsize_byte
     sets the limits before the command's first instruction). The limits apply from shortly after
     exec: enough to stop a runaway, not a guarantee for the child's first instructions."""
     cpu = max(1, int(cpu_seconds + 0.999))
-    for what, value in ((resource.RLIMIT_CPU, (cpu, cpu + 1)), (resource.RLIMIT_FSIZE, (fsize_bytes, fsize_bytes)),
-                        (resource.RLIMIT_CORE, (0, 0)), (resource.RLIMIT_AS, (memory_bytes, memory_bytes))):
+    for what, value in (
+        (resource.RLIMIT_CPU, (cpu, cpu + 1)),
+        (resource.RLIMIT_FSIZE, (fsize_bytes, fsize_bytes)),
+        (resource.RLIMIT_CORE, (0, 0)),
+        (resource.RLIMIT_AS, (memory_bytes, memory_bytes)),
+    ):
         try:
             resource.prlimit(pid, what, value)
         except ProcessLookupError:
@@ -487,9 +534,20 @@ class Timed:
     error: str = ""  # the sandbox could not start the command (the launcher's report)
 
 
-def timed(cmd: Sequence[str], *, stdin: bytes = b"", timeout: float, cwd: str | os.PathLike[str] | None,
-          memory_bytes: int, fsize_bytes: int, stdin_file: str = "", stdout=None, stderr=None,
-          setup=None, executable: str = "") -> Timed:
+def timed(
+    cmd: Sequence[str],
+    *,
+    stdin: bytes = b"",
+    timeout: float,
+    cwd: str | os.PathLike[str] | None,
+    memory_bytes: int,
+    fsize_bytes: int,
+    stdin_file: str = "",
+    stdout=None,
+    stderr=None,
+    setup=None,
+    executable: str = "",
+) -> Timed:
     """Run cmd confined like `run` (the whole file system read-only, cwd writable when given, stdout
     and stderr discarded) and return its own CPU time: the launcher inside the sandbox spawns it
     and reports wait4's figures, so bubblewrap's setup and the launcher's start are not counted,
@@ -513,8 +571,13 @@ def timed(cmd: Sequence[str], *, stdin: bytes = b"", timeout: float, cwd: str | 
     spawn = _confined(layers, cmd, str(cwd) if cwd is not None else None, None, None, (), None, inner)
     if executable and spawn.bwrap:  # the patched program must be visible in the view
         at = spawn.argv.index("--chdir")
-        spawn = _Spawn([*spawn.argv[:at], "--ro-bind", executable, executable, *spawn.argv[at:]], spawn.env,
-                       spawn.pass_fds, spawn.cwd, spawn.bwrap)
+        spawn = _Spawn(
+            [*spawn.argv[:at], "--ro-bind", executable, executable, *spawn.argv[at:]],
+            spawn.env,
+            spawn.pass_fds,
+            spawn.cwd,
+            spawn.bwrap,
+        )
 
     def child() -> None:
         os.setsid()
@@ -522,14 +585,20 @@ def timed(cmd: Sequence[str], *, stdin: bytes = b"", timeout: float, cwd: str | 
             setup()
 
     try:
-        with (open(stdin_file, "rb") if stdin_file else tempfile.TemporaryFile()) as fin:
+        with open(stdin_file, "rb") if stdin_file else tempfile.TemporaryFile() as fin:
             if not stdin_file:
                 fin.write(stdin)
                 fin.seek(0)
-            proc = subprocess.Popen(spawn.argv, cwd=spawn.cwd, env=spawn.env, stdin=fin,
-                                    stdout=stdout if stdout is not None else subprocess.DEVNULL,
-                                    stderr=stderr if stderr is not None else subprocess.DEVNULL,
-                                    preexec_fn=child, pass_fds=fds)  # noqa: PLW1509 - the setup must run in the child
+            proc = subprocess.Popen(
+                spawn.argv,
+                cwd=spawn.cwd,
+                env=spawn.env,
+                stdin=fin,
+                stdout=stdout if stdout is not None else subprocess.DEVNULL,
+                stderr=stderr if stderr is not None else subprocess.DEVNULL,
+                preexec_fn=child,
+                pass_fds=fds,
+            )  # noqa: PLW1509 - the setup must run in the child
             for fd in fds:
                 os.close(fd)
             fds = ()
@@ -549,4 +618,9 @@ def timed(cmd: Sequence[str], *, stdin: bytes = b"", timeout: float, cwd: str | 
     words = report.split()
     if words[:1] == ["ok"] and len(words) == 4:
         return Timed(int(words[1]), float(words[2]) + float(words[3]), False)
-    return Timed(proc.returncode or 1, 0.0, False, report.removeprefix("error ") or f"the sandbox failed (status {proc.returncode})")
+    return Timed(
+        proc.returncode or 1,
+        0.0,
+        False,
+        report.removeprefix("error ") or f"the sandbox failed (status {proc.returncode})",
+    )

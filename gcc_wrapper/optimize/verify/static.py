@@ -52,17 +52,113 @@ SIZE_CEILING = 64 << 10
 # Mnemonics a rewrite never needs (system calls, interrupts, privileged and I/O instructions,
 # sources of nondeterminism, transactional memory, far transfers).
 FORBIDDEN = {
-    "syscall", "sysenter", "sysexit", "sysret", "sysretq", "int", "int1", "int3", "into", "icebp",
-    "hlt", "in", "ins", "insb", "insw", "insl", "insd", "out", "outs", "outsb", "outsw", "outsl",
-    "outsd", "cli", "sti", "lgdt", "lidt", "lldt", "ltr", "sgdt", "sidt", "sldt", "str", "lmsw",
-    "smsw", "clts", "invd", "wbinvd", "invlpg", "invpcid", "wrmsr", "rdmsr", "rdpmc", "rdtsc",
-    "rdtscp", "rdrand", "rdseed", "rdpid", "cpuid", "xgetbv", "xsetbv", "swapgs", "iret", "iretq",
-    "iretd", "lret", "lretq", "ljmp", "lcall", "ljmpq", "lcallq", "monitor", "mwait", "umonitor",
-    "umwait", "tpause", "xbegin", "xend", "xabort", "xtest", "enclu", "encls", "enclv", "vmcall",
-    "vmlaunch", "vmresume", "vmxoff", "vmxon", "vmread", "vmwrite", "vmptrld", "vmclear",
-    "vmfunc", "wrfsbase", "wrgsbase", "rdfsbase", "rdgsbase", "wrpkru", "rdpkru", "xsave",
-    "xrstor", "xsaveopt", "xsavec", "xsaves", "xrstors", "fxrstor", "ud1", "sysexitq",
-    "senduipi", "uiret", "clui", "stui", "hreset", "serialize", "ptwrite", "enqcmd", "enqcmds",
+    "syscall",
+    "sysenter",
+    "sysexit",
+    "sysret",
+    "sysretq",
+    "int",
+    "int1",
+    "int3",
+    "into",
+    "icebp",
+    "hlt",
+    "in",
+    "ins",
+    "insb",
+    "insw",
+    "insl",
+    "insd",
+    "out",
+    "outs",
+    "outsb",
+    "outsw",
+    "outsl",
+    "outsd",
+    "cli",
+    "sti",
+    "lgdt",
+    "lidt",
+    "lldt",
+    "ltr",
+    "sgdt",
+    "sidt",
+    "sldt",
+    "str",
+    "lmsw",
+    "smsw",
+    "clts",
+    "invd",
+    "wbinvd",
+    "invlpg",
+    "invpcid",
+    "wrmsr",
+    "rdmsr",
+    "rdpmc",
+    "rdtsc",
+    "rdtscp",
+    "rdrand",
+    "rdseed",
+    "rdpid",
+    "cpuid",
+    "xgetbv",
+    "xsetbv",
+    "swapgs",
+    "iret",
+    "iretq",
+    "iretd",
+    "lret",
+    "lretq",
+    "ljmp",
+    "lcall",
+    "ljmpq",
+    "lcallq",
+    "monitor",
+    "mwait",
+    "umonitor",
+    "umwait",
+    "tpause",
+    "xbegin",
+    "xend",
+    "xabort",
+    "xtest",
+    "enclu",
+    "encls",
+    "enclv",
+    "vmcall",
+    "vmlaunch",
+    "vmresume",
+    "vmxoff",
+    "vmxon",
+    "vmread",
+    "vmwrite",
+    "vmptrld",
+    "vmclear",
+    "vmfunc",
+    "wrfsbase",
+    "wrgsbase",
+    "rdfsbase",
+    "rdgsbase",
+    "wrpkru",
+    "rdpkru",
+    "xsave",
+    "xrstor",
+    "xsaveopt",
+    "xsavec",
+    "xsaves",
+    "xrstors",
+    "fxrstor",
+    "ud1",
+    "sysexitq",
+    "senduipi",
+    "uiret",
+    "clui",
+    "stui",
+    "hreset",
+    "serialize",
+    "ptwrite",
+    "enqcmd",
+    "enqcmds",
 }
 # `.section` names and directives that would give the rewrite state of its own.
 WRITABLE_DIRECTIVES = {".data", ".bss", ".comm", ".lcomm", ".tdata", ".tbss"}
@@ -71,18 +167,46 @@ MAX_SPACE = 1 << 16  # bytes one .zero/.skip/.space may reserve
 
 # gcc's feature macros -> GNU as -march extensions
 _MACRO_EXT = {
-    "__SSE3__": "sse3", "__SSSE3__": "ssse3", "__SSE4_1__": "sse4.1", "__SSE4_2__": "sse4.2",
-    "__SSE4A__": "sse4a", "__POPCNT__": "popcnt", "__AVX__": "avx", "__AVX2__": "avx2",
-    "__FMA__": "fma", "__FMA4__": "fma4", "__F16C__": "f16c", "__BMI__": "bmi", "__BMI2__": "bmi2",
-    "__LZCNT__": "lzcnt", "__ABM__": "abm", "__MOVBE__": "movbe", "__AES__": "aes",
-    "__PCLMUL__": "pclmul", "__ADX__": "adx", "__SHA__": "sha", "__GFNI__": "gfni",
-    "__VAES__": "vaes", "__VPCLMULQDQ__": "vpclmulqdq", "__PRFCHW__": "prfchw", "__XOP__": "xop",
-    "__TBM__": "tbm", "__AVX512F__": "avx512f", "__AVX512CD__": "avx512cd",
-    "__AVX512DQ__": "avx512dq", "__AVX512BW__": "avx512bw", "__AVX512VL__": "avx512vl",
-    "__AVX512IFMA__": "avx512ifma", "__AVX512VBMI__": "avx512vbmi",
-    "__AVX512VBMI2__": "avx512_vbmi2", "__AVX512VNNI__": "avx512_vnni",
-    "__AVX512BITALG__": "avx512_bitalg", "__AVX512VPOPCNTDQ__": "avx512_vpopcntdq",
-    "__AVX512BF16__": "avx512_bf16", "__AVX512FP16__": "avx512_fp16", "__AVXVNNI__": "avx_vnni",
+    "__SSE3__": "sse3",
+    "__SSSE3__": "ssse3",
+    "__SSE4_1__": "sse4.1",
+    "__SSE4_2__": "sse4.2",
+    "__SSE4A__": "sse4a",
+    "__POPCNT__": "popcnt",
+    "__AVX__": "avx",
+    "__AVX2__": "avx2",
+    "__FMA__": "fma",
+    "__FMA4__": "fma4",
+    "__F16C__": "f16c",
+    "__BMI__": "bmi",
+    "__BMI2__": "bmi2",
+    "__LZCNT__": "lzcnt",
+    "__ABM__": "abm",
+    "__MOVBE__": "movbe",
+    "__AES__": "aes",
+    "__PCLMUL__": "pclmul",
+    "__ADX__": "adx",
+    "__SHA__": "sha",
+    "__GFNI__": "gfni",
+    "__VAES__": "vaes",
+    "__VPCLMULQDQ__": "vpclmulqdq",
+    "__PRFCHW__": "prfchw",
+    "__XOP__": "xop",
+    "__TBM__": "tbm",
+    "__AVX512F__": "avx512f",
+    "__AVX512CD__": "avx512cd",
+    "__AVX512DQ__": "avx512dq",
+    "__AVX512BW__": "avx512bw",
+    "__AVX512VL__": "avx512vl",
+    "__AVX512IFMA__": "avx512ifma",
+    "__AVX512VBMI__": "avx512vbmi",
+    "__AVX512VBMI2__": "avx512_vbmi2",
+    "__AVX512VNNI__": "avx512_vnni",
+    "__AVX512BITALG__": "avx512_bitalg",
+    "__AVX512VPOPCNTDQ__": "avx512_vpopcntdq",
+    "__AVX512BF16__": "avx512_bf16",
+    "__AVX512FP16__": "avx512_fp16",
+    "__AVXVNNI__": "avx_vnni",
     "__GCC_HAVE_SYNC_COMPARE_AND_SWAP_16": "cx16",
 }
 
@@ -95,8 +219,9 @@ def as_march(isa: str, cc: str = "gcc") -> str:
     if isa in ("", "x86-64", "default"):
         return base
     try:
-        r = subprocess.run([cc, f"-march={isa}", "-dM", "-E", "-x", "c", os.devnull],
-                           capture_output=True, text=True, timeout=30)
+        r = subprocess.run(
+            [cc, f"-march={isa}", "-dM", "-E", "-x", "c", os.devnull], capture_output=True, text=True, timeout=30
+        )
     except (OSError, subprocess.TimeoutExpired) as e:
         raise ValueError(f"cannot ask {cc} about -march={isa}: {e}") from None
     if r.returncode != 0:
@@ -154,11 +279,16 @@ def assemble(text: str, out: Path, march: str | None) -> str | None:
     # the assembler is trusted, its input is not: limits, like anything run on a candidate's behalf
     from gcc_wrapper.optimize.verify import sandbox
 
-    r = sandbox.run(cmd, cwd=out.parent, timeout=60, cpu_seconds=30, memory_bytes=1 << 30,
-                    fsize_bytes=64 << 20, isolate_net=False)
+    r = sandbox.run(
+        cmd, cwd=out.parent, timeout=60, cpu_seconds=30, memory_bytes=1 << 30, fsize_bytes=64 << 20, isolate_net=False
+    )
     if r.returncode != 0 or r.timed_out:
         err = r.stderr.decode(errors="replace")
-        msgs = [ln.split("Error: ", 1)[1] if "Error: " in ln else ln for ln in err.splitlines() if "Error" in ln or "error" in ln]
+        msgs = [
+            ln.split("Error: ", 1)[1] if "Error: " in ln else ln
+            for ln in err.splitlines()
+            if "Error" in ln or "error" in ln
+        ]
         return "; ".join(msgs[:5]) or err.strip()[:400] or f"the assembler failed ({r.describe()})"
     return None
 
@@ -170,12 +300,20 @@ def assemble_debug(text: str, out: Path) -> str:
     src.write_text(text)
     from gcc_wrapper.optimize.verify import sandbox
 
-    r = sandbox.run(["as", "--64", "-g", "-o", str(out), str(src)], cwd=out.parent, timeout=60, cpu_seconds=30,
-                    memory_bytes=1 << 30, fsize_bytes=64 << 20, isolate_net=False)
+    r = sandbox.run(
+        ["as", "--64", "-g", "-o", str(out), str(src)],
+        cwd=out.parent,
+        timeout=60,
+        cpu_seconds=30,
+        memory_bytes=1 << 30,
+        fsize_bytes=64 << 20,
+        isolate_net=False,
+    )
     if r.returncode != 0 or r.timed_out:
         raise ValueError(r.stderr.decode(errors="replace")[:200])
-    return subprocess.run(["objdump", "-dl", "-w", "--no-show-raw-insn", str(out)], capture_output=True, text=True,
-                          timeout=60).stdout
+    return subprocess.run(
+        ["objdump", "-dl", "-w", "--no-show-raw-insn", str(out)], capture_output=True, text=True, timeout=60
+    ).stdout
 
 
 def object_info(path: Path) -> ObjectInfo:
@@ -189,7 +327,9 @@ def object_info(path: Path) -> ObjectInfo:
         elif line.startswith("Symbol table"):
             mode = "sym"
         elif mode == "sec":
-            m = re.match(r"\s*\[\s*\d+\]\s+(\S+)\s+\S+\s+[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)\s+[0-9a-f]+\s+([A-Za-z]*)\s", line)
+            m = re.match(
+                r"\s*\[\s*\d+\]\s+(\S+)\s+\S+\s+[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)\s+[0-9a-f]+\s+([A-Za-z]*)\s", line
+            )
             if m:
                 sections.append(Section(m.group(1), m.group(3), int(m.group(2), 16)))
         elif mode == "sym":
@@ -212,13 +352,17 @@ class Insn:
 def disassemble(path: Path) -> list[Insn]:
     """Every executable section, in order. -z: a run of zero bytes is code too (objdump would
     otherwise skip it, and the instructions after it would look like the fallthrough)."""
-    r = subprocess.run(["objdump", "-d", "-z", "-w", "--no-show-raw-insn", "-M", "suffix", str(path)],
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        ["objdump", "-d", "-z", "-w", "--no-show-raw-insn", "-M", "suffix", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     out = []
     section = ".text"
     for line in r.stdout.splitlines():
         if line.startswith("Disassembly of section "):
-            section = line[len("Disassembly of section "):].rstrip(":")
+            section = line[len("Disassembly of section ") :].rstrip(":")
             continue
         m = re.match(r"\s*([0-9a-f]+):\s+(.*)$", line)
         if not m:
@@ -226,9 +370,30 @@ def disassemble(path: Path) -> list[Insn]:
         body = m.group(2).split("#")[0].strip()
         words = body.split()
         # prefixes come first: "rep stos", "lock addl", "notrack jmp"
-        while words and words[0] in ("rep", "repz", "repnz", "repe", "repne", "lock", "notrack", "data16", "addr32", "bnd", "cs", "ds", "es", "ss", "fs", "gs", "rex", "rex.W", "xacquire", "xrelease"):
+        while words and words[0] in (
+            "rep",
+            "repz",
+            "repnz",
+            "repe",
+            "repne",
+            "lock",
+            "notrack",
+            "data16",
+            "addr32",
+            "bnd",
+            "cs",
+            "ds",
+            "es",
+            "ss",
+            "fs",
+            "gs",
+            "rex",
+            "rex.W",
+            "xacquire",
+            "xrelease",
+        ):
             words = words[1:]
-        prefixes = tuple(body.split()[:len(body.split()) - len(words)])
+        prefixes = tuple(body.split()[: len(body.split()) - len(words)])
         mnem = words[0] if words else ""
         out.append(Insn(int(m.group(1), 16), mnem, " ".join(words[1:]), body, section, prefixes))
     return out
@@ -274,8 +439,11 @@ def _has_relro_table(asm: str) -> bool:
     """The text declares a RELRO section (flow.py): gcc's table of addresses under -fPIC/-fPIE."""
     from gcc_wrapper.optimize.verify.flow import relro
 
-    return any(relro(_section_words(ln)[0]) for ln in (raw.split("#")[0].strip() for raw in asm.splitlines())
-               if ln.startswith((".section", ".pushsection")) and len(ln.split()) >= 2)
+    return any(
+        relro(_section_words(ln)[0])
+        for ln in (raw.split("#")[0].strip() for raw in asm.splitlines())
+        if ln.startswith((".section", ".pushsection")) and len(ln.split()) >= 2
+    )
 
 
 def _callee_registers(ctx: Context) -> tuple[tuple[str, int], ...]:
@@ -304,7 +472,11 @@ def _directive_problem(asm: str, relro_allowed: bool = False) -> str | None:
         d = words[0]
         if d in BANNED_DIRECTIVES:
             return f"line {n}: {d} is not allowed"
-        if d in (".zero", ".skip", ".space") and len(words) > 1 and not (words[1].isdigit() and int(words[1]) <= MAX_SPACE):
+        if (
+            d in (".zero", ".skip", ".space")
+            and len(words) > 1
+            and not (words[1].isdigit() and int(words[1]) <= MAX_SPACE)
+        ):
             return f"line {n}: {d} {words[1]}: at most {MAX_SPACE} bytes, as a plain number"
         if d in WRITABLE_DIRECTIVES:
             return f"line {n}: {d}: a rewrite may not add writable data"
@@ -332,7 +504,9 @@ def check_object(ctx: Context, cand: Candidate, workdir: Path) -> tuple[list[Che
         return ok
 
     asm = cand.asm
-    if not any(ln.strip() and not ln.strip().startswith((".", "#")) and not ln.strip().endswith(":") for ln in asm.splitlines()):
+    if not any(
+        ln.strip() and not ln.strip().startswith((".", "#")) and not ln.strip().endswith(":") for ln in asm.splitlines()
+    ):
         done("static.empty", False, "the candidate has no instructions")
         return checks, None
     relro_allowed = _has_relro_table(ctx.baseline_asm)
@@ -357,7 +531,9 @@ def check_object(ctx: Context, cand: Candidate, workdir: Path) -> tuple[list[Che
         return checks, None
     obj = workdir / "cand.o"
     err = assemble(asm, obj, march)
-    if not done("static.assemble", err is None, f"with -march={isa_name} ({march}): {err}" if err else f"-march={march}"):
+    if not done(
+        "static.assemble", err is None, f"with -march={isa_name} ({march}): {err}" if err else f"-march={march}"
+    ):
         return checks, None
     info = object_info(obj)
     base = _baseline_object(ctx.baseline_asm)
@@ -387,8 +563,14 @@ def check_object(ctx: Context, cand: Candidate, workdir: Path) -> tuple[list[Che
         return checks, info
     from gcc_wrapper.optimize.verify import flow
 
-    bad = [s for s in info.sections if "W" in s.flags and s.size > 0 and not (relro_allowed and flow.relro(s.name))
-           or ("W" in s.flags and "X" in s.flags)]
+    bad = [
+        s
+        for s in info.sections
+        if "W" in s.flags
+        and s.size > 0
+        and not (relro_allowed and flow.relro(s.name))
+        or ("W" in s.flags and "X" in s.flags)
+    ]
     problem = f"writable section {bad[0].name}" if bad else None
     if not bad and any(flow.relro(s.name) for s in info.sections):
         problem = flow.relro_table_problem(obj)
@@ -420,7 +602,9 @@ def check_object(ctx: Context, cand: Candidate, workdir: Path) -> tuple[list[Che
         return checks, info
     from gcc_wrapper.optimize.verify import ipa
 
-    contract = ipa.check(ctx, [(i.text[:i.text.index(i.mnemonic) + len(i.mnemonic)] if i.mnemonic else "", i.operands) for i in insns])
+    contract = ipa.check(
+        ctx, [(i.text[: i.text.index(i.mnemonic) + len(i.mnemonic)] if i.mnemonic else "", i.operands) for i in insns]
+    )
     if contract is not None:
         checks.append(contract)
         if not contract.passed:
