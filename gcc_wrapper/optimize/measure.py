@@ -44,6 +44,10 @@ class MeasureError(Exception):
     """The candidate could not be measured (unsupported prototype, build failure, crash)."""
 
 
+class OutOfTime(MeasureError):
+    """The deadline came before the measurement could be made: no verdict on the candidate."""
+
+
 class BaselineUnmeasurable(MeasureError):
     """The harness cannot time even gcc's own version: no candidate of this function can be."""
 
@@ -832,7 +836,7 @@ def _remaining(deadline: float | None, cap: float, error: type[Exception] = Meas
         return cap
     left = deadline - time.monotonic()
     if left <= least:
-        raise error("out of time")
+        raise (OutOfTime if error is MeasureError else error)("out of time")
     return min(cap, left)
 
 
@@ -853,7 +857,7 @@ def _run(
             cmd, cwd=cwd, env=env, capture_output=True, timeout=_remaining(deadline, 60.0, error, least), check=False
         )
     except subprocess.TimeoutExpired:
-        raise error(f"{what}: out of time") from None
+        raise (OutOfTime if error is MeasureError else error)(f"{what}: out of time") from None
     except OSError as e:
         raise error(f"{what}: {e}") from None
     if p.returncode != 0:

@@ -179,8 +179,9 @@ def optimize_unit(
         # time goes where the samples are: with a profile, each function's part of what is left
         # is its share of the samples among those left to do; without one, equal parts
         weights = [max(profile.get(n, 0.0), 1e-3) if profile else 1.0 for n, _ in todo[i:]]
-        share = min(left_file, left_build) * weights[0] / sum(weights)
-        if share < 3.0:
+        left = min(left_file, left_build)
+        share = left * weights[0] / sum(weights)
+        if left < 3.0:
             _queue(cache, unit, job, name, key, "no sync budget left")
             settled.add(name)
             continue
@@ -189,9 +190,21 @@ def optimize_unit(
             _queue(cache, unit, job, name, key, why)
             settled.add(name)
             continue
+        from gcc_wrapper.optimize import search
+
+        # a share too small to time a single candidate would be spent for nothing: the hotter
+        # functions (todo is hottest first) get at least what one candidate needs, the rest waits
+        # in the queue for `llmcc optimize`
+        least = search.least_budget(ctx)
+        if share < least:
+            if left < least:
+                why = f"no sync budget left ({left:.1f} s; a search of it needs {least:.1f} s)"
+                _queue(cache, unit, job, name, key, why)
+                settled.add(name)
+                continue
+            share = least
         if proposers is None:
             proposers = make_proposers(cfg, cache.root)
-        from gcc_wrapper.optimize import search
 
         t0 = time.monotonic()
         out = search.optimize_function(

@@ -156,6 +156,7 @@ class Tried:
     reason: str
     verdict: Verdict | None = None
     measurement: Measurement | None = None
+    out_of_time: bool = False  # verified, but the budget ended before it could be timed
 
 
 @dataclass(frozen=True)
@@ -279,14 +280,13 @@ def _search(
 ) -> Outcome:
     for p in proposers:
         if hasattr(p, "deadline"):
-            p.deadline = deadline
+            # no compile for a candidate that could not be verified and timed any more
+            p.deadline = deadline - _reserve(ctx) - _least_left(ctx)
     tree = Tree(policy)
     tried: list[Tried] = []
-    # seconds reserved for re-measuring the winner: what timing it took, and never less than a
-    # timing run on recorded calls needs to start (without it a winner found late is lost)
-    from gcc_wrapper.optimize.measure import STATES_LEAST
-
-    slowest_measure = STATES_LEAST + 1.0 if ctx.states else 2.0
+    # seconds reserved for re-measuring the winner: what timing it took, at the least _reserve
+    slowest_measure = _reserve(ctx)
+    starved = False  # candidates were proposed that there was no time left to verify and time
     unverifiable = ""
     done_at_root: set[int] = set()  # proposers with nothing more to offer at the root
     turn = 0
@@ -315,8 +315,9 @@ def _search(
         for cand in cands:
             # the time reserved for re-measuring the winner is not a candidate's to take
             left = deadline - slowest_measure - time.monotonic()
-            if left <= (STATES_LEAST + 0.5 if ctx.states else 0.5):
-                break  # too late to verify and then time it
+            if left <= _least_left(ctx):
+                starved = True  # too late to verify and then time it
+                break
             t0 = time.monotonic()
             t = evaluate(ctx, cand, deadline - slowest_measure)
             if t.measurement is not None:
@@ -336,6 +337,8 @@ def _search(
                 return Outcome(
                     ctx.name, Status.UNMEASURABLE, t.reason, tried=tuple(tried), seconds=time.monotonic() - start
                 )
+        if starved:
+            break  # proposing more that cannot be timed is time spent for nothing
         if unverifiable and not any(t.verdict is not None and t.verdict.accepted for t in tried):
             return Outcome(
                 ctx.name, Status.UNVERIFIABLE, unverifiable, tried=tuple(tried), seconds=time.monotonic() - start
@@ -356,7 +359,37 @@ def _search(
         _names(proposers) if present else "",
         confirm,
         slowest_measure,
+        starved,
     )
+
+
+def _reserve(ctx: Context) -> float:
+    """Seconds kept back for re-measuring a winner: never less than a timing run on recorded calls
+    needs to start (without it a winner found late is lost)."""
+    from gcc_wrapper.optimize.measure import STATES_LEAST
+
+    return STATES_LEAST + 1.0 if ctx.states else 2.0
+
+
+def _least_left(ctx: Context) -> float:
+    """Seconds a candidate must have left (after the reserve) to be verified and timed."""
+    from gcc_wrapper.optimize.measure import STATES_LEAST
+
+    return STATES_LEAST + 0.5 if ctx.states else 0.5
+
+
+# what proposing and verifying a first candidate takes at the least (a few compiles, the checks)
+FIRST_CANDIDATE_S = 2.0
+
+
+def least_budget(ctx: Context, bench: str | None = None) -> float:
+    """The least budget in which a search of ctx can propose, verify and time one candidate and
+    re-measure it (and keep optimize_function's third for the program-level confirmation): a
+    smaller budget is spent without a single candidate timed, so the caller should give the
+    function this much or none."""
+    one = _reserve(ctx) + _least_left(ctx) + FIRST_CANDIDATE_S
+    confirmed = bool(bench or ctx.workload) and bool(ctx.states or ctx.prototype)
+    return one * 1.5 if confirmed else one
 
 
 def _names(proposers: Sequence[Any]) -> str:
@@ -377,15 +410,25 @@ def _conclude(
     proposers_name: str = "",
     confirm: tuple[str, float] | None = None,
     reserve: float = 2.0,
+    starved: bool = False,
 ) -> Outcome:
     elapsed = lambda: time.monotonic() - start  # noqa: E731
     if not tried:
-        if time.monotonic() >= deadline - 0.5:
-            return Outcome(ctx.name, Status.TIMEOUT, "budget spent", seconds=elapsed())
+        if starved or time.monotonic() >= deadline - 0.5:
+            # not "nothing to propose": recorded as that, a compile would never try it again
+            why = "budget spent before a candidate could be verified and timed"
+            return Outcome(ctx.name, Status.TIMEOUT, f"{why} ({deadline - start:.1f} s)", seconds=elapsed())
         if proposers_name:  # every proposer was there and had nothing: recorded, not asked again by a compile
             _record(cache, ctx, Tried(Candidate("", proposers_name), Result.ERROR, "no candidate was proposed"))
         return Outcome(ctx.name, Status.NOTHING, "no candidate was proposed", seconds=elapsed())
     faster = [t for t in tried if t.measurement is not None and t.measurement.faster_by(threshold)]
+    if all(t.measurement is None for t in tried) and any(t.out_of_time for t in tried):
+        # correct as far as it was checked, and never timed: the budget was too short, which is
+        # no verdict on the function (run.py queues it for `llmcc optimize`)
+        why = "budget spent before a verified candidate could be timed"
+        return Outcome(
+            ctx.name, Status.TIMEOUT, f"{why} ({deadline - start:.1f} s)", tried=tuple(tried), seconds=elapsed()
+        )
     if not faster:
         if not any(t.verdict is not None and t.verdict.accepted for t in tried):
             reasons = sorted({t.reason for t in tried})
@@ -630,7 +673,8 @@ def _evaluator(
         except measure.BaselineUnmeasurable as e:
             return Tried(cand, Result.UNMEASURABLE, str(e), verdict)
         except (measure.MeasureError, _judge_error()) as e:
-            return Tried(cand, Result.ERROR, f"not measured: {e}", verdict)
+            late = isinstance(e, measure.OutOfTime) or time.monotonic() >= deadline - 0.5
+            return Tried(cand, Result.ERROR, f"not measured: {e}", verdict, out_of_time=late)
         outcome = Result.FASTER if m.faster_by(threshold) else Result.SLOWER
         return Tried(cand, outcome, f"x{m.speedup:.3f} (spread {m.spread[0]:.3f}-{m.spread[1]:.3f})", verdict, m)
 

@@ -198,6 +198,13 @@ def _hot(
                     + (f"; {_measured(e.measurement)}" if e.measurement else ""),
                 )
             )
+        elif name in queued:  # waiting for `llmcc optimize`: what was tried so far is no verdict
+            so_far = f" ({len(tried)} tried so far)" if tried else ""
+            rows.append(
+                HotFunction(
+                    name, share, nstates, "queued", f"{queued[name].reason}{so_far}; `llmcc optimize` works the queue"
+                )
+            )
         elif tried:
             faster = [a for a in tried if a.outcome == "slower"]
             verified = [a for a in tried if a.outcome in ("slower", "accepted")]
@@ -224,10 +231,6 @@ def _hot(
                         f"{len(tried)} tried: {'; '.join(reasons)[:200]}",
                     )
                 )
-        elif name in queued:
-            rows.append(
-                HotFunction(name, share, nstates, "queued", f"{queued[name].reason}; `llmcc optimize` works the queue")
-            )
         else:
             why = "no compile of its file with the optimizer on since the profile (rebuild with LLMCC_MODE=sync, or queue and `llmcc optimize`)"
             if f is None and rec is not None:

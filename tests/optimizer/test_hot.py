@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from pathlib import Path
 
 from gcc_wrapper.compile import asm, config
@@ -95,3 +96,41 @@ def test_recorded_profile_changes_the_choice(tmp_path, llmcc_bin, llmcc_env):
     assert hot.select(unit, cfg, prof) == ["single"]
     # a profile recorded somewhere unrelated is not used
     assert hot.load_profile(tmp_path / "cache", "/usr") is None
+
+
+def test_hot_functions_get_a_budget_a_candidate_can_be_timed_in_or_are_queued(tmp_path, monkeypatch):
+    """Time goes where the samples are, but never in slices too thin to time one candidate: the
+    hottest functions get at least search.least_budget, those left over wait in the queue with
+    the reason, none is searched for nothing."""
+    from gcc_wrapper.optimize import run, search, worklist
+
+    unit = unit_of(tmp_path)
+    cfg = cfg_for(tmp_path, mode="sync", budget=8, build_budget=8, hot_min_share=0.01)
+    shares = {"nested": 0.5, "single": 0.3, "tiny": 0.15, "main": 0.05}
+    monkeypatch.setattr(hot, "load_profile", lambda root, cwd: shares)
+    searched: dict[str, float] = {}
+    clock = [1000.0]
+
+    class Clock:  # each search takes its whole budget
+        monotonic = staticmethod(lambda: clock[0])
+        time = staticmethod(time.time)
+
+    def fake_search(ctx, proposers, *, budget_s, **kw):
+        searched[ctx.name] = budget_s
+        clock[0] += budget_s
+        return search.Outcome(ctx.name, search.Status.NO_FASTER)
+
+    monkeypatch.setattr(run, "time", Clock)
+    monkeypatch.setattr(search, "optimize_function", fake_search)
+    monkeypatch.setattr(run, "make_proposers", lambda *a, **k: [])
+    job = run.UnitJob(str(tmp_path / "w.c"), str(tmp_path), "gcc", ("-O3",), ("-O3",), "x86-64")
+    keys = {n: f"{i:040x}" for i, n in enumerate(shares)}
+    run.optimize_unit(unit, job, cfg, keys)
+    ctx, _ = run._context(unit, "nested", keys["nested"], job, cfg)
+    least = search.least_budget(ctx)
+    assert 8 * 0.5 < least < 8  # the profile's share alone would be too thin to time a candidate
+    assert searched["nested"] >= least
+    assert all(b >= least for b in searched.values())
+    queued = {q.name: q.reason for q in worklist.items(cfg.cache_path)}
+    assert set(searched) | set(queued) == set(shares)
+    assert set(queued) and all(r.startswith("no sync budget left") for r in queued.values())

@@ -217,3 +217,66 @@ def test_a_winner_on_recorded_calls_keeps_time_for_its_re_measurement(monkeypatc
         ctx, [Scripted(width=50)], budget_s=8, cache=NoCache(), cfg=Cfg(), evaluate=busy, batch=50
     )
     assert out.status == "accepted", out.reason
+
+
+class Recording:
+    """A cache that keeps what the search records."""
+
+    root = None
+
+    def __init__(self):
+        self.attempts: list[dict] = []
+
+    def record_attempt(self, key, attempt):
+        self.attempts.append(attempt)
+
+    def context(self, key):
+        return True
+
+
+def test_a_budget_too_short_to_time_a_candidate_is_no_verdict():
+    """Candidates proposed with no time left to verify and time them: the outcome is a timeout
+    (run.py queues it), not "no candidate was proposed", which would be recorded and keep every
+    later compile from trying the function; and the proposer is not asked again for nothing."""
+    from dataclasses import replace
+
+    class Slow(Scripted):
+        def propose(self, ctx, feedback, n):
+            time.sleep(1.0)  # compiling the variants
+            return super().propose(ctx, feedback, n)
+
+    cache = Recording()
+    ctx = replace(CTX, states="/recorded", key="k")
+    p = Slow(width=3)
+    out = search.optimize_function(ctx, [p], budget_s=5.5, cache=cache, cfg=Cfg(), evaluate=evaluator)
+    assert out.status == search.Status.TIMEOUT, out
+    assert "budget spent" in out.reason
+    assert cache.attempts == []
+    assert len(p.asked) == 1
+
+
+def test_a_verified_candidate_the_budget_could_not_time_is_no_verdict(monkeypatch):
+    """A correct candidate whose timing ran out of time says nothing about the function: timeout."""
+
+    def late(ctx, cand, deadline):
+        v = Verdict("accept", "scripted")
+        return search.Tried(cand, search.Result.ERROR, "not measured: out of time", v, out_of_time=True)
+
+    out = search.optimize_function(CTX, [Scripted(width=1)], budget_s=4, cache=NoCache(), cfg=Cfg(), evaluate=late)
+    assert out.status == search.Status.TIMEOUT, out
+    assert len(out.tried) >= 1
+
+
+def test_least_budget_covers_one_candidate_and_its_confirmation():
+    """What the search keeps back plus what one candidate needs, and a half more when a winner is
+    confirmed at program level (optimize_function keeps a third of the budget for that)."""
+    from dataclasses import replace
+
+    from gcc_wrapper.optimize import measure
+
+    plain = search.least_budget(replace(CTX, prototype="int f(int);"))
+    recorded = search.least_budget(replace(CTX, states="/recorded"))
+    judged = search.least_budget(replace(CTX, states="/recorded", workload="/profile.json"))
+    assert plain < recorded < judged
+    assert recorded >= 2 * measure.STATES_LEAST + 1.5
+    assert judged == pytest.approx(recorded * 1.5)
