@@ -204,3 +204,16 @@ def test_only_gccs_own_variants_are_verified_by_the_workload_alone(profiled):
     assert gcc_made.accepted and any(c.name == "workload" and c.passed for c in gcc_made.checks), gcc_made.reason
     modelled = verify(ctx, Candidate(text, "llm:some-model"))
     assert modelled.verdict == "error" and not any(c.name == "workload" for c in modelled.checks), modelled.reason
+
+
+def test_a_function_the_workload_cannot_judge_says_why(profiled):
+    """When nothing else can test a gcc variant and the workload cannot take it either, the
+    verdict names the workload's reason (what a user would change), not only the missing tests."""
+    from gcc_wrapper.optimize.candidate import Candidate
+    from gcc_wrapper.optimize.verify import verify
+
+    d, ctx = profiled
+    absolute = ctx.baseline_asm.replace("\tret\n", "\tmovl\t$main, %ecx\n\tret\n", 1)
+    v = verify(ctx, Candidate(absolute, "embedded:-O2"))
+    assert v.verdict == "error", v.reason
+    assert "the workload could not judge it: it uses absolute addresses (main)" in v.reason

@@ -139,6 +139,9 @@ def verify(
                 else "; no recorded states (`llmcc profile -- CMD` records the workload's calls)"
             )
             others = "the project tests could not run" if extra else "no project tests were given"
+            unjudged = [c.detail.removeprefix("not run: ") for c in checks if c.name == "workload"]
+            if unjudged:  # the workload was there but could not judge it: say why
+                others += f"; the workload could not judge it: {unjudged[0]}"
             return Verdict(
                 "error",
                 f"could not verify: not testable by differential testing ({why}{states}) and {others}",
