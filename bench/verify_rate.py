@@ -62,7 +62,8 @@ def main() -> int:
                 str(w),
                 [meta["function"]],
                 w / "cache",
-                limits=record.Limits(states=100, burst=16),
+                # 100 calls in one burst: how many windows a short workload lasts must not decide it
+                limits=record.Limits(states=100, burst=100),
             )
             assert rec is not None, note
             recordings[key] = str(rec.dir)
@@ -71,7 +72,7 @@ def main() -> int:
     cases = []
     for d in sorted(p for p in CORPUS.iterdir() if (p / "case.json").exists()):
         meta = json.loads((d / "case.json").read_text())
-        ctx = make_context(d / "src.c", meta["function"])
+        ctx = make_context(d / "src.c", meta["function"], dispatch=tuple(meta.get("dispatch", ())))
         if "workload" in meta:
             ctx = dataclasses.replace(ctx, states=recorded(d, meta))
         cases.append((d.name, meta, ctx, Candidate((d / "cand.s").read_text(), "bench")))
@@ -88,6 +89,8 @@ def main() -> int:
                 states_times.append(times[-1])
                 states_tried.append(v.states_tried)
             right += v.verdict == meta["verdict"]
+            if v.verdict != meta["verdict"]:
+                print(f"unexpected: {name}: {v.verdict} ({v.reason[:160]})", file=sys.stderr)
             if v.verdict == "accept":
                 inputs.append(v.inputs_tried)
         wall = time.monotonic() - start
