@@ -238,46 +238,34 @@ def optimize_function(
     workdir = Path(tempfile.mkdtemp(prefix="llmcc-search-"))  # harnesses, kept for the re-measurement
     try:
         program = None if harness else whole
+        run = _Run(ctx, cache, threshold, start, deadline, remeasure_rounds, workdir, program, confirm)
         return _search(
-            ctx,
-            proposers,
-            deadline,
-            start,
-            cache,
-            cfg,
-            threshold,
-            tests,
-            policy,
-            batch,
-            rounds,
-            remeasure_rounds,
-            evaluate or _evaluator(cache, tests, rounds, threshold, workdir, program),
-            workdir,
-            program,
-            confirm,
+            run, proposers, policy, batch, evaluate or _evaluator(cache, tests, rounds, threshold, workdir, program)
         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _search(
-    ctx,
-    proposers,
-    deadline,
-    start,
-    cache,
-    cfg,
-    threshold,
-    tests,
-    policy,
-    batch,
-    rounds,
-    remeasure_rounds,
-    evaluate,
-    workdir,
-    program=None,
-    confirm=None,
-) -> Outcome:
+@dataclass(frozen=True)
+class _Run:
+    """What one search of one function is given and keeps to its end."""
+
+    ctx: Context
+    cache: Any
+    threshold: float
+    start: float  # time.monotonic() at the start
+    deadline: float  # no step starts after it (but the winner's re-measurement)
+    remeasure_rounds: int
+    workdir: Path  # the harnesses, kept for the re-measurement
+    program: str | None  # the program-level command candidates are timed with, when no harness can
+    confirm: tuple[str, float] | None  # (command, deadline) a harness winner is confirmed with
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+
+def _search(run: _Run, proposers: Sequence[Any], policy: str, batch: int, evaluate: Evaluator) -> Outcome:
+    ctx, cache, deadline = run.ctx, run.cache, run.deadline
     for p in proposers:
         if hasattr(p, "deadline"):
             # no compile for a candidate that could not be verified and timed any more
@@ -329,38 +317,19 @@ def _search(
             child.feedback = Feedback(cand, t.verdict, t.measurement, note=f"{t.outcome}: {t.reason}")
             # noise-level gains earn nothing: only a node at least half the threshold faster is refined
             gain = t.measurement.speedup - 1.0 if t.measurement is not None else 0.0
-            reward = gain if gain >= threshold / 2 else 0.0
+            reward = gain if gain >= run.threshold / 2 else 0.0
             if t.verdict is not None and t.verdict.verdict == "error":
                 unverifiable = t.verdict.reason
             tree.backup(child, reward)
             if t.outcome is Result.UNMEASURABLE:
-                return Outcome(
-                    ctx.name, Status.UNMEASURABLE, t.reason, tried=tuple(tried), seconds=time.monotonic() - start
-                )
+                return Outcome(ctx.name, Status.UNMEASURABLE, t.reason, tried=tuple(tried), seconds=run.elapsed())
         if starved:
             break  # proposing more that cannot be timed is time spent for nothing
         if unverifiable and not any(t.verdict is not None and t.verdict.accepted for t in tried):
-            return Outcome(
-                ctx.name, Status.UNVERIFIABLE, unverifiable, tried=tuple(tried), seconds=time.monotonic() - start
-            )
+            return Outcome(ctx.name, Status.UNVERIFIABLE, unverifiable, tried=tuple(tried), seconds=run.elapsed())
     # a proposer that could not be asked (the model's server down) is not an answer of "nothing"
     present = all(getattr(p, "available", True) for p in proposers)
-    return _conclude(
-        ctx,
-        tried,
-        cache,
-        cfg,
-        threshold,
-        deadline,
-        remeasure_rounds,
-        start,
-        workdir,
-        program,
-        _names(proposers) if present else "",
-        confirm,
-        slowest_measure,
-        starved,
-    )
+    return _conclude(run, tried, _names(proposers) if present else "", slowest_measure, starved)
 
 
 def _reserve(ctx: Context) -> float:
@@ -396,28 +365,16 @@ def _names(proposers: Sequence[Any]) -> str:
     return ",".join(str(getattr(p, "name", "?")) for p in proposers)
 
 
-def _conclude(
-    ctx,
-    tried,
-    cache,
-    cfg,
-    threshold,
-    deadline,
-    remeasure_rounds,
-    start,
-    workdir,
-    program=None,
-    proposers_name: str = "",
-    confirm: tuple[str, float] | None = None,
-    reserve: float = 2.0,
-    starved: bool = False,
-) -> Outcome:
-    elapsed = lambda: time.monotonic() - start  # noqa: E731
+def _conclude(run: _Run, tried: list[Tried], proposers_name: str, reserve: float, starved: bool) -> Outcome:
+    """The search's outcome from what it tried: the winner re-measured (and confirmed) and stored,
+    or why there is none."""
+    ctx, cache, threshold, deadline = run.ctx, run.cache, run.threshold, run.deadline
+    elapsed = run.elapsed
     if not tried:
         if starved or time.monotonic() >= deadline - 0.5:
             # not "nothing to propose": recorded as that, a compile would never try it again
             why = "budget spent before a candidate could be verified and timed"
-            return Outcome(ctx.name, Status.TIMEOUT, f"{why} ({deadline - start:.1f} s)", seconds=elapsed())
+            return Outcome(ctx.name, Status.TIMEOUT, f"{why} ({deadline - run.start:.1f} s)", seconds=elapsed())
         if proposers_name:  # every proposer was there and had nothing: recorded, not asked again by a compile
             _record(cache, ctx, Tried(Candidate("", proposers_name), Result.ERROR, "no candidate was proposed"))
         return Outcome(ctx.name, Status.NOTHING, "no candidate was proposed", seconds=elapsed())
@@ -427,7 +384,7 @@ def _conclude(
         # no verdict on the function (run.py queues it for `llmcc optimize`)
         why = "budget spent before a verified candidate could be timed"
         return Outcome(
-            ctx.name, Status.TIMEOUT, f"{why} ({deadline - start:.1f} s)", tried=tuple(tried), seconds=elapsed()
+            ctx.name, Status.TIMEOUT, f"{why} ({deadline - run.start:.1f} s)", tried=tuple(tried), seconds=elapsed()
         )
     if not faster:
         if not any(t.verdict is not None and t.verdict.accepted for t in tried):
@@ -452,7 +409,13 @@ def _conclude(
     # race is owed whatever the last candidate's verification took: it has at least the time
     # the slowest measurement took (the one step allowed past the deadline)
     again = _remeasure(
-        ctx, best.candidate, cache, remeasure_rounds, max(deadline, time.monotonic() + reserve), workdir, program
+        ctx,
+        best.candidate,
+        cache,
+        run.remeasure_rounds,
+        max(deadline, time.monotonic() + reserve),
+        run.workdir,
+        run.program,
     )
     if isinstance(again, str) or not again.faster_by(threshold):
         reason = (
@@ -470,8 +433,8 @@ def _conclude(
         _record(cache, ctx, t)
         return Outcome(ctx.name, Status.NO_FASTER, reason, tried=tuple(tried), seconds=elapsed())
     note, whole = "", None
-    if confirm:
-        whole = _confirm(ctx, best.candidate, cache, confirm, remeasure_rounds, threshold)
+    if run.confirm:
+        whole = _confirm(ctx, best.candidate, cache, run.confirm, run.remeasure_rounds, threshold)
         if isinstance(whole, str):
             reason = f"x{again.speedup:.3f} in the function harness, not confirmed at program level: {whole}"
             _record(cache, ctx, Tried(best.candidate, Result.SLOWER, reason, best.verdict, again))
