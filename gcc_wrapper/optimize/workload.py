@@ -25,7 +25,6 @@ import hashlib
 import os
 import shutil
 import statistics
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -226,12 +225,6 @@ def patch(exe: str, ctx: Context, asm_text: str, out: Path, work: Path) -> Path:
     return out
 
 
-_SCRIPT = (
-    "SECTIONS {{ . = {addr:#x}; .text : {{ *(.text .text.*) }} .rodata : {{ *(.rodata .rodata.*) }} "
-    "/DISCARD/ : {{ *(.note.*) *(.comment) *(.eh_frame) }} }}\n"
-)
-
-
 def _host_model(workdir: Path) -> Path:
     from gcc_wrapper.optimize import dispatch
 
@@ -246,53 +239,20 @@ def _host_model(workdir: Path) -> Path:
 
 def _link(obj: Path, t: _Target, at: int, elf: Path) -> tuple[int, bytes]:
     """(the function's address, the image's bytes from `at`): obj linked at `at` against the program."""
-    from elftools.elf.elffile import ELFFile
-
-    from gcc_wrapper.optimize.states.replay import _undefined
-
-    from gcc_wrapper.optimize import dispatch
+    from gcc_wrapper.optimize import dispatch, image
 
     defs, extra = [], []
-    for s in sorted(set(_undefined(obj)) - {t.name}):
+    for s in sorted(set(image.undefined(obj)) - {t.name}):
         if s == dispatch.SYMBOL and s not in t.symbols:
             # a rewrite that dispatches on the CPU, in a program that does not link libgcc's CPU
             # model: it gets this host's, as its own constant
             extra.append(str(_host_model(obj.parent)))
         else:
             defs.append(f"--defsym={s}={t.address(s):#x}")
-    script = elf.with_suffix(".ld")
-    script.write_text(_SCRIPT.format(addr=at))
-    r = subprocess.run(
-        ["ld", "-o", str(elf), "-T", str(script), "-e", t.name, "--no-relax", *defs, str(obj), *extra],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    if r.returncode != 0:
-        raise JudgeError(f"cannot link it into the program: {r.stderr.strip()[:300]}")
-    with open(elf, "rb") as f:
-        e = ELFFile(f)
-        parts = [
-            (s["sh_addr"], s.data())
-            for s in e.iter_sections()
-            if s["sh_flags"] & 2 and s["sh_type"] == "SHT_PROGBITS" and s["sh_size"]
-        ]
-        symtab = e.get_section_by_name(".symtab")
-        entry = (
-            next(
-                (s["st_value"] for s in symtab.iter_symbols() if s.name == t.name and s["st_shndx"] != "SHN_UNDEF"),
-                None,
-            )
-            if symtab is not None
-            else None
-        )
-    if entry is None or not parts:
-        raise JudgeError(f"the image does not define {t.name}")
-    top = max(a + len(d) for a, d in parts)
-    data = bytearray(b"\xcc" * (top - at))
-    for a, d in parts:
-        data[a - at : a - at + len(d)] = d
-    return entry, bytes(data)
+    try:
+        return image.link(obj, t.name, at, elf, defs, extra, into="into the program")
+    except image.LinkError as e:
+        raise JudgeError(str(e)) from None
 
 
 # ---- running ------------------------------------------------------------------------------------

@@ -35,7 +35,6 @@ from __future__ import annotations
 import hashlib
 import os
 import struct
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,16 +141,6 @@ class Image:
     entry: int  # the function's address
 
 
-def _undefined(obj: Path) -> list[str]:
-    from elftools.elf.elffile import ELFFile
-
-    with open(obj, "rb") as f:
-        symtab = ELFFile(f).get_section_by_name(".symtab")
-        if symtab is None:
-            return []
-        return [s.name for s in symtab.iter_symbols() if s.name and s["st_shndx"] == "SHN_UNDEF"]
-
-
 @dataclass
 class Binding:
     """Where the recorded program had each symbol a version of the function can refer to."""
@@ -206,14 +195,6 @@ class Binding:
         raise ReplayError("no free address near the program's code for the function's images")
 
 
-# Code first at the placement (its own alignment may move it up: -falign-functions=64 code stays
-# 64-byte aligned), constants after it.
-_SCRIPT = (
-    "SECTIONS {{ . = {addr:#x}; .text : {{ *(.text .text.*) }} .rodata : {{ *(.rodata .rodata.*) }} "
-    "/DISCARD/ : {{ *(.note.*) *(.comment) *(.eh_frame) }} }}\n"
-)
-
-
 def link_image(
     obj: Path,
     binding: Binding,
@@ -226,9 +207,7 @@ def link_image(
     """The object linked at `addr` + placement * 16 against the recorded program's symbols (the
     link map beside it, workdir/img{kind}.{placement}.map, says where each input section went);
     `cpu`: the CPU model a candidate that dispatches reads (dispatch.CpuModel.words)."""
-    from elftools.elf.elffile import ELFFile
-
-    from gcc_wrapper.optimize import dispatch
+    from gcc_wrapper.optimize import dispatch, image
 
     defs, extra = [], []
     if cpu is not None:
@@ -236,63 +215,27 @@ def link_image(
             extra.append(str(dispatch.model_object(cpu, workdir)))
         except ValueError as e:
             raise ReplayError(str(e)) from None
-    for sym in sorted(set(_undefined(obj))):
+    for sym in sorted(set(image.undefined(obj))):
         if sym == binding.name or (cpu is not None and sym == dispatch.SYMBOL):
             continue  # the image's own (a recursive call, local or global; the CPU model)
         defs.append(f"--defsym={sym}={binding.address(sym):#x}")
-    start = addr + 16 * placement
-    script = workdir / f"img{kind}.{placement}.ld"
-    script.write_text(_SCRIPT.format(addr=start))
     elf = workdir / f"img{kind}.{placement}.elf"
-    r = subprocess.run(
-        [
-            "ld",
-            "-o",
-            str(elf),
-            "-T",
-            str(script),
-            "-e",
+    try:
+        entry, data = image.link(
+            obj,
             binding.name,
-            "--no-relax",
-            f"-Map={elf.with_suffix('.map')}",
-            *defs,
-            str(obj),
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    if r.returncode != 0:
-        raise ReplayError(f"cannot link it against the recorded program: {r.stderr.strip()[:300]}")
-    with open(elf, "rb") as f:
-        e = ELFFile(f)
-        # the code and constants, each where the link put it (alignment may move them up)
-        parts = [
-            (s["sh_addr"], s.data())
-            for s in e.iter_sections()
-            if s["sh_flags"] & 2 and s["sh_type"] == "SHT_PROGBITS" and s["sh_size"]
-        ]  # SHF_ALLOC
-        symtab = e.get_section_by_name(".symtab")
-        entry = (
-            next(
-                (
-                    s["st_value"]
-                    for s in symtab.iter_symbols()
-                    if s.name == binding.name and s["st_shndx"] != "SHN_UNDEF"
-                ),
-                None,
-            )
-            if symtab is not None
-            else None
+            addr + 16 * placement,
+            elf,
+            defs,
+            extra,
+            into="against the recorded program",
+            origin=addr,
+            link_map=True,
+            page=PAGE,
         )
-    if entry is None or not parts:
-        raise ReplayError(f"the image does not define {binding.name}")
-    top = max(a + len(d) for a, d in parts)
-    data = bytearray(b"\xcc" * (top - addr + (-(top - addr) % PAGE)))
-    for a, d in parts:
-        data[a - addr : a - addr + len(d)] = d
-    return Image(kind, placement, addr, bytes(data), entry)
+    except image.LinkError as e:
+        raise ReplayError(str(e)) from None
+    return Image(kind, placement, addr, data, entry)
 
 
 # ---- the bundle -------------------------------------------------------------------------------------
