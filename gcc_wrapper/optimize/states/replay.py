@@ -59,19 +59,6 @@ CAND_MIN = 0.05
 RUN_TIMEOUT = 120.0
 MEMORY = 8 << 30
 RETRIES = 4  # an address of a state taken by the replayer's own random layout: run again
-ABI_BITS = {
-    1: "rbx not preserved",
-    2: "rbp not preserved",
-    4: "r12 not preserved",
-    8: "r13 not preserved",
-    16: "r14 not preserved",
-    32: "r15 not preserved",
-    64: "rsp not restored",
-    128: "direction flag left set",
-    256: "MXCSR control bits changed",
-    512: "x87 control word changed",
-    2048: "left x87/MMX registers in use (no fstp/emms)",
-}
 
 
 class ReplayError(Exception):
@@ -519,6 +506,8 @@ def explain(w: list[str], ctx: Context) -> str:
             name = f"signal {sig}"
         return f"the candidate crashed with {name} where gcc's version returned"
     if kind == "abi":
+        from gcc_wrapper.optimize.verify.difftest import ABI_BITS  # replayer.c sets the harness's bits
+
         bits = int(w[1])
         return "ABI violation: " + ", ".join(v for k, v in ABI_BITS.items() if bits & k)
     if kind == "return":
