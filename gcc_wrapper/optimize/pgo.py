@@ -103,6 +103,51 @@ def compile_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != "PWD" and not k.startswith("GCOV_")}
 
 
+def _instrumented(
+    ctx: Context, workdir: Path, deadline: float | None, extra: tuple[str, ...] = ()
+) -> tuple[Path, str, str, Path]:
+    """(the training's directory, made; the compile's directory; ctx's unit compiled with edge
+    counters to assembly; the counters file it names, inside that directory). Raises
+    TrainingError."""
+    own = [f for f in ctx.cflags if f.startswith(_USERS_OWN)]
+    if own:
+        raise TrainingError(f"the build sets its own profiling or dump names ({' '.join(own)})")
+    workdir = Path(workdir).resolve()
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise TrainingError(f"no directory for the counters: {e}") from None
+    cwd = os.path.realpath(ctx.cwd or os.getcwd())
+    gen = _run(
+        [
+            ctx.compiler,
+            *ctx.cflags,
+            f"-fprofile-generate={workdir}",
+            "-fprofile-update=single",
+            *extra,
+            f"-fprofile-prefix-path={cwd}",
+            "-dumpbase",
+            DUMPBASE,
+            "-w",
+            "-S",
+            "-o",
+            "-",
+            ctx.source_path,
+        ],
+        cwd,
+        compile_env(),
+        deadline,
+        "instrumented compile",
+    )
+    names = set(_GCDA.findall(gen))
+    if len(names) != 1:
+        raise TrainingError("the instrumented unit does not name one counters file")
+    gcda = Path(names.pop())
+    if gcda.parent != workdir:
+        raise TrainingError(f"gcc would write the counters to {gcda}, outside {workdir}")
+    return workdir, cwd, gen, gcda
+
+
 def train(ctx: Context, workdir: Path, *, deadline: float | None = None, recorded=None) -> Profile:
     """Counters for ctx's unit from running ctx.name on its recorded states when there are any,
     else in the harness; workdir (made if missing, private to this training) becomes the
@@ -119,46 +164,12 @@ def train(ctx: Context, workdir: Path, *, deadline: float | None = None, recorde
             pass  # the harness, as without states
     if not ctx.prototype or "." in ctx.name:
         raise TrainingError(f"the harness cannot drive {ctx.name}")
-    own = [f for f in ctx.cflags if f.startswith(_USERS_OWN)]
-    if own:
-        raise TrainingError(f"the build sets its own profiling or dump names ({' '.join(own)})")
     try:
         sig = measure.parse_prototype(ctx.prototype, ctx.name)
     except measure.MeasureError as e:
         raise TrainingError(f"the harness cannot drive {ctx.name}: {e}") from None
-    workdir = Path(workdir).resolve()
-    try:
-        workdir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise TrainingError(f"no directory for the counters: {e}") from None
-    cwd = os.path.realpath(ctx.cwd or os.getcwd())
+    workdir, cwd, gen, gcda = _instrumented(ctx, workdir, deadline)
     env = compile_env()
-    gen = _run(
-        [
-            ctx.compiler,
-            *ctx.cflags,
-            f"-fprofile-generate={workdir}",
-            "-fprofile-update=single",
-            f"-fprofile-prefix-path={cwd}",
-            "-dumpbase",
-            DUMPBASE,
-            "-w",
-            "-S",
-            "-o",
-            "-",
-            ctx.source_path,
-        ],
-        cwd,
-        env,
-        deadline,
-        "instrumented compile",
-    )
-    names = set(_GCDA.findall(gen))
-    if len(names) != 1:
-        raise TrainingError("the instrumented unit does not name one counters file")
-    gcda = Path(names.pop())
-    if gcda.parent != workdir:
-        raise TrainingError(f"gcc would write the counters to {gcda}, outside {workdir}")
     if not re.search(rf"^{re.escape(ctx.name)}:", gen, re.MULTILINE):
         raise TrainingError(f"{ctx.name} is not in the instrumented unit")
     # one copy of the unit, renamed apart like the measurement's baseline (the file may have a
@@ -315,44 +326,12 @@ def train_on_states(ctx: Context, workdir: Path, *, deadline: float | None = Non
     from gcc_wrapper.compile import asm
     from gcc_wrapper.optimize.states import replay, store
 
-    own = [f for f in ctx.cflags if f.startswith(_USERS_OWN)]
-    if own:
-        raise TrainingError(f"the build sets its own profiling or dump names ({' '.join(own)})")
     try:
         rec = store.load(ctx.states)
     except store.StoreError as e:
         raise TrainingError(str(e)) from None
-    workdir = Path(workdir).resolve()
-    try:
-        workdir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise TrainingError(f"no directory for the counters: {e}") from None
-    cwd = os.path.realpath(ctx.cwd or os.getcwd())
-    gen = _run(
-        [
-            ctx.compiler,
-            *ctx.cflags,
-            f"-fprofile-generate={workdir}",
-            "-fprofile-update=single",
-            "-fno-profile-values",
-            f"-fprofile-prefix-path={cwd}",
-            "-dumpbase",
-            DUMPBASE,
-            "-w",
-            "-S",
-            "-o",
-            "-",
-            ctx.source_path,
-        ],
-        cwd,
-        compile_env(),
-        deadline,
-        "instrumented compile",
-    )
-    names = set(_GCDA.findall(gen))
-    if len(names) != 1 or Path(next(iter(names))).parent != workdir:
-        raise TrainingError("the instrumented unit does not name one counters file in the training's directory")
-    path = Path(names.pop())
+    # no value profiling: the replay fills the arc counters only
+    workdir, cwd, gen, path = _instrumented(ctx, workdir, deadline, ("-fno-profile-values",))
     try:
         fn = asm.parse(gen).functions[ctx.name]
     except (asm.AsmError, KeyError):
