@@ -47,32 +47,34 @@ _LABEL = re.compile(r"([A-Za-z_.$][\w.$]*):[ \t]*(?:#.*)?$")
 _IDENT = re.compile(r"(?<![\w.$%@])[A-Za-z_.$][\w.$]*")
 _BINDING = {".globl": "global", ".global": "global", ".weak": "weak", ".local": "local"}
 _VISIBILITY = {".hidden", ".protected", ".internal"}
-_ALIGN = {".p2align", ".align", ".balign"}
-_DATA = {
-    ".long",
-    ".quad",
-    ".byte",
-    ".value",
-    ".short",
-    ".word",
-    ".int",
-    ".2byte",
-    ".4byte",
-    ".8byte",
-    ".string",
-    ".ascii",
-    ".asciz",
-    ".zero",
-    ".skip",
-    ".float",
-    ".single",
-    ".double",
-    ".octa",
-    ".uleb128",
-    ".sleb128",
-    ".dc.a",
-    ".slong",
-}
+ALIGN = frozenset({".p2align", ".align", ".balign"})
+# The data directives gcc writes for a C object (a table, a constant, a string): what the verifier
+# lets a candidate's read-only data be made of (verify/harness.py, dispatch.py).
+OBJECT_DATA = frozenset(
+    {
+        ".byte",
+        ".value",
+        ".short",
+        ".word",
+        ".long",
+        ".int",
+        ".quad",
+        ".2byte",
+        ".4byte",
+        ".8byte",
+        ".zero",
+        ".skip",
+        ".space",
+        ".string",
+        ".ascii",
+        ".asciz",
+        ".float",
+        ".double",
+        ".octa",
+    }
+)
+# Every data directive, for telling data lines from the rest
+_DATA = OBJECT_DATA | {".single", ".uleb128", ".sleb128", ".dc.a", ".slong"}
 _STRINGS = {".string", ".ascii", ".asciz"}
 _STRING_LINE = re.compile(r"^[ \t]*\.(?:string|ascii|asciz)[ \t].*$", re.MULTILINE)
 _TEXT_COLD = re.compile(r"\.Ltext_cold\d+:")
@@ -635,7 +637,7 @@ class Unit:
             if not s.startswith("."):
                 break
             d, rest = _split_directive(s)
-            if d in _ALIGN:
+            if d in ALIGN:
                 start = i - 1
             elif d in _BINDING or d in _VISIBILITY or d == ".type":
                 if _first_operand(rest) != name:
@@ -706,7 +708,7 @@ class Unit:
                 if not s.startswith("."):
                     break
                 d, rest = _split_directive(s)
-                if d in _ALIGN or (d in (".type", ".size") and _first_operand(rest) == sym):
+                if d in ALIGN or (d in (".type", ".size") and _first_operand(rest) == sym):
                     start -= 1
                 else:
                     break

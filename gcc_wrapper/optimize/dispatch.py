@@ -58,6 +58,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from gcc_wrapper.compile import asm
 from gcc_wrapper.compile.driver import DISPATCH_LEVELS
 from gcc_wrapper.optimize.candidate import Check, Context
 
@@ -491,28 +492,6 @@ def _first_difference(want: str, got: str) -> str:
 
 _RODATA = re.compile(r'^\s*\.section\s+(\.rodata[\w.]*)\s*(?:,\s*"([A-Za-z]*)"\s*(?:,\s*@\w+\s*(?:,\s*\d+\s*)?)?)?$')
 _TEXT = re.compile(r'^\s*(?:\.text|\.section\s+(\.text[\w.]*)\s*(?:,\s*"ax"\s*(?:,\s*@progbits\s*)?)?)$')
-_ALIGN = (".p2align", ".align", ".balign")
-_DATA = (
-    ".byte",
-    ".value",
-    ".short",
-    ".word",
-    ".long",
-    ".int",
-    ".quad",
-    ".2byte",
-    ".4byte",
-    ".8byte",
-    ".zero",
-    ".string",
-    ".ascii",
-    ".asciz",
-    ".float",
-    ".double",
-    ".octa",
-    ".skip",
-    ".space",
-)
 
 
 _ALIAS = re.compile(r"^\.set\s+([\w.$]+)\s*,\s*([\w.$]+)\s*$")
@@ -541,13 +520,13 @@ def _code_problem(lines: tuple[str, ...], start_in_code: bool, own: str) -> str 
                 code = False
             else:
                 return f"line {n}: section switch not allowed in a dispatched body: {s}"
-        elif d in _ALIGN:
+        elif d in asm.ALIGN:
             ops = [o.strip() for o in s.split(None, 1)[1].split(",")] if " " in s or "\t" in s else []
             if code and len(ops) > 1 and ops[1]:
                 return f"line {n}: alignment with a fill value in code: {s}"
         elif d.startswith(".cfi_") and code:
             continue
-        elif not code and (d in _DATA or (d in (".type", ".size") and "@function" not in s)):
+        elif not code and (d in asm.OBJECT_DATA or (d in (".type", ".size") and "@function" not in s)):
             continue
         elif not code and (m := _ALIAS.match(s)) and m.group(1).startswith(own) and m.group(2).startswith(own):
             continue

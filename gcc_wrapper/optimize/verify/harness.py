@@ -27,6 +27,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from gcc_wrapper.compile import asm
 from gcc_wrapper.compile.files import write_atomic
 from gcc_wrapper.optimize.verify.static import assemble, object_info, work_root
 
@@ -153,30 +154,7 @@ class DataObject:
     body: tuple[str, ...]  # the data directives of a read-only object
 
 
-_DATA_DIRECTIVES = (
-    ".byte",
-    ".value",
-    ".short",
-    ".word",
-    ".long",
-    ".int",
-    ".quad",
-    ".8byte",
-    ".4byte",
-    ".2byte",
-    ".zero",
-    ".string",
-    ".ascii",
-    ".asciz",
-    ".float",
-    ".double",
-    ".align",
-    ".balign",
-    ".p2align",
-    ".octa",
-    ".skip",
-    ".space",
-)
+_OBJECT_LINES = asm.OBJECT_DATA | asm.ALIGN  # what a read-only object's body is copied from
 
 
 def data_object(unit_asm: str, sym: str) -> DataObject | None:
@@ -212,7 +190,7 @@ def data_object(unit_asm: str, sym: str) -> DataObject | None:
                 t = nxt.strip()
                 if not t or t.startswith("#"):
                     continue
-                if t.split()[0] in _DATA_DIRECTIVES:
+                if t.split()[0] in _OBJECT_LINES:
                     body.append(t)
                 else:
                     break
