@@ -228,16 +228,18 @@ def _resolve(cache: Cache, prefix: str) -> str | None:
 
 def _list(cache: Cache) -> int:
     rows = []
-    for kind, key, e in sorted(cache.files(), key=lambda t: t[1]):
-        if kind != "fn":
-            continue
-        entry = cache.local_function(key)
-        if entry is None:
-            continue
+    for entry, _path in cache.local_functions():
         sp = entry.speedup
         age = time.time() - entry.created
         rows.append(
-            (key[:16], entry.function, entry.source, entry.proposer, f"{sp:.2f}x" if sp else "-", f"{age / 86400:.1f}d")
+            (
+                entry.key[:16],
+                entry.function,
+                entry.source,
+                entry.proposer,
+                f"{sp:.2f}x" if sp else "-",
+                f"{age / 86400:.1f}d",
+            )
         )
     if not rows:
         print(f"no accepted rewrites in {cache.root}")
@@ -374,13 +376,9 @@ def _verify(cache: Cache) -> int:
 
 def _export(cache: Cache, dest: str) -> int:
     blobs = []
-    for kind, key, e in sorted(cache.files(), key=lambda t: t[1]):
-        if kind != "fn":
-            continue
-        if cache.local_function(key) is None:
-            continue
+    for _entry, path in cache.local_functions():
         try:
-            blobs.append(Path(e.path).read_bytes())
+            blobs.append(Path(path).read_bytes())
         except OSError:
             continue
     out = Path(dest)

@@ -217,6 +217,13 @@ class Cache:
         self._touch(path)
         return entry
 
+    def local_functions(self) -> Iterator[tuple[Entry, str]]:
+        """Every intact local function entry, by key, with its file (damaged ones discarded, as
+        local_function does)."""
+        for kind, key, e in sorted(self.files(), key=lambda t: t[1]):
+            if kind == "fn" and (entry := self.local_function(key)) is not None:
+                yield entry, e.path
+
     def _remote_function(self, key: str, data: bytes) -> Entry | None:
         body, status = sign.unseal(data, self.secret)
         if self.secret and status != sign.OK:

@@ -49,12 +49,7 @@ def examples(cache: Any) -> Iterator[Example]:
     """The accepted rewrites in the local cache, then every attempt with a candidate, by key.
     An accepted attempt is not repeated: its cache entry is the example (it has the evidence)."""
     accepted: set[str] = set()
-    for kind, key, _ in sorted(cache.files(), key=lambda t: t[1]):
-        if kind != "fn":
-            continue
-        e = cache.local_function(key)
-        if e is None:
-            continue
+    for e, _path in cache.local_functions():
         accepted.add(e.key)
         ctx = cache.context(e.key)
         yield Example(
