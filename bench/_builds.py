@@ -204,3 +204,22 @@ def pip_install(scratch: Path) -> Path:
     if llmcc.read_bytes()[:4] != b"\x7fELF":
         raise RuntimeError("pip install . gave no native client (is there a C compiler?)")
     return venv / "bin"
+
+
+def project_options(ap, other_dir_help: str) -> None:
+    """The options build_overhead.py and warm_rebuild.py share: which project, which install of
+    llmcc, a second checkout, rounds and make's jobs."""
+    ap.add_argument(
+        "--project",
+        default=str(Path(__file__).resolve().parent.parent / "examples"),
+        help="a project directory, or generated:N",
+    )
+    ap.add_argument(
+        "--install",
+        choices=("venv", "pip"),
+        default="venv",
+        help="venv: the checkout's .venv (make venv); pip: a fresh venv with `pip install .`",
+    )
+    ap.add_argument("--other-dir", action="store_true", help=other_dir_help)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--jobs", type=int, default=2)

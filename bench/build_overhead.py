@@ -45,9 +45,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from _builds import clean_build, pip_install, project_copy, stop_server, summary
+from _builds import clean_build, pip_install, project_copy, project_options, stop_server, summary
 
-ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -72,20 +71,7 @@ def start(cmd: list[str], env: dict[str, str]) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--project", default=str(ROOT / "examples"), help="a project directory, or generated:N")
-    ap.add_argument(
-        "--install",
-        choices=("venv", "pip"),
-        default="venv",
-        help="venv: the checkout's .venv (make venv); pip: a fresh venv with `pip install .`",
-    )
-    ap.add_argument(
-        "--other-dir",
-        action="store_true",
-        help="also time a build of a second copy with the cache a build of the first filled",
-    )
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--jobs", type=int, default=2)
+    project_options(ap, "also time a build of a second copy with the cache a build of the first filled")
     ap.add_argument("--starts", type=int, default=20, help="start-up measurements of each")
     ap.add_argument(
         "--set",

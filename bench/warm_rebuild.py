@@ -35,9 +35,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _builds import clean_build, pip_install, project_copy, stop_server, summary
+from _builds import clean_build, pip_install, project_copy, project_options, stop_server, summary
 
-ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 # warm (and other) must follow cold on the same cache; gcc moves around them from round to round
 ORDERS = (("gcc", "cold", "warm", "other"), ("cold", "other", "warm", "gcc"), ("cold", "gcc", "warm", "other"))
@@ -45,20 +44,7 @@ ORDERS = (("gcc", "cold", "warm", "other"), ("cold", "other", "warm", "gcc"), ("
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--project", default=str(ROOT / "examples"), help="a project directory, or generated:N")
-    ap.add_argument(
-        "--install",
-        choices=("venv", "pip"),
-        default="venv",
-        help="venv: the checkout's .venv (make venv); pip: a fresh venv with `pip install .`",
-    )
-    ap.add_argument(
-        "--other-dir",
-        action="store_true",
-        help="also build a second copy of the project with the cache the cold build filled",
-    )
-    ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--jobs", type=int, default=2)
+    project_options(ap, "also build a second copy of the project with the cache the cold build filled")
     ap.add_argument("--mode", default="off", choices=("off", "queue", "sync"))
     ap.add_argument("--make-arg", action="append", default=[], help="extra word for make (repeatable)")
     ap.add_argument(
