@@ -193,34 +193,31 @@ def goes_to_assembler(w: str, kind_of_w: str) -> bool:
     )
 
 
-def code_words(flags) -> list[str]:
-    """The words of `flags` that are not preprocessor-only (with their values): what keys a
-    translation unit whose preprocessed text is hashed already."""
+def _without(flags, with_value, alone=frozenset(), glued: tuple[str, ...] = ()) -> list[str]:
+    """The words of `flags` but the options in `with_value` (and the value word after each), those
+    in `alone`, and those starting with one of `glued`."""
     out: list[str] = []
     skip = False
     for w in flags:
         if skip:
             skip = False
-        elif w in PREPROCESSOR_ONLY:
+        elif w in with_value:
             skip = True
-        elif not w.startswith(PREPROCESSOR_ONLY_GLUED):
+        elif w not in alone and not w.startswith(glued):
             out.append(w)
     return out
+
+
+def code_words(flags) -> list[str]:
+    """The words of `flags` that are not preprocessor-only (with their values): what keys a
+    translation unit whose preprocessed text is hashed already."""
+    return _without(flags, PREPROCESSOR_ONLY, glued=PREPROCESSOR_ONLY_GLUED)
 
 
 def cpp_words(flags) -> list[str]:
     """The words of `flags` that belong on a `gcc -E` command line (no outputs, dependency files
     or modes)."""
-    out: list[str] = []
-    skip = False
-    for f in flags:
-        if skip:
-            skip = False
-        elif f in NOT_FOR_CPP_WITH_ARG:
-            skip = True
-        elif f not in NOT_FOR_CPP and not f.startswith(("-MF", "-MT", "-MQ")):
-            out.append(f)
-    return out
+    return _without(flags, NOT_FOR_CPP_WITH_ARG, NOT_FOR_CPP, ("-MF", "-MT", "-MQ"))
 
 
 def link_or_query_word(w: str) -> bool:
