@@ -829,6 +829,12 @@ def measurement_lock(lock_dir: Path, *, deadline: float | None = None):
     return _Held()
 
 
+def _late(error: type[Exception], message: str) -> Exception:
+    """The deadline's error: OutOfTime where the caller's kind is MeasureError (the search tells
+    it from a failed measurement), else the caller's own kind."""
+    return OutOfTime(message) if error is MeasureError else error(message)
+
+
 def _remaining(deadline: float | None, cap: float, error: type[Exception] = MeasureError, least: float = 0.0) -> float:
     """Seconds a step may take: `cap`, or less when the deadline is nearer; raises `error` when
     fewer than `least` are left."""
@@ -836,7 +842,7 @@ def _remaining(deadline: float | None, cap: float, error: type[Exception] = Meas
         return cap
     left = deadline - time.monotonic()
     if left <= least:
-        raise (OutOfTime if error is MeasureError else error)("out of time")
+        raise _late(error, "out of time")
     return min(cap, left)
 
 
@@ -857,7 +863,7 @@ def _run(
             cmd, cwd=cwd, env=env, capture_output=True, timeout=_remaining(deadline, 60.0, error, least), check=False
         )
     except subprocess.TimeoutExpired:
-        raise (OutOfTime if error is MeasureError else error)(f"{what}: out of time") from None
+        raise _late(error, f"{what}: out of time") from None
     except OSError as e:
         raise error(f"{what}: {e}") from None
     if p.returncode != 0:

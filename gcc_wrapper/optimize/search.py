@@ -205,10 +205,8 @@ def optimize_function(
     deadline = start + budget_s
     threshold = float(getattr(cfg, "threshold", 0.03))
     # the prototype check is cheap and saves compiling variants for nothing; without a harness,
-    # the project's benchmark command (program level) is the only way to time candidates
-    # The program level: the project's benchmark command when there is one, else the workload the
-    # profile recorded (its program patched with the candidate: no rebuild needed)
-    whole = bench or (WORKLOAD if ctx.workload else None)
+    # the program level is the only way to time candidates
+    whole = _program_level(ctx, bench)
     harness = True
     if not ctx.states and not ctx.prototype and ctx.workload:
         harness = False  # a context made for the workload alone (no prototype, no recorded calls)
@@ -332,6 +330,12 @@ def _search(run: _Run, proposers: Sequence[Any], policy: str, batch: int, evalua
     return _conclude(run, tried, _names(proposers) if present else "", slowest_measure, starved)
 
 
+def _program_level(ctx: Context, bench: str | None) -> str | None:
+    """The program-level command: the project's benchmark command when there is one, else the
+    workload the profile recorded (its program patched with the candidate: no rebuild needed)."""
+    return bench or (WORKLOAD if ctx.workload else None)
+
+
 def _reserve(ctx: Context) -> float:
     """Seconds kept back for re-measuring a winner: never less than a timing run on recorded calls
     needs to start (without it a winner found late is lost)."""
@@ -357,7 +361,8 @@ def least_budget(ctx: Context, bench: str | None = None) -> float:
     smaller budget is spent without a single candidate timed, so the caller should give the
     function this much or none."""
     one = _reserve(ctx) + _least_left(ctx) + FIRST_CANDIDATE_S
-    confirmed = bool(bench or ctx.workload) and bool(ctx.states or ctx.prototype)
+    # as optimize_function decides: a winner timed by a harness is confirmed at program level
+    confirmed = bool(_program_level(ctx, bench)) and bool(ctx.states or ctx.prototype)
     return one * 1.5 if confirmed else one
 
 
