@@ -37,14 +37,12 @@ def main() -> int:
     os.environ["TMPDIR"] = tempfile.mkdtemp(prefix="llmcc-bench-verify-")
     tempfile.tempdir = None
 
-    from verify_helpers import CORPUS, make_context
+    from verify_helpers import CORPUS, case_context, record_case
 
     from gcc_wrapper.optimize.candidate import Candidate
     from gcc_wrapper.optimize.verify import verify
 
     import dataclasses
-    import shutil
-    import subprocess
 
     from gcc_wrapper.optimize.states import record
 
@@ -53,26 +51,15 @@ def main() -> int:
     def recorded(d: Path, meta: dict) -> str:
         key = ((d / "src.c").read_text(), (d / "main.c").read_text(), tuple(meta["workload"]["args"]), meta["function"])
         if key not in recordings:
-            w = Path(tempfile.mkdtemp(prefix="llmcc-bench-states-"))
-            for f in ("src.c", "main.c"):
-                shutil.copy(d / f, w / f)
-            subprocess.run(["gcc", "-O3", "-o", "prog", "src.c", "main.c"], cwd=w, check=True)
-            rec, note = record.record(
-                ["./prog", *meta["workload"]["args"]],
-                str(w),
-                [meta["function"]],
-                w / "cache",
-                # 100 calls in one burst: how many windows a short workload lasts must not decide it
-                limits=record.Limits(states=100, burst=100),
-            )
-            assert rec is not None, note
-            recordings[key] = str(rec.dir)
+            # 100 calls in one burst: how many windows a short workload lasts must not decide it
+            limits = record.Limits(states=100, burst=100)
+            recordings[key] = record_case(d, meta, Path(tempfile.mkdtemp(prefix="llmcc-bench-states-")), limits)
         return recordings[key]
 
     cases = []
     for d in sorted(p for p in CORPUS.iterdir() if (p / "case.json").exists()):
         meta = json.loads((d / "case.json").read_text())
-        ctx = make_context(d / "src.c", meta["function"], dispatch=tuple(meta.get("dispatch", ())))
+        ctx = case_context(d, meta)
         if "workload" in meta:
             ctx = dataclasses.replace(ctx, states=recorded(d, meta))
         cases.append((d.name, meta, ctx, Candidate((d / "cand.s").read_text(), "bench")))

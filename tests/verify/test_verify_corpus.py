@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
-import subprocess
 
 import pytest
-from verify_helpers import CORPUS, make_context
+from verify_helpers import CORPUS, case_context, record_case
 
 from gcc_wrapper.optimize.candidate import Candidate
 from gcc_wrapper.optimize.verify import verify
@@ -27,32 +25,15 @@ def test_corpus_size():
     assert kinds.count("accept") >= 12
 
 
-def _recorded(d, meta, tmp_path):
-    """A case with a workload: src.c and main.c built into the program, its calls of the function
-    recorded (states/record.py), the recording's directory."""
-    from gcc_wrapper.optimize.states import record
-
-    for f in ("src.c", "main.c"):
-        shutil.copy(d / f, tmp_path / f)
-    subprocess.run(["gcc", "-O3", "-o", "prog", "src.c", "main.c"], cwd=tmp_path, check=True)
-    rec, note = record.record(
-        ["./prog", *meta["workload"]["args"]],
-        str(tmp_path),
-        [meta["function"]],
-        tmp_path / "cache",
-        limits=record.Limits(states=32),
-    )
-    assert rec is not None and rec.functions[meta["function"]].states >= 8, note
-    return str(rec.dir)
-
-
 @pytest.mark.parametrize("case", CASES)
 def test_case(case, tmp_path):
     d = CORPUS / case
     meta = json.loads((d / "case.json").read_text())
-    ctx = make_context(d / "src.c", meta["function"], dispatch=tuple(meta.get("dispatch", ())))
+    ctx = case_context(d, meta)
     if "workload" in meta:
-        ctx = dataclasses.replace(ctx, states=_recorded(d, meta, tmp_path))
+        from gcc_wrapper.optimize.states import record
+
+        ctx = dataclasses.replace(ctx, states=record_case(d, meta, tmp_path, record.Limits(states=32)))
     v = verify(ctx, Candidate((d / "cand.s").read_text(), f"corpus:{case}"))
     assert v.verdict == meta["verdict"], f"{case} ({meta['what']}): {v.reason}"
     assert v.checks[-1].name == meta["check"], f"{case}: decided by {v.checks[-1].name}: {v.reason}"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -28,3 +29,24 @@ def make_context(
         cwd=str(src.parent),
         dispatch=dispatch,
     )
+
+
+def case_context(d: Path, meta: dict) -> Context:
+    """The Context a corpus case (tests/verify/corpus/<case>) is verified in: its function as gcc
+    -O3 compiles src.c, with the dispatch levels the case allows (recorded states: record_case)."""
+    return make_context(d / "src.c", meta["function"], dispatch=tuple(meta.get("dispatch", ())))
+
+
+def record_case(d: Path, meta: dict, workdir: Path, limits) -> str:
+    """A case with a workload: src.c and main.c built into the program in workdir, its calls of
+    the function recorded (states/record.py) within `limits`; the recording's directory."""
+    from gcc_wrapper.optimize.states import record
+
+    for f in ("src.c", "main.c"):
+        shutil.copy(d / f, workdir / f)
+    subprocess.run(["gcc", "-O3", "-o", "prog", "src.c", "main.c"], cwd=workdir, check=True)
+    rec, note = record.record(
+        ["./prog", *meta["workload"]["args"]], str(workdir), [meta["function"]], workdir / "cache", limits=limits
+    )
+    assert rec is not None and rec.functions[meta["function"]].states >= 8, note
+    return str(rec.dir)
