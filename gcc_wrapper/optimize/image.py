@@ -86,3 +86,16 @@ def link(
     for a, d in parts:
         data[a - base : a - base + len(d)] = d
     return at, bytes(data)
+
+
+def addresses(elf: Path, names: Sequence[str]) -> dict[str, int]:
+    """Where the linked `elf` has each of `names` that it defines (local symbols too)."""
+    from elftools.elf.elffile import ELFFile
+
+    wanted, out = set(names), {}
+    with open(elf, "rb") as f:
+        symtab = ELFFile(f).get_section_by_name(".symtab")
+        for s in symtab.iter_symbols() if symtab is not None else ():
+            if s.name in wanted and s["st_shndx"] != "SHN_UNDEF":
+                out[s.name] = s["st_value"]
+    return out

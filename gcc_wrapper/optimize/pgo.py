@@ -149,14 +149,19 @@ def _instrumented(
 
 
 def train(ctx: Context, workdir: Path, *, deadline: float | None = None, recorded=None) -> Profile:
-    """Counters for ctx's unit from running ctx.name on its recorded states when there are any,
-    else in the harness; workdir (made if missing, private to this training) becomes the
+    """Counters for ctx's unit from the workload itself when there is one (the whole unit's),
+    else from running ctx.name on its recorded states when there are any, else in the harness; workdir (made if missing, private to this training) becomes the
     profile's directory. `recorded`: the function's calls recorded from the workload
     (hot.RecordedCalls), used where the harness can run them, as the measurement does. Raises
     TrainingError."""
     from gcc_wrapper.optimize import measure
     from gcc_wrapper.optimize.verify import sandbox
 
+    if ctx.workload:
+        try:
+            return train_on_workload(ctx, workdir, deadline=deadline)
+        except TrainingError:
+            pass  # the recorded calls or the harness, as without a workload
     if ctx.states:
         try:
             return train_on_states(ctx, workdir, deadline=deadline)
@@ -279,10 +284,10 @@ def _u32(v: str) -> int:
     return int(v, 0) & 0xFFFFFFFF
 
 
-def gcda(unit_text: str, name: str, counts: list[int]) -> bytes:
-    """The counters file gcc -fprofile-use reads for `name` of an instrumented unit (edge
+def gcda(unit_text: str, counts: dict[str, list[int]]) -> bytes:
+    """The counters file gcc -fprofile-use reads for the functions of an instrumented unit (edge
     counters only), from the unit's own records (.LPBX0: version, stamp, checksum; __gcov_.NAME:
-    ident, line and cfg checksums) and the counts."""
+    ident, line and cfg checksums) and each function's counts (name -> counts)."""
     import struct
 
     info = _block(unit_text, ".LPBX0")
@@ -290,31 +295,18 @@ def gcda(unit_text: str, name: str, counts: list[int]) -> bytes:
     if len(longs) < 3:
         raise TrainingError("cannot read the instrumented unit's object record")
     version, stamp, checksum = (_u32(v) for v in longs[:3])
-    fn = [v for d, v in _block(unit_text, f"__gcov_.{name}") if d == ".long"]
-    if len(fn) < 4:
-        raise TrainingError(f"cannot read the instrumented unit's record of {name}")
-    ident, lineno, cfg, narcs = (_u32(v) for v in fn[:4])
-    if narcs != len(counts):
-        raise TrainingError(f"{name} has {narcs} counters in its record, {len(counts)} were read")
-    words = [
-        _GCOV_MAGIC,
-        version,
-        stamp,
-        checksum,
-        _TAG_OBJECT_SUMMARY,
-        8,
-        1,
-        min(max(counts, default=0), 0xFFFFFFFF),
-        _TAG_FUNCTION,
-        12,
-        ident,
-        lineno,
-        cfg,
-        _TAG_ARCS,
-        8 * len(counts),
-    ]
+    top = max((c for cs in counts.values() for c in cs), default=0)
+    words = [_GCOV_MAGIC, version, stamp, checksum, _TAG_OBJECT_SUMMARY, 8, 1, min(top, 0xFFFFFFFF)]
     blob = struct.pack(f"<{len(words)}I", *words)
-    blob += b"".join(struct.pack("<Q", c) for c in counts)
+    for name, cs in counts.items():
+        fn = [v for d, v in _block(unit_text, f"__gcov_.{name}") if d == ".long"]
+        if len(fn) < 4:
+            raise TrainingError(f"cannot read the instrumented unit's record of {name}")
+        ident, lineno, cfg, narcs = (_u32(v) for v in fn[:4])
+        if narcs != len(cs):
+            raise TrainingError(f"{name} has {narcs} counters in its record, {len(cs)} were read")
+        head = [_TAG_FUNCTION, 12, ident, lineno, cfg, _TAG_ARCS, 8 * len(cs)]
+        blob += struct.pack(f"<{len(head)}I", *head) + b"".join(struct.pack("<Q", c) for c in cs)
     return blob + struct.pack("<I", 0)
 
 
@@ -348,10 +340,92 @@ def train_on_states(ctx: Context, workdir: Path, *, deadline: float | None = Non
         raise TrainingError("the instrumented function returned on none of the recorded states")
     counts = list(struct.unpack(f"<{len(raw) // 8}Q", raw[: len(raw) // 8 * 8]))
     try:
-        path.write_bytes(gcda(gen, ctx.name, counts))
+        path.write_bytes(gcda(gen, {ctx.name: counts}))
     except OSError as e:
         raise TrainingError(f"cannot write the counters: {e}") from None
     return Profile(str(workdir), str(path), cwd, f"recorded states: {ran} calls")
+
+
+# the unit's counters, one block in the patched program, and where the dumper appends them
+_COUNTERS = "__llmcc_counters"
+_COUNTERS_COMM = re.compile(r"^\s*\.comm\s+__gcov0\.([\w.$]+),(\d+)", re.MULTILINE)
+_LOCAL_LABEL = re.compile(r"(?<![\w.$])\.L(?=[\w$.])")
+
+
+def train_on_workload(ctx: Context, workdir: Path, *, deadline: float | None = None) -> Profile:
+    """Counters for ctx's whole unit from one run of the workload `llmcc profile` recorded
+    (ctx.workload): the unit compiled with edge counters, every function of it linked into a
+    copy of the profiled program (workload.patch_unit: each of the unit's functions the program
+    has jumps to its instrumented copy, the counters in the same added segment), and the
+    workload run on it in the judge's sandbox with counters_dump.c preloaded, which appends the
+    counters to a file when the program exits. So gcc sees what the program did in every
+    function of the unit, those inlined into ctx.name included. Raises TrainingError."""
+    import struct
+    import uuid
+
+    from gcc_wrapper.compile import asm
+    from gcc_wrapper.optimize import native, workload
+
+    w = workload.load(ctx.workload) if ctx.workload else None
+    if w is None:
+        raise TrainingError("no workload to train on (`llmcc profile -- CMD` records one)")
+    workdir, cwd, gen, path = _instrumented(ctx, workdir, deadline, ("-fno-profile-values",))
+    try:
+        functions = asm.parse(gen).functions
+    except asm.AsmError as e:
+        raise TrainingError(f"cannot read the instrumented unit: {e}") from None
+    sizes = {m.group(1): int(m.group(2)) for m in _COUNTERS_COMM.finditer(gen)}
+    if ctx.name not in sizes or ctx.name not in functions:
+        raise TrainingError(f"the instrumented unit has no counters for {ctx.name}")
+    names = [n for n in functions if n in sizes]
+    # each function's own local labels (its constants, its tables) renamed apart: two functions
+    # may carry the same constant under the same name
+    parts = [_LOCAL_LABEL.sub(f".Lt{i}_", functions[n].text()) for i, n in enumerate(names)]
+    parts.append(f"\t.data\n\t.balign 64\n{_COUNTERS}:\n")
+    parts += [f"__gcov0.{n}:\n\t.zero\t{sizes[n]}\n" for n in names]
+    total = sum(sizes[n] for n in names)
+    try:
+        prog, where = workload.patch_unit(
+            w.exe, ctx, "".join(parts), workdir / "train-program", workdir, entries=names, report=(_COUNTERS,)
+        )
+        dumper = native.build(
+            "counters_dump.so", [Path(__file__).with_name("counters_dump.c")], ["-O2", "-shared", "-fPIC"]
+        )
+    except (workload.JudgeError, native.BuildError) as e:
+        raise TrainingError(f"training on the workload: {e}") from None
+    out = f".llmcc-counters-{uuid.uuid4().hex}"
+    preload = " ".join(p for p in (str(dumper), os.environ.get("LD_PRELOAD", "")) if p)
+    env = {
+        "LD_PRELOAD": preload,
+        "LLMCC_COUNTERS_EXE": str(prog),
+        "LLMCC_COUNTERS_AT": f"{where[_COUNTERS]:x} {total}",
+        "LLMCC_COUNTERS_OUT": os.path.join(os.path.realpath(w.cwd), out),
+    }
+    timeout = _left(deadline, max(30.0, workload.RUN_TIMEOUT_FACTOR * (w.seconds or 3.0)))
+    try:
+        run = workload.run_once(w, prog, timeout, env=env, shown=(str(dumper),), collect=out)
+    except workload.JudgeError as e:
+        raise TrainingError(f"the training run: {e}") from None
+    blob = run.collected
+    if not blob or len(blob) % total:
+        raise TrainingError(
+            "the training run left no counters (the program did not exit through exit(), or is statically linked)"
+        )
+    raw = [0] * (total // 8)
+    for k in range(0, len(blob), total):  # one block per process of the program that exited
+        for i, c in enumerate(struct.unpack(f"<{total // 8}Q", blob[k : k + total])):
+            raw[i] += c
+    counts, at = {}, 0
+    for n in names:
+        counts[n] = raw[at // 8 : (at + sizes[n]) // 8]
+        at += sizes[n]
+    if not any(counts[ctx.name]):
+        raise TrainingError(f"the workload never ran {ctx.name}")
+    try:
+        path.write_bytes(gcda(gen, counts))
+    except OSError as e:
+        raise TrainingError(f"cannot write the counters: {e}") from None
+    return Profile(str(workdir), str(path), cwd, f"workload: `{' '.join(w.command)}`")
 
 
 def _left(deadline: float | None, cap: float) -> float:

@@ -27,6 +27,7 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,8 +175,31 @@ def _absolute_relocations(obj: Path) -> list[str]:
 
 def patch(exe: str, ctx: Context, asm_text: str, out: Path, work: Path) -> Path:
     """A copy of `exe` at `out` in which ctx.name runs `asm_text`."""
+    return _patch(exe, ctx, asm_text, out, work, (), False, ())[0]
+
+
+def patch_unit(
+    exe: str, ctx: Context, asm_text: str, out: Path, work: Path, *, entries: Sequence[str], report: Sequence[str]
+) -> tuple[Path, dict[str, int]]:
+    """A copy of `exe` at `out` in which ctx.name and each of `entries` the program has (functions
+    `asm_text` defines too: a whole unit's) run asm_text's code, in a segment that is also
+    writable (its own data: a training's counters); and where the symbols `report` are in it."""
+    return _patch(exe, ctx, asm_text, out, work, entries, True, report)
+
+
+def _patch(
+    exe: str,
+    ctx: Context,
+    asm_text: str,
+    out: Path,
+    work: Path,
+    entries: Sequence[str],
+    writable: bool,
+    report: Sequence[str],
+) -> tuple[Path, dict[str, int]]:
     import lief
 
+    from gcc_wrapper.optimize import image as flat
     from gcc_wrapper.optimize.verify.static import assemble
 
     t = _target(exe, ctx)
@@ -197,6 +221,8 @@ def patch(exe: str, ctx: Context, asm_text: str, out: Path, work: Path) -> Path:
     seg = lief.ELF.Segment()
     seg.type = lief.ELF.Segment.TYPE.LOAD
     seg.flags = lief.ELF.Segment.FLAGS.R | lief.ELF.Segment.FLAGS.X
+    if writable:
+        seg.flags = seg.flags | lief.ELF.Segment.FLAGS.W
     seg.alignment = 0x1000
     seg.content = [0xCC] * SPAN
 
@@ -214,15 +240,42 @@ def patch(exe: str, ctx: Context, asm_text: str, out: Path, work: Path) -> Path:
     t.shift = shifts.pop() if shifts else 0
     fn_addr, _ = t.function()
     at = int(added.virtual_address)
-    image = _link(obj, t, at, work / f"{out.name}.elf")
+    elf = work / f"{out.name}.elf"
+    image = _link(obj, t, at, elf)
     if len(image[1]) > SPAN:
         raise JudgeError("the function is too large to place")
     added.content = list(image[1]) + [0xCC] * (SPAN - len(image[1]))
-    rel = image[0] - (fn_addr + 5)
-    binary.patch_address(fn_addr, [0xE9, *rel.to_bytes(4, "little", signed=True)])
+    jumps = {fn_addr: image[0]}
+    wanted = [n for n in entries if n != ctx.name]
+    where = flat.addresses(elf, [*wanted, *report])
+    for name in wanted:
+        there = _entry_of(t, name)
+        if there is not None and name in where:
+            jumps[there] = where[name]
+    for src, dst in jumps.items():
+        rel = dst - (src + 5)
+        binary.patch_address(src, [0xE9, *rel.to_bytes(4, "little", signed=True)])
     binary.write(str(out))
     out.chmod(0o755)
-    return out
+    missing = [n for n in report if n not in where]
+    if missing:
+        raise JudgeError(f"the patched program has no {missing[0]}")
+    return out, {n: where[n] for n in report}
+
+
+def _entry_of(t: _Target, name: str) -> int | None:
+    """Where the program's function `name` of t's unit starts (a local one must be in the unit's
+    file, a global one the only one), if it is long enough to take a jump."""
+    mine = os.path.basename(t.source)
+    hits = {
+        (c[0], c[1])
+        for c in t.symbols.get(name, [])
+        if (c[2] == "LOCAL" and c[3] == mine) or c[2] in ("GLOBAL", "WEAK")
+    }
+    if len(hits) != 1:
+        return None
+    addr, size = hits.pop()
+    return addr + t.shift if size >= 5 else None
 
 
 def _host_model(workdir: Path) -> Path:
@@ -266,6 +319,7 @@ class Run:
     files: tuple[tuple[str, str], ...]  # (path under the workload's directory, digest) of what it wrote
     cpu: float  # user + system seconds, the run and its waited-for children
     wall: float
+    collected: bytes = b""  # the file run_once was asked to collect, as the run left it
 
 
 def _overlay(lower: str, upper: str, workdir: str):
@@ -300,10 +354,20 @@ def _overlay(lower: str, upper: str, workdir: str):
     return setup
 
 
-def run_once(w: Workload, exe: Path, timeout: float) -> Run:
+def run_once(
+    w: Workload,
+    exe: Path,
+    timeout: float,
+    *,
+    env: dict[str, str] | None = None,
+    shown: Sequence[str] = (),
+    collect: str = "",
+) -> Run:
     """One run of the workload with `exe` in place of its program: confined by the sandbox
     (sandbox.timed: no network, the system read-only, a system-call filter), its directory an
-    overlay whose writes are kept apart and compared, then discarded."""
+    overlay whose writes are kept apart and compared, then discarded. env, shown: as
+    sandbox.timed's; collect: a file name under the workload's directory whose contents the run
+    wrote, kept in Run.collected (and left out of Run.files)."""
     from gcc_wrapper.optimize.verify import sandbox
 
     with tempfile.TemporaryDirectory(prefix="llmcc-workload-") as tmp:
@@ -324,18 +388,24 @@ def run_once(w: Workload, exe: Path, timeout: float) -> Run:
                 stderr=ferr,
                 setup=_overlay(w.cwd, str(upper), str(workdir)),
                 executable=str(exe),
+                env=env,
+                shown=shown,
             )
         if r.timed_out:
             raise JudgeError(f"a run exceeded {timeout:.0f} s")
         if r.error:
             raise JudgeError(f"the sandbox could not run it: {r.error}")
-        files = []
+        files, collected = [], b""
         for p in sorted(upper.rglob("*")):
-            if p.is_file() and not p.is_symlink():
+            if collect and str(p.relative_to(upper)) == collect and p.is_file():
+                collected = p.read_bytes()
+            elif p.is_file() and not p.is_symlink():
                 files.append((str(p.relative_to(upper)), hashlib.blake2b(p.read_bytes(), digest_size=16).hexdigest()))
             elif p.is_char_device():  # overlayfs's whiteout: the run removed the file
                 files.append((str(p.relative_to(upper)), "removed"))
-        return Run(r.returncode, out.read_bytes(), err.read_bytes(), tuple(files), r.cpu, time.monotonic() - t0)
+        return Run(
+            r.returncode, out.read_bytes(), err.read_bytes(), tuple(files), r.cpu, time.monotonic() - t0, collected
+        )
 
 
 def _differ(a: Run, b: Run) -> str:

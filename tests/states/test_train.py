@@ -63,8 +63,7 @@ def test_counters_come_from_the_recorded_calls_and_gcc_reads_them(tmp_path):
                 text=True,
                 env=pgo.compile_env(),
             ).stdout,
-            "lookup",
-            [1] * n,
+            {"lookup": [1] * n},
         )
     )
     flat = subprocess.run(

@@ -547,6 +547,8 @@ def timed(
     stderr=None,
     setup=None,
     executable: str = "",
+    env: Mapping[str, str] | None = None,
+    shown: Sequence[str] = (),
 ) -> Timed:
     """Run cmd confined like `run` (the whole file system read-only, cwd writable when given, stdout
     and stderr discarded) and return its own CPU time: the launcher inside the sandbox spawns it
@@ -558,7 +560,8 @@ def timed(
     stdin_file: a file to read stdin from instead of `stdin`; stdout/stderr: open files to keep the
     output in; setup: a callable run in the child before the sandbox starts (workload.py mounts an
     overlay there, which the sandbox's view then shows at cwd); executable: run this program file
-    under cmd[0]'s name (a patched copy of the program)."""
+    under cmd[0]'s name (a patched copy of the program); env: variables added to the environment;
+    shown: files the view shows read-only besides (a library the run preloads)."""
     layers = probe()
     cpu = max(1, int(timeout + 0.999))
     limits = {"cpu": cpu, "fsize": fsize_bytes, "as": memory_bytes}
@@ -568,11 +571,14 @@ def timed(
     inner = _launcher_cmd(report=report_w, filter_fd=filter_fd, net=layers.network and not layers.bwrap, limits=limits)
     if executable:
         inner = [*inner[:-1], "--executable", executable, "--"]
-    spawn = _confined(layers, cmd, str(cwd) if cwd is not None else None, None, None, (), None, inner)
-    if executable and spawn.bwrap:  # the patched program must be visible in the view
+    envd = dict(os.environ, **env) if env else None
+    spawn = _confined(layers, cmd, str(cwd) if cwd is not None else None, envd, None, (), None, inner)
+    files = ([executable] if executable else []) + list(shown)
+    if files and spawn.bwrap:  # the patched program (and what it preloads) must be visible in the view
         at = spawn.argv.index("--chdir")
+        binds = [w for f in files for w in ("--ro-bind", f, f)]
         spawn = _Spawn(
-            [*spawn.argv[:at], "--ro-bind", executable, executable, *spawn.argv[at:]],
+            [*spawn.argv[:at], *binds, *spawn.argv[at:]],
             spawn.env,
             spawn.pass_fds,
             spawn.cwd,
