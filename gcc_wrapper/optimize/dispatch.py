@@ -75,8 +75,14 @@ def level_flags(level: str) -> tuple[str, ...]:
     into a fused multiply-add wherever the ISA has one (x86-64-v3 up, -ffp-contract=fast is GNU C's
     default): rounded once instead of twice, its result can differ in the last bit from the
     baseline body's, which has no FMA to fuse with. So a body never fuses (and the driver allows
-    dispatch from an ISA with FMA only when the build itself says -ffp-contract=off)."""
-    return (f"-march={level}", "-ffp-contract=off")
+    dispatch from an ISA with FMA only when the build itself says -ffp-contract=off).
+
+    -fno-ipa-ra: with it on, gcc keeps values in vector registers across a call to a function of
+    the unit it has seen leave them alone, and then omits the vzeroupper before the call (it may
+    not clear a live upper half). The callee a body calls is the baseline's code, and an AVX body
+    must leave clean (check); without interprocedural register allocation every call clobbers
+    all vector registers, so gcc clears the upper state before each one itself."""
+    return (f"-march={level}", "-ffp-contract=off", "-fno-ipa-ra")
 
 
 def tag(level: str) -> str:

@@ -356,3 +356,41 @@ def test_the_workload_runs_a_dispatched_rewrite_in_a_program_without_libgccs_cpu
     assert check.passed, check.detail
     m = judge.time((CORPUS / "mix_dispatch_v2_v3" / "cand.s").read_text(), 3, tmp_path / "lock")
     assert len(m.baseline) == len(m.candidate) >= 3 and m.speedup > 0
+
+
+# an AVX loop, then a call to a function of the unit that gcc sees leave the vector registers alone
+CALLS_OWN = """
+__attribute__((noinline)) static int g(int x) { return x * 3 + 1; }
+int walk(float *a, const float *b, int n, int r)
+{
+    int s = 0;
+    for (int k = 0; k < r; k++) {
+        for (int i = 0; i < n; i++) a[i] = a[i] * 1.5f + b[i];
+        s += g(k + (int)a[k % (n > 0 ? n : 1)]);
+    }
+    return s;
+}
+"""
+
+
+def test_an_avx_body_clears_the_upper_state_before_calling_the_units_code(tmp_path):
+    src = tmp_path / "walk.c"
+    src.write_text(CALLS_OWN)
+
+    def text(extra):
+        out = subprocess.run(
+            ["gcc", "-O3", *extra, "-S", "-o", "-", str(src)], capture_output=True, text=True, check=True
+        ).stdout
+        return asm.parse(out).functions["walk"].text()
+
+    t = dispatch.template("gcc")
+    ctx = make_context(src, "walk", dispatch=ALL)
+    # with interprocedural register allocation gcc leaves the vzeroupper out before `call g`: refused
+    ipa = tuple(f for f in dispatch.level_flags("x86-64-v3") if f != "-fno-ipa-ra")
+    v = verify(ctx, Candidate(dispatch.compose("walk", text(()), {"x86-64-v3": text(ipa)}, t), "t"))
+    assert v.verdict == "reject" and "upper vector state dirty" in v.reason, v.reason
+    # the body as the proposer compiles it clears it itself, and is accepted
+    body = text(dispatch.level_flags("x86-64-v3"))
+    assert re.search(r"\tvzeroupper\n\tcall\tg\n", body), body
+    v = verify(ctx, Candidate(dispatch.compose("walk", text(()), {"x86-64-v3": body}, t), "t"))
+    assert v.accepted, v.reason

@@ -21,8 +21,9 @@ others. Other dimensions combine with it like any two dimensions (-fprofile-use 
 
 The "dispatch" dimension is not a flag: its choice names x86-64 levels (x86-64-v3, or v2 to v4),
 and the candidate carries the function compiled for each of them (the user's flags, the variant's
-other choices, and dispatch.level_flags: -march=LEVEL, and -ffp-contract=off so that no body fuses
-a multiply-add the baseline rounds twice) beside the variant's own body, behind a dispatcher that runs the
+other choices, and dispatch.level_flags: -march=LEVEL, -ffp-contract=off so that no body fuses
+a multiply-add the baseline rounds twice, -fno-ipa-ra so that gcc clears the upper vector state
+before every call) beside the variant's own body, behind a dispatcher that runs the
 highest level the CPU supports (dispatch.py composes it; the verifier accepts exactly that
 layout). Only levels the build allows (ctx.dispatch: the `dispatch` setting and the build's ISA)
 and this host can run (so that differential testing runs every body) are used; a level whose body
