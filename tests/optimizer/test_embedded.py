@@ -91,3 +91,19 @@ def test_a_function_that_disappears_yields_nothing(tmp_path):
     ctx = context(tmp_path, src, "user")
     gone = Context(**{**ctx.__dict__, "name": "sq"})
     assert embedded.EmbeddedProposer().propose(gone, [], 3) == []
+
+
+def test_the_root_tries_one_choice_of_each_kind_before_a_second_dispatch_choice():
+    p = embedded.EmbeddedProposer()
+    levels = ("x86-64-v2", "x86-64-v3", "x86-64-v4")
+    for ident in ("a.c:f", "b.c:g", "c.c:main"):
+        kids = p._children(embedded.Variant(()), ident, levels)
+        heads = [k.choices[0] for k in kids[:3]]
+        assert heads == [
+            ("dispatch", "x86-64-v3"),
+            ("pgo", "-fprofile-use"),
+            ("dispatch", "x86-64-v2 x86-64-v3 x86-64-v4"),
+        ]
+        assert {k.choices[0][0] for k in kids[3:8]} <= {"unroll", "vectorize"}
+    # without levels to dispatch to, profile feedback comes first
+    assert p._children(embedded.Variant(()), "a.c:f", ())[0].choices[0][0] == "pgo"

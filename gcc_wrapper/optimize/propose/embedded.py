@@ -222,9 +222,15 @@ class EmbeddedProposer:
         rng.shuffle(kids)
         if not parent.choices:
             # the choices that most often pay off first: a wider ISA behind the dispatcher, profile
-            # feedback, then unrolling and vectorizer cost models
-            first = {DISPATCH: 0, "pgo": 1, "unroll": 2, "vectorize": 2}
-            kids.sort(key=lambda v: first.get(v.choices[0][0], 3))
+            # feedback, then unrolling and vectorizer cost models; one of each kind before a
+            # second dispatch choice, for a function timed on the whole program has time for few
+            first = {DISPATCH: 0, "pgo": 1, "unroll": 3, "vectorize": 3}
+
+            def rank(v: Variant) -> float:
+                dim, choice = v.choices[0]
+                return first.get(dim, 4) + (1.5 if dim == DISPATCH and len(choice.split()) > 1 else 0)
+
+            kids.sort(key=rank)
         return kids
 
     def _levels(self, ctx: Context) -> tuple[str, ...]:
