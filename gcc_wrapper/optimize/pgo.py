@@ -377,16 +377,19 @@ def train_on_workload(ctx: Context, workdir: Path, *, deadline: float | None = N
     sizes = {m.group(1): int(m.group(2)) for m in _COUNTERS_COMM.finditer(gen)}
     if ctx.name not in sizes or ctx.name not in functions:
         raise TrainingError(f"the instrumented unit has no counters for {ctx.name}")
-    names = [n for n in functions if n in sizes]
-    # each function's own local labels (its constants, its tables) renamed apart: two functions
-    # may carry the same constant under the same name
-    parts = [_LOCAL_LABEL.sub(f".Lt{i}_", functions[n].text()) for i, n in enumerate(names)]
+    # the unit's code: each function's own local labels (its constants, its tables) renamed
+    # apart, for two functions may carry the same constant under the same name
+    code = [n for n in functions if n in sizes]
+    parts = [_LOCAL_LABEL.sub(f".Lt{i}_", functions[n].text()) for i, n in enumerate(code)]
+    # counters for every instrumented function, those gcc then inlined everywhere included (their
+    # copies count in their own arrays)
+    names = list(sizes)
     parts.append(f"\t.data\n\t.balign 64\n{_COUNTERS}:\n")
     parts += [f"__gcov0.{n}:\n\t.zero\t{sizes[n]}\n" for n in names]
     total = sum(sizes[n] for n in names)
     try:
         prog, where = workload.patch_unit(
-            w.exe, ctx, "".join(parts), workdir / "train-program", workdir, entries=names, report=(_COUNTERS,)
+            w.exe, ctx, "".join(parts), workdir / "train-program", workdir, entries=code, report=(_COUNTERS,)
         )
         dumper = native.build(
             "counters_dump.so", [Path(__file__).with_name("counters_dump.c")], ["-O2", "-shared", "-fPIC"]

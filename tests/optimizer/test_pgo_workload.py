@@ -10,14 +10,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from elftools.elf.elffile import ELFFile
 
 from gcc_wrapper.compile import asm
 from gcc_wrapper.optimize import pgo, workload
 from gcc_wrapper.optimize.candidate import Context
 from gcc_wrapper.optimize.propose import embedded
 
-# main calls mix exactly N times (it is kept out of line) and qsort calls cmp, through a pointer:
-# the counters must see both, though neither is main
+# main calls mix exactly N times a round (it is kept out of line), fold as often (gcc inlines it
+# into main, and its inlined copy counts in fold's own counters), and qsort calls cmp, through a
+# pointer: the counters must see all three, though none is main
 PROG = r"""
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,18 @@ PROG = r"""
 __attribute__((noinline)) static unsigned mix(unsigned x, int k)
 {
     for (int i = 0; i < k; i++) x = x * 1103515245u + 12345u;
+    return x;
+}
+static unsigned fold(unsigned x)  /* too big for the early inliner: inlined after instrumenting */
+{
+    for (int k = 0; k < 5; k++) {
+        x ^= (x >> (7 + k)) * 0x9E3779B1u;
+        if (x & 0x100) x = (x << 3) | (x >> 29);
+        else if (x & 0x200) x -= 0x61C88647u;
+        else if (x & 0x400) x = ~x + (x << 9);
+        else x += 0x7F4A7C15u ^ (x >> 11);
+        x = x * 2246822519u + (x >> 15) * 3266489917u;
+    }
     return x;
 }
 static int cmp(const void *a, const void *b)
@@ -37,7 +51,7 @@ int main(int argc, char **argv)
     int n = argc > 1 ? atoi(argv[1]) : 1000, rounds = argc > 2 ? atoi(argv[2]) : 1;
     unsigned *a = malloc(n * sizeof *a), s = 1, t = 0;
     for (int r = 0; r < rounds; r++) {
-        for (int i = 0; i < n; i++) { s = mix(s, (i % 3) + 1); a[i] = s; }
+        for (int i = 0; i < n; i++) { s = mix(s, (i % 3) + 1); a[i] = fold(s); }
         qsort(a, n, sizeof *a, cmp);
         t += a[n / 2];
     }
@@ -92,15 +106,23 @@ def _records(data: bytes) -> list[tuple[int, tuple[int, ...]]]:
 
 def test_the_workload_trains_every_function_of_the_unit_and_gcc_reads_it(tmp_path, llmcc_bin, llmcc_env):
     ctx = _profiled(tmp_path, llmcc_bin, llmcc_env)
+    instrumented = subprocess.run(
+        ["gcc", "-O3", "-fprofile-generate", "-fno-profile-values", "-S", "-o", "-", ctx.source_path],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "__gcov0.fold" in instrumented and "fold" not in asm.parse(instrumented).functions  # inlined
     exe_before = hashlib.sha256((tmp_path / "m").read_bytes()).hexdigest()
     listing = sorted(p.name for p in tmp_path.iterdir())
     prof = pgo.train(ctx, tmp_path / "pgo")
     assert prof.inputs == f"workload: `./m {N} {ROUNDS}`"
     records = _records(Path(prof.gcda).read_bytes())
-    assert len(records) == 3  # main, mix, cmp
+    assert len(records) == 4  # main, mix, fold, cmp
     firsts = sorted(c[0] for _, c in records)
-    # mix's entry ran once per element and round; cmp's as often as qsort compared; main's once
-    assert firsts[0] == 1 and N * ROUNDS in firsts and firsts[-1] > N * ROUNDS
+    # mix's and fold's entries ran once per element and round; cmp's as often as qsort compared;
+    # main's once
+    assert firsts[:3] == [1, N * ROUNDS, N * ROUNDS] and firsts[3] > N * ROUNDS
     # the program and the directory the workload ran in are as they were
     assert hashlib.sha256((tmp_path / "m").read_bytes()).hexdigest() == exe_before
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*listing, "pgo"])
@@ -140,3 +162,54 @@ def test_a_program_that_leaves_without_exit_trains_nothing(tmp_path, llmcc_bin, 
     with pytest.raises(pgo.TrainingError, match="left no counters"):
         pgo.train_on_workload(ctx, tmp_path / "pgo")
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".llmcc-counters")]
+
+
+def test_a_unit_larger_than_one_functions_room_is_trained_whole(tmp_path, llmcc_bin, llmcc_env):
+    # 500 out-of-line functions: the instrumented unit is far more code than a candidate may be
+    n = 500
+    fs = "".join(
+        f"__attribute__((noinline)) unsigned f{i}(unsigned x) {{ for (int k = 0; k < {i % 7 + 2}; k++) "
+        f"{{ if (x & {1 << (i % 13)}u) x = x * {2654435761 + i}u + {i}u; else x ^= x >> {i % 5 + 3}; }} return x; }}\n"
+        for i in range(n)
+    )
+    calls = "".join(f"        x = f{i}(x);\n" for i in range(n))
+    src = (
+        "#include <stdio.h>\n#include <stdlib.h>\n" + fs + "int main(int argc, char **argv)\n{\n"
+        "    unsigned x = 1;\n    int rounds = argc > 1 ? atoi(argv[1]) : 1;\n"
+        "    for (int r = 0; r < rounds; r++) {\n" + calls + "    }\n"
+        '    printf("%u\\n", x);\n    return 0;\n}\n'
+    )
+    (tmp_path / "big.c").write_text(src)
+    subprocess.run(["gcc", "-O3", "-o", "big", "big.c"], cwd=tmp_path, check=True)
+    r = subprocess.run(
+        [str(llmcc_bin), "profile", "--", "./big", "100000"],
+        cwd=tmp_path,
+        env=llmcc_env,
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    w = workload.find(Path(llmcc_env["LLMCC_CACHE_DIR"]), str(tmp_path))
+    unit = subprocess.run(
+        ["gcc", "-O3", "-S", "-o", "-", str(tmp_path / "big.c")], capture_output=True, text=True, check=True
+    ).stdout
+    subprocess.run(
+        ["gcc", "-O3", "-fprofile-generate", "-fno-profile-values", "-c", "-o", "i.o", "big.c"],
+        cwd=tmp_path,
+        check=True,
+    )
+    with open(tmp_path / "i.o", "rb") as f:
+        assert ELFFile(f).get_section_by_name(".text")["sh_size"] > workload.SPAN
+    ctx = Context(
+        "f7",
+        str(tmp_path / "big.c"),
+        ("-O3",),
+        asm.parse(unit).functions["f7"].text(),
+        unit,
+        cwd=str(tmp_path),
+        workload=w.profile,
+    )
+    prof = pgo.train_on_workload(ctx, tmp_path / "pgo")
+    records = _records(Path(prof.gcda).read_bytes())
+    assert len(records) == n + 1
+    assert sorted(c[0] for _, c in records) == [1] + [100000] * n  # main once, every function once a round
