@@ -215,6 +215,7 @@ def _patch(
                 f"it uses absolute addresses ({', '.join(sorted(set(absolute))[:3])}), which a "
                 "position-independent program cannot have"
             )
+    span = SPAN if not entries else max(SPAN, _room(obj))
     binary = lief.parse(exe)
     if binary is None:
         raise JudgeError(f"lief cannot read {exe}")
@@ -224,7 +225,7 @@ def _patch(
     if writable:
         seg.flags = seg.flags | lief.ELF.Segment.FLAGS.W
     seg.alignment = 0x1000
-    seg.content = [0xCC] * SPAN
+    seg.content = [0xCC] * span
 
     def loads() -> list[int]:
         return [int(s.virtual_address) for s in binary.segments if s.type == lief.ELF.Segment.TYPE.LOAD]
@@ -242,9 +243,9 @@ def _patch(
     at = int(added.virtual_address)
     elf = work / f"{out.name}.elf"
     image = _link(obj, t, at, elf)
-    if len(image[1]) > SPAN:
+    if len(image[1]) > span:
         raise JudgeError("the function is too large to place")
-    added.content = list(image[1]) + [0xCC] * (SPAN - len(image[1]))
+    added.content = list(image[1]) + [0xCC] * (span - len(image[1]))
     jumps = {fn_addr: image[0]}
     wanted = [n for n in entries if n != ctx.name]
     where = flat.addresses(elf, [*wanted, *report])
@@ -261,6 +262,18 @@ def _patch(
     if missing:
         raise JudgeError(f"the patched program has no {missing[0]}")
     return out, {n: where[n] for n in report}
+
+
+def _room(obj: Path) -> int:
+    """Bytes enough for obj's allocated sections at their alignments (a whole unit's code), in pages."""
+    from elftools.elf.elffile import ELFFile
+
+    need = 0
+    with open(obj, "rb") as f:
+        for sec in ELFFile(f).iter_sections():
+            if sec["sh_flags"] & 2:  # SHF_ALLOC
+                need += sec["sh_size"] + max(1, sec["sh_addralign"])
+    return (need + 0xFFFF) & ~0xFFF
 
 
 def _entry_of(t: _Target, name: str) -> int | None:
