@@ -352,6 +352,18 @@ _COUNTERS_COMM = re.compile(r"^\s*\.comm\s+__gcov0\.([\w.$]+),(\d+)", re.MULTILI
 _LOCAL_LABEL = re.compile(r"(?<![\w.$])\.L(?=[\w$.])")
 
 
+_DEFINED = re.compile(r"^([A-Za-z_$][\w.$]*):", re.MULTILINE)
+
+
+def _apart(text: str, name: str, i: int) -> str:
+    """A function's standalone text with the names of what it carries (its local labels, its named
+    constants) made its own, so that the texts of a unit's functions assemble as one file."""
+    from gcc_wrapper.optimize import measure
+
+    own = {d for d in _DEFINED.findall(text) if d not in (name, f"{name}.cold") and not d.startswith(".L")}
+    return measure.rename_symbols(_LOCAL_LABEL.sub(f".Lt{i}_", text), own, f".Lt{i}_")
+
+
 def train_on_workload(ctx: Context, workdir: Path, *, deadline: float | None = None) -> Profile:
     """Counters for ctx's whole unit from one run of the workload `llmcc profile` recorded
     (ctx.workload): the unit compiled with edge counters, every function of it linked into a
@@ -377,10 +389,10 @@ def train_on_workload(ctx: Context, workdir: Path, *, deadline: float | None = N
     sizes = {m.group(1): int(m.group(2)) for m in _COUNTERS_COMM.finditer(gen)}
     if ctx.name not in sizes or ctx.name not in functions:
         raise TrainingError(f"the instrumented unit has no counters for {ctx.name}")
-    # the unit's code: each function's own local labels (its constants, its tables) renamed
-    # apart, for two functions may carry the same constant under the same name
+    # the unit's code: each function's own constants and tables (local labels, named constant
+    # objects) renamed apart, for two functions may carry the same constant under the same name
     code = [n for n in functions if n in sizes]
-    parts = [_LOCAL_LABEL.sub(f".Lt{i}_", functions[n].text()) for i, n in enumerate(code)]
+    parts = [_apart(functions[n].text(), n, i) for i, n in enumerate(code)]
     # counters for every instrumented function, those gcc then inlined everywhere included (their
     # copies count in their own arrays)
     names = list(sizes)

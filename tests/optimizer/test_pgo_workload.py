@@ -213,3 +213,29 @@ def test_a_unit_larger_than_one_functions_room_is_trained_whole(tmp_path, llmcc_
     records = _records(Path(prof.gcda).read_bytes())
     assert len(records) == n + 1
     assert sorted(c[0] for _, c in records) == [1] + [100000] * n  # main once, every function once a round
+
+
+def test_functions_that_carry_the_same_named_constant_train_together(tmp_path, llmcc_bin, llmcc_env):
+    (tmp_path / "t.c").write_text(
+        "#include <stdio.h>\n#include <stdlib.h>\n"
+        'static const char names[8][6] = {"ab", "cde", "f", "ghij", "k", "lmnop", "qr", "s"};\n'
+        "__attribute__((noinline)) static unsigned a(unsigned x) { return names[x & 7][0] + x; }\n"
+        "__attribute__((noinline)) static unsigned b(unsigned x) { return names[(x >> 3) & 7][1] ^ x; }\n"
+        "int main(int argc, char **argv)\n{\n    unsigned x = 1;\n    long n = argc > 1 ? atol(argv[1]) : 1;\n"
+        "    for (long i = 0; i < n; i++) x = a(x) * 2654435761u + b(x);\n"
+        '    printf("%u\\n", x);\n    return 0;\n}\n'
+    )
+    subprocess.run(["gcc", "-O3", "-o", "t", "t.c"], cwd=tmp_path, check=True)
+    r = subprocess.run(
+        [str(llmcc_bin), "profile", "--", "./t", "3000000"], cwd=tmp_path, env=llmcc_env, capture_output=True, text=True
+    )
+    assert r.returncode == 0, r.stderr
+    w = workload.find(Path(llmcc_env["LLMCC_CACHE_DIR"]), str(tmp_path))
+    unit = subprocess.run(
+        ["gcc", "-O3", "-S", "-o", "-", str(tmp_path / "t.c")], capture_output=True, text=True, check=True
+    ).stdout
+    fns = asm.parse(unit).functions
+    assert all("names:" in fns[f].text() for f in ("a", "b"))  # each carries the table
+    ctx = Context("a", str(tmp_path / "t.c"), ("-O3",), fns["a"].text(), unit, cwd=str(tmp_path), workload=w.profile)
+    records = _records(Path(pgo.train_on_workload(ctx, tmp_path / "pgo").gcda).read_bytes())
+    assert sorted(c[0] for _, c in records) == [1, 3000000, 3000000]
