@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 
 class LinkError(Exception):
@@ -41,7 +41,7 @@ def link(
     entry: str,
     addr: int,
     elf: Path,
-    defs: Sequence[str],
+    defs: Mapping[str, int],
     extra: Sequence[str] = (),
     *,
     into: str,
@@ -50,7 +50,7 @@ def link(
     page: int = 1,
 ) -> tuple[int, bytes]:
     """(the address of `entry`, the image's bytes from `origin`, by default `addr`): `obj` (and
-    the `extra` objects) linked at `addr` with the `--defsym` words `defs`; `int3` between and after the sections, up to
+    the `extra` objects) linked at `addr`, each symbol of `defs` bound to its address; `int3` between and after the sections, up to
     a multiple of `page`. `into` names what it is linked against, for the error ("into the
     program"). With `link_map`, the map beside `elf` (.map) says where each input
     section went."""
@@ -59,8 +59,10 @@ def link(
     script = elf.with_suffix(".ld")
     script.write_text(SCRIPT.format(addr=addr))
     mapping = [f"-Map={elf.with_suffix('.map')}"] if link_map else []
+    # quoted: to ld's expression parser some C names are words of its own (`add`)
+    binds = [f'--defsym="{sym}"={at:#x}' for sym, at in defs.items()]
     r = subprocess.run(
-        ["ld", "-o", str(elf), "-T", str(script), "-e", entry, "--no-relax", *mapping, *defs, str(obj), *extra],
+        ["ld", "-o", str(elf), "-T", str(script), "-e", entry, "--no-relax", *mapping, *binds, str(obj), *extra],
         capture_output=True,
         text=True,
         timeout=60,

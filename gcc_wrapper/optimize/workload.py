@@ -12,15 +12,20 @@ Each run sees the workload's directory through an overlay (its writes land in a 
 is then discarded), with the profiled run's stdin file, if it had one; stdout, stderr, exit status
 and every file the run wrote are compared.
 
-What it cannot do: a function of a shared library (the executable is what is patched), a program
-whose code uses absolute addresses from the candidate in a position-independent executable (such a
-candidate is refused), a workload that is not deterministic (then gcc's version disagrees with
+A position-independent program's patched code is linked for the address the program loads at
+with address randomization off, and every run of a patched program has it off (personality(2)
+ADDR_NO_RANDOMIZE, read once from a run of the system's `true`: pie_base): so code with absolute
+addresses (a table of function pointers) is judged as well as any.
+
+What it cannot do: a function of a shared library (the executable is what is patched), a workload
+that is not deterministic (then gcc's version disagrees with
 itself and the judge says so), a workload whose executable was rebuilt from other code since the
 profile (its outputs with gcc's version then differ from the profiled program's: refused).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -36,6 +41,7 @@ from gcc_wrapper.optimize.candidate import Check, Context, Measurement
 SPAN = 1 << 17  # bytes of the added code segment (a candidate is at most static.SIZE_CEILING of code)
 RUN_TIMEOUT_FACTOR = 10.0  # a run may take this many times the profiled run's wall time (at least 30 s)
 PROGRAM_MEMORY = 8 << 30
+ADDR_NO_RANDOMIZE = 0x0040000  # personality(2): a position-independent program loads at one address
 
 
 class JudgeError(Exception):
@@ -208,13 +214,21 @@ def _patch(
     err = assemble(asm_text, obj, None)
     if err:
         raise JudgeError(f"it does not assemble: {err}")
+    # A PIE's patched code is linked for the address the program loads at with randomization off
+    # (every run of a patched program has it off): PC-relative references are right wherever it
+    # loads, absolute ones (a table of function pointers) at that address only.
+    bias = 0
     if t.pie:
-        absolute = _absolute_relocations(obj)
-        if absolute:
-            raise JudgeError(
-                f"it uses absolute addresses ({', '.join(sorted(set(absolute))[:3])}), which a "
-                "position-independent program cannot have"
-            )
+        base = pie_base()
+        if base is None:
+            absolute = _absolute_relocations(obj)
+            if absolute:
+                raise JudgeError(
+                    f"it uses absolute addresses ({', '.join(sorted(set(absolute))[:3])}), and where this "
+                    "system loads a position-independent program is not known"
+                )
+        else:
+            bias = base
     span = SPAN if not entries else max(SPAN, _room(obj))
     binary = lief.parse(exe)
     if binary is None:
@@ -242,13 +256,13 @@ def _patch(
     fn_addr, _ = t.function()
     at = int(added.virtual_address)
     elf = work / f"{out.name}.elf"
-    image = _link(obj, t, at, elf)
+    image = _link(obj, t, at, elf, bias)
     if len(image[1]) > span:
         raise JudgeError("the function is too large to place")
     added.content = list(image[1]) + [0xCC] * (span - len(image[1]))
-    jumps = {fn_addr: image[0]}
+    jumps = {fn_addr: image[0] - bias}
     wanted = [n for n in entries if n != ctx.name]
-    where = flat.addresses(elf, [*wanted, *report])
+    where = {n: a - bias for n, a in flat.addresses(elf, [*wanted, *report]).items()}
     for name in wanted:
         there = _entry_of(t, name)
         if there is not None and name in where:
@@ -291,6 +305,43 @@ def _entry_of(t: _Target, name: str) -> int | None:
     return addr + t.shift if size >= 5 else None
 
 
+@functools.lru_cache(maxsize=1)
+def pie_base() -> int | None:
+    """Where this system loads a position-independent program with address randomization off:
+    read from a run of one (the system's `true`, told to show its auxiliary vector), None when it
+    cannot be told."""
+    import subprocess
+
+    prog = shutil.which("true") or "/bin/true"
+    try:
+        with open(prog, "rb") as f:
+            head = f.read(64)
+        if head[:4] != b"\x7fELF" or head[16:18] != b"\x03\x00":
+            return None
+        entry = int.from_bytes(head[24:32], "little")
+        r = subprocess.run(
+            [prog],
+            env={"LD_SHOW_AUXV": "1", "PATH": os.environ.get("PATH", "")},
+            capture_output=True,
+            text=True,
+            timeout=10,
+            preexec_fn=_no_randomization,
+        )  # noqa: PLW1509 - the personality must be set in the child
+    except (OSError, subprocess.SubprocessError):
+        return None
+    for line in r.stdout.splitlines():
+        if line.startswith("AT_ENTRY:"):
+            return int(line.split()[1], 16) - entry
+    return None
+
+
+def _no_randomization() -> None:
+    import ctypes
+
+    if ctypes.CDLL(None, use_errno=True).personality(ADDR_NO_RANDOMIZE) == -1:
+        os._exit(124)
+
+
 def _host_model(workdir: Path) -> Path:
     from gcc_wrapper.optimize import dispatch
 
@@ -303,20 +354,22 @@ def _host_model(workdir: Path) -> Path:
         raise JudgeError(str(e)) from None
 
 
-def _link(obj: Path, t: _Target, at: int, elf: Path) -> tuple[int, bytes]:
-    """(the function's address, the image's bytes from `at`): obj linked at `at` against the program."""
+def _link(obj: Path, t: _Target, at: int, elf: Path, bias: int) -> tuple[int, bytes]:
+    """(the function's address + bias, the image's bytes from `at`): obj linked at `at` against the
+    program, both moved up by `bias` (where a PIE loads)."""
     from gcc_wrapper.optimize import dispatch, image
 
-    defs, extra = [], []
+    defs: dict[str, int] = {}
+    extra = []
     for s in sorted(set(image.undefined(obj)) - {t.name}):
         if s == dispatch.SYMBOL and s not in t.symbols:
             # a rewrite that dispatches on the CPU, in a program that does not link libgcc's CPU
             # model: it gets this host's, as its own constant
             extra.append(str(_host_model(obj.parent)))
         else:
-            defs.append(f"--defsym={s}={t.address(s):#x}")
+            defs[s] = t.address(s) + bias
     try:
-        return image.link(obj, t.name, at, elf, defs, extra, into="into the program")
+        return image.link(obj, t.name, at + bias, elf, defs, extra, into="into the program")
     except image.LinkError as e:
         raise JudgeError(str(e)) from None
 
@@ -363,6 +416,9 @@ def _overlay(lower: str, upper: str, workdir: str):
         opts = f"lowerdir={lower},upperdir={upper},workdir={workdir}".encode()
         if libc.mount(b"overlay", lower.encode(), b"overlay", 0, opts) != 0:
             os._exit(123)
+        # the patched program loads where its patched code was linked for (_patch)
+        if libc.personality(ADDR_NO_RANDOMIZE) == -1:
+            os._exit(124)
 
     return setup
 

@@ -128,11 +128,64 @@ def test_a_workload_that_does_not_repeat_itself_judges_nothing(tmp_path, llmcc_b
         workload.judge(ctx).compare(ctx.baseline_asm)
 
 
-def test_a_candidate_with_absolute_addresses_is_not_placed_in_a_pie(profiled):
-    d, ctx = profiled
-    absolute = ctx.baseline_asm.replace("\tret\n", "\tmovl\t$main, %ecx\n\tret\n", 1)
-    with pytest.raises(workload.JudgeError, match="absolute addresses"):
-        workload.judge(ctx).compare(absolute)
+TABLE = r"""
+#include <stdio.h>
+#include <stdlib.h>
+static long add(long a, long b) { return a + b; }
+static long sub(long a, long b) { return a - b; }
+static long mul(long a, long b) { return a * b; }
+static long mix(long a, long b) { return (a ^ b) * 31; }
+int main(int argc, char **argv)
+{
+    /* a table of function pointers: absolute addresses, which a PIE has relocated at load time */
+    static long (*const ops[4])(long, long) = {add, sub, mul, mix};
+    long n = argc > 1 ? atol(argv[1]) : 1000, acc = 1;
+    unsigned s = 7;
+    for (long i = 0; i < n; i++) {
+        s = s * 1103515245u + 12345u;
+        acc = ops[(s >> 9) & 3](acc, (long)(s >> 12)) & 0xffffffffL;
+    }
+    printf("%ld\n", acc);
+    return 0;
+}
+"""
+
+
+def test_code_with_absolute_addresses_is_judged_in_a_pie(tmp_path, llmcc_bin, llmcc_env):
+    (tmp_path / "t.c").write_text(TABLE)
+    subprocess.run(["gcc", "-O3", "-o", "t", "t.c"], cwd=tmp_path, check=True)
+    with open(tmp_path / "t", "rb") as f:
+        assert f.read(18)[16:18] == b"\x03\x00"  # a PIE, as gcc makes by default here
+    r = subprocess.run(
+        [str(llmcc_bin), "profile", "--", "./t", "20000000"],
+        cwd=tmp_path,
+        env=llmcc_env,
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    w = workload.find(Path(llmcc_env["LLMCC_CACHE_DIR"]), str(tmp_path))
+
+    def main_of(*flags: str) -> str:
+        out = subprocess.run(
+            ["gcc", "-O3", *flags, "-S", "-o", "-", "t.c"], cwd=tmp_path, capture_output=True, text=True, check=True
+        ).stdout
+        return asm.parse(out).functions["main"].text()
+
+    unit = subprocess.run(
+        ["gcc", "-O3", "-S", "-o", "-", "t.c"], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout
+    ctx = Context("main", str(tmp_path / "t.c"), ("-O3",), main_of(), unit, cwd=str(tmp_path), workload=w.profile)
+    assert ".quad\tadd" in ctx.baseline_asm  # the table travels with main, relocated by its 8-byte addresses
+    judge = workload.judge(ctx)
+    check = judge.compare(main_of("-O2", "-funroll-loops"))
+    assert check.passed, check.detail
+    # the same table with two entries swapped: the addresses are used, and they are the program's
+    swapped = ctx.baseline_asm.replace(".quad\tadd", ".quad\tTMP").replace(".quad\tsub", ".quad\tadd")
+    swapped = swapped.replace(".quad\tTMP", ".quad\tsub")
+    assert swapped != ctx.baseline_asm
+    check = judge.compare(swapped)
+    assert not check.passed and "stdout differs" in check.detail, check.detail
 
 
 def test_a_sync_build_optimizes_main_judged_by_the_workload(profiled, llmcc_bin, llmcc_env):

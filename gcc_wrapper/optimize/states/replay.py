@@ -196,7 +196,8 @@ def link_image(
     `cpu`: the CPU model a candidate that dispatches reads (dispatch.CpuModel.words)."""
     from gcc_wrapper.optimize import dispatch, image
 
-    defs, extra = [], []
+    defs: dict[str, int] = {}
+    extra = []
     if cpu is not None:
         try:
             extra.append(str(dispatch.model_object(cpu, workdir)))
@@ -205,7 +206,7 @@ def link_image(
     for sym in sorted(set(image.undefined(obj))):
         if sym == binding.name or (cpu is not None and sym == dispatch.SYMBOL):
             continue  # the image's own (a recursive call, local or global; the CPU model)
-        defs.append(f"--defsym={sym}={binding.address(sym):#x}")
+        defs[sym] = binding.address(sym)
     elf = workdir / f"img{kind}.{placement}.elf"
     try:
         entry, data = image.link(
