@@ -160,8 +160,9 @@ def _target(exe: str, ctx: Context) -> _Target:
     return _Target(exe, ctx.name, ctx.source_path, _symbols(exe), plt_entries(exe), pie)
 
 
-def _absolute_relocations(obj: Path) -> list[str]:
-    """Relocations that would need the load address (absolute ones), by symbol."""
+def _absolute_relocations(obj: Path, kinds: tuple[int, ...] = (1, 10, 11)) -> list[str]:
+    """Relocations that would need the load address (absolute ones: R_X86_64_64, _32, _32S), by
+    symbol."""
     from elftools.elf.elffile import ELFFile
     from elftools.elf.relocation import RelocationSection
 
@@ -173,7 +174,7 @@ def _absolute_relocations(obj: Path) -> list[str]:
             if not isinstance(sec, RelocationSection) or sec.name.startswith(".rela.debug") or "eh_frame" in sec.name:
                 continue
             for r in sec.iter_relocations():
-                if r["r_info_type"] in (1, 10, 11):  # R_X86_64_64, _32, _32S
+                if r["r_info_type"] in kinds:
                     sym = symtab.get_symbol(r["r_info_sym"]) if symtab is not None else None
                     bad.append(sym.name if sym is not None and sym.name else "a section")
     return bad
@@ -219,6 +220,12 @@ def _patch(
     # loads, absolute ones (a table of function pointers) at that address only.
     bias = 0
     if t.pie:
+        short = _absolute_relocations(obj, (10, 11))  # R_X86_64_32, _32S
+        if short:
+            raise JudgeError(
+                f"it uses 32-bit absolute addresses ({', '.join(sorted(set(short))[:3])}), which a "
+                "position-independent program cannot have"
+            )
         base = pie_base()
         if base is None:
             absolute = _absolute_relocations(obj)

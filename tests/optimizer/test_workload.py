@@ -269,4 +269,4 @@ def test_a_function_the_workload_cannot_judge_says_why(profiled):
     absolute = ctx.baseline_asm.replace("\tret\n", "\tmovl\t$main, %ecx\n\tret\n", 1)
     v = verify(ctx, Candidate(absolute, "embedded:-O2"))
     assert v.verdict == "error", v.reason
-    assert "the workload could not judge it: it uses absolute addresses (main)" in v.reason
+    assert "the workload could not judge it: it uses 32-bit absolute addresses (main)" in v.reason
