@@ -114,6 +114,11 @@ def _symbols(exe: str) -> dict[str, list[tuple[int, int, str, str]]]:
     return out
 
 
+# the file symbols a linked program's hidden-made-local symbols fall under: they come after every
+# input file's own, and gcc's crtend.o (crtstuff.c) is linked last
+_AFTER_ALL_FILES = ("", "crtstuff.c")
+
+
 @dataclass
 class _Target:
     """Where the function is in the executable, and how its names resolve there."""
@@ -144,11 +149,22 @@ class _Target:
         raise JudgeError(f"the program {os.path.basename(self.exe)} does not define '{sym}' (built from other code?)")
 
     def function(self) -> tuple[int, int]:
-        cands = [c for c in self.symbols.get(self.name, []) if c[1] >= 5]
-        mine = [c for c in cands if c[2] != "LOCAL" or c[3] == os.path.basename(self.source)]
-        if len({c[0] for c in mine}) != 1:
+        found = self.own(self.name)
+        if found is None or found[1] < 5:
             raise JudgeError(f"the program {os.path.basename(self.exe)} has no single function {self.name}")
-        return mine[0][0] + self.shift, mine[0][1]
+        return found
+
+    def own(self, name: str) -> tuple[int, int] | None:
+        """(address, size) of the unit's function `name` in the program: a global one, a local one
+        of the unit's file, or a global of hidden visibility, which the link made local and filed
+        after every input file's own symbols (under crtend's crtstuff.c, or no file): hidden
+        globals are unique among the program's units, as globals are."""
+        files = (os.path.basename(self.source), *_AFTER_ALL_FILES)
+        hits = {(c[0], c[1]) for c in self.symbols.get(name, []) if c[2] != "LOCAL" or c[3] in files}
+        if len(hits) != 1:
+            return None
+        addr, size = hits.pop()
+        return addr + self.shift, size
 
 
 def _target(exe: str, ctx: Context) -> _Target:
@@ -298,18 +314,10 @@ def _room(obj: Path) -> int:
 
 
 def _entry_of(t: _Target, name: str) -> int | None:
-    """Where the program's function `name` of t's unit starts (a local one must be in the unit's
-    file, a global one the only one), if it is long enough to take a jump."""
-    mine = os.path.basename(t.source)
-    hits = {
-        (c[0], c[1])
-        for c in t.symbols.get(name, [])
-        if (c[2] == "LOCAL" and c[3] == mine) or c[2] in ("GLOBAL", "WEAK")
-    }
-    if len(hits) != 1:
-        return None
-    addr, size = hits.pop()
-    return addr + t.shift if size >= 5 else None
+    """Where the program's function `name` of t's unit starts (_Target.own), if it is long enough to
+    take a jump."""
+    found = t.own(name)
+    return found[0] if found is not None and found[1] >= 5 else None
 
 
 @functools.lru_cache(maxsize=1)

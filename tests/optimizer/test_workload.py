@@ -270,3 +270,39 @@ def test_a_function_the_workload_cannot_judge_says_why(profiled):
     v = verify(ctx, Candidate(absolute, "embedded:-O2"))
     assert v.verdict == "error", v.reason
     assert "the workload could not judge it: it uses 32-bit absolute addresses (main)" in v.reason
+
+
+def test_a_hidden_function_of_a_library_unit_is_judged(tmp_path, llmcc_bin, llmcc_env):
+    """A function of hidden visibility (a library's internal one, Lua's luaV_execute) is local in
+    the linked program and filed after every unit's own symbols: it is still the unit's."""
+    (tmp_path / "k.c").write_text(
+        '__attribute__((visibility("hidden"))) long work(long n)\n'
+        "{ long s = 0; for (long i = 0; i < n; i++) s += (i * i) ^ (s >> 3); return s; }\n"
+    )
+    (tmp_path / "m.c").write_text(
+        "#include <stdio.h>\n#include <stdlib.h>\nlong work(long n);\n"
+        'int main(int argc, char **argv) { printf("%ld\\n", work(atol(argv[1]))); return 0; }\n'
+    )
+    subprocess.run(["gcc", "-O3", "-o", "p", "k.c", "m.c"], cwd=tmp_path, check=True)
+    assert " t work" in subprocess.run(["nm", "p"], cwd=tmp_path, capture_output=True, text=True).stdout  # local
+    r = subprocess.run(
+        [str(llmcc_bin), "profile", "--", "./p", "300000000"],
+        cwd=tmp_path,
+        env=llmcc_env,
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    w = workload.find(Path(llmcc_env["LLMCC_CACHE_DIR"]), str(tmp_path))
+
+    def work_of(*flags: str) -> str:
+        out = subprocess.run(
+            ["gcc", "-O3", *flags, "-S", "-o", "-", "k.c"], cwd=tmp_path, capture_output=True, text=True, check=True
+        ).stdout
+        return asm.parse(out).functions["work"].text()
+
+    ctx = Context("work", str(tmp_path / "k.c"), ("-O3",), work_of(), "", cwd=str(tmp_path), workload=w.profile)
+    judge = workload.judge(ctx)
+    assert judge.compare(work_of("-O2")).passed
+    check = judge.compare(work_of().replace("sarq\t$3", "sarq\t$4", 1))
+    assert not check.passed and "stdout differs" in check.detail, check.detail
