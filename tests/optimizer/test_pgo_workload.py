@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import struct
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,9 @@ from gcc_wrapper.compile import asm
 from gcc_wrapper.optimize import pgo, workload
 from gcc_wrapper.optimize.candidate import Context
 from gcc_wrapper.optimize.propose import embedded
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from workload_helpers import profile_workload, unit  # noqa: E402
 
 # main calls mix exactly N times a round (it is kept out of line), fold as often (gcc inlines it
 # into main, and its inlined copy counts in fold's own counters), and qsort calls cmp, through a
@@ -67,26 +71,14 @@ N, ROUNDS = 20000, 40
 def _profiled(d: Path, llmcc_bin, llmcc_env, *extra: str) -> Context:
     (d / "m.c").write_text(PROG)
     subprocess.run(["gcc", "-O3", "-o", "m", "m.c"], cwd=d, check=True)
-    r = subprocess.run(
-        [str(llmcc_bin), "profile", "--", "./m", str(N), str(ROUNDS), *extra],
-        cwd=d,
-        env=llmcc_env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert r.returncode == 0, r.stderr
-    w = workload.find(Path(llmcc_env["LLMCC_CACHE_DIR"]), str(d))
-    assert w is not None
-    unit = subprocess.run(
-        ["gcc", "-O3", "-S", "-o", "-", str(d / "m.c")], capture_output=True, text=True, check=True
-    ).stdout
+    w = profile_workload(d, llmcc_bin, llmcc_env, "./m", str(N), str(ROUNDS), *extra)
+    text = unit(d, str(d / "m.c"))
     return Context(
         "main",
         str(d / "m.c"),
         ("-O3",),
-        asm.parse(unit).functions["main"].text(),
-        unit,
+        asm.parse(text).functions["main"].text(),
+        text,
         key="k-main",
         cwd=str(d),
         workload=w.profile,
@@ -181,18 +173,8 @@ def test_a_unit_larger_than_one_functions_room_is_trained_whole(tmp_path, llmcc_
     )
     (tmp_path / "big.c").write_text(src)
     subprocess.run(["gcc", "-O3", "-o", "big", "big.c"], cwd=tmp_path, check=True)
-    r = subprocess.run(
-        [str(llmcc_bin), "profile", "--", "./big", "100000"],
-        cwd=tmp_path,
-        env=llmcc_env,
-        capture_output=True,
-        text=True,
-    )
-    assert r.returncode == 0, r.stderr
-    w = workload.find(Path(llmcc_env["LLMCC_CACHE_DIR"]), str(tmp_path))
-    unit = subprocess.run(
-        ["gcc", "-O3", "-S", "-o", "-", str(tmp_path / "big.c")], capture_output=True, text=True, check=True
-    ).stdout
+    w = profile_workload(tmp_path, llmcc_bin, llmcc_env, "./big", "100000")
+    text = unit(tmp_path, str(tmp_path / "big.c"))
     subprocess.run(
         ["gcc", "-O3", "-fprofile-generate", "-fno-profile-values", "-c", "-o", "i.o", "big.c"],
         cwd=tmp_path,
@@ -204,8 +186,8 @@ def test_a_unit_larger_than_one_functions_room_is_trained_whole(tmp_path, llmcc_
         "f7",
         str(tmp_path / "big.c"),
         ("-O3",),
-        asm.parse(unit).functions["f7"].text(),
-        unit,
+        asm.parse(text).functions["f7"].text(),
+        text,
         cwd=str(tmp_path),
         workload=w.profile,
     )
@@ -226,16 +208,10 @@ def test_functions_that_carry_the_same_named_constant_train_together(tmp_path, l
         '    printf("%u\\n", x);\n    return 0;\n}\n'
     )
     subprocess.run(["gcc", "-O3", "-o", "t", "t.c"], cwd=tmp_path, check=True)
-    r = subprocess.run(
-        [str(llmcc_bin), "profile", "--", "./t", "3000000"], cwd=tmp_path, env=llmcc_env, capture_output=True, text=True
-    )
-    assert r.returncode == 0, r.stderr
-    w = workload.find(Path(llmcc_env["LLMCC_CACHE_DIR"]), str(tmp_path))
-    unit = subprocess.run(
-        ["gcc", "-O3", "-S", "-o", "-", str(tmp_path / "t.c")], capture_output=True, text=True, check=True
-    ).stdout
-    fns = asm.parse(unit).functions
+    w = profile_workload(tmp_path, llmcc_bin, llmcc_env, "./t", "3000000")
+    text = unit(tmp_path, str(tmp_path / "t.c"))
+    fns = asm.parse(text).functions
     assert all("names:" in fns[f].text() for f in ("a", "b"))  # each carries the table
-    ctx = Context("a", str(tmp_path / "t.c"), ("-O3",), fns["a"].text(), unit, cwd=str(tmp_path), workload=w.profile)
+    ctx = Context("a", str(tmp_path / "t.c"), ("-O3",), fns["a"].text(), text, cwd=str(tmp_path), workload=w.profile)
     records = _records(Path(pgo.train_on_workload(ctx, tmp_path / "pgo").gcda).read_bytes())
     assert sorted(c[0] for _, c in records) == [1, 3000000, 3000000]

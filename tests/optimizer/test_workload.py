@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,9 @@ import pytest
 from gcc_wrapper.compile import asm
 from gcc_wrapper.optimize import workload
 from gcc_wrapper.optimize.candidate import Context
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from workload_helpers import function, profile_workload, unit  # noqa: E402
 
 PROG = r"""
 #include <stdio.h>
@@ -156,26 +160,14 @@ def test_code_with_absolute_addresses_is_judged_in_a_pie(tmp_path, llmcc_bin, ll
     subprocess.run(["gcc", "-O3", "-o", "t", "t.c"], cwd=tmp_path, check=True)
     with open(tmp_path / "t", "rb") as f:
         assert f.read(18)[16:18] == b"\x03\x00"  # a PIE, as gcc makes by default here
-    r = subprocess.run(
-        [str(llmcc_bin), "profile", "--", "./t", "20000000"],
-        cwd=tmp_path,
-        env=llmcc_env,
-        capture_output=True,
-        text=True,
-    )
-    assert r.returncode == 0, r.stderr
-    w = workload.find(Path(llmcc_env["LLMCC_CACHE_DIR"]), str(tmp_path))
+    w = profile_workload(tmp_path, llmcc_bin, llmcc_env, "./t", "20000000")
 
     def main_of(*flags: str) -> str:
-        out = subprocess.run(
-            ["gcc", "-O3", *flags, "-S", "-o", "-", "t.c"], cwd=tmp_path, capture_output=True, text=True, check=True
-        ).stdout
-        return asm.parse(out).functions["main"].text()
+        return function(tmp_path, "t.c", "main", *flags)
 
-    unit = subprocess.run(
-        ["gcc", "-O3", "-S", "-o", "-", "t.c"], cwd=tmp_path, capture_output=True, text=True, check=True
-    ).stdout
-    ctx = Context("main", str(tmp_path / "t.c"), ("-O3",), main_of(), unit, cwd=str(tmp_path), workload=w.profile)
+    ctx = Context(
+        "main", str(tmp_path / "t.c"), ("-O3",), main_of(), unit(tmp_path, "t.c"), cwd=str(tmp_path), workload=w.profile
+    )
     assert ".quad\tadd" in ctx.baseline_asm  # the table travels with main, relocated by its 8-byte addresses
     judge = workload.judge(ctx)
     check = judge.compare(main_of("-O2", "-funroll-loops"))
@@ -285,21 +277,10 @@ def test_a_hidden_function_of_a_library_unit_is_judged(tmp_path, llmcc_bin, llmc
     )
     subprocess.run(["gcc", "-O3", "-o", "p", "k.c", "m.c"], cwd=tmp_path, check=True)
     assert " t work" in subprocess.run(["nm", "p"], cwd=tmp_path, capture_output=True, text=True).stdout  # local
-    r = subprocess.run(
-        [str(llmcc_bin), "profile", "--", "./p", "300000000"],
-        cwd=tmp_path,
-        env=llmcc_env,
-        capture_output=True,
-        text=True,
-    )
-    assert r.returncode == 0, r.stderr
-    w = workload.find(Path(llmcc_env["LLMCC_CACHE_DIR"]), str(tmp_path))
+    w = profile_workload(tmp_path, llmcc_bin, llmcc_env, "./p", "300000000")
 
     def work_of(*flags: str) -> str:
-        out = subprocess.run(
-            ["gcc", "-O3", *flags, "-S", "-o", "-", "k.c"], cwd=tmp_path, capture_output=True, text=True, check=True
-        ).stdout
-        return asm.parse(out).functions["work"].text()
+        return function(tmp_path, "k.c", "work", *flags)
 
     ctx = Context("work", str(tmp_path / "k.c"), ("-O3",), work_of(), "", cwd=str(tmp_path), workload=w.profile)
     judge = workload.judge(ctx)
