@@ -17,6 +17,11 @@ counters are made here, for one function at a time:
 
 The candidate compile (`Profile.use_flags()`) then reads them with `-fprofile-use=DIR`.
 
+First of all, when `llmcc profile` recorded a workload (ctx.workload), the counters come from the
+workload itself (`train_on_workload`): the whole unit, instrumented, is patched into a copy of the
+profiled program and the command run once on it, with counters_dump.c preloaded to write the
+counters at exit; every function of the unit gets its counts, those gcc inlines into ctx.name too.
+
 When the workload's calls of the function were recorded (ctx.states), the training runs on them
 instead (`train_on_states`): the unit is compiled with `-fprofile-generate -fno-profile-values`
 (edge counters only: the instrumented function then touches nothing but its own counter array),
@@ -150,7 +155,8 @@ def _instrumented(
 
 def train(ctx: Context, workdir: Path, *, deadline: float | None = None, recorded=None) -> Profile:
     """Counters for ctx's unit from the workload itself when there is one (the whole unit's),
-    else from running ctx.name on its recorded states when there are any, else in the harness; workdir (made if missing, private to this training) becomes the
+    else from running ctx.name on its recorded states when there are any, else in the harness;
+    workdir (made if missing, private to this training) becomes the
     profile's directory. `recorded`: the function's calls recorded from the workload
     (hot.RecordedCalls), used where the harness can run them, as the measurement does. Raises
     TrainingError."""
