@@ -198,7 +198,7 @@ def _absolute_relocations(obj: Path, kinds: tuple[int, ...] = (1, 10, 11)) -> li
 
 def patch(exe: str, ctx: Context, asm_text: str, out: Path, work: Path) -> Path:
     """A copy of `exe` at `out` in which ctx.name runs `asm_text`."""
-    return _patch(exe, ctx, asm_text, out, work, (), False, ())[0]
+    return _patch(exe, ctx, asm_text, out, work, (), ())[0]
 
 
 def patch_unit(
@@ -207,7 +207,7 @@ def patch_unit(
     """A copy of `exe` at `out` in which ctx.name and each of `entries` the program has (functions
     `asm_text` defines too: a whole unit's) run asm_text's code, in a segment that is also
     writable (its own data: a training's counters); and where the symbols `report` are in it."""
-    return _patch(exe, ctx, asm_text, out, work, entries, True, report)
+    return _patch(exe, ctx, asm_text, out, work, entries, report)
 
 
 def _patch(
@@ -217,9 +217,9 @@ def _patch(
     out: Path,
     work: Path,
     entries: Sequence[str],
-    writable: bool,
     report: Sequence[str],
 ) -> tuple[Path, dict[str, int]]:
+    # entries: a whole unit, with data of its own (counters) and the room its sections need
     import lief
 
     from gcc_wrapper.optimize import image as flat
@@ -259,7 +259,7 @@ def _patch(
     seg = lief.ELF.Segment()
     seg.type = lief.ELF.Segment.TYPE.LOAD
     seg.flags = lief.ELF.Segment.FLAGS.R | lief.ELF.Segment.FLAGS.X
-    if writable:
+    if entries:
         seg.flags = seg.flags | lief.ELF.Segment.FLAGS.W
     seg.alignment = 0x1000
     seg.content = [0xCC] * span
@@ -431,11 +431,14 @@ def _overlay(lower: str, upper: str, workdir: str):
         opts = f"lowerdir={lower},upperdir={upper},workdir={workdir}".encode()
         if libc.mount(b"overlay", lower.encode(), b"overlay", 0, opts) != 0:
             os._exit(123)
-        # the patched program loads where its patched code was linked for (_patch)
-        if libc.personality(ADDR_NO_RANDOMIZE) == -1:
-            os._exit(124)
+        _no_randomization()  # the patched program loads where its patched code was linked for (_patch)
 
     return setup
+
+
+def run_timeout(w: Workload) -> float:
+    """How long one run of the workload may take."""
+    return max(30.0, RUN_TIMEOUT_FACTOR * (w.seconds or 3.0))
 
 
 def run_once(
@@ -516,7 +519,7 @@ class Judge:
         self.w = w
         self.ctx = ctx
         self.work = work
-        self.timeout = max(30.0, RUN_TIMEOUT_FACTOR * (w.seconds or 3.0))
+        self.timeout = run_timeout(w)
         self.base = patch(w.exe, ctx, ctx.baseline_asm, work / "base", work)
         self._reference: Run | None = None
 
