@@ -337,7 +337,8 @@ def _split(text: str, name: str) -> tuple[list[str], str, list[str], list[str]]:
     return lines[:sec], lines[sec], lines[sec + 1 : label], body
 
 
-def _defined(lines: list[str], name: str) -> set[str]:
+def defined_names(lines: list[str], name: str) -> set[str]:
+    """The labels and `.set` names a function's text defines, but the function's own name."""
     out = set()
     for ln in lines:
         m = _LABEL_DEF.match(ln) or _SET_DEF.match(ln)
@@ -360,7 +361,7 @@ def compose(name: str, baseline: str, bodies: dict[str, str], t: Template) -> st
         if section is not None and sec != section:
             raise NotComposable(f"the {lvl} body is in another section ({sec.strip()})")
         section, head = sec, hd  # the baseline's head, last, is the one kept
-        names = _defined(consts + body, name)
+        names = defined_names(consts + body, name)
         prefix = f"{_LOCAL}{tag(lvl)}_"
         parts.append(Part(lvl, tuple(_rename(consts, names, prefix)), tuple(_rename(body, names, prefix))))
     assert section is not None and head is not None
@@ -443,7 +444,7 @@ def parse(text: str, name: str, t: Template) -> Dispatched | str:
     if blocks is None:
         return "text before the constants' first section directive"
     for block in blocks:
-        owners = {_owner(d) for d in _defined(block, name)}
+        owners = {_owner(d) for d in defined_names(block, name)}
         if len(owners) != 1 or None in owners:
             return f"a constant block not labelled for one body: {block[0].strip()} {''.join(block[1:3]).strip()}"
         lvl = owners.pop()

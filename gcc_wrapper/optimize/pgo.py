@@ -334,12 +334,11 @@ def train_on_states(ctx: Context, workdir: Path, *, deadline: float | None = Non
         fn = asm.parse(gen).functions[ctx.name]
     except (asm.AsmError, KeyError):
         raise TrainingError(f"{ctx.name} is not in the instrumented unit") from None
-    counters = f"__gcov0.{ctx.name}"
-    size = re.search(rf"^\s*\.comm\s+{re.escape(counters)},(\d+)", gen, re.MULTILINE)
-    if not size:
+    size = _counter_sizes(gen).get(ctx.name)
+    if size is None:
         raise TrainingError(f"the instrumented unit has no counters for {ctx.name}")
     try:
-        raw, ran = replay.train(ctx, fn.text(), counters, int(size.group(1)), rec, timeout=_left(deadline, 120.0))
+        raw, ran = replay.train(ctx, fn.text(), f"__gcov0.{ctx.name}", size, rec, timeout=_left(deadline, 120.0))
     except replay.ReplayError as e:
         raise TrainingError(f"training on the recorded states: {e}") from None
     if not ran:
@@ -355,19 +354,21 @@ def train_on_states(ctx: Context, workdir: Path, *, deadline: float | None = Non
 # the unit's counters, one block in the patched program, and where the dumper appends them
 _COUNTERS = "__llmcc_counters"
 _COUNTERS_COMM = re.compile(r"^\s*\.comm\s+__gcov0\.([\w.$]+),(\d+)", re.MULTILINE)
-_LOCAL_LABEL = re.compile(r"(?<![\w.$])\.L(?=[\w$.])")
 
 
-_DEFINED = re.compile(r"^([A-Za-z_$][\w.$]*):", re.MULTILINE)
+def _counter_sizes(unit_text: str) -> dict[str, int]:
+    """Bytes of each instrumented function's arc counters (`__gcov0.NAME`), by function."""
+    return {m.group(1): int(m.group(2)) for m in _COUNTERS_COMM.finditer(unit_text)}
 
 
 def _apart(text: str, name: str, i: int) -> str:
     """A function's standalone text with the names of what it carries (its local labels, its named
-    constants) made its own, so that the texts of a unit's functions assemble as one file."""
-    from gcc_wrapper.optimize import measure
+    constants, its cold part) made its own, so that the texts of a unit's functions assemble as
+    one file."""
+    from gcc_wrapper.optimize import dispatch, measure
 
-    own = {d for d in _DEFINED.findall(text) if d not in (name, f"{name}.cold") and not d.startswith(".L")}
-    return measure.rename_symbols(_LOCAL_LABEL.sub(f".Lt{i}_", text), own, f".Lt{i}_")
+    own = dispatch.defined_names(text.splitlines(), name)
+    return measure.rename_symbols(text, own, f".Lt{i}_")
 
 
 def train_on_workload(ctx: Context, workdir: Path, *, deadline: float | None = None) -> Profile:
@@ -392,7 +393,7 @@ def train_on_workload(ctx: Context, workdir: Path, *, deadline: float | None = N
         functions = asm.parse(gen).functions
     except asm.AsmError as e:
         raise TrainingError(f"cannot read the instrumented unit: {e}") from None
-    sizes = {m.group(1): int(m.group(2)) for m in _COUNTERS_COMM.finditer(gen)}
+    sizes = _counter_sizes(gen)
     if ctx.name not in sizes or ctx.name not in functions:
         raise TrainingError(f"the instrumented unit has no counters for {ctx.name}")
     # the unit's code: each function's own constants and tables (local labels, named constant
@@ -422,7 +423,7 @@ def train_on_workload(ctx: Context, workdir: Path, *, deadline: float | None = N
         "LLMCC_COUNTERS_AT": f"{where[_COUNTERS]:x} {total}",
         "LLMCC_COUNTERS_OUT": os.path.join(os.path.realpath(w.cwd), out),
     }
-    timeout = _left(deadline, max(30.0, workload.RUN_TIMEOUT_FACTOR * (w.seconds or 3.0)))
+    timeout = _left(deadline, workload.run_timeout(w))
     try:
         run = workload.run_once(w, prog, timeout, env=env, shown=(str(dumper),), collect=out)
     except workload.JudgeError as e:
